@@ -1,0 +1,58 @@
+// Compiling a policy pack (manifest + modules) into a CompiledPack, with all its diagnostics.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "steward/diagnostic.h"
+#include "steward/program.h"
+#include "steward/source.h"
+
+namespace steward {
+
+// The text of a pack, read from disk or built in memory (tests, bundles).
+struct PackSources {
+  std::string manifest_name;  // e.g. "policies/dcf-5-4/pack.yaml"
+  std::string manifest_text;
+  struct Module {
+    std::string name;  // e.g. "policies/dcf-5-4/sharing.policy"
+    std::string text;
+  };
+  std::vector<Module> modules;
+};
+
+struct CompileOptions {
+  // Parameter values that replace the manifest's defaults, as text (`--param name=value`).
+  std::map<std::string, std::string> params;
+};
+
+// The product of a compilation: the pack when there were no errors, and every diagnostic
+// (errors and warnings) either way, like cel-cpp's ValidationResult.
+struct CompileResult {
+  std::shared_ptr<const CompiledPack> pack;
+  Diagnostics diagnostics;
+  std::shared_ptr<SourceMap> sources;
+
+  bool ok() const { return pack != nullptr; }
+};
+
+// Reads `dir/pack.yaml` and the modules it lists (or every `*.policy` file in `dir`, sorted).
+// A missing or unreadable file is an error diagnostic, not an exception.
+PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags);
+
+// Compiles pack sources. Runs every pass it can, so one run reports as many errors as possible.
+CompileResult compile(const PackSources& sources, const CompileOptions& options = {});
+
+// read_pack + compile.
+CompileResult compile_pack(const std::filesystem::path& dir, const CompileOptions& options = {});
+
+// The names of the compiler passes, in the order they run (docs and `check --verbose`).
+std::vector<std::string> pass_names();
+
+// Lowercase hex SHA-256 of data.
+std::string sha256_hex(std::string_view data);
+
+}  // namespace steward

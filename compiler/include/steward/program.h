@@ -1,0 +1,194 @@
+// A compiled policy pack: the document schema, the evaluation plan, and the pack's metadata.
+// Everything a decision needs is resolved here at compile time (names to slots, key paths to
+// field indices, enum literals to member indices), so the evaluator does no string lookups.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "steward/source.h"
+
+namespace steward {
+
+enum class TypeKind : uint8_t { kNull, kBool, kInt, kNumber, kString, kDate, kEnum, kList, kRecord };
+
+struct Type;
+
+// A field of a record type. Absent and `null` values of an optional field read as missing;
+// a required field that is absent is an input error.
+struct FieldType {
+  std::string name;
+  const Type* type = nullptr;
+  bool optional = false;
+  bool nonempty = false;  // strings: "" is an input error
+  SourceSpan span;
+};
+
+// A schema type. Types are owned by their CompiledPack and compared by address.
+struct Type {
+  TypeKind kind = TypeKind::kNull;
+  std::string name;                  // as written in diagnostics: `string`, `Kind`, `[Party]`
+  const Type* element = nullptr;     // kList
+  std::vector<FieldType> fields;     // kRecord, in declaration order
+  std::vector<std::string> members;  // kEnum, in declaration order
+
+  // Index of a field or enum member, or -1.
+  int find_field(std::string_view name) const;
+  int find_member(std::string_view name) const;
+};
+
+// Outcomes, ordered from weakest to strongest under the default precedence.
+enum class Outcome : uint8_t { kAllow = 0, kNeedsReview = 1, kDeny = 2 };
+const char* outcome_name(Outcome o);
+bool parse_outcome(std::string_view s, Outcome* out);
+
+// Operations of the flat expression plan. Operands are indices of other plan nodes.
+enum class Op : uint8_t {
+  kConst,       // a: constant index
+  kRoot,        // the document's root record
+  kLocal,       // a: local slot (a rule's or quantifier's element)
+  kDef,         // a: definition slot
+  kField,       // a: record node, b: field index
+  kNot,         // a
+  kAnd,         // a, b (short-circuit)
+  kOr,          // a, b (short-circuit)
+  kNeg,         // a
+  kEq, kNe, kLt, kLe, kGt, kGe,  // a, b; missing compares unequal
+  kInSet,       // a: value, b: set index, c: enum bitset index or kNone
+  kInList,      // a: value, b: list
+  kPresent,     // a
+  kEmpty,       // a: missing, blank string or empty list
+  kCoalesce,    // a, b
+  kCount,       // a: list
+  kAny, kAll, kNone, kCountWhere, kFilter,  // a: list, b: condition, c: local slot
+};
+
+inline constexpr uint32_t kNoIndex = UINT32_MAX;
+
+struct PlanNode {
+  Op op = Op::kConst;
+  TypeKind type = TypeKind::kNull;  // static type of the result (element type for lists: see elem)
+  uint32_t a = 0, b = 0, c = 0;
+  const Type* static_type = nullptr;  // for records, lists and enums
+  SourceSpan span;
+};
+
+struct Constant {
+  TypeKind kind = TypeKind::kNull;
+  bool b = false;
+  int64_t i = 0;
+  double d = 0;
+  int32_t date = 0;  // days since 1970-01-01
+  uint32_t member = 0;
+  std::string s;
+};
+
+// A named vocabulary, sorted for binary search.
+struct SetPlan {
+  std::string name;
+  std::vector<std::string> members;
+  SourceSpan span;
+};
+
+// Where a reason points in the agreement: a key path from the root or from a rule's element.
+struct EvidencePlan {
+  bool from_local = false;
+  uint32_t local = 0;
+  std::vector<uint32_t> fields;  // field indices, followed while the value exists
+};
+
+struct TemplatePart {
+  std::string text;
+  uint32_t node = kNoIndex;  // an expression hole, or kNoIndex for text
+};
+
+struct DefPlan {
+  std::string name;
+  uint32_t node = 0;  // the expression
+  uint32_t slot = 0;
+  SourceSpan span;
+};
+
+struct RulePlan {
+  std::string id;
+  std::string clause;
+  std::string citation;
+  Outcome outcome = Outcome::kDeny;
+  std::vector<std::string> reviewers;  // sorted
+  uint32_t condition = 0;
+  uint32_t range = kNoIndex;  // a list node when the rule gives one reason per element
+  uint32_t local = 0;         // slot of the element when range is set
+  std::vector<TemplatePart> message;
+  std::vector<EvidencePlan> evidence;
+  std::string file;  // policy location, as given to the compiler
+  Position position;
+  SourceSpan span;
+};
+
+struct ClauseInfo {
+  std::string id;
+  std::string title;
+  std::string citation;
+  SourceSpan span;
+};
+
+struct ReviewerInfo {
+  std::string name;
+  std::string title;
+  SourceSpan span;
+};
+
+struct ParamInfo {
+  std::string name;
+  std::string type;         // int | number | string | bool
+  std::string value;        // effective value, as text
+  std::string default_value;
+  std::string description;
+};
+
+// A vertex of the rule graph, exported without Boost types for tools (graph, explain).
+struct GraphVertex {
+  enum class Kind { kDefinition, kRule, kClause } kind;
+  std::string name;
+};
+
+// The compiled, immutable pack. Safe to share between threads: evaluation never mutates it.
+struct CompiledPack {
+  std::string name;
+  std::string version;
+  std::string description;
+  std::string digest;  // "sha256:<hex>" over the manifest and every module, in name order
+
+  const Type* root = nullptr;
+  int id_field = -1;  // root field that identifies a document in decisions, or -1
+
+  std::vector<PlanNode> nodes;
+  std::vector<Constant> constants;
+  std::vector<SetPlan> sets;
+  std::vector<std::vector<bool>> enum_bitsets;  // for `enum in set`: one bit per enum member
+  std::vector<DefPlan> defs;                    // in evaluation (topological) order
+  std::vector<RulePlan> rules;                  // in declaration order
+  std::vector<ClauseInfo> clauses;
+  std::vector<ReviewerInfo> reviewers;
+  std::vector<ParamInfo> params;
+  uint32_t local_slots = 0;
+  uint32_t def_slots = 0;
+
+  // Decision combining: outcomes from strongest to weakest; the decision is the first
+  // outcome of this list that some firing rule has, else `default_outcome`.
+  std::vector<Outcome> precedence{Outcome::kDeny, Outcome::kNeedsReview, Outcome::kAllow};
+  Outcome default_outcome = Outcome::kAllow;
+
+  std::vector<GraphVertex> graph_vertices;
+  std::vector<std::pair<uint32_t, uint32_t>> graph_edges;  // dependency -> dependent
+
+  // Types are stable in memory (deque) because nodes and fields point at them.
+  std::deque<Type> types;
+};
+
+}  // namespace steward

@@ -1,0 +1,125 @@
+// Collecting, sorting and rendering diagnostics.
+#include "steward/diagnostic.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include <fmt/format.h>
+
+namespace steward {
+namespace {
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::kError:
+      return "error";
+    case Severity::kWarning:
+      return "warning";
+    case Severity::kNote:
+      return "note";
+  }
+  return "error";
+}
+
+struct Style {
+  bool on;
+  std::string bold(std::string_view s) const { return on ? fmt::format("\x1b[1m{}\x1b[0m", s) : std::string(s); }
+  std::string color(Severity sev, std::string_view s) const {
+    if (!on) return std::string(s);
+    const char* c = sev == Severity::kError ? "\x1b[1;31m" : sev == Severity::kWarning ? "\x1b[1;33m" : "\x1b[1;36m";
+    return fmt::format("{}{}\x1b[0m", c, s);
+  }
+};
+
+// The source line under a span and a caret line marking the span (clipped to the line).
+void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& sources,
+                    const Style& st, Severity sev) {
+  if (!span.valid() || span.file >= sources.size()) return;
+  const SourceFile& f = sources.file(span.file);
+  Position p = f.position(span.begin);
+  std::string_view line = f.line(p.line);
+  std::string gutter = fmt::format("{}", p.line);
+  std::string pad(gutter.size(), ' ');
+  out += fmt::format("{} |\n{} | {}\n", pad, gutter, line);
+  size_t col = p.column - 1;
+  size_t width = span.end > span.begin ? span.end - span.begin : 1;
+  if (col > line.size()) col = line.size();
+  if (col + width > line.size()) width = std::max<size_t>(1, line.size() - col);
+  std::string marker(col, ' ');
+  // Keep tabs so the caret lines up in terminals.
+  for (size_t i = 0; i < col && i < line.size(); ++i) if (line[i] == '\t') marker[i] = '\t';
+  out += fmt::format("{} | {}{}\n", pad, marker, st.color(sev, std::string(width, '^')));
+}
+
+std::string location(const SourceSpan& span, const SourceMap& sources) {
+  if (!span.valid() || span.file >= sources.size()) return "<unknown>";
+  const SourceFile& f = sources.file(span.file);
+  Position p = f.position(span.begin);
+  return fmt::format("{}:{}:{}", f.name(), p.line, p.column);
+}
+
+}  // namespace
+
+void Diagnostics::error(std::string code, SourceSpan span, std::string message, std::string help) {
+  items_.push_back({Severity::kError, std::move(code), std::move(message), span, std::move(help), {}});
+}
+
+void Diagnostics::warning(std::string code, SourceSpan span, std::string message, std::string help) {
+  items_.push_back({Severity::kWarning, std::move(code), std::move(message), span, std::move(help), {}});
+}
+
+void Diagnostics::append(const Diagnostics& other) {
+  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+}
+
+bool Diagnostics::has_errors() const { return error_count() > 0; }
+
+size_t Diagnostics::error_count() const {
+  return std::count_if(items_.begin(), items_.end(),
+                       [](const Diagnostic& d) { return d.severity == Severity::kError; });
+}
+
+size_t Diagnostics::warning_count() const {
+  return std::count_if(items_.begin(), items_.end(),
+                       [](const Diagnostic& d) { return d.severity == Severity::kWarning; });
+}
+
+void Diagnostics::sort() {
+  auto key = [](const Diagnostic& d) {
+    return std::tie(d.span.file, d.span.begin, d.code, d.message);
+  };
+  std::stable_sort(items_.begin(), items_.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  items_.erase(std::unique(items_.begin(), items_.end(),
+                           [&](const Diagnostic& a, const Diagnostic& b) {
+                             return key(a) == key(b) && a.severity == b.severity;
+                           }),
+               items_.end());
+}
+
+std::string render(const Diagnostic& d, const SourceMap& sources, bool color) {
+  Style st{color};
+  std::string out = fmt::format("{}: {}: {}\n", st.bold(location(d.span, sources)),
+                                st.color(d.severity, fmt::format("{}[{}]", severity_name(d.severity), d.code)),
+                                st.bold(d.message));
+  render_snippet(out, d.span, sources, st, d.severity);
+  for (const auto& [span, text] : d.notes) {
+    out += fmt::format("{}: {}: {}\n", location(span, sources), st.color(Severity::kNote, "note"), text);
+    render_snippet(out, span, sources, st, Severity::kNote);
+  }
+  if (!d.help.empty()) out += fmt::format("  = help: {}\n", d.help);
+  return out;
+}
+
+std::string render(const Diagnostics& ds, const SourceMap& sources, bool color) {
+  std::string out;
+  for (size_t i = 0; i < ds.items().size(); ++i) {
+    if (i) out += "\n";
+    out += render(ds.items()[i], sources, color);
+  }
+  return out;
+}
+
+std::string quote(std::string_view s) { return fmt::format("`{}`", s); }
+
+}  // namespace steward

@@ -1,0 +1,566 @@
+// The ANTLR boundary: runs the generated parser, turns syntax errors into diagnostics in the
+// language's own terms, and builds the AST. This and nothing else includes generated headers.
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "StewardLexer.h"
+#include "StewardParser.h"
+#include "antlr4-runtime.h"
+#include "steward/parser.h"
+
+namespace steward {
+namespace {
+
+using grammar::StewardLexer;
+using grammar::StewardParser;
+
+// How a token type reads in a message.
+std::string token_phrase(const antlr4::dfa::Vocabulary& vocab, size_t type) {
+  switch (type) {
+    case StewardLexer::IDENT: return "a name";
+    case StewardLexer::STRING: return "a string";
+    case StewardLexer::INT: return "an integer";
+    case StewardLexer::NUMBER: return "a number";
+    case antlr4::Token::EOF: return "end of file";
+    case StewardLexer::LBRACE: return "`{`";
+    case StewardLexer::RBRACE: return "`}`";
+    case StewardLexer::LBRACK: return "`[`";
+    case StewardLexer::RBRACK: return "`]`";
+    case StewardLexer::LPAREN: return "`(`";
+    case StewardLexer::RPAREN: return "`)`";
+    case StewardLexer::COMMA: return "`,`";
+    case StewardLexer::COLON: return "`:`";
+    case StewardLexer::DOT: return "`.`";
+    case StewardLexer::ASSIGN: return "`=`";
+    case StewardLexer::QUESTION: return "`?`";
+    default: break;
+  }
+  std::string lit = std::string(vocab.getLiteralName(type));
+  if (lit.size() >= 2 && lit.front() == '\'') return fmt::format("`{}`", lit.substr(1, lit.size() - 2));
+  return std::string(vocab.getSymbolicName(type));
+}
+
+// Where the parser was, in the language's terms.
+std::string context_phrase(antlr4::Parser* parser) {
+  for (auto& rule : parser->getRuleInvocationStack()) {
+    if (rule == "prop" || rule == "propName") return " in a property";
+    if (rule == "ruleDecl") return " in a rule";
+    if (rule == "clauseDecl") return " in a clause";
+    if (rule == "reviewerDecl") return " in a reviewer";
+    if (rule == "letDecl") return " in a `let` definition";
+    if (rule == "fieldDecl" || rule == "typeRef" || rule == "baseType") return " in a field declaration";
+    if (rule == "recordDecl" || rule == "documentDecl" || rule == "recordBody") return " in a record";
+    if (rule == "enumDecl" || rule == "enumMember") return " in an enum";
+    if (rule == "setDecl") return " in a set";
+  }
+  return "";
+}
+
+class ErrorListener : public antlr4::BaseErrorListener {
+ public:
+  ErrorListener(SourceId file, Diagnostics& diags, const std::vector<uint32_t>* cp_to_byte,
+                uint32_t base)
+      : file_(file), diags_(diags), cp_to_byte_(cp_to_byte), base_(base) {}
+
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* tok, size_t line, size_t,
+                   const std::string& msg, std::exception_ptr) override {
+    if (!lines_.insert(line).second || count_ >= kMaxErrors) return;  // one per line: no cascades
+    ++count_;
+    SourceSpan span{file_, base_, base_ + 1};
+    std::string message;
+    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
+    if (tok != nullptr) {
+      span = {file_, byte(tok->getStartIndex()), byte(tok->getStopIndex() + 1)};
+      if (tok->getType() == antlr4::Token::EOF) span.end = span.begin;
+      std::string found = tok->getType() == antlr4::Token::EOF ? "end of file"
+                          : tok->getType() == StewardLexer::BAD_CHAR
+                              ? fmt::format("character `{}`", tok->getText())
+                              : fmt::format("`{}`", tok->getText());
+      std::string expected;
+      if (parser != nullptr) {
+        std::vector<std::string> names;
+        for (size_t t : parser->getExpectedTokens().toList()) {
+          std::string p = token_phrase(parser->getVocabulary(), t);
+          if (std::find(names.begin(), names.end(), p) == names.end()) names.push_back(p);
+        }
+        if (names.size() > 8) {
+          expected = "; expected an expression or a declaration";
+        } else if (names.size() == 1) {
+          expected = fmt::format("; expected {}", names[0]);
+        } else if (!names.empty()) {
+          expected = "; expected one of: " + fmt::format("{}", fmt::join(names, ", "));
+        }
+        message = fmt::format("unexpected {}{}{}", found, context_phrase(parser), expected);
+      } else {
+        message = fmt::format("unexpected {}", found);
+      }
+    } else {
+      // Lexer errors carry no token; the lexer's own text names the character.
+      message = fmt::format("syntax error: {}", msg);
+    }
+    diags_.error("parse.syntax", span, message);
+  }
+
+  uint32_t byte(size_t cp) const {
+    if (cp_to_byte_ == nullptr) return base_ + static_cast<uint32_t>(cp);
+    if (cp >= cp_to_byte_->size()) return base_ + (cp_to_byte_->empty() ? 0 : cp_to_byte_->back());
+    return base_ + (*cp_to_byte_)[cp];
+  }
+
+ private:
+  static constexpr int kMaxErrors = 50;
+  SourceId file_;
+  Diagnostics& diags_;
+  const std::vector<uint32_t>* cp_to_byte_;
+  uint32_t base_;
+  std::set<size_t> lines_;
+  int count_ = 0;
+};
+
+std::string unescape(std::string_view raw) {
+  // raw includes the quotes
+  std::string out;
+  for (size_t i = 1; i + 1 < raw.size(); ++i) {
+    char c = raw[i];
+    if (c == '\\' && i + 2 < raw.size()) {
+      char n = raw[++i];
+      switch (n) {
+        case 'n': out += '\n'; break;
+        case 't': out += '\t'; break;
+        default: out += n; break;
+      }
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class Builder {
+ public:
+  Builder(const SourceMap& sources, SourceId file, Diagnostics& diags, uint32_t base,
+          const std::vector<uint32_t>* cp_to_byte)
+      : sources_(sources), file_(file), diags_(diags), base_(base), cp_to_byte_(cp_to_byte) {}
+
+  uint32_t byte(size_t cp) const {
+    if (cp_to_byte_ == nullptr) return base_ + static_cast<uint32_t>(cp);
+    if (cp >= cp_to_byte_->size()) return base_ + (cp_to_byte_->empty() ? 0 : cp_to_byte_->back());
+    return base_ + (*cp_to_byte_)[cp];
+  }
+
+  SourceSpan span(antlr4::ParserRuleContext* ctx) const {
+    auto* start = ctx->getStart();
+    auto* stop = ctx->getStop();
+    uint32_t b = byte(start->getStartIndex());
+    uint32_t e = stop != nullptr && stop->getStopIndex() != static_cast<size_t>(-1) &&
+                         stop->getStopIndex() + 1 >= start->getStartIndex()
+                     ? byte(stop->getStopIndex() + 1)
+                     : b;
+    return {file_, b, std::max(b, e)};
+  }
+  SourceSpan span(antlr4::tree::TerminalNode* n) const { return span(n->getSymbol()); }
+  SourceSpan span(antlr4::Token* t) const {
+    return {file_, byte(t->getStartIndex()), byte(t->getStopIndex() + 1)};
+  }
+
+  ast::Module module(StewardParser::Module_Context* ctx) {
+    ast::Module m;
+    m.file = file_;
+    for (auto* d : ctx->decl()) {
+      if (auto* e = d->enumDecl()) m.decls.emplace_back(enum_decl(e));
+      else if (auto* r = d->recordDecl()) m.decls.emplace_back(record_decl(r->name, r->recordBody(), r, false));
+      else if (auto* r2 = d->documentDecl()) m.decls.emplace_back(record_decl(r2->name, r2->recordBody(), r2, true));
+      else if (auto* s = d->setDecl()) m.decls.emplace_back(set_decl(s));
+      else if (auto* c = d->clauseDecl()) m.decls.emplace_back(clause_decl(c));
+      else if (auto* rv = d->reviewerDecl()) m.decls.emplace_back(reviewer_decl(rv));
+      else if (auto* l = d->letDecl()) m.decls.emplace_back(let_decl(l));
+      else if (auto* ru = d->ruleDecl()) m.decls.emplace_back(rule_decl(ru));
+    }
+    return m;
+  }
+
+  ast::EnumDecl enum_decl(StewardParser::EnumDeclContext* ctx) {
+    ast::EnumDecl e;
+    e.name = ctx->name ? ctx->name->getText() : "";
+    e.span = ctx->name ? span(ctx->name) : span(ctx);
+    for (auto* m : ctx->enumMember()) {
+      ast::EnumMember mem;
+      mem.span = span(m);
+      if (m->STRING()) {
+        mem.value = unescape(m->STRING()->getText());
+      } else if (m->IDENT()) {
+        mem.value = m->IDENT()->getText();
+        mem.spread = m->ELLIPSIS() != nullptr;
+      }
+      e.members.push_back(std::move(mem));
+    }
+    return e;
+  }
+
+  ast::RecordDecl record_decl(antlr4::Token* name, StewardParser::RecordBodyContext* body,
+                              antlr4::ParserRuleContext* ctx, bool is_document) {
+    ast::RecordDecl r;
+    r.name = name ? name->getText() : "";
+    r.span = name ? span(name) : span(ctx);
+    r.is_document = is_document;
+    if (body) r.fields = fields(body);
+    return r;
+  }
+
+  std::vector<ast::FieldDecl> fields(StewardParser::RecordBodyContext* body) {
+    std::vector<ast::FieldDecl> out;
+    for (auto* f : body->fieldDecl()) {
+      ast::FieldDecl fd;
+      auto* n = f->fieldName();
+      if (!n) continue;
+      fd.name = n->STRING() ? unescape(n->STRING()->getText()) : n->getText();
+      fd.span = span(n);
+      if (f->typeRef()) fd.type = type_ref(f->typeRef());
+      else fd.type = std::make_unique<ast::TypeRef>();
+      out.push_back(std::move(fd));
+    }
+    return out;
+  }
+
+  std::unique_ptr<ast::TypeRef> type_ref(StewardParser::TypeRefContext* ctx) {
+    auto t = std::make_unique<ast::TypeRef>();
+    t->span = span(ctx);
+    t->optional = ctx->QUESTION() != nullptr;
+    t->nonempty = ctx->NONEMPTY() != nullptr;
+    auto* b = ctx->baseType();
+    if (auto* n = dynamic_cast<StewardParser::NamedTypeContext*>(b)) {
+      t->kind = ast::TypeRef::Kind::kNamed;
+      t->name = n->IDENT()->getText();
+    } else if (auto* l = dynamic_cast<StewardParser::ListTypeContext*>(b)) {
+      t->kind = ast::TypeRef::Kind::kList;
+      t->element = l->typeRef() ? type_ref(l->typeRef()) : std::make_unique<ast::TypeRef>();
+    } else if (auto* r = dynamic_cast<StewardParser::InlineRecordTypeContext*>(b)) {
+      t->kind = ast::TypeRef::Kind::kRecord;
+      t->fields = fields(r->recordBody());
+    }
+    return t;
+  }
+
+  ast::SetDecl set_decl(StewardParser::SetDeclContext* ctx) {
+    ast::SetDecl s;
+    s.name = ctx->name ? ctx->name->getText() : "";
+    s.span = ctx->name ? span(ctx->name) : span(ctx);
+    for (auto* l : ctx->literal()) s.members.push_back(literal(l));
+    return s;
+  }
+
+  std::vector<ast::Prop> props(const std::vector<StewardParser::PropContext*>& ps) {
+    std::vector<ast::Prop> out;
+    for (auto* p : ps) {
+      ast::Prop prop;
+      prop.key = p->key ? p->key->getText() : "";
+      prop.key_span = p->key ? span(p->key) : span(p);
+      for (auto* e : p->expr()) {
+        ast::ExprPtr x = expr(e);
+        if (x && x->kind == ast::ExprKind::kString && (prop.key == "message" || prop.key == "help")) {
+          x = template_of(std::move(x), e);
+        }
+        prop.values.push_back(std::move(x));
+      }
+      out.push_back(std::move(prop));
+    }
+    return out;
+  }
+
+  ast::ClauseDecl clause_decl(StewardParser::ClauseDeclContext* ctx) {
+    ast::ClauseDecl c;
+    if (ctx->dottedName()) {
+      c.id = ctx->dottedName()->getText();
+      c.span = span(ctx->dottedName());
+    } else {
+      c.span = span(ctx);
+    }
+    c.props = props(ctx->prop());
+    return c;
+  }
+
+  ast::ReviewerDecl reviewer_decl(StewardParser::ReviewerDeclContext* ctx) {
+    ast::ReviewerDecl r;
+    r.name = ctx->name ? ctx->name->getText() : "";
+    r.span = ctx->name ? span(ctx->name) : span(ctx);
+    r.props = props(ctx->prop());
+    return r;
+  }
+
+  ast::LetDecl let_decl(StewardParser::LetDeclContext* ctx) {
+    ast::LetDecl l;
+    l.name = ctx->name ? ctx->name->getText() : "";
+    l.span = ctx->name ? span(ctx->name) : span(ctx);
+    l.value = ctx->expr() ? expr(ctx->expr()) : nullptr;
+    return l;
+  }
+
+  ast::RuleDecl rule_decl(StewardParser::RuleDeclContext* ctx) {
+    ast::RuleDecl r;
+    r.name = ctx->name ? ctx->name->getText() : "";
+    r.span = ctx->name ? span(ctx->name) : span(ctx);
+    r.begin = span(ctx).begin;
+    if (ctx->var) {
+      r.var = ctx->var->getText();
+      r.var_span = span(ctx->var);
+      if (ctx->expr()) r.range = expr(ctx->expr());
+    }
+    r.props = props(ctx->prop());
+    return r;
+  }
+
+  ast::ExprPtr literal(StewardParser::LiteralContext* ctx) {
+    auto e = std::make_unique<ast::Expr>();
+    e->span = span(ctx);
+    if (ctx->STRING()) {
+      e->kind = ast::ExprKind::kString;
+      e->text = unescape(ctx->STRING()->getText());
+    } else if (ctx->INT()) {
+      e->kind = ast::ExprKind::kInt;
+      const std::string t = ctx->INT()->getText();
+      errno = 0;
+      char* end = nullptr;
+      long long v = std::strtoll(t.c_str(), &end, 10);
+      if (errno == ERANGE) {
+        diags_.error("parse.number", e->span, fmt::format("integer {} is out of range", quote(t)));
+      }
+      e->int_value = v;
+    } else if (ctx->NUMBER()) {
+      e->kind = ast::ExprKind::kNumber;
+      e->number_value = std::strtod(ctx->NUMBER()->getText().c_str(), nullptr);
+    } else if (ctx->KW_TRUE() || ctx->KW_FALSE()) {
+      e->kind = ast::ExprKind::kBool;
+      e->bool_value = ctx->KW_TRUE() != nullptr;
+    } else {
+      e->kind = ast::ExprKind::kNull;
+    }
+    return e;
+  }
+
+  ast::ExprPtr make(ast::ExprKind k, antlr4::ParserRuleContext* ctx) {
+    auto e = std::make_unique<ast::Expr>();
+    e->kind = k;
+    e->span = span(ctx);
+    return e;
+  }
+
+  ast::ExprPtr expr(StewardParser::ExprContext* ctx) {
+    if (ctx == nullptr) return make_null();
+    if (auto* m = dynamic_cast<StewardParser::MemberContext*>(ctx)) {
+      auto e = make(ast::ExprKind::kMember, ctx);
+      e->args.push_back(expr(m->expr()));
+      e->name = m->IDENT() ? m->IDENT()->getText() : "";
+      return e;
+    }
+    if (auto* n = dynamic_cast<StewardParser::NegateContext*>(ctx)) {
+      auto e = make(ast::ExprKind::kNegate, ctx);
+      e->args.push_back(expr(n->expr()));
+      return e;
+    }
+    if (auto* n = dynamic_cast<StewardParser::NotContext*>(ctx)) {
+      auto e = make(ast::ExprKind::kNot, ctx);
+      e->args.push_back(expr(n->expr()));
+      return e;
+    }
+    if (auto* c = dynamic_cast<StewardParser::CoalesceContext*>(ctx)) {
+      return binary(ctx, ast::BinaryOp::kCoalesce, c->expr(0), c->expr(1));
+    }
+    if (auto* c = dynamic_cast<StewardParser::CompareContext*>(ctx)) {
+      ast::BinaryOp op = ast::BinaryOp::kEq;
+      switch (c->op->getType()) {
+        case StewardLexer::EQ: op = ast::BinaryOp::kEq; break;
+        case StewardLexer::NE: op = ast::BinaryOp::kNe; break;
+        case StewardLexer::LT: op = ast::BinaryOp::kLt; break;
+        case StewardLexer::LE: op = ast::BinaryOp::kLe; break;
+        case StewardLexer::GT: op = ast::BinaryOp::kGt; break;
+        case StewardLexer::GE: op = ast::BinaryOp::kGe; break;
+      }
+      return binary(ctx, op, c->expr(0), c->expr(1));
+    }
+    if (auto* i = dynamic_cast<StewardParser::InContext*>(ctx)) {
+      return binary(ctx, i->KW_NOT() ? ast::BinaryOp::kNotIn : ast::BinaryOp::kIn, i->expr(0), i->expr(1));
+    }
+    if (auto* a = dynamic_cast<StewardParser::AndContext*>(ctx)) {
+      return binary(ctx, ast::BinaryOp::kAnd, a->expr(0), a->expr(1));
+    }
+    if (auto* o = dynamic_cast<StewardParser::OrContext*>(ctx)) {
+      return binary(ctx, ast::BinaryOp::kOr, o->expr(0), o->expr(1));
+    }
+    if (auto* p = dynamic_cast<StewardParser::PrimContext*>(ctx)) return primary(p->primary());
+    return make_null();
+  }
+
+  ast::ExprPtr make_null() { return std::make_unique<ast::Expr>(); }
+
+  ast::ExprPtr binary(antlr4::ParserRuleContext* ctx, ast::BinaryOp op, StewardParser::ExprContext* l,
+                      StewardParser::ExprContext* r) {
+    auto e = make(ast::ExprKind::kBinary, ctx);
+    e->op = op;
+    e->args.push_back(expr(l));
+    e->args.push_back(expr(r));
+    return e;
+  }
+
+  ast::ExprPtr primary(StewardParser::PrimaryContext* ctx) {
+    if (ctx == nullptr) return make_null();
+    if (auto* l = dynamic_cast<StewardParser::LitContext*>(ctx)) return literal(l->literal());
+    if (auto* q = dynamic_cast<StewardParser::QuantifierContext*>(ctx)) {
+      auto e = make(ast::ExprKind::kQuantifier, ctx);
+      e->name = q->fn->getText();
+      e->var = q->var->getText();
+      e->var_span = span(q->var);
+      e->args.push_back(expr(q->expr(0)));
+      e->args.push_back(expr(q->expr(1)));
+      return e;
+    }
+    if (auto* c = dynamic_cast<StewardParser::CallContext*>(ctx)) {
+      auto e = make(ast::ExprKind::kCall, ctx);
+      e->name = c->fn->getText();
+      for (auto* a : c->expr()) e->args.push_back(expr(a));
+      return e;
+    }
+    if (auto* n = dynamic_cast<StewardParser::NameContext*>(ctx)) {
+      auto e = make(ast::ExprKind::kName, ctx);
+      e->name = n->IDENT()->getText();
+      return e;
+    }
+    if (auto* p = dynamic_cast<StewardParser::ParenContext*>(ctx)) return expr(p->expr());
+    if (auto* l = dynamic_cast<StewardParser::ListLitContext*>(ctx)) {
+      auto e = make(ast::ExprKind::kList, ctx);
+      for (auto* a : l->expr()) e->args.push_back(expr(a));
+      return e;
+    }
+    return make_null();
+  }
+
+  // Splits a message string into text and `{expr}` holes; `{{` and `}}` are literal braces.
+  // Holes are parsed from the raw token text so their spans point into the file.
+  ast::ExprPtr template_of(ast::ExprPtr str, StewardParser::ExprContext* ctx) {
+    const std::string raw = ctx->getText();
+    if (raw.find('{') == std::string::npos && raw.find('}') == std::string::npos) return str;
+    auto t = std::make_unique<ast::Expr>();
+    t->kind = ast::ExprKind::kTemplate;
+    t->span = str->span;
+    const uint32_t start = str->span.begin;  // byte offset of the opening quote
+    std::string text;
+    auto flush = [&] {
+      if (!text.empty()) t->parts.push_back({unescape("\"" + text + "\""), nullptr});
+      text.clear();
+    };
+    for (size_t i = 1; i + 1 < raw.size(); ++i) {
+      char c = raw[i];
+      if (c == '\\' && i + 2 < raw.size()) {
+        text += c;
+        text += raw[++i];
+      } else if (c == '{' && raw[i + 1] == '{') {
+        text += '{';
+        ++i;
+      } else if (c == '}' && raw[i + 1] == '}') {
+        text += '}';
+        ++i;
+      } else if (c == '{') {
+        size_t close = raw.find('}', i + 1);
+        if (close == std::string::npos || close + 1 >= raw.size() + 0 || close == raw.size() - 1) {
+          diags_.error("parse.template", {file_, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
+                       "unclosed `{` in message template", "write `{{` for a literal brace");
+          return t;
+        }
+        flush();
+        uint32_t hb = start + static_cast<uint32_t>(i + 1);
+        uint32_t hl = static_cast<uint32_t>(close - i - 1);
+        t->parts.push_back({"", parse_expression(sources_, file_, hb, hl, diags_)});
+        i = close;
+      } else if (c == '}') {
+        diags_.error("parse.template", {file_, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
+                     "unmatched `}` in message template", "write `}}` for a literal brace");
+        return t;
+      } else {
+        text += c;
+      }
+    }
+    flush();
+    return t;
+  }
+
+ private:
+  const SourceMap& sources_;
+  SourceId file_;
+  Diagnostics& diags_;
+  uint32_t base_;
+  const std::vector<uint32_t>* cp_to_byte_;
+};
+
+// ANTLR indexes code points; diagnostics and spans use bytes.
+std::vector<uint32_t> code_point_offsets(std::string_view text, bool& ascii) {
+  std::vector<uint32_t> out;
+  ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return out;
+  for (uint32_t i = 0; i < text.size(); ++i) {
+    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) out.push_back(i);
+  }
+  out.push_back(static_cast<uint32_t>(text.size()));
+  return out;
+}
+
+struct Pipeline {
+  antlr4::ANTLRInputStream input;
+  StewardLexer lexer;
+  antlr4::CommonTokenStream tokens;
+  StewardParser parser;
+  explicit Pipeline(const std::string& text)
+      : input(text), lexer(&input), tokens(&lexer), parser(&tokens) {}
+};
+
+template <typename F>
+auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t length,
+                Diagnostics& diags, F&& body) -> decltype(body(std::declval<Pipeline&>(), std::declval<Builder&>())) {
+  const std::string& all = sources.file(file).text();
+  std::string text = all.substr(base, length);
+  size_t bad = find_invalid_utf8(text);
+  if (bad != std::string_view::npos) {
+    uint32_t at = base + static_cast<uint32_t>(bad);
+    diags.error("parse.utf8", {file, at, at + 1}, "the file is not valid UTF-8",
+                "save the file with UTF-8 encoding");
+    return {};
+  }
+  bool ascii = true;
+  std::vector<uint32_t> offsets = code_point_offsets(text, ascii);
+  const std::vector<uint32_t>* map = ascii ? nullptr : &offsets;
+  Pipeline p(text);
+  ErrorListener listener(file, diags, map, base);
+  p.lexer.removeErrorListeners();
+  p.lexer.addErrorListener(&listener);
+  p.parser.removeErrorListeners();
+  p.parser.addErrorListener(&listener);
+  Builder builder(sources, file, diags, base, map);
+  try {
+    return body(p, builder);
+  } catch (const std::exception& e) {
+    diags.error("parse.internal", {file, base, base}, fmt::format("the parser failed: {}", e.what()));
+    return {};
+  }
+}
+
+}  // namespace
+
+ast::Module parse_module(const SourceMap& sources, SourceId file, Diagnostics& diags) {
+  const auto& text = sources.file(file).text();
+  ast::Module m = run_parser(sources, file, 0, static_cast<uint32_t>(text.size()), diags,
+                             [](Pipeline& p, Builder& b) { return b.module(p.parser.module_()); });
+  m.file = file;
+  return m;
+}
+
+ast::ExprPtr parse_expression(const SourceMap& sources, SourceId file, uint32_t base,
+                              uint32_t length, Diagnostics& diags) {
+  ast::ExprPtr e = run_parser(sources, file, base, length, diags, [](Pipeline& p, Builder& b) {
+    auto* ctx = p.parser.exprOnly();
+    return b.expr(ctx->expr());
+  });
+  if (!e) e = std::make_unique<ast::Expr>();
+  return e;
+}
+
+}  // namespace steward

@@ -1,0 +1,55 @@
+// Decisions: the outcome for one document, with every reason, and its JSON document.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "steward/document.h"
+#include "steward/program.h"
+
+namespace steward {
+
+// A place in the agreement a reason is about (1-based line and column).
+struct Evidence {
+  std::string path;
+  uint32_t line = 0;
+  uint32_t column = 0;
+};
+
+// Why a rule fired. Reasons carry the clause they enforce and where the rule is written.
+struct Reason {
+  Outcome outcome = Outcome::kDeny;
+  std::string clause;
+  std::string rule;
+  std::string message;
+  std::string citation;
+  std::vector<std::string> reviewers;  // sorted
+  std::vector<Evidence> evidence;
+  std::string policy_file;
+  Position policy_position;
+};
+
+struct PolicyRef {
+  std::string name;
+  std::string version;
+  std::string digest;
+};
+
+// The decision on one document: always with its reasons, sorted strongest first.
+struct Decision {
+  std::string agreement;  // the document's id
+  std::string file;
+  Outcome outcome = Outcome::kDeny;
+  PolicyRef policy;
+  std::vector<Reason> reasons;
+  std::vector<std::string> reviewers;  // sorted union over the reasons
+};
+
+// The decision document of the spec, as compact JSON (`indent` < 0) or indented.
+// Same decision, same bytes.
+std::string to_json(const Decision& d, int indent = 2);
+
+// One error result for a document that could not be decided, as JSON.
+std::string errors_to_json(const std::string& file, const std::vector<InputError>& errors, int indent = 2);
+
+}  // namespace steward

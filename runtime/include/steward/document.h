@@ -1,0 +1,103 @@
+// Agreements as typed documents: loading YAML or JSON text, strict validation against a
+// pack's schema, and located input errors.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "steward/program.h"
+
+namespace steward {
+
+// One value of a document. Records hold one child per schema field (absent fields are nodes
+// of kind kNull located at their parent), lists one child per item.
+struct DocNode {
+  TypeKind kind = TypeKind::kNull;  // kNull: missing (absent or null)
+  const Type* type = nullptr;       // the declared type of this position
+  uint32_t parent = kNoIndex;
+  uint32_t index = 0;  // field index in the parent record, or position in the parent list
+  uint32_t line = 0;   // 1-based; the key of a mapping entry, or the list item
+  uint32_t column = 0;
+  union {
+    bool b;
+    int64_t i;
+    double d;
+    int32_t date;
+    uint32_t member;
+  };
+  uint32_t begin = 0;  // strings: offset in the string pool; lists and records: first child
+  uint32_t size = 0;   // strings: byte length; lists and records: number of children
+
+  DocNode() : i(0) {}
+};
+
+// A validated document, immutable once loaded. It refers to the types of the pack it was
+// validated against, which must outlive it.
+class Document {
+ public:
+  const std::string& file() const { return file_; }
+  const DocNode& node(uint32_t i) const { return nodes_[i]; }
+  uint32_t root() const { return 0; }
+  size_t node_count() const { return nodes_.size(); }
+  std::span<const uint32_t> children(const DocNode& n) const {
+    return {children_.data() + n.begin, n.size};
+  }
+  std::string_view string(const DocNode& n) const { return {strings_.data() + n.begin, n.size}; }
+  // Key path of a node: `data.fields[2].justification`; "" for the root.
+  std::string path(uint32_t node) const;
+  // The value of the pack's id field, or "".
+  const std::string& id() const { return id_; }
+
+ private:
+  friend class DocumentBuilder;
+  std::string file_;
+  std::string id_;
+  std::vector<DocNode> nodes_;
+  std::vector<uint32_t> children_;
+  std::string strings_;
+};
+
+// An input error: never a decision. `path` is the key path ("" for the document itself);
+// line and column are 1-based, 0 when the error has no position (e.g. unreadable file).
+struct InputError {
+  std::string code;  // stable, listed in docs/diagnostics.md
+  std::string path;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  std::string message;
+};
+
+// Limits that keep hostile input from exhausting the machine; each breach is an input error.
+struct LoadLimits {
+  size_t max_bytes = 8u << 20;        // whole file
+  size_t max_values = 1'000'000;      // after YAML aliases are expanded
+  size_t max_string_bytes = 1u << 20; // one scalar
+  size_t max_errors = 100;            // reported per document
+};
+
+struct LoadResult {
+  std::shared_ptr<const Document> document;  // null when there were errors
+  std::vector<InputError> errors;            // sorted by position
+  bool ok() const { return document != nullptr; }
+};
+
+// Parses YAML or JSON text and validates it against `pack.root`: unknown keys, duplicate
+// keys, wrong types, unknown enum values, missing required keys, invalid UTF-8, control
+// characters, YAML tags, several documents in one stream and breached limits are errors,
+// all reported together where the parse allows.
+LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
+                         const LoadLimits& limits = {});
+
+// Reads a file (refusing one larger than limits.max_bytes before reading it) and loads it.
+LoadResult load_document_file(const CompiledPack& pack, const std::filesystem::path& path,
+                              const LoadLimits& limits = {});
+
+// `file:line:col: error[code]: message (at path)`.
+std::string render(const InputError& e, std::string_view file);
+
+}  // namespace steward

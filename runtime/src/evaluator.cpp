@@ -1,0 +1,384 @@
+// The evaluator: runs the flat plan over a document and assembles the decision.
+#include "steward/evaluator.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "steward/date.h"
+
+namespace steward {
+namespace {
+
+// A runtime value. `node` is the document position it came from (kNoIndex for constants and
+// computed values), which evidence and messages use.
+struct Value {
+  TypeKind kind = TypeKind::kNull;  // kNull: missing
+  union {
+    bool b;
+    int64_t i;
+    double d;
+    int32_t date;
+    uint32_t member;
+  };
+  uint32_t node = kNoIndex;
+  const uint32_t* items = nullptr;  // lists: document node ids
+  uint32_t count = 0;
+  std::string_view s;
+  const Type* type = nullptr;
+
+  Value() : i(0) {}
+};
+
+struct Frame {
+  std::vector<Value> locals;
+  std::vector<Value> defs;
+  std::vector<std::vector<uint32_t>> filters;
+};
+
+class Run {
+ public:
+  Run(const CompiledPack& pack, const Document& doc, const std::vector<uint32_t>& filter_slot, Frame& frame)
+      : pack_(pack), doc_(doc), filter_slot_(filter_slot), f_(frame) {}
+
+  Value from_node(uint32_t id) const {
+    const DocNode& n = doc_.node(id);
+    Value v;
+    v.kind = n.kind;
+    v.node = id;
+    v.type = n.type;
+    switch (n.kind) {
+      case TypeKind::kBool: v.b = n.b; break;
+      case TypeKind::kInt: v.i = n.i; break;
+      case TypeKind::kNumber: v.d = n.d; break;
+      case TypeKind::kDate: v.date = n.date; break;
+      case TypeKind::kEnum: v.member = n.member; break;
+      case TypeKind::kString: v.s = doc_.string(n); break;
+      case TypeKind::kList: {
+        auto c = doc_.children(n);
+        v.items = c.data();
+        v.count = static_cast<uint32_t>(c.size());
+        break;
+      }
+      default: break;
+    }
+    return v;
+  }
+
+  static Value boolean(bool b) {
+    Value v;
+    v.kind = TypeKind::kBool;
+    v.b = b;
+    return v;
+  }
+
+  Value constant(const Constant& c) const {
+    Value v;
+    v.kind = c.kind;
+    switch (c.kind) {
+      case TypeKind::kBool: v.b = c.b; break;
+      case TypeKind::kInt: v.i = c.i; break;
+      case TypeKind::kNumber: v.d = c.d; break;
+      case TypeKind::kDate: v.date = c.date; break;
+      case TypeKind::kEnum: v.member = c.member; break;
+      case TypeKind::kString: v.s = c.s; break;
+      default: break;
+    }
+    return v;
+  }
+
+  static double as_number(const Value& v) { return v.kind == TypeKind::kInt ? static_cast<double>(v.i) : v.d; }
+
+  // -1, 0, 1; both sides present and of comparable kinds (checked at compile time).
+  static int compare(const Value& a, const Value& b, TypeKind k) {
+    switch (k) {
+      case TypeKind::kBool: return a.b == b.b ? 0 : (a.b ? 1 : -1);
+      case TypeKind::kInt: return a.i == b.i ? 0 : (a.i < b.i ? -1 : 1);
+      case TypeKind::kNumber: {
+        double x = as_number(a), y = as_number(b);
+        return x == y ? 0 : (x < y ? -1 : 1);
+      }
+      case TypeKind::kDate: return a.date == b.date ? 0 : (a.date < b.date ? -1 : 1);
+      case TypeKind::kEnum: return a.member == b.member ? 0 : (a.member < b.member ? -1 : 1);
+      case TypeKind::kString: {
+        int c = a.s.compare(b.s);
+        return c == 0 ? 0 : (c < 0 ? -1 : 1);
+      }
+      default: return 0;
+    }
+  }
+
+  static bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+
+  bool in_set(const Value& v, const PlanNode& n) const {
+    if (v.kind == TypeKind::kNull) return false;
+    if (v.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][v.member];
+    const auto& m = pack_.sets[n.b].members;
+    return std::binary_search(m.begin(), m.end(), v.s, [](const auto& x, const auto& y) {
+      return std::string_view(x) < std::string_view(y);
+    });
+  }
+
+  Value eval(uint32_t id) {
+    const PlanNode& n = pack_.nodes[id];
+    switch (n.op) {
+      case Op::kConst: return constant(pack_.constants[n.a]);
+      case Op::kRoot: {
+        Value v;
+        v.kind = TypeKind::kRecord;
+        v.node = doc_.root();
+        return v;
+      }
+      case Op::kLocal: return f_.locals[n.a];
+      case Op::kDef: return f_.defs[n.a];
+      case Op::kField: {
+        Value r = eval(n.a);
+        if (r.kind != TypeKind::kRecord) return Value();
+        return from_node(doc_.children(doc_.node(r.node))[n.b]);
+      }
+      case Op::kNot: return boolean(!eval(n.a).b);
+      case Op::kAnd: return boolean(eval(n.a).b && eval(n.b).b);
+      case Op::kOr: return boolean(eval(n.a).b || eval(n.b).b);
+      case Op::kNeg: {
+        Value v = eval(n.a);
+        if (v.kind == TypeKind::kInt) v.i = -v.i;
+        else v.d = -v.d;
+        v.node = kNoIndex;
+        return v;
+      }
+      case Op::kEq:
+      case Op::kNe: {
+        Value a = eval(n.a), b = eval(n.b);
+        bool eq = a.kind != TypeKind::kNull && b.kind != TypeKind::kNull && compare(a, b, static_cast<TypeKind>(n.c)) == 0;
+        return boolean(n.op == Op::kEq ? eq : !eq);
+      }
+      case Op::kLt:
+      case Op::kLe:
+      case Op::kGt:
+      case Op::kGe: {
+        Value a = eval(n.a), b = eval(n.b);
+        if (a.kind == TypeKind::kNull || b.kind == TypeKind::kNull) return boolean(false);
+        int c = compare(a, b, static_cast<TypeKind>(n.c));
+        bool r = n.op == Op::kLt ? c < 0 : n.op == Op::kLe ? c <= 0 : n.op == Op::kGt ? c > 0 : c >= 0;
+        return boolean(r);
+      }
+      case Op::kInSet: return boolean(in_set(eval(n.a), n));
+      case Op::kInList: {
+        Value a = eval(n.a);
+        if (a.kind == TypeKind::kNull) return boolean(false);
+        Value l = eval(n.b);
+        TypeKind k = a.kind;
+        for (uint32_t i = 0; i < l.count; ++i) {
+          Value x = from_node(l.items[i]);
+          if (x.kind != TypeKind::kNull && compare(a, x, k) == 0) return boolean(true);
+        }
+        return boolean(false);
+      }
+      case Op::kPresent: return boolean(eval(n.a).kind != TypeKind::kNull);
+      case Op::kEmpty: {
+        Value v = eval(n.a);
+        if (v.kind == TypeKind::kNull) return boolean(true);
+        if (v.kind == TypeKind::kString) return boolean(blank(v.s));
+        if (v.kind == TypeKind::kList) return boolean(v.count == 0);
+        return boolean(false);
+      }
+      case Op::kCoalesce: {
+        Value v = eval(n.a);
+        return v.kind != TypeKind::kNull ? v : eval(n.b);
+      }
+      case Op::kCount: {
+        Value l = eval(n.a);
+        Value v;
+        v.kind = TypeKind::kInt;
+        v.i = l.count;
+        return v;
+      }
+      case Op::kAny:
+      case Op::kAll:
+      case Op::kNone:
+      case Op::kCountWhere:
+      case Op::kFilter: {
+        Value l = eval(n.a);
+        int64_t hits = 0;
+        std::vector<uint32_t>* out = nullptr;
+        if (n.op == Op::kFilter) {
+          out = &f_.filters[filter_slot_[id]];
+          out->clear();
+        }
+        for (uint32_t i = 0; i < l.count; ++i) {
+          f_.locals[n.c] = from_node(l.items[i]);
+          bool c = eval(n.b).b;
+          if (c) {
+            ++hits;
+            if (out) out->push_back(l.items[i]);
+            if (n.op == Op::kAny) return boolean(true);
+            if (n.op == Op::kNone) return boolean(false);
+          } else if (n.op == Op::kAll) {
+            return boolean(false);
+          }
+        }
+        switch (n.op) {
+          case Op::kAny: return boolean(false);
+          case Op::kAll:
+          case Op::kNone: return boolean(true);
+          case Op::kCountWhere: {
+            Value v;
+            v.kind = TypeKind::kInt;
+            v.i = hits;
+            return v;
+          }
+          default: {
+            Value v;
+            v.kind = TypeKind::kList;
+            v.items = out->data();
+            v.count = static_cast<uint32_t>(out->size());
+            return v;
+          }
+        }
+      }
+    }
+    return Value();
+  }
+
+  std::string text(const Value& v) {
+    switch (v.kind) {
+      case TypeKind::kNull: return "(missing)";
+      case TypeKind::kBool: return v.b ? "true" : "false";
+      case TypeKind::kInt: return fmt::format("{}", v.i);
+      case TypeKind::kNumber: return fmt::format("{}", v.d);
+      case TypeKind::kDate: return format_iso_date(v.date);
+      case TypeKind::kString: return std::string(v.s);
+      case TypeKind::kEnum: {
+        const Type* t = v.type;
+        if (!t && v.node != kNoIndex) t = doc_.node(v.node).type;
+        return t && v.member < t->members.size() ? t->members[v.member] : fmt::format("#{}", v.member);
+      }
+      case TypeKind::kList: {
+        std::string out;
+        for (uint32_t i = 0; i < v.count; ++i) {
+          if (i) out += ", ";
+          out += text(from_node(v.items[i]));
+        }
+        return out;
+      }
+      default: return "(record)";
+    }
+  }
+
+  std::string message(const RulePlan& r) {
+    std::string out;
+    for (const auto& p : r.message) {
+      if (p.node == kNoIndex) {
+        out += p.text;
+      } else {
+        Value v = eval(p.node);
+        if (v.kind == TypeKind::kEnum && !v.type) v.type = pack_.nodes[p.node].static_type;
+        out += text(v);
+      }
+    }
+    return out;
+  }
+
+  Evidence evidence(const EvidencePlan& e) {
+    uint32_t cur = e.from_local ? f_.locals[e.local].node : doc_.root();
+    if (cur == kNoIndex) cur = doc_.root();
+    for (uint32_t field : e.fields) {
+      const DocNode& n = doc_.node(cur);
+      if (n.kind != TypeKind::kRecord) break;
+      uint32_t next = doc_.children(n)[field];
+      if (doc_.node(next).kind == TypeKind::kNull) break;  // point at the nearest key that exists
+      cur = next;
+    }
+    const DocNode& n = doc_.node(cur);
+    return {doc_.path(cur), n.line, n.column};
+  }
+
+ private:
+  const CompiledPack& pack_;
+  const Document& doc_;
+  const std::vector<uint32_t>& filter_slot_;
+  Frame& f_;
+};
+
+}  // namespace
+
+Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack) : pack_(std::move(pack)) {
+  filter_slot_.assign(pack_->nodes.size(), kNoIndex);
+  for (size_t i = 0; i < pack_->nodes.size(); ++i) {
+    if (pack_->nodes[i].op == Op::kFilter) filter_slot_[i] = filter_count_++;
+  }
+}
+
+Decision Evaluator::evaluate(const Document& doc) const {
+  const CompiledPack& pack = *pack_;
+  Frame frame;
+  frame.locals.resize(pack.local_slots);
+  frame.defs.resize(pack.def_slots);
+  frame.filters.resize(filter_count_);
+  Run run(pack, doc, filter_slot_, frame);
+  for (const auto& d : pack.defs) frame.defs[d.slot] = run.eval(d.node);
+
+  Decision out;
+  out.agreement = doc.id();
+  out.file = doc.file();
+  out.policy = {pack.name, pack.version, pack.digest};
+  std::vector<std::pair<size_t, Reason>> fired;  // rule index, reason
+  for (size_t ri = 0; ri < pack.rules.size(); ++ri) {
+    const RulePlan& r = pack.rules[ri];
+    auto fire = [&] {
+      Reason reason;
+      reason.outcome = r.outcome;
+      reason.clause = r.clause;
+      reason.rule = r.id;
+      reason.citation = r.citation;
+      reason.reviewers = r.reviewers;
+      reason.message = run.message(r);
+      for (const auto& e : r.evidence) reason.evidence.push_back(run.evidence(e));
+      reason.policy_file = r.file;
+      reason.policy_position = r.position;
+      fired.emplace_back(ri, std::move(reason));
+    };
+    if (r.range == kNoIndex) {
+      if (run.eval(r.condition).b) fire();
+      continue;
+    }
+    Value list = run.eval(r.range);
+    for (uint32_t i = 0; i < list.count; ++i) {
+      frame.locals[r.local] = run.from_node(list.items[i]);
+      if (run.eval(r.condition).b) fire();
+    }
+  }
+  // Strongest outcome first, then by clause, rule and evidence position: stable bytes.
+  auto rank = [&](Outcome o) {
+    auto it = std::find(pack.precedence.begin(), pack.precedence.end(), o);
+    return static_cast<size_t>(it - pack.precedence.begin());
+  };
+  auto first_pos = [](const Reason& r) {
+    return r.evidence.empty() ? std::make_pair(0u, 0u) : std::make_pair(r.evidence[0].line, r.evidence[0].column);
+  };
+  std::stable_sort(fired.begin(), fired.end(), [&](const auto& a, const auto& b) {
+    return std::make_tuple(rank(a.second.outcome), std::cref(a.second.clause), a.first, first_pos(a.second)) <
+           std::make_tuple(rank(b.second.outcome), std::cref(b.second.clause), b.first, first_pos(b.second));
+  });
+  for (auto& [ri, reason] : fired) {
+    if (!out.reasons.empty()) {
+      const Reason& prev = out.reasons.back();
+      if (prev.rule == reason.rule && prev.message == reason.message && first_pos(prev) == first_pos(reason)) continue;
+    }
+    out.reasons.push_back(std::move(reason));
+  }
+  out.outcome = pack.default_outcome;
+  for (Outcome o : pack.precedence) {
+    if (std::any_of(out.reasons.begin(), out.reasons.end(), [&](const Reason& r) { return r.outcome == o; })) {
+      out.outcome = o;
+      break;
+    }
+  }
+  for (const auto& r : out.reasons) out.reviewers.insert(out.reviewers.end(), r.reviewers.begin(), r.reviewers.end());
+  std::sort(out.reviewers.begin(), out.reviewers.end());
+  out.reviewers.erase(std::unique(out.reviewers.begin(), out.reviewers.end()), out.reviewers.end());
+  return out;
+}
+
+}  // namespace steward
