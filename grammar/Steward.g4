@@ -42,7 +42,7 @@ reviewerDecl : REVIEWER name=IDENT (LBRACE prop* RBRACE)? ;
 letDecl      : LET name=IDENT ASSIGN expr ;
 ruleDecl     : RULE name=IDENT (KW_FOR var=IDENT KW_IN expr)? LBRACE prop* RBRACE ;
 
-prop         : key=propName COLON expr (COMMA expr)* ;
+prop         : key=propName COLON expr (COMMA expr)* (COMMA | SEMI)? ;
 propName     : IDENT | CLAUSE | REVIEWER | SET | KW_FOR | ENUM | RECORD | DOCUMENT | LET | RULE ;
 
 dottedName   : IDENT (DOT IDENT)* ;
@@ -96,6 +96,7 @@ LPAREN    : '(' ;
 RPAREN    : ')' ;
 COMMA     : ',' ;
 COLON     : ':' ;
+SEMI      : ';' ;
 DOT       : '.' ;
 ELLIPSIS  : '...' ;
 QUESTION  : '?' ;

@@ -9,8 +9,10 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "steward/date.h"
@@ -149,11 +151,15 @@ class DocumentBuilder {
     return static_cast<uint32_t>(doc_->nodes_.size() - 1);
   }
 
-  void error(const char* code, uint32_t node, const YAML::Mark& mark, std::string message) {
+  void error(const char* code, uint32_t node, const YAML::Mark& mark, std::string message,
+             std::string_view child_key = {}) {
     if (errors_.size() >= limits_.max_errors) return;
+    // Past the value budget the document is incomplete: only the limit itself is reported.
+    if (over_budget_ && std::string_view(code) != "input.limit") return;
     InputError e;
     e.code = code;
     e.path = doc_->path(node);
+    if (!child_key.empty()) e.path += (e.path.empty() ? "" : ".") + std::string(child_key);
     if (!mark.is_null()) {
       e.line = static_cast<uint32_t>(mark.line + 1);
       e.column = static_cast<uint32_t>(mark.column + 1);
@@ -195,16 +201,16 @@ class DocumentBuilder {
       const std::string& key = k.Scalar();
       if (!keys.insert(key).second) {
         error("input.duplicate-key", r, k.Mark(),
-              fmt::format("key `{}` appears twice in this mapping; each key may be given once", clip(key)));
+              fmt::format("key `{}` appears twice in this mapping; each key may be given once", clip(key)), clip(key));
         continue;
       }
       int f = type->find_field(key);
       if (f < 0) {
         if (key == "<<") {
-          error("input.merge-key", r, k.Mark(), "YAML merge keys (`<<`) are not supported; write the keys out");
+          error("input.merge-key", r, k.Mark(), "YAML merge keys (`<<`) are not supported; write the keys out", key);
         } else {
           error("input.unknown-key", r, k.Mark(),
-                fmt::format("unknown key `{}`{}", clip(key), did_you_mean(key, names)));
+                fmt::format("unknown key `{}`{}", clip(key), did_you_mean(key, names)), clip(key));
         }
         continue;
       }
@@ -229,8 +235,11 @@ class DocumentBuilder {
       bool missing = !seen[f] || !values[f].IsDefined() || values[f].IsNull();
       if (!missing) value(slots[f], values[f], ft);
       if (doc_->nodes_[slots[f]].kind == TypeKind::kNull && !ft.optional && !has_error_at(slots[f])) {
-        error("input.missing-key", seen[f] ? slots[f] : r, seen[f] ? marks[f] : map.Mark(),
-              fmt::format("missing required key `{}`", ft.name));
+        if (seen[f]) {
+          error("input.missing-key", slots[f], marks[f], fmt::format("required key `{}` is null", ft.name));
+        } else {
+          error("input.missing-key", r, map.Mark(), fmt::format("missing required key `{}`", ft.name), ft.name);
+        }
       }
     }
   }
@@ -412,6 +421,47 @@ InputError text_error(const char* code, std::string_view text, size_t offset, st
   return {code, "", p.line, p.column, std::move(message)};
 }
 
+// Offset where flow collections (`[`, `{`) nest deeper than `limit`, or npos. Checked before
+// parsing so hostile nesting is refused with a location instead of exhausting the parser.
+size_t find_deep_nesting(std::string_view text, size_t limit) {
+  size_t depth = 0;
+  char quote = 0;
+  bool comment = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (comment) {
+      if (c == '\n') comment = false;
+      continue;
+    }
+    if (quote) {
+      if (c == '\\' && quote == '"') ++i;
+      else if (c == quote) quote = 0;
+      continue;
+    }
+    switch (c) {
+      case '"':
+      case '\'':
+        // A quote starts a string only at the start of a scalar, not inside a word.
+        if (i == 0 || std::string_view(" \t\n[{,:-").find(text[i - 1]) != std::string_view::npos) quote = c;
+        break;
+      case '#':
+        if (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n') comment = true;
+        break;
+      case '[':
+      case '{':
+        if (++depth > limit) return i;
+        break;
+      case ']':
+      case '}':
+        if (depth > 0) --depth;
+        break;
+      default:
+        break;
+    }
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file, const LoadLimits& limits) {
@@ -436,9 +486,20 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return fail({"input.empty", "", 1, 1, "the document is empty"});
   }
+  if (size_t deep = find_deep_nesting(text, limits.max_depth); deep != std::string_view::npos) {
+    return fail(text_error("input.limit", text, deep,
+                           fmt::format("the document nests deeper than {} levels", limits.max_depth)));
+  }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
+  } catch (const YAML::DeepRecursion& e) {
+    InputError err{"input.limit", "", 0, 0, fmt::format("the document nests deeper than the parser allows ({} levels)", e.depth())};
+    if (!e.mark.is_null()) {
+      err.line = static_cast<uint32_t>(e.mark.line + 1);
+      err.column = static_cast<uint32_t>(e.mark.column + 1);
+    }
+    return fail(std::move(err));
   } catch (const YAML::Exception& e) {
     InputError err{"input.syntax", "", 0, 0, fmt::format("the document is not valid YAML or JSON: {}", e.msg)};
     if (!e.mark.is_null()) {

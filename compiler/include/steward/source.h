@@ -52,7 +52,10 @@ class SourceMap {
   SourceId add(std::string name, std::string text);
   const SourceFile& file(SourceId id) const { return *files_.at(id); }
   size_t size() const { return files_.size(); }
-  Position position(const SourceSpan& span) const { return file(span.file).position(span.begin); }
+  // {0, 0} for a span that belongs to no file (e.g. an error about a command-line value).
+  Position position(const SourceSpan& span) const {
+    return span.file < files_.size() ? file(span.file).position(span.begin) : Position{};
+  }
 
  private:
   std::vector<std::unique_ptr<SourceFile>> files_;

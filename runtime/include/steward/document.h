@@ -76,6 +76,7 @@ struct InputError {
 struct LoadLimits {
   size_t max_bytes = 8u << 20;        // whole file
   size_t max_values = 1'000'000;      // after YAML aliases are expanded
+  size_t max_depth = 64;              // nesting of flow collections ([ and {)
   size_t max_string_bytes = 1u << 20; // one scalar
   size_t max_errors = 100;            // reported per document
 };

@@ -1,0 +1,179 @@
+// Tests for compiler.h: passes, type checking, graph checks, warnings, parameters and digests.
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include "steward/compiler.h"
+#include "test_support.h"
+
+using namespace steward;
+using steward::testing::pack_of;
+
+namespace {
+
+const char* kSchema = R"(
+enum Level { client, aggregate }
+record Item { name: string?, kind: string }
+document Doc {
+  id: string
+  level: Level
+  count: int?
+  start: date
+  end: date?
+  items: [Item]?
+  extra: { flag: bool? }?
+}
+clause c { title: "C" }
+reviewer r
+)";
+
+std::string codes(const CompileResult& res) {
+  std::string out;
+  for (const auto& d : res.diagnostics.items()) {
+    Position p = res.sources->position(d.span);
+    out += fmt::format("{}:{}:{} ", d.code, p.line, p.column);
+  }
+  return out;
+}
+
+CompileResult compile_text(const std::string& body, const std::string& manifest = "") {
+  return compile(pack_of(std::string(kSchema) + body, manifest));
+}
+
+}  // namespace
+
+TEST_CASE("a well-formed pack compiles without diagnostics", "[compiler]") {
+  auto res = compile_text(R"(
+let big = (count ?? 0) > 10
+rule r1 { clause: c, outcome: deny, when: big and level == "client", message: "big: {count}" }
+rule r2 for i in items { clause: c, outcome: review(r), when: empty(i.name), message: "item {i.kind}", evidence: i.name }
+rule r3 { clause: c, outcome: allow, when: present(end) and end >= start, message: "ok" }
+)");
+  INFO(codes(res));
+  REQUIRE(res.ok());
+  CHECK(res.diagnostics.items().empty());
+  CHECK(res.pack->rules.size() == 3);
+  CHECK(res.pack->defs.size() == 1);
+}
+
+TEST_CASE("type and name errors are located", "[compiler]") {
+  // Line 15 is the first line after the schema.
+  auto [body, want] = GENERATE(table<std::string, std::string>({
+      {"rule a { clause: c, outcome: deny, when: levle == \"client\", message: \"m\" }", "check.unknown-name:15:42"},
+      {"rule a { clause: c, outcome: deny, when: level == \"clinet\", message: \"m\" }", "check.enum-member:15:51"},
+      {"rule a { clause: c, outcome: deny, when: count > 3, message: \"m\" }", "check.optional:15:42"},
+      {"rule a { clause: c, outcome: deny, when: extra.flag, message: \"m\" }", "check.optional:15:42"},
+      {"rule a { clause: c, outcome: deny, when: id > 3, message: \"m\" }", "check.type:15:42"},
+      {"rule a { clause: c, outcome: deny, when: start < \"2026-02-30\", message: \"m\" }", "check.date:15:50"},
+      {"rule a { clause: c, outcome: deny, when: extra.flg == true, message: \"m\" }", "check.unknown-field:15:42"},
+      {"rule a { clause: d, outcome: deny, when: true, message: \"m\" }", "check.unknown-clause:15:18"},
+      {"rule a { clause: c, outcome: review(q), when: true, message: \"m\" }", "check.unknown-reviewer:15:37"},
+      {"rule a { clause: c, outcome: review, when: true, message: \"m\" }", "check.outcome:15:30"},
+      {"rule a { clause: c, outcome: deny, message: \"m\" }", "check.missing-property:15:6"},
+      {"rule a { clause: c, outcome: deny, when: true, mesage: \"m\" }", "check.unknown-property:15:48"},
+      {"rule a { clause: c, outcome: deny, when: frob(id), message: \"m\" }", "check.unknown-function:15:42"},
+      {"rule a { clause: c, outcome: deny, when: true, message: \"{nope}\" }", "check.unknown-name:15:59"},
+      {"rule a { clause: c, outcome: deny, when: true, message: \"m\", evidence: id.x }", "check.evidence:15:72"},
+      {"let x = 1\nlet x = 2\nrule a { clause: c, outcome: deny, when: x > 1, message: \"m\" }", "check.duplicate:16:5"},
+  }));
+  auto res = compile_text(body);
+  CHECK_FALSE(res.ok());
+  CHECK_THAT(codes(res), Catch::Contains(want));
+}
+
+TEST_CASE("flow typing: present() and not empty() make optional values usable", "[compiler]") {
+  auto res = compile_text(R"(
+rule a { clause: c, outcome: deny, when: present(count) and count > 3, message: "m" }
+rule b { clause: c, outcome: deny, when: not present(end) or end < start, message: "m" }
+rule d { clause: c, outcome: deny, when: present(extra.flag) and extra.flag, message: "m" }
+)");
+  INFO(codes(res));
+  CHECK(res.ok());
+}
+
+TEST_CASE("a dependency cycle is an error that prints the cycle", "[compiler]") {
+  auto res = compile_text(R"(
+let a = b
+let b = c or a
+let c = level == "client"
+rule r1 { clause: c, outcome: deny, when: a, message: "m" }
+)");
+  REQUIRE_FALSE(res.ok());
+  bool found = false;
+  for (const auto& d : res.diagnostics.items()) {
+    if (d.code == "check.cycle") {
+      found = true;
+      CHECK_THAT(d.message, Catch::Contains("a -> b -> a"));
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("unused definitions, sets, parameters and clauses are warnings", "[compiler]") {
+  auto res = compile_text(R"(
+set s = { "x" }
+clause unused.one { title: "U" }
+let spare = true
+rule r1 { clause: c, outcome: deny, when: false, message: "m" }
+)", "parameters:\n  p: {type: int, default: 1}\n");
+  INFO(codes(res));
+  REQUIRE(res.ok());
+  std::string c = codes(res);
+  CHECK_THAT(c, Catch::Contains("lint.unused-definition"));
+  CHECK_THAT(c, Catch::Contains("lint.unused-set"));
+  CHECK_THAT(c, Catch::Contains("lint.unused-parameter"));
+  CHECK_THAT(c, Catch::Contains("lint.unused-clause"));
+  CHECK(res.diagnostics.error_count() == 0);
+}
+
+TEST_CASE("parameters: defaults, overrides and bad values", "[compiler]") {
+  const std::string body = "rule r1 { clause: c, outcome: deny, when: (count ?? 0) < min, message: \"m\" }";
+  const std::string manifest = "parameters:\n  min: {type: int, default: 10}\n";
+  auto res = compile_text(body, manifest);
+  REQUIRE(res.ok());
+  CHECK(res.pack->params[0].value == "10");
+  CompileOptions o;
+  o.params["min"] = "11";
+  auto over = compile(pack_of(std::string(kSchema) + body, manifest), o);
+  REQUIRE(over.ok());
+  CHECK(over.pack->params[0].value == "11");
+  CHECK(over.pack->digest == res.pack->digest);  // the digest names the pack's text
+  o.params["min"] = "eleven";
+  CHECK_THAT(codes(compile(pack_of(std::string(kSchema) + body, manifest), o)), Catch::Contains("param.value"));
+  CompileOptions unknown;
+  unknown.params["mni"] = "3";
+  auto bad = compile(pack_of(std::string(kSchema) + body, manifest), unknown);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.diagnostics.items().front().message, Catch::Contains("did you mean `min`?"));
+}
+
+TEST_CASE("manifest errors are located in pack.yaml", "[compiler]") {
+  auto res = compile_text("", "decison: {default: allow}\n");
+  REQUIRE_FALSE(res.ok());
+  const Diagnostic& d = res.diagnostics.items().front();
+  CHECK(d.code == "manifest.unknown-key");
+  CHECK(res.sources->position(d.span).line == 3);
+  CHECK_THAT(d.message, Catch::Contains("did you mean `decision`?"));
+}
+
+TEST_CASE("the digest does not depend on the order modules are listed in", "[compiler]") {
+  PackSources a;
+  a.manifest_name = "p/pack.yaml";
+  a.manifest_text = "name: p\nversion: \"1\"\n";
+  a.modules = {{"p/a.policy", kSchema}, {"p/b.policy", "rule r1 { clause: c, outcome: deny, when: true, message: \"m\" }"}};
+  PackSources b = a;
+  std::swap(b.modules[0], b.modules[1]);
+  auto ra = compile(a), rb = compile(b);
+  REQUIRE(ra.ok());
+  REQUIRE(rb.ok());
+  CHECK(ra.pack->digest == rb.pack->digest);
+  CHECK(ra.pack->digest.rfind("sha256:", 0) == 0);
+}
+
+TEST_CASE("the bundled DCF pack compiles cleanly", "[compiler][dcf]") {
+  auto res = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
+  INFO(codes(res));
+  REQUIRE(res.ok());
+  CHECK(res.diagnostics.items().empty());
+  CHECK(res.pack->clauses.size() == 15);
+}

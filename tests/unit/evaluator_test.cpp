@@ -1,0 +1,99 @@
+// Tests for evaluator.h and decision.h: combining, per-element reasons, evidence, determinism
+// and concurrent use of one compiled pack.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "steward/compiler.h"
+#include "steward/evaluator.h"
+#include "test_support.h"
+
+using namespace steward;
+
+namespace {
+
+std::shared_ptr<const CompiledPack> pack_at(const std::string& rel) {
+  auto res = compile_pack(steward::testing::source_dir() + "/" + rel);
+  REQUIRE(res.ok());
+  return res.pack;
+}
+
+Decision decide(const std::shared_ptr<const CompiledPack>& pack, const std::string& text) {
+  auto loaded = load_document(*pack, text, "doc.yaml");
+  REQUIRE(loaded.ok());
+  return Evaluator(pack).evaluate(*loaded.document);
+}
+
+}  // namespace
+
+TEST_CASE("per-element rules give one reason per element, naming it", "[evaluator]") {
+  auto pack = pack_at("tests/packs/lending");
+  Decision d = decide(pack, "id: L\nborrower: {name: B, role: guest}\nitems:\n  - {name: Mac, kind: laptop}\n  - {name: Cam, kind: camera}\nstart: 2026-01-01\nend: 2026-01-02\n");
+  CHECK(d.outcome == Outcome::kDeny);
+  REQUIRE(d.reasons.size() == 2);
+  CHECK(d.reasons[0].message == "guests may not borrow `Mac` (laptop)");
+  CHECK(d.reasons[0].evidence[0].path == "items[0]");
+  CHECK(d.reasons[0].evidence[0].line == 4);
+  CHECK(d.reasons[1].message == "guests may not borrow `Cam` (camera)");
+  CHECK(d.reasons[1].evidence[0].path == "items[1]");
+}
+
+TEST_CASE("evidence for a missing key points at the nearest key that exists", "[evaluator]") {
+  auto pack = pack_at("tests/packs/lending");
+  Decision d = decide(pack, "id: L\nborrower: {name: B, role: staff}\nitems:\n  - {name: Mac, kind: laptop, value: 2000}\nstart: 2026-01-01\n");
+  CHECK(d.outcome == Outcome::kNeedsReview);
+  bool saw_end = false;
+  for (const auto& r : d.reasons) {
+    if (r.rule == "no_end") {
+      saw_end = true;
+      REQUIRE(r.evidence.size() == 1);
+      CHECK(r.evidence[0].path == "");  // `end` is missing: the document itself
+      CHECK(r.evidence[0].line == 1);
+    }
+    if (r.rule == "restricted_needs_desk") CHECK(r.evidence[0].path == "items[0].value");
+  }
+  CHECK(saw_end);
+  CHECK(d.reviewers == std::vector<std::string>{"desk"});
+}
+
+TEST_CASE("reasons are sorted strongest first and the JSON is byte-stable", "[evaluator]") {
+  auto pack = pack_at("policies/dcf-5-4");
+  std::string text = steward::testing::read_text(steward::testing::source_dir() +
+                                                 "/policies/dcf-5-4/examples/agreements/31-denied-also-lists-reviews-deny.yaml");
+  Decision d = decide(pack, text);
+  REQUIRE(d.reasons.size() >= 2);
+  CHECK(d.reasons.front().outcome == Outcome::kDeny);
+  CHECK(d.reasons.back().outcome == Outcome::kNeedsReview);
+  CHECK(to_json(d) == to_json(decide(pack, text)));
+  auto j = nlohmann::json::parse(to_json(d));
+  CHECK(j["decision"] == "deny");
+  CHECK(j["policy"]["name"] == "dcf-5-4");
+  CHECK(j["reasons"][0]["policy_location"]["file"].get<std::string>().find("request.policy") != std::string::npos);
+}
+
+TEST_CASE("one compiled pack serves many threads with identical results", "[evaluator][threads]") {
+  auto pack = pack_at("policies/dcf-5-4");
+  Evaluator ev(pack);
+  std::vector<std::shared_ptr<const Document>> docs;
+  std::vector<std::string> want;
+  namespace fs = std::filesystem;
+  for (const auto& e : fs::directory_iterator(steward::testing::source_dir() + "/policies/dcf-5-4/examples/agreements")) {
+    auto r = load_document_file(*pack, e.path());
+    REQUIRE(r.ok());
+    docs.push_back(r.document);
+    want.push_back(to_json(ev.evaluate(*r.document)));
+  }
+  std::vector<int> mismatches(4, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 50; ++round)
+        for (size_t i = 0; i < docs.size(); ++i)
+          if (to_json(ev.evaluate(*docs[i])) != want[i]) ++mismatches[t];
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (int m : mismatches) CHECK(m == 0);
+}

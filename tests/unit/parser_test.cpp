@@ -1,0 +1,105 @@
+// Tests for parser.h: expressions against compact dumps, and syntax errors in the language's terms.
+#include <catch2/catch.hpp>
+
+#include "steward/parser.h"
+
+using namespace steward;
+
+namespace {
+
+std::string dump_expr(const std::string& text, Diagnostics* diags = nullptr) {
+  SourceMap sm;
+  SourceId id = sm.add("e", text);
+  Diagnostics local;
+  Diagnostics& d = diags ? *diags : local;
+  auto e = parse_expression(sm, id, 0, static_cast<uint32_t>(text.size()), d);
+  return ast::dump(*e);
+}
+
+}  // namespace
+
+TEST_CASE("expressions parse with the documented precedence", "[parser]") {
+  auto [text, want] = GENERATE(table<std::string, std::string>({
+      {"a.b.c", "(. (. a b) c)"},
+      {"a and b or c", "(or (and a b) c)"},
+      {"a or b and c", "(or a (and b c))"},
+      {"not a == b", "(not (== a b))"},
+      {"not a and b", "(and (not a) b)"},
+      {"x ?? 0 > 3", "(> (?? x 0) 3)"},
+      {"x not in s", "(not in x s)"},
+      {"k in [\"a\", \"b\"]", "(in k (list \"a\" \"b\"))"},
+      {"any(f in data.fields: empty(f.name))", "(any f (. data fields) (empty (. f name)))"},
+      {"count(xs)", "(count xs)"},
+      {"count(x in xs: x > 1)", "(count x xs (> x 1))"},
+      {"-3", "(- 3)"},
+      {"'single' == \"double\"", "(== \"single\" \"double\")"},
+      {"term.end < date(\"2026-01-01\")", "(< (. term end) (date \"2026-01-01\"))"},
+  }));
+  Diagnostics d;
+  CHECK(dump_expr(text, &d) == want);
+  CHECK_FALSE(d.has_errors());
+}
+
+TEST_CASE("modules parse into declarations", "[parser]") {
+  SourceMap sm;
+  SourceId id = sm.add("m.policy", R"(
+enum K { a, "b-c", ...s }
+set s = { "x", "y" }
+document D { id: nonempty string, tags: [string]?, sub: { n: int }? }
+clause c.one { title: "T"; citation: "C" }
+reviewer r
+let v = count(tags) > 0
+rule r1 for t in tags { clause: c.one, outcome: review(r), when: t == "x", message: "tag {t}" }
+)");
+  Diagnostics d;
+  ast::Module m = parse_module(sm, id, d);
+  CHECK_FALSE(d.has_errors());
+  CHECK(ast::dump(m) ==
+        "enum K a b-c ...s\n"
+        "set s \"x\" \"y\"\n"
+        "document D id: nonempty string tags: [string]? sub: { n: int }?\n"
+        "clause c.one (title \"T\") (citation \"C\")\n"
+        "reviewer r\n"
+        "let v (> (count tags) 0)\n"
+        "rule r1 for t in tags (clause (. c one)) (outcome (review r)) (when (== t \"x\")) (message (template \"tag \" {t}))\n");
+}
+
+TEST_CASE("syntax errors say what was expected, with a location", "[parser]") {
+  auto [text, line, col, fragment] = GENERATE(table<std::string, uint32_t, uint32_t, std::string>({
+      {"rule r { when a }", 1, 15, "expected `:`"},
+      {"let = 3", 1, 5, "unexpected `=`"},
+      {"enum E { a b }", 1, 12, "in an enum"},
+      {"let x = 3 $", 1, 11, "character `$`"},
+      {"document D {\n  id string\n}", 2, 6, "in a field declaration"},
+  }));
+  SourceMap sm;
+  SourceId id = sm.add("p.policy", text);
+  Diagnostics d;
+  parse_module(sm, id, d);
+  REQUIRE(d.has_errors());
+  const Diagnostic& first = d.items().front();
+  CHECK(first.code == "parse.syntax");
+  Position p = sm.position(first.span);
+  CHECK(p.line == line);
+  CHECK(p.column == col);
+  CHECK_THAT(first.message, Catch::Contains(fragment));
+}
+
+TEST_CASE("invalid UTF-8 in a policy is a located error, not an exception", "[parser]") {
+  SourceMap sm;
+  SourceId id = sm.add("p.policy", "let x = \"caf\xff\"\n");
+  Diagnostics d;
+  parse_module(sm, id, d);
+  REQUIRE(d.has_errors());
+  CHECK(d.items()[0].code == "parse.utf8");
+  CHECK(sm.position(d.items()[0].span).column == 13);
+}
+
+TEST_CASE("unclosed template holes are reported", "[parser]") {
+  SourceMap sm;
+  SourceId id = sm.add("p.policy", "rule r { message: \"value {x\" }");
+  Diagnostics d;
+  parse_module(sm, id, d);
+  REQUIRE(d.has_errors());
+  CHECK(d.items()[0].code == "parse.template");
+}

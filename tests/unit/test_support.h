@@ -1,0 +1,66 @@
+// Helpers shared by the tests: paths, files, compiling test packs and running the CLI.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "steward/compiler.h"
+
+namespace steward::testing {
+
+inline std::string source_dir() { return STEWARD_SOURCE_DIR; }
+
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void write_text(const std::filesystem::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+// A pack from one module's text, with a minimal manifest.
+inline PackSources pack_of(const std::string& policy, const std::string& manifest_extra = "") {
+  PackSources s;
+  s.manifest_name = "test/pack.yaml";
+  s.manifest_text = "name: test\nversion: \"1\"\n" + manifest_extra;
+  s.modules.push_back({"test/main.policy", policy});
+  return s;
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a shell command from the source directory, capturing stdout and stderr.
+inline CommandResult run(const std::string& command) {
+  namespace fs = std::filesystem;
+  static int counter = 0;
+  fs::path err_file = fs::temp_directory_path() / ("steward_test_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  std::string full = "cd '" + source_dir() + "' && " + command + " 2>'" + err_file.string() + "'";
+  CommandResult r;
+  FILE* p = popen(full.c_str(), "r");
+  if (!p) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = read_text(err_file);
+  fs::remove(err_file);
+  return r;
+}
+
+inline std::string steward_bin() { return STEWARD_BIN; }
+
+}  // namespace steward::testing
