@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job: install, build, check the DCF 5-4 pack and decide on its example agreements.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash tools/scripts/install-deps.sh
+bash tools/scripts/build.sh
+./build/tools/steward check policies/dcf-5-4
+status=0
+./build/tools/steward eval --policy policies/dcf-5-4 policies/dcf-5-4/examples/agreements || status=$?
+echo
+echo "steward eval exited with $status (0 all allowed, 1 some denied, 3 some need review, 2 an error)"
+[ "$status" -ne 2 ]
