@@ -18,7 +18,7 @@ std::string bin() { return "'" + steward_bin() + "'"; }
 
 }  // namespace
 
-TEST_CASE("--version and --help work on every subcommand", "[cli]") {
+TEST_CASE("the version flag and help on every subcommand work", "[cli]") {
   auto v = run(bin() + " --version");
   CHECK(v.exit_code == 0);
   CHECK_THAT(v.out, Catch::StartsWith("steward "));
