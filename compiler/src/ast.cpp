@@ -7,17 +7,28 @@ namespace steward::ast {
 
 const char* op_name(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAnd: return "and";
-    case BinaryOp::kOr: return "or";
-    case BinaryOp::kEq: return "==";
-    case BinaryOp::kNe: return "!=";
-    case BinaryOp::kLt: return "<";
-    case BinaryOp::kLe: return "<=";
-    case BinaryOp::kGt: return ">";
-    case BinaryOp::kGe: return ">=";
-    case BinaryOp::kIn: return "in";
-    case BinaryOp::kNotIn: return "not in";
-    case BinaryOp::kCoalesce: return "??";
+    case BinaryOp::kAnd:
+      return "and";
+    case BinaryOp::kOr:
+      return "or";
+    case BinaryOp::kEq:
+      return "==";
+    case BinaryOp::kNe:
+      return "!=";
+    case BinaryOp::kLt:
+      return "<";
+    case BinaryOp::kLe:
+      return "<=";
+    case BinaryOp::kGt:
+      return ">";
+    case BinaryOp::kGe:
+      return ">=";
+    case BinaryOp::kIn:
+      return "in";
+    case BinaryOp::kNotIn:
+      return "not in";
+    case BinaryOp::kCoalesce:
+      return "??";
   }
   return "?";
 }
@@ -29,22 +40,36 @@ std::string dump(const Expr& e) {
     return s;
   };
   switch (e.kind) {
-    case ExprKind::kString: return fmt::format("\"{}\"", e.text);
-    case ExprKind::kInt: return fmt::format("{}", e.int_value);
-    case ExprKind::kNumber: return fmt::format("{}", e.number_value);
-    case ExprKind::kBool: return e.bool_value ? "true" : "false";
-    case ExprKind::kNull: return "null";
-    case ExprKind::kName: return e.name;
-    case ExprKind::kMember: return fmt::format("(. {} {})", e.args.empty() ? "_" : dump(*e.args[0]), e.name);
-    case ExprKind::kCall: return fmt::format("({}{})", e.name, args());
-    case ExprKind::kQuantifier: return fmt::format("({} {}{})", e.name, e.var, args());
-    case ExprKind::kNot: return fmt::format("(not{})", args());
-    case ExprKind::kNegate: return fmt::format("(-{})", args());
-    case ExprKind::kBinary: return fmt::format("({}{})", op_name(e.op), args());
-    case ExprKind::kList: return fmt::format("(list{})", args());
+    case ExprKind::kString:
+      return fmt::format("\"{}\"", e.text);
+    case ExprKind::kInt:
+      return fmt::format("{}", e.int_value);
+    case ExprKind::kNumber:
+      return fmt::format("{}", e.number_value);
+    case ExprKind::kBool:
+      return e.bool_value ? "true" : "false";
+    case ExprKind::kNull:
+      return "null";
+    case ExprKind::kName:
+      return e.name;
+    case ExprKind::kMember:
+      return fmt::format("(. {} {})", e.args.empty() ? "_" : dump(*e.args[0]), e.name);
+    case ExprKind::kCall:
+      return fmt::format("({}{})", e.name, args());
+    case ExprKind::kQuantifier:
+      return fmt::format("({} {}{})", e.name, e.var, args());
+    case ExprKind::kNot:
+      return fmt::format("(not{})", args());
+    case ExprKind::kNegate:
+      return fmt::format("(-{})", args());
+    case ExprKind::kBinary:
+      return fmt::format("({}{})", op_name(e.op), args());
+    case ExprKind::kList:
+      return fmt::format("(list{})", args());
     case ExprKind::kTemplate: {
       std::string s = "(template";
-      for (const auto& p : e.parts) s += p.expr ? " {" + dump(*p.expr) + "}" : fmt::format(" \"{}\"", p.text);
+      for (const auto& p : e.parts)
+        s += p.expr ? " {" + dump(*p.expr) + "}" : fmt::format(" \"{}\"", p.text);
       return s + ")";
     }
   }
@@ -56,8 +81,12 @@ namespace {
 std::string dump_type(const TypeRef& t) {
   std::string s = t.nonempty ? "nonempty " : "";
   switch (t.kind) {
-    case TypeRef::Kind::kNamed: s += t.name; break;
-    case TypeRef::Kind::kList: s += "[" + (t.element ? dump_type(*t.element) : "_") + "]"; break;
+    case TypeRef::Kind::kNamed:
+      s += t.name;
+      break;
+    case TypeRef::Kind::kList:
+      s += "[" + (t.element ? dump_type(*t.element) : "_") + "]";
+      break;
     case TypeRef::Kind::kRecord: {
       s += "{";
       for (const auto& f : t.fields) s += " " + f.name + ": " + (f.type ? dump_type(*f.type) : "_");
@@ -91,7 +120,8 @@ std::string dump(const Module& m) {
             for (const auto& mem : x.members) out += (mem.spread ? " ..." : " ") + mem.value;
           } else if constexpr (std::is_same_v<T, RecordDecl>) {
             out += (x.is_document ? "document " : "record ") + x.name;
-            for (const auto& f : x.fields) out += " " + f.name + ": " + (f.type ? dump_type(*f.type) : "_");
+            for (const auto& f : x.fields)
+              out += " " + f.name + ": " + (f.type ? dump_type(*f.type) : "_");
           } else if constexpr (std::is_same_v<T, SetDecl>) {
             out += "set " + x.name;
             for (const auto& v : x.members) out += " " + dump(*v);

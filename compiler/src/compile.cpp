@@ -1,4 +1,8 @@
 // The compiler: a named, ordered table of passes from pack sources to a CompiledPack.
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -7,10 +11,6 @@
 #include <set>
 #include <sstream>
 #include <unordered_map>
-
-#include <fmt/format.h>
-#include <openssl/evp.h>
-#include <yaml-cpp/yaml.h>
 
 #include "rule_graph.h"
 #include "steward/compiler.h"
@@ -34,18 +34,25 @@ int Type::find_member(std::string_view n) const {
 
 const char* outcome_name(Outcome o) {
   switch (o) {
-    case Outcome::kAllow: return "allow";
-    case Outcome::kNeedsReview: return "needs_review";
-    case Outcome::kDeny: return "deny";
+    case Outcome::kAllow:
+      return "allow";
+    case Outcome::kNeedsReview:
+      return "needs_review";
+    case Outcome::kDeny:
+      return "deny";
   }
   return "deny";
 }
 
 bool parse_outcome(std::string_view s, Outcome* out) {
-  if (s == "allow") *out = Outcome::kAllow;
-  else if (s == "needs_review" || s == "review") *out = Outcome::kNeedsReview;
-  else if (s == "deny") *out = Outcome::kDeny;
-  else return false;
+  if (s == "allow")
+    *out = Outcome::kAllow;
+  else if (s == "needs_review" || s == "review")
+    *out = Outcome::kNeedsReview;
+  else if (s == "deny")
+    *out = Outcome::kDeny;
+  else
+    return false;
   return true;
 }
 
@@ -135,7 +142,8 @@ class Compilation {
   const Type* builtin(TypeKind k);
   const Type* list_of(const Type* elem);
   const Type* resolve_type(const ast::TypeRef& t, const std::string& context);
-  void fill_record(Type* rec, const std::vector<ast::FieldDecl>& fields, const std::string& context);
+  void fill_record(Type* rec, const std::vector<ast::FieldDecl>& fields,
+                   const std::string& context);
   uint32_t emit(PlanNode n) {
     pack_->nodes.push_back(n);
     return static_cast<uint32_t>(pack_->nodes.size() - 1);
@@ -153,7 +161,8 @@ class Compilation {
   Checked check_bool(const ast::Expr& e, const char* what);
   Checked literal(const ast::Expr& e);
   Checked const_for(const ast::Expr& lit, const Type* want, bool* matched);
-  void collect_deps(const ast::Expr& e, std::vector<std::string>& bound, std::set<std::string>& out);
+  void collect_deps(const ast::Expr& e, std::vector<std::string>& bound,
+                    std::set<std::string>& out);
   std::string type_name(const Checked& c) const;
   uint32_t literal_set(const ast::Expr& list);
   bool compile_evidence(const ast::Expr& e, EvidencePlan* out);
@@ -231,7 +240,8 @@ Checked Compilation::narrow(const ast::Expr& e, Checked c) {
   std::string path = dotted(e);
   if (path.empty()) return c;
   for (const auto& k : known_present_) {
-    if (k == path || (k.size() > path.size() && k.compare(0, path.size(), path) == 0 && k[path.size()] == '.')) {
+    if (k == path ||
+        (k.size() > path.size() && k.compare(0, path.size(), path) == 0 && k[path.size()] == '.')) {
       c.optional = false;
       return c;
     }
@@ -250,18 +260,21 @@ void Compilation::pass_manifest() {
   try {
     root = YAML::Load(src_.manifest_text);
   } catch (const YAML::Exception& e) {
-    diags_.error("manifest.syntax", mark_span(f, e.mark), fmt::format("the manifest is not valid YAML: {}", e.msg));
+    diags_.error("manifest.syntax", mark_span(f, e.mark),
+                 fmt::format("the manifest is not valid YAML: {}", e.msg));
     return;
   }
   if (!root.IsMap()) {
-    diags_.error("manifest.syntax", {f, 0, 0}, "the manifest must be a YAML mapping with `name` and `version`");
+    diags_.error("manifest.syntax", {f, 0, 0},
+                 "the manifest must be a YAML mapping with `name` and `version`");
     return;
   }
-  static const std::vector<std::string> kKeys = {"name", "version", "description", "modules",
+  static const std::vector<std::string> kKeys = {"name",       "version",  "description", "modules",
                                                  "parameters", "decision", "id_field"};
   auto scalar = [&](const YAML::Node& n, const std::string& key, std::string* out) {
     if (!n.IsScalar()) {
-      diags_.error("manifest.type", mark_span(f, n.Mark()), fmt::format("`{}` must be a string", key));
+      diags_.error("manifest.type", mark_span(f, n.Mark()),
+                   fmt::format("`{}` must be a string", key));
       return false;
     }
     *out = n.Scalar();
@@ -282,7 +295,8 @@ void Compilation::pass_manifest() {
       id_field_span_ = mark_span(f, v.Mark());
     } else if (key == "modules") {
       if (!v.IsSequence()) {
-        diags_.error("manifest.type", mark_span(f, v.Mark()), "`modules` must be a list of file names");
+        diags_.error("manifest.type", mark_span(f, v.Mark()),
+                     "`modules` must be a list of file names");
         continue;
       }
       for (const auto& m : v) {
@@ -291,7 +305,8 @@ void Compilation::pass_manifest() {
       }
     } else if (key == "parameters") {
       if (!v.IsMap()) {
-        diags_.error("manifest.type", mark_span(f, v.Mark()), "`parameters` must be a mapping of name to {type, default}");
+        diags_.error("manifest.type", mark_span(f, v.Mark()),
+                     "`parameters` must be a mapping of name to {type, default}");
         continue;
       }
       for (auto p = v.begin(); p != v.end(); ++p) {
@@ -300,13 +315,15 @@ void Compilation::pass_manifest() {
         ps.span = mark_span(f, p->first.Mark(), static_cast<uint32_t>(ps.info.name.size()));
         const YAML::Node& spec = p->second;
         if (!spec.IsMap() || !spec["type"] || !spec["default"]) {
-          diags_.error("manifest.param", ps.span, fmt::format("parameter {} needs `type` and `default`", quote(ps.info.name)));
+          diags_.error("manifest.param", ps.span,
+                       fmt::format("parameter {} needs `type` and `default`", quote(ps.info.name)));
           continue;
         }
         for (auto k = spec.begin(); k != spec.end(); ++k) {
           std::string pk = k->first.Scalar();
           if (pk != "type" && pk != "default" && pk != "description") {
-            diags_.error("manifest.unknown-key", mark_span(f, k->first.Mark(), static_cast<uint32_t>(pk.size())),
+            diags_.error("manifest.unknown-key",
+                         mark_span(f, k->first.Mark(), static_cast<uint32_t>(pk.size())),
                          fmt::format("unknown parameter key {}{}", quote(pk),
                                      did_you_mean(pk, {"type", "default", "description"})));
           }
@@ -315,14 +332,16 @@ void Compilation::pass_manifest() {
         ps.info.default_value = spec["default"].Scalar();
         if (spec["description"]) ps.info.description = spec["description"].Scalar();
         if (params_.count(ps.info.name)) {
-          diags_.error("manifest.param", ps.span, fmt::format("parameter {} is declared twice", quote(ps.info.name)));
+          diags_.error("manifest.param", ps.span,
+                       fmt::format("parameter {} is declared twice", quote(ps.info.name)));
           continue;
         }
         params_.emplace(ps.info.name, std::move(ps));
       }
     } else if (key == "decision") {
       if (!v.IsMap()) {
-        diags_.error("manifest.type", mark_span(f, v.Mark()), "`decision` must be a mapping with `precedence` and `default`");
+        diags_.error("manifest.type", mark_span(f, v.Mark()),
+                     "`decision` must be a mapping with `precedence` and `default`");
         continue;
       }
       for (auto k = v.begin(); k != v.end(); ++k) {
@@ -335,11 +354,14 @@ void Compilation::pass_manifest() {
             for (const auto& o : dv) {
               Outcome out;
               if (!o.IsScalar() || !parse_outcome(o.Scalar(), &out)) {
-                diags_.error("manifest.decision", mark_span(f, o.Mark()),
-                             fmt::format("unknown outcome {}; expected `deny`, `needs_review` or `allow`", quote(o.IsScalar() ? o.Scalar() : "?")));
+                diags_.error(
+                    "manifest.decision", mark_span(f, o.Mark()),
+                    fmt::format("unknown outcome {}; expected `deny`, `needs_review` or `allow`",
+                                quote(o.IsScalar() ? o.Scalar() : "?")));
                 good = false;
               } else if (std::find(order.begin(), order.end(), out) != order.end()) {
-                diags_.error("manifest.decision", mark_span(f, o.Mark()), fmt::format("outcome {} is listed twice", quote(o.Scalar())));
+                diags_.error("manifest.decision", mark_span(f, o.Mark()),
+                             fmt::format("outcome {} is listed twice", quote(o.Scalar())));
                 good = false;
               } else {
                 order.push_back(out);
@@ -347,29 +369,36 @@ void Compilation::pass_manifest() {
             }
           }
           if (good && order.size() != 3) {
-            diags_.error("manifest.decision", mark_span(f, dv.Mark()),
-                         "`precedence` must list `deny`, `needs_review` and `allow`, strongest first");
+            diags_.error(
+                "manifest.decision", mark_span(f, dv.Mark()),
+                "`precedence` must list `deny`, `needs_review` and `allow`, strongest first");
           } else if (good) {
             pack_->precedence = order;
           }
         } else if (dk == "default") {
           Outcome out;
           if (!dv.IsScalar() || !parse_outcome(dv.Scalar(), &out)) {
-            diags_.error("manifest.decision", mark_span(f, dv.Mark()), "`default` must be `allow`, `needs_review` or `deny`");
+            diags_.error("manifest.decision", mark_span(f, dv.Mark()),
+                         "`default` must be `allow`, `needs_review` or `deny`");
           } else {
             pack_->default_outcome = out;
           }
         } else {
-          diags_.error("manifest.unknown-key", mark_span(f, k->first.Mark(), static_cast<uint32_t>(dk.size())),
-                       fmt::format("unknown key {} in `decision`{}", quote(dk), did_you_mean(dk, {"precedence", "default"})));
+          diags_.error("manifest.unknown-key",
+                       mark_span(f, k->first.Mark(), static_cast<uint32_t>(dk.size())),
+                       fmt::format("unknown key {} in `decision`{}", quote(dk),
+                                   did_you_mean(dk, {"precedence", "default"})));
         }
       }
     } else {
-      diags_.error("manifest.unknown-key", kspan, fmt::format("unknown manifest key {}{}", quote(key), did_you_mean(key, kKeys)));
+      diags_.error("manifest.unknown-key", kspan,
+                   fmt::format("unknown manifest key {}{}", quote(key), did_you_mean(key, kKeys)));
     }
   }
-  if (pack_->name.empty()) diags_.error("manifest.missing", {f, 0, 0}, "the manifest has no `name`");
-  if (pack_->version.empty()) diags_.error("manifest.missing", {f, 0, 0}, "the manifest has no `version`");
+  if (pack_->name.empty())
+    diags_.error("manifest.missing", {f, 0, 0}, "the manifest has no `name`");
+  if (pack_->version.empty())
+    diags_.error("manifest.missing", {f, 0, 0}, "the manifest has no `version`");
 
   // Parameter types and values (defaults, then overrides).
   for (auto& [name, ps] : params_) {
@@ -407,14 +436,18 @@ void Compilation::pass_manifest() {
       c.kind = TypeKind::kDate;
       good = parse_iso_date(ps.info.value, &c.date);
     } else {
-      diags_.error("manifest.param", ps.span,
-                   fmt::format("parameter {} has unknown type {}; expected int, number, bool, string or date", quote(name), quote(t)));
+      diags_.error(
+          "manifest.param", ps.span,
+          fmt::format(
+              "parameter {} has unknown type {}; expected int, number, bool, string or date",
+              quote(name), quote(t)));
       continue;
     }
     if (!good) {
       bool overridden = it != opts_.params.end();
       diags_.error("param.value", overridden ? SourceSpan{} : ps.span,
-                   fmt::format("parameter {} must be {} {}, got {}", quote(name), t == "int" ? "an" : "a", t, quote(ps.info.value)),
+                   fmt::format("parameter {} must be {} {}, got {}", quote(name),
+                               t == "int" ? "an" : "a", t, quote(ps.info.value)),
                    overridden ? "fix the value given with --param" : "");
     }
     ps.value = c;
@@ -423,7 +456,9 @@ void Compilation::pass_manifest() {
     if (!params_.count(name)) {
       std::vector<std::string> names;
       for (const auto& [n, ps] : params_) names.push_back(n);
-      diags_.error("param.unknown", {}, fmt::format("the pack has no parameter {}{}", quote(name), did_you_mean(name, names)));
+      diags_.error(
+          "param.unknown", {},
+          fmt::format("the pack has no parameter {}{}", quote(name), did_you_mean(name, names)));
     }
   }
 }
@@ -450,11 +485,17 @@ void Compilation::pass_parse() {
 void Compilation::pass_declarations() {
   std::map<std::string, SourceSpan> values;  // names usable in expressions
   std::map<std::string, SourceSpan> types;
-  auto dup = [&](std::map<std::string, SourceSpan>& ns, const std::string& name, SourceSpan span, const char* what) {
+  auto dup = [&](std::map<std::string, SourceSpan>& ns, const std::string& name, SourceSpan span,
+                 const char* what) {
     if (name.empty()) return false;
     auto [it, inserted] = ns.emplace(name, span);
     if (!inserted) {
-      Diagnostic d{Severity::kError, "check.duplicate", fmt::format("{} {} is declared twice", what, quote(name)), span, {}, {}};
+      Diagnostic d{Severity::kError,
+                   "check.duplicate",
+                   fmt::format("{} {} is declared twice", what, quote(name)),
+                   span,
+                   {},
+                   {}};
       if (it->second.valid()) d.notes.push_back({it->second, "first declared here"});
       diags_.add(std::move(d));
       return false;
@@ -475,7 +516,12 @@ void Compilation::pass_declarations() {
               if (dup(types, x.name, x.span, "type")) records_[x.name] = &x;
               if (x.is_document) {
                 if (document_ != nullptr) {
-                  Diagnostic dd{Severity::kError, "check.document", "a pack declares exactly one `document`", x.span, {}, {}};
+                  Diagnostic dd{Severity::kError,
+                                "check.document",
+                                "a pack declares exactly one `document`",
+                                x.span,
+                                {},
+                                {}};
                   dd.notes.push_back({document_->span, "the first `document` is here"});
                   diags_.add(std::move(dd));
                 } else {
@@ -501,7 +547,8 @@ void Compilation::pass_declarations() {
     }
   }
   if (document_ == nullptr && !modules_.empty()) {
-    diags_.error("check.document", {modules_.front().file, 0, 0}, "the pack declares no `document` type",
+    diags_.error("check.document", {modules_.front().file, 0, 0},
+                 "the pack declares no `document` type",
                  "declare the shape of the documents it judges: `document Agreement { ... }`");
   }
 }
@@ -516,12 +563,24 @@ const Type* Compilation::builtin(TypeKind k) {
   Type& t = pack_->types.emplace_back();
   t.kind = k;
   switch (k) {
-    case TypeKind::kBool: t.name = "bool"; break;
-    case TypeKind::kInt: t.name = "int"; break;
-    case TypeKind::kNumber: t.name = "number"; break;
-    case TypeKind::kString: t.name = "string"; break;
-    case TypeKind::kDate: t.name = "date"; break;
-    default: t.name = "null"; break;
+    case TypeKind::kBool:
+      t.name = "bool";
+      break;
+    case TypeKind::kInt:
+      t.name = "int";
+      break;
+    case TypeKind::kNumber:
+      t.name = "number";
+      break;
+    case TypeKind::kString:
+      t.name = "string";
+      break;
+    case TypeKind::kDate:
+      t.name = "date";
+      break;
+    default:
+      t.name = "null";
+      break;
   }
   builtins_[k] = &t;
   return &t;
@@ -541,9 +600,11 @@ const Type* Compilation::list_of(const Type* elem) {
 const Type* Compilation::resolve_type(const ast::TypeRef& t, const std::string& context) {
   switch (t.kind) {
     case ast::TypeRef::Kind::kNamed: {
-      static const std::map<std::string, TypeKind> kBuiltins = {
-          {"string", TypeKind::kString}, {"bool", TypeKind::kBool}, {"int", TypeKind::kInt},
-          {"number", TypeKind::kNumber}, {"date", TypeKind::kDate}};
+      static const std::map<std::string, TypeKind> kBuiltins = {{"string", TypeKind::kString},
+                                                                {"bool", TypeKind::kBool},
+                                                                {"int", TypeKind::kInt},
+                                                                {"number", TypeKind::kNumber},
+                                                                {"date", TypeKind::kDate}};
       if (auto b = kBuiltins.find(t.name); b != kBuiltins.end()) return builtin(b->second);
       if (auto n = named_types_.find(t.name); n != named_types_.end()) return n->second;
       std::vector<std::string> names = {"string", "bool", "int", "number", "date"};
@@ -567,10 +628,12 @@ const Type* Compilation::resolve_type(const ast::TypeRef& t, const std::string& 
   return nullptr;
 }
 
-void Compilation::fill_record(Type* rec, const std::vector<ast::FieldDecl>& fields, const std::string& context) {
+void Compilation::fill_record(Type* rec, const std::vector<ast::FieldDecl>& fields,
+                              const std::string& context) {
   for (const auto& f : fields) {
     if (rec->find_field(f.name) >= 0) {
-      diags_.error("check.duplicate", f.span, fmt::format("field {} is declared twice in {}", quote(f.name), quote(context)));
+      diags_.error("check.duplicate", f.span,
+                   fmt::format("field {} is declared twice in {}", quote(f.name), quote(context)));
       continue;
     }
     FieldType ft;
@@ -580,7 +643,8 @@ void Compilation::fill_record(Type* rec, const std::vector<ast::FieldDecl>& fiel
       ft.type = resolve_type(*f.type, context + "." + f.name);
       ft.optional = f.type->optional;
       ft.nonempty = f.type->nonempty;
-      if (ft.nonempty && ft.type && ft.type->kind != TypeKind::kString && ft.type->kind != TypeKind::kList) {
+      if (ft.nonempty && ft.type && ft.type->kind != TypeKind::kString &&
+          ft.type->kind != TypeKind::kList) {
         diags_.error("check.type", f.type->span, "`nonempty` applies only to strings and lists");
       }
     }
@@ -597,11 +661,13 @@ void Compilation::pass_schema() {
     s.span = decl->span;
     for (const auto& m : decl->members) {
       if (m->kind != ast::ExprKind::kString) {
-        diags_.error("check.set", m->span, fmt::format("set {} may hold only strings", quote(name)));
+        diags_.error("check.set", m->span,
+                     fmt::format("set {} may hold only strings", quote(name)));
         continue;
       }
       if (std::find(s.members.begin(), s.members.end(), m->text) != s.members.end()) {
-        diags_.error("check.duplicate", m->span, fmt::format("{} is listed twice in set {}", quote(m->text), quote(name)));
+        diags_.error("check.duplicate", m->span,
+                     fmt::format("{} is listed twice in set {}", quote(m->text), quote(name)));
         continue;
       }
       s.members.push_back(m->text);
@@ -616,7 +682,8 @@ void Compilation::pass_schema() {
     t.name = name;
     auto add = [&](const std::string& v, SourceSpan span) {
       if (t.find_member(v) >= 0) {
-        diags_.error("check.duplicate", span, fmt::format("{} is listed twice in enum {}", quote(v), quote(name)));
+        diags_.error("check.duplicate", span,
+                     fmt::format("{} is listed twice in enum {}", quote(v), quote(name)));
       } else {
         t.members.push_back(v);
       }
@@ -630,14 +697,16 @@ void Compilation::pass_schema() {
       if (it == set_decls_.end()) {
         std::vector<std::string> names;
         for (const auto& [n, s] : set_decls_) names.push_back(n);
-        diags_.error("check.unknown-name", m.span, fmt::format("unknown set {}{}", quote(m.value), did_you_mean(m.value, names)));
+        diags_.error("check.unknown-name", m.span,
+                     fmt::format("unknown set {}{}", quote(m.value), did_you_mean(m.value, names)));
         continue;
       }
       used_sets_.insert(m.value);
       for (const auto& x : it->second->members)
         if (x->kind == ast::ExprKind::kString) add(x->text, x->span);
     }
-    if (t.members.empty()) diags_.error("check.enum", decl->span, fmt::format("enum {} has no members", quote(name)));
+    if (t.members.empty())
+      diags_.error("check.enum", decl->span, fmt::format("enum {} has no members", quote(name)));
     named_types_[name] = &t;
   }
   // Records: create every named record first, so fields can refer to any of them.
@@ -654,12 +723,14 @@ void Compilation::pass_schema() {
     pack_->root = named_types_[document_->name];
     std::string idf = id_field_name_.empty() ? "id" : id_field_name_;
     pack_->id_field = pack_->root->find_field(idf);
-    if (pack_->id_field >= 0 && pack_->root->fields[pack_->id_field].type->kind != TypeKind::kString) {
+    if (pack_->id_field >= 0 &&
+        pack_->root->fields[pack_->id_field].type->kind != TypeKind::kString) {
       pack_->id_field = -1;
     }
     if (!id_field_name_.empty() && pack_->id_field < 0) {
       diags_.error("manifest.id-field", id_field_span_,
-                   fmt::format("`id_field` {} is not a string field of the document", quote(id_field_name_)));
+                   fmt::format("`id_field` {} is not a string field of the document",
+                               quote(id_field_name_)));
     }
   }
 }
@@ -668,9 +739,11 @@ void Compilation::pass_schema() {
 // Pass: graph (dependencies between definitions and rules; cycles; evaluation order)
 // ---------------------------------------------------------------------------------------------
 
-void Compilation::collect_deps(const ast::Expr& e, std::vector<std::string>& bound, std::set<std::string>& out) {
+void Compilation::collect_deps(const ast::Expr& e, std::vector<std::string>& bound,
+                               std::set<std::string>& out) {
   if (e.kind == ast::ExprKind::kName) {
-    if (std::find(bound.begin(), bound.end(), e.name) == bound.end() && defs_.count(e.name)) out.insert(e.name);
+    if (std::find(bound.begin(), bound.end(), e.name) == bound.end() && defs_.count(e.name))
+      out.insert(e.name);
     return;
   }
   if (e.kind == ast::ExprKind::kQuantifier) {
@@ -716,14 +789,20 @@ void Compilation::pass_graph() {
     for (auto v : cycle) names.push_back(vertices_[v].name);
     names.push_back(names.front());
     const DefState& first = defs_[vertices_[cycle.front()].name];
-    Diagnostic d{Severity::kError, "check.cycle",
-                 fmt::format("definitions depend on each other in a cycle: {}", fmt::join(names, " -> ")),
-                 first.decl->span, "the language is total: a definition cannot use itself, directly or through others", {}};
+    Diagnostic d{
+        Severity::kError,
+        "check.cycle",
+        fmt::format("definitions depend on each other in a cycle: {}", fmt::join(names, " -> ")),
+        first.decl->span,
+        "the language is total: a definition cannot use itself, directly or through others",
+        {}};
     for (size_t i = 1; i < cycle.size(); ++i) {
-      d.notes.push_back({defs_[vertices_[cycle[i]].name].decl->span, fmt::format("{} is part of the cycle", quote(vertices_[cycle[i]].name))});
+      d.notes.push_back({defs_[vertices_[cycle[i]].name].decl->span,
+                         fmt::format("{} is part of the cycle", quote(vertices_[cycle[i]].name))});
     }
     diags_.add(std::move(d));
-    for (auto v : cycle) defs_[vertices_[v].name].done = true;  // never check these: no order exists
+    for (auto v : cycle)
+      defs_[vertices_[v].name].done = true;  // never check these: no order exists
   }
 }
 
@@ -740,10 +819,22 @@ std::string Compilation::type_name(const Checked& c) const {
 Checked Compilation::literal(const ast::Expr& e) {
   Constant c;
   switch (e.kind) {
-    case ast::ExprKind::kString: c.kind = TypeKind::kString; c.s = e.text; break;
-    case ast::ExprKind::kInt: c.kind = TypeKind::kInt; c.i = e.int_value; break;
-    case ast::ExprKind::kNumber: c.kind = TypeKind::kNumber; c.d = e.number_value; break;
-    case ast::ExprKind::kBool: c.kind = TypeKind::kBool; c.b = e.bool_value; break;
+    case ast::ExprKind::kString:
+      c.kind = TypeKind::kString;
+      c.s = e.text;
+      break;
+    case ast::ExprKind::kInt:
+      c.kind = TypeKind::kInt;
+      c.i = e.int_value;
+      break;
+    case ast::ExprKind::kNumber:
+      c.kind = TypeKind::kNumber;
+      c.d = e.number_value;
+      break;
+    case ast::ExprKind::kBool:
+      c.kind = TypeKind::kBool;
+      c.b = e.bool_value;
+      break;
     default:
       diags_.error("check.null", e.span, "`null` is not a value here",
                    "test for a missing value with `present(x)` or `empty(x)`");
@@ -768,8 +859,8 @@ Checked Compilation::const_for(const ast::Expr& lit, const Type* want, bool* mat
     int m = want->find_member(lit.text);
     if (m < 0) {
       diags_.error("check.enum-member", lit.span,
-                   fmt::format("{} is not a member of enum {}{}", quote(lit.text), quote(want->name),
-                               did_you_mean(lit.text, want->members)));
+                   fmt::format("{} is not a member of enum {}{}", quote(lit.text),
+                               quote(want->name), did_you_mean(lit.text, want->members)));
       return {};
     }
     Constant c;
@@ -787,12 +878,14 @@ Checked Compilation::const_for(const ast::Expr& lit, const Type* want, bool* mat
     Constant c;
     c.kind = TypeKind::kDate;
     if (!parse_iso_date(lit.text, &c.date)) {
-      diags_.error("check.date", lit.span, fmt::format("{} is not a date; write `YYYY-MM-DD`", quote(lit.text)));
+      diags_.error("check.date", lit.span,
+                   fmt::format("{} is not a date; write `YYYY-MM-DD`", quote(lit.text)));
       return {};
     }
     Checked out;
     out.type = builtin(TypeKind::kDate);
-    out.node = emit({Op::kConst, TypeKind::kDate, constant(std::move(c)), 0, 0, out.type, lit.span});
+    out.node =
+        emit({Op::kConst, TypeKind::kDate, constant(std::move(c)), 0, 0, out.type, lit.span});
     out.constant = true;
     return out;
   }
@@ -819,7 +912,8 @@ Checked Compilation::check_name(const ast::Expr& e) {
     p->second.used = true;
     Checked c;
     c.type = builtin(p->second.value.kind);
-    c.node = emit({Op::kConst, p->second.value.kind, constant(p->second.value), 0, 0, c.type, e.span});
+    c.node =
+        emit({Op::kConst, p->second.value.kind, constant(p->second.value), 0, 0, c.type, e.span});
     c.constant = true;
     return c;
   }
@@ -837,7 +931,8 @@ Checked Compilation::check_name(const ast::Expr& e) {
       Checked c;
       c.type = ft.type;
       c.optional = ft.optional;
-      c.node = emit({Op::kField, ft.type->kind, root, static_cast<uint32_t>(f), 0, ft.type, e.span});
+      c.node =
+          emit({Op::kField, ft.type->kind, root, static_cast<uint32_t>(f), 0, ft.type, e.span});
       return c;
     }
   }
@@ -848,9 +943,10 @@ Checked Compilation::check_name(const ast::Expr& e) {
   for (const auto& [n, s] : set_index_) names.push_back(n);
   if (pack_->root)
     for (const auto& f : pack_->root->fields) names.push_back(f.name);
-  diags_.error("check.unknown-name", e.span,
-               fmt::format("unknown name {}{}", quote(e.name), did_you_mean(e.name, names)),
-               "a name is a definition, a parameter, a set, a bound variable or a field of the document");
+  diags_.error(
+      "check.unknown-name", e.span,
+      fmt::format("unknown name {}{}", quote(e.name), did_you_mean(e.name, names)),
+      "a name is a definition, a parameter, a set, a bound variable or a field of the document");
   return {};
 }
 
@@ -859,7 +955,8 @@ Checked Compilation::check_member(const ast::Expr& e) {
   if (!base.ok()) return {};
   if (base.set != kNoIndex || base.type->kind != TypeKind::kRecord) {
     diags_.error("check.type", e.span,
-                 fmt::format("{} has no fields: it is {}", quote(ast::dump(*e.args[0])), quote(type_name(base))));
+                 fmt::format("{} has no fields: it is {}", quote(ast::dump(*e.args[0])),
+                             quote(type_name(base))));
     return {};
   }
   int f = base.type->find_field(e.name);
@@ -867,14 +964,16 @@ Checked Compilation::check_member(const ast::Expr& e) {
     std::vector<std::string> names;
     for (const auto& ft : base.type->fields) names.push_back(ft.name);
     diags_.error("check.unknown-field", e.span,
-                 fmt::format("{} has no field {}{}", quote(base.type->name), quote(e.name), did_you_mean(e.name, names)));
+                 fmt::format("{} has no field {}{}", quote(base.type->name), quote(e.name),
+                             did_you_mean(e.name, names)));
     return {};
   }
   const FieldType& ft = base.type->fields[f];
   Checked c;
   c.type = ft.type;
   c.optional = base.optional || ft.optional;
-  c.node = emit({Op::kField, ft.type->kind, base.node, static_cast<uint32_t>(f), 0, ft.type, e.span});
+  c.node =
+      emit({Op::kField, ft.type->kind, base.node, static_cast<uint32_t>(f), 0, ft.type, e.span});
   return c;
 }
 
@@ -882,11 +981,13 @@ Checked Compilation::check_bool(const ast::Expr& e, const char* what) {
   Checked c = check(e);
   if (!c.ok()) return {};
   if (c.set != kNoIndex || c.type->kind != TypeKind::kBool) {
-    diags_.error("check.type", e.span, fmt::format("{} must be a bool, but this is {}", what, quote(type_name(c))));
+    diags_.error("check.type", e.span,
+                 fmt::format("{} must be a bool, but this is {}", what, quote(type_name(c))));
     return {};
   }
   if (c.optional) {
-    diags_.error("check.optional", e.span, fmt::format("{} may be missing, so it is not a bool", quote(ast::dump(e))),
+    diags_.error("check.optional", e.span,
+                 fmt::format("{} may be missing, so it is not a bool", quote(ast::dump(e))),
                  "say what a missing value means: `x == true`, `x != true` or `x ?? false`");
     return {};
   }
@@ -919,15 +1020,18 @@ Checked Compilation::check_binary(const ast::Expr& e) {
   switch (e.op) {
     case BinaryOp::kAnd:
     case BinaryOp::kOr: {
-      Checked a = check_bool(l, e.op == BinaryOp::kAnd ? "each side of `and`" : "each side of `or`");
+      Checked a =
+          check_bool(l, e.op == BinaryOp::kAnd ? "each side of `and`" : "each side of `or`");
       size_t mark = known_present_.size();
       presence_facts(l, e.op == BinaryOp::kAnd, known_present_);
-      Checked b = check_bool(r, e.op == BinaryOp::kAnd ? "each side of `and`" : "each side of `or`");
+      Checked b =
+          check_bool(r, e.op == BinaryOp::kAnd ? "each side of `and`" : "each side of `or`");
       known_present_.resize(mark);
       if (!a.ok() || !b.ok()) return {};
       Checked c;
       c.type = kBool;
-      c.node = emit({e.op == BinaryOp::kAnd ? Op::kAnd : Op::kOr, TypeKind::kBool, a.node, b.node, 0, kBool, e.span});
+      c.node = emit({e.op == BinaryOp::kAnd ? Op::kAnd : Op::kOr, TypeKind::kBool, a.node, b.node,
+                     0, kBool, e.span});
       return c;
     }
     case BinaryOp::kCoalesce: {
@@ -938,16 +1042,19 @@ Checked Compilation::check_binary(const ast::Expr& e) {
       if (!matched) b = check(r);
       if (!b.ok()) return {};
       if (a.set != kNoIndex || b.set != kNoIndex || a.type != b.type) {
-        bool numeric = a.type && b.type && (a.type->kind == TypeKind::kNumber && b.type->kind == TypeKind::kInt);
+        bool numeric = a.type && b.type &&
+                       (a.type->kind == TypeKind::kNumber && b.type->kind == TypeKind::kInt);
         if (!numeric) {
-          diags_.error("check.type", e.span, fmt::format("both sides of `??` must have the same type, not {} and {}",
-                                                         quote(type_name(a)), quote(type_name(b))));
+          diags_.error("check.type", e.span,
+                       fmt::format("both sides of `??` must have the same type, not {} and {}",
+                                   quote(type_name(a)), quote(type_name(b))));
           return {};
         }
       }
       if (!a.optional) {
-        diags_.warning("lint.never-missing", l.span,
-                       fmt::format("{} is never missing, so `??` has no effect", quote(ast::dump(l))));
+        diags_.warning(
+            "lint.never-missing", l.span,
+            fmt::format("{} is never missing, so `??` has no effect", quote(ast::dump(l))));
       }
       Checked c;
       c.type = a.type;
@@ -972,7 +1079,8 @@ Checked Compilation::check_binary(const ast::Expr& e) {
           set = literal_set(r);
           if (set == kNoIndex) return {};
         } else if (set_index_.count(r.name) && !defs_.count(r.name)) {
-          bool shadowed = std::any_of(locals_.begin(), locals_.end(), [&](const Local& x) { return x.name == r.name; });
+          bool shadowed = std::any_of(locals_.begin(), locals_.end(),
+                                      [&](const Local& x) { return x.name == r.name; });
           if (!shadowed) {
             set = set_index_[r.name];
             used_sets_.insert(r.name);
@@ -980,7 +1088,9 @@ Checked Compilation::check_binary(const ast::Expr& e) {
         }
         if (set != kNoIndex) {
           if (a.type->kind != TypeKind::kString && a.type->kind != TypeKind::kEnum) {
-            diags_.error("check.type", l.span, fmt::format("only strings and enums can be tested against a set, not {}", quote(type_name(a))));
+            diags_.error("check.type", l.span,
+                         fmt::format("only strings and enums can be tested against a set, not {}",
+                                     quote(type_name(a))));
             return {};
           }
           uint32_t bits = kNoIndex;
@@ -990,8 +1100,9 @@ Checked Compilation::check_binary(const ast::Expr& e) {
             for (const auto& m : sp.members) {
               if (a.type->find_member(m) < 0) {
                 diags_.error("check.enum-member", r.span,
-                             fmt::format("set {} holds {}, which is not a member of enum {}{}", quote(sp.name), quote(m),
-                                         quote(a.type->name), did_you_mean(m, a.type->members)));
+                             fmt::format("set {} holds {}, which is not a member of enum {}{}",
+                                         quote(sp.name), quote(m), quote(a.type->name),
+                                         did_you_mean(m, a.type->members)));
               }
             }
             auto key = std::make_pair(set, a.type);
@@ -999,9 +1110,11 @@ Checked Compilation::check_binary(const ast::Expr& e) {
             if (it == bitsets_.end()) {
               std::vector<bool> bs(a.type->members.size(), false);
               for (size_t i = 0; i < bs.size(); ++i)
-                bs[i] = std::binary_search(sp.members.begin(), sp.members.end(), a.type->members[i]);
+                bs[i] =
+                    std::binary_search(sp.members.begin(), sp.members.end(), a.type->members[i]);
               pack_->enum_bitsets.push_back(std::move(bs));
-              it = bitsets_.emplace(key, static_cast<uint32_t>(pack_->enum_bitsets.size() - 1)).first;
+              it = bitsets_.emplace(key, static_cast<uint32_t>(pack_->enum_bitsets.size() - 1))
+                       .first;
             }
             bits = it->second;
           }
@@ -1012,7 +1125,9 @@ Checked Compilation::check_binary(const ast::Expr& e) {
         Checked b = check(r);
         if (!b.ok()) return {};
         if (b.type->kind != TypeKind::kList) {
-          diags_.error("check.type", r.span, fmt::format("the right of `in` must be a set or a list, not {}", quote(type_name(b))));
+          diags_.error("check.type", r.span,
+                       fmt::format("the right of `in` must be a set or a list, not {}",
+                                   quote(type_name(b))));
           return {};
         }
         const Type* et = b.type->element;
@@ -1023,17 +1138,21 @@ Checked Compilation::check_binary(const ast::Expr& e) {
             if (!a.ok()) return {};
           }
           if (!matched) {
-            diags_.error("check.type", e.span, fmt::format("cannot look for {} in a list of {}", quote(type_name(a)), quote(et->name)));
+            diags_.error("check.type", e.span,
+                         fmt::format("cannot look for {} in a list of {}", quote(type_name(a)),
+                                     quote(et->name)));
             return {};
           }
         }
         if (et->kind == TypeKind::kRecord || et->kind == TypeKind::kList) {
-          diags_.error("check.type", e.span, "`in` compares scalars; use `any(x in list: ...)` for records");
+          diags_.error("check.type", e.span,
+                       "`in` compares scalars; use `any(x in list: ...)` for records");
           return {};
         }
         node = emit({Op::kInList, TypeKind::kBool, a.node, b.node, 0, kBool, e.span});
       }
-      if (e.op == BinaryOp::kNotIn) node = emit({Op::kNot, TypeKind::kBool, node, 0, 0, kBool, e.span});
+      if (e.op == BinaryOp::kNotIn)
+        node = emit({Op::kNot, TypeKind::kBool, node, 0, 0, kBool, e.span});
       c.node = node;
       return c;
     }
@@ -1060,39 +1179,61 @@ Checked Compilation::check_binary(const ast::Expr& e) {
     return {};
   }
   TypeKind ka = a.type->kind, kb = b.type->kind;
-  bool numeric = (ka == TypeKind::kInt || ka == TypeKind::kNumber) && (kb == TypeKind::kInt || kb == TypeKind::kNumber);
+  bool numeric = (ka == TypeKind::kInt || ka == TypeKind::kNumber) &&
+                 (kb == TypeKind::kInt || kb == TypeKind::kNumber);
   bool same = a.type == b.type || numeric || (ka == TypeKind::kString && kb == TypeKind::kString);
   if (!same) {
-    diags_.error("check.type", e.span, fmt::format("cannot compare {} with {}", quote(type_name(a)), quote(type_name(b))));
+    diags_.error(
+        "check.type", e.span,
+        fmt::format("cannot compare {} with {}", quote(type_name(a)), quote(type_name(b))));
     return {};
   }
   bool equality = e.op == BinaryOp::kEq || e.op == BinaryOp::kNe;
   if (!equality) {
-    if (ka == TypeKind::kBool || ka == TypeKind::kEnum || ka == TypeKind::kRecord || ka == TypeKind::kList) {
-      diags_.error("check.type", e.span, fmt::format("{} values have no order; use `==` or `!=`", quote(a.type->name)));
+    if (ka == TypeKind::kBool || ka == TypeKind::kEnum || ka == TypeKind::kRecord ||
+        ka == TypeKind::kList) {
+      diags_.error("check.type", e.span,
+                   fmt::format("{} values have no order; use `==` or `!=`", quote(a.type->name)));
       return {};
     }
     for (const auto* side : {&a, &b}) {
       if (side->optional) {
         const ast::Expr& x = side == &a ? l : r;
-        diags_.error("check.optional", x.span, fmt::format("{} may be missing, and a missing value has no order", quote(ast::dump(x))),
-                     fmt::format("give it a default, e.g. `{} ?? ...`, or test `present(...)` first", ast::dump(x)));
+        diags_.error(
+            "check.optional", x.span,
+            fmt::format("{} may be missing, and a missing value has no order", quote(ast::dump(x))),
+            fmt::format("give it a default, e.g. `{} ?? ...`, or test `present(...)` first",
+                        ast::dump(x)));
         return {};
       }
     }
   } else if (ka == TypeKind::kRecord || ka == TypeKind::kList) {
-    diags_.error("check.type", e.span, fmt::format("{} values cannot be compared with `==`", quote(a.type->name)));
+    diags_.error("check.type", e.span,
+                 fmt::format("{} values cannot be compared with `==`", quote(a.type->name)));
     return {};
   }
   Op op = Op::kEq;
   switch (e.op) {
-    case BinaryOp::kEq: op = Op::kEq; break;
-    case BinaryOp::kNe: op = Op::kNe; break;
-    case BinaryOp::kLt: op = Op::kLt; break;
-    case BinaryOp::kLe: op = Op::kLe; break;
-    case BinaryOp::kGt: op = Op::kGt; break;
-    case BinaryOp::kGe: op = Op::kGe; break;
-    default: break;
+    case BinaryOp::kEq:
+      op = Op::kEq;
+      break;
+    case BinaryOp::kNe:
+      op = Op::kNe;
+      break;
+    case BinaryOp::kLt:
+      op = Op::kLt;
+      break;
+    case BinaryOp::kLe:
+      op = Op::kLe;
+      break;
+    case BinaryOp::kGt:
+      op = Op::kGt;
+      break;
+    case BinaryOp::kGe:
+      op = Op::kGe;
+      break;
+    default:
+      break;
   }
   TypeKind cmp = numeric && ka != kb ? TypeKind::kNumber : ka;
   Checked c;
@@ -1105,7 +1246,9 @@ Checked Compilation::check_call(const ast::Expr& e) {
   const Type* kBool = builtin(TypeKind::kBool);
   auto arity = [&](size_t n) {
     if (e.args.size() != n) {
-      diags_.error("check.arity", e.span, fmt::format("`{}` takes {} argument{}, not {}", e.name, n, n == 1 ? "" : "s", e.args.size()));
+      diags_.error("check.arity", e.span,
+                   fmt::format("`{}` takes {} argument{}, not {}", e.name, n, n == 1 ? "" : "s",
+                               e.args.size()));
       return false;
     }
     return true;
@@ -1118,16 +1261,22 @@ Checked Compilation::check_call(const ast::Expr& e) {
       diags_.error("check.type", e.span, fmt::format("`{}` takes a value, not a set", e.name));
       return {};
     }
-    if (e.name == "empty" && a.type->kind != TypeKind::kString && a.type->kind != TypeKind::kList && !a.optional) {
-      diags_.error("check.type", e.span, fmt::format("`empty` takes a string, a list or an optional value, not {}", quote(type_name(a))));
+    if (e.name == "empty" && a.type->kind != TypeKind::kString && a.type->kind != TypeKind::kList &&
+        !a.optional) {
+      diags_.error("check.type", e.span,
+                   fmt::format("`empty` takes a string, a list or an optional value, not {}",
+                               quote(type_name(a))));
       return {};
     }
     if (e.name == "present" && !a.optional) {
-      diags_.warning("lint.never-missing", e.span, fmt::format("{} is never missing, so `present` is always true", quote(ast::dump(*e.args[0]))));
+      diags_.warning("lint.never-missing", e.span,
+                     fmt::format("{} is never missing, so `present` is always true",
+                                 quote(ast::dump(*e.args[0]))));
     }
     Checked c;
     c.type = kBool;
-    c.node = emit({e.name == "present" ? Op::kPresent : Op::kEmpty, TypeKind::kBool, a.node, 0, 0, kBool, e.span});
+    c.node = emit({e.name == "present" ? Op::kPresent : Op::kEmpty, TypeKind::kBool, a.node, 0, 0,
+                   kBool, e.span});
     return c;
   }
   if (e.name == "count") {
@@ -1135,7 +1284,8 @@ Checked Compilation::check_call(const ast::Expr& e) {
     Checked a = check(*e.args[0]);
     if (!a.ok()) return {};
     if (a.set != kNoIndex || a.type->kind != TypeKind::kList) {
-      diags_.error("check.type", e.span, fmt::format("`count` takes a list, not {}", quote(type_name(a))));
+      diags_.error("check.type", e.span,
+                   fmt::format("`count` takes a list, not {}", quote(type_name(a))));
       return {};
     }
     Checked c;
@@ -1152,25 +1302,34 @@ Checked Compilation::check_call(const ast::Expr& e) {
     }
     return const_for(*e.args[0], builtin(TypeKind::kDate), &matched);
   }
-  static const std::vector<std::string> kFunctions = {"present", "empty", "count", "date", "any", "all", "none", "filter"};
-  diags_.error("check.unknown-function", e.span, fmt::format("unknown function {}{}", quote(e.name), did_you_mean(e.name, kFunctions)),
-               "functions are present, empty, count and date; quantifiers are any, all, none, count and filter");
+  static const std::vector<std::string> kFunctions = {"present", "empty", "count", "date",
+                                                      "any",     "all",   "none",  "filter"};
+  diags_.error(
+      "check.unknown-function", e.span,
+      fmt::format("unknown function {}{}", quote(e.name), did_you_mean(e.name, kFunctions)),
+      "functions are present, empty, count and date; quantifiers are any, all, none, count and "
+      "filter");
   return {};
 }
 
 Checked Compilation::check_quantifier(const ast::Expr& e) {
-  static const std::map<std::string, Op> kOps = {
-      {"any", Op::kAny}, {"all", Op::kAll}, {"none", Op::kNone}, {"count", Op::kCountWhere}, {"filter", Op::kFilter}};
+  static const std::map<std::string, Op> kOps = {{"any", Op::kAny},
+                                                 {"all", Op::kAll},
+                                                 {"none", Op::kNone},
+                                                 {"count", Op::kCountWhere},
+                                                 {"filter", Op::kFilter}};
   auto op = kOps.find(e.name);
   if (op == kOps.end()) {
     diags_.error("check.unknown-function", e.span,
-                 fmt::format("unknown quantifier {}{}", quote(e.name), did_you_mean(e.name, {"any", "all", "none", "count", "filter"})));
+                 fmt::format("unknown quantifier {}{}", quote(e.name),
+                             did_you_mean(e.name, {"any", "all", "none", "count", "filter"})));
     return {};
   }
   Checked list = check(*e.args[0]);
   if (!list.ok()) return {};
   if (list.set != kNoIndex || list.type->kind != TypeKind::kList) {
-    diags_.error("check.type", e.args[0]->span, fmt::format("`{}` ranges over a list, not {}", e.name, quote(type_name(list))));
+    diags_.error("check.type", e.args[0]->span,
+                 fmt::format("`{}` ranges over a list, not {}", e.name, quote(type_name(list))));
     return {};
   }
   uint32_t slot = pack_->local_slots++;
@@ -1180,9 +1339,15 @@ Checked Compilation::check_quantifier(const ast::Expr& e) {
   if (!cond.ok()) return {};
   Checked c;
   switch (op->second) {
-    case Op::kCountWhere: c.type = builtin(TypeKind::kInt); break;
-    case Op::kFilter: c.type = list.type; break;
-    default: c.type = builtin(TypeKind::kBool); break;
+    case Op::kCountWhere:
+      c.type = builtin(TypeKind::kInt);
+      break;
+    case Op::kFilter:
+      c.type = list.type;
+      break;
+    default:
+      c.type = builtin(TypeKind::kBool);
+      break;
   }
   c.node = emit({op->second, c.type->kind, list.node, cond.node, slot, c.type, e.span});
   return c;
@@ -1196,10 +1361,14 @@ Checked Compilation::check(const ast::Expr& e) {
     case ast::ExprKind::kBool:
     case ast::ExprKind::kNull:
       return literal(e);
-    case ast::ExprKind::kName: return narrow(e, check_name(e));
-    case ast::ExprKind::kMember: return narrow(e, check_member(e));
-    case ast::ExprKind::kCall: return check_call(e);
-    case ast::ExprKind::kQuantifier: return check_quantifier(e);
+    case ast::ExprKind::kName:
+      return narrow(e, check_name(e));
+    case ast::ExprKind::kMember:
+      return narrow(e, check_member(e));
+    case ast::ExprKind::kCall:
+      return check_call(e);
+    case ast::ExprKind::kQuantifier:
+      return check_quantifier(e);
     case ast::ExprKind::kNot: {
       Checked a = check_bool(*e.args[0], "the operand of `not`");
       if (!a.ok()) return {};
@@ -1211,8 +1380,10 @@ Checked Compilation::check(const ast::Expr& e) {
     case ast::ExprKind::kNegate: {
       Checked a = check(*e.args[0]);
       if (!a.ok()) return {};
-      if (a.set != kNoIndex || (a.type->kind != TypeKind::kInt && a.type->kind != TypeKind::kNumber) || a.optional) {
-        diags_.error("check.type", e.span, fmt::format("only numbers can be negated, not {}", quote(type_name(a))));
+      if (a.set != kNoIndex ||
+          (a.type->kind != TypeKind::kInt && a.type->kind != TypeKind::kNumber) || a.optional) {
+        diags_.error("check.type", e.span,
+                     fmt::format("only numbers can be negated, not {}", quote(type_name(a))));
         return {};
       }
       if (e.args[0]->kind == ast::ExprKind::kInt || e.args[0]->kind == ast::ExprKind::kNumber) {
@@ -1225,7 +1396,8 @@ Checked Compilation::check(const ast::Expr& e) {
       c.node = emit({Op::kNeg, a.type->kind, a.node, 0, 0, a.type, e.span});
       return c;
     }
-    case ast::ExprKind::kBinary: return check_binary(e);
+    case ast::ExprKind::kBinary:
+      return check_binary(e);
     case ast::ExprKind::kList:
       diags_.error("check.type", e.span, "a list literal can only stand on the right of `in`");
       return {};
@@ -1258,7 +1430,8 @@ void Compilation::pass_definitions() {
     Checked c = check(*d.decl->value);
     if (!c.ok()) continue;
     if (c.set != kNoIndex) {
-      diags_.error("check.type", d.decl->value->span, "a definition cannot be a set; declare it with `set`");
+      diags_.error("check.type", d.decl->value->span,
+                   "a definition cannot be a set; declare it with `set`");
       continue;
     }
     d.slot = pack_->def_slots++;
@@ -1279,7 +1452,8 @@ bool Compilation::compile_evidence(const ast::Expr& e, EvidencePlan* out) {
     cur = cur->args[0].get();
   }
   if (cur->kind != ast::ExprKind::kName) {
-    diags_.error("check.evidence", e.span, "evidence must be a key path such as `data.fields` or `f.justification`");
+    diags_.error("check.evidence", e.span,
+                 "evidence must be a key path such as `data.fields` or `f.justification`");
     return false;
   }
   const Type* t = nullptr;
@@ -1297,7 +1471,8 @@ bool Compilation::compile_evidence(const ast::Expr& e, EvidencePlan* out) {
       std::vector<std::string> names;
       for (const auto& ft : pack_->root->fields) names.push_back(ft.name);
       diags_.error("check.evidence", cur->span,
-                   fmt::format("evidence {} is not a field of the document{}", quote(cur->name), did_you_mean(cur->name, names)));
+                   fmt::format("evidence {} is not a field of the document{}", quote(cur->name),
+                               did_you_mean(cur->name, names)));
       return false;
     }
     out->fields.push_back(static_cast<uint32_t>(f));
@@ -1314,7 +1489,8 @@ bool Compilation::compile_evidence(const ast::Expr& e, EvidencePlan* out) {
       std::vector<std::string> names;
       for (const auto& ft : t->fields) names.push_back(ft.name);
       diags_.error("check.unknown-field", (*it)->span,
-                   fmt::format("{} has no field {}{}", quote(t->name), quote((*it)->name), did_you_mean((*it)->name, names)));
+                   fmt::format("{} has no field {}{}", quote(t->name), quote((*it)->name),
+                               did_you_mean((*it)->name, names)));
       return false;
     }
     out->fields.push_back(static_cast<uint32_t>(f));
@@ -1341,7 +1517,8 @@ std::vector<TemplatePart> Compilation::compile_template(const ast::Expr& e) {
     Checked c = check(*p.expr);
     if (!c.ok()) continue;
     if (c.set != kNoIndex || c.type->kind == TypeKind::kRecord) {
-      diags_.error("check.message", p.expr->span, fmt::format("cannot write {} into a message", quote(type_name(c))));
+      diags_.error("check.message", p.expr->span,
+                   fmt::format("cannot write {} into a message", quote(type_name(c))));
       continue;
     }
     out.push_back({"", c.node});
@@ -1350,7 +1527,8 @@ std::vector<TemplatePart> Compilation::compile_template(const ast::Expr& e) {
 }
 
 void Compilation::pass_rules() {
-  static const std::vector<std::string> kProps = {"clause", "outcome", "when", "message", "citation", "evidence"};
+  static const std::vector<std::string> kProps = {"clause",  "outcome",  "when",
+                                                  "message", "citation", "evidence"};
   if (pack_->root == nullptr) return;
   for (const auto* r : rules_) {
     RulePlan rp;
@@ -1362,19 +1540,22 @@ void Compilation::pass_rules() {
     std::map<std::string, const ast::Prop*> props;
     for (const auto& p : r->props) {
       if (std::find(kProps.begin(), kProps.end(), p.key) == kProps.end()) {
-        diags_.error("check.unknown-property", p.key_span,
-                     fmt::format("rules have no property {}{}", quote(p.key), did_you_mean(p.key, kProps)),
-                     "a rule has clause, outcome, when, message, and optionally citation and evidence");
+        diags_.error(
+            "check.unknown-property", p.key_span,
+            fmt::format("rules have no property {}{}", quote(p.key), did_you_mean(p.key, kProps)),
+            "a rule has clause, outcome, when, message, and optionally citation and evidence");
         continue;
       }
       if (!props.emplace(p.key, &p).second) {
-        diags_.error("check.duplicate", p.key_span, fmt::format("property {} is given twice", quote(p.key)));
+        diags_.error("check.duplicate", p.key_span,
+                     fmt::format("property {} is given twice", quote(p.key)));
       }
     }
     bool good = true;
     for (const char* req : {"clause", "outcome", "when", "message"}) {
       if (!props.count(req)) {
-        diags_.error("check.missing-property", r->span, fmt::format("rule {} has no `{}`", quote(r->name), req));
+        diags_.error("check.missing-property", r->span,
+                     fmt::format("rule {} has no `{}`", quote(r->name), req));
         good = false;
       }
     }
@@ -1382,7 +1563,8 @@ void Compilation::pass_rules() {
       auto it = props.find(key);
       if (it == props.end()) return nullptr;
       if (it->second->values.size() != 1) {
-        diags_.error("check.property", it->second->key_span, fmt::format("`{}` takes one value", key));
+        diags_.error("check.property", it->second->key_span,
+                     fmt::format("`{}` takes one value", key));
         return nullptr;
       }
       return it->second->values[0].get();
@@ -1406,7 +1588,9 @@ void Compilation::pass_rules() {
       if (it == clauses_.end()) {
         std::vector<std::string> names;
         for (const auto& [n, cl] : clauses_) names.push_back(n);
-        diags_.error("check.unknown-clause", c->span, fmt::format("unknown clause {}{}", quote(id.empty() ? ast::dump(*c) : id), did_you_mean(id, names)),
+        diags_.error("check.unknown-clause", c->span,
+                     fmt::format("unknown clause {}{}", quote(id.empty() ? ast::dump(*c) : id),
+                                 did_you_mean(id, names)),
                      "declare it with `clause <id> { title: ..., citation: ... }`");
         good = false;
       } else {
@@ -1415,14 +1599,17 @@ void Compilation::pass_rules() {
       }
     }
     if (const ast::Expr* o = single("outcome")) {
-      std::string name = o->kind == ast::ExprKind::kName || o->kind == ast::ExprKind::kCall ? o->name : "";
+      std::string name =
+          o->kind == ast::ExprKind::kName || o->kind == ast::ExprKind::kCall ? o->name : "";
       if (!parse_outcome(name, &rp.outcome)) {
-        diags_.error("check.outcome", o->span, fmt::format("unknown outcome {}", quote(ast::dump(*o))),
+        diags_.error("check.outcome", o->span,
+                     fmt::format("unknown outcome {}", quote(ast::dump(*o))),
                      "write `deny`, `allow` or `review(<reviewer>, ...)`");
         good = false;
       } else if (rp.outcome == Outcome::kNeedsReview) {
         if (o->kind != ast::ExprKind::kCall || o->args.empty()) {
-          diags_.error("check.outcome", o->span, "a review names the bodies that must review: `review(<reviewer>, ...)`");
+          diags_.error("check.outcome", o->span,
+                       "a review names the bodies that must review: `review(<reviewer>, ...)`");
           good = false;
         }
         for (const auto& a : o->args) {
@@ -1430,7 +1617,8 @@ void Compilation::pass_rules() {
             std::vector<std::string> names;
             for (const auto& [n, rv] : reviewers_) names.push_back(n);
             diags_.error("check.unknown-reviewer", a->span,
-                         fmt::format("unknown reviewer {}{}", quote(ast::dump(*a)), did_you_mean(a->name, names)),
+                         fmt::format("unknown reviewer {}{}", quote(ast::dump(*a)),
+                                     did_you_mean(a->name, names)),
                          "declare it with `reviewer <name>`");
             good = false;
           } else {
@@ -1438,7 +1626,8 @@ void Compilation::pass_rules() {
           }
         }
         std::sort(rp.reviewers.begin(), rp.reviewers.end());
-        rp.reviewers.erase(std::unique(rp.reviewers.begin(), rp.reviewers.end()), rp.reviewers.end());
+        rp.reviewers.erase(std::unique(rp.reviewers.begin(), rp.reviewers.end()),
+                           rp.reviewers.end());
       } else if (o->kind == ast::ExprKind::kCall) {
         diags_.error("check.outcome", o->span, fmt::format("`{}` takes no reviewers", name));
         good = false;
@@ -1453,13 +1642,16 @@ void Compilation::pass_rules() {
     }
     if (rp.citation.empty() && !rp.clause.empty()) {
       for (const auto& p : clauses_[rp.clause]->props)
-        if (p.key == "citation" && p.values.size() == 1 && p.values[0]->kind == ast::ExprKind::kString) rp.citation = p.values[0]->text;
+        if (p.key == "citation" && p.values.size() == 1 &&
+            p.values[0]->kind == ast::ExprKind::kString)
+          rp.citation = p.values[0]->text;
     }
     // The element variable is in scope for when, message and evidence.
     if (!r->var.empty()) {
       Checked range = check(*r->range);
       if (range.ok() && (range.set != kNoIndex || range.type->kind != TypeKind::kList)) {
-        diags_.error("check.type", r->range->span, fmt::format("a rule ranges over a list, not {}", quote(type_name(range))));
+        diags_.error("check.type", r->range->span,
+                     fmt::format("a rule ranges over a list, not {}", quote(type_name(range))));
         range = {};
       }
       if (!range.ok()) {
@@ -1472,8 +1664,10 @@ void Compilation::pass_rules() {
     }
     if (const ast::Expr* w = single("when")) {
       Checked c = check_bool(*w, "`when`");
-      if (c.ok()) rp.condition = c.node;
-      else good = false;
+      if (c.ok())
+        rp.condition = c.node;
+      else
+        good = false;
     }
     if (const ast::Expr* m = single("message")) rp.message = compile_template(*m);
     if (auto it = props.find("evidence"); it != props.end()) {
@@ -1494,7 +1688,8 @@ void Compilation::pass_rules() {
     for (const auto& p : c->props) {
       if (p.key != "title" && p.key != "citation") {
         diags_.error("check.unknown-property", p.key_span,
-                     fmt::format("clauses have no property {}{}", quote(p.key), did_you_mean(p.key, {"title", "citation"})));
+                     fmt::format("clauses have no property {}{}", quote(p.key),
+                                 did_you_mean(p.key, {"title", "citation"})));
         continue;
       }
       if (p.values.size() != 1 || p.values[0]->kind != ast::ExprKind::kString) {
@@ -1511,7 +1706,8 @@ void Compilation::pass_rules() {
     ri.span = r->span;
     for (const auto& p : r->props) {
       if (p.key != "title" || p.values.size() != 1 || p.values[0]->kind != ast::ExprKind::kString) {
-        diags_.error("check.property", p.key_span, "a reviewer has one property, `title`, a string");
+        diags_.error("check.property", p.key_span,
+                     "a reviewer has one property, `title`, a string");
         continue;
       }
       ri.title = p.values[0]->text;
@@ -1528,18 +1724,25 @@ void Compilation::pass_unused() {
   for (const auto& name : def_order_) {
     const DefState& d = defs_[name];
     if (!graph_.has_dependents(d.vertex)) {
-      diags_.warning("lint.unused-definition", d.decl->span, fmt::format("definition {} is never used", quote(name)),
+      diags_.warning("lint.unused-definition", d.decl->span,
+                     fmt::format("definition {} is never used", quote(name)),
                      "remove it, or use it in a rule");
     }
   }
   for (const auto& [name, decl] : set_decls_) {
-    if (!used_sets_.count(name)) diags_.warning("lint.unused-set", decl->span, fmt::format("set {} is never used", quote(name)));
+    if (!used_sets_.count(name))
+      diags_.warning("lint.unused-set", decl->span,
+                     fmt::format("set {} is never used", quote(name)));
   }
   for (const auto& [name, ps] : params_) {
-    if (!ps.used) diags_.warning("lint.unused-parameter", ps.span, fmt::format("parameter {} is never used", quote(name)));
+    if (!ps.used)
+      diags_.warning("lint.unused-parameter", ps.span,
+                     fmt::format("parameter {} is never used", quote(name)));
   }
   for (const auto& [id, c] : clauses_) {
-    if (!used_clauses_.count(id)) diags_.warning("lint.unused-clause", c->span, fmt::format("clause {} has no rule", quote(id)));
+    if (!used_clauses_.count(id))
+      diags_.warning("lint.unused-clause", c->span,
+                     fmt::format("clause {} has no rule", quote(id)));
   }
 }
 
@@ -1552,10 +1755,12 @@ void Compilation::pass_digest() {
   // order files were listed in and no two packs share a byte stream.
   std::vector<std::pair<std::string, std::string>> files;
   files.emplace_back(fs::path(src_.manifest_name).filename().string(), src_.manifest_text);
-  for (const auto& m : src_.modules) files.emplace_back(fs::path(m.name).filename().string(), m.text);
+  for (const auto& m : src_.modules)
+    files.emplace_back(fs::path(m.name).filename().string(), m.text);
   std::sort(files.begin(), files.end());
   std::string stream;
-  for (const auto& [n, t] : files) stream += fmt::format("{}:{}\n{}:{}\n", n.size(), n, t.size(), t);
+  for (const auto& [n, t] : files)
+    stream += fmt::format("{}:{}\n{}:{}\n", n.size(), n, t.size(), t);
   pack_->digest = "sha256:" + sha256_hex(stream);
   for (const auto& [name, ps] : params_) pack_->params.push_back(ps.info);
   pack_->graph_vertices = vertices_;
@@ -1565,7 +1770,8 @@ void Compilation::pass_digest() {
     clause_vertex[c.id] = static_cast<uint32_t>(pack_->graph_vertices.size());
     pack_->graph_vertices.push_back({GraphVertex::Kind::kClause, c.id});
   }
-  for (auto [a, b] : graph_.edges()) pack_->graph_edges.emplace_back(static_cast<uint32_t>(a), static_cast<uint32_t>(b));
+  for (auto [a, b] : graph_.edges())
+    pack_->graph_edges.emplace_back(static_cast<uint32_t>(a), static_cast<uint32_t>(b));
   for (size_t v = 0; v < vertices_.size(); ++v) {
     if (vertices_[v].kind != GraphVertex::Kind::kRule) continue;
     for (const auto& r : pack_->rules) {
@@ -1606,7 +1812,8 @@ CompileResult Compilation::run() {
 }  // namespace
 
 std::vector<std::string> pass_names() {
-  return {"manifest", "parse", "declarations", "schema", "graph", "definitions", "rules", "unused", "digest"};
+  return {"manifest",    "parse", "declarations", "schema", "graph",
+          "definitions", "rules", "unused",       "digest"};
 }
 
 PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
@@ -1615,12 +1822,14 @@ PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
   src.manifest_name = manifest.string();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
-    diags.error("pack.not-found", {}, fmt::format("{} is not a directory with a policy pack", quote(dir.string())),
+    diags.error("pack.not-found", {},
+                fmt::format("{} is not a directory with a policy pack", quote(dir.string())),
                 "a pack is a directory holding `pack.yaml` and `.policy` modules");
     return src;
   }
   if (!read_file(manifest, &src.manifest_text)) {
-    diags.error("pack.not-found", {}, fmt::format("cannot read the manifest {}", quote(manifest.string())),
+    diags.error("pack.not-found", {},
+                fmt::format("cannot read the manifest {}", quote(manifest.string())),
                 "a pack is a directory holding `pack.yaml` and `.policy` modules");
     return src;
   }

@@ -1,10 +1,10 @@
 // Collecting, sorting and rendering diagnostics.
 #include "steward/diagnostic.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <tuple>
-
-#include <fmt/format.h>
 
 namespace steward {
 namespace {
@@ -23,10 +23,14 @@ const char* severity_name(Severity s) {
 
 struct Style {
   bool on;
-  std::string bold(std::string_view s) const { return on ? fmt::format("\x1b[1m{}\x1b[0m", s) : std::string(s); }
+  std::string bold(std::string_view s) const {
+    return on ? fmt::format("\x1b[1m{}\x1b[0m", s) : std::string(s);
+  }
   std::string color(Severity sev, std::string_view s) const {
     if (!on) return std::string(s);
-    const char* c = sev == Severity::kError ? "\x1b[1;31m" : sev == Severity::kWarning ? "\x1b[1;33m" : "\x1b[1;36m";
+    const char* c = sev == Severity::kError     ? "\x1b[1;31m"
+                    : sev == Severity::kWarning ? "\x1b[1;33m"
+                                                : "\x1b[1;36m";
     return fmt::format("{}{}\x1b[0m", c, s);
   }
 };
@@ -47,7 +51,8 @@ void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& s
   if (col + width > line.size()) width = std::max<size_t>(1, line.size() - col);
   std::string marker(col, ' ');
   // Keep tabs so the caret lines up in terminals.
-  for (size_t i = 0; i < col && i < line.size(); ++i) if (line[i] == '\t') marker[i] = '\t';
+  for (size_t i = 0; i < col && i < line.size(); ++i)
+    if (line[i] == '\t') marker[i] = '\t';
   out += fmt::format("{} | {}{}\n", pad, marker, st.color(sev, std::string(width, '^')));
 }
 
@@ -61,11 +66,14 @@ std::string location(const SourceSpan& span, const SourceMap& sources) {
 }  // namespace
 
 void Diagnostics::error(std::string code, SourceSpan span, std::string message, std::string help) {
-  items_.push_back({Severity::kError, std::move(code), std::move(message), span, std::move(help), {}});
+  items_.push_back(
+      {Severity::kError, std::move(code), std::move(message), span, std::move(help), {}});
 }
 
-void Diagnostics::warning(std::string code, SourceSpan span, std::string message, std::string help) {
-  items_.push_back({Severity::kWarning, std::move(code), std::move(message), span, std::move(help), {}});
+void Diagnostics::warning(std::string code, SourceSpan span, std::string message,
+                          std::string help) {
+  items_.push_back(
+      {Severity::kWarning, std::move(code), std::move(message), span, std::move(help), {}});
 }
 
 void Diagnostics::append(const Diagnostics& other) {
@@ -99,12 +107,14 @@ void Diagnostics::sort() {
 
 std::string render(const Diagnostic& d, const SourceMap& sources, bool color) {
   Style st{color};
-  std::string out = fmt::format("{}: {}: {}\n", st.bold(location(d.span, sources)),
-                                st.color(d.severity, fmt::format("{}[{}]", severity_name(d.severity), d.code)),
-                                st.bold(d.message));
+  std::string out =
+      fmt::format("{}: {}: {}\n", st.bold(location(d.span, sources)),
+                  st.color(d.severity, fmt::format("{}[{}]", severity_name(d.severity), d.code)),
+                  st.bold(d.message));
   render_snippet(out, d.span, sources, st, d.severity);
   for (const auto& [span, text] : d.notes) {
-    out += fmt::format("{}: {}: {}\n", location(span, sources), st.color(Severity::kNote, "note"), text);
+    out += fmt::format("{}: {}: {}\n", location(span, sources), st.color(Severity::kNote, "note"),
+                       text);
     render_snippet(out, span, sources, st, Severity::kNote);
   }
   if (!d.help.empty()) out += fmt::format("  = help: {}\n", d.help);

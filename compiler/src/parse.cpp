@@ -1,9 +1,9 @@
 // The ANTLR boundary: runs the generated parser, turns syntax errors into diagnostics in the
 // language's own terms, and builds the AST. This and nothing else includes generated headers.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <set>
-
-#include <fmt/format.h>
 
 #include "StewardLexer.h"
 #include "StewardParser.h"
@@ -19,26 +19,44 @@ using grammar::StewardParser;
 // How a token type reads in a message.
 std::string token_phrase(const antlr4::dfa::Vocabulary& vocab, size_t type) {
   switch (type) {
-    case StewardLexer::IDENT: return "a name";
-    case StewardLexer::STRING: return "a string";
-    case StewardLexer::INT: return "an integer";
-    case StewardLexer::NUMBER: return "a number";
-    case antlr4::Token::EOF: return "end of file";
-    case StewardLexer::LBRACE: return "`{`";
-    case StewardLexer::RBRACE: return "`}`";
-    case StewardLexer::LBRACK: return "`[`";
-    case StewardLexer::RBRACK: return "`]`";
-    case StewardLexer::LPAREN: return "`(`";
-    case StewardLexer::RPAREN: return "`)`";
-    case StewardLexer::COMMA: return "`,`";
-    case StewardLexer::COLON: return "`:`";
-    case StewardLexer::DOT: return "`.`";
-    case StewardLexer::ASSIGN: return "`=`";
-    case StewardLexer::QUESTION: return "`?`";
-    default: break;
+    case StewardLexer::IDENT:
+      return "a name";
+    case StewardLexer::STRING:
+      return "a string";
+    case StewardLexer::INT:
+      return "an integer";
+    case StewardLexer::NUMBER:
+      return "a number";
+    case antlr4::Token::EOF:
+      return "end of file";
+    case StewardLexer::LBRACE:
+      return "`{`";
+    case StewardLexer::RBRACE:
+      return "`}`";
+    case StewardLexer::LBRACK:
+      return "`[`";
+    case StewardLexer::RBRACK:
+      return "`]`";
+    case StewardLexer::LPAREN:
+      return "`(`";
+    case StewardLexer::RPAREN:
+      return "`)`";
+    case StewardLexer::COMMA:
+      return "`,`";
+    case StewardLexer::COLON:
+      return "`:`";
+    case StewardLexer::DOT:
+      return "`.`";
+    case StewardLexer::ASSIGN:
+      return "`=`";
+    case StewardLexer::QUESTION:
+      return "`?`";
+    default:
+      break;
   }
   std::string lit = std::string(vocab.getLiteralName(type));
-  if (lit.size() >= 2 && lit.front() == '\'') return fmt::format("`{}`", lit.substr(1, lit.size() - 2));
+  if (lit.size() >= 2 && lit.front() == '\'')
+    return fmt::format("`{}`", lit.substr(1, lit.size() - 2));
   return std::string(vocab.getSymbolicName(type));
 }
 
@@ -50,8 +68,10 @@ std::string context_phrase(antlr4::Parser* parser) {
     if (rule == "clauseDecl") return " in a clause";
     if (rule == "reviewerDecl") return " in a reviewer";
     if (rule == "letDecl") return " in a `let` definition";
-    if (rule == "fieldDecl" || rule == "typeRef" || rule == "baseType") return " in a field declaration";
-    if (rule == "recordDecl" || rule == "documentDecl" || rule == "recordBody") return " in a record";
+    if (rule == "fieldDecl" || rule == "typeRef" || rule == "baseType")
+      return " in a field declaration";
+    if (rule == "recordDecl" || rule == "documentDecl" || rule == "recordBody")
+      return " in a record";
     if (rule == "enumDecl" || rule == "enumMember") return " in an enum";
     if (rule == "setDecl") return " in a set";
   }
@@ -127,9 +147,15 @@ std::string unescape(std::string_view raw) {
     if (c == '\\' && i + 2 < raw.size()) {
       char n = raw[++i];
       switch (n) {
-        case 'n': out += '\n'; break;
-        case 't': out += '\t'; break;
-        default: out += n; break;
+        case 'n':
+          out += '\n';
+          break;
+        case 't':
+          out += '\t';
+          break;
+        default:
+          out += n;
+          break;
       }
     } else {
       out += c;
@@ -169,14 +195,22 @@ class Builder {
     ast::Module m;
     m.file = file_;
     for (auto* d : ctx->decl()) {
-      if (auto* e = d->enumDecl()) m.decls.emplace_back(enum_decl(e));
-      else if (auto* r = d->recordDecl()) m.decls.emplace_back(record_decl(r->name, r->recordBody(), r, false));
-      else if (auto* r2 = d->documentDecl()) m.decls.emplace_back(record_decl(r2->name, r2->recordBody(), r2, true));
-      else if (auto* s = d->setDecl()) m.decls.emplace_back(set_decl(s));
-      else if (auto* c = d->clauseDecl()) m.decls.emplace_back(clause_decl(c));
-      else if (auto* rv = d->reviewerDecl()) m.decls.emplace_back(reviewer_decl(rv));
-      else if (auto* l = d->letDecl()) m.decls.emplace_back(let_decl(l));
-      else if (auto* ru = d->ruleDecl()) m.decls.emplace_back(rule_decl(ru));
+      if (auto* e = d->enumDecl())
+        m.decls.emplace_back(enum_decl(e));
+      else if (auto* r = d->recordDecl())
+        m.decls.emplace_back(record_decl(r->name, r->recordBody(), r, false));
+      else if (auto* r2 = d->documentDecl())
+        m.decls.emplace_back(record_decl(r2->name, r2->recordBody(), r2, true));
+      else if (auto* s = d->setDecl())
+        m.decls.emplace_back(set_decl(s));
+      else if (auto* c = d->clauseDecl())
+        m.decls.emplace_back(clause_decl(c));
+      else if (auto* rv = d->reviewerDecl())
+        m.decls.emplace_back(reviewer_decl(rv));
+      else if (auto* l = d->letDecl())
+        m.decls.emplace_back(let_decl(l));
+      else if (auto* ru = d->ruleDecl())
+        m.decls.emplace_back(rule_decl(ru));
     }
     return m;
   }
@@ -217,8 +251,10 @@ class Builder {
       if (!n) continue;
       fd.name = n->STRING() ? unescape(n->STRING()->getText()) : n->getText();
       fd.span = span(n);
-      if (f->typeRef()) fd.type = type_ref(f->typeRef());
-      else fd.type = std::make_unique<ast::TypeRef>();
+      if (f->typeRef())
+        fd.type = type_ref(f->typeRef());
+      else
+        fd.type = std::make_unique<ast::TypeRef>();
       out.push_back(std::move(fd));
     }
     return out;
@@ -259,7 +295,8 @@ class Builder {
       prop.key_span = p->key ? span(p->key) : span(p);
       for (auto* e : p->expr()) {
         ast::ExprPtr x = expr(e);
-        if (x && x->kind == ast::ExprKind::kString && (prop.key == "message" || prop.key == "help")) {
+        if (x && x->kind == ast::ExprKind::kString &&
+            (prop.key == "message" || prop.key == "help")) {
           x = template_of(std::move(x), e);
         }
         prop.values.push_back(std::move(x));
@@ -370,17 +407,30 @@ class Builder {
     if (auto* c = dynamic_cast<StewardParser::CompareContext*>(ctx)) {
       ast::BinaryOp op = ast::BinaryOp::kEq;
       switch (c->op->getType()) {
-        case StewardLexer::EQ: op = ast::BinaryOp::kEq; break;
-        case StewardLexer::NE: op = ast::BinaryOp::kNe; break;
-        case StewardLexer::LT: op = ast::BinaryOp::kLt; break;
-        case StewardLexer::LE: op = ast::BinaryOp::kLe; break;
-        case StewardLexer::GT: op = ast::BinaryOp::kGt; break;
-        case StewardLexer::GE: op = ast::BinaryOp::kGe; break;
+        case StewardLexer::EQ:
+          op = ast::BinaryOp::kEq;
+          break;
+        case StewardLexer::NE:
+          op = ast::BinaryOp::kNe;
+          break;
+        case StewardLexer::LT:
+          op = ast::BinaryOp::kLt;
+          break;
+        case StewardLexer::LE:
+          op = ast::BinaryOp::kLe;
+          break;
+        case StewardLexer::GT:
+          op = ast::BinaryOp::kGt;
+          break;
+        case StewardLexer::GE:
+          op = ast::BinaryOp::kGe;
+          break;
       }
       return binary(ctx, op, c->expr(0), c->expr(1));
     }
     if (auto* i = dynamic_cast<StewardParser::InContext*>(ctx)) {
-      return binary(ctx, i->KW_NOT() ? ast::BinaryOp::kNotIn : ast::BinaryOp::kIn, i->expr(0), i->expr(1));
+      return binary(ctx, i->KW_NOT() ? ast::BinaryOp::kNotIn : ast::BinaryOp::kIn, i->expr(0),
+                    i->expr(1));
     }
     if (auto* a = dynamic_cast<StewardParser::AndContext*>(ctx)) {
       return binary(ctx, ast::BinaryOp::kAnd, a->expr(0), a->expr(1));
@@ -394,8 +444,8 @@ class Builder {
 
   ast::ExprPtr make_null() { return std::make_unique<ast::Expr>(); }
 
-  ast::ExprPtr binary(antlr4::ParserRuleContext* ctx, ast::BinaryOp op, StewardParser::ExprContext* l,
-                      StewardParser::ExprContext* r) {
+  ast::ExprPtr binary(antlr4::ParserRuleContext* ctx, ast::BinaryOp op,
+                      StewardParser::ExprContext* l, StewardParser::ExprContext* r) {
     auto e = make(ast::ExprKind::kBinary, ctx);
     e->op = op;
     e->args.push_back(expr(l));
@@ -463,8 +513,10 @@ class Builder {
       } else if (c == '{') {
         size_t close = raw.find('}', i + 1);
         if (close == std::string::npos || close + 1 >= raw.size() + 0 || close == raw.size() - 1) {
-          diags_.error("parse.template", {file_, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
-                       "unclosed `{` in message template", "write `{{` for a literal brace");
+          diags_.error(
+              "parse.template",
+              {file_, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
+              "unclosed `{` in message template", "write `{{` for a literal brace");
           return t;
         }
         flush();
@@ -473,8 +525,10 @@ class Builder {
         t->parts.push_back({"", parse_expression(sources_, file_, hb, hl, diags_)});
         i = close;
       } else if (c == '}') {
-        diags_.error("parse.template", {file_, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
-                     "unmatched `}` in message template", "write `}}` for a literal brace");
+        diags_.error(
+            "parse.template",
+            {file_, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
+            "unmatched `}` in message template", "write `}}` for a literal brace");
         return t;
       } else {
         text += c;
@@ -495,7 +549,8 @@ class Builder {
 // ANTLR indexes code points; diagnostics and spans use bytes.
 std::vector<uint32_t> code_point_offsets(std::string_view text, bool& ascii) {
   std::vector<uint32_t> out;
-  ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  ascii = std::all_of(text.begin(), text.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   if (ascii) return out;
   for (uint32_t i = 0; i < text.size(); ++i) {
     if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) out.push_back(i);
@@ -515,7 +570,8 @@ struct Pipeline {
 
 template <typename F>
 auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t length,
-                Diagnostics& diags, F&& body) -> decltype(body(std::declval<Pipeline&>(), std::declval<Builder&>())) {
+                Diagnostics& diags, F&& body)
+    -> decltype(body(std::declval<Pipeline&>(), std::declval<Builder&>())) {
   const std::string& all = sources.file(file).text();
   std::string text = all.substr(base, length);
   size_t bad = find_invalid_utf8(text);
@@ -538,7 +594,8 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   try {
     return body(p, builder);
   } catch (const std::exception& e) {
-    diags.error("parse.internal", {file, base, base}, fmt::format("the parser failed: {}", e.what()));
+    diags.error("parse.internal", {file, base, base},
+                fmt::format("the parser failed: {}", e.what()));
     return {};
   }
 }

@@ -2,10 +2,9 @@
 #include "rule_graph.h"
 
 #include <algorithm>
-#include <map>
-
 #include <boost/graph/strong_components.hpp>
 #include <boost/graph/topological_sort.hpp>
+#include <map>
 
 namespace steward::detail {
 

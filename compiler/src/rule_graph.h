@@ -2,11 +2,10 @@
 // Internal to the compiler; tools see the plain GraphVertex/edge lists of CompiledPack.
 #pragma once
 
+#include <boost/graph/adjacency_list.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/graph/adjacency_list.hpp>
 
 namespace steward::detail {
 

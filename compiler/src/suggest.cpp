@@ -1,9 +1,9 @@
 // Edit-distance suggestions.
 #include "steward/suggest.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace steward {
 namespace {

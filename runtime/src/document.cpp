@@ -2,6 +2,10 @@
 // YAML 1.2 core-schema scalar resolution and strict validation against the pack's schema.
 #include "steward/document.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -11,10 +15,6 @@
 #include <sstream>
 #include <tuple>
 
-#include <fmt/format.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
-
 #include "steward/date.h"
 #include "steward/suggest.h"
 
@@ -22,7 +22,8 @@ namespace steward {
 
 std::string Document::path(uint32_t node) const {
   std::vector<uint32_t> chain;
-  for (uint32_t n = node; n != kNoIndex && nodes_[n].parent != kNoIndex; n = nodes_[n].parent) chain.push_back(n);
+  for (uint32_t n = node; n != kNoIndex && nodes_[n].parent != kNoIndex; n = nodes_[n].parent)
+    chain.push_back(n);
   std::string out;
   for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
     const DocNode& n = nodes_[*it];
@@ -50,25 +51,39 @@ enum class Scalar { kNull, kBool, kInt, kFloat, kString };
 
 Scalar resolve_plain(const std::string& s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Scalar::kNull;
-  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE") return Scalar::kBool;
+  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE")
+    return Scalar::kBool;
   size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (i < s.size() && std::all_of(s.begin() + i, s.end(), [](char c) { return c >= '0' && c <= '9'; })) return Scalar::kInt;
+  if (i < s.size() &&
+      std::all_of(s.begin() + i, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return Scalar::kInt;
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) return Scalar::kInt;
-  static const std::set<std::string> kSpecial = {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN"};
+  static const std::set<std::string> kSpecial = {".inf",  ".Inf",  ".INF",  "+.inf",
+                                                 "+.Inf", "+.INF", "-.inf", "-.Inf",
+                                                 "-.INF", ".nan",  ".NaN",  ".NAN"};
   if (kSpecial.count(s)) return Scalar::kFloat;
   // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
   size_t j = i;
   bool digits = false;
-  while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) { ++j; digits = true; }
+  while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
+    ++j;
+    digits = true;
+  }
   if (j < s.size() && s[j] == '.') {
     ++j;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) { ++j; digits = true; }
+    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
+      ++j;
+      digits = true;
+    }
   }
   if (digits && j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
     ++j;
     if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
     bool exp = false;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) { ++j; exp = true; }
+    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
+      ++j;
+      exp = true;
+    }
     if (!exp) return Scalar::kString;
   }
   if (digits && j == s.size()) return Scalar::kFloat;
@@ -77,11 +92,16 @@ Scalar resolve_plain(const std::string& s) {
 
 const char* scalar_name(Scalar s) {
   switch (s) {
-    case Scalar::kNull: return "null";
-    case Scalar::kBool: return "a bool";
-    case Scalar::kInt: return "an integer";
-    case Scalar::kFloat: return "a number";
-    case Scalar::kString: return "a string";
+    case Scalar::kNull:
+      return "null";
+    case Scalar::kBool:
+      return "a bool";
+    case Scalar::kInt:
+      return "an integer";
+    case Scalar::kFloat:
+      return "a number";
+    case Scalar::kString:
+      return "a string";
   }
   return "a value";
 }
@@ -98,7 +118,8 @@ std::string clip(const std::string& s) {
 // Builds a Document from a yaml-cpp tree, validating as it goes.
 class DocumentBuilder {
  public:
-  DocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, std::vector<InputError>& errors)
+  DocumentBuilder(const CompiledPack& pack, const LoadLimits& limits,
+                  std::vector<InputError>& errors)
       : pack_(pack), limits_(limits), errors_(errors) {
     doc_ = std::make_shared<Document>();
   }
@@ -107,7 +128,8 @@ class DocumentBuilder {
     doc_->file_ = std::move(file);
     uint32_t r = new_node(pack_.root, kNoIndex, 0, root.Mark());
     if (!root.IsMap()) {
-      error("input.type", r, root.Mark(), fmt::format("an agreement must be a mapping of keys to values, not {}", kind_of(root)));
+      error("input.type", r, root.Mark(),
+            fmt::format("an agreement must be a mapping of keys to values, not {}", kind_of(root)));
       return doc_;
     }
     record(r, root, pack_.root);
@@ -176,7 +198,8 @@ class DocumentBuilder {
     if (!over_budget_) {
       over_budget_ = true;
       error("input.limit", node, mark,
-            fmt::format("the document holds more than {} values once YAML aliases are expanded", limits_.max_values));
+            fmt::format("the document holds more than {} values once YAML aliases are expanded",
+                        limits_.max_values));
     }
     return false;
   }
@@ -201,13 +224,16 @@ class DocumentBuilder {
       const std::string& key = k.Scalar();
       if (!keys.insert(key).second) {
         error("input.duplicate-key", r, k.Mark(),
-              fmt::format("key `{}` appears twice in this mapping; each key may be given once", clip(key)), clip(key));
+              fmt::format("key `{}` appears twice in this mapping; each key may be given once",
+                          clip(key)),
+              clip(key));
         continue;
       }
       int f = type->find_field(key);
       if (f < 0) {
         if (key == "<<") {
-          error("input.merge-key", r, k.Mark(), "YAML merge keys (`<<`) are not supported; write the keys out", key);
+          error("input.merge-key", r, k.Mark(),
+                "YAML merge keys (`<<`) are not supported; write the keys out", key);
         } else {
           error("input.unknown-key", r, k.Mark(),
                 fmt::format("unknown key `{}`{}", clip(key), did_you_mean(key, names)), clip(key));
@@ -234,11 +260,14 @@ class DocumentBuilder {
       const FieldType& ft = type->fields[f];
       bool missing = !seen[f] || !values[f].IsDefined() || values[f].IsNull();
       if (!missing) value(slots[f], values[f], ft);
-      if (doc_->nodes_[slots[f]].kind == TypeKind::kNull && !ft.optional && !has_error_at(slots[f])) {
+      if (doc_->nodes_[slots[f]].kind == TypeKind::kNull && !ft.optional &&
+          !has_error_at(slots[f])) {
         if (seen[f]) {
-          error("input.missing-key", slots[f], marks[f], fmt::format("required key `{}` is null", ft.name));
+          error("input.missing-key", slots[f], marks[f],
+                fmt::format("required key `{}` is null", ft.name));
         } else {
-          error("input.missing-key", r, map.Mark(), fmt::format("missing required key `{}`", ft.name), ft.name);
+          error("input.missing-key", r, map.Mark(),
+                fmt::format("missing required key `{}`", ft.name), ft.name);
         }
       }
     }
@@ -246,20 +275,30 @@ class DocumentBuilder {
 
   bool has_error_at(uint32_t node) {
     std::string p = doc_->path(node);
-    return std::any_of(errors_.begin(), errors_.end(), [&](const InputError& e) { return e.path == p; });
+    return std::any_of(errors_.begin(), errors_.end(),
+                       [&](const InputError& e) { return e.path == p; });
   }
 
   std::string expected(const Type* t) {
     switch (t->kind) {
-      case TypeKind::kString: return "a string";
-      case TypeKind::kBool: return "true or false";
-      case TypeKind::kInt: return "an integer";
-      case TypeKind::kNumber: return "a number";
-      case TypeKind::kDate: return "a date (YYYY-MM-DD)";
-      case TypeKind::kEnum: return fmt::format("one of: {}", fmt::join(t->members, ", "));
-      case TypeKind::kList: return "a list";
-      case TypeKind::kRecord: return "a mapping";
-      default: return "a value";
+      case TypeKind::kString:
+        return "a string";
+      case TypeKind::kBool:
+        return "true or false";
+      case TypeKind::kInt:
+        return "an integer";
+      case TypeKind::kNumber:
+        return "a number";
+      case TypeKind::kDate:
+        return "a date (YYYY-MM-DD)";
+      case TypeKind::kEnum:
+        return fmt::format("one of: {}", fmt::join(t->members, ", "));
+      case TypeKind::kList:
+        return "a list";
+      case TypeKind::kRecord:
+        return "a mapping";
+      default:
+        return "a value";
     }
   }
 
@@ -269,7 +308,8 @@ class DocumentBuilder {
     if (!budget(n, v.Mark())) return;
     const std::string& tag = v.Tag();
     if (!tag.empty() && tag != "?" && tag != "!") {
-      error("input.tag", n, v.Mark(), fmt::format("YAML tags such as `{}` are not supported", clip(tag)));
+      error("input.tag", n, v.Mark(),
+            fmt::format("YAML tags such as `{}` are not supported", clip(tag)));
       return;
     }
     switch (t->kind) {
@@ -298,12 +338,15 @@ class DocumentBuilder {
           uint32_t c = new_node(t->element, n, static_cast<uint32_t>(i), items[i].Mark());
           doc_->children_[first + i] = c;
           if (items[i].IsNull()) {
-            error("input.type", c, items[i].Mark(), fmt::format("a list item must not be empty or null; expected {}", expected(t->element)));
+            error("input.type", c, items[i].Mark(),
+                  fmt::format("a list item must not be empty or null; expected {}",
+                              expected(t->element)));
             continue;
           }
           value(c, items[i], elem);
         }
-        if (ft.nonempty && items.empty()) error("input.empty", n, v.Mark(), "the list must not be empty");
+        if (ft.nonempty && items.empty())
+          error("input.empty", n, v.Mark(), "the list must not be empty");
         return;
       }
       default:
@@ -315,13 +358,17 @@ class DocumentBuilder {
     }
     const std::string& s = v.Scalar();
     if (s.size() > limits_.max_string_bytes) {
-      error("input.limit", n, v.Mark(), fmt::format("a value is {} bytes long; the limit is {}", s.size(), limits_.max_string_bytes));
+      error("input.limit", n, v.Mark(),
+            fmt::format("a value is {} bytes long; the limit is {}", s.size(),
+                        limits_.max_string_bytes));
       return;
     }
     const bool quoted = tag == "!";
     const Scalar kind = quoted ? Scalar::kString : resolve_plain(s);
     DocNode& node = doc_->nodes_[n];
-    auto type_error = [&] { error("input.type", n, v.Mark(), fmt::format("expected {}, got {}", expected(t), kind_of(v))); };
+    auto type_error = [&] {
+      error("input.type", n, v.Mark(), fmt::format("expected {}, got {}", expected(t), kind_of(v)));
+    };
     switch (t->kind) {
       case TypeKind::kString:
         if (kind != Scalar::kString) return type_error();
@@ -369,7 +416,8 @@ class DocumentBuilder {
         if (s.empty() && ft.optional) return;  // an empty date reads as missing
         int32_t days = 0;
         if (!parse_iso_date(s, &days)) {
-          error("input.date", n, v.Mark(), fmt::format("`{}` is not a calendar date; expected YYYY-MM-DD", clip(s)));
+          error("input.date", n, v.Mark(),
+                fmt::format("`{}` is not a calendar date; expected YYYY-MM-DD", clip(s)));
           return;
         }
         node.kind = TypeKind::kDate;
@@ -380,8 +428,11 @@ class DocumentBuilder {
         int m = kind == Scalar::kString ? t->find_member(s) : -1;
         if (m < 0) {
           std::string hint = did_you_mean(s, t->members);
-          std::string list = t->members.size() <= 12 ? fmt::format("; expected one of: {}", fmt::join(t->members, ", ")) : "";
-          error("input.enum", n, v.Mark(), fmt::format("unknown {} `{}`{}{}", t->name, clip(s), hint, list));
+          std::string list = t->members.size() <= 12
+                                 ? fmt::format("; expected one of: {}", fmt::join(t->members, ", "))
+                                 : "";
+          error("input.enum", n, v.Mark(),
+                fmt::format("unknown {} `{}`{}{}", t->name, clip(s), hint, list));
           return;
         }
         node.kind = TypeKind::kEnum;
@@ -434,18 +485,22 @@ size_t find_deep_nesting(std::string_view text, size_t limit) {
       continue;
     }
     if (quote) {
-      if (c == '\\' && quote == '"') ++i;
-      else if (c == quote) quote = 0;
+      if (c == '\\' && quote == '"')
+        ++i;
+      else if (c == quote)
+        quote = 0;
       continue;
     }
     switch (c) {
       case '"':
       case '\'':
         // A quote starts a string only at the start of a scalar, not inside a word.
-        if (i == 0 || std::string_view(" \t\n[{,:-").find(text[i - 1]) != std::string_view::npos) quote = c;
+        if (i == 0 || std::string_view(" \t\n[{,:-").find(text[i - 1]) != std::string_view::npos)
+          quote = c;
         break;
       case '#':
-        if (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n') comment = true;
+        if (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')
+          comment = true;
         break;
       case '[':
       case '{':
@@ -464,7 +519,8 @@ size_t find_deep_nesting(std::string_view text, size_t limit) {
 
 }  // namespace
 
-LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file, const LoadLimits& limits) {
+LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
+                         const LoadLimits& limits) {
   LoadResult result;
   auto fail = [&](InputError e) {
     result.errors.push_back(std::move(e));
@@ -472,7 +528,8 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   };
   if (text.size() > limits.max_bytes) {
     return fail({"input.limit", "", 0, 0,
-                 fmt::format("the document is {} bytes; the limit is {} bytes", text.size(), limits.max_bytes)});
+                 fmt::format("the document is {} bytes; the limit is {} bytes", text.size(),
+                             limits.max_bytes)});
   }
   if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
     return fail(text_error("input.utf8", text, bad, "the file is not valid UTF-8"));
@@ -480,38 +537,45 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-      return fail(text_error("input.control", text, i, fmt::format("control character U+{:04X} is not allowed", c)));
+      return fail(text_error("input.control", text, i,
+                             fmt::format("control character U+{:04X} is not allowed", c)));
     }
   }
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return fail({"input.empty", "", 1, 1, "the document is empty"});
   }
   if (size_t deep = find_deep_nesting(text, limits.max_depth); deep != std::string_view::npos) {
-    return fail(text_error("input.limit", text, deep,
-                           fmt::format("the document nests deeper than {} levels", limits.max_depth)));
+    return fail(
+        text_error("input.limit", text, deep,
+                   fmt::format("the document nests deeper than {} levels", limits.max_depth)));
   }
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
   } catch (const YAML::DeepRecursion& e) {
-    InputError err{"input.limit", "", 0, 0, fmt::format("the document nests deeper than the parser allows ({} levels)", e.depth())};
+    InputError err{
+        "input.limit", "", 0, 0,
+        fmt::format("the document nests deeper than the parser allows ({} levels)", e.depth())};
     if (!e.mark.is_null()) {
       err.line = static_cast<uint32_t>(e.mark.line + 1);
       err.column = static_cast<uint32_t>(e.mark.column + 1);
     }
     return fail(std::move(err));
   } catch (const YAML::Exception& e) {
-    InputError err{"input.syntax", "", 0, 0, fmt::format("the document is not valid YAML or JSON: {}", e.msg)};
+    InputError err{"input.syntax", "", 0, 0,
+                   fmt::format("the document is not valid YAML or JSON: {}", e.msg)};
     if (!e.mark.is_null()) {
       err.line = static_cast<uint32_t>(e.mark.line + 1);
       err.column = static_cast<uint32_t>(e.mark.column + 1);
     }
     return fail(std::move(err));
   }
-  if (docs.empty() || docs[0].IsNull()) return fail({"input.empty", "", 1, 1, "the document is empty"});
+  if (docs.empty() || docs[0].IsNull())
+    return fail({"input.empty", "", 1, 1, "the document is empty"});
   if (docs.size() > 1) {
-    InputError err{"input.multiple-documents", "", 0, 0,
-                   fmt::format("the file holds {} YAML documents; an agreement is exactly one", docs.size())};
+    InputError err{
+        "input.multiple-documents", "", 0, 0,
+        fmt::format("the file holds {} YAML documents; an agreement is exactly one", docs.size())};
     YAML::Mark m = docs[1].Mark();
     if (!m.is_null()) {
       err.line = static_cast<uint32_t>(m.line + 1);
@@ -521,24 +585,28 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   }
   DocumentBuilder builder(pack, limits, result.errors);
   std::shared_ptr<Document> doc = builder.build(docs[0], std::move(file));
-  std::stable_sort(result.errors.begin(), result.errors.end(), [](const InputError& a, const InputError& b) {
-    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
-  });
+  std::stable_sort(result.errors.begin(), result.errors.end(),
+                   [](const InputError& a, const InputError& b) {
+                     return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+                   });
   if (result.errors.empty()) result.document = std::move(doc);
   return result;
 }
 
-LoadResult load_document_file(const CompiledPack& pack, const std::filesystem::path& path, const LoadLimits& limits) {
+LoadResult load_document_file(const CompiledPack& pack, const std::filesystem::path& path,
+                              const LoadLimits& limits) {
   LoadResult result;
   std::error_code ec;
   auto size = std::filesystem::file_size(path, ec);
   if (ec) {
-    result.errors.push_back({"input.read", "", 0, 0, fmt::format("cannot read the file: {}", ec.message())});
+    result.errors.push_back(
+        {"input.read", "", 0, 0, fmt::format("cannot read the file: {}", ec.message())});
     return result;
   }
   if (size > limits.max_bytes) {
-    result.errors.push_back({"input.limit", "", 0, 0,
-                             fmt::format("the file is {} bytes; the limit is {} bytes", size, limits.max_bytes)});
+    result.errors.push_back(
+        {"input.limit", "", 0, 0,
+         fmt::format("the file is {} bytes; the limit is {} bytes", size, limits.max_bytes)});
     return result;
   }
   std::ifstream in(path, std::ios::binary);

@@ -1,10 +1,10 @@
 // The evaluator: runs the flat plan over a document and assembles the decision.
 #include "steward/evaluator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "steward/date.h"
 
@@ -39,7 +39,8 @@ struct Frame {
 
 class Run {
  public:
-  Run(const CompiledPack& pack, const Document& doc, const std::vector<uint32_t>& filter_slot, Frame& frame)
+  Run(const CompiledPack& pack, const Document& doc, const std::vector<uint32_t>& filter_slot,
+      Frame& frame)
       : pack_(pack), doc_(doc), filter_slot_(filter_slot), f_(frame) {}
 
   Value from_node(uint32_t id) const {
@@ -49,19 +50,32 @@ class Run {
     v.node = id;
     v.type = n.type;
     switch (n.kind) {
-      case TypeKind::kBool: v.b = n.b; break;
-      case TypeKind::kInt: v.i = n.i; break;
-      case TypeKind::kNumber: v.d = n.d; break;
-      case TypeKind::kDate: v.date = n.date; break;
-      case TypeKind::kEnum: v.member = n.member; break;
-      case TypeKind::kString: v.s = doc_.string(n); break;
+      case TypeKind::kBool:
+        v.b = n.b;
+        break;
+      case TypeKind::kInt:
+        v.i = n.i;
+        break;
+      case TypeKind::kNumber:
+        v.d = n.d;
+        break;
+      case TypeKind::kDate:
+        v.date = n.date;
+        break;
+      case TypeKind::kEnum:
+        v.member = n.member;
+        break;
+      case TypeKind::kString:
+        v.s = doc_.string(n);
+        break;
       case TypeKind::kList: {
         auto c = doc_.children(n);
         v.items = c.data();
         v.count = static_cast<uint32_t>(c.size());
         break;
       }
-      default: break;
+      default:
+        break;
     }
     return v;
   }
@@ -77,39 +91,61 @@ class Run {
     Value v;
     v.kind = c.kind;
     switch (c.kind) {
-      case TypeKind::kBool: v.b = c.b; break;
-      case TypeKind::kInt: v.i = c.i; break;
-      case TypeKind::kNumber: v.d = c.d; break;
-      case TypeKind::kDate: v.date = c.date; break;
-      case TypeKind::kEnum: v.member = c.member; break;
-      case TypeKind::kString: v.s = c.s; break;
-      default: break;
+      case TypeKind::kBool:
+        v.b = c.b;
+        break;
+      case TypeKind::kInt:
+        v.i = c.i;
+        break;
+      case TypeKind::kNumber:
+        v.d = c.d;
+        break;
+      case TypeKind::kDate:
+        v.date = c.date;
+        break;
+      case TypeKind::kEnum:
+        v.member = c.member;
+        break;
+      case TypeKind::kString:
+        v.s = c.s;
+        break;
+      default:
+        break;
     }
     return v;
   }
 
-  static double as_number(const Value& v) { return v.kind == TypeKind::kInt ? static_cast<double>(v.i) : v.d; }
+  static double as_number(const Value& v) {
+    return v.kind == TypeKind::kInt ? static_cast<double>(v.i) : v.d;
+  }
 
   // -1, 0, 1; both sides present and of comparable kinds (checked at compile time).
   static int compare(const Value& a, const Value& b, TypeKind k) {
     switch (k) {
-      case TypeKind::kBool: return a.b == b.b ? 0 : (a.b ? 1 : -1);
-      case TypeKind::kInt: return a.i == b.i ? 0 : (a.i < b.i ? -1 : 1);
+      case TypeKind::kBool:
+        return a.b == b.b ? 0 : (a.b ? 1 : -1);
+      case TypeKind::kInt:
+        return a.i == b.i ? 0 : (a.i < b.i ? -1 : 1);
       case TypeKind::kNumber: {
         double x = as_number(a), y = as_number(b);
         return x == y ? 0 : (x < y ? -1 : 1);
       }
-      case TypeKind::kDate: return a.date == b.date ? 0 : (a.date < b.date ? -1 : 1);
-      case TypeKind::kEnum: return a.member == b.member ? 0 : (a.member < b.member ? -1 : 1);
+      case TypeKind::kDate:
+        return a.date == b.date ? 0 : (a.date < b.date ? -1 : 1);
+      case TypeKind::kEnum:
+        return a.member == b.member ? 0 : (a.member < b.member ? -1 : 1);
       case TypeKind::kString: {
         int c = a.s.compare(b.s);
         return c == 0 ? 0 : (c < 0 ? -1 : 1);
       }
-      default: return 0;
+      default:
+        return 0;
     }
   }
 
-  static bool blank(std::string_view s) { return s.find_first_not_of(" \t\r\n") == std::string_view::npos; }
+  static bool blank(std::string_view s) {
+    return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  }
 
   bool in_set(const Value& v, const PlanNode& n) const {
     if (v.kind == TypeKind::kNull) return false;
@@ -123,34 +159,43 @@ class Run {
   Value eval(uint32_t id) {
     const PlanNode& n = pack_.nodes[id];
     switch (n.op) {
-      case Op::kConst: return constant(pack_.constants[n.a]);
+      case Op::kConst:
+        return constant(pack_.constants[n.a]);
       case Op::kRoot: {
         Value v;
         v.kind = TypeKind::kRecord;
         v.node = doc_.root();
         return v;
       }
-      case Op::kLocal: return f_.locals[n.a];
-      case Op::kDef: return f_.defs[n.a];
+      case Op::kLocal:
+        return f_.locals[n.a];
+      case Op::kDef:
+        return f_.defs[n.a];
       case Op::kField: {
         Value r = eval(n.a);
         if (r.kind != TypeKind::kRecord) return Value();
         return from_node(doc_.children(doc_.node(r.node))[n.b]);
       }
-      case Op::kNot: return boolean(!eval(n.a).b);
-      case Op::kAnd: return boolean(eval(n.a).b && eval(n.b).b);
-      case Op::kOr: return boolean(eval(n.a).b || eval(n.b).b);
+      case Op::kNot:
+        return boolean(!eval(n.a).b);
+      case Op::kAnd:
+        return boolean(eval(n.a).b && eval(n.b).b);
+      case Op::kOr:
+        return boolean(eval(n.a).b || eval(n.b).b);
       case Op::kNeg: {
         Value v = eval(n.a);
-        if (v.kind == TypeKind::kInt) v.i = -v.i;
-        else v.d = -v.d;
+        if (v.kind == TypeKind::kInt)
+          v.i = -v.i;
+        else
+          v.d = -v.d;
         v.node = kNoIndex;
         return v;
       }
       case Op::kEq:
       case Op::kNe: {
         Value a = eval(n.a), b = eval(n.b);
-        bool eq = a.kind != TypeKind::kNull && b.kind != TypeKind::kNull && compare(a, b, static_cast<TypeKind>(n.c)) == 0;
+        bool eq = a.kind != TypeKind::kNull && b.kind != TypeKind::kNull &&
+                  compare(a, b, static_cast<TypeKind>(n.c)) == 0;
         return boolean(n.op == Op::kEq ? eq : !eq);
       }
       case Op::kLt:
@@ -160,10 +205,14 @@ class Run {
         Value a = eval(n.a), b = eval(n.b);
         if (a.kind == TypeKind::kNull || b.kind == TypeKind::kNull) return boolean(false);
         int c = compare(a, b, static_cast<TypeKind>(n.c));
-        bool r = n.op == Op::kLt ? c < 0 : n.op == Op::kLe ? c <= 0 : n.op == Op::kGt ? c > 0 : c >= 0;
+        bool r = n.op == Op::kLt   ? c < 0
+                 : n.op == Op::kLe ? c <= 0
+                 : n.op == Op::kGt ? c > 0
+                                   : c >= 0;
         return boolean(r);
       }
-      case Op::kInSet: return boolean(in_set(eval(n.a), n));
+      case Op::kInSet:
+        return boolean(in_set(eval(n.a), n));
       case Op::kInList: {
         Value a = eval(n.a);
         if (a.kind == TypeKind::kNull) return boolean(false);
@@ -175,7 +224,8 @@ class Run {
         }
         return boolean(false);
       }
-      case Op::kPresent: return boolean(eval(n.a).kind != TypeKind::kNull);
+      case Op::kPresent:
+        return boolean(eval(n.a).kind != TypeKind::kNull);
       case Op::kEmpty: {
         Value v = eval(n.a);
         if (v.kind == TypeKind::kNull) return boolean(true);
@@ -219,9 +269,11 @@ class Run {
           }
         }
         switch (n.op) {
-          case Op::kAny: return boolean(false);
+          case Op::kAny:
+            return boolean(false);
           case Op::kAll:
-          case Op::kNone: return boolean(true);
+          case Op::kNone:
+            return boolean(true);
           case Op::kCountWhere: {
             Value v;
             v.kind = TypeKind::kInt;
@@ -243,16 +295,23 @@ class Run {
 
   std::string text(const Value& v) {
     switch (v.kind) {
-      case TypeKind::kNull: return "(missing)";
-      case TypeKind::kBool: return v.b ? "true" : "false";
-      case TypeKind::kInt: return fmt::format("{}", v.i);
-      case TypeKind::kNumber: return fmt::format("{}", v.d);
-      case TypeKind::kDate: return format_iso_date(v.date);
-      case TypeKind::kString: return std::string(v.s);
+      case TypeKind::kNull:
+        return "(missing)";
+      case TypeKind::kBool:
+        return v.b ? "true" : "false";
+      case TypeKind::kInt:
+        return fmt::format("{}", v.i);
+      case TypeKind::kNumber:
+        return fmt::format("{}", v.d);
+      case TypeKind::kDate:
+        return format_iso_date(v.date);
+      case TypeKind::kString:
+        return std::string(v.s);
       case TypeKind::kEnum: {
         const Type* t = v.type;
         if (!t && v.node != kNoIndex) t = doc_.node(v.node).type;
-        return t && v.member < t->members.size() ? t->members[v.member] : fmt::format("#{}", v.member);
+        return t && v.member < t->members.size() ? t->members[v.member]
+                                                 : fmt::format("#{}", v.member);
       }
       case TypeKind::kList: {
         std::string out;
@@ -262,7 +321,8 @@ class Run {
         }
         return out;
       }
-      default: return "(record)";
+      default:
+        return "(record)";
     }
   }
 
@@ -355,27 +415,34 @@ Decision Evaluator::evaluate(const Document& doc) const {
     return static_cast<size_t>(it - pack.precedence.begin());
   };
   auto first_pos = [](const Reason& r) {
-    return r.evidence.empty() ? std::make_pair(0u, 0u) : std::make_pair(r.evidence[0].line, r.evidence[0].column);
+    return r.evidence.empty() ? std::make_pair(0u, 0u)
+                              : std::make_pair(r.evidence[0].line, r.evidence[0].column);
   };
   std::stable_sort(fired.begin(), fired.end(), [&](const auto& a, const auto& b) {
-    return std::make_tuple(rank(a.second.outcome), std::cref(a.second.clause), a.first, first_pos(a.second)) <
-           std::make_tuple(rank(b.second.outcome), std::cref(b.second.clause), b.first, first_pos(b.second));
+    return std::make_tuple(rank(a.second.outcome), std::cref(a.second.clause), a.first,
+                           first_pos(a.second)) < std::make_tuple(rank(b.second.outcome),
+                                                                  std::cref(b.second.clause),
+                                                                  b.first, first_pos(b.second));
   });
   for (auto& [ri, reason] : fired) {
     if (!out.reasons.empty()) {
       const Reason& prev = out.reasons.back();
-      if (prev.rule == reason.rule && prev.message == reason.message && first_pos(prev) == first_pos(reason)) continue;
+      if (prev.rule == reason.rule && prev.message == reason.message &&
+          first_pos(prev) == first_pos(reason))
+        continue;
     }
     out.reasons.push_back(std::move(reason));
   }
   out.outcome = pack.default_outcome;
   for (Outcome o : pack.precedence) {
-    if (std::any_of(out.reasons.begin(), out.reasons.end(), [&](const Reason& r) { return r.outcome == o; })) {
+    if (std::any_of(out.reasons.begin(), out.reasons.end(),
+                    [&](const Reason& r) { return r.outcome == o; })) {
       out.outcome = o;
       break;
     }
   }
-  for (const auto& r : out.reasons) out.reviewers.insert(out.reviewers.end(), r.reviewers.begin(), r.reviewers.end());
+  for (const auto& r : out.reasons)
+    out.reviewers.insert(out.reviewers.end(), r.reviewers.begin(), r.reviewers.end());
   std::sort(out.reviewers.begin(), out.reviewers.end());
   out.reviewers.erase(std::unique(out.reviewers.begin(), out.reviewers.end()), out.reviewers.end());
   return out;

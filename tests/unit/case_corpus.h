@@ -2,14 +2,14 @@
 // run through the library (cases_test) and the CLI (cli_test).
 #pragma once
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
-
-#include <yaml-cpp/yaml.h>
 
 #include "test_support.h"
 
@@ -31,7 +31,10 @@ struct Case {
   };
   std::vector<WantError> want_errors;
   int want_exit() const {
-    return want_decision == "allow" ? 0 : want_decision == "deny" ? 1 : want_decision == "needs_review" ? 3 : 2;
+    return want_decision == "allow"          ? 0
+           : want_decision == "deny"         ? 1
+           : want_decision == "needs_review" ? 3
+                                             : 2;
   }
 };
 
@@ -42,7 +45,8 @@ inline void patch(YAML::Node root, const YAML::Node& set, const YAML::Node& remo
     size_t start = 0;
     while (true) {
       size_t dot = path.find('.', start);
-      std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      std::string key =
+          path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
       if (dot == std::string::npos) return {cur, key};
       bool index = !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit);
       YAML::Node next = index ? cur[std::stoi(key)] : cur[key];
@@ -59,15 +63,19 @@ inline void patch(YAML::Node root, const YAML::Node& set, const YAML::Node& remo
     for (auto it = set.begin(); it != set.end(); ++it) {
       auto [parent, key] = walk(it->first.Scalar(), true);
       bool index = !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit);
-      if (index) parent[std::stoi(key)] = it->second;
-      else parent[key] = it->second;
+      if (index)
+        parent[std::stoi(key)] = it->second;
+      else
+        parent[key] = it->second;
     }
   }
   if (remove) {
     for (const auto& r : remove) {
       auto [parent, key] = walk(r.Scalar(), false);
-      if (parent.IsDefined() && parent.IsMap()) parent.remove(key);
-      else if (parent.IsDefined() && parent.IsSequence()) parent.remove(std::stoi(key));
+      if (parent.IsDefined() && parent.IsMap())
+        parent.remove(key);
+      else if (parent.IsDefined() && parent.IsSequence())
+        parent.remove(std::stoi(key));
     }
   }
 }
@@ -97,10 +105,12 @@ inline std::vector<Case> load_cases() {
       YAML::Node base_params = doc["params"];
       for (const auto* pn : {&base_params}) {
         if (*pn && pn->IsMap())
-          for (auto it = pn->begin(); it != pn->end(); ++it) k.params[it->first.Scalar()] = it->second.Scalar();
+          for (auto it = pn->begin(); it != pn->end(); ++it)
+            k.params[it->first.Scalar()] = it->second.Scalar();
       }
       if (c["params"])
-        for (auto it = c["params"].begin(); it != c["params"].end(); ++it) k.params[it->first.Scalar()] = it->second.Scalar();
+        for (auto it = c["params"].begin(); it != c["params"].end(); ++it)
+          k.params[it->first.Scalar()] = it->second.Scalar();
       if (c["agreement"]) {
         k.agreement = c["agreement"].Scalar();
       } else {

@@ -1,6 +1,5 @@
 // The case corpus through the library: load, validate, evaluate, compare.
 #include <catch2/catch.hpp>
-
 #include <map>
 
 #include "case_corpus.h"
@@ -31,8 +30,8 @@ TEST_CASE("case corpus through the library", "[cases]") {
       for (const auto& we : c.want_errors) {
         bool found = false;
         for (const auto& e : loaded.errors) {
-          if (e.code == we.code && (we.path.empty() || e.path == we.path) && (!we.line || e.line == we.line) &&
-              (!we.column || e.column == we.column))
+          if (e.code == we.code && (we.path.empty() || e.path == we.path) &&
+              (!we.line || e.line == we.line) && (!we.column || e.column == we.column))
             found = true;
         }
         std::string got;

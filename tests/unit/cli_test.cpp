@@ -1,9 +1,7 @@
 // The `steward` binary: subcommands, exit codes, JSON output, the bundled examples against their
 // expected decision documents, and the case corpus run through the CLI.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
-
 #include <nlohmann/json.hpp>
 
 #include "case_corpus.h"
@@ -39,8 +37,10 @@ TEST_CASE("check: a clean pack exits 0, a broken one exits 2 with every error lo
   auto bad = run(bin() + " check tests/golden/check/five-mistakes");
   CHECK(bad.exit_code == 2);
   CHECK_THAT(bad.err, Catch::Contains("5 errors"));
-  for (const char* loc : {"rules.policy:14:26: error[check.enum-member]", "rules.policy:19:23: error[check.unknown-name]",
-                          "rules.policy:24:11: error[check.unknown-clause]", "rules.policy:32:19: error[check.unknown-reviewer]",
+  for (const char* loc : {"rules.policy:14:26: error[check.enum-member]",
+                          "rules.policy:19:23: error[check.unknown-name]",
+                          "rules.policy:24:11: error[check.unknown-clause]",
+                          "rules.policy:32:19: error[check.unknown-reviewer]",
                           "rules.policy:33:9: error[check.optional]"}) {
     CHECK_THAT(bad.err, Catch::Contains(loc));
   }
@@ -78,9 +78,11 @@ TEST_CASE("every bundled example matches its expected decision document", "[cli]
 TEST_CASE("eval over many files: one broken agreement is reported, the others decided", "[cli]") {
   fs::path tmp = fs::temp_directory_path() / ("steward_cli_dir_" + std::to_string(::getpid()));
   fs::create_directories(tmp / "sub");
-  const std::string good = read_text(fs::path(source_dir()) / "policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
+  const std::string good = read_text(
+      fs::path(source_dir()) / "policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
   for (int i = 0; i < 5; ++i) write_text(tmp / ("a" + std::to_string(i) + ".yaml"), good);
-  write_text(tmp / "sub" / "broken.yaml", "format: steward/agreement/v1\nid: B\nkind: data_sharing\ndata: {level: client\n");
+  write_text(tmp / "sub" / "broken.yaml",
+             "format: steward/agreement/v1\nid: B\nkind: data_sharing\ndata: {level: client\n");
   auto r = run(bin() + " eval --format json -p policies/dcf-5-4 '" + tmp.string() + "'");
   fs::remove_all(tmp);
   CHECK(r.exit_code == 2);
@@ -95,14 +97,18 @@ TEST_CASE("eval over many files: one broken agreement is reported, the others de
 }
 
 TEST_CASE("eval refuses to decide with a broken pack", "[cli]") {
-  auto r = run(bin() + " eval -p tests/golden/check/five-mistakes policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
+  auto r = run(bin() +
+               " eval -p tests/golden/check/five-mistakes "
+               "policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
   CHECK(r.exit_code == 2);
   CHECK(r.out.empty());
   CHECK_THAT(r.err, Catch::Contains("no agreement was evaluated"));
 }
 
 TEST_CASE("text output names the decision, the clause and the evidence location", "[cli]") {
-  auto r = run(bin() + " eval -p policies/dcf-5-4 policies/dcf-5-4/examples/agreements/03-email-request-deny.yaml");
+  auto r = run(
+      bin() +
+      " eval -p policies/dcf-5-4 policies/dcf-5-4/examples/agreements/03-email-request-deny.yaml");
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("DENY DSA-EX-03"));
   CHECK_THAT(r.out, Catch::Contains("[request.channel]"));

@@ -1,9 +1,10 @@
 // Tests for compiler.h: passes, type checking, graph checks, warnings, parameters and digests.
-#include <catch2/catch.hpp>
+#include "steward/compiler.h"
 
 #include <fmt/format.h>
 
-#include "steward/compiler.h"
+#include <catch2/catch.hpp>
+
 #include "test_support.h"
 
 using namespace steward;
@@ -59,22 +60,35 @@ rule r3 { clause: c, outcome: allow, when: present(end) and end >= start, messag
 TEST_CASE("type and name errors are located", "[compiler]") {
   // Line 15 is the first line after the schema.
   auto [body, want] = GENERATE(table<std::string, std::string>({
-      {"rule a { clause: c, outcome: deny, when: levle == \"client\", message: \"m\" }", "check.unknown-name:15:42"},
-      {"rule a { clause: c, outcome: deny, when: level == \"clinet\", message: \"m\" }", "check.enum-member:15:51"},
-      {"rule a { clause: c, outcome: deny, when: count > 3, message: \"m\" }", "check.optional:15:42"},
-      {"rule a { clause: c, outcome: deny, when: extra.flag, message: \"m\" }", "check.optional:15:42"},
+      {"rule a { clause: c, outcome: deny, when: levle == \"client\", message: \"m\" }",
+       "check.unknown-name:15:42"},
+      {"rule a { clause: c, outcome: deny, when: level == \"clinet\", message: \"m\" }",
+       "check.enum-member:15:51"},
+      {"rule a { clause: c, outcome: deny, when: count > 3, message: \"m\" }",
+       "check.optional:15:42"},
+      {"rule a { clause: c, outcome: deny, when: extra.flag, message: \"m\" }",
+       "check.optional:15:42"},
       {"rule a { clause: c, outcome: deny, when: id > 3, message: \"m\" }", "check.type:15:42"},
-      {"rule a { clause: c, outcome: deny, when: start < \"2026-02-30\", message: \"m\" }", "check.date:15:50"},
-      {"rule a { clause: c, outcome: deny, when: extra.flg == true, message: \"m\" }", "check.unknown-field:15:42"},
-      {"rule a { clause: d, outcome: deny, when: true, message: \"m\" }", "check.unknown-clause:15:18"},
-      {"rule a { clause: c, outcome: review(q), when: true, message: \"m\" }", "check.unknown-reviewer:15:37"},
+      {"rule a { clause: c, outcome: deny, when: start < \"2026-02-30\", message: \"m\" }",
+       "check.date:15:50"},
+      {"rule a { clause: c, outcome: deny, when: extra.flg == true, message: \"m\" }",
+       "check.unknown-field:15:42"},
+      {"rule a { clause: d, outcome: deny, when: true, message: \"m\" }",
+       "check.unknown-clause:15:18"},
+      {"rule a { clause: c, outcome: review(q), when: true, message: \"m\" }",
+       "check.unknown-reviewer:15:37"},
       {"rule a { clause: c, outcome: review, when: true, message: \"m\" }", "check.outcome:15:30"},
       {"rule a { clause: c, outcome: deny, message: \"m\" }", "check.missing-property:15:6"},
-      {"rule a { clause: c, outcome: deny, when: true, mesage: \"m\" }", "check.unknown-property:15:48"},
-      {"rule a { clause: c, outcome: deny, when: frob(id), message: \"m\" }", "check.unknown-function:15:42"},
-      {"rule a { clause: c, outcome: deny, when: true, message: \"{nope}\" }", "check.unknown-name:15:59"},
-      {"rule a { clause: c, outcome: deny, when: true, message: \"m\", evidence: id.x }", "check.evidence:15:72"},
-      {"let x = 1\nlet x = 2\nrule a { clause: c, outcome: deny, when: x > 1, message: \"m\" }", "check.duplicate:16:5"},
+      {"rule a { clause: c, outcome: deny, when: true, mesage: \"m\" }",
+       "check.unknown-property:15:48"},
+      {"rule a { clause: c, outcome: deny, when: frob(id), message: \"m\" }",
+       "check.unknown-function:15:42"},
+      {"rule a { clause: c, outcome: deny, when: true, message: \"{nope}\" }",
+       "check.unknown-name:15:59"},
+      {"rule a { clause: c, outcome: deny, when: true, message: \"m\", evidence: id.x }",
+       "check.evidence:15:72"},
+      {"let x = 1\nlet x = 2\nrule a { clause: c, outcome: deny, when: x > 1, message: \"m\" }",
+       "check.duplicate:16:5"},
   }));
   auto res = compile_text(body);
   CHECK_FALSE(res.ok());
@@ -115,7 +129,8 @@ set s = { "x" }
 clause unused.one { title: "U" }
 let spare = true
 rule r1 { clause: c, outcome: deny, when: false, message: "m" }
-)", "parameters:\n  p: {type: int, default: 1}\n");
+)",
+                          "parameters:\n  p: {type: int, default: 1}\n");
   INFO(codes(res));
   REQUIRE(res.ok());
   std::string c = codes(res);
@@ -127,7 +142,8 @@ rule r1 { clause: c, outcome: deny, when: false, message: "m" }
 }
 
 TEST_CASE("parameters: defaults, overrides and bad values", "[compiler]") {
-  const std::string body = "rule r1 { clause: c, outcome: deny, when: (count ?? 0) < min, message: \"m\" }";
+  const std::string body =
+      "rule r1 { clause: c, outcome: deny, when: (count ?? 0) < min, message: \"m\" }";
   const std::string manifest = "parameters:\n  min: {type: int, default: 10}\n";
   auto res = compile_text(body, manifest);
   REQUIRE(res.ok());
@@ -139,7 +155,8 @@ TEST_CASE("parameters: defaults, overrides and bad values", "[compiler]") {
   CHECK(over.pack->params[0].value == "11");
   CHECK(over.pack->digest == res.pack->digest);  // the digest names the pack's text
   o.params["min"] = "eleven";
-  CHECK_THAT(codes(compile(pack_of(std::string(kSchema) + body, manifest), o)), Catch::Contains("param.value"));
+  CHECK_THAT(codes(compile(pack_of(std::string(kSchema) + body, manifest), o)),
+             Catch::Contains("param.value"));
   CompileOptions unknown;
   unknown.params["mni"] = "3";
   auto bad = compile(pack_of(std::string(kSchema) + body, manifest), unknown);
@@ -160,7 +177,8 @@ TEST_CASE("the digest does not depend on the order modules are listed in", "[com
   PackSources a;
   a.manifest_name = "p/pack.yaml";
   a.manifest_text = "name: p\nversion: \"1\"\n";
-  a.modules = {{"p/a.policy", kSchema}, {"p/b.policy", "rule r1 { clause: c, outcome: deny, when: true, message: \"m\" }"}};
+  a.modules = {{"p/a.policy", kSchema},
+               {"p/b.policy", "rule r1 { clause: c, outcome: deny, when: true, message: \"m\" }"}};
   PackSources b = a;
   std::swap(b.modules[0], b.modules[1]);
   auto ra = compile(a), rb = compile(b);

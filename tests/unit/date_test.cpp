@@ -1,15 +1,24 @@
 // Tests for date.h: calendar validation and round trips.
-#include <catch2/catch.hpp>
-
 #include "steward/date.h"
+
+#include <catch2/catch.hpp>
 
 using namespace steward;
 
 TEST_CASE("ISO dates parse only when they are real calendar days", "[date]") {
-  auto [text, ok] = GENERATE(table<std::string, bool>({
-      {"2026-03-01", true}, {"2024-02-29", true}, {"2026-02-29", false}, {"2026-02-30", false},
-      {"2000-02-29", true}, {"1900-02-29", false}, {"2026-13-01", false}, {"2026-00-10", false},
-      {"2026-04-31", false}, {"2026-3-1", false}, {"26-03-01", false}, {"2026-03-01T00:00", false}, {"", false}}));
+  auto [text, ok] = GENERATE(table<std::string, bool>({{"2026-03-01", true},
+                                                       {"2024-02-29", true},
+                                                       {"2026-02-29", false},
+                                                       {"2026-02-30", false},
+                                                       {"2000-02-29", true},
+                                                       {"1900-02-29", false},
+                                                       {"2026-13-01", false},
+                                                       {"2026-00-10", false},
+                                                       {"2026-04-31", false},
+                                                       {"2026-3-1", false},
+                                                       {"26-03-01", false},
+                                                       {"2026-03-01T00:00", false},
+                                                       {"", false}}));
   int32_t days = 0;
   CHECK(parse_iso_date(text, &days) == ok);
 }

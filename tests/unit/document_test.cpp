@@ -1,10 +1,10 @@
 // Tests for document.h: hostile and malformed input always gets a located error, never a decision.
-#include <catch2/catch.hpp>
+#include "steward/document.h"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "steward/compiler.h"
-#include "steward/document.h"
 #include "test_support.h"
 
 using namespace steward;
@@ -61,7 +61,9 @@ TEST_CASE("hostile inputs are refused with a located error", "[document][hostile
 }
 
 TEST_CASE("a YAML alias bomb is refused, not expanded", "[document][hostile]") {
-  std::string bomb = kHead + kData + "x0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
+  std::string bomb =
+      kHead + kData +
+      "x0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n";
   for (int i = 1; i < 10; ++i) {
     bomb += "x" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
     for (int k = 0; k < 9; ++k) bomb += (k ? ",*a" : "*a") + std::to_string(i - 1);
@@ -104,7 +106,8 @@ TEST_CASE("a 50 MB document is refused by the size limit before parsing", "[docu
 TEST_CASE("extremely long strings and keys are errors, not crashes", "[document][hostile]") {
   LoadLimits l;
   l.max_string_bytes = 1000;
-  auto r = load_document(dcf(), kHead + kData + "title: \"" + std::string(5000, 'y') + "\"\n", "long.yaml", l);
+  auto r = load_document(dcf(), kHead + kData + "title: \"" + std::string(5000, 'y') + "\"\n",
+                         "long.yaml", l);
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors[0].code == "input.limit");
   auto k = load_document(dcf(), kHead + kData + std::string(100000, 'k') + ": 1\n", "key.yaml");
@@ -114,7 +117,10 @@ TEST_CASE("extremely long strings and keys are errors, not crashes", "[document]
 }
 
 TEST_CASE("several input errors are reported together, in file order", "[document]") {
-  auto r = load_document(dcf(), "format: steward/agreement/v1\nid: 7\nkind: nope\nfoo: 1\ndata: {level: x, deidentification: none}\n", "m.yaml");
+  auto r = load_document(dcf(),
+                         "format: steward/agreement/v1\nid: 7\nkind: nope\nfoo: 1\ndata: {level: "
+                         "x, deidentification: none}\n",
+                         "m.yaml");
   REQUIRE_FALSE(r.ok());
   REQUIRE(r.errors.size() == 4);
   CHECK(r.errors[0].path == "id");

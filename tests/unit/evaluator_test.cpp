@@ -1,13 +1,12 @@
 // Tests for evaluator.h and decision.h: combining, per-element reasons, evidence, determinism
 // and concurrent use of one compiled pack.
-#include <catch2/catch.hpp>
+#include "steward/evaluator.h"
 
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
 #include "steward/compiler.h"
-#include "steward/evaluator.h"
 #include "test_support.h"
 
 using namespace steward;
@@ -30,7 +29,10 @@ Decision decide(const std::shared_ptr<const CompiledPack>& pack, const std::stri
 
 TEST_CASE("per-element rules give one reason per element, naming it", "[evaluator]") {
   auto pack = pack_at("tests/packs/lending");
-  Decision d = decide(pack, "id: L\nborrower: {name: B, role: guest}\nitems:\n  - {name: Mac, kind: laptop}\n  - {name: Cam, kind: camera}\nstart: 2026-01-01\nend: 2026-01-02\n");
+  Decision d =
+      decide(pack,
+             "id: L\nborrower: {name: B, role: guest}\nitems:\n  - {name: Mac, kind: laptop}\n  - "
+             "{name: Cam, kind: camera}\nstart: 2026-01-01\nend: 2026-01-02\n");
   CHECK(d.outcome == Outcome::kDeny);
   REQUIRE(d.reasons.size() == 2);
   CHECK(d.reasons[0].message == "guests may not borrow `Mac` (laptop)");
@@ -42,7 +44,9 @@ TEST_CASE("per-element rules give one reason per element, naming it", "[evaluato
 
 TEST_CASE("evidence for a missing key points at the nearest key that exists", "[evaluator]") {
   auto pack = pack_at("tests/packs/lending");
-  Decision d = decide(pack, "id: L\nborrower: {name: B, role: staff}\nitems:\n  - {name: Mac, kind: laptop, value: 2000}\nstart: 2026-01-01\n");
+  Decision d = decide(pack,
+                      "id: L\nborrower: {name: B, role: staff}\nitems:\n  - {name: Mac, kind: "
+                      "laptop, value: 2000}\nstart: 2026-01-01\n");
   CHECK(d.outcome == Outcome::kNeedsReview);
   bool saw_end = false;
   for (const auto& r : d.reasons) {
@@ -60,8 +64,9 @@ TEST_CASE("evidence for a missing key points at the nearest key that exists", "[
 
 TEST_CASE("reasons are sorted strongest first and the JSON is byte-stable", "[evaluator]") {
   auto pack = pack_at("policies/dcf-5-4");
-  std::string text = steward::testing::read_text(steward::testing::source_dir() +
-                                                 "/policies/dcf-5-4/examples/agreements/31-denied-also-lists-reviews-deny.yaml");
+  std::string text = steward::testing::read_text(
+      steward::testing::source_dir() +
+      "/policies/dcf-5-4/examples/agreements/31-denied-also-lists-reviews-deny.yaml");
   Decision d = decide(pack, text);
   REQUIRE(d.reasons.size() >= 2);
   CHECK(d.reasons.front().outcome == Outcome::kDeny);
@@ -70,7 +75,8 @@ TEST_CASE("reasons are sorted strongest first and the JSON is byte-stable", "[ev
   auto j = nlohmann::json::parse(to_json(d));
   CHECK(j["decision"] == "deny");
   CHECK(j["policy"]["name"] == "dcf-5-4");
-  CHECK(j["reasons"][0]["policy_location"]["file"].get<std::string>().find("request.policy") != std::string::npos);
+  CHECK(j["reasons"][0]["policy_location"]["file"].get<std::string>().find("request.policy") !=
+        std::string::npos);
 }
 
 TEST_CASE("one compiled pack serves many threads with identical results", "[evaluator][threads]") {
@@ -79,7 +85,8 @@ TEST_CASE("one compiled pack serves many threads with identical results", "[eval
   std::vector<std::shared_ptr<const Document>> docs;
   std::vector<std::string> want;
   namespace fs = std::filesystem;
-  for (const auto& e : fs::directory_iterator(steward::testing::source_dir() + "/policies/dcf-5-4/examples/agreements")) {
+  for (const auto& e : fs::directory_iterator(steward::testing::source_dir() +
+                                              "/policies/dcf-5-4/examples/agreements")) {
     auto r = load_document_file(*pack, e.path());
     REQUIRE(r.ok());
     docs.push_back(r.document);

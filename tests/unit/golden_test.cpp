@@ -1,7 +1,6 @@
 // Golden tests: each pack under tests/golden/check/ compiles to the diagnostics in NAME.expected.
 // STEWARD_UPDATE_GOLDEN=1 rewrites the expected files.
 #include <catch2/catch.hpp>
-
 #include <cstdlib>
 #include <filesystem>
 

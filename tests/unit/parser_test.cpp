@@ -1,7 +1,7 @@
 // Tests for parser.h: expressions against compact dumps, and syntax errors in the language's terms.
-#include <catch2/catch.hpp>
-
 #include "steward/parser.h"
+
+#include <catch2/catch.hpp>
 
 using namespace steward;
 
@@ -61,7 +61,8 @@ rule r1 for t in tags { clause: c.one, outcome: review(r), when: t == "x", messa
         "clause c.one (title \"T\") (citation \"C\")\n"
         "reviewer r\n"
         "let v (> (count tags) 0)\n"
-        "rule r1 for t in tags (clause (. c one)) (outcome (review r)) (when (== t \"x\")) (message (template \"tag \" {t}))\n");
+        "rule r1 for t in tags (clause (. c one)) (outcome (review r)) (when (== t \"x\")) "
+        "(message (template \"tag \" {t}))\n");
 }
 
 TEST_CASE("syntax errors say what was expected, with a location", "[parser]") {

@@ -1,7 +1,7 @@
 // Tests for suggest.h.
-#include <catch2/catch.hpp>
-
 #include "steward/suggest.h"
+
+#include <catch2/catch.hpp>
 
 using namespace steward;
 

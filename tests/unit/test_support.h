@@ -46,7 +46,9 @@ struct CommandResult {
 inline CommandResult run(const std::string& command) {
   namespace fs = std::filesystem;
   static int counter = 0;
-  fs::path err_file = fs::temp_directory_path() / ("steward_test_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  fs::path err_file =
+      fs::temp_directory_path() /
+      ("steward_test_err_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
   std::string full = "cd '" + source_dir() + "' && " + command + " 2>'" + err_file.string() + "'";
   CommandResult r;
   FILE* p = popen(full.c_str(), "r");

@@ -1,6 +1,8 @@
 // The `steward` command: check packs and evaluate agreements against them.
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -8,9 +10,6 @@
 #include <map>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "steward/compiler.h"
 #include "steward/decision.h"
@@ -49,7 +48,8 @@ std::map<std::string, std::string> parse_params(const std::vector<std::string>& 
   return out;
 }
 
-CompileResult compile_or_report(const std::string& pack_dir, const std::map<std::string, std::string>& params,
+CompileResult compile_or_report(const std::string& pack_dir,
+                                const std::map<std::string, std::string>& params,
                                 bool show_warnings) {
   CompileOptions opts;
   opts.params = params;
@@ -70,14 +70,17 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, b
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
       std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(in, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      for (auto it = fs::recursive_directory_iterator(in, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
         if (!it->is_regular_file()) continue;
         auto ext = it->path().extension().string();
         if (ext == ".yaml" || ext == ".yml" || ext == ".json") found.push_back(it->path().string());
       }
       std::sort(found.begin(), found.end());
       if (found.empty()) {
-        fmt::print(stderr, "{}: error[input.read]: the directory holds no .yaml, .yml or .json files\n", in);
+        fmt::print(stderr,
+                   "{}: error[input.read]: the directory holds no .yaml, .yml or .json files\n",
+                   in);
         *ok = false;
       }
       out.insert(out.end(), found.begin(), found.end());
@@ -89,9 +92,13 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, b
 }
 
 std::string outcome_label(Outcome o, bool color) {
-  const char* name = o == Outcome::kDeny ? "DENY" : o == Outcome::kNeedsReview ? "NEEDS REVIEW" : "ALLOW";
+  const char* name = o == Outcome::kDeny          ? "DENY"
+                     : o == Outcome::kNeedsReview ? "NEEDS REVIEW"
+                                                  : "ALLOW";
   if (!color) return name;
-  const char* c = o == Outcome::kDeny ? "\x1b[1;31m" : o == Outcome::kNeedsReview ? "\x1b[1;33m" : "\x1b[1;32m";
+  const char* c = o == Outcome::kDeny          ? "\x1b[1;31m"
+                  : o == Outcome::kNeedsReview ? "\x1b[1;33m"
+                                               : "\x1b[1;32m";
   return fmt::format("{}{}\x1b[0m", c, name);
 }
 
@@ -99,10 +106,13 @@ void print_text(const Decision& d, bool color) {
   std::string id = d.agreement.empty() ? "" : fmt::format(" {}", d.agreement);
   fmt::print("{}: {}{}\n", d.file, outcome_label(d.outcome, color), id);
   for (const auto& r : d.reasons) {
-    const char* tag = r.outcome == Outcome::kDeny ? "deny  " : r.outcome == Outcome::kNeedsReview ? "review" : "allow ";
+    const char* tag = r.outcome == Outcome::kDeny          ? "deny  "
+                      : r.outcome == Outcome::kNeedsReview ? "review"
+                                                           : "allow ";
     fmt::print("  {} [{}] {}\n", tag, r.clause, r.message);
     for (const auto& e : r.evidence) {
-      fmt::print("         at {}:{}:{} ({})\n", d.file, e.line, e.column, e.path.empty() ? "the document" : e.path);
+      fmt::print("         at {}:{}:{} ({})\n", d.file, e.line, e.column,
+                 e.path.empty() ? "the document" : e.path);
     }
     if (!r.reviewers.empty()) fmt::print("         review by: {}\n", fmt::join(r.reviewers, ", "));
     fmt::print("         rule {} ({}:{}:{}); {}\n", r.rule, r.policy_file, r.policy_position.line,
@@ -111,26 +121,30 @@ void print_text(const Decision& d, bool color) {
   if (!d.reviewers.empty()) fmt::print("  reviewers: {}\n", fmt::join(d.reviewers, ", "));
 }
 
-int run_check(const std::string& pack, const std::vector<std::string>& raw_params, bool strict, bool quiet) {
+int run_check(const std::string& pack, const std::vector<std::string>& raw_params, bool strict,
+              bool quiet) {
   bool ok = true;
   auto params = parse_params(raw_params, &ok);
   if (!ok) return kExitError;
   CompileResult r = compile_or_report(pack, params, !quiet);
   size_t errors = r.diagnostics.error_count(), warnings = r.diagnostics.warning_count();
   if (!r.ok() || (strict && warnings > 0)) {
-    fmt::print(stderr, "{}: {} error{}, {} warning{}{}\n", pack, errors, errors == 1 ? "" : "s", warnings,
-               warnings == 1 ? "" : "s", strict && warnings > 0 ? " (--strict: warnings are errors)" : "");
+    fmt::print(stderr, "{}: {} error{}, {} warning{}{}\n", pack, errors, errors == 1 ? "" : "s",
+               warnings, warnings == 1 ? "" : "s",
+               strict && warnings > 0 ? " (--strict: warnings are errors)" : "");
     return kExitError;
   }
   const CompiledPack& p = *r.pack;
-  fmt::print("{}: pack {} {} is valid: {} rules, {} clauses, {} definitions, {} warning{}\n  digest {}\n", pack,
-             p.name, p.version, p.rules.size(), p.clauses.size(), p.defs.size(), warnings, warnings == 1 ? "" : "s",
-             p.digest);
+  fmt::print(
+      "{}: pack {} {} is valid: {} rules, {} clauses, {} definitions, {} warning{}\n  digest {}\n",
+      pack, p.name, p.version, p.rules.size(), p.clauses.size(), p.defs.size(), warnings,
+      warnings == 1 ? "" : "s", p.digest);
   return kExitAllow;
 }
 
-int run_eval(const std::string& pack, const std::vector<std::string>& inputs, const std::string& format,
-             const std::vector<std::string>& raw_params, size_t max_bytes) {
+int run_eval(const std::string& pack, const std::vector<std::string>& inputs,
+             const std::string& format, const std::vector<std::string>& raw_params,
+             size_t max_bytes) {
   bool ok = true;
   auto params = parse_params(raw_params, &ok);
   if (!ok) return kExitError;
@@ -199,13 +213,15 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("steward ") + STEWARD_VERSION);
   app.require_subcommand(1);
   app.footer(
-      "Exit status of eval: 0 every agreement allowed, 1 any denied, 3 none denied and any needs review,\n"
+      "Exit status of eval: 0 every agreement allowed, 1 any denied, 3 none denied and any needs "
+      "review,\n"
       "2 a usage, input or policy error.");
 
   std::string pack;
   std::vector<std::string> params;
   bool strict = false, quiet = false;
-  auto* check = app.add_subcommand("check", "Compile a policy pack and report every error and warning");
+  auto* check =
+      app.add_subcommand("check", "Compile a policy pack and report every error and warning");
   check->add_option("pack", pack, "Directory of the pack (holds pack.yaml)")->required();
   check->add_option("--param", params, "Override a pack parameter: name=value (repeatable)");
   check->add_flag("--strict", strict, "Treat warnings as errors");
@@ -214,12 +230,18 @@ int main(int argc, char** argv) {
   std::string policy, format = "text";
   std::vector<std::string> inputs;
   size_t max_bytes = LoadLimits{}.max_bytes;
-  auto* eval = app.add_subcommand("eval", "Evaluate agreements (YAML or JSON files, or directories of them)");
+  auto* eval = app.add_subcommand(
+      "eval", "Evaluate agreements (YAML or JSON files, or directories of them)");
   eval->add_option("-p,--policy", policy, "Directory of the pack (holds pack.yaml)")->required();
-  eval->add_option("agreements", inputs, "Agreement files or directories (searched for *.yaml, *.yml, *.json)")->required();
-  eval->add_option("-f,--format", format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
+  eval->add_option("agreements", inputs,
+                   "Agreement files or directories (searched for *.yaml, *.yml, *.json)")
+      ->required();
+  eval->add_option("-f,--format", format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
   eval->add_option("--param", params, "Override a pack parameter: name=value (repeatable)");
-  eval->add_option("--max-bytes", max_bytes, "Refuse agreement files larger than this")->capture_default_str();
+  eval->add_option("--max-bytes", max_bytes, "Refuse agreement files larger than this")
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);

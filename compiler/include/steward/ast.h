@@ -12,10 +12,10 @@
 namespace steward::ast {
 
 enum class ExprKind {
-  kString,      // text
-  kInt,         // int_value
-  kNumber,      // number_value
-  kBool,        // bool_value
+  kString,  // text
+  kInt,     // int_value
+  kNumber,  // number_value
+  kBool,    // bool_value
   kNull,
   kName,        // name
   kMember,      // args[0].name
@@ -126,15 +126,16 @@ struct LetDecl {
 
 struct RuleDecl {
   std::string name;
-  SourceSpan span;       // the name
-  uint32_t begin = 0;    // byte offset of the `rule` keyword
-  std::string var;  // empty unless the rule ranges over a list
+  SourceSpan span;     // the name
+  uint32_t begin = 0;  // byte offset of the `rule` keyword
+  std::string var;     // empty unless the rule ranges over a list
   SourceSpan var_span;
   ExprPtr range;
   std::vector<Prop> props;
 };
 
-using Decl = std::variant<EnumDecl, RecordDecl, SetDecl, ClauseDecl, ReviewerDecl, LetDecl, RuleDecl>;
+using Decl =
+    std::variant<EnumDecl, RecordDecl, SetDecl, ClauseDecl, ReviewerDecl, LetDecl, RuleDecl>;
 
 // One parsed .policy file.
 struct Module {
@@ -142,7 +143,8 @@ struct Module {
   std::vector<Decl> decls;
 };
 
-// A compact S-expression of an expression, for golden tests: `(and (== (. data level) "client") x)`.
+// A compact S-expression of an expression, for golden tests: `(and (== (. data level) "client")
+// x)`.
 std::string dump(const Expr& e);
 // Every declaration of a module, one per line.
 std::string dump(const Module& m);

@@ -15,7 +15,17 @@
 
 namespace steward {
 
-enum class TypeKind : uint8_t { kNull, kBool, kInt, kNumber, kString, kDate, kEnum, kList, kRecord };
+enum class TypeKind : uint8_t {
+  kNull,
+  kBool,
+  kInt,
+  kNumber,
+  kString,
+  kDate,
+  kEnum,
+  kList,
+  kRecord
+};
 
 struct Type;
 
@@ -49,23 +59,32 @@ bool parse_outcome(std::string_view s, Outcome* out);
 
 // Operations of the flat expression plan. Operands are indices of other plan nodes.
 enum class Op : uint8_t {
-  kConst,       // a: constant index
-  kRoot,        // the document's root record
-  kLocal,       // a: local slot (a rule's or quantifier's element)
-  kDef,         // a: definition slot
-  kField,       // a: record node, b: field index
-  kNot,         // a
-  kAnd,         // a, b (short-circuit)
-  kOr,          // a, b (short-circuit)
-  kNeg,         // a
-  kEq, kNe, kLt, kLe, kGt, kGe,  // a, b; missing compares unequal
-  kInSet,       // a: value, b: set index, c: enum bitset index or kNone
-  kInList,      // a: value, b: list
-  kPresent,     // a
-  kEmpty,       // a: missing, blank string or empty list
-  kCoalesce,    // a, b
-  kCount,       // a: list
-  kAny, kAll, kNone, kCountWhere, kFilter,  // a: list, b: condition, c: local slot
+  kConst,  // a: constant index
+  kRoot,   // the document's root record
+  kLocal,  // a: local slot (a rule's or quantifier's element)
+  kDef,    // a: definition slot
+  kField,  // a: record node, b: field index
+  kNot,    // a
+  kAnd,    // a, b (short-circuit)
+  kOr,     // a, b (short-circuit)
+  kNeg,    // a
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,        // a, b; missing compares unequal
+  kInSet,     // a: value, b: set index, c: enum bitset index or kNone
+  kInList,    // a: value, b: list
+  kPresent,   // a
+  kEmpty,     // a: missing, blank string or empty list
+  kCoalesce,  // a, b
+  kCount,     // a: list
+  kAny,
+  kAll,
+  kNone,
+  kCountWhere,
+  kFilter,  // a: list, b: condition, c: local slot
 };
 
 inline constexpr uint32_t kNoIndex = UINT32_MAX;
@@ -145,8 +164,8 @@ struct ReviewerInfo {
 
 struct ParamInfo {
   std::string name;
-  std::string type;         // int | number | string | bool
-  std::string value;        // effective value, as text
+  std::string type;   // int | number | string | bool
+  std::string value;  // effective value, as text
   std::string default_value;
   std::string description;
 };

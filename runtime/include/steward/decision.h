@@ -50,6 +50,7 @@ struct Decision {
 std::string to_json(const Decision& d, int indent = 2);
 
 // One error result for a document that could not be decided, as JSON.
-std::string errors_to_json(const std::string& file, const std::vector<InputError>& errors, int indent = 2);
+std::string errors_to_json(const std::string& file, const std::vector<InputError>& errors,
+                           int indent = 2);
 
 }  // namespace steward

@@ -74,11 +74,11 @@ struct InputError {
 
 // Limits that keep hostile input from exhausting the machine; each breach is an input error.
 struct LoadLimits {
-  size_t max_bytes = 8u << 20;        // whole file
-  size_t max_values = 1'000'000;      // after YAML aliases are expanded
-  size_t max_depth = 64;              // nesting of flow collections ([ and {)
-  size_t max_string_bytes = 1u << 20; // one scalar
-  size_t max_errors = 100;            // reported per document
+  size_t max_bytes = 8u << 20;         // whole file
+  size_t max_values = 1'000'000;       // after YAML aliases are expanded
+  size_t max_depth = 64;               // nesting of flow collections ([ and {)
+  size_t max_string_bytes = 1u << 20;  // one scalar
+  size_t max_errors = 100;             // reported per document
 };
 
 struct LoadResult {
