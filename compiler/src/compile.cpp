@@ -1751,17 +1751,7 @@ void Compilation::pass_unused() {
 // ---------------------------------------------------------------------------------------------
 
 void Compilation::pass_digest() {
-  // Length-prefixed names and texts in name order, so the digest does not depend on the
-  // order files were listed in and no two packs share a byte stream.
-  std::vector<std::pair<std::string, std::string>> files;
-  files.emplace_back(fs::path(src_.manifest_name).filename().string(), src_.manifest_text);
-  for (const auto& m : src_.modules)
-    files.emplace_back(fs::path(m.name).filename().string(), m.text);
-  std::sort(files.begin(), files.end());
-  std::string stream;
-  for (const auto& [n, t] : files)
-    stream += fmt::format("{}:{}\n{}:{}\n", n.size(), n, t.size(), t);
-  pack_->digest = "sha256:" + sha256_hex(stream);
+  pack_->digest = pack_digest(src_);
   for (const auto& [name, ps] : params_) pack_->params.push_back(ps.info);
   pack_->graph_vertices = vertices_;
   // Clauses join the exported graph as sinks of their rules.
@@ -1810,6 +1800,19 @@ CompileResult Compilation::run() {
 }
 
 }  // namespace
+
+std::string pack_digest(const PackSources& src) {
+  // Length-prefixed names and texts, so no two packs share a byte stream.
+  std::vector<std::pair<std::string, std::string>> files;
+  files.emplace_back(fs::path(src.manifest_name).filename().string(), src.manifest_text);
+  for (const auto& m : src.modules)
+    files.emplace_back(fs::path(m.name).filename().string(), m.text);
+  std::sort(files.begin(), files.end());
+  std::string stream;
+  for (const auto& [n, t] : files)
+    stream += fmt::format("{}:{}\n{}:{}\n", n.size(), n, t.size(), t);
+  return "sha256:" + sha256_hex(stream);
+}
 
 std::vector<std::string> pass_names() {
   return {"manifest",    "parse", "declarations", "schema", "graph",

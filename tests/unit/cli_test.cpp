@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "case_corpus.h"
+#include "steward/compiler.h"
 
 using namespace steward::testing;
 namespace fs = std::filesystem;
@@ -149,5 +150,116 @@ TEST_CASE("case corpus through the CLI", "[cli][cases]") {
     }
     CHECK(reviewers == c.want_reviewers);
   }
+  fs::remove_all(tmp);
+}
+
+TEST_CASE("output is the same whatever the number of parallel jobs", "[cli][batch]") {
+  auto one =
+      run(bin() + " eval -f json -j 1 -p policies/dcf-5-4 policies/dcf-5-4/examples/agreements");
+  auto four =
+      run(bin() + " eval -f json -j 4 -p policies/dcf-5-4 policies/dcf-5-4/examples/agreements");
+  CHECK(one.exit_code == 1);
+  CHECK(four.exit_code == 1);
+  CHECK(one.out == four.out);
+  json arr = json::parse(one.out);
+  REQUIRE(arr.size() >= 20);
+  CHECK(arr[0]["agreement"] == "DSA-EX-01");  // path order
+}
+
+TEST_CASE("jsonl prints one compact decision per line, in path order", "[cli][batch]") {
+  auto r =
+      run(bin() +
+          " eval -f jsonl -p policies/dcf-5-4 'policies/dcf-5-4/examples/agreements/0[1-5]*.yaml'");
+  CHECK(r.exit_code == 1);
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<std::string> ids;
+  while (std::getline(lines, line)) ids.push_back(json::parse(line)["agreement"]);
+  CHECK(ids ==
+        std::vector<std::string>{"DSA-EX-01", "DSA-EX-02", "DSA-EX-03", "DSA-EX-04", "DSA-EX-05"});
+}
+
+TEST_CASE("the fail-on option chooses what makes the exit status non-zero", "[cli][batch]") {
+  const std::string review = "policies/dcf-5-4/examples/agreements/10-unknown-purpose-review.yaml";
+  const std::string deny = "policies/dcf-5-4/examples/agreements/03-email-request-deny.yaml";
+  const std::string base = bin() + " eval -f json -p policies/dcf-5-4 ";
+  CHECK(run(base + review).exit_code == 3);
+  CHECK(run(base + "--fail-on review " + review).exit_code == 3);
+  CHECK(run(base + "--fail-on deny " + review).exit_code == 0);
+  CHECK(run(base + "--fail-on deny " + deny).exit_code == 1);
+  CHECK(run(base + "--fail-on never " + deny).exit_code == 0);
+  CHECK(run(base + "--fail-on never no/such/file.yaml").exit_code == 2);  // errors still count
+}
+
+TEST_CASE("github format writes workflow commands at the evidence lines", "[cli][batch]") {
+  auto r = run(bin() +
+               " eval -f github -p policies/dcf-5-4 "
+               "policies/dcf-5-4/examples/agreements/03-email-request-deny.yaml "
+               "policies/dcf-5-4/examples/agreements/10-unknown-purpose-review.yaml");
+  CHECK_THAT(r.out,
+             Catch::Contains(
+                 "::error file=policies/dcf-5-4/examples/agreements/03-email-request-deny.yaml,"
+                 "line=6,col=1,title=deny request.channel%3A request_not_through_govqa::"));
+  CHECK_THAT(
+      r.out,
+      Catch::Contains(
+          "::warning file=policies/dcf-5-4/examples/agreements/10-unknown-purpose-review.yaml"));
+  CHECK_THAT(r.out, Catch::Contains("steward: 2 agreements: 0 allowed, 1 denied, 1 need review"));
+}
+
+TEST_CASE("text output ends with a summary of decisions and clauses", "[cli][batch]") {
+  auto r = run(bin() + " eval -p policies/dcf-5-4 policies/dcf-5-4/examples/agreements");
+  CHECK_THAT(
+      r.out,
+      Catch::Contains("32 agreements: 11 allowed, 15 denied, 6 need review, 0 with input errors"));
+  CHECK_THAT(r.out, Catch::Contains("clauses that fired most: "));
+}
+
+TEST_CASE("bundles: build, evaluate with --bundle, refuse a changed or unknown bundle",
+          "[cli][bundle]") {
+  fs::path tmp = fs::temp_directory_path() / ("steward_bundle_" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  const std::string bundle = (tmp / "dcf.bundle").string();
+  auto b = run(bin() + " build policies/dcf-5-4 -o '" + bundle + "'");
+  REQUIRE(b.exit_code == 0);
+  const std::string dir = " policies/dcf-5-4/examples/agreements";
+  auto from_dir = run(bin() + " eval -f json -p policies/dcf-5-4" + dir);
+  auto from_bundle = run(bin() + " eval -f json --bundle '" + bundle + "'" + dir);
+  CHECK(from_bundle.exit_code == from_dir.exit_code);
+  CHECK(from_bundle.out == from_dir.out);
+
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(read_text(bundle));
+  // A changed module text without a new sha256: refused.
+  auto changed = j;
+  changed["modules"][0]["text"] =
+      changed["modules"][0]["text"].get<std::string>() + "\n// edited\n";
+  write_text(tmp / "changed.bundle", changed.dump());
+  auto r1 = run(bin() + " eval --bundle '" + (tmp / "changed.bundle").string() + "'" + dir);
+  CHECK(r1.exit_code == 2);
+  CHECK_THAT(r1.err, Catch::Contains("sha256 does not match"));
+  // A changed text with a recomputed sha256 still fails the pack digest.
+  changed.erase("sha256");
+  changed["sha256"] = steward::sha256_hex(changed.dump());
+  write_text(tmp / "resealed.bundle", changed.dump());
+  auto r2 = run(bin() + " eval --bundle '" + (tmp / "resealed.bundle").string() + "'" + dir);
+  CHECK(r2.exit_code == 2);
+  CHECK_THAT(r2.err, Catch::Contains("pack digest does not match"));
+  // An unknown format version.
+  auto future = j;
+  future["format"] = "steward-bundle/99";
+  write_text(tmp / "future.bundle", future.dump());
+  auto r3 = run(bin() + " eval --bundle '" + (tmp / "future.bundle").string() + "'" + dir);
+  CHECK(r3.exit_code == 2);
+  CHECK_THAT(r3.err, Catch::Contains("unknown bundle format"));
+  // Parameters baked in at build time apply, and --param still overrides them.
+  auto b11 = run(bin() + " build --param min_cell_size=11 policies/dcf-5-4 -o '" +
+                 (tmp / "p11.bundle").string() + "'");
+  REQUIRE(b11.exit_code == 0);
+  const std::string ten =
+      " policies/dcf-5-4/examples/agreements/13-aggregate-threshold-10-allow.yaml";
+  CHECK(run(bin() + " eval --bundle '" + (tmp / "p11.bundle").string() + "'" + ten).exit_code == 1);
+  CHECK(run(bin() + " eval --param min_cell_size=10 --bundle '" + (tmp / "p11.bundle").string() +
+            "'" + ten)
+            .exit_code == 0);
   fs::remove_all(tmp);
 }

@@ -1,16 +1,24 @@
-// The `steward` command: check packs and evaluate agreements against them.
+// The `steward` command: check packs, build bundles, and evaluate agreements.
 #include <fmt/format.h>
+#include <glob.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
+#include <fstream>
 #include <map>
+#include <mutex>
+#include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "report.h"
+#include "steward/bundle.h"
 #include "steward/compiler.h"
 #include "steward/decision.h"
 #include "steward/document.h"
@@ -22,6 +30,8 @@
 
 namespace fs = std::filesystem;
 using namespace steward;
+using steward::cli::FailOn;
+using steward::cli::FileResult;
 
 namespace {
 
@@ -33,100 +43,115 @@ constexpr int kExitReview = 3;
 
 bool use_color(FILE* f) { return isatty(fileno(f)) && std::getenv("NO_COLOR") == nullptr; }
 
-std::map<std::string, std::string> parse_params(const std::vector<std::string>& raw, bool* ok) {
-  std::map<std::string, std::string> out;
-  *ok = true;
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool parse_params(const std::vector<std::string>& raw, std::map<std::string, std::string>* out) {
+  bool ok = true;
   for (const auto& p : raw) {
     auto eq = p.find('=');
     if (eq == std::string::npos || eq == 0) {
       fmt::print(stderr, "error[usage]: --param takes `name=value`, got `{}`\n", p);
-      *ok = false;
+      ok = false;
       continue;
     }
-    out[p.substr(0, eq)] = p.substr(eq + 1);
+    (*out)[p.substr(0, eq)] = p.substr(eq + 1);
   }
-  return out;
+  return ok;
 }
 
-CompileResult compile_or_report(const std::string& pack_dir,
-                                const std::map<std::string, std::string>& params,
-                                bool show_warnings) {
-  CompileOptions opts;
-  opts.params = params;
-  CompileResult r = compile_pack(pack_dir, opts);
+void print_diagnostics(const CompileResult& r, bool show_warnings) {
   const bool color = use_color(stderr);
   for (const auto& d : r.diagnostics.items()) {
     if (d.severity == Severity::kWarning && !show_warnings) continue;
     fmt::print(stderr, "{}\n", render(d, *r.sources, color));
   }
+}
+
+// Compiles a pack directory, or a bundle file when `bundle` is set.
+CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
+                        const std::map<std::string, std::string>& params, bool show_warnings) {
+  CompileOptions opts;
+  opts.params = params;
+  CompileResult r;
+  if (!bundle.empty()) {
+    std::string text, error;
+    PackSources sources;
+    if (!read_file(bundle, &text)) {
+      r.diagnostics.error("bundle.read", {}, fmt::format("cannot read the bundle `{}`", bundle));
+    } else if (!read_bundle(text, &sources, &opts, &error)) {
+      r.diagnostics.error("bundle.invalid", {}, fmt::format("{}: {}", bundle, error));
+    } else {
+      r = compile(sources, opts);
+    }
+    if (!r.sources) r.sources = std::make_shared<SourceMap>();
+  } else {
+    r = compile_pack(pack_dir, opts);
+  }
+  print_diagnostics(r, show_warnings);
   return r;
 }
 
-// Files named on the command line, with directories expanded recursively to their
-// *.yaml, *.yml and *.json files; sorted so output order never depends on the file system.
+// Files named on the command line: directories are searched recursively for *.yaml, *.yml and
+// *.json, and patterns with `*`, `?` or `[` are expanded, so quoted globs work without a shell.
+// The list is sorted so output order never depends on the file system.
 std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, bool* ok) {
   std::vector<std::string> out;
+  auto add_dir = [&](const std::string& dir) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      auto ext = it->path().extension().string();
+      if (ext == ".yaml" || ext == ".yml" || ext == ".json") found.push_back(it->path().string());
+    }
+    if (found.empty()) {
+      fmt::print(stderr,
+                 "{}: error[input.read]: the directory holds no .yaml, .yml or .json files\n", dir);
+      *ok = false;
+    }
+    out.insert(out.end(), found.begin(), found.end());
+  };
   for (const auto& in : inputs) {
     std::error_code ec;
     if (fs::is_directory(in, ec)) {
-      std::vector<std::string> found;
-      for (auto it = fs::recursive_directory_iterator(in, ec);
-           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-        if (!it->is_regular_file()) continue;
-        auto ext = it->path().extension().string();
-        if (ext == ".yaml" || ext == ".yml" || ext == ".json") found.push_back(it->path().string());
-      }
-      std::sort(found.begin(), found.end());
-      if (found.empty()) {
-        fmt::print(stderr,
-                   "{}: error[input.read]: the directory holds no .yaml, .yml or .json files\n",
-                   in);
+      add_dir(in);
+    } else if (in.find_first_of("*?[") != std::string::npos && !fs::exists(in, ec)) {
+      glob_t g{};
+      if (::glob(in.c_str(), 0, nullptr, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; ++i) {
+          std::string p = g.gl_pathv[i];
+          if (fs::is_directory(p, ec))
+            add_dir(p);
+          else
+            out.push_back(p);
+        }
+      } else {
+        fmt::print(stderr, "{}: error[input.read]: no file matches the pattern\n", in);
         *ok = false;
       }
-      out.insert(out.end(), found.begin(), found.end());
+      globfree(&g);
     } else {
       out.push_back(in);
     }
   }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
-}
-
-std::string outcome_label(Outcome o, bool color) {
-  const char* name = o == Outcome::kDeny          ? "DENY"
-                     : o == Outcome::kNeedsReview ? "NEEDS REVIEW"
-                                                  : "ALLOW";
-  if (!color) return name;
-  const char* c = o == Outcome::kDeny          ? "\x1b[1;31m"
-                  : o == Outcome::kNeedsReview ? "\x1b[1;33m"
-                                               : "\x1b[1;32m";
-  return fmt::format("{}{}\x1b[0m", c, name);
-}
-
-void print_text(const Decision& d, bool color) {
-  std::string id = d.agreement.empty() ? "" : fmt::format(" {}", d.agreement);
-  fmt::print("{}: {}{}\n", d.file, outcome_label(d.outcome, color), id);
-  for (const auto& r : d.reasons) {
-    const char* tag = r.outcome == Outcome::kDeny          ? "deny  "
-                      : r.outcome == Outcome::kNeedsReview ? "review"
-                                                           : "allow ";
-    fmt::print("  {} [{}] {}\n", tag, r.clause, r.message);
-    for (const auto& e : r.evidence) {
-      fmt::print("         at {}:{}:{} ({})\n", d.file, e.line, e.column,
-                 e.path.empty() ? "the document" : e.path);
-    }
-    if (!r.reviewers.empty()) fmt::print("         review by: {}\n", fmt::join(r.reviewers, ", "));
-    fmt::print("         rule {} ({}:{}:{}); {}\n", r.rule, r.policy_file, r.policy_position.line,
-               r.policy_position.column, r.citation);
-  }
-  if (!d.reviewers.empty()) fmt::print("  reviewers: {}\n", fmt::join(d.reviewers, ", "));
 }
 
 int run_check(const std::string& pack, const std::vector<std::string>& raw_params, bool strict,
               bool quiet) {
-  bool ok = true;
-  auto params = parse_params(raw_params, &ok);
-  if (!ok) return kExitError;
-  CompileResult r = compile_or_report(pack, params, !quiet);
+  std::map<std::string, std::string> params;
+  if (!parse_params(raw_params, &params)) return kExitError;
+  CompileResult r = load_pack(pack, "", params, !quiet);
   size_t errors = r.diagnostics.error_count(), warnings = r.diagnostics.warning_count();
   if (!r.ok() || (strict && warnings > 0)) {
     fmt::print(stderr, "{}: {} error{}, {} warning{}{}\n", pack, errors, errors == 1 ? "" : "s",
@@ -142,68 +167,149 @@ int run_check(const std::string& pack, const std::vector<std::string>& raw_param
   return kExitAllow;
 }
 
-int run_eval(const std::string& pack, const std::vector<std::string>& inputs,
-             const std::string& format, const std::vector<std::string>& raw_params,
-             size_t max_bytes) {
-  bool ok = true;
-  auto params = parse_params(raw_params, &ok);
-  if (!ok) return kExitError;
-  CompileResult r = compile_or_report(pack, params, false);
+int run_build(const std::string& pack, const std::string& output,
+              const std::vector<std::string>& raw_params) {
+  std::map<std::string, std::string> params;
+  if (!parse_params(raw_params, &params)) return kExitError;
+  CompileResult r = load_pack(pack, "", params, false);
   if (!r.ok()) {
-    fmt::print(stderr, "{}: the policy pack has errors; no agreement was evaluated\n", pack);
+    fmt::print(stderr, "{}: the pack has errors; no bundle was written\n", pack);
     return kExitError;
   }
-  std::vector<std::string> files = expand_inputs(inputs, &ok);
+  Diagnostics read_diags;
+  PackSources sources = read_pack(pack, read_diags);
+  CompileOptions opts;
+  opts.params = params;
+  std::string text, error;
+  if (!write_bundle(sources, opts, &text, &error)) {
+    fmt::print(stderr, "{}: error[bundle.write]: {}\n", pack, error);
+    return kExitError;
+  }
+  // Write to a temporary file and rename, so a reader never sees half a bundle.
+  std::string tmp = output + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      fmt::print(stderr, "{}: error[bundle.write]: cannot write the bundle\n", output);
+      return kExitError;
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, output, ec);
+  if (ec) {
+    fmt::print(stderr, "{}: error[bundle.write]: {}\n", output, ec.message());
+    return kExitError;
+  }
+  fmt::print("{}: bundle of pack {} {} ({}), {} bytes\n", output, r.pack->name, r.pack->version,
+             r.pack->digest, text.size());
+  return kExitAllow;
+}
+
+struct EvalOptions {
+  std::string pack;
+  std::string bundle;
+  std::vector<std::string> inputs;
+  std::string format = "text";
+  std::string fail_on = "default";
+  std::vector<std::string> params;
+  size_t max_bytes = LoadLimits{}.max_bytes;
+  unsigned jobs = 0;
+  bool summary = true;
+};
+
+int run_eval(const EvalOptions& o) {
+  std::map<std::string, std::string> params;
+  if (!parse_params(o.params, &params)) return kExitError;
+  if (o.pack.empty() == o.bundle.empty()) {
+    fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
+    return kExitError;
+  }
+  CompileResult r = load_pack(o.pack, o.bundle, params, false);
+  if (!r.ok()) {
+    fmt::print(stderr, "{}: the policy pack has errors; no agreement was evaluated\n",
+               o.bundle.empty() ? o.pack : o.bundle);
+    return kExitError;
+  }
+  bool inputs_ok = true;
+  std::vector<std::string> files = expand_inputs(o.inputs, &inputs_ok);
   Evaluator evaluator(r.pack);
   LoadLimits limits;
-  limits.max_bytes = max_bytes;
-  const bool color = use_color(stdout) && format == "text";
-  const bool err_color = use_color(stderr);
-  bool any_deny = false, any_review = false, any_error = !ok;
-  std::vector<std::string> json_items;
-  for (const auto& file : files) {
-    LoadResult loaded = load_document_file(*r.pack, file, limits);
-    if (!loaded.ok()) {
-      any_error = true;
-      for (const auto& e : loaded.errors) {
-        std::string line = render(e, file);
-        fmt::print(stderr, "{}\n", err_color ? fmt::format("\x1b[1;31m{}\x1b[0m", line) : line);
-      }
-      if (format == "json") json_items.push_back(errors_to_json(file, loaded.errors));
-      continue;
-    }
-    Decision d = evaluator.evaluate(*loaded.document);
-    any_deny |= d.outcome == Outcome::kDeny;
-    any_review |= d.outcome == Outcome::kNeedsReview;
-    if (format == "json") {
-      json_items.push_back(to_json(d));
-    } else {
-      print_text(d, color);
-    }
-  }
-  if (format == "json") {
-    if (json_items.size() == 1) {
-      fmt::print("{}\n", json_items[0]);
-    } else {
-      // An array of the same documents, indented one level.
-      std::string out = "[";
-      for (size_t i = 0; i < json_items.size(); ++i) {
-        std::string item = json_items[i];
-        std::string indented;
-        for (char c : item) {
-          indented += c;
-          if (c == '\n') indented += "  ";
+  limits.max_bytes = o.max_bytes;
+
+  cli::ReportOptions ro;
+  ro.format = o.format;
+  ro.color = o.format == "text" && use_color(stdout);
+  ro.summary = o.summary;
+  ro.fail_on = o.fail_on == "deny"     ? FailOn::kDeny
+               : o.fail_on == "review" ? FailOn::kReview
+               : o.fail_on == "never"  ? FailOn::kNever
+                                       : FailOn::kDefault;
+  auto reporter = cli::make_reporter(ro);
+  reporter->begin(*r.pack);
+
+  // Workers decide files in any order; the main thread reports them in path order as soon as
+  // each next one is ready, so jsonl streams and every format is deterministic.
+  std::vector<FileResult> results(files.size());
+  std::vector<char> ready(files.size(), 0);
+  std::mutex mu;
+  std::condition_variable cv;
+  std::atomic<size_t> next{0};
+  unsigned jobs = o.jobs ? o.jobs : std::max(1u, std::thread::hardware_concurrency());
+  jobs = static_cast<unsigned>(std::min<size_t>(jobs, std::max<size_t>(files.size(), 1)));
+  auto work = [&] {
+    for (size_t i = next++; i < files.size(); i = next++) {
+      FileResult fr;
+      fr.file = files[i];
+      try {
+        LoadResult loaded = load_document_file(*r.pack, files[i], limits);
+        if (loaded.ok()) {
+          fr.decision = std::make_unique<Decision>(evaluator.evaluate(*loaded.document));
+        } else {
+          fr.errors = std::move(loaded.errors);
         }
-        out += fmt::format("{}\n  {}", i ? "," : "", indented);
+      } catch (const std::exception& e) {
+        // Fail closed: an unexpected failure is an input error, never a decision.
+        fr.decision.reset();
+        fr.errors = {
+            {"internal", "", 0, 0, fmt::format("steward failed on this file: {}", e.what())}};
       }
-      out += json_items.empty() ? "]" : "\n]";
-      fmt::print("{}\n", out);
+      std::lock_guard<std::mutex> lock(mu);
+      results[i] = std::move(fr);
+      ready[i] = 1;
+      cv.notify_all();
     }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < jobs; ++t) threads.emplace_back(work);
+  bool any_deny = false, any_review = false, any_error = !inputs_ok;
+  for (size_t i = 0; i < files.size(); ++i) {
+    FileResult fr;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return ready[i] != 0; });
+      fr = std::move(results[i]);
+    }
+    if (!fr.decision) {
+      any_error = true;
+    } else {
+      any_deny |= fr.decision->outcome == Outcome::kDeny;
+      any_review |= fr.decision->outcome == Outcome::kNeedsReview;
+    }
+    reporter->add(fr);
   }
+  for (auto& t : threads) t.join();
+  reporter->end();
+
   if (any_error) return kExitError;
-  if (any_deny) return kExitDeny;
-  if (any_review) return kExitReview;
-  return kExitAllow;
+  switch (ro.fail_on) {
+    case FailOn::kNever:
+      return kExitAllow;
+    case FailOn::kDeny:
+      return any_deny ? kExitDeny : kExitAllow;
+    default:
+      return any_deny ? kExitDeny : any_review ? kExitReview : kExitAllow;
+  }
 }
 
 }  // namespace
@@ -215,7 +321,7 @@ int main(int argc, char** argv) {
   app.footer(
       "Exit status of eval: 0 every agreement allowed, 1 any denied, 3 none denied and any needs "
       "review,\n"
-      "2 a usage, input or policy error.");
+      "2 a usage, input or policy error. Run `steward <command> --help` for a command's options.");
 
   std::string pack;
   std::vector<std::string> params;
@@ -223,25 +329,48 @@ int main(int argc, char** argv) {
   auto* check =
       app.add_subcommand("check", "Compile a policy pack and report every error and warning");
   check->add_option("pack", pack, "Directory of the pack (holds pack.yaml)")->required();
-  check->add_option("--param", params, "Override a pack parameter: name=value (repeatable)");
+  check->add_option("--param", params, "Override a pack parameter: name=value (repeatable)")
+      ->allow_extra_args(false);
   check->add_flag("--strict", strict, "Treat warnings as errors");
   check->add_flag("-q,--quiet", quiet, "Do not print warnings");
 
-  std::string policy, format = "text";
-  std::vector<std::string> inputs;
-  size_t max_bytes = LoadLimits{}.max_bytes;
-  auto* eval = app.add_subcommand(
-      "eval", "Evaluate agreements (YAML or JSON files, or directories of them)");
-  eval->add_option("-p,--policy", policy, "Directory of the pack (holds pack.yaml)")->required();
-  eval->add_option("agreements", inputs,
-                   "Agreement files or directories (searched for *.yaml, *.yml, *.json)")
+  EvalOptions eo;
+  auto* eval =
+      app.add_subcommand("eval", "Evaluate agreements (YAML or JSON files, directories or globs)");
+  auto* policy_opt =
+      eval->add_option("-p,--policy", eo.pack, "Directory of the pack (holds pack.yaml)");
+  eval->add_option("-b,--bundle", eo.bundle, "A bundle written by `steward build`")
+      ->excludes(policy_opt);
+  eval->add_option("agreements", eo.inputs,
+                   "Agreement files, directories (searched for *.yaml, *.yml, *.json) or globs")
       ->required();
-  eval->add_option("-f,--format", format, "Output format")
-      ->check(CLI::IsMember({"text", "json"}))
+  eval->add_option("-f,--format", eo.format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "jsonl", "sarif", "junit", "github"}))
       ->capture_default_str();
-  eval->add_option("--param", params, "Override a pack parameter: name=value (repeatable)");
-  eval->add_option("--max-bytes", max_bytes, "Refuse agreement files larger than this")
+  eval->add_option(
+          "--fail-on", eo.fail_on,
+          "What makes the exit status non-zero: deny (1 on deny), review (1 on deny, 3 on review), "
+          "never (0 unless an error); default: the spec's exit codes")
+      ->check(CLI::IsMember({"default", "deny", "review", "never"}))
       ->capture_default_str();
+  eval->add_option("--param", eo.params, "Override a pack parameter: name=value (repeatable)")
+      ->allow_extra_args(false);
+  eval->add_option("--max-bytes", eo.max_bytes, "Refuse agreement files larger than this")
+      ->capture_default_str();
+  eval->add_option("-j,--jobs", eo.jobs,
+                   "Agreements evaluated in parallel (default: the number of cores)");
+  eval->add_flag("!--no-summary", eo.summary, "Do not print the summary after text output");
+
+  std::string build_pack, build_out;
+  std::vector<std::string> build_params;
+  auto* build =
+      app.add_subcommand("build", "Write a pack, verified by its digest, into one bundle file");
+  build->add_option("pack", build_pack, "Directory of the pack (holds pack.yaml)")->required();
+  build->add_option("-o,--output", build_out, "The bundle file to write")->required();
+  build
+      ->add_option("--param", build_params,
+                   "Bake a parameter value into the bundle: name=value (repeatable)")
+      ->allow_extra_args(false);
 
   try {
     app.parse(argc, argv);
@@ -251,7 +380,8 @@ int main(int argc, char** argv) {
   }
   try {
     if (check->parsed()) return run_check(pack, params, strict, quiet);
-    if (eval->parsed()) return run_eval(policy, inputs, format, params, max_bytes);
+    if (eval->parsed()) return run_eval(eo);
+    if (build->parsed()) return run_build(build_pack, build_out, build_params);
   } catch (const std::exception& e) {
     // Fail closed: an unexpected failure is an error, never a decision.
     fmt::print(stderr, "error[internal]: {}\n", e.what());

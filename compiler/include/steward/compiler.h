@@ -55,4 +55,8 @@ std::vector<std::string> pass_names();
 // Lowercase hex SHA-256 of data.
 std::string sha256_hex(std::string_view data);
 
+// "sha256:<hex>" over the manifest and modules (by file name, in name order), so the digest
+// names the pack's text whatever order its files are listed in.
+std::string pack_digest(const PackSources& sources);
+
 }  // namespace steward
