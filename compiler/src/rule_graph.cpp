@@ -3,8 +3,9 @@
 
 #include <algorithm>
 #include <boost/graph/strong_components.hpp>
-#include <boost/graph/topological_sort.hpp>
+#include <functional>
 #include <map>
+#include <queue>
 
 namespace steward::detail {
 
@@ -48,9 +49,24 @@ std::vector<std::vector<RuleGraph::Vertex>> RuleGraph::cycles() const {
 }
 
 std::vector<RuleGraph::Vertex> RuleGraph::topological_order() const {
+  // Kahn's algorithm, always taking the ready vertex declared first, so the plan (and what
+  // `explain` prints) follows the declaration order wherever dependencies allow.
+  const size_t n = boost::num_vertices(graph_);
+  std::vector<size_t> indegree(n, 0);
+  for (auto [e, end] = boost::edges(graph_); e != end; ++e) ++indegree[boost::target(*e, graph_)];
+  std::priority_queue<Vertex, std::vector<Vertex>, std::greater<>> ready;
+  for (Vertex v = 0; v < n; ++v)
+    if (indegree[v] == 0) ready.push(v);
   std::vector<Vertex> order;
-  boost::topological_sort(graph_, std::back_inserter(order));
-  std::reverse(order.begin(), order.end());
+  while (!ready.empty()) {
+    Vertex v = ready.top();
+    ready.pop();
+    order.push_back(v);
+    for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
+      Vertex t = boost::target(*e, graph_);
+      if (--indegree[t] == 0) ready.push(t);
+    }
+  }
   return order;
 }
 

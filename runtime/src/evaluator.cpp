@@ -340,6 +340,30 @@ class Run {
     return out;
   }
 
+  // A value as explain shows it: strings quoted, lists bracketed.
+  std::string show(const Value& v) {
+    if (v.kind == TypeKind::kString) return fmt::format("\"{}\"", v.s);
+    if (v.kind == TypeKind::kList) return fmt::format("[{}]", text(v));
+    return text(v);
+  }
+
+  std::string show_node(uint32_t node) {
+    Value v = eval(node);
+    if (v.kind == TypeKind::kEnum && !v.type) v.type = pack_.nodes[node].static_type;
+    return show(v);
+  }
+
+  // The maximal operands of and/or below `node`, in source order.
+  void parts(uint32_t node, std::vector<uint32_t>& out) const {
+    const PlanNode& n = pack_.nodes[node];
+    if (n.op == Op::kAnd || n.op == Op::kOr) {
+      parts(n.a, out);
+      parts(n.b, out);
+    } else {
+      out.push_back(node);
+    }
+  }
+
   Evidence evidence(const EvidencePlan& e) {
     uint32_t cur = e.from_local ? f_.locals[e.local].node : doc_.root();
     if (cur == kNoIndex) cur = doc_.root();
@@ -368,6 +392,81 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack) : pack_(std::move
   for (size_t i = 0; i < pack_->nodes.size(); ++i) {
     if (pack_->nodes[i].op == Op::kFilter) filter_slot_[i] = filter_count_++;
   }
+}
+
+namespace {
+
+std::string span_text(const SourceMap& sources, const SourceSpan& span) {
+  if (!span.valid() || span.file >= sources.size()) return "";
+  const std::string& t = sources.file(span.file).text();
+  if (span.end > t.size() || span.begin > span.end) return "";
+  std::string out;
+  bool space = false;
+  for (char c : t.substr(span.begin, span.end - span.begin)) {  // collapse line breaks
+    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') {
+      space = true;
+      continue;
+    }
+    if (space && !out.empty()) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
+Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
+  const CompiledPack& pack = *pack_;
+  Trace trace;
+  trace.decision = evaluate(doc);
+  Frame frame;
+  frame.locals.resize(pack.local_slots);
+  frame.defs.resize(pack.def_slots);
+  frame.filters.resize(filter_count_);
+  Run run(pack, doc, filter_slot_, frame);
+  for (const auto& d : pack.defs) {
+    frame.defs[d.slot] = run.eval(d.node);
+    trace.definitions.push_back(
+        {d.name, span_text(sources, pack.nodes[d.node].span), run.show_node(d.node)});
+  }
+  for (const auto& r : pack.rules) {
+    auto record = [&](std::string element) {
+      TraceRule tr;
+      tr.id = r.id;
+      tr.clause = r.clause;
+      tr.outcome = r.outcome;
+      tr.element = std::move(element);
+      tr.condition = span_text(sources, pack.nodes[r.condition].span);
+      tr.fired = run.eval(r.condition).b;
+      std::vector<uint32_t> leaves;
+      run.parts(r.condition, leaves);
+      for (uint32_t leaf : leaves) {
+        tr.parts.push_back({span_text(sources, pack.nodes[leaf].span), run.show_node(leaf)});
+      }
+      if (tr.fired) tr.message = run.message(r);
+      trace.rules.push_back(std::move(tr));
+    };
+    if (r.range == kNoIndex) {
+      record("");
+      continue;
+    }
+    Value list = run.eval(r.range);
+    if (list.count == 0) {
+      TraceRule tr;
+      tr.id = r.id;
+      tr.clause = r.clause;
+      tr.outcome = r.outcome;
+      tr.condition =
+          fmt::format("(no elements in `{}`)", span_text(sources, pack.nodes[r.range].span));
+      trace.rules.push_back(std::move(tr));
+    }
+    for (uint32_t i = 0; i < list.count; ++i) {
+      frame.locals[r.local] = run.from_node(list.items[i]);
+      record(doc.path(list.items[i]));
+    }
+  }
+  return trace;
 }
 
 Decision Evaluator::evaluate(const Document& doc) const {

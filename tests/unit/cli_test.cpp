@@ -124,37 +124,41 @@ TEST_CASE("text output names the decision, the clause and the evidence location"
 }
 
 TEST_CASE("case corpus through the CLI", "[cli][cases]") {
-  auto cases = load_cases();
   fs::path tmp = fs::temp_directory_path() / ("steward_cli_cases_" + std::to_string(::getpid()));
   fs::create_directories(tmp);
   int n = 0;
-  for (const auto& c : cases) {
-    fs::path file = tmp / ("case" + std::to_string(n++) + c.extension);
-    write_text(file, c.agreement);
-    std::string params;
-    for (const auto& [k, v] : c.params) params += " --param " + k + "=" + v;
-    auto r = run(bin() + " eval --format json -p " + c.pack + params + " '" + file.string() + "'");
-    INFO(c.file << ": " << c.name << "\nstderr: " << r.err);
-    CHECK(r.exit_code == c.want_exit());
-    json j = json::parse(r.out);
-    if (c.want_decision == "error") {
-      CHECK(j["decision"].is_null());
-      CHECK_FALSE(j["errors"].empty());
-      CHECK_THAT(r.err, Catch::Contains(file.filename().string()));
-      continue;
+  for (const auto& pc : load_corpus()) {
+    for (const auto& c : pc.tests) {
+      fs::path file = tmp / ("case" + std::to_string(n++) + c.extension);
+      write_text(file, c.agreement);
+      std::string params;
+      for (const auto& [k, v] : c.params) params += " --param " + k + "=" + v;
+      auto r =
+          run(bin() + " eval --format json -p " + pc.pack + params + " '" + file.string() + "'");
+      INFO(c.file << ":" << c.line << ": " << c.name << "\nstderr: " << r.err);
+      CHECK(r.exit_code == want_exit(c));
+      json j = json::parse(r.out);
+      if (c.want.decision == "error") {
+        CHECK(j["decision"].is_null());
+        CHECK_FALSE(j["errors"].empty());
+        CHECK_THAT(r.err, Catch::Contains(file.filename().string()));
+        continue;
+      }
+      CHECK(j["decision"] == c.want.decision);
+      std::set<std::string> deny, review, allow, reviewers;
+      for (const auto& reason : j["reasons"]) {
+        std::string clause = reason["clause"];
+        (reason["outcome"] == "deny"           ? deny
+         : reason["outcome"] == "needs_review" ? review
+                                               : allow)
+            .insert(clause);
+      }
+      for (const auto& x : j["reviewers"]) reviewers.insert(x.get<std::string>());
+      CHECK(deny == c.want.deny);
+      CHECK(review == c.want.review);
+      CHECK(allow == c.want.allow);
+      CHECK(reviewers == c.want.reviewers);
     }
-    CHECK(j["decision"] == c.want_decision);
-    std::set<std::string> deny, review, reviewers;
-    for (const auto& reason : j["reasons"]) {
-      if (reason["outcome"] == "deny") deny.insert(reason["clause"].get<std::string>());
-      if (reason["outcome"] == "needs_review") review.insert(reason["clause"].get<std::string>());
-    }
-    for (const auto& x : j["reviewers"]) reviewers.insert(x.get<std::string>());
-    if (c.pack == "policies/dcf-5-4") {
-      CHECK(deny == c.want_deny);
-      CHECK(review == c.want_review);
-    }
-    CHECK(reviewers == c.want_reviewers);
   }
   fs::remove_all(tmp);
 }
@@ -268,4 +272,94 @@ TEST_CASE("bundles: build, evaluate with --bundle, refuse a changed or unknown b
             "'" + ten)
             .exit_code == 0);
   fs::remove_all(tmp);
+}
+
+TEST_CASE("steward test runs a pack's tests, reports failures with a diff, and measures coverage",
+          "[cli][authoring]") {
+  auto ok = run(bin() + " test policies/dcf-5-4 --coverage --threshold 100");
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.out, Catch::Contains(" passed, 0 failed"));
+  CHECK_THAT(ok.out, Catch::Contains("coverage: 35 of 35 rules fired (100.0%)"));
+  CHECK_THAT(ok.out, Catch::Contains("sharing.documentation        9/9 rules"));
+
+  auto some = run(bin() + " test policies/dcf-5-4 --run 'suppression'");
+  CHECK(some.exit_code == 0);
+  CHECK(some.out == "5 passed, 0 failed\n");
+
+  // A pack copy with one wrong expectation and a rule no test fires.
+  fs::path tmp = fs::temp_directory_path() / ("steward_packtest_" + std::to_string(::getpid()));
+  fs::copy(fs::path(source_dir()) / "tests/packs/lending", tmp, fs::copy_options::recursive);
+  std::string t = read_text(tmp / "tests/lending.yaml");
+  t.replace(t.find("want: {decision: deny}"), 22, "want: {decision: allow}");
+  write_text(tmp / "tests/lending.yaml", t);
+  auto bad = run(bin() + " test '" + tmp.string() + "' --coverage --threshold 100");
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.out, Catch::Contains("FAIL "));
+  CHECK_THAT(bad.out, Catch::Contains("decision: want allow, got deny"));
+  CHECK_THAT(bad.out, Catch::Contains("never fired: too_long"));
+  CHECK_THAT(bad.out, Catch::Contains("3 passed, 1 failed"));
+  auto junit = run(bin() + " test '" + tmp.string() + "' -f junit");
+  CHECK(junit.exit_code == 1);
+  CHECK_THAT(junit.out, Catch::StartsWith("<?xml"));
+  CHECK_THAT(junit.out, Catch::Contains("<failure message=\"decision: want allow, got deny\">"));
+  fs::remove_all(tmp);
+}
+
+TEST_CASE("steward explain shows definitions, condition parts and why rules fired",
+          "[cli][authoring]") {
+  const std::string file =
+      "policies/dcf-5-4/examples/agreements/14-aggregate-threshold-9-deny.yaml";
+  auto r = run(bin() + " explain -p policies/dcf-5-4 " + file);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("client_level = false"));
+  CHECK_THAT(r.out,
+             Catch::Contains("FIRED  suppression_threshold_too_low [data.suppression, deny]"));
+  CHECK_THAT(r.out, Catch::Contains("data.suppression.threshold < min_cell_size = true"));
+  CHECK_THAT(r.out, Catch::Contains("silent suppression_missing"));
+  auto j = json::parse(run(bin() + " explain -f json -p policies/dcf-5-4 " + file).out);
+  CHECK(j["decision"] == "deny");
+  bool found = false;
+  for (const auto& rule : j["rules"]) {
+    if (rule["rule"] == "suppression_threshold_too_low") {
+      found = true;
+      CHECK(rule["fired"] == true);
+      CHECK(rule["message"].get<std::string>().find("is 9, below the minimum cell size of 10") !=
+            std::string::npos);
+    }
+  }
+  CHECK(found);
+}
+
+TEST_CASE("steward graph prints the rule graph as DOT and JSON", "[cli][authoring]") {
+  auto dot = run(bin() + " graph policies/dcf-5-4");
+  CHECK(dot.exit_code == 0);
+  CHECK_THAT(dot.out, Catch::StartsWith("digraph \"dcf-5-4 2023\""));
+  auto j = json::parse(run(bin() + " graph -f json policies/dcf-5-4").out);
+  size_t defs = 0, rules = 0, clauses = 0;
+  for (const auto& n : j["nodes"]) {
+    defs += n["kind"] == "definition";
+    rules += n["kind"] == "rule";
+    clauses += n["kind"] == "clause";
+  }
+  CHECK(defs == 13);
+  CHECK(rules == 35);
+  CHECK(clauses == 15);
+  CHECK(j["edges"].size() > rules);  // every rule serves a clause, and many use definitions
+}
+
+TEST_CASE("steward impact lists agreements whose decision changes between pack versions",
+          "[cli][authoring]") {
+  auto same = run(
+      bin() +
+      " impact --from policies/dcf-5-4 --to policies/dcf-5-4 policies/dcf-5-4/examples/agreements");
+  CHECK(same.exit_code == 0);
+  CHECK_THAT(same.out, Catch::Contains("0 of 32 agreements change"));
+  auto r = run(bin() +
+               " impact --from policies/dcf-5-4 --to policies/dcf-5-4 --to-param min_cell_size=11 "
+               "policies/dcf-5-4/examples/agreements");
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("13-aggregate-threshold-10-allow.yaml\n  from: allow\n  to:   "
+                                    "deny (deny data.suppression)"));
+  CHECK_THAT(r.out, Catch::Contains("1 of 32 agreements change"));
+  CHECK_THAT(r.out, Catch::Contains("(allow -> deny: 1)"));
 }

@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "commands.h"
+#include "common.h"
 #include "report.h"
 #include "steward/bundle.h"
 #include "steward/compiler.h"
@@ -32,120 +34,9 @@ namespace fs = std::filesystem;
 using namespace steward;
 using steward::cli::FailOn;
 using steward::cli::FileResult;
+using namespace steward::cli;
 
 namespace {
-
-// Exit codes of the spec: 0 allow, 1 deny, 3 review, 2 usage/input/policy error.
-constexpr int kExitAllow = 0;
-constexpr int kExitDeny = 1;
-constexpr int kExitError = 2;
-constexpr int kExitReview = 3;
-
-bool use_color(FILE* f) { return isatty(fileno(f)) && std::getenv("NO_COLOR") == nullptr; }
-
-bool read_file(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-bool parse_params(const std::vector<std::string>& raw, std::map<std::string, std::string>* out) {
-  bool ok = true;
-  for (const auto& p : raw) {
-    auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      fmt::print(stderr, "error[usage]: --param takes `name=value`, got `{}`\n", p);
-      ok = false;
-      continue;
-    }
-    (*out)[p.substr(0, eq)] = p.substr(eq + 1);
-  }
-  return ok;
-}
-
-void print_diagnostics(const CompileResult& r, bool show_warnings) {
-  const bool color = use_color(stderr);
-  for (const auto& d : r.diagnostics.items()) {
-    if (d.severity == Severity::kWarning && !show_warnings) continue;
-    fmt::print(stderr, "{}\n", render(d, *r.sources, color));
-  }
-}
-
-// Compiles a pack directory, or a bundle file when `bundle` is set.
-CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
-                        const std::map<std::string, std::string>& params, bool show_warnings) {
-  CompileOptions opts;
-  opts.params = params;
-  CompileResult r;
-  if (!bundle.empty()) {
-    std::string text, error;
-    PackSources sources;
-    if (!read_file(bundle, &text)) {
-      r.diagnostics.error("bundle.read", {}, fmt::format("cannot read the bundle `{}`", bundle));
-    } else if (!read_bundle(text, &sources, &opts, &error)) {
-      r.diagnostics.error("bundle.invalid", {}, fmt::format("{}: {}", bundle, error));
-    } else {
-      r = compile(sources, opts);
-    }
-    if (!r.sources) r.sources = std::make_shared<SourceMap>();
-  } else {
-    r = compile_pack(pack_dir, opts);
-  }
-  print_diagnostics(r, show_warnings);
-  return r;
-}
-
-// Files named on the command line: directories are searched recursively for *.yaml, *.yml and
-// *.json, and patterns with `*`, `?` or `[` are expanded, so quoted globs work without a shell.
-// The list is sorted so output order never depends on the file system.
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, bool* ok) {
-  std::vector<std::string> out;
-  auto add_dir = [&](const std::string& dir) {
-    std::vector<std::string> found;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file()) continue;
-      auto ext = it->path().extension().string();
-      if (ext == ".yaml" || ext == ".yml" || ext == ".json") found.push_back(it->path().string());
-    }
-    if (found.empty()) {
-      fmt::print(stderr,
-                 "{}: error[input.read]: the directory holds no .yaml, .yml or .json files\n", dir);
-      *ok = false;
-    }
-    out.insert(out.end(), found.begin(), found.end());
-  };
-  for (const auto& in : inputs) {
-    std::error_code ec;
-    if (fs::is_directory(in, ec)) {
-      add_dir(in);
-    } else if (in.find_first_of("*?[") != std::string::npos && !fs::exists(in, ec)) {
-      glob_t g{};
-      if (::glob(in.c_str(), 0, nullptr, &g) == 0) {
-        for (size_t i = 0; i < g.gl_pathc; ++i) {
-          std::string p = g.gl_pathv[i];
-          if (fs::is_directory(p, ec))
-            add_dir(p);
-          else
-            out.push_back(p);
-        }
-      } else {
-        fmt::print(stderr, "{}: error[input.read]: no file matches the pattern\n", in);
-        *ok = false;
-      }
-      globfree(&g);
-    } else {
-      out.push_back(in);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
-}
 
 int run_check(const std::string& pack, const std::vector<std::string>& raw_params, bool strict,
               bool quiet) {
@@ -372,6 +263,60 @@ int main(int argc, char** argv) {
                    "Bake a parameter value into the bundle: name=value (repeatable)")
       ->allow_extra_args(false);
 
+  TestOptions to;
+  auto* test =
+      app.add_subcommand("test", "Run a pack's policy tests (the YAML files in <pack>/tests)");
+  test->add_option("pack", to.pack, "Directory of the pack")->required();
+  test->add_option("--run", to.run,
+                   "Run only the tests whose name matches this regular expression");
+  test->add_option("-f,--format", to.format, "Output format")
+      ->check(CLI::IsMember({"text", "junit"}))
+      ->capture_default_str();
+  test->add_flag("--coverage", to.coverage, "Report which rules and clauses the tests made fire");
+  test->add_option("--threshold", to.threshold,
+                   "Fail when fewer than this percent of the rules fired");
+  test->add_flag("-v,--verbose", to.verbose, "Also list the tests that pass");
+  to.format = "text";
+
+  std::string explain_pack, explain_agreement, explain_format = "text";
+  std::vector<std::string> explain_params;
+  auto* explain = app.add_subcommand(
+      "explain",
+      "Show the whole evaluation of one agreement: definitions, conditions, why each rule fired");
+  explain->add_option("-p,--policy", explain_pack, "Directory of the pack")->required();
+  explain->add_option("agreement", explain_agreement, "The agreement file")->required();
+  explain->add_option("-f,--format", explain_format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  explain
+      ->add_option("--param", explain_params, "Override a pack parameter: name=value (repeatable)")
+      ->allow_extra_args(false);
+
+  std::string graph_pack, graph_format = "dot", graph_out;
+  auto* graph = app.add_subcommand(
+      "graph", "Print the rule graph: definitions, rules, the clauses they serve, dependencies");
+  graph->add_option("pack", graph_pack, "Directory of the pack")->required();
+  graph->add_option("-f,--format", graph_format, "Output format (svg needs Graphviz)")
+      ->check(CLI::IsMember({"dot", "svg", "json"}))
+      ->capture_default_str();
+  graph->add_option("-o,--output", graph_out, "Write to this file instead of standard output");
+
+  ImpactOptions io;
+  io.format = "text";
+  auto* impact = app.add_subcommand(
+      "impact",
+      "List the agreements whose decision or clauses change between two versions of a pack");
+  impact->add_option("--from", io.from, "The pack as it is")->required();
+  impact->add_option("--to", io.to, "The pack as it would be")->required();
+  impact->add_option("--from-param", io.from_params, "A parameter of the old pack: name=value")
+      ->allow_extra_args(false);
+  impact->add_option("--to-param", io.to_params, "A parameter of the new pack: name=value")
+      ->allow_extra_args(false);
+  impact->add_option("agreements", io.inputs, "Agreement files, directories or globs")->required();
+  impact->add_option("-f,--format", io.format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -382,6 +327,11 @@ int main(int argc, char** argv) {
     if (check->parsed()) return run_check(pack, params, strict, quiet);
     if (eval->parsed()) return run_eval(eo);
     if (build->parsed()) return run_build(build_pack, build_out, build_params);
+    if (test->parsed()) return run_test(to);
+    if (explain->parsed())
+      return run_explain(explain_pack, explain_agreement, explain_format, explain_params);
+    if (graph->parsed()) return run_graph(graph_pack, graph_format, graph_out);
+    if (impact->parsed()) return run_impact(io);
   } catch (const std::exception& e) {
     // Fail closed: an unexpected failure is an error, never a decision.
     fmt::print(stderr, "error[internal]: {}\n", e.what());

@@ -10,6 +10,37 @@
 
 namespace steward {
 
+// One part of a condition (a maximal operand of `and`/`or`) with its value.
+struct TracePart {
+  std::string text;   // the source text of the part
+  std::string value;  // its value in this document
+};
+
+// How one rule went: once, or once per element for rules that range over a list.
+struct TraceRule {
+  std::string id;
+  std::string clause;
+  Outcome outcome = Outcome::kDeny;
+  std::string element;  // key path of the element, for rules with `for`
+  bool fired = false;
+  std::string condition;  // source text of `when`
+  std::vector<TracePart> parts;
+  std::string message;  // when fired
+};
+
+struct TraceDefinition {
+  std::string name;
+  std::string expression;  // source text
+  std::string value;
+};
+
+// The whole evaluation as a person can read it: `steward explain`.
+struct Trace {
+  std::vector<TraceDefinition> definitions;  // in evaluation order
+  std::vector<TraceRule> rules;              // in declaration order
+  Decision decision;
+};
+
 // Evaluates one compiled pack. Immutable after construction and safe to call from many
 // threads at once; it keeps the pack alive.
 class Evaluator {
@@ -18,6 +49,10 @@ class Evaluator {
 
   // Decides on a document loaded against this evaluator's pack.
   Decision evaluate(const Document& doc) const;
+
+  // Decides and records every definition's value and every rule's condition parts. `sources`
+  // are the pack's sources (CompileResult::sources), for the text of expressions.
+  Trace explain(const Document& doc, const SourceMap& sources) const;
 
   const CompiledPack& pack() const { return *pack_; }
 

@@ -1,0 +1,32 @@
+// The authoring subcommands of `steward`: test, explain, graph, impact, fmt.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace steward::cli {
+
+struct TestOptions {
+  std::string pack;
+  std::string run;     // regex on test names
+  std::string format;  // text | junit
+  bool coverage = false;
+  double threshold = -1;  // fail below this coverage percent
+  bool verbose = false;
+};
+int run_test(const TestOptions& o);
+
+int run_explain(const std::string& pack, const std::string& agreement, const std::string& format,
+                const std::vector<std::string>& params);
+
+int run_graph(const std::string& pack, const std::string& format, const std::string& output);
+
+struct ImpactOptions {
+  std::string from, to;
+  std::vector<std::string> from_params, to_params;
+  std::vector<std::string> inputs;
+  std::string format;  // text | json
+};
+int run_impact(const ImpactOptions& o);
+
+}  // namespace steward::cli

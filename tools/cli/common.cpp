@@ -1,0 +1,126 @@
+// Helpers shared by the subcommands of `steward`.
+#include "common.h"
+
+#include <glob.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "steward/bundle.h"
+
+namespace steward::cli {
+namespace fs = std::filesystem;
+
+bool use_color(FILE* f) { return isatty(fileno(f)) && std::getenv("NO_COLOR") == nullptr; }
+
+bool read_file(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+bool parse_params(const std::vector<std::string>& raw, std::map<std::string, std::string>* out) {
+  bool ok = true;
+  for (const auto& p : raw) {
+    auto eq = p.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      fmt::print(stderr, "error[usage]: --param takes `name=value`, got `{}`\n", p);
+      ok = false;
+      continue;
+    }
+    (*out)[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return ok;
+}
+
+void print_diagnostics(const CompileResult& r, bool show_warnings) {
+  const bool color = use_color(stderr);
+  for (const auto& d : r.diagnostics.items()) {
+    if (d.severity == Severity::kWarning && !show_warnings) continue;
+    fmt::print(stderr, "{}\n", render(d, *r.sources, color));
+  }
+}
+
+// Compiles a pack directory, or a bundle file when `bundle` is set.
+CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
+                        const std::map<std::string, std::string>& params, bool show_warnings) {
+  CompileOptions opts;
+  opts.params = params;
+  CompileResult r;
+  if (!bundle.empty()) {
+    std::string text, error;
+    PackSources sources;
+    if (!read_file(bundle, &text)) {
+      r.diagnostics.error("bundle.read", {}, fmt::format("cannot read the bundle `{}`", bundle));
+    } else if (!read_bundle(text, &sources, &opts, &error)) {
+      r.diagnostics.error("bundle.invalid", {}, fmt::format("{}: {}", bundle, error));
+    } else {
+      r = compile(sources, opts);
+    }
+    if (!r.sources) r.sources = std::make_shared<SourceMap>();
+  } else {
+    r = compile_pack(pack_dir, opts);
+  }
+  print_diagnostics(r, show_warnings);
+  return r;
+}
+
+// Files named on the command line: directories are searched recursively for *.yaml, *.yml and
+// *.json, and patterns with `*`, `?` or `[` are expanded, so quoted globs work without a shell.
+// The list is sorted so output order never depends on the file system.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, bool* ok) {
+  std::vector<std::string> out;
+  auto add_dir = [&](const std::string& dir) {
+    std::vector<std::string> found;
+    std::error_code ec;
+    for (auto it = fs::recursive_directory_iterator(dir, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      auto ext = it->path().extension().string();
+      if (ext == ".yaml" || ext == ".yml" || ext == ".json") found.push_back(it->path().string());
+    }
+    if (found.empty()) {
+      fmt::print(stderr,
+                 "{}: error[input.read]: the directory holds no .yaml, .yml or .json files\n", dir);
+      *ok = false;
+    }
+    out.insert(out.end(), found.begin(), found.end());
+  };
+  for (const auto& in : inputs) {
+    std::error_code ec;
+    if (fs::is_directory(in, ec)) {
+      add_dir(in);
+    } else if (in.find_first_of("*?[") != std::string::npos && !fs::exists(in, ec)) {
+      glob_t g{};
+      if (::glob(in.c_str(), 0, nullptr, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; ++i) {
+          std::string p = g.gl_pathv[i];
+          if (fs::is_directory(p, ec))
+            add_dir(p);
+          else
+            out.push_back(p);
+        }
+      } else {
+        fmt::print(stderr, "{}: error[input.read]: no file matches the pattern\n", in);
+        *ok = false;
+      }
+      globfree(&g);
+    } else {
+      out.push_back(in);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+
+}  // namespace steward::cli

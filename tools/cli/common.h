@@ -1,0 +1,31 @@
+// Helpers shared by the subcommands of `steward`: exit codes, parameters, loading packs, inputs.
+#pragma once
+
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "steward/compiler.h"
+
+namespace steward::cli {
+
+// Exit codes of the spec: 0 allow, 1 deny, 3 review, 2 usage/input/policy error.
+inline constexpr int kExitAllow = 0;
+inline constexpr int kExitDeny = 1;
+inline constexpr int kExitError = 2;
+inline constexpr int kExitReview = 3;
+
+// True when `f` is a terminal and NO_COLOR is not set.
+bool use_color(FILE* f);
+bool read_file(const std::string& path, std::string* out);
+// `name=value` pairs from --param; prints a usage error and returns false on a bad one.
+bool parse_params(const std::vector<std::string>& raw, std::map<std::string, std::string>* out);
+void print_diagnostics(const CompileResult& r, bool show_warnings);
+// Compiles a pack directory, or a bundle file when `bundle` is set, printing diagnostics.
+CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
+                        const std::map<std::string, std::string>& params, bool show_warnings);
+// Files, directories (searched recursively for *.yaml, *.yml, *.json) and globs, sorted.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, bool* ok);
+
+}  // namespace steward::cli
