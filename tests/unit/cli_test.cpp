@@ -363,3 +363,19 @@ TEST_CASE("steward impact lists agreements whose decision changes between pack v
   CHECK_THAT(r.out, Catch::Contains("1 of 32 agreements change"));
   CHECK_THAT(r.out, Catch::Contains("(allow -> deny: 1)"));
 }
+
+TEST_CASE("steward fmt --check prints a diff and fails; --write fixes the file",
+          "[cli][authoring]") {
+  fs::path tmp =
+      fs::temp_directory_path() / ("steward_fmt_" + std::to_string(::getpid()) + ".policy");
+  fs::copy_file(fs::path(source_dir()) / "tests/golden/fmt/messy.policy", tmp,
+                fs::copy_options::overwrite_existing);
+  auto check = run(bin() + " fmt --check '" + tmp.string() + "'");
+  CHECK(check.exit_code == 1);
+  CHECK_THAT(check.out, Catch::Contains("+enum Level { client, aggregate }  // trailing comment"));
+  CHECK_THAT(check.err, Catch::Contains("1 of 1 file would be reformatted"));
+  CHECK(run(bin() + " fmt --write '" + tmp.string() + "'").exit_code == 0);
+  CHECK(read_text(tmp) == read_text(fs::path(source_dir()) / "tests/golden/fmt/messy.expected"));
+  CHECK(run(bin() + " fmt --check '" + tmp.string() + "'").exit_code == 0);
+  fs::remove(tmp);
+}

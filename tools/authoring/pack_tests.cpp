@@ -1,13 +1,13 @@
 // Loading and running policy tests.
 #include "pack_tests.h"
 
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <fstream>
 #include <regex>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include "steward/evaluator.h"
 
@@ -24,7 +24,8 @@ std::string read_text(const fs::path& p) {
 }
 
 bool is_index(const std::string& key) {
-  return !key.empty() && std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !key.empty() &&
+         std::all_of(key.begin(), key.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // The node at a dotted path (creating mappings on the way when `create`), and the last key.
@@ -33,7 +34,8 @@ std::pair<YAML::Node, std::string> walk(YAML::Node root, const std::string& path
   size_t start = 0;
   while (true) {
     size_t dot = path.find('.', start);
-    std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    std::string key =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     if (dot == std::string::npos) return {cur, key};
     YAML::Node next = is_index(key) ? cur[std::stoi(key)] : cur[key];
     if (!next.IsDefined() || next.IsNull()) {
@@ -50,15 +52,19 @@ void apply_patch(YAML::Node root, const YAML::Node& set, const YAML::Node& remov
   if (set && set.IsMap()) {
     for (auto it = set.begin(); it != set.end(); ++it) {
       auto [parent, key] = walk(root, it->first.Scalar(), true);
-      if (is_index(key)) parent[std::stoi(key)] = it->second;
-      else parent[key] = it->second;
+      if (is_index(key))
+        parent[std::stoi(key)] = it->second;
+      else
+        parent[key] = it->second;
     }
   }
   if (remove && remove.IsSequence()) {
     for (const auto& r : remove) {
       auto [parent, key] = walk(root, r.Scalar(), false);
-      if (parent.IsDefined() && parent.IsMap()) parent.remove(key);
-      else if (parent.IsDefined() && parent.IsSequence() && is_index(key)) parent.remove(std::stoi(key));
+      if (parent.IsDefined() && parent.IsMap())
+        parent.remove(key);
+      else if (parent.IsDefined() && parent.IsSequence() && is_index(key))
+        parent.remove(std::stoi(key));
     }
   }
 }
@@ -76,22 +82,26 @@ std::set<std::string> string_set(const YAML::Node& n) {
   return out;
 }
 
-std::string set_text(const std::set<std::string>& s) { return fmt::format("[{}]", fmt::join(s, ", ")); }
+std::string set_text(const std::set<std::string>& s) {
+  return fmt::format("[{}]", fmt::join(s, ", "));
+}
 
-void compare_sets(const char* what, const std::set<std::string>& want, const std::set<std::string>& got,
-                  std::vector<std::string>& problems) {
+void compare_sets(const char* what, const std::set<std::string>& want,
+                  const std::set<std::string>& got, std::vector<std::string>& problems) {
   if (want == got) return;
   std::vector<std::string> lines;
   for (const auto& w : want)
     if (!got.count(w)) lines.push_back("- " + w);
   for (const auto& g : got)
     if (!want.count(g)) lines.push_back("+ " + g);
-  problems.push_back(fmt::format("{}: want {}, got {}  ({})", what, set_text(want), set_text(got), fmt::join(lines, ", ")));
+  problems.push_back(fmt::format("{}: want {}, got {}  ({})", what, set_text(want), set_text(got),
+                                 fmt::join(lines, ", ")));
 }
 
 }  // namespace
 
-std::string patch_yaml(const std::string& base_text, const std::string& set_yaml, const std::string& remove_yaml) {
+std::string patch_yaml(const std::string& base_text, const std::string& set_yaml,
+                       const std::string& remove_yaml) {
   YAML::Node root = YAML::Load(base_text);
   apply_patch(root, set_yaml.empty() ? YAML::Node() : YAML::Load(set_yaml),
               remove_yaml.empty() ? YAML::Node() : YAML::Load(remove_yaml));
@@ -102,9 +112,10 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
   std::vector<PackTest> out;
   std::vector<fs::path> files;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (it->is_regular_file() && (it->path().extension() == ".yaml" || it->path().extension() == ".yml"))
+  for (auto it = fs::recursive_directory_iterator(dir, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (it->is_regular_file() &&
+        (it->path().extension() == ".yaml" || it->path().extension() == ".yml"))
       files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
@@ -113,8 +124,8 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
     try {
       doc = YAML::LoadFile(f.string());
     } catch (const YAML::Exception& e) {
-      problems->push_back(fmt::format("{}:{}:{}: the test file is not valid YAML: {}", f.string(), e.mark.line + 1,
-                                      e.mark.column + 1, e.msg));
+      problems->push_back(fmt::format("{}:{}:{}: the test file is not valid YAML: {}", f.string(),
+                                      e.mark.line + 1, e.mark.column + 1, e.msg));
       continue;
     }
     if (!doc["tests"] || !doc["tests"].IsSequence()) {
@@ -133,12 +144,14 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
         problems->push_back(fmt::format("{}:{}: {}", pt.file, pt.line, message));
       };
       try {
-        static const std::set<std::string> kKeys = {"name", "params", "agreement", "file", "base", "set",
-                                                    "remove", "extension", "want"};
+        static const std::set<std::string> kKeys = {"name", "params", "agreement", "file", "base",
+                                                    "set",  "remove", "extension", "want"};
         for (auto it = t.begin(); it != t.end(); ++it) {
-          if (!kKeys.count(it->first.Scalar())) fail(fmt::format("unknown test key `{}`", it->first.Scalar()));
+          if (!kKeys.count(it->first.Scalar()))
+            fail(fmt::format("unknown test key `{}`", it->first.Scalar()));
         }
-        pt.name = t["name"] ? t["name"].Scalar() : fmt::format("{}:{}", f.filename().string(), pt.line);
+        pt.name =
+            t["name"] ? t["name"].Scalar() : fmt::format("{}:{}", f.filename().string(), pt.line);
         pt.params = file_params;
         if (t["params"])
           for (auto it = t["params"].begin(); it != t["params"].end(); ++it)
@@ -168,9 +181,10 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
           continue;
         }
         pt.want.decision = w["decision"].Scalar();
-        if (pt.want.decision != "allow" && pt.want.decision != "deny" && pt.want.decision != "needs_review" &&
-            pt.want.decision != "error") {
-          fail(fmt::format("unknown decision `{}`; expected allow, deny, needs_review or error", pt.want.decision));
+        if (pt.want.decision != "allow" && pt.want.decision != "deny" &&
+            pt.want.decision != "needs_review" && pt.want.decision != "error") {
+          fail(fmt::format("unknown decision `{}`; expected allow, deny, needs_review or error",
+                           pt.want.decision));
           continue;
         }
         pt.want.deny = string_set(w["deny"]);
@@ -198,8 +212,10 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
   return out;
 }
 
-std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir, const std::vector<PackTest>& tests,
-                                           const std::string& pattern, std::vector<std::string>* compile_problems) {
+std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
+                                           const std::vector<PackTest>& tests,
+                                           const std::string& pattern,
+                                           std::vector<std::string>* compile_problems) {
   std::vector<PackTestResult> results;
   std::regex re(pattern.empty() ? ".*" : pattern);
   std::map<std::map<std::string, std::string>, std::shared_ptr<const CompiledPack>> packs;
@@ -229,40 +245,48 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir, const std::
       r.errors = loaded.errors;
       if (w.decision != "error") {
         r.problems.push_back(fmt::format("decision: want {}, got an input error", w.decision));
-        for (const auto& e : loaded.errors) r.problems.push_back("  " + render(e, "agreement" + t.extension));
+        for (const auto& e : loaded.errors)
+          r.problems.push_back("  " + render(e, "agreement" + t.extension));
       }
       for (const auto& we : w.errors) {
-        bool found = std::any_of(loaded.errors.begin(), loaded.errors.end(), [&](const InputError& e) {
-          return e.code == we.code && (we.path.empty() || e.path == we.path) && (!we.line || e.line == we.line) &&
-                 (!we.column || e.column == we.column);
-        });
+        bool found =
+            std::any_of(loaded.errors.begin(), loaded.errors.end(), [&](const InputError& e) {
+              return e.code == we.code && (we.path.empty() || e.path == we.path) &&
+                     (!we.line || e.line == we.line) && (!we.column || e.column == we.column);
+            });
         if (!found) {
-          r.problems.push_back(fmt::format("no input error {}{}{}", we.code, we.path.empty() ? "" : " at " + we.path,
-                                           we.line ? fmt::format(" (line {}, column {})", we.line, we.column) : ""));
-          for (const auto& e : loaded.errors) r.problems.push_back("  got: " + render(e, "agreement" + t.extension));
+          r.problems.push_back(
+              fmt::format("no input error {}{}{}", we.code, we.path.empty() ? "" : " at " + we.path,
+                          we.line ? fmt::format(" (line {}, column {})", we.line, we.column) : ""));
+          for (const auto& e : loaded.errors)
+            r.problems.push_back("  got: " + render(e, "agreement" + t.extension));
         }
       }
     } else {
       Decision d = Evaluator(it->second).evaluate(*loaded.document);
       std::set<std::string> deny, review, allow, rules;
       for (const auto& reason : d.reasons) {
-        (reason.outcome == Outcome::kDeny ? deny : reason.outcome == Outcome::kNeedsReview ? review : allow)
+        (reason.outcome == Outcome::kDeny          ? deny
+         : reason.outcome == Outcome::kNeedsReview ? review
+                                                   : allow)
             .insert(reason.clause);
         rules.insert(reason.rule);
       }
       std::string got = outcome_name(d.outcome);
-      if (got != w.decision) r.problems.push_back(fmt::format("decision: want {}, got {}", w.decision, got));
+      if (got != w.decision)
+        r.problems.push_back(fmt::format("decision: want {}, got {}", w.decision, got));
       compare_sets("deny clauses", w.deny, deny, r.problems);
       compare_sets("needs_review clauses", w.review, review, r.problems);
       compare_sets("allow clauses", w.allow, allow, r.problems);
-      compare_sets("reviewers", w.reviewers, std::set<std::string>(d.reviewers.begin(), d.reviewers.end()), r.problems);
+      compare_sets("reviewers", w.reviewers,
+                   std::set<std::string>(d.reviewers.begin(), d.reviewers.end()), r.problems);
       for (const auto& rule : w.rules)
         if (!rules.count(rule)) r.problems.push_back(fmt::format("rule `{}` did not fire", rule));
       if (!r.problems.empty()) {
         r.problems.push_back("reasons given:");
         for (const auto& reason : d.reasons) {
-          r.problems.push_back(fmt::format("  {} [{}] {}: {}", outcome_name(reason.outcome), reason.clause, reason.rule,
-                                           reason.message));
+          r.problems.push_back(fmt::format("  {} [{}] {}: {}", outcome_name(reason.outcome),
+                                           reason.clause, reason.rule, reason.message));
         }
       }
       r.decision = std::make_unique<Decision>(std::move(d));

@@ -17,7 +17,7 @@ namespace steward::authoring {
 
 struct ExpectedError {
   std::string code;
-  std::string path;  // "" : any
+  std::string path;               // "" : any
   uint32_t line = 0, column = 0;  // 0 : any
 };
 
@@ -31,7 +31,7 @@ struct Expectation {
 };
 
 struct PackTest {
-  std::string file;  // the test file
+  std::string file;   // the test file
   uint32_t line = 0;  // of the test in that file
   std::string name;
   std::map<std::string, std::string> params;
@@ -44,10 +44,12 @@ struct PackTest {
 // text), `file:` (a path relative to the test file), or `base:` (a path) patched with `set:`
 // (dotted key path -> YAML value) and `remove:` (dotted key paths). Problems with the test
 // files themselves are appended to `problems` as `file:line: message`.
-std::vector<PackTest> load_pack_tests(const std::filesystem::path& dir, std::vector<std::string>* problems);
+std::vector<PackTest> load_pack_tests(const std::filesystem::path& dir,
+                                      std::vector<std::string>* problems);
 
 // Applies `set` and `remove` to a YAML tree (exposed for tests).
-std::string patch_yaml(const std::string& base_text, const std::string& set_yaml, const std::string& remove_yaml);
+std::string patch_yaml(const std::string& base_text, const std::string& set_yaml,
+                       const std::string& remove_yaml);
 
 struct PackTestResult {
   const PackTest* test = nullptr;
@@ -59,8 +61,10 @@ struct PackTestResult {
 
 // Compiles the pack once per parameter set and runs the tests whose name contains a match of
 // `pattern` (ECMAScript regex; empty: all).
-std::vector<PackTestResult> run_pack_tests(const std::filesystem::path& pack_dir, const std::vector<PackTest>& tests,
-                                           const std::string& pattern, std::vector<std::string>* compile_problems);
+std::vector<PackTestResult> run_pack_tests(const std::filesystem::path& pack_dir,
+                                           const std::vector<PackTest>& tests,
+                                           const std::string& pattern,
+                                           std::vector<std::string>* compile_problems);
 
 // Which rules and clauses the tests made fire.
 struct Coverage {

@@ -1,4 +1,5 @@
 // `steward test`, `explain`, `graph` and `impact`.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -6,11 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "commands.h"
 #include "common.h"
@@ -27,11 +26,21 @@ std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+        break;
     }
   }
   return out;
@@ -57,7 +66,8 @@ int run_test(const TestOptions& o) {
   try {
     results = authoring::run_pack_tests(o.pack, tests, o.run, &compile_problems);
   } catch (const std::regex_error& e) {
-    fmt::print(stderr, "error[usage]: --run `{}` is not a valid regular expression: {}\n", o.run, e.what());
+    fmt::print(stderr, "error[usage]: --run `{}` is not a valid regular expression: {}\n", o.run,
+               e.what());
     return kExitError;
   }
   for (const auto& p : compile_problems) fmt::print(stderr, "{}\n", p);
@@ -76,27 +86,34 @@ int run_test(const TestOptions& o) {
         std::string text;
         for (const auto& p : r.problems) text += p + "\n";
         body = fmt::format("      <failure message=\"{}\">{}</failure>\n",
-                           xml_escape(r.problems.empty() ? "failed" : r.problems[0]), xml_escape(text));
+                           xml_escape(r.problems.empty() ? "failed" : r.problems[0]),
+                           xml_escape(text));
       }
-      cases += fmt::format("    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\">\n{}    </testcase>\n",
-                           xml_escape(r.test->name), xml_escape(fs::path(r.test->file).stem().string()),
-                           xml_escape(r.test->file), r.test->line, body);
+      cases += fmt::format(
+          "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\">\n{}    "
+          "</testcase>\n",
+          xml_escape(r.test->name), xml_escape(fs::path(r.test->file).stem().string()),
+          xml_escape(r.test->file), r.test->line, body);
     }
-    fmt::print("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<testsuites name=\"steward test\" tests=\"{0}\" failures=\"{1}\">\n"
-               "  <testsuite name=\"{2}\" tests=\"{0}\" failures=\"{1}\" errors=\"0\" skipped=\"0\">\n{3}"
-               "  </testsuite>\n</testsuites>\n",
-               results.size(), failed, xml_escape(compiled.pack->name), cases);
+    fmt::print(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<testsuites name=\"steward test\" tests=\"{0}\" failures=\"{1}\">\n"
+        "  <testsuite name=\"{2}\" tests=\"{0}\" failures=\"{1}\" errors=\"0\" skipped=\"0\">\n{3}"
+        "  </testsuite>\n</testsuites>\n",
+        results.size(), failed, xml_escape(compiled.pack->name), cases);
   } else {
     for (const auto& r : results) {
       if (r.passed) {
-        if (o.verbose) fmt::print("{} {}:{}: {}\n", paint("32", "PASS"), r.test->file, r.test->line, r.test->name);
+        if (o.verbose)
+          fmt::print("{} {}:{}: {}\n", paint("32", "PASS"), r.test->file, r.test->line,
+                     r.test->name);
         continue;
       }
       fmt::print("{} {}:{}: {}\n", paint("1;31", "FAIL"), r.test->file, r.test->line, r.test->name);
       for (const auto& p : r.problems) {
         std::string line = p;
-        if (p.find("(- ") != std::string::npos || p.find("(+ ") != std::string::npos) line = paint("33", p);
+        if (p.find("(- ") != std::string::npos || p.find("(+ ") != std::string::npos)
+          line = paint("33", p);
         fmt::print("    {}\n", line);
       }
     }
@@ -109,14 +126,17 @@ int run_test(const TestOptions& o) {
       fmt::print(out, "\ncoverage by clause (rules the tests made fire):\n");
       for (const auto& cc : c.clauses) {
         size_t total = cc.fired.size() + cc.missed.size();
-        std::string missed = cc.missed.empty() ? "" : fmt::format("  never fired: {}", fmt::join(cc.missed, ", "));
+        std::string missed =
+            cc.missed.empty() ? "" : fmt::format("  never fired: {}", fmt::join(cc.missed, ", "));
         fmt::print(out, "  {:<28} {}/{} rules{}\n", cc.clause, cc.fired.size(), total,
                    total == 0 ? "  (no rule enforces it)" : missed);
       }
     }
-    fmt::print(out, "coverage: {} of {} rules fired ({:.1f}%)\n", c.rules_fired, c.rules_total, c.percent());
+    fmt::print(out, "coverage: {} of {} rules fired ({:.1f}%)\n", c.rules_fired, c.rules_total,
+               c.percent());
     if (o.threshold >= 0 && c.percent() < o.threshold) {
-      fmt::print(out, "coverage {:.1f}% is below the threshold of {:.1f}%\n", c.percent(), o.threshold);
+      fmt::print(out, "coverage {:.1f}% is below the threshold of {:.1f}%\n", c.percent(),
+                 o.threshold);
       status = 1;
     }
   }
@@ -152,8 +172,8 @@ int run_explain(const std::string& pack, const std::string& agreement, const std
     for (const auto& r : trace.rules) {
       Json parts = Json::array();
       for (const auto& p : r.parts) parts.push_back({{"expression", p.text}, {"value", p.value}});
-      Json jr = {{"rule", r.id},       {"clause", r.clause},       {"outcome", outcome_name(r.outcome)},
-                 {"element", r.element}, {"fired", r.fired},       {"condition", r.condition},
+      Json jr = {{"rule", r.id},         {"clause", r.clause}, {"outcome", outcome_name(r.outcome)},
+                 {"element", r.element}, {"fired", r.fired},   {"condition", r.condition},
                  {"parts", parts}};
       if (r.fired) jr["message"] = r.message;
       rules.push_back(std::move(jr));
@@ -185,7 +205,9 @@ int run_explain(const std::string& pack, const std::string& agreement, const std
     fmt::print("\ndecision: {} ({} reason{})\n", outcome_name(d.outcome), d.reasons.size(),
                d.reasons.size() == 1 ? "" : "s");
   }
-  return d.outcome == Outcome::kDeny ? kExitDeny : d.outcome == Outcome::kNeedsReview ? kExitReview : kExitAllow;
+  return d.outcome == Outcome::kDeny          ? kExitDeny
+         : d.outcome == Outcome::kNeedsReview ? kExitReview
+                                              : kExitAllow;
 }
 
 namespace {
@@ -202,23 +224,28 @@ std::string dot_quote(const std::string& s) {
 std::string graph_dot(const CompiledPack& pack) {
   std::map<std::string, const RulePlan*> rules;
   for (const auto& r : pack.rules) rules[r.id] = &r;
-  std::string out = fmt::format("digraph {} {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n",
-                                dot_quote(pack.name + " " + pack.version));
+  std::string out =
+      fmt::format("digraph {} {{\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n",
+                  dot_quote(pack.name + " " + pack.version));
   for (size_t i = 0; i < pack.graph_vertices.size(); ++i) {
     const auto& v = pack.graph_vertices[i];
     std::string attrs;
     switch (v.kind) {
-      case GraphVertex::Kind::kDefinition: attrs = "shape=ellipse, color=\"#555555\""; break;
+      case GraphVertex::Kind::kDefinition:
+        attrs = "shape=ellipse, color=\"#555555\"";
+        break;
       case GraphVertex::Kind::kRule: {
         const RulePlan* r = rules.count(v.name) ? rules[v.name] : nullptr;
-        const char* fill = !r                                  ? "#ffffff"
-                           : r->outcome == Outcome::kDeny      ? "#f8d0d0"
+        const char* fill = !r                                    ? "#ffffff"
+                           : r->outcome == Outcome::kDeny        ? "#f8d0d0"
                            : r->outcome == Outcome::kNeedsReview ? "#fbeec0"
                                                                  : "#d4f0d4";
         attrs = fmt::format("shape=box, style=filled, fillcolor=\"{}\"", fill);
         break;
       }
-      case GraphVertex::Kind::kClause: attrs = "shape=note, style=filled, fillcolor=\"#dde8f8\""; break;
+      case GraphVertex::Kind::kClause:
+        attrs = "shape=note, style=filled, fillcolor=\"#dde8f8\"";
+        break;
     }
     out += fmt::format("  n{} [label={}, {}];\n", i, dot_quote(v.name), attrs);
   }
@@ -244,7 +271,9 @@ int run_graph(const std::string& pack, const std::string& format, const std::str
     }
     Json edges = Json::array();
     for (const auto& [a, b] : p.graph_edges) edges.push_back({{"from", a}, {"to", b}});
-    text = Json{{"pack", p.name}, {"version", p.version}, {"nodes", nodes}, {"edges", edges}}.dump(2) + "\n";
+    text =
+        Json{{"pack", p.name}, {"version", p.version}, {"nodes", nodes}, {"edges", edges}}.dump(2) +
+        "\n";
   } else {
     text = graph_dot(p);
   }
@@ -256,7 +285,9 @@ int run_graph(const std::string& pack, const std::string& format, const std::str
     int rc = std::system(fmt::format("dot -Tsvg '{}'{}", tmp.string(), target).c_str());
     fs::remove(tmp);
     if (rc != 0) {
-      fmt::print(stderr, "error[graph.dot]: Graphviz `dot` failed or is not installed (apt-get install graphviz)\n");
+      fmt::print(stderr,
+                 "error[graph.dot]: Graphviz `dot` failed or is not installed (apt-get install "
+                 "graphviz)\n");
       return kExitError;
     }
     return kExitAllow;
@@ -314,11 +345,13 @@ Outcome2 decide(const CompiledPack& pack, const Evaluator& ev, const std::string
 
 int run_impact(const ImpactOptions& o) {
   std::map<std::string, std::string> from_params, to_params;
-  if (!parse_params(o.from_params, &from_params) || !parse_params(o.to_params, &to_params)) return kExitError;
+  if (!parse_params(o.from_params, &from_params) || !parse_params(o.to_params, &to_params))
+    return kExitError;
   CompileResult from = load_pack(o.from, "", from_params, false);
   CompileResult to = load_pack(o.to, "", to_params, false);
   if (!from.ok() || !to.ok()) {
-    fmt::print(stderr, "impact: {} does not compile; nothing was compared\n", !from.ok() ? o.from : o.to);
+    fmt::print(stderr, "impact: {} does not compile; nothing was compared\n",
+               !from.ok() ? o.from : o.to);
     return kExitError;
   }
   bool ok = true;
@@ -342,17 +375,21 @@ int run_impact(const ImpactOptions& o) {
   }
   std::vector<std::string> parts;
   for (const auto& [t, n] : transitions) parts.push_back(fmt::format("{}: {}", t, n));
-  std::string from_name = fmt::format("{} ({} {}){}", o.from, from.pack->name, from.pack->version,
-                                      from_params.empty() ? "" : " with " + fmt::format("{}", fmt::join(o.from_params, " ")));
-  std::string to_name = fmt::format("{} ({} {}){}", o.to, to.pack->name, to.pack->version,
-                                    to_params.empty() ? "" : " with " + fmt::format("{}", fmt::join(o.to_params, " ")));
+  std::string from_name = fmt::format(
+      "{} ({} {}){}", o.from, from.pack->name, from.pack->version,
+      from_params.empty() ? "" : " with " + fmt::format("{}", fmt::join(o.from_params, " ")));
+  std::string to_name = fmt::format(
+      "{} ({} {}){}", o.to, to.pack->name, to.pack->version,
+      to_params.empty() ? "" : " with " + fmt::format("{}", fmt::join(o.to_params, " ")));
   if (o.format == "json") {
-    Json j = {{"from", from_name}, {"to", to_name}, {"agreements", files.size()}, {"changed", changed},
+    Json j = {{"from", from_name},          {"to", to_name},
+              {"agreements", files.size()}, {"changed", changed},
               {"transitions", transitions}, {"changes", changes}};
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("{}{} of {} agreements change from {} to {}{}\n", changed ? "\n" : "", changed, files.size(), from_name,
-               to_name, parts.empty() ? "" : fmt::format(" ({})", fmt::join(parts, ", ")));
+    fmt::print("{}{} of {} agreements change from {} to {}{}\n", changed ? "\n" : "", changed,
+               files.size(), from_name, to_name,
+               parts.empty() ? "" : fmt::format(" ({})", fmt::join(parts, ", ")));
   }
   return changed ? 1 : 0;
 }

@@ -30,3 +30,10 @@ struct ImpactOptions {
 int run_impact(const ImpactOptions& o);
 
 }  // namespace steward::cli
+
+namespace steward::cli {
+
+// `steward fmt`: print (default), check (--check: diff, exit 1) or rewrite (--write) files.
+int run_fmt(const std::vector<std::string>& paths, bool check, bool write);
+
+}  // namespace steward::cli

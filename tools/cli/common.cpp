@@ -1,6 +1,7 @@
 // Helpers shared by the subcommands of `steward`.
 #include "common.h"
 
+#include <fmt/format.h>
 #include <glob.h>
 #include <unistd.h>
 
@@ -8,8 +9,6 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "steward/bundle.h"
 
@@ -121,6 +120,5 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, b
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
-
 
 }  // namespace steward::cli

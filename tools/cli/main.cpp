@@ -317,6 +317,16 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  std::vector<std::string> fmt_paths;
+  bool fmt_check = false, fmt_write = false;
+  auto* fmt_cmd =
+      app.add_subcommand("fmt", "Lay out .policy files canonically (comments are kept)");
+  fmt_cmd->add_option("paths", fmt_paths, "Policy files, or directories searched for *.policy")
+      ->required();
+  auto* check_flag = fmt_cmd->add_flag("--check", fmt_check,
+                                       "Print a diff and exit 1 if any file is not formatted");
+  fmt_cmd->add_flag("--write", fmt_write, "Rewrite the files in place")->excludes(check_flag);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -332,6 +342,7 @@ int main(int argc, char** argv) {
       return run_explain(explain_pack, explain_agreement, explain_format, explain_params);
     if (graph->parsed()) return run_graph(graph_pack, graph_format, graph_out);
     if (impact->parsed()) return run_impact(io);
+    if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
   } catch (const std::exception& e) {
     // Fail closed: an unexpected failure is an error, never a decision.
     fmt::print(stderr, "error[internal]: {}\n", e.what());
