@@ -12,6 +12,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "lint.h"
 #include "rule_graph.h"
 #include "steward/compiler.h"
 #include "steward/date.h"
@@ -134,6 +135,7 @@ class Compilation {
   void pass_graph();
   void pass_definitions();
   void pass_rules();
+  void pass_lint();
   void pass_unused();
   void pass_digest();
 
@@ -1717,6 +1719,14 @@ void Compilation::pass_rules() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Pass: lint (warnings over the plan)
+// ---------------------------------------------------------------------------------------------
+
+void Compilation::pass_lint() {
+  if (!diags_.has_errors()) detail::lint_plan(*pack_, diags_);
+}
+
+// ---------------------------------------------------------------------------------------------
 // Pass: unused (warnings)
 // ---------------------------------------------------------------------------------------------
 
@@ -1787,6 +1797,7 @@ CompileResult Compilation::run() {
       {"graph", &Compilation::pass_graph},
       {"definitions", &Compilation::pass_definitions},
       {"rules", &Compilation::pass_rules},
+      {"lint", &Compilation::pass_lint},
       {"unused", &Compilation::pass_unused},
       {"digest", &Compilation::pass_digest},
   };

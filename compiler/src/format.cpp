@@ -58,7 +58,9 @@ bool starts_declaration(size_t t) {
   }
 }
 
-bool is_comment(size_t t) { return t == StewardLexer::LINE_COMMENT || t == StewardLexer::BLOCK_COMMENT; }
+bool is_comment(size_t t) {
+  return t == StewardLexer::LINE_COMMENT || t == StewardLexer::BLOCK_COMMENT;
+}
 
 // Whether a space goes between two tokens on one line.
 bool space_between(const Tok& a, const Tok& b, const Tok* before_a) {
@@ -66,7 +68,8 @@ bool space_between(const Tok& a, const Tok& b, const Tok* before_a) {
   if (y == StewardLexer::LINE_COMMENT || y == StewardLexer::BLOCK_COMMENT) return true;
   if (x == StewardLexer::LINE_COMMENT) return true;
   if (y == StewardLexer::COMMA || y == StewardLexer::SEMI || y == StewardLexer::RPAREN ||
-      y == StewardLexer::RBRACK || y == StewardLexer::DOT || y == StewardLexer::COLON || y == StewardLexer::QUESTION)
+      y == StewardLexer::RBRACK || y == StewardLexer::DOT || y == StewardLexer::COLON ||
+      y == StewardLexer::QUESTION)
     return false;
   if (x == StewardLexer::LPAREN || x == StewardLexer::LBRACK || x == StewardLexer::DOT ||
       x == StewardLexer::ELLIPSIS)
@@ -74,14 +77,16 @@ bool space_between(const Tok& a, const Tok& b, const Tok* before_a) {
   if (x == StewardLexer::LBRACE && y == StewardLexer::RBRACE) return false;
   // Unary minus sticks to its operand; a binary minus does not exist in the language.
   if (x == StewardLexer::MINUS) {
-    bool unary = before_a == nullptr || is_binary_operator(before_a->type) || before_a->type == StewardLexer::LPAREN ||
-                 before_a->type == StewardLexer::LBRACK || before_a->type == StewardLexer::COMMA ||
-                 before_a->type == StewardLexer::COLON || before_a->type == StewardLexer::KW_NOT;
+    bool unary = before_a == nullptr || is_binary_operator(before_a->type) ||
+                 before_a->type == StewardLexer::LPAREN || before_a->type == StewardLexer::LBRACK ||
+                 before_a->type == StewardLexer::COMMA || before_a->type == StewardLexer::COLON ||
+                 before_a->type == StewardLexer::KW_NOT;
     if (unary) return false;
   }
   // A call: name(args); but keywords before a parenthesis keep their space: `not (a)`.
-  if (y == StewardLexer::LPAREN) return is_keyword_operator(x) || is_binary_operator(x) || x == StewardLexer::COMMA ||
-                                        x == StewardLexer::COLON || x == StewardLexer::MINUS;
+  if (y == StewardLexer::LPAREN)
+    return is_keyword_operator(x) || is_binary_operator(x) || x == StewardLexer::COMMA ||
+           x == StewardLexer::COLON || x == StewardLexer::MINUS;
   if (y == StewardLexer::LBRACK) return x != StewardLexer::IDENT && x != StewardLexer::RPAREN;
   return true;
 }
@@ -112,7 +117,8 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
       // Line breaks in the whitespace between the previous token and this one.
       size_t start = t->getStartIndex();
       if (!first && start > last_end) {
-        for (char c : input.getText(antlr4::misc::Interval(last_end, start - 1))) k.newlines_before += c == '\n';
+        for (char c : input.getText(antlr4::misc::Interval(last_end, start - 1)))
+          k.newlines_before += c == '\n';
       }
       last_end = t->getStopIndex() + 1;
       first = false;
@@ -121,8 +127,8 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
   }
 
   std::string out;
-  int depth = 0;   // braces
-  int nest = 0;    // parentheses and brackets
+  int depth = 0;                      // braces
+  int nest = 0;                       // parentheses and brackets
   std::vector<bool> block_multiline;  // per open brace: written over several lines
   const Tok* prev = nullptr;
   const Tok* before_prev = nullptr;
@@ -134,9 +140,10 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
     // written over several lines, starts a line.
     if (i > 0 && depth == 0 && nest == 0 && starts_declaration(t.type) && !newline) newline = true;
     bool in_multiline_block = !block_multiline.empty() && block_multiline.back();
-    if (in_multiline_block && nest == 0 && i + 1 < toks.size() && toks[i + 1].type == StewardLexer::COLON &&
-        prev && (prev->type == StewardLexer::COMMA || prev->type == StewardLexer::SEMI ||
-                 prev->type == StewardLexer::LBRACE) &&
+    if (in_multiline_block && nest == 0 && i + 1 < toks.size() &&
+        toks[i + 1].type == StewardLexer::COLON && prev &&
+        (prev->type == StewardLexer::COMMA || prev->type == StewardLexer::SEMI ||
+         prev->type == StewardLexer::LBRACE) &&
         !newline) {
       newline = true;
     }
@@ -157,20 +164,24 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
       out += blank ? "\n\n" : "\n";
       // A line continues an expression when it is inside parentheses or brackets, starts with
       // a binary operator, or follows one (or a `:`/`=` that ended the line).
-      continuation = nest > 0 || (is_binary_operator(t.type) && t.type != StewardLexer::ASSIGN) ||
-                     (prev && (is_binary_operator(prev->type) || prev->type == StewardLexer::COLON ||
-                               prev->type == StewardLexer::KW_NOT));
-      if (t.type == StewardLexer::RBRACE || is_comment(t.type) || starts_declaration(t.type)) continuation = false;
+      continuation =
+          nest > 0 || (is_binary_operator(t.type) && t.type != StewardLexer::ASSIGN) ||
+          (prev && (is_binary_operator(prev->type) || prev->type == StewardLexer::COLON ||
+                    prev->type == StewardLexer::KW_NOT));
+      if (t.type == StewardLexer::RBRACE || is_comment(t.type) || starts_declaration(t.type))
+        continuation = false;
       if (prev && prev->type == StewardLexer::COMMA && nest == 0) continuation = false;
       int indent = 2 * std::max(depth, 0) + (continuation ? 4 : 0);
       out += std::string(indent, ' ');
     } else if (prev) {
-      if (space_between(*prev, t, before_prev)) out += t.type == StewardLexer::LINE_COMMENT ? "  " : " ";
+      if (space_between(*prev, t, before_prev))
+        out += t.type == StewardLexer::LINE_COMMENT ? "  " : " ";
     }
     out += t.text;
     if (t.type == StewardLexer::LBRACE) {
       ++depth;
-      bool multiline = i + 1 < toks.size() && toks[i + 1].newlines_before > 0 && !is_comment(toks[i + 1].type);
+      bool multiline =
+          i + 1 < toks.size() && toks[i + 1].newlines_before > 0 && !is_comment(toks[i + 1].type);
       if (i + 1 < toks.size() && is_comment(toks[i + 1].type)) multiline = true;
       block_multiline.push_back(multiline);
     }
@@ -186,9 +197,10 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
   SourceId id2 = result.sources->add(name + " (formatted)", out);
   ast::Module after = parse_module(*result.sources, id2, after_diags);
   if (after_diags.has_errors() || ast::dump(after) != ast::dump(before)) {
-    result.diagnostics.error("fmt.internal", {id, 0, 0},
-                             "the formatter would change the meaning of this file; it was left as it is",
-                             "please report this with the file");
+    result.diagnostics.error(
+        "fmt.internal", {id, 0, 0},
+        "the formatter would change the meaning of this file; it was left as it is",
+        "please report this with the file");
     return result;
   }
   result.text = out;

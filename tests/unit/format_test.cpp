@@ -1,9 +1,9 @@
 // Tests for format.h: the golden layout, idempotence over every .policy file, and safety.
-#include <catch2/catch.hpp>
+#include "steward/format.h"
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 
-#include "steward/format.h"
 #include "steward/parser.h"
 #include "test_support.h"
 
@@ -14,18 +14,21 @@ TEST_CASE("the formatter lays out a careless module canonically, keeping comment
   const std::string dir = steward::testing::source_dir() + "/tests/golden/fmt/";
   FormatResult r = format_policy("messy.policy", steward::testing::read_text(dir + "messy.policy"));
   REQUIRE(r.ok);
-  if (std::getenv("STEWARD_UPDATE_GOLDEN")) steward::testing::write_text(dir + "messy.expected", r.text);
+  if (std::getenv("STEWARD_UPDATE_GOLDEN"))
+    steward::testing::write_text(dir + "messy.expected", r.text);
   CHECK(r.text == steward::testing::read_text(dir + "messy.expected"));
   CHECK(r.text.find("// why this matters") != std::string::npos);
   CHECK(r.text.find("/* block */") != std::string::npos);
 }
 
-TEST_CASE("formatting is idempotent and keeps the AST, for every .policy file in the repository", "[format]") {
+TEST_CASE("formatting is idempotent and keeps the AST, for every .policy file in the repository",
+          "[format]") {
   size_t n = 0;
-  for (auto it = fs::recursive_directory_iterator(steward::testing::source_dir()); it != fs::recursive_directory_iterator();
-       ++it) {
+  for (auto it = fs::recursive_directory_iterator(steward::testing::source_dir());
+       it != fs::recursive_directory_iterator(); ++it) {
     const std::string p = it->path().string();
-    if (it->is_directory() && (it->path().filename() == "node_modules" || it->path().filename().string().rfind("build", 0) == 0 ||
+    if (it->is_directory() && (it->path().filename() == "node_modules" ||
+                               it->path().filename().string().rfind("build", 0) == 0 ||
                                it->path().filename() == ".git")) {
       it.disable_recursion_pending();
       continue;
@@ -40,7 +43,8 @@ TEST_CASE("formatting is idempotent and keeps the AST, for every .policy file in
     CHECK(twice.text == once.text);
     SourceMap sm;
     Diagnostics d1, d2;
-    CHECK(ast::dump(parse_module(sm, sm.add("a", text), d1)) == ast::dump(parse_module(sm, sm.add("b", once.text), d2)));
+    CHECK(ast::dump(parse_module(sm, sm.add("a", text), d1)) ==
+          ast::dump(parse_module(sm, sm.add("b", once.text), d2)));
     ++n;
   }
   CHECK(n >= 10);

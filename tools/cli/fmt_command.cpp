@@ -1,12 +1,11 @@
 // `steward fmt`: the canonical layout of .policy files.
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
 
 #include "commands.h"
 #include "common.h"
@@ -21,7 +20,8 @@ namespace {
 std::string unified_diff(const std::string& file, const std::string& formatted) {
   fs::path tmp = fs::temp_directory_path() / fmt::format("steward_fmt_{}.policy", ::getpid());
   std::ofstream(tmp, std::ios::binary) << formatted;
-  std::string cmd = fmt::format("diff -u --label 'a/{0}' --label 'b/{0}' '{0}' '{1}'", file, tmp.string());
+  std::string cmd =
+      fmt::format("diff -u --label 'a/{0}' --label 'b/{0}' '{0}' '{1}'", file, tmp.string());
   std::string out;
   if (FILE* p = popen(cmd.c_str(), "r")) {
     char buf[4096];
@@ -40,9 +40,10 @@ int run_fmt(const std::vector<std::string>& paths, bool check, bool write) {
   for (const auto& p : paths) {
     std::error_code ec;
     if (fs::is_directory(p, ec)) {
-      for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::recursive_directory_iterator();
-           it.increment(ec)) {
-        if (it->is_regular_file() && it->path().extension() == ".policy") files.push_back(it->path().string());
+      for (auto it = fs::recursive_directory_iterator(p, ec);
+           !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (it->is_regular_file() && it->path().extension() == ".policy")
+          files.push_back(it->path().string());
       }
     } else {
       files.push_back(p);
@@ -88,11 +89,12 @@ int run_fmt(const std::vector<std::string>& paths, bool check, bool write) {
   }
   if (check) {
     if (changed) {
-      fmt::print(stderr, "{} of {} file{} would be reformatted; run `steward fmt --write`\n", changed, files.size(),
-                 files.size() == 1 ? "" : "s");
+      fmt::print(stderr, "{} of {} file{} would be reformatted; run `steward fmt --write`\n",
+                 changed, files.size(), files.size() == 1 ? "" : "s");
       if (status == kExitAllow) status = 1;
     } else if (status == kExitAllow) {
-      fmt::print(stderr, "{} file{} already formatted\n", files.size(), files.size() == 1 ? "" : "s");
+      fmt::print(stderr, "{} file{} already formatted\n", files.size(),
+                 files.size() == 1 ? "" : "s");
     }
   }
   return status;

@@ -9,8 +9,8 @@
 namespace steward {
 
 struct FormatResult {
-  std::string text;          // the formatted text (the input unchanged when !ok)
-  Diagnostics diagnostics;   // syntax errors: a file that does not parse is not formatted
+  std::string text;         // the formatted text (the input unchanged when !ok)
+  Diagnostics diagnostics;  // syntax errors: a file that does not parse is not formatted
   std::shared_ptr<SourceMap> sources;
   bool ok = false;
 };
