@@ -2,10 +2,10 @@
 // that duplicate each other. Warnings only (`steward check --strict` makes them errors).
 #include "lint.h"
 
+#include <fmt/format.h>
+
 #include <map>
 #include <optional>
-
-#include <fmt/format.h>
 
 namespace steward::detail {
 namespace {
@@ -24,16 +24,22 @@ class Linter {
                        "remove the rule, or fix its condition");
       } else if (auto why = contradiction(r.condition)) {
         diags_.warning("lint.contradiction", pack_.nodes[r.condition].span,
-                       fmt::format("rule `{}` can never fire: {}", r.id, *why), "fix the comparison, or remove the rule");
+                       fmt::format("rule `{}` can never fire: {}", r.id, *why),
+                       "fix the comparison, or remove the rule");
       }
       std::map<uint32_t, uint32_t> slots;
       std::string key = fmt::format("{}|{}|{}", outcome_name(r.outcome),
-                                    r.range == kNoIndex ? "" : canonical(r.range, slots), canonical(r.condition, slots));
+                                    r.range == kNoIndex ? "" : canonical(r.range, slots),
+                                    canonical(r.condition, slots));
       auto [it, inserted] = seen.emplace(key, &r);
       if (!inserted) {
-        Diagnostic d{Severity::kWarning, "lint.duplicate-rule",
-                     fmt::format("rule `{}` has the same condition and outcome as rule `{}`", r.id, it->second->id),
-                     r.span, "merge them into one rule", {}};
+        Diagnostic d{Severity::kWarning,
+                     "lint.duplicate-rule",
+                     fmt::format("rule `{}` has the same condition and outcome as rule `{}`", r.id,
+                                 it->second->id),
+                     r.span,
+                     "merge them into one rule",
+                     {}};
         d.notes.push_back({it->second->span, fmt::format("`{}` is here", it->second->id)});
         diags_.add(std::move(d));
       }
@@ -53,8 +59,10 @@ class Linter {
   std::optional<bool> fold_bool(uint32_t i) const {
     const PlanNode& n = node(i);
     switch (n.op) {
-      case Op::kConst: return pack_.constants[n.a].kind == TypeKind::kBool ? std::optional<bool>(pack_.constants[n.a].b)
-                                                                           : std::nullopt;
+      case Op::kConst:
+        return pack_.constants[n.a].kind == TypeKind::kBool
+                   ? std::optional<bool>(pack_.constants[n.a].b)
+                   : std::nullopt;
       case Op::kNot: {
         auto a = fold_bool(n.a);
         return a ? std::optional<bool>(!*a) : std::nullopt;
@@ -78,29 +86,41 @@ class Linter {
         int c = compare(*a, *b);
         return n.op == Op::kEq ? c == 0 : c != 0;
       }
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
 
-  static double number(const Constant& c) { return c.kind == TypeKind::kInt ? static_cast<double>(c.i) : c.d; }
+  static double number(const Constant& c) {
+    return c.kind == TypeKind::kInt ? static_cast<double>(c.i) : c.d;
+  }
 
   static int compare(const Constant& a, const Constant& b) {
     switch (a.kind) {
       case TypeKind::kInt:
-      case TypeKind::kNumber: return number(a) < number(b) ? -1 : number(a) > number(b) ? 1 : 0;
-      case TypeKind::kDate: return a.date < b.date ? -1 : a.date > b.date ? 1 : 0;
-      case TypeKind::kEnum: return a.member < b.member ? -1 : a.member > b.member ? 1 : 0;
-      case TypeKind::kBool: return a.b == b.b ? 0 : (a.b ? 1 : -1);
-      default: return a.s < b.s ? -1 : a.s > b.s ? 1 : 0;
+      case TypeKind::kNumber:
+        return number(a) < number(b) ? -1 : number(a) > number(b) ? 1 : 0;
+      case TypeKind::kDate:
+        return a.date < b.date ? -1 : a.date > b.date ? 1 : 0;
+      case TypeKind::kEnum:
+        return a.member < b.member ? -1 : a.member > b.member ? 1 : 0;
+      case TypeKind::kBool:
+        return a.b == b.b ? 0 : (a.b ? 1 : -1);
+      default:
+        return a.s < b.s ? -1 : a.s > b.s ? 1 : 0;
     }
   }
 
   static std::string show(const Constant& c) {
     switch (c.kind) {
-      case TypeKind::kInt: return fmt::format("{}", c.i);
-      case TypeKind::kNumber: return fmt::format("{}", c.d);
-      case TypeKind::kBool: return c.b ? "true" : "false";
-      default: return fmt::format("\"{}\"", c.s);
+      case TypeKind::kInt:
+        return fmt::format("{}", c.i);
+      case TypeKind::kNumber:
+        return fmt::format("{}", c.d);
+      case TypeKind::kBool:
+        return c.b ? "true" : "false";
+      default:
+        return fmt::format("\"{}\"", c.s);
     }
   }
 
@@ -114,12 +134,18 @@ class Linter {
       return it->second;
     };
     switch (n.op) {
-      case Op::kConst: return fmt::format("c{}", show(pack_.constants[n.a]));
-      case Op::kRoot: return "root";
-      case Op::kLocal: return fmt::format("l{}", slot(n.a));
-      case Op::kDef: return fmt::format("d{}", n.a);
-      case Op::kField: return fmt::format("{}.{}", canonical(n.a, slots), n.b);
-      case Op::kInSet: return fmt::format("in({},s{})", canonical(n.a, slots), n.b);
+      case Op::kConst:
+        return fmt::format("c{}", show(pack_.constants[n.a]));
+      case Op::kRoot:
+        return "root";
+      case Op::kLocal:
+        return fmt::format("l{}", slot(n.a));
+      case Op::kDef:
+        return fmt::format("d{}", n.a);
+      case Op::kField:
+        return fmt::format("{}.{}", canonical(n.a, slots), n.b);
+      case Op::kInSet:
+        return fmt::format("in({},s{})", canonical(n.a, slots), n.b);
       case Op::kAny:
       case Op::kAll:
       case Op::kNone:
@@ -127,12 +153,13 @@ class Linter {
       case Op::kFilter: {
         std::string list = canonical(n.a, slots);
         uint32_t s = slot(n.c);
-        return fmt::format("q{}({},l{},{})", static_cast<int>(n.op), list, s, canonical(n.b, slots));
+        return fmt::format("q{}({},l{},{})", static_cast<int>(n.op), list, s,
+                           canonical(n.b, slots));
       }
       default: {
         std::string out = fmt::format("o{}(", static_cast<int>(n.op));
-        bool unary = n.op == Op::kNot || n.op == Op::kNeg || n.op == Op::kPresent || n.op == Op::kEmpty ||
-                     n.op == Op::kCount;
+        bool unary = n.op == Op::kNot || n.op == Op::kNeg || n.op == Op::kPresent ||
+                     n.op == Op::kEmpty || n.op == Op::kCount;
         out += canonical(n.a, slots);
         if (!unary) out += "," + canonical(n.b, slots);
         return out + ")";
@@ -177,14 +204,19 @@ class Linter {
       std::optional<Constant> k;
       uint32_t subject = kNoIndex;
       if (op >= Op::kEq && op <= Op::kGe) {
-        if ((k = constant(n.b))) subject = n.a;
+        if ((k = constant(n.b)))
+          subject = n.a;
         else if ((k = constant(n.a))) {
           subject = n.b;
           // Mirror the comparison so the subject is on the left.
-          if (op == Op::kLt) op = Op::kGt;
-          else if (op == Op::kLe) op = Op::kGe;
-          else if (op == Op::kGt) op = Op::kLt;
-          else if (op == Op::kGe) op = Op::kLe;
+          if (op == Op::kLt)
+            op = Op::kGt;
+          else if (op == Op::kLe)
+            op = Op::kGe;
+          else if (op == Op::kGt)
+            op = Op::kLt;
+          else if (op == Op::kGe)
+            op = Op::kLe;
         }
       }
       if (subject == kNoIndex || constant(subject)) continue;
@@ -196,7 +228,9 @@ class Linter {
             return fmt::format("a value cannot equal both {} and {}", show(*f.eq), show(*k));
           f.eq = k;
           break;
-        case Op::kNe: f.ne.push_back(*k); break;
+        case Op::kNe:
+          f.ne.push_back(*k);
+          break;
         case Op::kGt:
         case Op::kGe:
           if (!f.lo || compare(*k, *f.lo) > 0 || (compare(*k, *f.lo) == 0 && op == Op::kGt)) {
@@ -211,20 +245,25 @@ class Linter {
             f.hi_strict = op == Op::kLt;
           }
           break;
-        default: break;
+        default:
+          break;
       }
       if (f.eq) {
         for (const auto& x : f.ne)
-          if (compare(x, *f.eq) == 0) return fmt::format("a value cannot both equal and differ from {}", show(x));
+          if (compare(x, *f.eq) == 0)
+            return fmt::format("a value cannot both equal and differ from {}", show(x));
         if (f.lo && (compare(*f.eq, *f.lo) < 0 || (f.lo_strict && compare(*f.eq, *f.lo) == 0)))
-          return fmt::format("a value equal to {} is not {} {}", show(*f.eq), f.lo_strict ? ">" : ">=", show(*f.lo));
+          return fmt::format("a value equal to {} is not {} {}", show(*f.eq),
+                             f.lo_strict ? ">" : ">=", show(*f.lo));
         if (f.hi && (compare(*f.eq, *f.hi) > 0 || (f.hi_strict && compare(*f.eq, *f.hi) == 0)))
-          return fmt::format("a value equal to {} is not {} {}", show(*f.eq), f.hi_strict ? "<" : "<=", show(*f.hi));
+          return fmt::format("a value equal to {} is not {} {}", show(*f.eq),
+                             f.hi_strict ? "<" : "<=", show(*f.hi));
       }
       if (f.lo && f.hi) {
         int c = compare(*f.lo, *f.hi);
         if (c > 0 || (c == 0 && (f.lo_strict || f.hi_strict)))
-          return fmt::format("no value is both {} {} and {} {}", f.lo_strict ? ">" : ">=", show(*f.lo),
+          return fmt::format("no value is both {} {} and {} {}",
+                             f.lo_strict ? ">" : ">=", show(*f.lo),
                              f.hi_strict ? "<" : "<=", show(*f.hi));
       }
     }

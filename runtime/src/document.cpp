@@ -3,8 +3,6 @@
 #include "steward/document.h"
 
 #include <fmt/format.h>
-#include <yaml-cpp/depthguard.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -15,6 +13,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "raw_tree.h"
 #include "steward/date.h"
 #include "steward/suggest.h"
 
@@ -115,24 +114,26 @@ std::string clip(const std::string& s) {
 
 }  // namespace
 
-// Builds a Document from a yaml-cpp tree, validating as it goes.
+// Builds a Document from a parser's RawTree, validating it against the schema as it goes.
 class DocumentBuilder {
  public:
-  DocumentBuilder(const CompiledPack& pack, const LoadLimits& limits,
+  DocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, const detail::RawTree& raw,
                   std::vector<InputError>& errors)
-      : pack_(pack), limits_(limits), errors_(errors) {
+      : pack_(pack), limits_(limits), raw_(raw), errors_(errors) {
     doc_ = std::make_shared<Document>();
   }
 
-  std::shared_ptr<Document> build(const YAML::Node& root, std::string file) {
+  std::shared_ptr<Document> build(std::string file) {
     doc_->file_ = std::move(file);
-    uint32_t r = new_node(pack_.root, kNoIndex, 0, root.Mark());
-    if (!root.IsMap()) {
-      error("input.type", r, root.Mark(),
+    doc_->nodes_.reserve(raw_.nodes.size() + 64);
+    const RawNode& root = raw_.nodes[raw_.root];
+    uint32_t r = new_node(pack_.root, kNoIndex, 0, at(root));
+    if (root.kind != RawNode::Kind::kMap) {
+      error("input.type", r, at(root),
             fmt::format("an agreement must be a mapping of keys to values, not {}", kind_of(root)));
       return doc_;
     }
-    record(r, root, pack_.root);
+    record(r, raw_.root, pack_.root);
     if (pack_.id_field >= 0) {
       const DocNode& root_node = doc_->nodes_[r];
       const DocNode& idn = doc_->nodes_[doc_->children_[root_node.begin + pack_.id_field]];
@@ -142,27 +143,36 @@ class DocumentBuilder {
   }
 
  private:
-  std::string kind_of(const YAML::Node& n) {
-    if (n.IsMap()) return "a mapping";
-    if (n.IsSequence()) return "a list";
-    if (n.IsNull()) return "null";
-    if (n.IsScalar()) {
-      if (n.Tag() == "!") return fmt::format("the string `{}`", clip(n.Scalar()));
-      Scalar s = resolve_plain(n.Scalar());
-      return s == Scalar::kString ? fmt::format("the string `{}`", clip(n.Scalar()))
-                                  : fmt::format("{} `{}`", scalar_name(s), clip(n.Scalar()));
-    }
-    return "an unknown value";
+  using RawNode = detail::RawNode;
+  struct Pos {
+    uint32_t line = 0, column = 0;  // 0: none
+  };
+  static Pos at(const RawNode& n) { return {n.line, n.column}; }
+
+  bool is_null(const RawNode& n) const {
+    return n.kind == RawNode::Kind::kScalar && !n.quoted && !n.tagged &&
+           resolve_plain(std::string(raw_.scalar(n))) == Scalar::kNull;
   }
 
-  uint32_t new_node(const Type* type, uint32_t parent, uint32_t index, const YAML::Mark& mark) {
+  std::string kind_of(const RawNode& n) const {
+    if (n.kind == RawNode::Kind::kMap) return "a mapping";
+    if (n.kind == RawNode::Kind::kSeq) return "a list";
+    std::string text(raw_.scalar(n));
+    if (n.quoted) return fmt::format("the string `{}`", clip(text));
+    Scalar s = resolve_plain(text);
+    if (s == Scalar::kNull) return "null";
+    return s == Scalar::kString ? fmt::format("the string `{}`", clip(text))
+                                : fmt::format("{} `{}`", scalar_name(s), clip(text));
+  }
+
+  uint32_t new_node(const Type* type, uint32_t parent, uint32_t index, Pos pos) {
     DocNode n;
     n.type = type;
     n.parent = parent;
     n.index = index;
-    if (!mark.is_null()) {
-      n.line = static_cast<uint32_t>(mark.line + 1);
-      n.column = static_cast<uint32_t>(mark.column + 1);
+    if (pos.line) {
+      n.line = pos.line;
+      n.column = pos.column;
     } else if (parent != kNoIndex) {
       n.line = doc_->nodes_[parent].line;
       n.column = doc_->nodes_[parent].column;
@@ -173,7 +183,7 @@ class DocumentBuilder {
     return static_cast<uint32_t>(doc_->nodes_.size() - 1);
   }
 
-  void error(const char* code, uint32_t node, const YAML::Mark& mark, std::string message,
+  void error(const char* code, uint32_t node, Pos pos, std::string message,
              std::string_view child_key = {}) {
     if (errors_.size() >= limits_.max_errors) return;
     // Past the value budget the document is incomplete: only the limit itself is reported.
@@ -182,83 +192,84 @@ class DocumentBuilder {
     e.code = code;
     e.path = doc_->path(node);
     if (!child_key.empty()) e.path += (e.path.empty() ? "" : ".") + std::string(child_key);
-    if (!mark.is_null()) {
-      e.line = static_cast<uint32_t>(mark.line + 1);
-      e.column = static_cast<uint32_t>(mark.column + 1);
-    } else {
-      e.line = doc_->nodes_[node].line;
-      e.column = doc_->nodes_[node].column;
-    }
+    e.line = pos.line ? pos.line : doc_->nodes_[node].line;
+    e.column = pos.line ? pos.column : doc_->nodes_[node].column;
     e.message = std::move(message);
     errors_.push_back(std::move(e));
   }
 
-  bool budget(uint32_t node, const YAML::Mark& mark) {
+  bool budget(uint32_t node, Pos pos) {
     if (++values_ <= limits_.max_values) return true;
     if (!over_budget_) {
       over_budget_ = true;
-      error("input.limit", node, mark,
+      error("input.limit", node, pos,
             fmt::format("the document holds more than {} values once YAML aliases are expanded",
                         limits_.max_values));
     }
     return false;
   }
 
-  // Fills record node `r` from a mapping.
-  void record(uint32_t r, const YAML::Node& map, const Type* type) {
+  // Fills record node `r` from the mapping `map_id`.
+  void record(uint32_t r, uint32_t map_id, const Type* type) {
+    const RawNode& map = raw_.nodes[map_id];
     const size_t nf = type->fields.size();
-    std::vector<uint32_t> slots(nf, kNoIndex);
-    std::vector<YAML::Mark> marks(nf, YAML::Mark::null_mark());
-    std::vector<YAML::Node> values(nf);
+    std::vector<Pos> marks(nf);
+    std::vector<uint32_t> values(nf, kNoIndex);
     std::vector<bool> seen(nf, false);
-    std::vector<std::string> names;
-    for (const auto& f : type->fields) names.push_back(f.name);
-    std::set<std::string> keys;
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      if (!budget(r, it->first.Mark())) return;
-      const YAML::Node& k = it->first;
-      if (!k.IsScalar()) {
-        error("input.key", r, k.Mark(), "a key must be a plain string");
+    for (uint32_t k = 0; k < map.size; ++k) {
+      const RawNode& key = raw_.nodes[raw_.children[map.begin + 2 * k]];
+      uint32_t value = raw_.children[map.begin + 2 * k + 1];
+      if (!budget(r, at(key))) return;
+      if (key.kind != RawNode::Kind::kScalar || key.tagged) {
+        error("input.key", r, at(key), "a key must be a plain string");
         continue;
       }
-      const std::string& key = k.Scalar();
-      if (!keys.insert(key).second) {
-        error("input.duplicate-key", r, k.Mark(),
+      std::string_view name = raw_.scalar(key);
+      bool duplicate = false;
+      for (uint32_t j = 0; j < k && !duplicate; ++j) {
+        const RawNode& other = raw_.nodes[raw_.children[map.begin + 2 * j]];
+        duplicate = other.kind == RawNode::Kind::kScalar && raw_.scalar(other) == name;
+      }
+      if (duplicate) {
+        error("input.duplicate-key", r, at(key),
               fmt::format("key `{}` appears twice in this mapping; each key may be given once",
-                          clip(key)),
-              clip(key));
+                          clip(std::string(name))),
+              clip(std::string(name)));
         continue;
       }
-      int f = type->find_field(key);
+      int f = type->find_field(name);
       if (f < 0) {
-        if (key == "<<") {
-          error("input.merge-key", r, k.Mark(),
-                "YAML merge keys (`<<`) are not supported; write the keys out", key);
+        std::string shown = clip(std::string(name));
+        if (name == "<<") {
+          error("input.merge-key", r, at(key),
+                "YAML merge keys (`<<`) are not supported; write the keys out", shown);
         } else {
-          error("input.unknown-key", r, k.Mark(),
-                fmt::format("unknown key `{}`{}", clip(key), did_you_mean(key, names)), clip(key));
+          std::vector<std::string> names;
+          for (const auto& ft : type->fields) names.push_back(ft.name);
+          error("input.unknown-key", r, at(key),
+                fmt::format("unknown key `{}`{}", shown, did_you_mean(std::string(name), names)),
+                shown);
         }
         continue;
       }
       seen[f] = true;
-      marks[f] = k.Mark();
-      values[f] = it->second;
+      marks[f] = at(key);
+      values[f] = value;
     }
     // Children are contiguous: allocate them first, then fill each.
-    DocNode& rn = doc_->nodes_[r];
-    rn.kind = TypeKind::kRecord;
     uint32_t first = static_cast<uint32_t>(doc_->children_.size());
     doc_->children_.resize(first + nf, kNoIndex);
+    doc_->nodes_[r].kind = TypeKind::kRecord;
     doc_->nodes_[r].begin = first;
     doc_->nodes_[r].size = static_cast<uint32_t>(nf);
+    std::vector<uint32_t> slots(nf);
     for (size_t f = 0; f < nf; ++f) {
-      uint32_t c = new_node(type->fields[f].type, r, static_cast<uint32_t>(f), marks[f]);
-      doc_->children_[first + f] = c;
-      slots[f] = c;
+      slots[f] = new_node(type->fields[f].type, r, static_cast<uint32_t>(f), marks[f]);
+      doc_->children_[first + f] = slots[f];
     }
     for (size_t f = 0; f < nf; ++f) {
       const FieldType& ft = type->fields[f];
-      bool missing = !seen[f] || !values[f].IsDefined() || values[f].IsNull();
+      bool missing = !seen[f] || is_null(raw_.nodes[values[f]]);
       if (!missing) value(slots[f], values[f], ft);
       if (doc_->nodes_[slots[f]].kind == TypeKind::kNull && !ft.optional &&
           !has_error_at(slots[f])) {
@@ -266,20 +277,21 @@ class DocumentBuilder {
           error("input.missing-key", slots[f], marks[f],
                 fmt::format("required key `{}` is null", ft.name));
         } else {
-          error("input.missing-key", r, map.Mark(),
-                fmt::format("missing required key `{}`", ft.name), ft.name);
+          error("input.missing-key", r, at(map), fmt::format("missing required key `{}`", ft.name),
+                ft.name);
         }
       }
     }
   }
 
   bool has_error_at(uint32_t node) {
+    if (errors_.empty()) return false;
     std::string p = doc_->path(node);
     return std::any_of(errors_.begin(), errors_.end(),
                        [&](const InputError& e) { return e.path == p; });
   }
 
-  std::string expected(const Type* t) {
+  static std::string expected(const Type* t) {
     switch (t->kind) {
       case TypeKind::kString:
         return "a string";
@@ -302,78 +314,79 @@ class DocumentBuilder {
     }
   }
 
-  // Fills node `n` from a YAML value of declared field type `ft` (or a list element).
-  void value(uint32_t n, const YAML::Node& v, const FieldType& ft) {
+  // Fills node `n` from the raw value `vid` of declared field type `ft` (or a list element).
+  void value(uint32_t n, uint32_t vid, const FieldType& ft) {
+    const RawNode& v = raw_.nodes[vid];
     const Type* t = ft.type;
-    if (!budget(n, v.Mark())) return;
-    const std::string& tag = v.Tag();
-    if (!tag.empty() && tag != "?" && tag != "!") {
-      error("input.tag", n, v.Mark(),
-            fmt::format("YAML tags such as `{}` are not supported", clip(tag)));
+    if (!budget(n, at(v))) return;
+    if (v.tagged) {
+      error("input.tag", n, at(v),
+            fmt::format("YAML tags such as `{}` are not supported", clip(v.tag)));
       return;
     }
     switch (t->kind) {
       case TypeKind::kRecord:
-        if (!v.IsMap()) {
-          error("input.type", n, v.Mark(), fmt::format("expected a mapping, got {}", kind_of(v)));
+        if (v.kind != RawNode::Kind::kMap) {
+          error("input.type", n, at(v), fmt::format("expected a mapping, got {}", kind_of(v)));
           return;
         }
-        record(n, v, t);
+        record(n, vid, t);
         return;
       case TypeKind::kList: {
-        if (!v.IsSequence()) {
-          error("input.type", n, v.Mark(), fmt::format("expected a list, got {}", kind_of(v)));
+        if (v.kind != RawNode::Kind::kSeq) {
+          error("input.type", n, at(v), fmt::format("expected a list, got {}", kind_of(v)));
           return;
         }
-        std::vector<YAML::Node> items(v.begin(), v.end());
         uint32_t first = static_cast<uint32_t>(doc_->children_.size());
-        doc_->children_.resize(first + items.size(), kNoIndex);
+        doc_->children_.resize(first + v.size, kNoIndex);
         doc_->nodes_[n].kind = TypeKind::kList;
         doc_->nodes_[n].begin = first;
-        doc_->nodes_[n].size = static_cast<uint32_t>(items.size());
+        doc_->nodes_[n].size = v.size;
         FieldType elem;
         elem.type = t->element;
-        for (size_t i = 0; i < items.size(); ++i) {
+        for (uint32_t i = 0; i < v.size; ++i) {
           if (over_budget_) return;
-          uint32_t c = new_node(t->element, n, static_cast<uint32_t>(i), items[i].Mark());
+          uint32_t item_id = raw_.children[v.begin + i];
+          const RawNode& item = raw_.nodes[item_id];
+          uint32_t c = new_node(t->element, n, i, at(item));
           doc_->children_[first + i] = c;
-          if (items[i].IsNull()) {
-            error("input.type", c, items[i].Mark(),
+          if (is_null(item)) {
+            error("input.type", c, at(item),
                   fmt::format("a list item must not be empty or null; expected {}",
                               expected(t->element)));
             continue;
           }
-          value(c, items[i], elem);
+          value(c, item_id, elem);
         }
-        if (ft.nonempty && items.empty())
-          error("input.empty", n, v.Mark(), "the list must not be empty");
+        if (ft.nonempty && v.size == 0)
+          error("input.empty", n, at(v), "the list must not be empty");
         return;
       }
       default:
         break;
     }
-    if (!v.IsScalar()) {
-      error("input.type", n, v.Mark(), fmt::format("expected {}, got {}", expected(t), kind_of(v)));
+    if (v.kind != RawNode::Kind::kScalar) {
+      error("input.type", n, at(v), fmt::format("expected {}, got {}", expected(t), kind_of(v)));
       return;
     }
-    const std::string& s = v.Scalar();
-    if (s.size() > limits_.max_string_bytes) {
-      error("input.limit", n, v.Mark(),
-            fmt::format("a value is {} bytes long; the limit is {}", s.size(),
+    const std::string_view sv = raw_.scalar(v);
+    if (sv.size() > limits_.max_string_bytes) {
+      error("input.limit", n, at(v),
+            fmt::format("a value is {} bytes long; the limit is {}", sv.size(),
                         limits_.max_string_bytes));
       return;
     }
-    const bool quoted = tag == "!";
-    const Scalar kind = quoted ? Scalar::kString : resolve_plain(s);
+    const std::string s(sv);
+    const Scalar kind = v.quoted ? Scalar::kString : resolve_plain(s);
     DocNode& node = doc_->nodes_[n];
     auto type_error = [&] {
-      error("input.type", n, v.Mark(), fmt::format("expected {}, got {}", expected(t), kind_of(v)));
+      error("input.type", n, at(v), fmt::format("expected {}, got {}", expected(t), kind_of(v)));
     };
     switch (t->kind) {
       case TypeKind::kString:
         if (kind != Scalar::kString) return type_error();
         if (ft.nonempty && s.find_first_not_of(" \t\r\n") == std::string::npos) {
-          error("input.empty", n, v.Mark(), "the value must not be empty");
+          error("input.empty", n, at(v), "the value must not be empty");
           return;
         }
         node.kind = TypeKind::kString;
@@ -392,7 +405,7 @@ class DocumentBuilder {
         char* end = nullptr;
         long long x = std::strtoll(s.c_str(), &end, 0);
         if (errno == ERANGE || *end != '\0') {
-          error("input.range", n, v.Mark(), fmt::format("integer `{}` is out of range", clip(s)));
+          error("input.range", n, at(v), fmt::format("integer `{}` is out of range", clip(s)));
           return;
         }
         node.kind = TypeKind::kInt;
@@ -404,7 +417,7 @@ class DocumentBuilder {
         errno = 0;
         double x = std::strtod(s.c_str(), nullptr);
         if (errno == ERANGE || !std::isfinite(x)) {
-          error("input.range", n, v.Mark(), fmt::format("number `{}` is out of range", clip(s)));
+          error("input.range", n, at(v), fmt::format("number `{}` is out of range", clip(s)));
           return;
         }
         node.kind = TypeKind::kNumber;
@@ -416,7 +429,7 @@ class DocumentBuilder {
         if (s.empty() && ft.optional) return;  // an empty date reads as missing
         int32_t days = 0;
         if (!parse_iso_date(s, &days)) {
-          error("input.date", n, v.Mark(),
+          error("input.date", n, at(v),
                 fmt::format("`{}` is not a calendar date; expected YYYY-MM-DD", clip(s)));
           return;
         }
@@ -431,7 +444,7 @@ class DocumentBuilder {
           std::string list = t->members.size() <= 12
                                  ? fmt::format("; expected one of: {}", fmt::join(t->members, ", "))
                                  : "";
-          error("input.enum", n, v.Mark(),
+          error("input.enum", n, at(v),
                 fmt::format("unknown {} `{}`{}{}", t->name, clip(s), hint, list));
           return;
         }
@@ -446,6 +459,7 @@ class DocumentBuilder {
 
   const CompiledPack& pack_;
   const LoadLimits& limits_;
+  const detail::RawTree& raw_;
   std::vector<InputError>& errors_;
   std::shared_ptr<Document> doc_;
   size_t values_ = 0;
@@ -470,51 +484,6 @@ Position offset_position(std::string_view text, size_t offset) {
 InputError text_error(const char* code, std::string_view text, size_t offset, std::string message) {
   Position p = offset_position(text, offset);
   return {code, "", p.line, p.column, std::move(message)};
-}
-
-// Offset where flow collections (`[`, `{`) nest deeper than `limit`, or npos. Checked before
-// parsing so hostile nesting is refused with a location instead of exhausting the parser.
-size_t find_deep_nesting(std::string_view text, size_t limit) {
-  size_t depth = 0;
-  char quote = 0;
-  bool comment = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (comment) {
-      if (c == '\n') comment = false;
-      continue;
-    }
-    if (quote) {
-      if (c == '\\' && quote == '"')
-        ++i;
-      else if (c == quote)
-        quote = 0;
-      continue;
-    }
-    switch (c) {
-      case '"':
-      case '\'':
-        // A quote starts a string only at the start of a scalar, not inside a word.
-        if (i == 0 || std::string_view(" \t\n[{,:-").find(text[i - 1]) != std::string_view::npos)
-          quote = c;
-        break;
-      case '#':
-        if (i == 0 || text[i - 1] == ' ' || text[i - 1] == '\t' || text[i - 1] == '\n')
-          comment = true;
-        break;
-      case '[':
-      case '{':
-        if (++depth > limit) return i;
-        break;
-      case ']':
-      case '}':
-        if (depth > 0) --depth;
-        break;
-      default:
-        break;
-    }
-  }
-  return std::string_view::npos;
 }
 
 }  // namespace
@@ -544,47 +513,21 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return fail({"input.empty", "", 1, 1, "the document is empty"});
   }
-  if (size_t deep = find_deep_nesting(text, limits.max_depth); deep != std::string_view::npos) {
-    return fail(
-        text_error("input.limit", text, deep,
-                   fmt::format("the document nests deeper than {} levels", limits.max_depth)));
-  }
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::DeepRecursion& e) {
-    InputError err{
-        "input.limit", "", 0, 0,
-        fmt::format("the document nests deeper than the parser allows ({} levels)", e.depth())};
-    if (!e.mark.is_null()) {
-      err.line = static_cast<uint32_t>(e.mark.line + 1);
-      err.column = static_cast<uint32_t>(e.mark.column + 1);
-    }
-    return fail(std::move(err));
-  } catch (const YAML::Exception& e) {
-    InputError err{"input.syntax", "", 0, 0,
-                   fmt::format("the document is not valid YAML or JSON: {}", e.msg)};
-    if (!e.mark.is_null()) {
-      err.line = static_cast<uint32_t>(e.mark.line + 1);
-      err.column = static_cast<uint32_t>(e.mark.column + 1);
-    }
-    return fail(std::move(err));
-  }
-  if (docs.empty() || docs[0].IsNull())
+  detail::RawTree raw;
+  detail::ParseLimits parse_limits;
+  parse_limits.max_depth = limits.max_depth;
+  detail::parse_yaml(text, parse_limits, &raw);
+  if (raw.failed) return fail({raw.error_code, "", raw.error_line, raw.error_column, raw.error});
+  if (raw.documents == 0 || raw.nodes.empty())
     return fail({"input.empty", "", 1, 1, "the document is empty"});
-  if (docs.size() > 1) {
-    InputError err{
-        "input.multiple-documents", "", 0, 0,
-        fmt::format("the file holds {} YAML documents; an agreement is exactly one", docs.size())};
-    YAML::Mark m = docs[1].Mark();
-    if (!m.is_null()) {
-      err.line = static_cast<uint32_t>(m.line + 1);
-      err.column = static_cast<uint32_t>(m.column + 1);
+  {
+    const detail::RawNode& root = raw.nodes[raw.root];
+    if (root.kind == detail::RawNode::Kind::kScalar && !root.quoted && raw.scalar(root).empty()) {
+      return fail({"input.empty", "", 1, 1, "the document is empty"});
     }
-    return fail(std::move(err));
   }
-  DocumentBuilder builder(pack, limits, result.errors);
-  std::shared_ptr<Document> doc = builder.build(docs[0], std::move(file));
+  DocumentBuilder builder(pack, limits, raw, result.errors);
+  std::shared_ptr<Document> doc = builder.build(std::move(file));
   std::stable_sort(result.errors.begin(), result.errors.end(),
                    [](const InputError& a, const InputError& b) {
                      return std::tie(a.line, a.column) < std::tie(b.line, b.column);
