@@ -45,7 +45,8 @@ std::vector<Example>& examples() {
   static std::vector<Example> all = [] {
     std::vector<Example> out;
     std::vector<fs::path> files;
-    for (const auto& e : fs::directory_iterator(source("policies/dcf-5-4/examples/agreements"))) files.push_back(e.path());
+    for (const auto& e : fs::directory_iterator(source("policies/dcf-5-4/examples/agreements")))
+      files.push_back(e.path());
     std::sort(files.begin(), files.end());
     for (const auto& f : files) {
       Example ex;
@@ -157,6 +158,10 @@ BENCHMARK(BM_FullPathJson)->DenseRange(0, 31, 5)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LoadYaml)->DenseRange(0, 31, 15)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_LoadJson)->DenseRange(0, 31, 15)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_EvaluateThreads)->ThreadRange(1, 2)->UseRealTime()->Unit(benchmark::kNanosecond);
-BENCHMARK(BM_Compile)->RangeMultiplier(10)->Range(10, 100000)->Unit(benchmark::kMillisecond)->Complexity();
+BENCHMARK(BM_Compile)
+    ->RangeMultiplier(10)
+    ->Range(10, 100000)
+    ->Unit(benchmark::kMillisecond)
+    ->Complexity();
 
 BENCHMARK_MAIN();

@@ -1,10 +1,9 @@
 // YAML and JSON text to a RawTree, with libyaml's event parser (about ten times faster than
 // building a yaml-cpp tree). Anchors are resolved here; everything else is left to validation.
+#include <fmt/format.h>
 #include <yaml.h>
 
 #include <map>
-
-#include <fmt/format.h>
 
 #include "raw_tree.h"
 
@@ -16,7 +15,8 @@ class Parser {
  public:
   explicit Parser(std::string_view input) {
     yaml_parser_initialize(&parser_);
-    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(input.data()),
+                                 input.size());
   }
   ~Parser() {
     if (has_event_) yaml_event_delete(&event_);
@@ -86,7 +86,8 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
       const yaml_parser_t& ps = p.parser();
       std::string what = ps.problem ? ps.problem : "unknown problem";
       if (ps.context) what = fmt::format("{} {}", ps.context, what);
-      fail("input.syntax", fmt::format("the document is not valid YAML or JSON: {}", what), ps.problem_mark);
+      fail("input.syntax", fmt::format("the document is not valid YAML or JSON: {}", what),
+           ps.problem_mark);
       break;
     }
     const yaml_event_t& e = p.event();
@@ -95,14 +96,17 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
         return;
       case YAML_DOCUMENT_START_EVENT:
         if (++out->documents > 1) {
-          fail("input.multiple-documents", "the file holds more than one YAML document; an agreement is exactly one",
+          fail("input.multiple-documents",
+               "the file holds more than one YAML document; an agreement is exactly one",
                e.start_mark);
         }
         break;
       case YAML_SCALAR_EVENT: {
-        uint32_t id = new_node(RawNode::Kind::kScalar, e.start_mark, e.data.scalar.tag, e.data.scalar.anchor);
+        uint32_t id =
+            new_node(RawNode::Kind::kScalar, e.start_mark, e.data.scalar.tag, e.data.scalar.anchor);
         RawNode& n = out->nodes[id];
-        n.quoted = e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE && e.data.scalar.style != YAML_ANY_SCALAR_STYLE;
+        n.quoted = e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
+                   e.data.scalar.style != YAML_ANY_SCALAR_STYLE;
         n.begin = static_cast<uint32_t>(out->text.size());
         n.size = static_cast<uint32_t>(e.data.scalar.length);
         out->text.append(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
@@ -112,7 +116,9 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
       case YAML_ALIAS_EVENT: {
         auto it = anchors.find(reinterpret_cast<const char*>(e.data.alias.anchor));
         if (it == anchors.end()) {
-          fail("input.syntax", fmt::format("the alias `*{}` names no anchor", reinterpret_cast<const char*>(e.data.alias.anchor)),
+          fail("input.syntax",
+               fmt::format("the alias `*{}` names no anchor",
+                           reinterpret_cast<const char*>(e.data.alias.anchor)),
                e.start_mark);
           break;
         }
@@ -123,12 +129,16 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
       case YAML_MAPPING_START_EVENT: {
         bool map = e.type == YAML_MAPPING_START_EVENT;
         if (stack.size() >= limits.max_depth) {
-          fail("input.limit", fmt::format("the document nests deeper than {} levels", limits.max_depth), e.start_mark);
+          fail("input.limit",
+               fmt::format("the document nests deeper than {} levels", limits.max_depth),
+               e.start_mark);
           break;
         }
-        const unsigned char* anchor = map ? e.data.mapping_start.anchor : e.data.sequence_start.anchor;
-        uint32_t id = map ? new_node(RawNode::Kind::kMap, e.start_mark, e.data.mapping_start.tag, nullptr)
-                          : new_node(RawNode::Kind::kSeq, e.start_mark, e.data.sequence_start.tag, nullptr);
+        const unsigned char* anchor =
+            map ? e.data.mapping_start.anchor : e.data.sequence_start.anchor;
+        uint32_t id =
+            map ? new_node(RawNode::Kind::kMap, e.start_mark, e.data.mapping_start.tag, nullptr)
+                : new_node(RawNode::Kind::kSeq, e.start_mark, e.data.sequence_start.tag, nullptr);
         stack.push_back({id, {}, anchor ? reinterpret_cast<const char*>(anchor) : ""});
         break;
       }
@@ -138,7 +148,8 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
         stack.pop_back();
         RawNode& n = out->nodes[open.node];
         n.begin = static_cast<uint32_t>(out->children.size());
-        n.size = static_cast<uint32_t>(n.kind == RawNode::Kind::kMap ? open.items.size() / 2 : open.items.size());
+        n.size = static_cast<uint32_t>(n.kind == RawNode::Kind::kMap ? open.items.size() / 2
+                                                                     : open.items.size());
         out->children.insert(out->children.end(), open.items.begin(), open.items.end());
         if (!open.anchor.empty()) anchors[open.anchor] = open.node;
         add(open.node);
