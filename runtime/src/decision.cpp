@@ -1,58 +1,190 @@
-// The decision document (docs/decision-format in the spec), written with nlohmann::ordered_json
-// so keys keep the spec's order and the same decision always gives the same bytes.
+// The decision document of the spec, written directly: keys in the spec's order, same decision,
+// same bytes. (A general JSON library costs more than the evaluation itself on this path; the
+// layout matches nlohmann::json's dump, which the tests use to read it back.)
 #include "steward/decision.h"
 
-#include <nlohmann/json.hpp>
+#include <fmt/format.h>
 
 namespace steward {
+namespace {
 
-using Json = nlohmann::ordered_json;
+// Appends JSON to a string: objects and arrays with nlohmann-style layout, indent < 0 compact.
+class Writer {
+ public:
+  explicit Writer(int indent) : indent_(indent) { out_.reserve(1024); }
+
+  Writer& begin_object() { return open('{'); }
+  Writer& end_object() { return close('}'); }
+  Writer& begin_array() { return open('['); }
+  Writer& end_array() { return close(']'); }
+
+  Writer& key(std::string_view k) {
+    separator();
+    string_literal(k);
+    out_ += indent_ >= 0 ? ": " : ":";
+    after_key_ = true;
+    return *this;
+  }
+  Writer& value(std::string_view s) {
+    separator();
+    string_literal(s);
+    return *this;
+  }
+  Writer& value(uint32_t n) {
+    separator();
+    fmt::format_to(std::back_inserter(out_), "{}", n);
+    return *this;
+  }
+  Writer& null() {
+    separator();
+    out_ += "null";
+    return *this;
+  }
+  Writer& strings(const std::vector<std::string>& items) {
+    begin_array();
+    for (const auto& s : items) value(s);
+    return end_array();
+  }
+
+  std::string take() { return std::move(out_); }
+
+ private:
+  struct Level {
+    size_t items = 0;
+  };
+
+  Writer& open(char c) {
+    separator();
+    out_ += c;
+    levels_.push_back({});
+    return *this;
+  }
+  Writer& close(char c) {
+    bool empty = levels_.back().items == 0;
+    levels_.pop_back();
+    if (!empty) newline();
+    out_ += c;
+    return *this;
+  }
+  // Before a value or key: a comma between items, and a new line and indentation.
+  void separator() {
+    if (after_key_) {
+      after_key_ = false;
+      return;
+    }
+    if (levels_.empty()) return;
+    if (levels_.back().items++ > 0) out_ += ',';
+    newline();
+  }
+  void newline() {
+    if (indent_ < 0) return;
+    out_ += '\n';
+    out_.append(levels_.size() * static_cast<size_t>(indent_), ' ');
+  }
+  void string_literal(std::string_view s) {
+    out_ += '"';
+    for (unsigned char c : s) {
+      switch (c) {
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\b':
+          out_ += "\\b";
+          break;
+        case '\f':
+          out_ += "\\f";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
+        default:
+          if (c < 0x20) {
+            fmt::format_to(std::back_inserter(out_), "\\u{:04x}", c);
+          } else {
+            out_ += static_cast<char>(c);  // UTF-8 passes through (documents are validated)
+          }
+      }
+    }
+    out_ += '"';
+  }
+
+  int indent_;
+  std::string out_;
+  std::vector<Level> levels_;
+  bool after_key_ = false;
+};
+
+}  // namespace
 
 std::string to_json(const Decision& d, int indent) {
-  Json j;
-  j["agreement"] = d.agreement;
-  j["decision"] = outcome_name(d.outcome);
-  j["policy"] = {
-      {"name", d.policy.name}, {"version", d.policy.version}, {"digest", d.policy.digest}};
-  Json reasons = Json::array();
+  Writer w(indent);
+  w.begin_object();
+  w.key("agreement").value(d.agreement);
+  w.key("decision").value(outcome_name(d.outcome));
+  w.key("policy").begin_object();
+  w.key("name").value(d.policy.name);
+  w.key("version").value(d.policy.version);
+  w.key("digest").value(d.policy.digest);
+  w.end_object();
+  w.key("reasons").begin_array();
   for (const auto& r : d.reasons) {
-    Json jr;
-    jr["outcome"] = outcome_name(r.outcome);
-    jr["clause"] = r.clause;
-    jr["rule"] = r.rule;
-    jr["message"] = r.message;
-    jr["citation"] = r.citation;
-    jr["reviewers"] = r.reviewers;
-    Json ev = Json::array();
-    for (const auto& e : r.evidence)
-      ev.push_back({{"path", e.path}, {"line", e.line}, {"column", e.column}});
-    jr["evidence"] = std::move(ev);
-    jr["policy_location"] = {{"file", r.policy_file},
-                             {"line", r.policy_position.line},
-                             {"column", r.policy_position.column}};
-    reasons.push_back(std::move(jr));
+    w.begin_object();
+    w.key("outcome").value(outcome_name(r.outcome));
+    w.key("clause").value(r.clause);
+    w.key("rule").value(r.rule);
+    w.key("message").value(r.message);
+    w.key("citation").value(r.citation);
+    w.key("reviewers").strings(r.reviewers);
+    w.key("evidence").begin_array();
+    for (const auto& e : r.evidence) {
+      w.begin_object();
+      w.key("path").value(e.path);
+      w.key("line").value(e.line);
+      w.key("column").value(e.column);
+      w.end_object();
+    }
+    w.end_array();
+    w.key("policy_location").begin_object();
+    w.key("file").value(r.policy_file);
+    w.key("line").value(r.policy_position.line);
+    w.key("column").value(r.policy_position.column);
+    w.end_object();
+    w.end_object();
   }
-  j["reasons"] = std::move(reasons);
-  j["reviewers"] = d.reviewers;
-  // Invalid UTF-8 cannot reach here (documents are validated), but replace rather than throw.
-  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+  w.end_array();
+  w.key("reviewers").strings(d.reviewers);
+  w.end_object();
+  return w.take();
 }
 
 std::string errors_to_json(const std::string& file, const std::vector<InputError>& errors,
                            int indent) {
-  Json j;
-  j["file"] = file;
-  j["decision"] = nullptr;
-  Json errs = Json::array();
+  Writer w(indent);
+  w.begin_object();
+  w.key("file").value(file);
+  w.key("decision").null();
+  w.key("errors").begin_array();
   for (const auto& e : errors) {
-    errs.push_back({{"code", e.code},
-                    {"path", e.path},
-                    {"line", e.line},
-                    {"column", e.column},
-                    {"message", e.message}});
+    w.begin_object();
+    w.key("code").value(e.code);
+    w.key("path").value(e.path);
+    w.key("line").value(e.line);
+    w.key("column").value(e.column);
+    w.key("message").value(e.message);
+    w.end_object();
   }
-  j["errors"] = std::move(errs);
-  return j.dump(indent, ' ', false, Json::error_handler_t::replace);
+  w.end_array();
+  w.end_object();
+  return w.take();
 }
 
 }  // namespace steward

@@ -104,3 +104,32 @@ TEST_CASE("one compiled pack serves many threads with identical results", "[eval
   for (auto& th : threads) th.join();
   for (int m : mismatches) CHECK(m == 0);
 }
+
+TEST_CASE("the decision JSON is laid out exactly as a JSON library would write it", "[decision]") {
+  auto pack = pack_at("policies/dcf-5-4");
+  Evaluator ev(pack);
+  namespace fs = std::filesystem;
+  for (const auto& e : fs::directory_iterator(steward::testing::source_dir() +
+                                              "/policies/dcf-5-4/examples/agreements")) {
+    auto r = load_document_file(*pack, e.path());
+    REQUIRE(r.ok());
+    Decision d = ev.evaluate(*r.document);
+    for (int indent : {2, -1}) {
+      std::string mine = to_json(d, indent);
+      CHECK(mine == nlohmann::ordered_json::parse(mine).dump(indent));
+    }
+  }
+  Decision odd;
+  odd.agreement = "quote \" backslash \\ newline \n tab \t bell \x07 caf\xc3\xa9";
+  odd.reasons.push_back({});
+  odd.reasons[0].message = "ctl \x01\x1f end";
+  for (int indent : {2, -1}) {
+    std::string mine = to_json(odd, indent);
+    auto parsed = nlohmann::ordered_json::parse(mine);
+    CHECK(parsed["agreement"] == odd.agreement);
+    CHECK(parsed["reasons"][0]["message"] == odd.reasons[0].message);
+    CHECK(mine == parsed.dump(indent));
+  }
+  auto errs = errors_to_json("f.yaml", {{"input.type", "a.b", 3, 4, "bad \"x\""}}, 2);
+  CHECK(errs == nlohmann::ordered_json::parse(errs).dump(2));
+}
