@@ -156,6 +156,75 @@ class Run {
     });
   }
 
+  // The document node a path expression (root, element, field of a path) denotes, or kNoIndex
+  // when a step is missing; walking node indices avoids building a Value per step.
+  uint32_t node_of(uint32_t id) {
+    const PlanNode& n = pack_.nodes[id];
+    switch (n.op) {
+      case Op::kRoot:
+        return doc_.root();
+      case Op::kLocal:
+        return f_.locals[n.a].node;
+      case Op::kField: {
+        uint32_t r = node_of(n.a);
+        if (r == kNoIndex) return kNoIndex;
+        const DocNode& rec = doc_.node(r);
+        if (rec.kind != TypeKind::kRecord) return kNoIndex;
+        return doc_.children(rec)[n.b];
+      }
+      default: {
+        Value v = eval(id);  // e.g. a definition whose value is a record
+        return v.kind == TypeKind::kNull ? kNoIndex : v.node;
+      }
+    }
+  }
+
+  static bool is_path(const PlanNode& n) { return n.op == Op::kRoot || n.op == Op::kField; }
+
+  // Conditions are most of the plan: evaluate them to a bool without building Values.
+  bool eval_bool(uint32_t id) {
+    const PlanNode& n = pack_.nodes[id];
+    switch (n.op) {
+      case Op::kNot:
+        return !eval_bool(n.a);
+      case Op::kAnd:
+        return eval_bool(n.a) && eval_bool(n.b);
+      case Op::kOr:
+        return eval_bool(n.a) || eval_bool(n.b);
+      case Op::kDef:
+        return f_.defs[n.a].b;
+      case Op::kPresent:
+        if (is_path(pack_.nodes[n.a])) {
+          uint32_t d = node_of(n.a);
+          return d != kNoIndex && doc_.node(d).kind != TypeKind::kNull;
+        }
+        return eval(id).b;
+      case Op::kEq:
+      case Op::kNe: {
+        // The common case: a path compared with an enum constant.
+        const PlanNode& a = pack_.nodes[n.a];
+        const PlanNode& b = pack_.nodes[n.b];
+        if (is_path(a) && b.op == Op::kConst && pack_.constants[b.a].kind == TypeKind::kEnum) {
+          uint32_t d = node_of(n.a);
+          bool eq = d != kNoIndex && doc_.node(d).kind == TypeKind::kEnum &&
+                    doc_.node(d).member == pack_.constants[b.a].member;
+          return n.op == Op::kEq ? eq : !eq;
+        }
+        return eval(id).b;
+      }
+      case Op::kInSet:
+        if (is_path(pack_.nodes[n.a])) {
+          uint32_t d = node_of(n.a);
+          if (d == kNoIndex) return false;
+          const DocNode& dn = doc_.node(d);
+          if (dn.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][dn.member];
+        }
+        return eval(id).b;
+      default:
+        return eval(id).b;
+    }
+  }
+
   Value eval(uint32_t id) {
     const PlanNode& n = pack_.nodes[id];
     switch (n.op) {
@@ -172,9 +241,8 @@ class Run {
       case Op::kDef:
         return f_.defs[n.a];
       case Op::kField: {
-        Value r = eval(n.a);
-        if (r.kind != TypeKind::kRecord) return Value();
-        return from_node(doc_.children(doc_.node(r.node))[n.b]);
+        uint32_t d = node_of(id);
+        return d == kNoIndex ? Value() : from_node(d);
       }
       case Op::kNot:
         return boolean(!eval(n.a).b);
@@ -258,7 +326,7 @@ class Run {
         }
         for (uint32_t i = 0; i < l.count; ++i) {
           f_.locals[n.c] = from_node(l.items[i]);
-          bool c = eval(n.b).b;
+          bool c = eval_bool(n.b);
           if (c) {
             ++hits;
             if (out) out->push_back(l.items[i]);
@@ -471,10 +539,12 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
 
 Decision Evaluator::evaluate(const Document& doc) const {
   const CompiledPack& pack = *pack_;
-  Frame frame;
-  frame.locals.resize(pack.local_slots);
-  frame.defs.resize(pack.def_slots);
-  frame.filters.resize(filter_count_);
+  // One scratch frame per thread, reused across decisions (and across packs: it only grows),
+  // so evaluation allocates nothing but the decision it returns.
+  thread_local Frame frame;
+  if (frame.locals.size() < pack.local_slots) frame.locals.resize(pack.local_slots);
+  if (frame.defs.size() < pack.def_slots) frame.defs.resize(pack.def_slots);
+  if (frame.filters.size() < filter_count_) frame.filters.resize(filter_count_);
   Run run(pack, doc, filter_slot_, frame);
   for (const auto& d : pack.defs) frame.defs[d.slot] = run.eval(d.node);
 
@@ -499,13 +569,13 @@ Decision Evaluator::evaluate(const Document& doc) const {
       fired.emplace_back(ri, std::move(reason));
     };
     if (r.range == kNoIndex) {
-      if (run.eval(r.condition).b) fire();
+      if (run.eval_bool(r.condition)) fire();
       continue;
     }
     Value list = run.eval(r.range);
     for (uint32_t i = 0; i < list.count; ++i) {
       frame.locals[r.local] = run.from_node(list.items[i]);
-      if (run.eval(r.condition).b) fire();
+      if (run.eval_bool(r.condition)) fire();
     }
   }
   // Strongest outcome first, then by clause, rule and evidence position: stable bytes.

@@ -133,3 +133,27 @@ TEST_CASE("the decision JSON is laid out exactly as a JSON library would write i
   auto errs = errors_to_json("f.yaml", {{"input.type", "a.b", 3, 4, "bad \"x\""}}, 2);
   CHECK(errs == nlohmann::ordered_json::parse(errs).dump(2));
 }
+
+TEST_CASE("fields of a definition that holds a record, and of list elements, read correctly",
+          "[evaluator]") {
+  auto res = compile(steward::testing::pack_of(R"(
+enum Role { staff, guest }
+document D { id: string, who: { role: Role, name: string? }, items: [{ k: string }]? }
+clause c { title: "C" }
+let person = who
+let first_k = any(i in items: i.k == "x")
+rule r1 { clause: c, outcome: deny, when: person.role == "guest" and not present(person.name), message: "{person.role}" }
+rule r2 { clause: c, outcome: deny, when: first_k, message: "x" }
+)"));
+  REQUIRE(res.ok());
+  Evaluator ev(res.pack);
+  auto doc =
+      load_document(*res.pack, "id: a\nwho: {role: guest}\nitems: [{k: y}, {k: x}]\n", "d.yaml");
+  REQUIRE(doc.ok());
+  Decision d = ev.evaluate(*doc.document);
+  REQUIRE(d.reasons.size() == 2);
+  CHECK(d.reasons[0].message == "guest");
+  auto doc2 = load_document(*res.pack, "id: a\nwho: {role: staff, name: N}\n", "d.yaml");
+  REQUIRE(doc2.ok());
+  CHECK(ev.evaluate(*doc2.document).reasons.empty());
+}
