@@ -4,6 +4,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -1772,12 +1774,13 @@ void Compilation::pass_digest() {
   }
   for (auto [a, b] : graph_.edges())
     pack_->graph_edges.emplace_back(static_cast<uint32_t>(a), static_cast<uint32_t>(b));
+  std::map<std::string, const RulePlan*> rule_by_id;
+  for (const auto& r : pack_->rules) rule_by_id[r.id] = &r;
   for (size_t v = 0; v < vertices_.size(); ++v) {
     if (vertices_[v].kind != GraphVertex::Kind::kRule) continue;
-    for (const auto& r : pack_->rules) {
-      if (r.id == vertices_[v].name && clause_vertex.count(r.clause)) {
-        pack_->graph_edges.emplace_back(static_cast<uint32_t>(v), clause_vertex[r.clause]);
-      }
+    auto r = rule_by_id.find(vertices_[v].name);
+    if (r != rule_by_id.end() && clause_vertex.count(r->second->clause)) {
+      pack_->graph_edges.emplace_back(static_cast<uint32_t>(v), clause_vertex[r->second->clause]);
     }
   }
 }
@@ -1801,7 +1804,17 @@ CompileResult Compilation::run() {
       {"unused", &Compilation::pass_unused},
       {"digest", &Compilation::pass_digest},
   };
-  for (const auto& p : kPasses) (this->*p.fn)();
+  // STEWARD_PASS_TIMES=1 prints how long each pass took (for profiling large packs).
+  const bool timing = std::getenv("STEWARD_PASS_TIMES") != nullptr;
+  for (const auto& p : kPasses) {
+    auto start = std::chrono::steady_clock::now();
+    (this->*p.fn)();
+    if (timing) {
+      auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - start);
+      fmt::print(stderr, "pass {:<13} {:>10.3f} ms\n", p.name, us.count() / 1000.0);
+    }
+  }
   diags_.sort();
   CompileResult result;
   result.diagnostics = std::move(diags_);

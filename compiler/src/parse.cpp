@@ -584,6 +584,26 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   bool ascii = true;
   std::vector<uint32_t> offsets = code_point_offsets(text, ascii);
   const std::vector<uint32_t>* map = ascii ? nullptr : &offsets;
+  // Two stages, as ANTLR recommends: the fast SLL prediction mode bails out at the first
+  // problem; only then is the file parsed again with full LL and error reporting.
+  {
+    Pipeline fast(text);
+    fast.lexer.removeErrorListeners();
+    fast.parser.removeErrorListeners();
+    fast.parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    fast.parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+        antlr4::atn::PredictionMode::SLL);
+    Builder builder(sources, file, diags, base, map);
+    try {
+      return body(fast, builder);
+    } catch (const antlr4::ParseCancellationException&) {
+      // a syntax error, or a construct SLL cannot decide: parse again below
+    } catch (const std::exception& e) {
+      diags.error("parse.internal", {file, base, base},
+                  fmt::format("the parser failed: {}", e.what()));
+      return {};
+    }
+  }
   Pipeline p(text);
   ErrorListener listener(file, diags, map, base);
   p.lexer.removeErrorListeners();
