@@ -48,7 +48,7 @@ namespace {
 // What a plain (unquoted, untagged) scalar means under the YAML 1.2 core schema.
 enum class Scalar { kNull, kBool, kInt, kFloat, kString };
 
-Scalar resolve_plain(const std::string& s) {
+Scalar resolve_plain(std::string_view s) {
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Scalar::kNull;
   if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE")
     return Scalar::kBool;
@@ -57,10 +57,11 @@ Scalar resolve_plain(const std::string& s) {
       std::all_of(s.begin() + i, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
     return Scalar::kInt;
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) return Scalar::kInt;
-  static const std::set<std::string> kSpecial = {".inf",  ".Inf",  ".INF",  "+.inf",
-                                                 "+.Inf", "+.INF", "-.inf", "-.Inf",
-                                                 "-.INF", ".nan",  ".NaN",  ".NAN"};
-  if (kSpecial.count(s)) return Scalar::kFloat;
+  static constexpr std::string_view kSpecial[] = {".inf",  ".Inf",  ".INF",  "+.inf",
+                                                  "+.Inf", "+.INF", "-.inf", "-.Inf",
+                                                  "-.INF", ".nan",  ".NaN",  ".NAN"};
+  if (std::find(std::begin(kSpecial), std::end(kSpecial), s) != std::end(kSpecial))
+    return Scalar::kFloat;
   // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
   size_t j = i;
   bool digits = false;
@@ -105,8 +106,8 @@ const char* scalar_name(Scalar s) {
   return "a value";
 }
 
-std::string clip(const std::string& s) {
-  std::string out = s.size() > 60 ? s.substr(0, 57) + "..." : s;
+std::string clip(std::string_view s) {
+  std::string out = s.size() > 60 ? std::string(s.substr(0, 57)) + "..." : std::string(s);
   for (char& c : out)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   return out;
@@ -151,7 +152,7 @@ class DocumentBuilder {
 
   bool is_null(const RawNode& n) const {
     return n.kind == RawNode::Kind::kScalar && !n.quoted && !n.tagged &&
-           resolve_plain(std::string(raw_.scalar(n))) == Scalar::kNull;
+           resolve_plain(raw_.scalar(n)) == Scalar::kNull;
   }
 
   std::string kind_of(const RawNode& n) const {
@@ -209,13 +210,19 @@ class DocumentBuilder {
     return false;
   }
 
-  // Fills record node `r` from the mapping `map_id`.
+  // Fills record node `r` from the mapping `map_id`. Per-field state lives on `scratch_` (a
+  // stack shared by nested records) so loading allocates little beyond the document itself.
   void record(uint32_t r, uint32_t map_id, const Type* type) {
     const RawNode& map = raw_.nodes[map_id];
-    const size_t nf = type->fields.size();
-    std::vector<Pos> marks(nf);
-    std::vector<uint32_t> values(nf, kNoIndex);
-    std::vector<bool> seen(nf, false);
+    const uint32_t nf = static_cast<uint32_t>(type->fields.size());
+    const size_t base = scratch_.size();  // per field: value id, key line, key column
+    scratch_.resize(base + 3 * nf, 0);
+    for (uint32_t f = 0; f < nf; ++f) scratch_[base + 3 * f] = kNoIndex;
+    struct Release {
+      std::vector<uint32_t>& s;
+      size_t base;
+      ~Release() { s.resize(base); }
+    } release{scratch_, base};
     for (uint32_t k = 0; k < map.size; ++k) {
       const RawNode& key = raw_.nodes[raw_.children[map.begin + 2 * k]];
       uint32_t value = raw_.children[map.begin + 2 * k + 1];
@@ -252,30 +259,32 @@ class DocumentBuilder {
         }
         continue;
       }
-      seen[f] = true;
-      marks[f] = at(key);
-      values[f] = value;
+      scratch_[base + 3 * f] = value;
+      scratch_[base + 3 * f + 1] = key.line;
+      scratch_[base + 3 * f + 2] = key.column;
     }
     // Children are contiguous: allocate them first, then fill each.
     uint32_t first = static_cast<uint32_t>(doc_->children_.size());
     doc_->children_.resize(first + nf, kNoIndex);
     doc_->nodes_[r].kind = TypeKind::kRecord;
     doc_->nodes_[r].begin = first;
-    doc_->nodes_[r].size = static_cast<uint32_t>(nf);
-    std::vector<uint32_t> slots(nf);
-    for (size_t f = 0; f < nf; ++f) {
-      slots[f] = new_node(type->fields[f].type, r, static_cast<uint32_t>(f), marks[f]);
-      doc_->children_[first + f] = slots[f];
+    doc_->nodes_[r].size = nf;
+    const uint32_t first_slot = static_cast<uint32_t>(doc_->nodes_.size());
+    for (uint32_t f = 0; f < nf; ++f) {
+      Pos pos{scratch_[base + 3 * f + 1], scratch_[base + 3 * f + 2]};
+      doc_->children_[first + f] = new_node(type->fields[f].type, r, f, pos);
     }
-    for (size_t f = 0; f < nf; ++f) {
+    for (uint32_t f = 0; f < nf; ++f) {
       const FieldType& ft = type->fields[f];
-      bool missing = !seen[f] || is_null(raw_.nodes[values[f]]);
-      if (!missing) value(slots[f], values[f], ft);
-      if (doc_->nodes_[slots[f]].kind == TypeKind::kNull && !ft.optional &&
-          !has_error_at(slots[f])) {
-        if (seen[f]) {
-          error("input.missing-key", slots[f], marks[f],
-                fmt::format("required key `{}` is null", ft.name));
+      const uint32_t slot = first_slot + f;
+      const uint32_t value_id = scratch_[base + 3 * f];
+      const bool seen = value_id != kNoIndex;
+      const Pos pos{scratch_[base + 3 * f + 1], scratch_[base + 3 * f + 2]};
+      bool missing = !seen || is_null(raw_.nodes[value_id]);
+      if (!missing) value(slot, value_id, ft);
+      if (doc_->nodes_[slot].kind == TypeKind::kNull && !ft.optional && !has_error_at(slot)) {
+        if (seen) {
+          error("input.missing-key", slot, pos, fmt::format("required key `{}` is null", ft.name));
         } else {
           error("input.missing-key", r, at(map), fmt::format("missing required key `{}`", ft.name),
                 ft.name);
@@ -376,7 +385,7 @@ class DocumentBuilder {
                         limits_.max_string_bytes));
       return;
     }
-    const std::string s(sv);
+    const std::string_view s = sv;
     const Scalar kind = v.quoted ? Scalar::kString : resolve_plain(s);
     DocNode& node = doc_->nodes_[n];
     auto type_error = [&] {
@@ -403,7 +412,8 @@ class DocumentBuilder {
         if (kind != Scalar::kInt) return type_error();
         errno = 0;
         char* end = nullptr;
-        long long x = std::strtoll(s.c_str(), &end, 0);
+        const std::string text(s);  // strtoll needs a terminated string
+        long long x = std::strtoll(text.c_str(), &end, 0);
         if (errno == ERANGE || *end != '\0') {
           error("input.range", n, at(v), fmt::format("integer `{}` is out of range", clip(s)));
           return;
@@ -415,7 +425,8 @@ class DocumentBuilder {
       case TypeKind::kNumber: {
         if (kind != Scalar::kInt && kind != Scalar::kFloat) return type_error();
         errno = 0;
-        double x = std::strtod(s.c_str(), nullptr);
+        const std::string text(s);
+        double x = std::strtod(text.c_str(), nullptr);
         if (errno == ERANGE || !std::isfinite(x)) {
           error("input.range", n, at(v), fmt::format("number `{}` is out of range", clip(s)));
           return;
@@ -464,6 +475,7 @@ class DocumentBuilder {
   std::shared_ptr<Document> doc_;
   size_t values_ = 0;
   bool over_budget_ = false;
+  std::vector<uint32_t> scratch_;
 };
 
 namespace {
@@ -516,7 +528,14 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   detail::RawTree raw;
   detail::ParseLimits parse_limits;
   parse_limits.max_depth = limits.max_depth;
-  detail::parse_yaml(text, parse_limits, &raw);
+  // JSON (text starting with `{` or `[`) takes the fast path when it is plain JSON.
+  size_t first = text.find_first_not_of(" \t\r\n");
+  bool json = first != std::string_view::npos && (text[first] == '{' || text[first] == '[') &&
+              detail::parse_json(text, parse_limits, &raw);
+  if (!json) {
+    raw = detail::RawTree();
+    detail::parse_yaml(text, parse_limits, &raw);
+  }
   if (raw.failed) return fail({raw.error_code, "", raw.error_line, raw.error_column, raw.error});
   if (raw.documents == 0 || raw.nodes.empty())
     return fail({"input.empty", "", 1, 1, "the document is empty"});

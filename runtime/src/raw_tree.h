@@ -47,4 +47,9 @@ struct ParseLimits {
 // Parses YAML (and so JSON) text into a RawTree with libyaml's event parser.
 void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out);
 
+// Parses JSON text (an object or array) with simdjson. Returns false, with `out` in an
+// unspecified state, for anything it does not accept: the caller then uses parse_yaml, which
+// accepts all JSON and reports errors with their location.
+bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out);
+
 }  // namespace steward::detail
