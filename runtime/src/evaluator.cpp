@@ -15,21 +15,23 @@ namespace {
 // computed values), which evidence and messages use.
 struct Value {
   TypeKind kind = TypeKind::kNull;  // kNull: missing
+  uint32_t node = kNoIndex;
+  uint32_t count = 0;  // lists: items; strings: bytes
   union {
     bool b;
     int64_t i;
     double d;
     int32_t date;
     uint32_t member;
+    const char* str;
+    const uint32_t* items;  // lists: document node ids
   };
-  uint32_t node = kNoIndex;
-  const uint32_t* items = nullptr;  // lists: document node ids
-  uint32_t count = 0;
-  std::string_view s;
   const Type* type = nullptr;
 
   Value() : i(0) {}
+  std::string_view sv() const { return {str, count}; }
 };
+static_assert(sizeof(Value) <= 32, "Value is copied on every step of evaluation: keep it small");
 
 struct Frame {
   std::vector<Value> locals;
@@ -66,7 +68,8 @@ class Run {
         v.member = n.member;
         break;
       case TypeKind::kString:
-        v.s = doc_.string(n);
+        v.str = doc_.string(n).data();
+        v.count = n.size;
         break;
       case TypeKind::kList: {
         auto c = doc_.children(n);
@@ -107,7 +110,8 @@ class Run {
         v.member = c.member;
         break;
       case TypeKind::kString:
-        v.s = c.s;
+        v.str = c.s.data();
+        v.count = static_cast<uint32_t>(c.s.size());
         break;
       default:
         break;
@@ -135,7 +139,7 @@ class Run {
       case TypeKind::kEnum:
         return a.member == b.member ? 0 : (a.member < b.member ? -1 : 1);
       case TypeKind::kString: {
-        int c = a.s.compare(b.s);
+        int c = a.sv().compare(b.sv());
         return c == 0 ? 0 : (c < 0 ? -1 : 1);
       }
       default:
@@ -151,7 +155,7 @@ class Run {
     if (v.kind == TypeKind::kNull) return false;
     if (v.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][v.member];
     const auto& m = pack_.sets[n.b].members;
-    return std::binary_search(m.begin(), m.end(), v.s, [](const auto& x, const auto& y) {
+    return std::binary_search(m.begin(), m.end(), v.sv(), [](const auto& x, const auto& y) {
       return std::string_view(x) < std::string_view(y);
     });
   }
@@ -297,7 +301,7 @@ class Run {
       case Op::kEmpty: {
         Value v = eval(n.a);
         if (v.kind == TypeKind::kNull) return boolean(true);
-        if (v.kind == TypeKind::kString) return boolean(blank(v.s));
+        if (v.kind == TypeKind::kString) return boolean(blank(v.sv()));
         if (v.kind == TypeKind::kList) return boolean(v.count == 0);
         return boolean(false);
       }
@@ -374,7 +378,7 @@ class Run {
       case TypeKind::kDate:
         return format_iso_date(v.date);
       case TypeKind::kString:
-        return std::string(v.s);
+        return std::string(v.sv());
       case TypeKind::kEnum: {
         const Type* t = v.type;
         if (!t && v.node != kNoIndex) t = doc_.node(v.node).type;
@@ -410,7 +414,7 @@ class Run {
 
   // A value as explain shows it: strings quoted, lists bracketed.
   std::string show(const Value& v) {
-    if (v.kind == TypeKind::kString) return fmt::format("\"{}\"", v.s);
+    if (v.kind == TypeKind::kString) return fmt::format("\"{}\"", v.sv());
     if (v.kind == TypeKind::kList) return fmt::format("[{}]", text(v));
     return text(v);
   }
