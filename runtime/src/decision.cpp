@@ -83,7 +83,13 @@ class Writer {
   }
   void string_literal(std::string_view s) {
     out_ += '"';
-    for (unsigned char c : s) {
+    size_t run = 0;  // start of the current run of characters that need no escaping
+    for (size_t i = 0; i < s.size(); ++i) {
+      unsigned char c = static_cast<unsigned char>(s[i]);
+      if (c >= 0x20 && c != '"' && c != '\\')
+        continue;  // UTF-8 passes through (documents are validated)
+      out_.append(s.data() + run, i - run);
+      run = i + 1;
       switch (c) {
         case '"':
           out_ += "\\\"";
@@ -107,13 +113,10 @@ class Writer {
           out_ += "\\t";
           break;
         default:
-          if (c < 0x20) {
-            fmt::format_to(std::back_inserter(out_), "\\u{:04x}", c);
-          } else {
-            out_ += static_cast<char>(c);  // UTF-8 passes through (documents are validated)
-          }
+          fmt::format_to(std::back_inserter(out_), "\\u{:04x}", c);
       }
     }
+    out_.append(s.data() + run, s.size() - run);
     out_ += '"';
   }
 
