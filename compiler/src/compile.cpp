@@ -14,6 +14,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "cost.h"
 #include "lint.h"
 #include "rule_graph.h"
 #include "steward/compiler.h"
@@ -1725,7 +1726,13 @@ void Compilation::pass_rules() {
 // ---------------------------------------------------------------------------------------------
 
 void Compilation::pass_lint() {
-  if (!diags_.has_errors()) detail::lint_plan(*pack_, diags_);
+  if (diags_.has_errors()) return;
+  detail::lint_plan(*pack_, diags_);
+  // The language is total, so the worst case is known before any document arrives.
+  detail::CostBound cost = detail::cost_bound(*pack_, 1e6);
+  pack_->cost_formula = cost.formula;
+  pack_->cost_degree = cost.degree;
+  pack_->cost_at_limit = cost.at_limit;
 }
 
 // ---------------------------------------------------------------------------------------------

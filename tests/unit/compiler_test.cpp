@@ -195,3 +195,24 @@ TEST_CASE("the bundled DCF pack compiles cleanly", "[compiler][dcf]") {
   CHECK(res.diagnostics.items().empty());
   CHECK(res.pack->clauses.size() == 15);
 }
+
+TEST_CASE("the worst-case cost per document is computed at compile time", "[compiler][cost]") {
+  auto linear = compile_text(R"(
+rule a for i in items { clause: c, outcome: deny, when: i.kind == "x", message: "{i.kind}" }
+rule b { clause: c, outcome: deny, when: any(i in items: i.kind == "y"), message: "m" }
+)");
+  REQUIRE(linear.ok());
+  CHECK(linear.pack->cost_degree == 1);
+  CHECK_THAT(linear.pack->cost_formula, Catch::Contains("·|items|"));
+  auto nested = compile_text(R"(
+rule a for i in items { clause: c, outcome: deny, when: any(j in items: j.kind == i.kind and j.name != i.name),
+  message: "duplicate kind {i.kind}" }
+)");
+  REQUIRE(nested.ok());
+  CHECK(nested.pack->cost_degree == 2);
+  CHECK_THAT(nested.pack->cost_formula, Catch::Contains("·|items|·|items|"));
+  CHECK(nested.pack->cost_at_limit > 1e12);
+  auto dcf = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
+  REQUIRE(dcf.ok());
+  CHECK(dcf.pack->cost_degree == 1);
+}

@@ -55,6 +55,12 @@ int run_check(const std::string& pack, const std::vector<std::string>& raw_param
       "{}: pack {} {} is valid: {} rules, {} clauses, {} definitions, {} warning{}\n  digest {}\n",
       pack, p.name, p.version, p.rules.size(), p.clauses.size(), p.defs.size(), warnings,
       warnings == 1 ? "" : "s", p.digest);
+  fmt::print(
+      "  worst-case cost: {} plan steps per document ({}; at most {:.3g} steps within the loader's "
+      "budget of 1,000,000 values)\n",
+      p.cost_formula,
+      p.cost_degree <= 1 ? "linear in the document" : fmt::format("degree {}", p.cost_degree),
+      p.cost_at_limit);
   return kExitAllow;
 }
 

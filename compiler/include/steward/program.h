@@ -203,6 +203,12 @@ struct CompiledPack {
   std::vector<Outcome> precedence{Outcome::kDeny, Outcome::kNeedsReview, Outcome::kAllow};
   Outcome default_outcome = Outcome::kAllow;
 
+  // Worst-case plan steps per document as a polynomial in list sizes (`steward check` prints
+  // it), and its value with every list at the loader's default budget of 1,000,000 values.
+  std::string cost_formula;
+  size_t cost_degree = 0;
+  double cost_at_limit = 0;
+
   std::vector<GraphVertex> graph_vertices;
   std::vector<std::pair<uint32_t, uint32_t>> graph_edges;  // dependency -> dependent
 
