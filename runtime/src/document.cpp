@@ -135,7 +135,8 @@ class DocumentBuilder {
       return doc_;
     }
     record(r, raw_.root, pack_.root);
-    if (pack_.id_field >= 0) {
+    // An incomplete document (a breached limit stops validation early) has no id to read.
+    if (pack_.id_field >= 0 && errors_.empty()) {
       const DocNode& root_node = doc_->nodes_[r];
       const DocNode& idn = doc_->nodes_[doc_->children_[root_node.begin + pack_.id_field]];
       if (idn.kind == TypeKind::kString) doc_->id_ = std::string(doc_->string(idn));

@@ -379,3 +379,35 @@ TEST_CASE("steward fmt --check prints a diff and fails; --write fixes the file",
   CHECK(run(bin() + " fmt --check '" + tmp.string() + "'").exit_code == 0);
   fs::remove(tmp);
 }
+
+TEST_CASE("limits are configurable and a 1 GB file is refused before it is read",
+          "[cli][hostile]") {
+  fs::path tmp = fs::temp_directory_path() / ("steward_limits_" + std::to_string(::getpid()));
+  fs::create_directories(tmp);
+  // A sparse 1 GB file: refusing it must not read it.
+  {
+    std::ofstream big(tmp / "big.yaml", std::ios::binary);
+    big.seekp((1LL << 30) - 1);
+    big.put('\n');
+  }
+  auto r = run(bin() + " eval -p policies/dcf-5-4 '" + (tmp / "big.yaml").string() + "'");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err,
+             Catch::Contains(
+                 "error[input.limit]: the file is 1073741824 bytes; the limit is 8388608 bytes"));
+  const std::string ok = " policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml";
+  auto small = run(bin() + " eval -p policies/dcf-5-4 --max-bytes 100" + ok);
+  CHECK(small.exit_code == 2);
+  CHECK_THAT(small.err, Catch::Contains("the limit is 100 bytes"));
+  auto depth = run(bin() + " eval -p policies/dcf-5-4 --max-depth 2" + ok);
+  CHECK(depth.exit_code == 2);
+  CHECK_THAT(depth.err, Catch::Contains("nests deeper than 2 levels"));
+  auto values = run(bin() + " eval -p policies/dcf-5-4 --max-values 10" + ok);
+  CHECK(values.exit_code == 2);
+  CHECK_THAT(values.err, Catch::Contains("more than 10 values"));
+  auto strings = run(bin() + " eval -p policies/dcf-5-4 --max-string-bytes 20" + ok);
+  CHECK(strings.exit_code == 2);
+  CHECK_THAT(strings.err, Catch::Contains("the limit is 20"));
+  CHECK(run(bin() + " eval -p policies/dcf-5-4" + ok).exit_code == 0);
+  fs::remove_all(tmp);
+}

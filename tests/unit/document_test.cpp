@@ -129,3 +129,27 @@ TEST_CASE("several input errors are reported together, in file order", "[documen
   CHECK(r.errors[3].path == "data.level");
   for (size_t i = 1; i < r.errors.size(); ++i) CHECK(r.errors[i - 1].line <= r.errors[i].line);
 }
+
+TEST_CASE("every limit, at every value, gives an input error and never a crash",
+          "[document][hostile]") {
+  // Found by the CLI limits test: a budget breached inside a record once read a missing id.
+  namespace fs = std::filesystem;
+  for (const auto& e : fs::directory_iterator(steward::testing::source_dir() +
+                                              "/policies/dcf-5-4/examples/agreements")) {
+    const std::string text = steward::testing::read_text(e.path());
+    for (size_t budget = 0; budget < 200; budget += 7) {
+      LoadLimits l;
+      l.max_values = budget;
+      auto r = load_document(dcf(), text, "x.yaml", l);
+      if (!r.ok()) CHECK(r.errors[0].code == "input.limit");
+      LoadLimits d;
+      d.max_depth = budget % 5;
+      auto r2 = load_document(dcf(), text, "x.yaml", d);
+      if (!r2.ok()) CHECK(r2.errors[0].code == "input.limit");
+      LoadLimits s;
+      s.max_string_bytes = budget;
+      auto r3 = load_document(dcf(), text, "x.yaml", s);
+      if (!r3.ok()) CHECK(r3.errors[0].code == "input.limit");
+    }
+  }
+}

@@ -111,6 +111,9 @@ struct EvalOptions {
   std::string fail_on = "default";
   std::vector<std::string> params;
   size_t max_bytes = LoadLimits{}.max_bytes;
+  size_t max_depth = LoadLimits{}.max_depth;
+  size_t max_values = LoadLimits{}.max_values;
+  size_t max_string = LoadLimits{}.max_string_bytes;
   unsigned jobs = 0;
   bool summary = true;
 };
@@ -133,6 +136,9 @@ int run_eval(const EvalOptions& o) {
   Evaluator evaluator(r.pack);
   LoadLimits limits;
   limits.max_bytes = o.max_bytes;
+  limits.max_depth = o.max_depth;
+  limits.max_values = o.max_values;
+  limits.max_string_bytes = o.max_string;
 
   cli::ReportOptions ro;
   ro.format = o.format;
@@ -253,6 +259,13 @@ int main(int argc, char** argv) {
   eval->add_option("--param", eo.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
   eval->add_option("--max-bytes", eo.max_bytes, "Refuse agreement files larger than this")
+      ->capture_default_str();
+  eval->add_option("--max-depth", eo.max_depth, "Refuse agreements nested deeper than this")
+      ->capture_default_str();
+  eval->add_option("--max-values", eo.max_values,
+                   "Refuse agreements with more values (after YAML aliases)")
+      ->capture_default_str();
+  eval->add_option("--max-string-bytes", eo.max_string, "Refuse agreements with a longer value")
       ->capture_default_str();
   eval->add_option("-j,--jobs", eo.jobs,
                    "Agreements evaluated in parallel (default: the number of cores)");
