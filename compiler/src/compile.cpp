@@ -287,7 +287,7 @@ void Compilation::pass_manifest() {
   };
   for (auto it = root.begin(); it != root.end(); ++it) {
     std::string key = it->first.Scalar();
-    const YAML::Node& v = it->second;
+    const YAML::Node v = it->second;  // a copy: the iterator hands out temporaries
     SourceSpan kspan = mark_span(f, it->first.Mark(), static_cast<uint32_t>(key.size()));
     if (key == "name") {
       scalar(v, key, &pack_->name);
@@ -318,7 +318,7 @@ void Compilation::pass_manifest() {
         ParamState ps;
         ps.info.name = p->first.Scalar();
         ps.span = mark_span(f, p->first.Mark(), static_cast<uint32_t>(ps.info.name.size()));
-        const YAML::Node& spec = p->second;
+        const YAML::Node spec = p->second;
         if (!spec.IsMap() || !spec["type"] || !spec["default"]) {
           diags_.error("manifest.param", ps.span,
                        fmt::format("parameter {} needs `type` and `default`", quote(ps.info.name)));
@@ -351,7 +351,7 @@ void Compilation::pass_manifest() {
       }
       for (auto k = v.begin(); k != v.end(); ++k) {
         std::string dk = k->first.Scalar();
-        const YAML::Node& dv = k->second;
+        const YAML::Node dv = k->second;
         if (dk == "precedence") {
           std::vector<Outcome> order;
           bool good = dv.IsSequence();

@@ -175,7 +175,7 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
           pt.agreement = emit(root);
         }
         if (t["extension"]) pt.extension = t["extension"].Scalar();
-        const YAML::Node& w = t["want"];
+        const YAML::Node w = t["want"];
         if (!w || !w["decision"]) {
           fail("a test needs `want: {decision: ...}`");
           continue;

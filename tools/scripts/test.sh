@@ -1,8 +1,22 @@
 #!/usr/bin/env bash
-# Installs, builds with warnings as errors, and runs the whole test suite.
+# Installs, builds with warnings as errors, and runs the whole test suite; then builds it again
+# with AddressSanitizer and UndefinedBehaviorSanitizer and runs it again (set
+# STEWARD_SKIP_SANITIZERS=1 to skip that second pass).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/scripts/install-deps.sh
 bash tools/scripts/build.sh -DSTEWARD_WERROR=ON -DSTEWARD_BUILD_TESTS=ON
-cd build
-ctest -j "${STEWARD_JOBS:-2}" --output-on-failure --timeout 600
+(cd build && ctest -j "${STEWARD_JOBS:-2}" --output-on-failure --timeout 600)
+if [ -z "${STEWARD_SKIP_SANITIZERS:-}" ]; then
+  echo "== the same suite under AddressSanitizer and UndefinedBehaviorSanitizer"
+  launcher=()
+  if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
+  san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
+  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEWARD_BUILD_TESTS=ON \
+    -DSTEWARD_INSTALL=OFF -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
+    "${launcher[@]}" > /dev/null
+  cmake --build build-asan -j "${STEWARD_JOBS:-2}"
+  # Formatting checks do not depend on the build; the consumer test needs an install.
+  (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest -j "${STEWARD_JOBS:-2}" --output-on-failure --timeout 900 -E 'cpp_format|policy_format')
+fi
