@@ -688,7 +688,7 @@ void Compilation::pass_schema() {
     auto add = [&](const std::string& v, SourceSpan span) {
       if (t.find_member(v) >= 0) {
         diags_.error("check.duplicate", span,
-                     fmt::format("{} is listed twice in enum {}", quote(v), quote(name)));
+                     fmt::format("{} is listed twice in enum {}", quote(v), quote(t.name)));
       } else {
         t.members.push_back(v);
       }

@@ -84,14 +84,8 @@ class CostModel {
   std::string list_name(uint32_t id) {
     const PlanNode& n = pack_.nodes[id];
     switch (n.op) {
-      case Op::kField: {
-        const PlanNode& base = pack_.nodes[n.a];
-        std::string field = base.static_type && n.b < base.static_type->fields.size()
-                                ? base.static_type->fields[n.b].name
-                                : "?";
-        if (base.op == Op::kRoot) return field;
-        return list_name_of_record(n.a) + "." + field;
-      }
+      case Op::kField:
+        return path_of_field(n);
       case Op::kDef:
         for (const auto& d : pack_.defs)
           if (d.slot == n.a) return list_name(d.node);
@@ -110,15 +104,18 @@ class CostModel {
       auto it = local_lists_.find(n.a);
       return it == local_lists_.end() ? "?" : it->second + "[]";
     }
-    if (n.op == Op::kField) {
-      const PlanNode& base = pack_.nodes[n.a];
-      std::string field = base.static_type && n.b < base.static_type->fields.size()
-                              ? base.static_type->fields[n.b].name
-                              : "?";
-      if (base.op == Op::kRoot) return field;
-      return list_name_of_record(n.a) + "." + field;
-    }
+    if (n.op == Op::kField) return path_of_field(n);
     return "?";
+  }
+
+  // `data.fields`, or `data.fields[].tags` below a list element.
+  std::string path_of_field(const PlanNode& n) {
+    const PlanNode& base = pack_.nodes[n.a];
+    std::string field = base.static_type && n.b < base.static_type->fields.size()
+                            ? base.static_type->fields[n.b].name
+                            : "?";
+    if (base.op == Op::kRoot) return field;
+    return list_name_of_record(n.a) + "." + field;
   }
 
   void note_local(uint32_t slot, std::string list) { local_lists_[slot] = std::move(list); }

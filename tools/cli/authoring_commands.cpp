@@ -20,34 +20,6 @@ namespace steward::cli {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-namespace {
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-        break;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 int run_test(const TestOptions& o) {
   CompileResult compiled = load_pack(o.pack, "", {}, false);
   if (!compiled.ok()) {

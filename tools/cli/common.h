@@ -25,6 +25,8 @@ void print_diagnostics(const CompileResult& r, bool show_warnings);
 // Compiles a pack directory, or a bundle file when `bundle` is set, printing diagnostics.
 CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
                         const std::map<std::string, std::string>& params, bool show_warnings);
+// Escapes text for XML attributes and content (JUnit reports).
+std::string xml_escape(std::string_view s);
 // Files, directories (searched recursively for *.yaml, *.yml, *.json) and globs, sorted.
 std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, bool* ok);
 

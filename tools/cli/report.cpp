@@ -7,6 +7,8 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common.h"
+
 #ifndef STEWARD_VERSION
 #define STEWARD_VERSION "0.0.0"
 #endif
@@ -305,33 +307,6 @@ class SarifReporter : public Reporter {
   std::map<std::string, size_t> rule_index_;
   bool success_ = true;
 };
-
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-        break;
-    }
-  }
-  return out;
-}
 
 class JunitReporter : public Reporter {
  public:
