@@ -11,7 +11,7 @@ namespace {
 // Appends JSON to a string: objects and arrays with nlohmann-style layout, indent < 0 compact.
 class Writer {
  public:
-  explicit Writer(int indent) : indent_(indent) { out_.reserve(1024); }
+  explicit Writer(int indent) : indent_(indent) { out_.reserve(4096); }
 
   Writer& begin_object() { return open('{'); }
   Writer& end_object() { return close('}'); }
@@ -32,7 +32,8 @@ class Writer {
   }
   Writer& value(uint32_t n) {
     separator();
-    fmt::format_to(std::back_inserter(out_), "{}", n);
+    fmt::format_int digits(n);
+    out_.append(digits.data(), digits.size());
     return *this;
   }
   Writer& null() {
