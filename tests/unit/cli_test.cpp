@@ -411,3 +411,48 @@ TEST_CASE("limits are configurable and a 1 GB file is refused before it is read"
   CHECK(run(bin() + " eval -p policies/dcf-5-4" + ok).exit_code == 0);
   fs::remove_all(tmp);
 }
+
+TEST_CASE(
+    "eval --archive records every decision before printing it; archive verify/list/show/export",
+    "[cli][archive]") {
+  fs::path db =
+      fs::temp_directory_path() / ("steward_cli_archive_" + std::to_string(::getpid()) + ".db");
+  fs::remove(db);
+  const std::string url = " --archive 'sqlite:" + db.string() + "'";
+  auto e = run(bin() + " eval -f jsonl -p policies/dcf-5-4" + url +
+               " policies/dcf-5-4/examples/agreements");
+  CHECK(e.exit_code == 1);
+  auto v = run(bin() + " archive verify" + url);
+  CHECK(v.exit_code == 0);
+  CHECK_THAT(v.out, Catch::Contains("32 records, the chain is intact"));
+  auto l = run(bin() + " archive list --decision deny --limit 2" + url);
+  CHECK(std::count(l.out.begin(), l.out.end(), '\n') == 2);
+  auto x = run(bin() + " archive export" + url);
+  CHECK(std::count(x.out.begin(), x.out.end(), '\n') == 32);
+  auto first = json::parse(x.out.substr(0, x.out.find('\n')));
+  CHECK(first["agreement_id"] == "DSA-EX-01");
+  auto s = run(bin() + " archive show " + first["decision_id"].get<std::string>() + url);
+  CHECK(s.exit_code == 0);
+  CHECK(json::parse(s.out)["decision"] == "allow");
+  auto c = run(bin() + " archive export -f csv" + url);
+  CHECK_THAT(c.out, Catch::StartsWith("seq,decision_id,time,agreement_id"));
+  // A write that fails: the decision is withheld and reported as an error.
+  auto t = run("python3 -c \"import sqlite3; c = sqlite3.connect('" + db.string() +
+               "'); c.execute(\\\"CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT "
+               "RAISE(ABORT, 'disk "
+               "full'); END\\\"); c.commit()\"");
+  REQUIRE(t.exit_code == 0);
+  auto refused = run(bin() + " eval -f json -p policies/dcf-5-4" + url +
+                     " policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
+  CHECK(refused.exit_code == 2);
+  CHECK(json::parse(refused.out)["decision"].is_null());
+  CHECK_THAT(refused.err, Catch::Contains("error[archive.write]"));
+  CHECK_THAT(refused.err, Catch::Contains("the decision is withheld"));
+  // An archive that cannot be opened: nothing is decided.
+  auto bad = run(bin() + " eval -p policies/dcf-5-4 --archive sqlite:/no/such/dir/a.db " +
+                 "policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.out.empty());
+  CHECK_THAT(bad.err, Catch::Contains("error[archive.open]"));
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}

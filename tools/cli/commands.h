@@ -37,3 +37,17 @@ namespace steward::cli {
 int run_fmt(const std::vector<std::string>& paths, bool check, bool write);
 
 }  // namespace steward::cli
+
+namespace steward::cli {
+
+struct ArchiveOptions {
+  std::string action;  // verify | list | show | export
+  std::string url;
+  std::string agreement, decision, decision_id;
+  size_t limit = 100;
+  std::string format = "jsonl";  // export: jsonl | csv
+};
+// `steward archive`: read and check the decision archive.
+int run_archive(const ArchiveOptions& o);
+
+}  // namespace steward::cli

@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "common.h"
 #include "report.h"
+#include "steward/archive.h"
 #include "steward/bundle.h"
 #include "steward/compiler.h"
 #include "steward/decision.h"
@@ -116,6 +117,8 @@ struct EvalOptions {
   size_t max_string = LoadLimits{}.max_string_bytes;
   unsigned jobs = 0;
   bool summary = true;
+  std::string archive;
+  std::string caller = "cli";
 };
 
 int run_eval(const EvalOptions& o) {
@@ -148,6 +151,16 @@ int run_eval(const EvalOptions& o) {
                : o.fail_on == "review" ? FailOn::kReview
                : o.fail_on == "never"  ? FailOn::kNever
                                        : FailOn::kDefault;
+  // A decision is given only after its record is durable in the archive.
+  std::unique_ptr<Archive> archive;
+  if (!o.archive.empty()) {
+    std::string error;
+    archive = Archive::open(o.archive, &error);
+    if (!archive) {
+      fmt::print(stderr, "error[archive.open]: {}\n", error);
+      return kExitError;
+    }
+  }
   auto reporter = cli::make_reporter(ro);
   reporter->begin(*r.pack);
 
@@ -168,6 +181,11 @@ int run_eval(const EvalOptions& o) {
         LoadResult loaded = load_document_file(*r.pack, files[i], limits);
         if (loaded.ok()) {
           fr.decision = std::make_unique<Decision>(evaluator.evaluate(*loaded.document));
+          if (archive && !read_file(files[i], &fr.text)) {
+            fr.decision.reset();
+            fr.errors = {
+                {"input.read", "", 0, 0, "the file changed or vanished while it was decided"}};
+          }
         } else {
           fr.errors = std::move(loaded.errors);
         }
@@ -192,6 +210,13 @@ int run_eval(const EvalOptions& o) {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return ready[i] != 0; });
       fr = std::move(results[i]);
+    }
+    if (archive && fr.decision) {
+      std::string error;
+      if (!archive->append(*fr.decision, fr.text, o.caller, nullptr, &error)) {
+        fr.decision.reset();
+        fr.errors = {{"archive.write", "", 0, 0, error + "; the decision is withheld"}};
+      }
     }
     if (!fr.decision) {
       any_error = true;
@@ -267,6 +292,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   eval->add_option("--max-string-bytes", eo.max_string, "Refuse agreements with a longer value")
       ->capture_default_str();
+  eval->add_option("--archive", eo.archive,
+                   "Record every decision in this archive (sqlite:PATH) before printing it");
+  eval->add_option("--caller", eo.caller, "The name recorded as the caller in the archive")
+      ->capture_default_str();
   eval->add_option("-j,--jobs", eo.jobs,
                    "Agreements evaluated in parallel (default: the number of cores)");
   eval->add_flag("!--no-summary", eo.summary, "Do not print the summary after text output");
@@ -336,6 +365,32 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
 
+  ArchiveOptions ao;
+  auto* archive_cmd = app.add_subcommand("archive", "Read and check the decision archive");
+  archive_cmd->require_subcommand(1);
+  for (const char* action : {"verify", "list", "show", "export"}) {
+    const char* help = std::string_view(action) == "verify"
+                           ? "Recompute the hash chain; name every edited or deleted record"
+                       : std::string_view(action) == "list" ? "List decisions, newest first"
+                       : std::string_view(action) == "show" ? "Show one decision with its agreement"
+                                                            : "Write every record (jsonl or csv)";
+    auto* sub = archive_cmd->add_subcommand(action, help);
+    sub->add_option("--archive", ao.url, "The archive: sqlite:PATH")->required();
+    if (std::string_view(action) == "list") {
+      sub->add_option("--agreement", ao.agreement, "Only this agreement id");
+      sub->add_option("--decision", ao.decision, "Only this decision")
+          ->check(CLI::IsMember({"allow", "deny", "needs_review"}));
+      sub->add_option("--limit", ao.limit, "At most this many")->capture_default_str();
+    }
+    if (std::string_view(action) == "show")
+      sub->add_option("decision_id", ao.decision_id, "The decision id")->required();
+    if (std::string_view(action) == "export")
+      sub->add_option("-f,--format", ao.format, "Output format")
+          ->check(CLI::IsMember({"jsonl", "csv"}))
+          ->capture_default_str();
+    sub->callback([&ao, action] { ao.action = action; });
+  }
+
   std::vector<std::string> fmt_paths;
   bool fmt_check = false, fmt_write = false;
   auto* fmt_cmd =
@@ -362,6 +417,7 @@ int main(int argc, char** argv) {
     if (graph->parsed()) return run_graph(graph_pack, graph_format, graph_out);
     if (impact->parsed()) return run_impact(io);
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
+    if (archive_cmd->parsed()) return run_archive(ao);
   } catch (const std::exception& e) {
     // Fail closed: an unexpected failure is an error, never a decision.
     fmt::print(stderr, "error[internal]: {}\n", e.what());

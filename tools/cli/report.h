@@ -20,6 +20,7 @@ struct FileResult {
   std::string file;
   std::unique_ptr<Decision> decision;
   std::vector<InputError> errors;
+  std::string text;  // the agreement text, kept only when decisions are archived
 };
 
 // Writes results as they come, in input order, then a closing part. One per run.

@@ -1,0 +1,94 @@
+// `steward archive`: verify, list, show and export the decision archive.
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "common.h"
+#include "steward/archive.h"
+
+namespace steward::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json to_json_record(const ArchiveRecord& r, bool with_agreement) {
+  Json j = {
+      {"seq", r.seq},
+      {"decision_id", r.decision_id},
+      {"time", r.time},
+      {"agreement_id", r.agreement_id},
+      {"agreement_digest", r.agreement_digest},
+      {"pack", {{"name", r.pack_name}, {"version", r.pack_version}, {"digest", r.pack_digest}}},
+      {"decision", r.decision},
+      {"caller", r.caller},
+      {"prev_hash", r.prev_hash},
+      {"hash", r.hash}};
+  j["document"] = Json::parse(r.document, nullptr, false);
+  if (with_agreement) j["agreement"] = r.agreement;
+  return j;
+}
+
+std::string csv(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+int run_archive(const ArchiveOptions& o) {
+  std::string error;
+  auto archive = Archive::open(o.url, &error);
+  if (!archive) {
+    fmt::print(stderr, "error[archive.open]: {}\n", error);
+    return kExitError;
+  }
+  if (o.action == "verify") {
+    ArchiveVerification v = archive->verify();
+    for (const auto& p : v.problems) fmt::print("{}: {}\n", o.url, p);
+    fmt::print("{}: {} record{}, {}\n", o.url, v.records, v.records == 1 ? "" : "s",
+               v.ok ? "the chain is intact" : fmt::format("{} problem(s)", v.problems.size()));
+    return v.ok ? kExitAllow : 1;
+  }
+  if (o.action == "show") {
+    auto r = archive->get(o.decision_id);
+    if (!r) {
+      fmt::print(stderr, "error[archive.not-found]: no decision `{}` in {}\n", o.decision_id,
+                 o.url);
+      return kExitError;
+    }
+    fmt::print("{}\n", to_json_record(*r, true).dump(2));
+    return kExitAllow;
+  }
+  if (o.action == "list") {
+    ArchiveQuery q{o.agreement, o.decision, o.limit};
+    for (const auto& r : archive->list(q)) {
+      fmt::print("{} {:>4} {} {:<13} {} ({} {})\n", r.time, r.seq, r.decision_id, r.decision,
+                 r.agreement_id, r.pack_name, r.pack_version);
+    }
+    return kExitAllow;
+  }
+  // export
+  auto records = archive->all();
+  if (o.format == "csv") {
+    fmt::print(
+        "seq,decision_id,time,agreement_id,agreement_digest,pack_name,pack_version,pack_digest,"
+        "decision,caller,"
+        "prev_hash,hash\n");
+    for (const auto& r : records) {
+      fmt::print("{},{},{},{},{},{},{},{},{},{},{},{}\n", r.seq, csv(r.decision_id), csv(r.time),
+                 csv(r.agreement_id), csv(r.agreement_digest), csv(r.pack_name),
+                 csv(r.pack_version), csv(r.pack_digest), csv(r.decision), csv(r.caller),
+                 csv(r.prev_hash), csv(r.hash));
+    }
+  } else {
+    for (const auto& r : records) fmt::print("{}\n", to_json_record(r, true).dump());
+  }
+  return kExitAllow;
+}
+
+}  // namespace steward::cli
