@@ -51,3 +51,20 @@ struct ArchiveOptions {
 int run_archive(const ArchiveOptions& o);
 
 }  // namespace steward::cli
+
+namespace steward::cli {
+
+struct ServeOptions {
+  std::string pack, bundle;
+  std::string listen = "127.0.0.1:8181";
+  std::string archive = "sqlite:steward-decisions.db";
+  bool no_archive = false;
+  std::string token_file;
+  size_t max_body = 1u << 20;
+  std::vector<std::string> params;
+  bool quiet = false;
+};
+// `steward serve`: the evaluator as an HTTP service.
+int run_serve(const ServeOptions& o);
+
+}  // namespace steward::cli

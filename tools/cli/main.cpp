@@ -391,6 +391,25 @@ int main(int argc, char** argv) {
     sub->callback([&ao, action] { ao.action = action; });
   }
 
+  ServeOptions so;
+  auto* serve = app.add_subcommand("serve", "Serve the evaluator over HTTP (see docs/http-api.md)");
+  auto* serve_policy = serve->add_option("-p,--policy", so.pack, "Directory of the pack");
+  serve->add_option("-b,--bundle", so.bundle, "A bundle written by `steward build`")
+      ->excludes(serve_policy);
+  serve->add_option("--listen", so.listen, "host:port (port 0: any free port; printed at start)")
+      ->capture_default_str();
+  serve->add_option("--archive", so.archive, "The decision archive (sqlite:PATH)")
+      ->capture_default_str();
+  serve->add_flag("--no-archive", so.no_archive,
+                  "Keep no archive (decisions are then not recorded)");
+  serve->add_option("--token-file", so.token_file,
+                    "Bearer tokens, one `name token` pair a line; required when given");
+  serve->add_option("--max-body", so.max_body, "Largest request body in bytes (413 above)")
+      ->capture_default_str();
+  serve->add_option("--param", so.params, "Override a pack parameter: name=value (repeatable)")
+      ->allow_extra_args(false);
+  serve->add_flag("-q,--quiet", so.quiet, "No access log");
+
   std::vector<std::string> fmt_paths;
   bool fmt_check = false, fmt_write = false;
   auto* fmt_cmd =
@@ -418,6 +437,13 @@ int main(int argc, char** argv) {
     if (impact->parsed()) return run_impact(io);
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
     if (archive_cmd->parsed()) return run_archive(ao);
+    if (serve->parsed()) {
+      if (so.pack.empty() == so.bundle.empty()) {
+        fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
+        return kExitError;
+      }
+      return run_serve(so);
+    }
   } catch (const std::exception& e) {
     // Fail closed: an unexpected failure is an error, never a decision.
     fmt::print(stderr, "error[internal]: {}\n", e.what());

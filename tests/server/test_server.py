@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Tests of `steward serve` with a real HTTP client (Python's standard library) against a server on
+a random loopback port. Every response is checked against the server's own OpenAPI document
+(documented status codes; required fields and enums of the response schema).
+
+  test_server.py <steward binary> <source dir>
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+STEWARD, SRC = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL", what)
+
+
+class Server:
+    def __init__(self, *args):
+        self.tmp = tempfile.mkdtemp(prefix="steward_serve_")
+        self.proc = subprocess.Popen([STEWARD, "serve", "--listen", "127.0.0.1:0", "-q",
+                                      "--archive", f"sqlite:{self.tmp}/a.db", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if "http://" not in line:
+            raise RuntimeError(f"server did not start: {line} {self.proc.stderr.read()}")
+        self.base = line.strip().split(" on ")[-1]
+
+    def request(self, method, path, body=None, headers=None):
+        req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=10)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def conforms(spec, path, method, status, body):
+    """The status is documented for the operation and the body has the schema's required fields."""
+    op = spec["paths"][path][method]
+    resp = op["responses"].get(str(status))
+    if resp is None:
+        return f"status {status} is not documented for {method.upper()} {path}"
+    schema = resp.get("content", {}).get("application/json", {}).get("schema")
+    if not schema:
+        return None
+    if "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    doc = json.loads(body)
+    for key in schema.get("required", []):
+        if key not in doc:
+            return f"{method.upper()} {path} {status}: missing `{key}`"
+    for key, prop in schema.get("properties", {}).items():
+        if "enum" in prop and key in doc and doc[key] not in prop["enum"]:
+            return f"{method.upper()} {path} {status}: `{key}` = {doc[key]!r} is not in {prop['enum']}"
+    return None
+
+
+def read(rel):
+    with open(os.path.join(SRC, rel), "rb") as f:
+        return f.read()
+
+
+# --- the main server: open, archive on -------------------------------------------------------
+s = Server("--policy", os.path.join(SRC, "policies/dcf-5-4"))
+try:
+    st, _, body = s.request("GET", "/openapi.json")
+    spec = json.loads(body)
+    check(st == 200 and spec["openapi"].startswith("3."), "openapi.json is an OpenAPI 3 document")
+    st, _, body = s.request("GET", "/healthz")
+    check(st == 200, "healthz")
+    st, _, body = s.request("GET", "/readyz")
+    check(st == 200 and json.loads(body)["policy"]["name"] == "dcf-5-4", "readyz names the pack")
+
+    yaml_body = read("policies/dcf-5-4/examples/agreements/03-email-request-deny.yaml")
+    st, headers, body = s.request("POST", "/v1/evaluate", yaml_body, {"Content-Type": "application/yaml"})
+    check(st == 200 and json.loads(body)["decision"] == "deny", "evaluate YAML: deny")
+    check(conforms(spec, "/v1/evaluate", "post", st, body) is None, conforms(spec, "/v1/evaluate", "post", st, body) or "")
+    decision_id = headers.get("Steward-Decision-Id", "")
+    check(decision_id.startswith("d-"), "the decision id is in a header")
+
+    json_body = read("bench/json/01-compliant-allow.json")
+    st, _, body = s.request("POST", "/v1/evaluate", json_body, {"Content-Type": "application/json"})
+    check(st == 200 and json.loads(body)["decision"] == "allow", "evaluate JSON: allow")
+
+    bad = b'format: steward/agreement/v1\nid: X\nkind: data_sharin\ntitel: t\ndata: {level: client, deidentification: none}\n'
+    st, _, body = s.request("POST", "/v1/evaluate", bad, {"Content-Type": "application/yaml"})
+    errs = json.loads(body)
+    check(st == 422 and errs["decision"] is None, "input errors answer 422 and no decision")
+    check({(e["path"], e["line"]) for e in errs["errors"]} >= {("kind", 3), ("titel", 4)}, "422 lists every error with path and line")
+    check(conforms(spec, "/v1/evaluate", "post", st, body) is None, "422 conforms to the OpenAPI document")
+
+    batch = json.dumps([json.loads(json_body), {"format": "steward/agreement/v1", "id": "B"}, json.loads(json_body)]).encode()
+    st, _, body = s.request("POST", "/v1/evaluate/batch", batch, {"Content-Type": "application/json"})
+    items = json.loads(body)
+    check(st == 200 and len(items) == 3, "batch answers every item")
+    check(items[0]["decision"] == "allow" and items[1]["decision"] is None and items[1]["errors"], "batch: a decision or errors per item, in order")
+    st, _, _ = s.request("POST", "/v1/evaluate/batch", b'{"not": "an array"}', {"Content-Type": "application/json"})
+    check(st == 400, "batch refuses a body that is not an array")
+
+    st, _, body = s.request("GET", "/v1/policy")
+    pol = json.loads(body)
+    check(st == 200 and len(pol["rules"]) == 35 and len(pol["clauses"]) == 15, "policy lists rules and clauses")
+
+    st, _, body = s.request("GET", "/v1/decisions?decision=deny&limit=5")
+    recs = json.loads(body)
+    check(st == 200 and len(recs) == 1 and recs[0]["agreement_id"] == "DSA-EX-03", "decisions can be listed by outcome")
+    st, _, body = s.request("GET", "/v1/decisions/" + decision_id)
+    check(st == 200 and json.loads(body)["agreement"] == yaml_body.decode(), "one decision reads back with its agreement")
+    st, _, _ = s.request("GET", "/v1/decisions/d-000000000000000000000000")
+    check(st == 404, "an unknown decision is 404")
+
+    st, _, body = s.request("GET", "/metrics")
+    text = body.decode()
+    check('steward_decisions_total{decision="deny"} 1' in text, "metrics count decisions by outcome")
+    check("steward_request_duration_seconds_bucket" in text, "metrics have a latency histogram")
+
+    v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
+    check(v.returncode == 0 and "4 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
+finally:
+    s.stop()
+
+# --- tokens and the body limit ---------------------------------------------------------------
+tokdir = tempfile.mkdtemp()
+with open(os.path.join(tokdir, "tokens"), "w") as f:
+    f.write("ci-pipeline s3cret-token-one\nreviewer another-token-two\n")
+s = Server("--policy", os.path.join(SRC, "policies/dcf-5-4"), "--token-file", os.path.join(tokdir, "tokens"),
+           "--max-body", "4000")
+try:
+    body = read("bench/json/01-compliant-allow.json")
+    st, _, _ = s.request("POST", "/v1/evaluate", body)
+    check(st == 401, "no token: 401")
+    st, _, _ = s.request("POST", "/v1/evaluate", body, {"Authorization": "Bearer s3cret-token-onX"})
+    check(st == 401, "wrong token: 401")
+    st, _, _ = s.request("POST", "/v1/evaluate", body, {"Authorization": "Bearer s3cret-token-one"})
+    check(st == 200, "valid token: 200")
+    st, _, rb = s.request("GET", "/v1/decisions", None, {"Authorization": "Bearer another-token-two"})
+    check(st == 200 and json.loads(rb)[0]["caller"] == "ci-pipeline", "the archive records the caller's token name")
+    st, _, _ = s.request("POST", "/v1/evaluate", b"x" * 5000, {"Authorization": "Bearer s3cret-token-one"})
+    check(st == 413, "a body over the limit: 413")
+    st, _, _ = s.request("GET", "/healthz")
+    check(st == 200, "health needs no token")
+finally:
+    s.stop()
+    shutil.rmtree(tokdir)
+
+# --- reload on SIGHUP --------------------------------------------------------------------------
+packdir = tempfile.mkdtemp()
+shutil.copytree(os.path.join(SRC, "policies/dcf-5-4"), os.path.join(packdir, "p"))
+s = Server("--policy", os.path.join(packdir, "p"))
+try:
+    _, _, body = s.request("GET", "/readyz")
+    before = json.loads(body)["policy"]["digest"]
+    manifest = os.path.join(packdir, "p", "pack.yaml")
+    text = open(manifest).read()
+    open(manifest, "w").write(text.replace("default: 10", "default: 11"))
+    s.proc.send_signal(signal.SIGHUP)
+    after = before
+    for _ in range(50):
+        time.sleep(0.1)
+        after = json.loads(s.request("GET", "/readyz")[2])["policy"]["digest"]
+        if after != before:
+            break
+    check(after != before, "SIGHUP reloads an edited pack")
+    st, _, body = s.request("POST", "/v1/evaluate", read("policies/dcf-5-4/examples/agreements/13-aggregate-threshold-10-allow.yaml"),
+                            {"Content-Type": "application/yaml"})
+    check(json.loads(body)["decision"] == "deny", "the reloaded pack decides (min_cell_size 11)")
+    with open(os.path.join(packdir, "p", "request.policy"), "a") as f:
+        f.write("\nrule broken {\n")
+    s.proc.send_signal(signal.SIGHUP)
+    time.sleep(1)
+    st, _, body = s.request("GET", "/readyz")
+    check(st == 200 and json.loads(body)["policy"]["digest"] == after, "a pack that does not compile is refused; the old one keeps serving")
+finally:
+    s.stop()
+    shutil.rmtree(packdir)
+
+print(f"{'0 failed' if not failures else f'{len(failures)} failed'}")
+sys.exit(1 if failures else 0)
