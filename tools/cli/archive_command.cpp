@@ -10,25 +10,6 @@
 namespace steward::cli {
 namespace {
 
-using Json = nlohmann::ordered_json;
-
-Json to_json_record(const ArchiveRecord& r, bool with_agreement) {
-  Json j = {
-      {"seq", r.seq},
-      {"decision_id", r.decision_id},
-      {"time", r.time},
-      {"agreement_id", r.agreement_id},
-      {"agreement_digest", r.agreement_digest},
-      {"pack", {{"name", r.pack_name}, {"version", r.pack_version}, {"digest", r.pack_digest}}},
-      {"decision", r.decision},
-      {"caller", r.caller},
-      {"prev_hash", r.prev_hash},
-      {"hash", r.hash}};
-  j["document"] = Json::parse(r.document, nullptr, false);
-  if (with_agreement) j["agreement"] = r.agreement;
-  return j;
-}
-
 std::string csv(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
@@ -61,7 +42,7 @@ int run_archive(const ArchiveOptions& o) {
                  o.url);
       return kExitError;
     }
-    fmt::print("{}\n", to_json_record(*r, true).dump(2));
+    fmt::print("{}\n", record_to_json(*r, true, 2));
     return kExitAllow;
   }
   if (o.action == "list") {
@@ -86,7 +67,7 @@ int run_archive(const ArchiveOptions& o) {
                  csv(r.prev_hash), csv(r.hash));
     }
   } else {
-    for (const auto& r : records) fmt::print("{}\n", to_json_record(r, true).dump());
+    for (const auto& r : records) fmt::print("{}\n", record_to_json(r, true));
   }
   return kExitAllow;
 }

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "steward/bundle.h"
@@ -119,6 +120,23 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, b
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
+}
+
+std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int indent) {
+  nlohmann::ordered_json j = {
+      {"seq", r.seq},
+      {"decision_id", r.decision_id},
+      {"time", r.time},
+      {"agreement_id", r.agreement_id},
+      {"agreement_digest", r.agreement_digest},
+      {"pack", {{"name", r.pack_name}, {"version", r.pack_version}, {"digest", r.pack_digest}}},
+      {"decision", r.decision},
+      {"caller", r.caller},
+      {"prev_hash", r.prev_hash},
+      {"hash", r.hash}};
+  j["document"] = nlohmann::ordered_json::parse(r.document, nullptr, false);
+  if (with_agreement) j["agreement"] = r.agreement;
+  return j.dump(indent);
 }
 
 std::string xml_escape(std::string_view s) {

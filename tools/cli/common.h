@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "steward/archive.h"
 #include "steward/compiler.h"
 
 namespace steward::cli {
@@ -25,6 +26,8 @@ void print_diagnostics(const CompileResult& r, bool show_warnings);
 // Compiles a pack directory, or a bundle file when `bundle` is set, printing diagnostics.
 CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
                         const std::map<std::string, std::string>& params, bool show_warnings);
+// An archive record as JSON (the decision document embedded), with or without the agreement text.
+std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int indent = -1);
 // Escapes text for XML attributes and content (JUnit reports).
 std::string xml_escape(std::string_view s);
 // Files, directories (searched recursively for *.yaml, *.yml, *.json) and globs, sorted.

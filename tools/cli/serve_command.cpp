@@ -105,22 +105,6 @@ const char* kOpenApi =
 #include "openapi.json.inc"
     ;
 
-Json record_json(const ArchiveRecord& r, bool with_agreement) {
-  Json j = {
-      {"seq", r.seq},
-      {"decision_id", r.decision_id},
-      {"time", r.time},
-      {"agreement_id", r.agreement_id},
-      {"agreement_digest", r.agreement_digest},
-      {"pack", {{"name", r.pack_name}, {"version", r.pack_version}, {"digest", r.pack_digest}}},
-      {"decision", r.decision},
-      {"caller", r.caller},
-      {"hash", r.hash}};
-  j["document"] = Json::parse(r.document, nullptr, false);
-  if (with_agreement) j["agreement"] = r.agreement;
-  return j;
-}
-
 }  // namespace
 
 int run_serve(const ServeOptions& o) {
@@ -298,9 +282,10 @@ int run_serve(const ServeOptions& o) {
     ArchiveQuery q{req.get_param_value("agreement"), req.get_param_value("decision"), 100};
     if (req.has_param("limit"))
       q.limit = std::strtoul(req.get_param_value("limit").c_str(), nullptr, 10);
-    Json out = Json::array();
-    for (const auto& r : archive->list(q)) out.push_back(record_json(r, false));
-    res.set_content(out.dump(), "application/json");
+    std::string out = "[";
+    for (const auto& r : archive->list(q))
+      out += (out.size() > 1 ? "," : "") + record_to_json(r, false);
+    res.set_content(out + "]", "application/json");
   });
 
   server.Get(R"(/v1/decisions/([A-Za-z0-9\-]+))",
@@ -312,7 +297,7 @@ int run_serve(const ServeOptions& o) {
                  res.set_content(R"({"error":"no such decision"})", "application/json");
                  return;
                }
-               res.set_content(record_json(*r, true).dump(), "application/json");
+               res.set_content(record_to_json(*r, true), "application/json");
              });
 
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
