@@ -33,14 +33,14 @@ class Server:
                                       "--archive", f"sqlite:{self.tmp}/a.db", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
-        if "http://" not in line:
+        if "://" not in line:
             raise RuntimeError(f"server did not start: {line} {self.proc.stderr.read()}")
         self.base = line.strip().split(" on ")[-1]
 
-    def request(self, method, path, body=None, headers=None):
+    def request(self, method, path, body=None, headers=None, context=None):
         req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=10, context=context) as r:
                 return r.status, dict(r.headers), r.read()
         except urllib.error.HTTPError as e:
             return e.code, dict(e.headers), e.read()
@@ -190,6 +190,45 @@ try:
 finally:
     s.stop()
     shutil.rmtree(packdir)
+
+# --- --watch reloads without a signal -----------------------------------------------------------
+packdir = tempfile.mkdtemp()
+shutil.copytree(os.path.join(SRC, "policies/dcf-5-4"), os.path.join(packdir, "p"))
+s = Server("--policy", os.path.join(packdir, "p"), "--watch")
+try:
+    before = json.loads(s.request("GET", "/readyz")[2])["policy"]["digest"]
+    time.sleep(1.1)  # a new modification time
+    manifest = os.path.join(packdir, "p", "pack.yaml")
+    text = open(manifest).read()
+    open(manifest, "w").write(text.replace("default: 10", "default: 12"))
+    after = before
+    for _ in range(60):
+        time.sleep(0.1)
+        after = json.loads(s.request("GET", "/readyz")[2])["policy"]["digest"]
+        if after != before:
+            break
+    check(after != before, "--watch reloads an edited pack")
+finally:
+    s.stop()
+    shutil.rmtree(packdir)
+
+# --- TLS ---------------------------------------------------------------------------------------
+if shutil.which("openssl"):
+    import ssl
+    certdir = tempfile.mkdtemp()
+    cert, key = os.path.join(certdir, "c.pem"), os.path.join(certdir, "k.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert,
+                    "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    s = Server("--policy", os.path.join(SRC, "policies/dcf-5-4"), "--tls-cert", cert, "--tls-key", key)
+    try:
+        check(s.base.startswith("https://"), "TLS: the server says https")
+        ctx = ssl.create_default_context(cafile=cert)
+        st, _, body = s.request("POST", "/v1/evaluate", read("bench/json/01-compliant-allow.json"), context=ctx)
+        check(st == 200 and json.loads(body)["decision"] == "allow", "TLS: evaluate over HTTPS")
+    finally:
+        s.stop()
+        shutil.rmtree(certdir)
 
 print(f"{'0 failed' if not failures else f'{len(failures)} failed'}")
 sys.exit(1 if failures else 0)

@@ -63,6 +63,8 @@ struct ServeOptions {
   size_t max_body = 1u << 20;
   std::vector<std::string> params;
   bool quiet = false;
+  bool watch = false;
+  std::string tls_cert, tls_key;
 };
 // `steward serve`: the evaluator as an HTTP service.
 int run_serve(const ServeOptions& o);

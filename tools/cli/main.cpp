@@ -409,6 +409,12 @@ int main(int argc, char** argv) {
   serve->add_option("--param", so.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
   serve->add_flag("-q,--quiet", so.quiet, "No access log");
+  serve->add_flag("--watch", so.watch, "Reload the pack when its files change (as on SIGHUP)");
+  auto* cert =
+      serve->add_option("--tls-cert", so.tls_cert, "Serve HTTPS with this certificate (PEM)");
+  auto* key = serve->add_option("--tls-key", so.tls_key, "The certificate's private key (PEM)");
+  cert->needs(key);
+  key->needs(cert);
 
   std::vector<std::string> fmt_paths;
   bool fmt_check = false, fmt_write = false;

@@ -3,9 +3,11 @@
 #include <httplib.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -155,7 +157,19 @@ int run_serve(const ServeOptions& o) {
   }
 
   Metrics metrics;
-  httplib::Server server;
+  std::unique_ptr<httplib::Server> server_ptr;
+  if (!o.tls_cert.empty() || !o.tls_key.empty()) {
+    auto tls = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
+    if (!tls->is_valid()) {
+      fmt::print(stderr, "error[serve.tls]: cannot load the certificate `{}` and key `{}`\n",
+                 o.tls_cert, o.tls_key);
+      return kExitError;
+    }
+    server_ptr = std::move(tls);
+  } else {
+    server_ptr = std::make_unique<httplib::Server>();
+  }
+  httplib::Server& server = *server_ptr;
   server.set_payload_max_length(o.max_body);
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
@@ -355,8 +369,9 @@ int run_serve(const ServeOptions& o) {
     fmt::print(stderr, "error[serve.listen]: cannot listen on {}\n", o.listen);
     return kExitError;
   }
-  fmt::print("steward serving {} {} ({}) on http://{}:{}\n", served->pack->name,
-             served->pack->version, served->pack->digest, host, port);
+  fmt::print("steward serving {} {} ({}) on {}://{}:{}\n", served->pack->name,
+             served->pack->version, served->pack->digest, o.tls_cert.empty() ? "http" : "https",
+             host, port);
   std::fflush(stdout);
 
   g_server = &server;
@@ -365,9 +380,37 @@ int run_serve(const ServeOptions& o) {
   std::signal(SIGINT, on_signal);
   // Reload on SIGHUP: compile the pack again; a pack that does not compile is refused and the
   // old one keeps serving. In-flight requests keep the pack they started with.
+  // --watch: a change in the pack's files (names, sizes, modification times) triggers a reload.
+  auto fingerprint = [&] {
+    namespace fs = std::filesystem;
+    std::string fp;
+    std::error_code ec;
+    auto add = [&](const fs::path& p) {
+      auto t = fs::last_write_time(p, ec).time_since_epoch().count();
+      fp += fmt::format("{}:{}:{};", p.string(), ec ? 0 : fs::file_size(p, ec), t);
+    };
+    if (!o.bundle.empty()) {
+      add(o.bundle);
+    } else {
+      std::vector<fs::path> files;
+      for (const auto& e : fs::directory_iterator(o.pack, ec)) files.push_back(e.path());
+      std::sort(files.begin(), files.end());
+      for (const auto& f : files) add(f);
+    }
+    return fp;
+  };
+  std::string last_fingerprint = o.watch ? fingerprint() : "";
   std::thread reloader([&] {
+    int ticks = 0;
     while (!g_stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (o.watch && ++ticks % 5 == 0) {
+        std::string fp = fingerprint();
+        if (fp != last_fingerprint) {
+          last_fingerprint = fp;
+          g_reload = true;
+        }
+      }
       if (!g_reload.exchange(false)) continue;
       auto next = load();
       if (!next) {
