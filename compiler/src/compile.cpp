@@ -518,7 +518,9 @@ void Compilation::pass_declarations() {
             if constexpr (std::is_same_v<T, ast::EnumDecl>) {
               if (dup(types, x.name, x.span, "type")) enums_[x.name] = &x;
             } else if constexpr (std::is_same_v<T, ast::RecordDecl>) {
-              if (dup(types, x.name, x.span, "type")) records_[x.name] = &x;
+              if (!dup(types, x.name, x.span, "type"))
+                return;  // reported; the record is not usable
+              records_[x.name] = &x;
               if (x.is_document) {
                 if (document_ != nullptr) {
                   Diagnostic dd{Severity::kError,
@@ -726,6 +728,7 @@ void Compilation::pass_schema() {
   for (const auto& [name, decl] : records_) fill_record(recs[name], decl->fields, name);
   if (document_ != nullptr) {
     pack_->root = named_types_[document_->name];
+    if (pack_->root == nullptr) return;  // its declaration was an error, already reported
     std::string idf = id_field_name_.empty() ? "id" : id_field_name_;
     pack_->id_field = pack_->root->find_field(idf);
     if (pack_->id_field >= 0 &&

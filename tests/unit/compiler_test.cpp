@@ -216,3 +216,12 @@ rule a for i in items { clause: c, outcome: deny, when: any(j in items: j.kind =
   REQUIRE(dcf.ok());
   CHECK(dcf.pack->cost_degree == 1);
 }
+
+TEST_CASE("regression (fuzz_policy): a document named like a builtin type is an error, not a crash",
+          "[compiler][fuzz]") {
+  auto res = compile(pack_of("document bool { id: string }\nclause c { title: \"C\" }\n"));
+  CHECK_FALSE(res.ok());
+  CHECK_THAT(codes(res), Catch::Contains("check.duplicate:1:10"));
+  auto res2 = compile(pack_of("record R { a: int }\ndocument R { id: string }\n"));
+  CHECK_FALSE(res2.ok());
+}
