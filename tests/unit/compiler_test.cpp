@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "test_support.h"
 
@@ -224,4 +225,18 @@ TEST_CASE("regression (fuzz_policy): a document named like a builtin type is an 
   CHECK_THAT(codes(res), Catch::Contains("check.duplicate:1:10"));
   auto res2 = compile(pack_of("record R { a: int }\ndocument R { id: string }\n"));
   CHECK_FALSE(res2.ok());
+}
+
+TEST_CASE("every input a fuzzer found is compiled again without a crash", "[compiler][fuzz]") {
+  namespace fs = std::filesystem;
+  size_t n = 0;
+  for (const auto& e :
+       fs::directory_iterator(steward::testing::source_dir() + "/tests/fuzz/regressions")) {
+    if (e.path().extension() != ".policy") continue;
+    auto res = compile(pack_of(steward::testing::read_text(e.path())));
+    INFO(e.path().string());
+    CHECK((res.ok() || res.diagnostics.has_errors()));
+    ++n;
+  }
+  CHECK(n >= 1);
 }
