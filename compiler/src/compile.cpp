@@ -1655,7 +1655,8 @@ void Compilation::pass_rules() {
           rp.citation = p.values[0]->text;
     }
     // The element variable is in scope for when, message and evidence.
-    if (!r->var.empty()) {
+    if (!r->var.empty() && !r->range) good = false;  // `for x in` without a list: a syntax error
+    if (!r->var.empty() && r->range) {
       Checked range = check(*r->range);
       if (range.ok() && (range.set != kNoIndex || range.type->kind != TypeKind::kList)) {
         diags_.error("check.type", r->range->span,
@@ -1686,7 +1687,7 @@ void Compilation::pass_rules() {
     } else if (rp.range != kNoIndex) {
       rp.evidence.push_back({true, rp.local, {}});
     }
-    if (!r->var.empty() && rp.range != kNoIndex) locals_.pop_back();
+    if (!r->var.empty() && r->range && rp.range != kNoIndex) locals_.pop_back();
     if (good) pack_->rules.push_back(std::move(rp));
   }
   for (const auto& [id, c] : clauses_) {
