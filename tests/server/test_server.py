@@ -72,6 +72,17 @@ def conforms(spec, path, method, status, body):
     return None
 
 
+def wait_for_new_digest(server, before, seconds=6):
+    """Polls /readyz until the served pack's digest differs from `before`; returns the last one."""
+    after = before
+    for _ in range(int(seconds * 10)):
+        time.sleep(0.1)
+        after = json.loads(server.request("GET", "/readyz")[2])["policy"]["digest"]
+        if after != before:
+            break
+    return after
+
+
 def read(rel):
     with open(os.path.join(SRC, rel), "rb") as f:
         return f.read()
@@ -171,12 +182,7 @@ try:
     text = open(manifest).read()
     open(manifest, "w").write(text.replace("default: 10", "default: 11"))
     s.proc.send_signal(signal.SIGHUP)
-    after = before
-    for _ in range(50):
-        time.sleep(0.1)
-        after = json.loads(s.request("GET", "/readyz")[2])["policy"]["digest"]
-        if after != before:
-            break
+    after = wait_for_new_digest(s, before)
     check(after != before, "SIGHUP reloads an edited pack")
     st, _, body = s.request("POST", "/v1/evaluate", read("policies/dcf-5-4/examples/agreements/13-aggregate-threshold-10-allow.yaml"),
                             {"Content-Type": "application/yaml"})
@@ -201,13 +207,7 @@ try:
     manifest = os.path.join(packdir, "p", "pack.yaml")
     text = open(manifest).read()
     open(manifest, "w").write(text.replace("default: 10", "default: 12"))
-    after = before
-    for _ in range(60):
-        time.sleep(0.1)
-        after = json.loads(s.request("GET", "/readyz")[2])["policy"]["digest"]
-        if after != before:
-            break
-    check(after != before, "--watch reloads an edited pack")
+    check(wait_for_new_digest(s, before) != before, "--watch reloads an edited pack")
 finally:
     s.stop()
     shutil.rmtree(packdir)
