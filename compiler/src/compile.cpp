@@ -203,6 +203,7 @@ class Compilation {
   std::map<const Type*, const Type*> list_types_;
 
   detail::RuleGraph graph_;
+  bool has_cycles_ = false;  // set by pass_graph
   std::vector<GraphVertex> vertices_;
   std::vector<Local> locals_;
   std::set<std::string> used_sets_;
@@ -792,7 +793,9 @@ void Compilation::pass_graph() {
         if (x) collect_deps(*x, bound, deps);
     for (const auto& dep : deps) graph_.add_edge(defs_[dep].vertex, v);
   }
-  for (const auto& cycle : graph_.cycles()) {
+  const auto cycles = graph_.cycles();
+  has_cycles_ = !cycles.empty();
+  for (const auto& cycle : cycles) {
     std::vector<std::string> names;
     for (auto v : cycle) names.push_back(vertices_[v].name);
     names.push_back(names.front());
@@ -1424,7 +1427,7 @@ void Compilation::pass_definitions() {
   // With a cycle there is no topological order: check the others in declaration order;
   // names in a cycle resolve to an error type that is reported once, at the cycle.
   std::vector<detail::RuleGraph::Vertex> order;
-  if (graph_.cycles().empty()) {
+  if (!has_cycles_) {
     order = graph_.topological_order();
   } else {
     for (size_t i = 0; i < def_order_.size(); ++i) order.push_back(defs_[def_order_[i]].vertex);

@@ -78,6 +78,13 @@ std::string context_phrase(antlr4::Parser* parser) {
   return "";
 }
 
+// ANTLR indexes code points; spans use bytes. `map` is null for ASCII text.
+uint32_t byte_offset(const std::vector<uint32_t>* map, uint32_t base, size_t cp) {
+  if (map == nullptr) return base + static_cast<uint32_t>(cp);
+  if (cp >= map->size()) return base + (map->empty() ? 0 : map->back());
+  return base + (*map)[cp];
+}
+
 class ErrorListener : public antlr4::BaseErrorListener {
  public:
   ErrorListener(SourceId file, Diagnostics& diags, const std::vector<uint32_t>* cp_to_byte,
@@ -123,11 +130,7 @@ class ErrorListener : public antlr4::BaseErrorListener {
     diags_.error("parse.syntax", span, message);
   }
 
-  uint32_t byte(size_t cp) const {
-    if (cp_to_byte_ == nullptr) return base_ + static_cast<uint32_t>(cp);
-    if (cp >= cp_to_byte_->size()) return base_ + (cp_to_byte_->empty() ? 0 : cp_to_byte_->back());
-    return base_ + (*cp_to_byte_)[cp];
-  }
+  uint32_t byte(size_t cp) const { return byte_offset(cp_to_byte_, base_, cp); }
 
  private:
   static constexpr int kMaxErrors = 50;
@@ -170,11 +173,7 @@ class Builder {
           const std::vector<uint32_t>* cp_to_byte)
       : sources_(sources), file_(file), diags_(diags), base_(base), cp_to_byte_(cp_to_byte) {}
 
-  uint32_t byte(size_t cp) const {
-    if (cp_to_byte_ == nullptr) return base_ + static_cast<uint32_t>(cp);
-    if (cp >= cp_to_byte_->size()) return base_ + (cp_to_byte_->empty() ? 0 : cp_to_byte_->back());
-    return base_ + (*cp_to_byte_)[cp];
-  }
+  uint32_t byte(size_t cp) const { return byte_offset(cp_to_byte_, base_, cp); }
 
   SourceSpan span(antlr4::ParserRuleContext* ctx) const {
     auto* start = ctx->getStart();
