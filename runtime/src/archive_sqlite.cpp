@@ -1,39 +1,13 @@
-// The SQLite decision archive: WAL journal, synchronous commits, one transaction per record.
-#include <fmt/chrono.h>
+// The SQLite decision archive: WAL journal, synchronous commits, one transaction per batch.
 #include <fmt/format.h>
 #include <sqlite3.h>
 
-#include <chrono>
 #include <mutex>
 
-#include "steward/archive.h"
-#include "steward/compiler.h"
+#include "archive_chain.h"
 
-namespace steward {
+namespace steward::archive_internal {
 namespace {
-
-// Length-prefixed fields, so no two records share a byte stream.
-std::string canonical(const ArchiveRecord& r) {
-  std::string out;
-  auto field = [&](std::string_view s) { out += fmt::format("{}:{}\n", s.size(), s); };
-  field(std::to_string(r.seq));
-  field(r.decision_id);
-  field(r.time);
-  field(r.agreement_id);
-  field(r.agreement_digest);
-  field(r.agreement);
-  field(r.pack_name);
-  field(r.pack_version);
-  field(r.pack_digest);
-  field(r.decision);
-  field(r.document);
-  field(r.caller);
-  field(r.prev_hash);
-  return out;
-}
-
-constexpr const char* kGenesis =
-    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
 constexpr const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS decisions (
@@ -56,7 +30,7 @@ CREATE INDEX IF NOT EXISTS decisions_agreement ON decisions(agreement_id);
 CREATE TABLE IF NOT EXISTS chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
 )";
 
-class SqliteArchive : public Archive {
+class SqliteArchive : public ChainedArchive {
  public:
   explicit SqliteArchive(sqlite3* db) : db_(db) {}
   ~SqliteArchive() override { sqlite3_close(db_); }
@@ -69,57 +43,49 @@ class SqliteArchive : public Archive {
     return true;
   }
 
-  bool append(const Decision& d, std::string_view agreement_text, std::string_view caller,
-              ArchiveRecord* out, std::string* error) override {
+  bool write_batch(const std::vector<ArchiveRecord*>& batch, std::string* error) override {
     std::lock_guard<std::mutex> lock(mu_);
+    // IMMEDIATE takes the write lock first, so another process cannot move the head between
+    // our read of it and our commit.
     if (!exec("BEGIN IMMEDIATE;", error)) return false;
-    ArchiveRecord r;
-    r.prev_hash = kGenesis;
-    r.seq = 1;
+    ChainHead head;
     {
       Stmt s(db_, "SELECT seq, hash FROM chain_head WHERE id = 1;");
-      if (s.step() == SQLITE_ROW) {
-        r.seq = sqlite3_column_int64(s.get(), 0) + 1;
-        r.prev_hash = s.text(1);
-      }
+      if (s.step() == SQLITE_ROW) head = {sqlite3_column_int64(s.get(), 0), s.text(1)};
     }
-    auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
-    r.time = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", now);
-    r.agreement_id = d.agreement;
-    r.agreement_digest = "sha256:" + sha256_hex(agreement_text);
-    r.agreement = std::string(agreement_text);
-    r.pack_name = d.policy.name;
-    r.pack_version = d.policy.version;
-    r.pack_digest = d.policy.digest;
-    r.decision = outcome_name(d.outcome);
-    r.document = to_json(d, -1);
-    r.caller = std::string(caller);
-    r.decision_id = "d-" + sha256_hex(fmt::format("{}|{}|{}|{}", r.prev_hash, r.seq, r.time,
-                                                  r.agreement_digest))
-                               .substr(0, 24);
-    r.hash = archive_record_hash(r);
+    head = link(batch, head);
     Stmt ins(db_,
              "INSERT INTO decisions (seq, decision_id, time, agreement_id, agreement_digest, "
              "agreement, pack_name, "
              "pack_version, pack_digest, decision, document, caller, prev_hash, hash) "
              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?);");
-    ins.bind(1, r.seq);
-    int i = 2;
-    for (const std::string* v : {&r.decision_id, &r.time, &r.agreement_id, &r.agreement_digest,
-                                 &r.agreement, &r.pack_name, &r.pack_version, &r.pack_digest,
-                                 &r.decision, &r.document, &r.caller, &r.prev_hash, &r.hash}) {
-      ins.bind(i++, *v);
+    for (const ArchiveRecord* r : batch) {
+      sqlite3_reset(ins.get());
+      ins.bind(1, r->seq);
+      int i = 2;
+      for (const std::string* v :
+           {&r->decision_id, &r->time, &r->agreement_id, &r->agreement_digest, &r->agreement,
+            &r->pack_name, &r->pack_version, &r->pack_digest, &r->decision, &r->document,
+            &r->caller, &r->prev_hash, &r->hash}) {
+        ins.bind(i++, *v);
+      }
+      if (ins.step() != SQLITE_DONE) return rollback(error);
     }
-    if (ins.step() != SQLITE_DONE) return rollback(error);
-    Stmt head(db_,
-              "INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE "
-              "SET seq = excluded.seq, hash = excluded.hash;");
-    head.bind(1, r.seq);
-    head.bind(2, r.hash);
-    if (head.step() != SQLITE_DONE) return rollback(error);
+    Stmt upd(db_,
+             "INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE "
+             "SET seq = excluded.seq, hash = excluded.hash;");
+    upd.bind(1, head.seq);
+    upd.bind(2, head.hash);
+    if (upd.step() != SQLITE_DONE) return rollback(error);
     if (!exec("COMMIT;", error)) return rollback(error);
-    if (out) *out = std::move(r);
     return true;
+  }
+
+  std::optional<ChainHead> stored_head() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Stmt s(db_, "SELECT seq, hash FROM chain_head WHERE id = 1;");
+    if (s.step() != SQLITE_ROW) return std::nullopt;
+    return ChainHead{sqlite3_column_int64(s.get(), 0), s.text(1)};
   }
 
   std::vector<ArchiveRecord> list(const ArchiveQuery& q) override {
@@ -149,53 +115,6 @@ class SqliteArchive : public Archive {
     return rows(s);
   }
 
-  ArchiveVerification verify() override {
-    ArchiveVerification v;
-    std::vector<ArchiveRecord> records = all();
-    std::lock_guard<std::mutex> lock(mu_);
-    std::string prev = kGenesis;
-    int64_t expected = 1;
-    for (const auto& r : records) {
-      ++v.records;
-      if (r.seq != expected) {
-        v.problems.push_back(fmt::format(
-            "record{} {}{} missing: deleted before record {} ({})", r.seq - expected > 1 ? "s" : "",
-            expected, r.seq - expected > 1 ? fmt::format(" to {} are", r.seq - 1) : " is", r.seq,
-            r.decision_id));
-        expected = r.seq;
-      } else if (r.prev_hash != prev) {
-        v.problems.push_back(fmt::format(
-            "record {} ({}) does not link to record {}: that record or its hash was changed", r.seq,
-            r.decision_id, r.seq - 1));
-      }
-      if (archive_record_hash(r) != r.hash) {
-        v.problems.push_back(
-            fmt::format("record {} ({}) was changed after it was written: its hash does not match",
-                        r.seq, r.decision_id));
-      }
-      prev = r.hash;
-      ++expected;
-    }
-    Stmt head(db_, "SELECT seq, hash FROM chain_head WHERE id = 1;");
-    if (head.step() == SQLITE_ROW) {
-      int64_t head_seq = sqlite3_column_int64(head.get(), 0);
-      std::string head_hash = head.text(1);
-      if (head_seq != expected - 1) {
-        v.problems.push_back(
-            fmt::format("the archive recorded {} records, but the last one present is {}: "
-                        "records after it were deleted",
-                        head_seq, expected - 1));
-      } else if (head_hash != prev) {
-        v.problems.push_back(
-            fmt::format("the last record ({}) does not match the chain head", head_seq));
-      }
-    } else if (!records.empty()) {
-      v.problems.push_back("the chain head is missing");
-    }
-    v.ok = v.problems.empty();
-    return v;
-  }
-
  private:
   class Stmt {
    public:
@@ -221,7 +140,8 @@ class SqliteArchive : public Archive {
 
   std::vector<ArchiveRecord> rows(Stmt& s) {
     std::vector<ArchiveRecord> out;
-    while (s.step() == SQLITE_ROW) {
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
       ArchiveRecord r;
       r.seq = sqlite3_column_int64(s.get(), 0);
       std::string* fields[] = {&r.decision_id, &r.time,      &r.agreement_id, &r.agreement_digest,
@@ -231,6 +151,8 @@ class SqliteArchive : public Archive {
       for (int i = 0; i < 13; ++i) *fields[i] = s.text(i + 1);
       out.push_back(std::move(r));
     }
+    if (rc != SQLITE_DONE)
+      throw std::runtime_error(fmt::format("cannot read the archive: {}", sqlite3_errmsg(db_)));
     return out;
   }
 
@@ -257,21 +179,7 @@ class SqliteArchive : public Archive {
 
 }  // namespace
 
-std::string archive_record_hash(const ArchiveRecord& r) {
-  return "sha256:" + sha256_hex(canonical(r));
-}
-
-std::unique_ptr<Archive> Archive::open(const std::string& url, std::string* error) {
-  std::string path = url;
-  if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
-  if (path.rfind("postgresql:", 0) == 0 || path.rfind("postgres:", 0) == 0) {
-    *error = "PostgreSQL archives are not supported by this build yet; use sqlite:PATH";
-    return nullptr;
-  }
-  if (path.empty()) {
-    *error = "the archive needs a file: sqlite:PATH";
-    return nullptr;
-  }
+std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
@@ -286,4 +194,4 @@ std::unique_ptr<Archive> Archive::open(const std::string& url, std::string* erro
   return a;
 }
 
-}  // namespace steward
+}  // namespace steward::archive_internal

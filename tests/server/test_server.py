@@ -7,6 +7,8 @@ a random loopback port. Every response is checked against the server's own OpenA
 """
 import json
 import os
+import sqlite3
+import threading
 import shutil
 import signal
 import subprocess
@@ -27,10 +29,11 @@ def check(cond, what):
 
 
 class Server:
-    def __init__(self, *args):
+    def __init__(self, *args, archive=None):
         self.tmp = tempfile.mkdtemp(prefix="steward_serve_")
+        self.archive = archive or f"sqlite:{self.tmp}/a.db"
         self.proc = subprocess.Popen([STEWARD, "serve", "--listen", "127.0.0.1:0", "-q",
-                                      "--archive", f"sqlite:{self.tmp}/a.db", *args],
+                                      "--archive", self.archive, *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if "://" not in line:
@@ -144,6 +147,18 @@ try:
 
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
     check(v.returncode == 0 and "4 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
+
+    # An archive that refuses the write: 503, and no decision leaves.
+    db = sqlite3.connect(f"{s.tmp}/a.db")
+    db.execute("CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk full'); END;")
+    db.commit()
+    db.close()
+    st, headers, body = s.request("POST", "/v1/evaluate", json_body, {"Content-Type": "application/json"})
+    check(st == 503 and "disk full" in json.loads(body)["error"] and "decision" not in json.loads(body),
+          "an archive write that fails answers 503 without the decision")
+    check("Steward-Decision-Id" not in headers, "a refused write has no decision id")
+    text = s.request("GET", "/metrics")[2].decode()
+    check("steward_archive_errors_total 1" in text, "metrics count archive errors")
 finally:
     s.stop()
 
@@ -229,6 +244,56 @@ if shutil.which("openssl"):
     finally:
         s.stop()
         shutil.rmtree(certdir)
+
+# --- two servers on one PostgreSQL archive ------------------------------------------------------
+pg_admin = os.environ.get("STEWARD_TEST_POSTGRES_URL")
+if pg_admin:
+    dbname = f"steward_serve_{os.getpid()}"
+    subprocess.run(["psql", "-q", pg_admin, "-c", f"CREATE DATABASE {dbname};"], check=True)
+    pg_url = pg_admin[:pg_admin.rfind("/") + 1] + dbname
+    servers = [Server("--policy", os.path.join(SRC, "policies/dcf-5-4"), archive=pg_url) for _ in range(2)]
+    try:
+        bodies = [read(f"bench/json/{n}.json") for n in ("01-compliant-allow", "03-email-request-deny")]
+        answered, lock = [], threading.Lock()
+
+        def client(k):
+            for i in range(30):
+                srv = servers[(k + i) % 2]
+                st, headers, _ = srv.request("POST", "/v1/evaluate", bodies[i % 2], {"Content-Type": "application/json"})
+                if st == 200:
+                    with lock:
+                        answered.append(headers["Steward-Decision-Id"])
+
+        threads = [threading.Thread(target=client, args=(k,)) for k in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        check(len(answered) == 180, f"two servers on one PostgreSQL archive answer every request ({len(answered)})")
+        v = subprocess.run([STEWARD, "archive", "verify", "--archive", pg_url], capture_output=True, text=True)
+        check(v.returncode == 0 and "180 records, the chain is intact" in v.stdout,
+              "two servers keep one verifiable chain: " + v.stdout + v.stderr)
+        st, _, body = servers[1].request("GET", "/v1/decisions/" + answered[0])
+        check(st == 200 and json.loads(body)["decision_id"] == answered[0], "each server reads the other's decisions")
+        st, _, body = servers[0].request("GET", "/v1/decisions?limit=500")
+        check(st == 200 and {r["decision_id"] for r in json.loads(body)} == set(answered),
+              "the shared archive holds exactly the decisions answered")
+        # The archive goes away: the servers refuse to decide rather than decide unrecorded.
+        subprocess.run(["psql", "-q", pg_admin, "-c",
+                        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{dbname}';"],
+                       check=True, capture_output=True)
+        subprocess.run(["psql", "-q", pg_admin, "-c", f"ALTER DATABASE {dbname} WITH ALLOW_CONNECTIONS false;"], check=True)
+        st, _, body = servers[0].request("POST", "/v1/evaluate", bodies[0], {"Content-Type": "application/json"})
+        check(st == 503 and "decision" not in json.loads(body), f"an unreachable PostgreSQL archive answers 503 ({st})")
+        subprocess.run(["psql", "-q", pg_admin, "-c", f"ALTER DATABASE {dbname} WITH ALLOW_CONNECTIONS true;"], check=True)
+        st, _, body = servers[0].request("POST", "/v1/evaluate", bodies[0], {"Content-Type": "application/json"})
+        check(st == 200, f"the server reconnects when the archive is back ({st})")
+    finally:
+        for srv in servers:
+            srv.stop()
+        subprocess.run(["psql", "-q", pg_admin, "-c", f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE);"])
+elif os.environ.get("CI"):
+    check(False, "CI must run the PostgreSQL archive tests (STEWARD_TEST_POSTGRES_URL is not set)")
 
 print(f"{'0 failed' if not failures else f'{len(failures)} failed'}")
 sys.exit(1 if failures else 0)

@@ -1,10 +1,18 @@
 // Tests for archive.h: durable, hash-chained records; verify names every edited or deleted one.
+// Every case runs on SQLite, and on PostgreSQL when STEWARD_TEST_POSTGRES_URL names a server
+// (tools/scripts/pg-cluster.sh starts a throwaway one; .ci/run always does).
 #include "steward/archive.h"
 
+#include <fmt/format.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
+#include <set>
+#include <thread>
 
 #include "steward/compiler.h"
 #include "steward/evaluator.h"
@@ -15,17 +23,84 @@ namespace fs = std::filesystem;
 
 namespace {
 
+const char* postgres_url() { return std::getenv("STEWARD_TEST_POSTGRES_URL"); }
+
+std::vector<std::string> backends() {
+  std::vector<std::string> b = {"sqlite"};
+  if (postgres_url()) b.push_back("postgresql");
+  return b;
+}
+
+// Runs one statement on the admin connection of the test server.
+void pg_exec(const std::string& url, const std::string& sql) {
+  PGconn* c = PQconnectdb(url.c_str());
+  REQUIRE(PQstatus(c) == CONNECTION_OK);
+  PGresult* r = PQexec(c, sql.c_str());
+  INFO(PQerrorMessage(c));
+  CHECK((PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK));
+  PQclear(r);
+  PQfinish(c);
+}
+
+// A new, empty archive on `backend`: a fresh file, or a fresh database on the test server.
+struct Store {
+  std::string backend;
+  std::string url;
+  fs::path path;
+  std::string database;
+
+  explicit Store(std::string b) : backend(std::move(b)) {
+    static std::atomic<int> counter{0};
+    std::string name =
+        "steward_archive_" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+    if (backend == "sqlite") {
+      path = fs::temp_directory_path() / (name + ".db");
+      fs::remove(path);
+      url = "sqlite:" + path.string();
+    } else {
+      database = name;
+      pg_exec(postgres_url(), "CREATE DATABASE " + database + ";");
+      std::string admin = postgres_url();
+      url = admin.substr(0, admin.rfind('/') + 1) + database;
+    }
+  }
+  ~Store() {
+    if (backend == "sqlite") {
+      for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
+    } else {
+      PGconn* c = PQconnectdb(postgres_url());
+      PQclear(PQexec(c, ("DROP DATABASE IF EXISTS " + database + " WITH (FORCE);").c_str()));
+      PQfinish(c);
+    }
+  }
+
+  std::unique_ptr<Archive> open() const {
+    std::string error;
+    auto a = Archive::open(url, &error);
+    INFO(error);
+    REQUIRE(a);
+    return a;
+  }
+
+  // Changes the database behind the archive's back, as an attacker with access to it would.
+  void sql(const std::string& statement) const {
+    if (backend == "postgresql") return pg_exec(url, statement);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
+    char* msg = nullptr;
+    CHECK(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &msg) == SQLITE_OK);
+    sqlite3_free(msg);
+    sqlite3_close(db);
+  }
+};
+
 struct Fixture {
-  fs::path path =
-      fs::temp_directory_path() / ("steward_archive_" + std::to_string(::getpid()) + ".db");
+  Store store;
   std::unique_ptr<Archive> archive;
   std::vector<ArchiveRecord> records;
 
-  Fixture() {
-    fs::remove(path);
-    std::string error;
-    archive = Archive::open("sqlite:" + path.string(), &error);
-    REQUIRE(archive);
+  explicit Fixture(const std::string& backend) : store(backend) {
+    archive = store.open();
     auto pack = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
     REQUIRE(pack.ok());
     Evaluator ev(pack.pack);
@@ -38,23 +113,10 @@ struct Fixture {
       auto doc = load_document(*pack.pack, text, name);
       REQUIRE(doc.ok());
       ArchiveRecord r;
+      std::string error;
       REQUIRE(archive->append(ev.evaluate(*doc.document), text, "test", &r, &error));
       records.push_back(r);
     }
-  }
-  ~Fixture() {
-    archive.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path.string() + suffix);
-  }
-
-  // Changes the database behind the archive's back, as an attacker with file access would.
-  void sql(const std::string& statement) {
-    sqlite3* db = nullptr;
-    REQUIRE(sqlite3_open(path.string().c_str(), &db) == SQLITE_OK);
-    char* msg = nullptr;
-    CHECK(sqlite3_exec(db, statement.c_str(), nullptr, nullptr, &msg) == SQLITE_OK);
-    sqlite3_free(msg);
-    sqlite3_close(db);
   }
 
   std::string problems() {
@@ -64,63 +126,156 @@ struct Fixture {
   }
 };
 
+Decision decision_for(const std::string& agreement) {
+  Decision d;
+  d.agreement = agreement;
+  d.outcome = Outcome::kDeny;
+  return d;
+}
+
 }  // namespace
 
 TEST_CASE("records are chained, readable, and verify", "[archive]") {
-  Fixture f;
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
   CHECK(f.records[0].prev_hash.find("sha256:0000") == 0);
-  for (size_t i = 1; i < f.records.size(); ++i)
+  CHECK(f.records[0].seq == 1);
+  for (size_t i = 1; i < f.records.size(); ++i) {
     CHECK(f.records[i].prev_hash == f.records[i - 1].hash);
+    CHECK(f.records[i].seq == static_cast<int64_t>(i + 1));
+  }
   CHECK(f.records[1].decision == "deny");
   CHECK(f.records[1].agreement_id == "DSA-EX-03");
   auto got = f.archive->get(f.records[2].decision_id);
   REQUIRE(got);
   CHECK(got->hash == f.records[2].hash);
+  CHECK(got->agreement == f.records[2].agreement);
   CHECK(got->document.find("\"decision\":\"needs_review\"") != std::string::npos);
+  CHECK_FALSE(f.archive->get("d-000000000000000000000000"));
   CHECK(f.archive->list({"", "deny", 10}).size() == 2);
   CHECK(f.archive->list({"DSA-EX-23", "", 10}).size() == 1);
+  CHECK(f.archive->list({"", "", 3}).front().seq == 5);
   auto v = f.archive->verify();
   CHECK(v.ok);
   CHECK(v.records == 5);
+  // Reopening continues the same chain.
+  f.archive = f.store.open();
+  ArchiveRecord next;
+  std::string error;
+  REQUIRE(f.archive->append(decision_for("NEXT"), "next", "test", &next, &error));
+  CHECK(next.seq == 6);
+  CHECK(next.prev_hash == f.records[4].hash);
+  CHECK(f.archive->verify().ok);
 }
 
 TEST_CASE("verify names an edited record", "[archive]") {
-  Fixture f;
-  f.sql("UPDATE decisions SET decision = 'allow' WHERE seq = 2;");
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  f.store.sql("UPDATE decisions SET decision = 'allow' WHERE seq = 2;");
   CHECK_THAT(f.problems(),
              Catch::Contains("record 2 (" + f.records[1].decision_id + ") was changed"));
 }
 
 TEST_CASE("verify notices a record rewritten with a new hash", "[archive]") {
-  Fixture f;
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
   ArchiveRecord r = f.records[2];
   r.decision = "allow";
-  f.sql("UPDATE decisions SET decision = 'allow', hash = '" + archive_record_hash(r) +
-        "' WHERE seq = 3;");
+  f.store.sql("UPDATE decisions SET decision = 'allow', hash = '" + archive_record_hash(r) +
+              "' WHERE seq = 3;");
   CHECK_THAT(f.problems(), Catch::Contains("record 4 (" + f.records[3].decision_id +
                                            ") does not link to record 3"));
 }
 
 TEST_CASE("verify names deleted records, in the middle and at the end", "[archive]") {
-  Fixture f;
-  f.sql("DELETE FROM decisions WHERE seq = 2;");
+  std::string backend = GENERATE(from_range(backends()));
+  INFO(backend);
+  Fixture f(backend);
+  f.store.sql("DELETE FROM decisions WHERE seq = 2;");
   CHECK_THAT(f.problems(), Catch::Contains("record 2 is missing"));
-  Fixture g;
-  g.sql("DELETE FROM decisions WHERE seq = 5;");
+  Fixture g(backend);
+  g.store.sql("DELETE FROM decisions WHERE seq = 5;");
   CHECK_THAT(g.problems(),
              Catch::Contains("the archive recorded 5 records, but the last one present is 4"));
 }
 
 TEST_CASE("a failed write is reported and leaves no record", "[archive]") {
-  Fixture f;
-  f.sql(
-      "CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk full'); "
-      "END;");
-  Decision d;
-  d.agreement = "X";
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  if (f.store.backend == "sqlite") {
+    f.store.sql(
+        "CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk "
+        "full'); END;");
+  } else {
+    f.store.sql(
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END "
+        "$$ LANGUAGE plpgsql; CREATE TRIGGER refuse BEFORE INSERT ON decisions FOR EACH ROW "
+        "EXECUTE FUNCTION refuse();");
+  }
   std::string error;
-  CHECK_FALSE(f.archive->append(d, "text", "test", nullptr, &error));
+  CHECK_FALSE(f.archive->append(decision_for("X"), "text", "test", nullptr, &error));
   CHECK_THAT(error, Catch::Contains("disk full"));
   CHECK(f.archive->verify().ok);
   CHECK(f.archive->all().size() == 5);
+}
+
+TEST_CASE("concurrent appends share commits and keep one unbroken chain", "[archive]") {
+  std::string backend = GENERATE(from_range(backends()));
+  INFO(backend);
+  Store store(backend);
+  // Two archive objects on one store stand for two servers sharing it.
+  std::vector<std::unique_ptr<Archive>> servers;
+  servers.push_back(store.open());
+  servers.push_back(store.open());
+  constexpr int kThreads = 8, kEach = 40;
+  std::vector<std::vector<ArchiveRecord>> got(kThreads);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Archive& a = *servers[t % 2];
+      for (int i = 0; i < kEach; ++i) {
+        ArchiveRecord r;
+        std::string error;
+        if (a.append(decision_for(fmt::format("T{}-{}", t, i)), "x", "test", &r, &error))
+          got[t].push_back(r);
+        else
+          ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(failures == 0);
+  std::set<int64_t> seqs;
+  std::set<std::string> ids;
+  for (const auto& records : got) {
+    for (const auto& r : records) {
+      seqs.insert(r.seq);
+      ids.insert(r.decision_id);
+      // Each answer's record is the one stored.
+      auto stored = servers[0]->get(r.decision_id);
+      REQUIRE(stored);
+      CHECK(stored->hash == r.hash);
+    }
+  }
+  CHECK(seqs.size() == kThreads * kEach);
+  CHECK(ids.size() == kThreads * kEach);
+  CHECK(*seqs.rbegin() == kThreads * kEach);
+  auto v = servers[1]->verify();
+  CHECK(v.ok);
+  CHECK(v.records == kThreads * kEach);
+}
+
+TEST_CASE("an archive that cannot be reached is an error, not a silent success", "[archive]") {
+  std::string error;
+  CHECK_FALSE(Archive::open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", &error));
+  CHECK_THAT(error, Catch::Contains("cannot open the archive at PostgreSQL"));
+  CHECK(error.find('\n') == std::string::npos);
+  CHECK_FALSE(Archive::open("sqlite:/nonexistent-dir/a.db", &error));
+  CHECK_THAT(error, Catch::Contains("cannot open the archive `/nonexistent-dir/a.db`"));
+}
+
+TEST_CASE("CI runs the archive tests on PostgreSQL too", "[archive]") {
+  // .ci/run starts a throwaway cluster; a CI run that lost it must not pass quietly.
+  if (std::getenv("CI")) CHECK(postgres_url() != nullptr);
 }

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <regex>
 
 #include "commands.h"
 #include "common.h"
@@ -19,6 +20,14 @@ std::string csv(std::string_view s) {
   return out + "\"";
 }
 
+// The URL without its password, fit to print.
+std::string shown_url(const std::string& url) {
+  static const std::regex kPassword(R"(^(\w+://[^:/@]*):[^@/]*@)");
+  return std::regex_replace(url, kPassword, "$1:***@");
+}
+
+int run_actions(Archive* archive, const ArchiveOptions& o);
+
 }  // namespace
 
 int run_archive(const ArchiveOptions& o) {
@@ -28,18 +37,29 @@ int run_archive(const ArchiveOptions& o) {
     fmt::print(stderr, "error[archive.open]: {}\n", error);
     return kExitError;
   }
+  try {
+    return run_actions(archive.get(), o);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error[archive.read]: {}\n", e.what());
+    return kExitError;
+  }
+}
+
+namespace {
+
+int run_actions(Archive* archive, const ArchiveOptions& o) {
+  const std::string url = shown_url(o.url);
   if (o.action == "verify") {
     ArchiveVerification v = archive->verify();
-    for (const auto& p : v.problems) fmt::print("{}: {}\n", o.url, p);
-    fmt::print("{}: {} record{}, {}\n", o.url, v.records, v.records == 1 ? "" : "s",
+    for (const auto& p : v.problems) fmt::print("{}: {}\n", url, p);
+    fmt::print("{}: {} record{}, {}\n", url, v.records, v.records == 1 ? "" : "s",
                v.ok ? "the chain is intact" : fmt::format("{} problem(s)", v.problems.size()));
     return v.ok ? kExitAllow : 1;
   }
   if (o.action == "show") {
     auto r = archive->get(o.decision_id);
     if (!r) {
-      fmt::print(stderr, "error[archive.not-found]: no decision `{}` in {}\n", o.decision_id,
-                 o.url);
+      fmt::print(stderr, "error[archive.not-found]: no decision `{}` in {}\n", o.decision_id, url);
       return kExitError;
     }
     fmt::print("{}\n", record_to_json(*r, true, 2));
@@ -72,4 +92,5 @@ int run_archive(const ArchiveOptions& o) {
   return kExitAllow;
 }
 
+}  // namespace
 }  // namespace steward::cli

@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
 # Installs, builds with warnings as errors, and runs the whole test suite; then builds it again
 # with AddressSanitizer and UndefinedBehaviorSanitizer and runs it again (set
-# STEWARD_SKIP_SANITIZERS=1 to skip that second pass).
+# STEWARD_SKIP_SANITIZERS=1 to skip that second pass). The archive tests run on SQLite and on
+# a throwaway PostgreSQL cluster started here (or the server STEWARD_TEST_POSTGRES_URL names).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash tools/scripts/install-deps.sh
 bash tools/scripts/build.sh -DSTEWARD_WERROR=ON -DSTEWARD_BUILD_TESTS=ON
+if [ -z "${STEWARD_TEST_POSTGRES_URL:-}" ]; then
+  pg_dir=$(mktemp -d)
+  trap 'bash tools/scripts/pg-cluster.sh stop "$pg_dir"' EXIT
+  STEWARD_TEST_POSTGRES_URL=$(bash tools/scripts/pg-cluster.sh start "$pg_dir")
+  export STEWARD_TEST_POSTGRES_URL
+  echo "== a throwaway PostgreSQL cluster for the archive tests: $STEWARD_TEST_POSTGRES_URL"
+fi
 (cd build && ctest -j "${STEWARD_JOBS:-2}" --output-on-failure --timeout 600)
 if [ -z "${STEWARD_SKIP_SANITIZERS:-}" ]; then
   echo "== the same suite under AddressSanitizer and UndefinedBehaviorSanitizer"

@@ -1,6 +1,6 @@
 // The decision archive: append-only, hash-chained records of decisions, so that an edited or
-// deleted record is detected. SQLite backend (an embedded file); a shared PostgreSQL backend
-// can implement the same interface.
+// deleted record is detected. Backends: an embedded SQLite file, or a PostgreSQL database that
+// several servers share (their writes take turns on one chain).
 #pragma once
 
 #include <memory>
@@ -44,17 +44,20 @@ struct ArchiveQuery {
 
 class Archive {
  public:
-  // Opens (creating if needed) the archive at `url`: `sqlite:PATH` or a plain file path.
-  // Returns null and sets `error` when it cannot be opened.
+  // Opens (creating tables if needed) the archive at `url`: `sqlite:PATH`, a plain file path,
+  // or `postgresql://user@host:port/db` (any libpq URL). Returns null and sets `error` when it
+  // cannot be opened. An archive object is safe to share between threads.
   static std::unique_ptr<Archive> open(const std::string& url, std::string* error);
 
   virtual ~Archive() = default;
 
-  // Appends a decision durably (the call returns after the record is committed to disk). On
-  // failure returns false with `error`: the caller must then not give the decision.
+  // Appends a decision durably (the call returns after the record is committed to disk).
+  // Concurrent calls share commits (group commit). On failure returns false with `error`: the
+  // caller must then not give the decision.
   virtual bool append(const Decision& decision, std::string_view agreement_text,
                       std::string_view caller, ArchiveRecord* out, std::string* error) = 0;
 
+  // The readers below throw std::runtime_error when the archive cannot be read.
   // Records matching `q`, newest first.
   virtual std::vector<ArchiveRecord> list(const ArchiveQuery& q) = 0;
   virtual std::optional<ArchiveRecord> get(std::string_view decision_id) = 0;

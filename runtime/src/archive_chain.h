@@ -1,0 +1,69 @@
+// What every archive backend shares: the record's canonical form and hash, group commit, and
+// verification of the chain. A backend only stores batches and reads rows back.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "steward/archive.h"
+
+namespace steward::archive_internal {
+
+// The previous hash of the first record.
+inline constexpr const char* kGenesis =
+    "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+// The chain's last record as the store saw it: (seq, hash); seq 0 and kGenesis when empty.
+struct ChainHead {
+  int64_t seq = 0;
+  std::string hash = kGenesis;
+};
+
+// Fills the chain fields of `batch` (time, seq, prev_hash, decision_id, hash) so that it
+// continues `head`, and returns the new head.
+ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head);
+
+// Group commit: concurrent `append` calls are gathered into one transaction per batch, so
+// that many decisions share one durable commit (one fsync) instead of paying one each. A
+// caller returns only once the batch holding its record is committed, or with the batch's
+// error: no decision leaves without its record.
+class ChainedArchive : public Archive {
+ public:
+  bool append(const Decision& decision, std::string_view agreement_text, std::string_view caller,
+              ArchiveRecord* out, std::string* error) final;
+  ArchiveVerification verify() final;
+
+ protected:
+  // Stores `batch` in one transaction, which reads the head under a lock that serializes
+  // writers (other processes included), calls `link`, inserts the records and moves the head.
+  // All or nothing: on failure nothing of the batch is stored.
+  virtual bool write_batch(const std::vector<ArchiveRecord*>& batch, std::string* error) = 0;
+  // The head the store recorded, or nullopt if it has none.
+  virtual std::optional<ChainHead> stored_head() = 0;
+
+  // At most this many records share a transaction.
+  static constexpr size_t kMaxBatch = 256;
+
+ private:
+  struct Pending {
+    ArchiveRecord record;
+    bool done = false;
+    bool ok = false;
+    std::string error;
+  };
+  std::mutex queue_mu_;
+  std::condition_variable queue_cv_;
+  std::vector<Pending*> queue_;
+  bool writing_ = false;
+};
+
+// Builds the SQLite archive at `path`.
+std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error);
+// Builds the PostgreSQL archive for a libpq connection URL.
+std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* error);
+
+}  // namespace steward::archive_internal

@@ -1,0 +1,254 @@
+// The PostgreSQL decision archive (libpq): one archive shared by several servers. The chain
+// head row is locked (SELECT ... FOR UPDATE) by each batch's transaction, so writers from every
+// server take turns and the chain stays one line.
+#include <fmt/format.h>
+#include <libpq-fe.h>
+
+#include <mutex>
+
+#include "archive_chain.h"
+
+namespace steward::archive_internal {
+namespace {
+
+constexpr const char* kColumns =
+    "seq, decision_id, time, agreement_id, agreement_digest, agreement, pack_name, "
+    "pack_version, pack_digest, decision, document, caller, prev_hash, hash";
+
+// An arbitrary key for pg_advisory_xact_lock: servers starting together create the schema
+// one at a time (CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin).
+constexpr const char* kSchemaLockKey = "7365776172640001";
+
+// Owns a PGresult.
+class Result {
+ public:
+  explicit Result(PGresult* r) : r_(r) {}
+  ~Result() { PQclear(r_); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  PGresult* get() const { return r_; }
+  bool ok() const {
+    auto s = PQresultStatus(r_);
+    return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+  }
+  int rows() const { return PQntuples(r_); }
+  std::string text(int row, int col) const {
+    return std::string(PQgetvalue(r_, row, col), static_cast<size_t>(PQgetlength(r_, row, col)));
+  }
+
+ private:
+  PGresult* r_;
+};
+
+class PostgresArchive : public ChainedArchive {
+ public:
+  explicit PostgresArchive(PGconn* conn) : conn_(conn) {}
+  ~PostgresArchive() override { PQfinish(conn_); }
+
+  bool init(std::string* error) {
+    std::string schema = fmt::format(R"(
+BEGIN;
+SELECT pg_advisory_xact_lock({});
+CREATE TABLE IF NOT EXISTS decisions (
+  seq BIGINT PRIMARY KEY,
+  decision_id TEXT NOT NULL UNIQUE,
+  time TEXT NOT NULL,
+  agreement_id TEXT NOT NULL,
+  agreement_digest TEXT NOT NULL,
+  agreement TEXT NOT NULL,
+  pack_name TEXT NOT NULL,
+  pack_version TEXT NOT NULL,
+  pack_digest TEXT NOT NULL,
+  decision TEXT NOT NULL,
+  document TEXT NOT NULL,
+  caller TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS decisions_agreement ON decisions(agreement_id);
+CREATE TABLE IF NOT EXISTS chain_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);
+INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{}') ON CONFLICT (id) DO NOTHING;
+COMMIT;
+)",
+                                     kSchemaLockKey, kGenesis);
+    Result r(PQexec(conn_, schema.c_str()));
+    if (!r.ok()) {
+      *error = fmt::format("cannot prepare the archive: {}", message());
+      rollback();
+      return false;
+    }
+    return true;
+  }
+
+  bool write_batch(const std::vector<ArchiveRecord*>& batch, std::string* error) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!connected(error)) return false;
+    if (!exec("BEGIN;", error)) return false;
+    Result h(PQexec(conn_, "SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE;"));
+    if (!h.ok() || h.rows() != 1) {
+      *error = h.ok() ? "the archive cannot be written: its chain head row is missing"
+                      : fmt::format("the archive cannot be written: {}", message());
+      return rollback();
+    }
+    ChainHead head{std::stoll(h.text(0, 0)), h.text(0, 1)};
+    head = link(batch, head);
+
+    // One statement for the whole batch: one round trip.
+    std::string sql = fmt::format("INSERT INTO decisions ({}) VALUES ", kColumns);
+    std::vector<std::string> seqs;
+    seqs.reserve(batch.size());
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    values.reserve(batch.size() * 14);
+    lengths.reserve(batch.size() * 14);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const ArchiveRecord* r = batch[i];
+      sql += i ? ",(" : "(";
+      for (int c = 1; c <= 14; ++c) sql += fmt::format("{}${}", c > 1 ? "," : "", i * 14 + c);
+      sql += ")";
+      seqs.push_back(std::to_string(r->seq));
+      values.push_back(seqs.back().c_str());
+      lengths.push_back(static_cast<int>(seqs.back().size()));
+      for (const std::string* v :
+           {&r->decision_id, &r->time, &r->agreement_id, &r->agreement_digest, &r->agreement,
+            &r->pack_name, &r->pack_version, &r->pack_digest, &r->decision, &r->document,
+            &r->caller, &r->prev_hash, &r->hash}) {
+        values.push_back(v->c_str());
+        lengths.push_back(static_cast<int>(v->size()));
+      }
+    }
+    Result ins(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                            values.data(), lengths.data(), nullptr, 0));
+    if (!ins.ok()) {
+      *error = fmt::format("the archive cannot be written: {}", message());
+      return rollback();
+    }
+    std::string seq = std::to_string(head.seq);
+    const char* head_values[] = {seq.c_str(), head.hash.c_str()};
+    Result upd(PQexecParams(conn_, "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1;", 2,
+                            nullptr, head_values, nullptr, nullptr, 0));
+    if (!upd.ok()) {
+      *error = fmt::format("the archive cannot be written: {}", message());
+      return rollback();
+    }
+    // If the connection drops during COMMIT the outcome is unknown: report a failure. A record
+    // without its answer is harmless; an answer without its record is what must never happen.
+    if (!exec("COMMIT;", error)) return rollback();
+    return true;
+  }
+
+  std::optional<ChainHead> stored_head() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string error;
+    if (!connected(&error)) return std::nullopt;
+    Result r(PQexec(conn_, "SELECT seq, hash FROM chain_head WHERE id = 1;"));
+    if (!r.ok() || r.rows() != 1) return std::nullopt;
+    return ChainHead{std::stoll(r.text(0, 0)), r.text(0, 1)};
+  }
+
+  std::vector<ArchiveRecord> list(const ArchiveQuery& q) override {
+    std::string limit = std::to_string(q.limit);
+    const char* params[] = {q.agreement_id.c_str(), q.decision.c_str(), limit.c_str()};
+    return query(fmt::format("SELECT {} FROM decisions WHERE ($1 = '' OR agreement_id = $1) AND "
+                             "($2 = '' OR decision = $2) ORDER BY seq DESC LIMIT $3::bigint;",
+                             kColumns),
+                 3, params);
+  }
+
+  std::optional<ArchiveRecord> get(std::string_view decision_id) override {
+    std::string id(decision_id);
+    const char* params[] = {id.c_str()};
+    auto r =
+        query(fmt::format("SELECT {} FROM decisions WHERE decision_id = $1;", kColumns), 1, params);
+    if (r.empty()) return std::nullopt;
+    return r.front();
+  }
+
+  std::vector<ArchiveRecord> all() override {
+    return query(fmt::format("SELECT {} FROM decisions ORDER BY seq;", kColumns), 0, nullptr);
+  }
+
+ private:
+  std::vector<ArchiveRecord> query(const std::string& sql, int n, const char* const* params) {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<ArchiveRecord> out;
+    std::string error;
+    if (!connected(&error)) throw std::runtime_error(error);
+    Result r(PQexecParams(conn_, sql.c_str(), n, nullptr, params, nullptr, nullptr, 0));
+    if (!r.ok()) throw std::runtime_error(fmt::format("cannot read the archive: {}", message()));
+    for (int row = 0; row < r.rows(); ++row) {
+      ArchiveRecord rec;
+      rec.seq = std::stoll(r.text(row, 0));
+      std::string* fields[] = {
+          &rec.decision_id, &rec.time,      &rec.agreement_id, &rec.agreement_digest,
+          &rec.agreement,   &rec.pack_name, &rec.pack_version, &rec.pack_digest,
+          &rec.decision,    &rec.document,  &rec.caller,       &rec.prev_hash,
+          &rec.hash};
+      for (int i = 0; i < 13; ++i) *fields[i] = r.text(row, i + 1);
+      out.push_back(std::move(rec));
+    }
+    return out;
+  }
+
+  // Reconnects once if the server went away since the last call (a restart, a failover).
+  bool connected(std::string* error) {
+    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    PQreset(conn_);
+    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    *error = fmt::format("the archive cannot be reached: {}", message());
+    return false;
+  }
+
+  bool exec(const char* sql, std::string* error) {
+    Result r(PQexec(conn_, sql));
+    if (r.ok()) return true;
+    *error = fmt::format("the archive cannot be written: {}", message());
+    return false;
+  }
+
+  bool rollback() {
+    Result r(PQexec(conn_, "ROLLBACK;"));
+    return false;
+  }
+
+  // libpq's last message, on one line.
+  std::string message() const {
+    std::string m = PQerrorMessage(conn_);
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    for (char& c : m)
+      if (c == '\n') c = ' ';
+    return m;
+  }
+
+  PGconn* conn_;
+  std::mutex mu_;
+};
+
+}  // namespace
+
+std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* error) {
+  PGconn* conn = PQconnectdb(url.c_str());
+  if (!conn || PQstatus(conn) != CONNECTION_OK) {
+    std::string m = conn ? PQerrorMessage(conn) : "out of memory";
+    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+    for (size_t i = 0; i < m.size(); ++i) {
+      if (m[i] == '\n') {
+        size_t j = i + 1;
+        while (j < m.size() && (m[j] == '\t' || m[j] == ' ')) ++j;
+        m.replace(i, j - i, "; ");
+      }
+    }
+    *error = fmt::format("cannot open the archive at PostgreSQL: {}", m);
+    PQfinish(conn);
+    return nullptr;
+  }
+  // Server notices ("relation already exists, skipping") are not the user's business.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  auto a = std::make_unique<PostgresArchive>(conn);
+  if (!a->init(error)) return nullptr;
+  return a;
+}
+
+}  // namespace steward::archive_internal
