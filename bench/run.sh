@@ -42,3 +42,6 @@ else
 fi
 echo "== 10,000 agreements through the CLI"
 python3 bench/batch_cli.py --steward build-bench/tools/steward --pack policies/dcf-5-4 --count 10000
+echo "== the HTTP service under load (wrk; see docs/performance.md)"
+command -v wrk > /dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq wrk > /dev/null; }
+STEWARD=build-bench/tools/steward bash bench/load/run.sh "${LOAD_SECONDS:-10}" 48

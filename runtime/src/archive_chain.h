@@ -49,14 +49,16 @@ class ChainedArchive : public Archive {
   static constexpr size_t kMaxBatch = 256;
 
  private:
+  // A waiting caller. Each has its own condition variable, so that finishing a batch wakes
+  // exactly its members and the next leader, not every waiting thread.
   struct Pending {
     ArchiveRecord record;
+    std::condition_variable cv;
     bool done = false;
     bool ok = false;
     std::string error;
   };
   std::mutex queue_mu_;
-  std::condition_variable queue_cv_;
   std::vector<Pending*> queue_;
   bool writing_ = false;
 };

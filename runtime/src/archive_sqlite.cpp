@@ -36,8 +36,8 @@ class SqliteArchive : public ChainedArchive {
   ~SqliteArchive() override { sqlite3_close(db_); }
 
   bool init(std::string* error) {
-    for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;",
-                            "PRAGMA busy_timeout=5000;", kSchema}) {
+    for (const char* sql : {"PRAGMA page_size=16384;", "PRAGMA journal_mode=WAL;",
+                            "PRAGMA synchronous=FULL;", "PRAGMA busy_timeout=5000;", kSchema}) {
       if (!exec(sql, error)) return false;
     }
     return true;

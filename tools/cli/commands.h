@@ -61,6 +61,7 @@ struct ServeOptions {
   bool no_archive = false;
   std::string token_file;
   size_t max_body = 1u << 20;
+  size_t threads = 64;
   std::vector<std::string> params;
   bool quiet = false;
   bool watch = false;

@@ -398,7 +398,9 @@ int main(int argc, char** argv) {
       ->excludes(serve_policy);
   serve->add_option("--listen", so.listen, "host:port (port 0: any free port; printed at start)")
       ->capture_default_str();
-  serve->add_option("--archive", so.archive, "The decision archive (sqlite:PATH)")
+  serve
+      ->add_option("--archive", so.archive,
+                   "The decision archive: sqlite:PATH or postgresql://user@host:port/db")
       ->capture_default_str();
   serve->add_flag("--no-archive", so.no_archive,
                   "Keep no archive (decisions are then not recorded)");
@@ -406,6 +408,10 @@ int main(int argc, char** argv) {
                     "Bearer tokens, one `name token` pair a line; required when given");
   serve->add_option("--max-body", so.max_body, "Largest request body in bytes (413 above)")
       ->capture_default_str();
+  serve
+      ->add_option("--threads", so.threads, "Worker threads; each open client connection holds one")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
   serve->add_option("--param", so.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
   serve->add_flag("-q,--quiet", so.quiet, "No access log");

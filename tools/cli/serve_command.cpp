@@ -1,7 +1,9 @@
 // `steward serve`: the evaluator over HTTP (cpp-httplib), with the decision archive.
 #include <fmt/format.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -107,6 +109,25 @@ const char* kOpenApi =
 #include "openapi.json.inc"
     ;
 
+// Debian's cpp-httplib is a compiled library that listens with a backlog of 5, so a burst of
+// clients connecting at once loses SYNs and waits a second for the retransmit. listen() again on
+// the bound socket raises the backlog; the socket is found by its port since httplib keeps it
+// private.
+void widen_backlog(int port) {
+  for (int fd = 3; fd < 1024; ++fd) {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
+    sockaddr_storage addr{};
+    socklen_t alen = sizeof addr;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
+    int bound = addr.ss_family == AF_INET6
+                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
+                    : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& o) {
@@ -174,6 +195,13 @@ int run_serve(const ServeOptions& o) {
   server.set_read_timeout(10, 0);
   server.set_write_timeout(10, 0);
   server.set_keep_alive_timeout(5);
+  // A kept-alive connection holds one worker while it is open, so there are enough workers for
+  // many clients; connections are reused for many requests rather than httplib's default 5.
+  server.set_keep_alive_max_count(10000);
+  // Without it, a response written in two segments waits on the client's delayed ACK (40 ms).
+  server.set_tcp_nodelay(true);
+  const size_t workers = o.threads;
+  server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
 
   // Returns the caller's token name, or "" after answering 401.
   auto authorize = [&](const httplib::Request& req, httplib::Response& res) -> std::string {
@@ -369,6 +397,7 @@ int run_serve(const ServeOptions& o) {
     fmt::print(stderr, "error[serve.listen]: cannot listen on {}\n", o.listen);
     return kExitError;
   }
+  widen_backlog(port);
   fmt::print("steward serving {} {} ({}) on {}://{}:{}\n", served->pack->name,
              served->pack->version, served->pack->digest, o.tls_cert.empty() ? "http" : "https",
              host, port);
