@@ -176,6 +176,27 @@ class Compilation {
   const PackSources& src_;
   const CompileOptions& opts_;
   std::shared_ptr<SourceMap> sources_;
+
+  // An expression as the author wrote it (runs of white space collapsed), for messages.
+  std::string source_of(const ast::Expr& e) const {
+    const SourceSpan& sp = e.span;
+    if (!sp.valid() || sp.file >= sources_->size()) return ast::dump(e);
+    const std::string& t = sources_->file(sp.file).text();
+    if (sp.end > t.size() || sp.begin >= sp.end) return ast::dump(e);
+    std::string out;
+    bool space = false;
+    for (size_t i = sp.begin; i < sp.end; ++i) {
+      char c = t[i];
+      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        space = !out.empty();
+        continue;
+      }
+      if (space) out += ' ';
+      space = false;
+      out += c;
+    }
+    return out;
+  }
   std::shared_ptr<CompiledPack> pack_;
   Diagnostics diags_;
 
@@ -966,7 +987,7 @@ Checked Compilation::check_member(const ast::Expr& e) {
   if (!base.ok()) return {};
   if (base.set != kNoIndex || base.type->kind != TypeKind::kRecord) {
     diags_.error("check.type", e.span,
-                 fmt::format("{} has no fields: it is {}", quote(ast::dump(*e.args[0])),
+                 fmt::format("{} has no fields: it is {}", quote(source_of(*e.args[0])),
                              quote(type_name(base))));
     return {};
   }
@@ -998,7 +1019,7 @@ Checked Compilation::check_bool(const ast::Expr& e, const char* what) {
   }
   if (c.optional) {
     diags_.error("check.optional", e.span,
-                 fmt::format("{} may be missing, so it is not a bool", quote(ast::dump(e))),
+                 fmt::format("{} may be missing, so it is not a bool", quote(source_of(e))),
                  "say what a missing value means: `x == true`, `x != true` or `x ?? false`");
     return {};
   }
@@ -1065,7 +1086,7 @@ Checked Compilation::check_binary(const ast::Expr& e) {
       if (!a.optional) {
         diags_.warning(
             "lint.never-missing", l.span,
-            fmt::format("{} is never missing, so `??` has no effect", quote(ast::dump(l))));
+            fmt::format("{} is never missing, so `??` has no effect", quote(source_of(l))));
       }
       Checked c;
       c.type = a.type;
@@ -1212,9 +1233,9 @@ Checked Compilation::check_binary(const ast::Expr& e) {
         const ast::Expr& x = side == &a ? l : r;
         diags_.error(
             "check.optional", x.span,
-            fmt::format("{} may be missing, and a missing value has no order", quote(ast::dump(x))),
+            fmt::format("{} may be missing, and a missing value has no order", quote(source_of(x))),
             fmt::format("give it a default, e.g. `{} ?? ...`, or test `present(...)` first",
-                        ast::dump(x)));
+                        source_of(x)));
         return {};
       }
     }
@@ -1282,7 +1303,7 @@ Checked Compilation::check_call(const ast::Expr& e) {
     if (e.name == "present" && !a.optional) {
       diags_.warning("lint.never-missing", e.span,
                      fmt::format("{} is never missing, so `present` is always true",
-                                 quote(ast::dump(*e.args[0]))));
+                                 quote(source_of(*e.args[0]))));
     }
     Checked c;
     c.type = kBool;
@@ -1614,7 +1635,7 @@ void Compilation::pass_rules() {
           o->kind == ast::ExprKind::kName || o->kind == ast::ExprKind::kCall ? o->name : "";
       if (!parse_outcome(name, &rp.outcome)) {
         diags_.error("check.outcome", o->span,
-                     fmt::format("unknown outcome {}", quote(ast::dump(*o))),
+                     fmt::format("unknown outcome {}", quote(source_of(*o))),
                      "write `deny`, `allow` or `review(<reviewer>, ...)`");
         good = false;
       } else if (rp.outcome == Outcome::kNeedsReview) {
@@ -1628,7 +1649,7 @@ void Compilation::pass_rules() {
             std::vector<std::string> names;
             for (const auto& [n, rv] : reviewers_) names.push_back(n);
             diags_.error("check.unknown-reviewer", a->span,
-                         fmt::format("unknown reviewer {}{}", quote(ast::dump(*a)),
+                         fmt::format("unknown reviewer {}{}", quote(source_of(*a)),
                                      did_you_mean(a->name, names)),
                          "declare it with `reviewer <name>`");
             good = false;

@@ -20,15 +20,28 @@
 namespace steward {
 
 std::string Document::path(uint32_t node) const {
-  std::vector<uint32_t> chain;
-  for (uint32_t n = node; n != kNoIndex && nodes_[n].parent != kNoIndex; n = nodes_[n].parent)
-    chain.push_back(n);
+  // Reasons ask for paths on every decision: walk up into a fixed buffer, format in place.
+  constexpr size_t kInline = 32;
+  uint32_t inline_chain[kInline];
+  std::vector<uint32_t> deep;
+  size_t depth = 0;
+  for (uint32_t n = node; n != kNoIndex && nodes_[n].parent != kNoIndex; n = nodes_[n].parent) {
+    if (depth < kInline) {
+      inline_chain[depth] = n;
+    } else {
+      if (deep.empty()) deep.assign(inline_chain, inline_chain + kInline);
+      deep.push_back(n);
+    }
+    ++depth;
+  }
+  const uint32_t* chain = deep.empty() ? inline_chain : deep.data();
   std::string out;
-  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-    const DocNode& n = nodes_[*it];
+  out.reserve(depth * 12);
+  for (size_t i = depth; i-- > 0;) {
+    const DocNode& n = nodes_[chain[i]];
     const DocNode& p = nodes_[n.parent];
     if (p.type->kind == TypeKind::kList) {
-      out += fmt::format("[{}]", n.index);
+      fmt::format_to(std::back_inserter(out), "[{}]", n.index);
     } else {
       if (!out.empty()) out += '.';
       out += p.type->fields[n.index].name;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <tuple>
 
 #include "steward/date.h"
 
@@ -33,17 +34,40 @@ struct Value {
 };
 static_assert(sizeof(Value) <= 32, "Value is copied on every step of evaluation: keep it small");
 
+// Where a fired reason sorts: strongest outcome first, then clause, rule and evidence
+// position, then firing order (so the sort needs no stability and no buffer).
+struct FiredKey {
+  size_t rank;
+  const std::string* clause;
+  size_t rule;
+  uint32_t line, column;
+  uint32_t index;  // into Frame::fired
+  bool operator<(const FiredKey& o) const {
+    if (rank != o.rank) return rank < o.rank;
+    if (int c = clause->compare(*o.clause)) return c < 0;
+    return std::tie(rule, line, column, index) < std::tie(o.rule, o.line, o.column, o.index);
+  }
+};
+
+// Scratch state, one per thread, reused across decisions: evaluation allocates only its output.
 struct Frame {
   std::vector<Value> locals;
   std::vector<Value> defs;
   std::vector<std::vector<uint32_t>> filters;
+  std::vector<Reason> fired;
+  std::vector<FiredKey> keys;
 };
 
 class Run {
  public:
   Run(const CompiledPack& pack, const Document& doc, const std::vector<uint32_t>& filter_slot,
-      Frame& frame)
-      : pack_(pack), doc_(doc), filter_slot_(filter_slot), f_(frame) {}
+      const detail::FlatPath* paths, const uint32_t* path_steps, Frame& frame)
+      : pack_(pack),
+        doc_(doc),
+        filter_slot_(filter_slot),
+        paths_(paths),
+        path_steps_(path_steps),
+        f_(frame) {}
 
   Value from_node(uint32_t id) const {
     const DocNode& n = doc_.node(id);
@@ -163,27 +187,36 @@ class Run {
   // The document node a path expression (root, element, field of a path) denotes, or kNoIndex
   // when a step is missing; walking node indices avoids building a Value per step.
   uint32_t node_of(uint32_t id) {
-    const PlanNode& n = pack_.nodes[id];
-    switch (n.op) {
-      case Op::kRoot:
-        return doc_.root();
-      case Op::kLocal:
-        return f_.locals[n.a].node;
-      case Op::kField: {
-        uint32_t r = node_of(n.a);
-        if (r == kNoIndex) return kNoIndex;
-        const DocNode& rec = doc_.node(r);
-        if (rec.kind != TypeKind::kRecord) return kNoIndex;
-        return doc_.children(rec)[n.b];
-      }
-      default: {
-        Value v = eval(id);  // e.g. a definition whose value is a record
-        return v.kind == TypeKind::kNull ? kNoIndex : v.node;
-      }
+    const detail::FlatPath& p = paths_[id];
+    if (p.begin == kNoIndex) [[unlikely]]
+      return node_of_computed(id);
+    uint32_t cur = p.base == kNoIndex ? doc_.root() : f_.locals[p.base].node;
+    const uint32_t* step = path_steps_ + p.begin;
+    for (const uint32_t* end = step + p.length; step != end; ++step) {
+      if (cur == kNoIndex) return kNoIndex;
+      const DocNode& rec = doc_.node(cur);
+      if (rec.kind != TypeKind::kRecord) return kNoIndex;
+      cur = doc_.children(rec)[*step];
     }
+    return cur;
   }
 
-  static bool is_path(const PlanNode& n) { return n.op == Op::kRoot || n.op == Op::kField; }
+  // node_of for what is not a flat path: a field of a computed record, a definition.
+  [[gnu::noinline]] uint32_t node_of_computed(uint32_t id) {
+    const PlanNode& n = pack_.nodes[id];
+    if (n.op == Op::kField) {
+      uint32_t r = node_of(n.a);
+      if (r == kNoIndex) return kNoIndex;
+      const DocNode& rec = doc_.node(r);
+      if (rec.kind != TypeKind::kRecord) return kNoIndex;
+      return doc_.children(rec)[n.b];
+    }
+    Value v = eval(id);
+    return v.kind == TypeKind::kNull ? kNoIndex : v.node;
+  }
+
+  // A node whose value is a document position node_of finds without evaluating anything.
+  bool is_path(uint32_t id) const { return paths_[id].begin != kNoIndex; }
 
   // Conditions are most of the plan: evaluate them to a bool without building Values.
   bool eval_bool(uint32_t id) {
@@ -198,7 +231,7 @@ class Run {
       case Op::kDef:
         return f_.defs[n.a].b;
       case Op::kPresent:
-        if (is_path(pack_.nodes[n.a])) {
+        if (is_path(n.a)) {
           uint32_t d = node_of(n.a);
           return d != kNoIndex && doc_.node(d).kind != TypeKind::kNull;
         }
@@ -206,18 +239,68 @@ class Run {
       case Op::kEq:
       case Op::kNe: {
         // The common case: a path compared with an enum constant.
-        const PlanNode& a = pack_.nodes[n.a];
         const PlanNode& b = pack_.nodes[n.b];
-        if (is_path(a) && b.op == Op::kConst && pack_.constants[b.a].kind == TypeKind::kEnum) {
-          uint32_t d = node_of(n.a);
-          bool eq = d != kNoIndex && doc_.node(d).kind == TypeKind::kEnum &&
-                    doc_.node(d).member == pack_.constants[b.a].member;
-          return n.op == Op::kEq ? eq : !eq;
+        if (is_path(n.a) && b.op == Op::kConst) {
+          const Constant& c = pack_.constants[b.a];
+          if (c.kind == TypeKind::kEnum || c.kind == TypeKind::kBool) {
+            uint32_t d = node_of(n.a);
+            bool eq = false;
+            if (d != kNoIndex) {
+              const DocNode& dn = doc_.node(d);
+              eq = dn.kind == c.kind &&
+                   (c.kind == TypeKind::kEnum ? dn.member == c.member : dn.b == c.b);
+            }
+            return n.op == Op::kEq ? eq : !eq;
+          }
         }
         return eval(id).b;
       }
+      case Op::kEmpty:
+        if (is_path(n.a)) {
+          uint32_t d = node_of(n.a);
+          if (d == kNoIndex) return true;
+          const DocNode& dn = doc_.node(d);
+          switch (dn.kind) {
+            case TypeKind::kNull:
+              return true;
+            case TypeKind::kString:
+              return blank(doc_.string(dn));
+            case TypeKind::kList:
+              return doc_.children(dn).empty();
+            default:
+              return false;
+          }
+        }
+        return eval(id).b;
+      case Op::kAny:
+      case Op::kAll:
+      case Op::kNone: {
+        // Quantifiers are conditions: loop here rather than through a Value.
+        const uint32_t* items = nullptr;
+        uint32_t count = 0;
+        if (is_path(n.a)) {
+          uint32_t d = node_of(n.a);
+          if (d != kNoIndex && doc_.node(d).kind == TypeKind::kList) {
+            auto c = doc_.children(doc_.node(d));
+            items = c.data();
+            count = static_cast<uint32_t>(c.size());
+          }
+        } else {
+          Value l = eval(n.a);
+          items = l.items;
+          count = l.count;
+        }
+        for (uint32_t i = 0; i < count; ++i) {
+          f_.locals[n.c] = from_node(items[i]);
+          bool c = eval_bool(n.b);
+          if (n.op == Op::kAny && c) return true;
+          if (n.op == Op::kAll && !c) return false;
+          if (n.op == Op::kNone && c) return false;
+        }
+        return n.op != Op::kAny;
+      }
       case Op::kInSet:
-        if (is_path(pack_.nodes[n.a])) {
+        if (is_path(n.a)) {
           uint32_t d = node_of(n.a);
           if (d == kNoIndex) return false;
           const DocNode& dn = doc_.node(d);
@@ -400,6 +483,7 @@ class Run {
 
   std::string message(const RulePlan& r) {
     std::string out;
+    out.reserve(128);
     for (const auto& p : r.message) {
       if (p.node == kNoIndex) {
         out += p.text;
@@ -454,15 +538,59 @@ class Run {
   const CompiledPack& pack_;
   const Document& doc_;
   const std::vector<uint32_t>& filter_slot_;
+  const detail::FlatPath* paths_;
+  const uint32_t* path_steps_;
   Frame& f_;
 };
+
+// Operators whose result is never missing.
+bool always_bool(Op op) {
+  switch (op) {
+    case Op::kNot:
+    case Op::kAnd:
+    case Op::kOr:
+    case Op::kEq:
+    case Op::kNe:
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe:
+    case Op::kInSet:
+    case Op::kInList:
+    case Op::kPresent:
+    case Op::kEmpty:
+    case Op::kAny:
+    case Op::kAll:
+    case Op::kNone:
+      return true;
+    default:
+      return false;
+  }
+}
 
 }  // namespace
 
 Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack) : pack_(std::move(pack)) {
-  filter_slot_.assign(pack_->nodes.size(), kNoIndex);
-  for (size_t i = 0; i < pack_->nodes.size(); ++i) {
-    if (pack_->nodes[i].op == Op::kFilter) filter_slot_[i] = filter_count_++;
+  const auto& nodes = pack_->nodes;
+  filter_slot_.assign(nodes.size(), kNoIndex);
+  paths_.assign(nodes.size(), detail::FlatPath{});
+  std::vector<uint32_t> steps;
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].op == Op::kFilter) filter_slot_[i] = filter_count_++;
+    Op op = nodes[i].op;
+    if (op != Op::kField && op != Op::kRoot && op != Op::kLocal) continue;
+    steps.clear();
+    uint32_t cur = static_cast<uint32_t>(i);
+    while (nodes[cur].op == Op::kField) {
+      steps.push_back(nodes[cur].b);
+      cur = nodes[cur].a;
+    }
+    if (nodes[cur].op != Op::kRoot && nodes[cur].op != Op::kLocal) continue;
+    detail::FlatPath& p = paths_[i];
+    p.base = nodes[cur].op == Op::kRoot ? kNoIndex : nodes[cur].a;
+    p.begin = static_cast<uint32_t>(path_steps_.size());
+    p.length = static_cast<uint32_t>(steps.size());
+    path_steps_.insert(path_steps_.end(), steps.rbegin(), steps.rend());
   }
 }
 
@@ -496,7 +624,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
   frame.locals.resize(pack.local_slots);
   frame.defs.resize(pack.def_slots);
   frame.filters.resize(filter_count_);
-  Run run(pack, doc, filter_slot_, frame);
+  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame);
   for (const auto& d : pack.defs) {
     frame.defs[d.slot] = run.eval(d.node);
     trace.definitions.push_back(
@@ -549,28 +677,42 @@ Decision Evaluator::evaluate(const Document& doc) const {
   if (frame.locals.size() < pack.local_slots) frame.locals.resize(pack.local_slots);
   if (frame.defs.size() < pack.def_slots) frame.defs.resize(pack.def_slots);
   if (frame.filters.size() < filter_count_) frame.filters.resize(filter_count_);
-  Run run(pack, doc, filter_slot_, frame);
-  for (const auto& d : pack.defs) frame.defs[d.slot] = run.eval(d.node);
+  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame);
+  for (const auto& d : pack.defs) {
+    // Most definitions are conditions: the bool path avoids building Values. Only operators
+    // that always yield a bool qualify; a bool-typed path may be missing, which is not false.
+    frame.defs[d.slot] =
+        always_bool(pack.nodes[d.node].op) ? Run::boolean(run.eval_bool(d.node)) : run.eval(d.node);
+  }
 
   Decision out;
   out.agreement = doc.id();
   out.file = doc.file();
   out.policy = {pack.name, pack.version, pack.digest};
-  std::vector<std::pair<size_t, Reason>> fired;  // rule index, reason
+  frame.fired.clear();
+  frame.keys.clear();
+  auto rank = [&](Outcome o) {
+    auto it = std::find(pack.precedence.begin(), pack.precedence.end(), o);
+    return static_cast<size_t>(it - pack.precedence.begin());
+  };
   for (size_t ri = 0; ri < pack.rules.size(); ++ri) {
     const RulePlan& r = pack.rules[ri];
     auto fire = [&] {
-      Reason reason;
+      Reason& reason = frame.fired.emplace_back();
       reason.outcome = r.outcome;
       reason.clause = r.clause;
       reason.rule = r.id;
       reason.citation = r.citation;
       reason.reviewers = r.reviewers;
       reason.message = run.message(r);
+      reason.evidence.reserve(r.evidence.size());
       for (const auto& e : r.evidence) reason.evidence.push_back(run.evidence(e));
       reason.policy_file = r.file;
       reason.policy_position = r.position;
-      fired.emplace_back(ri, std::move(reason));
+      uint32_t line = reason.evidence.empty() ? 0 : reason.evidence[0].line;
+      uint32_t column = reason.evidence.empty() ? 0 : reason.evidence[0].column;
+      frame.keys.push_back({rank(r.outcome), &r.clause, ri, line, column,
+                            static_cast<uint32_t>(frame.fired.size() - 1)});
     };
     if (r.range == kNoIndex) {
       if (run.eval_bool(r.condition)) fire();
@@ -582,29 +724,17 @@ Decision Evaluator::evaluate(const Document& doc) const {
       if (run.eval_bool(r.condition)) fire();
     }
   }
-  // Strongest outcome first, then by clause, rule and evidence position: stable bytes.
-  auto rank = [&](Outcome o) {
-    auto it = std::find(pack.precedence.begin(), pack.precedence.end(), o);
-    return static_cast<size_t>(it - pack.precedence.begin());
-  };
-  auto first_pos = [](const Reason& r) {
-    return r.evidence.empty() ? std::make_pair(0u, 0u)
-                              : std::make_pair(r.evidence[0].line, r.evidence[0].column);
-  };
-  std::stable_sort(fired.begin(), fired.end(), [&](const auto& a, const auto& b) {
-    return std::make_tuple(rank(a.second.outcome), std::cref(a.second.clause), a.first,
-                           first_pos(a.second)) < std::make_tuple(rank(b.second.outcome),
-                                                                  std::cref(b.second.clause),
-                                                                  b.first, first_pos(b.second));
-  });
-  for (auto& [ri, reason] : fired) {
-    if (!out.reasons.empty()) {
-      const Reason& prev = out.reasons.back();
-      if (prev.rule == reason.rule && prev.message == reason.message &&
-          first_pos(prev) == first_pos(reason))
-        continue;
-    }
+  // Stable bytes: the order of FiredKey, and one reason per rule, message and position.
+  std::sort(frame.keys.begin(), frame.keys.end());
+  out.reasons.reserve(frame.keys.size());
+  const FiredKey* prev = nullptr;
+  for (const FiredKey& k : frame.keys) {
+    Reason& reason = frame.fired[k.index];
+    if (prev && prev->rule == k.rule && prev->line == k.line && prev->column == k.column &&
+        out.reasons.back().message == reason.message)
+      continue;
     out.reasons.push_back(std::move(reason));
+    prev = &k;
   }
   out.outcome = pack.default_outcome;
   for (Outcome o : pack.precedence) {

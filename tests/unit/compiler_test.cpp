@@ -240,3 +240,15 @@ TEST_CASE("every input a fuzzer found is compiled again without a crash", "[comp
   }
   CHECK(n >= 1);
 }
+
+TEST_CASE("messages quote expressions as the author wrote them", "[compiler]") {
+  auto res = compile_text(R"(
+rule r { clause: c, outcome: deny, when: extra.flag, message: "m" }
+rule s { clause: c, outcome: deny, when: count  >  3, message: "m" }
+)");
+  std::string all;
+  for (const auto& d : res.diagnostics.items()) all += d.message + "\n" + d.help + "\n";
+  CHECK_THAT(all, Catch::Contains("`extra.flag` may be missing, so it is not a bool"));
+  CHECK_THAT(all, Catch::Contains("`count` may be missing, and a missing value has no order"));
+  CHECK_THAT(all, Catch::Contains("e.g. `count ?? ...`"));
+}

@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "steward/compiler.h"
@@ -156,4 +157,53 @@ rule r2 { clause: c, outcome: deny, when: first_k, message: "x" }
   auto doc2 = load_document(*res.pack, "id: a\nwho: {role: staff, name: N}\n", "d.yaml");
   REQUIRE(doc2.ok());
   CHECK(ev.evaluate(*doc2.document).reasons.empty());
+}
+
+TEST_CASE("evaluation shortcuts agree with the general evaluator on missing values",
+          "[evaluator]") {
+  // The evaluator takes faster routes for conditions (paths compared with constants, empty(),
+  // quantifiers, bool definitions); each must treat a missing value exactly as the general
+  // route does: a missing bool is not false, a missing list has no elements.
+  auto res = compile(steward::testing::pack_of(R"(
+enum Level { client, aggregate }
+record Party { name: string, external: bool? }
+document Doc {
+  id: string
+  level: Level?
+  flag: bool?
+  note: string?
+  parties: [Party]?
+}
+clause c { title: "C" }
+let flag_alias = flag
+let flag_false = flag == false
+let level_client = level == "client"
+let none_external = none(p in parties: p.external == true)
+let all_named = all(p in parties: not empty(p.name))
+rule alias_false { clause: c, outcome: deny, when: flag_alias == false, message: "a" }
+rule eq_false { clause: c, outcome: deny, when: flag_false, message: "b" }
+rule ne_client { clause: c, outcome: deny, when: level != "client", message: "c" }
+rule not_client { clause: c, outcome: deny, when: not level_client, message: "d" }
+rule blank_note { clause: c, outcome: deny, when: empty(note), message: "e" }
+rule no_external { clause: c, outcome: deny, when: none_external and all_named, message: "f" }
+rule any_external { clause: c, outcome: deny, when: any(p in parties: p.external == true), message: "g" }
+)"));
+  for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(res.ok());
+  auto fired = [&](const std::string& text) {
+    auto loaded = load_document(*res.pack, text, "doc.yaml");
+    REQUIRE(loaded.ok());
+    std::set<std::string> rules;
+    for (const auto& r : Evaluator(res.pack).evaluate(*loaded.document).reasons)
+      rules.insert(r.rule);
+    return rules;
+  };
+  // Everything missing: no bool is false, `!=` holds, empty() holds, quantifiers see no items.
+  CHECK(fired("id: X\n") ==
+        std::set<std::string>{"ne_client", "not_client", "blank_note", "no_external"});
+  CHECK(fired("id: X\nflag: false\nlevel: client\nnote: '  '\nparties: []\n") ==
+        std::set<std::string>{"alias_false", "eq_false", "blank_note", "no_external"});
+  CHECK(fired("id: X\nflag: true\nlevel: aggregate\nnote: n\nparties: [{name: A, external: "
+              "true}, {name: B}]\n") ==
+        std::set<std::string>{"ne_client", "not_client", "any_external"});
 }

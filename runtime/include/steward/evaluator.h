@@ -41,6 +41,15 @@ struct Trace {
   Decision decision;
 };
 
+namespace detail {
+// A plan node's field path: fields path_steps_[begin, begin + length) from `base`.
+struct FlatPath {
+  uint32_t base = 0;            // kNoIndex: the root; otherwise a local slot
+  uint32_t begin = UINT32_MAX;  // UINT32_MAX: the node is not a flat path
+  uint32_t length = 0;
+};
+}  // namespace detail
+
 // Evaluates one compiled pack. Immutable after construction and safe to call from many
 // threads at once; it keeps the pack alive.
 class Evaluator {
@@ -60,6 +69,10 @@ class Evaluator {
   std::shared_ptr<const CompiledPack> pack_;
   std::vector<uint32_t> filter_slot_;  // per plan node: its buffer, for kFilter nodes
   uint32_t filter_count_ = 0;
+  // Per plan node: a field path from the root or a local, flattened so that finding its
+  // document node is a loop rather than a recursion.
+  std::vector<detail::FlatPath> paths_;
+  std::vector<uint32_t> path_steps_;
 };
 
 }  // namespace steward
