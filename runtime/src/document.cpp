@@ -41,7 +41,10 @@ std::string Document::path(uint32_t node) const {
     const DocNode& n = nodes_[chain[i]];
     const DocNode& p = nodes_[n.parent];
     if (p.type->kind == TypeKind::kList) {
-      fmt::format_to(std::back_inserter(out), "[{}]", n.index);
+      fmt::format_int digits(n.index);
+      out += '[';
+      out.append(digits.data(), digits.size());
+      out += ']';
     } else {
       if (!out.empty()) out += '.';
       out += p.type->fields[n.index].name;

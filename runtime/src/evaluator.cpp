@@ -449,35 +449,52 @@ class Run {
   }
 
   std::string text(const Value& v) {
+    std::string out;
+    append_text(out, v);
+    return out;
+  }
+
+  // Appends a value as messages show it; in place, since messages are built on every reason.
+  void append_text(std::string& out, const Value& v) {
     switch (v.kind) {
       case TypeKind::kNull:
-        return "(missing)";
+        out += "(missing)";
+        return;
       case TypeKind::kBool:
-        return v.b ? "true" : "false";
-      case TypeKind::kInt:
-        return fmt::format("{}", v.i);
+        out += v.b ? "true" : "false";
+        return;
+      case TypeKind::kInt: {
+        fmt::format_int digits(v.i);
+        out.append(digits.data(), digits.size());
+        return;
+      }
       case TypeKind::kNumber:
-        return fmt::format("{}", v.d);
+        fmt::format_to(std::back_inserter(out), "{}", v.d);
+        return;
       case TypeKind::kDate:
-        return format_iso_date(v.date);
+        out += format_iso_date(v.date);
+        return;
       case TypeKind::kString:
-        return std::string(v.sv());
+        out += v.sv();
+        return;
       case TypeKind::kEnum: {
         const Type* t = v.type;
         if (!t && v.node != kNoIndex) t = doc_.node(v.node).type;
-        return t && v.member < t->members.size() ? t->members[v.member]
-                                                 : fmt::format("#{}", v.member);
+        if (t && v.member < t->members.size())
+          out += t->members[v.member];
+        else
+          fmt::format_to(std::back_inserter(out), "#{}", v.member);
+        return;
       }
-      case TypeKind::kList: {
-        std::string out;
+      case TypeKind::kList:
         for (uint32_t i = 0; i < v.count; ++i) {
           if (i) out += ", ";
-          out += text(from_node(v.items[i]));
+          append_text(out, from_node(v.items[i]));
         }
-        return out;
-      }
+        return;
       default:
-        return "(record)";
+        out += "(record)";
+        return;
     }
   }
 
@@ -490,7 +507,7 @@ class Run {
       } else {
         Value v = eval(p.node);
         if (v.kind == TypeKind::kEnum && !v.type) v.type = pack_.nodes[p.node].static_type;
-        out += text(v);
+        append_text(out, v);
       }
     }
     return out;
