@@ -127,6 +127,25 @@ try:
     check(items[0]["decision"] == "allow" and items[1]["decision"] is None and items[1]["errors"], "batch: a decision or errors per item, in order")
     st, _, _ = s.request("POST", "/v1/evaluate/batch", b'{"not": "an array"}', {"Content-Type": "application/json"})
     check(st == 400, "batch refuses a body that is not an array")
+    for bad_batch in (b'[{"id": "A"}] trailing', b'[{"id": "A"},]', b'[{"id": "A"}', b'', b'[,]'):
+        st, _, body = s.request("POST", "/v1/evaluate/batch", bad_batch, {"Content-Type": "application/json"})
+        check(st == 400 and "JSON array" in json.loads(body)["error"], f"batch refuses {bad_batch!r} with 400")
+    st, _, body = s.request("POST", "/v1/evaluate/batch", b"[]", {"Content-Type": "application/json"})
+    check(st == 200 and json.loads(body) == [], "an empty batch answers an empty array")
+    # Nesting as deep as the body limit allows: every item gets its error, the server stays up.
+    deep = b"[" + b"[" * 400000 + b"]" * 400000 + b"," + b"{" * 1000 + b"}" * 1000 + b"]"
+    st, _, body = s.request("POST", "/v1/evaluate/batch", deep, {"Content-Type": "application/json"})
+    items = json.loads(body) if st == 200 else []
+    check(st == 200 and len(items) == 2 and all(i["errors"][0]["code"] == "input.limit" for i in items),
+          f"deeply nested batch items are input errors, not a crash ({st})")
+    check(s.request("GET", "/healthz")[0] == 200, "the server is up after the deep batch")
+    # Errors in batch items point into the body as sent; strings may hold brackets and quotes.
+    spaced = b'[\n  {"format": "steward/agreement/v1", "id": "A ] \\" [", "kind": "x"},\n  {"id": "B"}\n]'
+    st, _, body = s.request("POST", "/v1/evaluate/batch", spaced, {"Content-Type": "application/json"})
+    items = json.loads(body)
+    check(st == 200 and len(items) == 2, "batch items are split outside strings")
+    kind_err = [e for e in items[0]["errors"] if e["path"] == "kind"]
+    check(kind_err and kind_err[0]["line"] == 2, f"a batch item's error has its line in the body: {items[0]['errors'][:2]}")
 
     st, _, body = s.request("GET", "/v1/policy")
     pol = json.loads(body)

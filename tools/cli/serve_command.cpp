@@ -19,6 +19,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "service.h"
 #include "steward/archive.h"
 #include "steward/compiler.h"
 #include "steward/evaluator.h"
@@ -40,74 +41,6 @@ extern "C" void on_signal(int sig) {
     if (g_server) g_server->stop();
   }
 }
-
-// The pack being served. Requests take a shared_ptr copy, so a reload never changes the pack
-// under a request that started on the old one.
-struct Served {
-  std::shared_ptr<const CompiledPack> pack;
-  std::unique_ptr<Evaluator> evaluator;
-};
-
-struct Metrics {
-  std::mutex mu;
-  std::map<std::pair<std::string, int>, uint64_t> requests;  // (route, status)
-  std::map<std::string, uint64_t> decisions;
-  uint64_t archive_errors = 0;
-  // Request latency histogram (seconds).
-  std::vector<double> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1};
-  std::vector<uint64_t> buckets = std::vector<uint64_t>(11, 0);
-  double sum = 0;
-  uint64_t count = 0;
-
-  void observe(const std::string& route, int status, double seconds) {
-    std::lock_guard<std::mutex> lock(mu);
-    ++requests[{route, status}];
-    size_t i = 0;
-    while (i < bounds.size() && seconds > bounds[i]) ++i;
-    ++buckets[i];
-    sum += seconds;
-    ++count;
-  }
-
-  std::string text() {
-    std::lock_guard<std::mutex> lock(mu);
-    std::string out =
-        "# HELP steward_requests_total HTTP requests by route and status.\n"
-        "# TYPE steward_requests_total counter\n";
-    for (const auto& [k, v] : requests)
-      out += fmt::format("steward_requests_total{{route=\"{}\",code=\"{}\"}} {}\n", k.first,
-                         k.second, v);
-    out +=
-        "# HELP steward_decisions_total Decisions given, by outcome.\n# TYPE "
-        "steward_decisions_total counter\n";
-    for (const char* d : {"allow", "deny", "needs_review"})
-      out += fmt::format("steward_decisions_total{{decision=\"{}\"}} {}\n", d, decisions[d]);
-    out +=
-        "# HELP steward_archive_errors_total Archive writes that failed (the decision was "
-        "withheld).\n"
-        "# TYPE steward_archive_errors_total counter\n";
-    out += fmt::format("steward_archive_errors_total {}\n", archive_errors);
-    out +=
-        "# HELP steward_request_duration_seconds Request latency.\n"
-        "# TYPE steward_request_duration_seconds histogram\n";
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < bounds.size(); ++i) {
-      cumulative += buckets[i];
-      out += fmt::format("steward_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", bounds[i],
-                         cumulative);
-    }
-    out += fmt::format("steward_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", count);
-    out += fmt::format(
-        "steward_request_duration_seconds_sum {}\nsteward_request_duration_seconds_count {}\n", sum,
-        count);
-    return out;
-  }
-};
-
-// The OpenAPI document (tools/cli/openapi.json), embedded at build time.
-const char* kOpenApi =
-#include "openapi.json.inc"
-    ;
 
 // Debian's cpp-httplib is a compiled library that listens with a backlog of 5, so a burst of
 // clients connecting at once loses SYNs and waits a second for the retransmit. listen() again on
@@ -136,21 +69,13 @@ int run_serve(const ServeOptions& o) {
   auto load = [&]() -> std::shared_ptr<Served> {
     CompileResult r = load_pack(o.pack, o.bundle, params, false);
     if (!r.ok()) return nullptr;
-    auto s = std::make_shared<Served>();
-    s->pack = r.pack;
-    s->evaluator = std::make_unique<Evaluator>(r.pack);
-    return s;
+    return make_served(r.pack);
   };
   std::shared_ptr<Served> served = load();
   if (!served) {
     fmt::print(stderr, "serve: the policy pack has errors; not starting\n");
     return kExitError;
   }
-  std::mutex served_mu;
-  auto current = [&] {
-    std::lock_guard<std::mutex> lock(served_mu);
-    return served;
-  };
 
   std::unique_ptr<Archive> archive;
   if (!o.no_archive) {
@@ -177,7 +102,6 @@ int run_serve(const ServeOptions& o) {
     }
   }
 
-  Metrics metrics;
   std::unique_ptr<httplib::Server> server_ptr;
   if (!o.tls_cert.empty() || !o.tls_key.empty()) {
     auto tls = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
@@ -203,187 +127,8 @@ int run_serve(const ServeOptions& o) {
   const size_t workers = o.threads;
   server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
 
-  // Returns the caller's token name, or "" after answering 401.
-  auto authorize = [&](const httplib::Request& req, httplib::Response& res) -> std::string {
-    if (tokens.empty()) return "anonymous";
-    std::string auth = req.get_header_value("Authorization");
-    const std::string prefix = "Bearer ";
-    if (auth.rfind(prefix, 0) == 0) {
-      std::string given = auth.substr(prefix.size());
-      std::string who;
-      for (const auto& [name, token] : tokens) {
-        // Constant-time comparison, so response timing does not reveal a token's prefix.
-        bool same = given.size() == token.size() &&
-                    CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
-        if (same) who = name;
-      }
-      if (!who.empty()) return who;
-    }
-    res.status = 401;
-    res.set_header("WWW-Authenticate", "Bearer");
-    res.set_content(R"({"error":"a valid bearer token is required"})", "application/json");
-    return "";
-  };
-
-  struct Outcome {
-    int status;
-    std::string body;
-  };
-  // Decides on one agreement text; archives before answering.
-  auto decide = [&](const std::shared_ptr<Served>& s, const std::string& text,
-                    const std::string& name, const std::string& caller,
-                    std::string* decision_id) -> Outcome {
-    LoadResult loaded = load_document(*s->pack, text, name);
-    if (!loaded.ok()) return {422, errors_to_json(name, loaded.errors, -1)};
-    Decision d = s->evaluator->evaluate(*loaded.document);
-    if (archive) {
-      ArchiveRecord rec;
-      std::string error;
-      if (!archive->append(d, text, caller, &rec, &error)) {
-        std::lock_guard<std::mutex> lock(metrics.mu);
-        ++metrics.archive_errors;
-        return {503, Json{{"error", error + "; no decision is given without its record"}}.dump()};
-      }
-      if (decision_id) *decision_id = rec.decision_id;
-    }
-    {
-      std::lock_guard<std::mutex> lock(metrics.mu);
-      ++metrics.decisions[outcome_name(d.outcome)];
-    }
-    return {200, to_json(d, -1)};
-  };
-
-  server.Post("/v1/evaluate", [&](const httplib::Request& req, httplib::Response& res) {
-    std::string caller = authorize(req, res);
-    if (caller.empty()) return;
-    auto s = current();
-    bool yaml = req.get_header_value("Content-Type").find("yaml") != std::string::npos;
-    std::string id;
-    Outcome out = decide(s, req.body, yaml ? "request.yaml" : "request.json", caller, &id);
-    res.status = out.status;
-    if (!id.empty()) res.set_header("Steward-Decision-Id", id);
-    res.set_content(out.body, "application/json");
-  });
-
-  server.Post("/v1/evaluate/batch", [&](const httplib::Request& req, httplib::Response& res) {
-    std::string caller = authorize(req, res);
-    if (caller.empty()) return;
-    Json items = Json::parse(req.body, nullptr, false);
-    if (items.is_discarded() || !items.is_array()) {
-      res.status = 400;
-      res.set_content(R"({"error":"the body must be a JSON array of agreements"})",
-                      "application/json");
-      return;
-    }
-    auto s = current();
-    std::string body = "[";
-    for (size_t i = 0; i < items.size(); ++i) {
-      Outcome out = decide(s, items[i].dump(1), fmt::format("item[{}]", i), caller, nullptr);
-      if (out.status == 503) {
-        res.status = 503;
-        res.set_content(out.body, "application/json");
-        return;
-      }
-      body += (i ? "," : "") + out.body;
-    }
-    res.set_content(body + "]", "application/json");
-  });
-
-  server.Get("/v1/policy", [&](const httplib::Request& req, httplib::Response& res) {
-    if (authorize(req, res).empty()) return;
-    auto s = current();
-    const CompiledPack& p = *s->pack;
-    Json clauses = Json::array();
-    for (const auto& c : p.clauses)
-      clauses.push_back({{"id", c.id}, {"title", c.title}, {"citation", c.citation}});
-    Json rules = Json::array();
-    for (const auto& r : p.rules)
-      rules.push_back({{"id", r.id},
-                       {"clause", r.clause},
-                       {"outcome", outcome_name(r.outcome)},
-                       {"reviewers", r.reviewers}});
-    Json params_json = Json::object();
-    for (const auto& prm : p.params) params_json[prm.name] = prm.value;
-    res.set_content(Json{{"name", p.name},
-                         {"version", p.version},
-                         {"digest", p.digest},
-                         {"parameters", params_json},
-                         {"clauses", clauses},
-                         {"rules", rules}}
-                        .dump(),
-                    "application/json");
-  });
-
-  server.Get("/v1/decisions", [&](const httplib::Request& req, httplib::Response& res) {
-    if (authorize(req, res).empty()) return;
-    if (!archive) {
-      res.status = 404;
-      res.set_content(R"({"error":"this server keeps no archive"})", "application/json");
-      return;
-    }
-    ArchiveQuery q{req.get_param_value("agreement"), req.get_param_value("decision"), 100};
-    if (req.has_param("limit"))
-      q.limit = std::strtoul(req.get_param_value("limit").c_str(), nullptr, 10);
-    std::string out = "[";
-    for (const auto& r : archive->list(q))
-      out += (out.size() > 1 ? "," : "") + record_to_json(r, false);
-    res.set_content(out + "]", "application/json");
-  });
-
-  server.Get(R"(/v1/decisions/([A-Za-z0-9\-]+))",
-             [&](const httplib::Request& req, httplib::Response& res) {
-               if (authorize(req, res).empty()) return;
-               auto r = archive ? archive->get(req.matches[1].str()) : std::nullopt;
-               if (!r) {
-                 res.status = 404;
-                 res.set_content(R"({"error":"no such decision"})", "application/json");
-                 return;
-               }
-               res.set_content(record_to_json(*r, true), "application/json");
-             });
-
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"status":"ok"})", "application/json");
-  });
-  server.Get("/readyz", [&](const httplib::Request&, httplib::Response& res) {
-    auto s = current();
-    res.set_content(
-        Json{
-            {"status", "ready"},
-            {"policy",
-             {{"name", s->pack->name}, {"version", s->pack->version}, {"digest", s->pack->digest}}}}
-            .dump(),
-        "application/json");
-  });
-  server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
-    res.set_content(metrics.text(), "text/plain; version=0.0.4");
-  });
-  server.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(kOpenApi, "application/json");
-  });
-
-  // Latency: the pre-routing handler and the logger run on the same worker thread.
-  static thread_local std::chrono::steady_clock::time_point started;
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    started = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // Structured access log, without agreement contents.
-  server.set_logger([&](const httplib::Request& req, const httplib::Response& res) {
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::string route = req.path.rfind("/v1/decisions/", 0) == 0 ? "/v1/decisions/{id}" : req.path;
-    metrics.observe(route, res.status, seconds);
-    if (o.quiet) return;
-    fmt::print(stderr, "{}\n",
-               Json{{"method", req.method},
-                    {"path", req.path},
-                    {"status", res.status},
-                    {"ms", seconds * 1000},
-                    {"bytes_in", req.body.size()},
-                    {"decision_id", res.get_header_value("Steward-Decision-Id")}}
-                   .dump());
-  });
+  Service service(served, archive.get(), {tokens, !o.quiet});
+  service.install(server);
 
   // Listen.
   std::string host = o.listen.substr(0, o.listen.rfind(':'));
@@ -450,10 +195,7 @@ int run_serve(const ServeOptions& o) {
                        .dump());
         continue;
       }
-      {
-        std::lock_guard<std::mutex> lock(served_mu);
-        served = next;
-      }
+      service.replace(next);
       fmt::print(stderr, "{}\n",
                  Json{{"event", "reload"}, {"ok", true}, {"digest", next->pack->digest}}.dump());
     }

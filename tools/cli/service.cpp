@@ -1,0 +1,391 @@
+// The HTTP routes of `steward serve` (see service.h).
+#include "service.h"
+
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "common.h"
+
+namespace steward::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+struct Metrics {
+  std::mutex mu;
+  std::map<std::pair<std::string, int>, uint64_t> requests;  // (route, status)
+  std::map<std::string, uint64_t> decisions;
+  uint64_t archive_errors = 0;
+  // Request latency histogram (seconds).
+  std::vector<double> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1};
+  std::vector<uint64_t> buckets = std::vector<uint64_t>(11, 0);
+  double sum = 0;
+  uint64_t count = 0;
+
+  void observe(const std::string& route, int status, double seconds) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++requests[{route, status}];
+    size_t i = 0;
+    while (i < bounds.size() && seconds > bounds[i]) ++i;
+    ++buckets[i];
+    sum += seconds;
+    ++count;
+  }
+
+  std::string text() {
+    std::lock_guard<std::mutex> lock(mu);
+    std::string out =
+        "# HELP steward_requests_total HTTP requests by route and status.\n"
+        "# TYPE steward_requests_total counter\n";
+    for (const auto& [k, v] : requests)
+      out += fmt::format("steward_requests_total{{route=\"{}\",code=\"{}\"}} {}\n", k.first,
+                         k.second, v);
+    out +=
+        "# HELP steward_decisions_total Decisions given, by outcome.\n# TYPE "
+        "steward_decisions_total counter\n";
+    for (const char* d : {"allow", "deny", "needs_review"})
+      out += fmt::format("steward_decisions_total{{decision=\"{}\"}} {}\n", d, decisions[d]);
+    out +=
+        "# HELP steward_archive_errors_total Archive writes that failed (the decision was "
+        "withheld).\n"
+        "# TYPE steward_archive_errors_total counter\n";
+    out += fmt::format("steward_archive_errors_total {}\n", archive_errors);
+    out +=
+        "# HELP steward_request_duration_seconds Request latency.\n"
+        "# TYPE steward_request_duration_seconds histogram\n";
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < bounds.size(); ++i) {
+      cumulative += buckets[i];
+      out += fmt::format("steward_request_duration_seconds_bucket{{le=\"{}\"}} {}\n", bounds[i],
+                         cumulative);
+    }
+    out += fmt::format("steward_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", count);
+    out += fmt::format(
+        "steward_request_duration_seconds_sum {}\nsteward_request_duration_seconds_count {}\n", sum,
+        count);
+    return out;
+  }
+};
+
+// The OpenAPI document (tools/cli/openapi.json), embedded at build time.
+const char* kOpenApi =
+#include "openapi.json.inc"
+    ;
+
+}  // namespace
+
+std::shared_ptr<Served> make_served(std::shared_ptr<const CompiledPack> pack) {
+  auto s = std::make_shared<Served>();
+  s->pack = pack;
+  s->evaluator = std::make_unique<Evaluator>(std::move(pack));
+  return s;
+}
+
+bool split_json_array(std::string_view body, std::vector<std::string_view>* items,
+                      std::string* error) {
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  size_t i = 0, n = body.size();
+  while (i < n && is_space(body[i])) ++i;
+  if (i == n || body[i] != '[') {
+    *error = "the body must be a JSON array of agreements";
+    return false;
+  }
+  ++i;
+  size_t depth = 0;  // inside the current item
+  size_t start = std::string::npos;
+  bool done = false;
+  for (; i < n && !done; ++i) {
+    char c = body[i];
+    if (c == '"') {  // a string: skip to its closing quote
+      if (start == std::string::npos) start = i;
+      for (++i; i < n && body[i] != '"'; ++i)
+        if (body[i] == '\\') ++i;
+      if (i >= n) break;
+      continue;
+    }
+    if (is_space(c)) continue;
+    if (depth == 0 && (c == ',' || c == ']')) {
+      if (start == std::string::npos) {
+        if (c == ']' && items->empty()) {
+          done = true;
+          break;
+        }
+        *error = "the body must be a JSON array of agreements: an item is missing";
+        return false;
+      }
+      size_t end = i;
+      while (end > start && is_space(body[end - 1])) --end;
+      items->push_back(body.substr(start, end - start));
+      start = std::string::npos;
+      if (c == ']') {
+        done = true;
+        break;
+      }
+      continue;
+    }
+    if (start == std::string::npos) start = i;
+    if (c == '{' || c == '[') ++depth;
+    if ((c == '}' || c == ']') && depth > 0) --depth;
+  }
+  if (!done) {
+    *error = "the body must be a JSON array of agreements: it is not closed";
+    return false;
+  }
+  for (++i; i < n; ++i) {
+    if (!is_space(body[i])) {
+      *error = "the body must be one JSON array of agreements: text follows it";
+      return false;
+    }
+  }
+  return true;
+}
+
+struct ServiceState {
+  std::mutex served_mu;
+  std::shared_ptr<Served> served;
+  Archive* archive;
+  ServiceOptions options;
+  Metrics metrics;
+};
+
+namespace {
+
+struct Outcome {
+  int status;
+  std::string body;
+};
+
+// Returns the caller's token name, or "" after answering 401.
+std::string authorize(ServiceState& st, const httplib::Request& req, httplib::Response& res) {
+  const auto& tokens = st.options.tokens;
+  if (tokens.empty()) return "anonymous";
+  std::string auth = req.get_header_value("Authorization");
+  const std::string prefix = "Bearer ";
+  if (auth.rfind(prefix, 0) == 0) {
+    std::string given = auth.substr(prefix.size());
+    std::string who;
+    for (const auto& [name, token] : tokens) {
+      // Constant-time comparison, so response timing does not reveal a token's prefix.
+      bool same = given.size() == token.size() &&
+                  CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
+      if (same) who = name;
+    }
+    if (!who.empty()) return who;
+  }
+  res.status = 401;
+  res.set_header("WWW-Authenticate", "Bearer");
+  res.set_content(R"({"error":"a valid bearer token is required"})", "application/json");
+  return "";
+}
+
+// Decides on one agreement text; archives before answering.
+// `at` is where `text` starts in the request body (line, column), so that errors in a batch
+// item point into the body as sent.
+Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::string& text,
+               const std::string& name, const std::string& caller, std::string* decision_id,
+               std::pair<uint32_t, uint32_t> at = {1, 1}) {
+  LoadResult loaded = load_document(*s->pack, text, name);
+  if (!loaded.ok()) {
+    for (auto& e : loaded.errors) {
+      if (e.line == 0) continue;
+      if (e.line == 1) e.column += at.second - 1;
+      e.line += at.first - 1;
+    }
+    return {422, errors_to_json(name, loaded.errors, -1)};
+  }
+  Decision d = s->evaluator->evaluate(*loaded.document);
+  if (st.archive) {
+    ArchiveRecord rec;
+    std::string error;
+    if (!st.archive->append(d, text, caller, &rec, &error)) {
+      std::lock_guard<std::mutex> lock(st.metrics.mu);
+      ++st.metrics.archive_errors;
+      return {503, Json{{"error", error + "; no decision is given without its record"}}.dump()};
+    }
+    if (decision_id) *decision_id = rec.decision_id;
+  }
+  {
+    std::lock_guard<std::mutex> lock(st.metrics.mu);
+    ++st.metrics.decisions[outcome_name(d.outcome)];
+  }
+  return {200, to_json(d, -1)};
+}
+
+}  // namespace
+
+Service::Service(std::shared_ptr<Served> served, Archive* archive, ServiceOptions options)
+    : state_(std::make_unique<ServiceState>()) {
+  state_->served = std::move(served);
+  state_->archive = archive;
+  state_->options = std::move(options);
+}
+
+Service::~Service() = default;
+
+void Service::replace(std::shared_ptr<Served> next) {
+  std::lock_guard<std::mutex> lock(state_->served_mu);
+  state_->served = std::move(next);
+}
+
+std::shared_ptr<Served> Service::current() {
+  std::lock_guard<std::mutex> lock(state_->served_mu);
+  return state_->served;
+}
+
+void Service::install(httplib::Server& server) {
+  ServiceState* st = state_.get();
+
+  server.Post("/v1/evaluate", [st, this](const httplib::Request& req, httplib::Response& res) {
+    std::string caller = authorize(*st, req, res);
+    if (caller.empty()) return;
+    auto s = this->current();
+    bool yaml = req.get_header_value("Content-Type").find("yaml") != std::string::npos;
+    std::string id;
+    Outcome out = decide(*st, s, req.body, yaml ? "request.yaml" : "request.json", caller, &id);
+    res.status = out.status;
+    if (!id.empty()) res.set_header("Steward-Decision-Id", id);
+    res.set_content(out.body, "application/json");
+  });
+
+  server.Post("/v1/evaluate/batch",
+              [st, this](const httplib::Request& req, httplib::Response& res) {
+                std::string caller = authorize(*st, req, res);
+                if (caller.empty()) return;
+                // Split rather than parse: each item goes to the loader, whose limits (depth, size)
+                // and located errors apply per item, and no tree is built whose depth could cost
+                // stack.
+                std::vector<std::string_view> items;
+                std::string error;
+                if (!split_json_array(req.body, &items, &error)) {
+                  res.status = 400;
+                  res.set_content(Json{{"error", error}}.dump(), "application/json");
+                  return;
+                }
+                auto s = this->current();
+                std::string body = "[";
+                // Line and column of each item in the body, counted once over the whole body.
+                uint32_t line = 1, column = 1;
+                const char* scanned = req.body.data();
+                for (size_t i = 0; i < items.size(); ++i) {
+                  for (; scanned < items[i].data(); ++scanned) {
+                    if (*scanned == '\n') {
+                      ++line;
+                      column = 1;
+                    } else if ((static_cast<unsigned char>(*scanned) & 0xC0) != 0x80) {
+                      ++column;  // columns count code points, as the loader's do
+                    }
+                  }
+                  Outcome out = decide(*st, s, std::string(items[i]), fmt::format("item[{}]", i),
+                                       caller, nullptr, {line, column});
+                  if (out.status == 503) {
+                    res.status = 503;
+                    res.set_content(out.body, "application/json");
+                    return;
+                  }
+                  body += (i ? "," : "") + out.body;
+                }
+                res.set_content(body + "]", "application/json");
+              });
+
+  server.Get("/v1/policy", [st, this](const httplib::Request& req, httplib::Response& res) {
+    if (authorize(*st, req, res).empty()) return;
+    auto s = this->current();
+    const CompiledPack& p = *s->pack;
+    Json clauses = Json::array();
+    for (const auto& c : p.clauses)
+      clauses.push_back({{"id", c.id}, {"title", c.title}, {"citation", c.citation}});
+    Json rules = Json::array();
+    for (const auto& r : p.rules)
+      rules.push_back({{"id", r.id},
+                       {"clause", r.clause},
+                       {"outcome", outcome_name(r.outcome)},
+                       {"reviewers", r.reviewers}});
+    Json params_json = Json::object();
+    for (const auto& prm : p.params) params_json[prm.name] = prm.value;
+    res.set_content(Json{{"name", p.name},
+                         {"version", p.version},
+                         {"digest", p.digest},
+                         {"parameters", params_json},
+                         {"clauses", clauses},
+                         {"rules", rules}}
+                        .dump(),
+                    "application/json");
+  });
+
+  server.Get("/v1/decisions", [st, this](const httplib::Request& req, httplib::Response& res) {
+    if (authorize(*st, req, res).empty()) return;
+    if (!st->archive) {
+      res.status = 404;
+      res.set_content(R"({"error":"this server keeps no st->archive"})", "application/json");
+      return;
+    }
+    ArchiveQuery q{req.get_param_value("agreement"), req.get_param_value("decision"), 100};
+    if (req.has_param("limit"))
+      q.limit = std::strtoul(req.get_param_value("limit").c_str(), nullptr, 10);
+    std::string out = "[";
+    for (const auto& r : st->archive->list(q))
+      out += (out.size() > 1 ? "," : "") + record_to_json(r, false);
+    res.set_content(out + "]", "application/json");
+  });
+
+  server.Get(R"(/v1/decisions/([A-Za-z0-9\-]+))",
+             [st, this](const httplib::Request& req, httplib::Response& res) {
+               if (authorize(*st, req, res).empty()) return;
+               auto r = st->archive ? st->archive->get(req.matches[1].str()) : std::nullopt;
+               if (!r) {
+                 res.status = 404;
+                 res.set_content(R"({"error":"no such decision"})", "application/json");
+                 return;
+               }
+               res.set_content(record_to_json(*r, true), "application/json");
+             });
+
+  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+  });
+  server.Get("/readyz", [st, this](const httplib::Request&, httplib::Response& res) {
+    auto s = this->current();
+    res.set_content(
+        Json{
+            {"status", "ready"},
+            {"policy",
+             {{"name", s->pack->name}, {"version", s->pack->version}, {"digest", s->pack->digest}}}}
+            .dump(),
+        "application/json");
+  });
+  server.Get("/metrics", [st, this](const httplib::Request&, httplib::Response& res) {
+    res.set_content(st->metrics.text(), "text/plain; version=0.0.4");
+  });
+  server.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(kOpenApi, "application/json");
+  });
+
+  // Latency: the pre-routing handler and the logger run on the same worker thread.
+  static thread_local std::chrono::steady_clock::time_point started;
+  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    started = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Structured access log, without agreement contents.
+  server.set_logger([st](const httplib::Request& req, const httplib::Response& res) {
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::string route = req.path.rfind("/v1/decisions/", 0) == 0 ? "/v1/decisions/{id}" : req.path;
+    st->metrics.observe(route, res.status, seconds);
+    if (!st->options.access_log) return;
+    fmt::print(stderr, "{}\n",
+               Json{{"method", req.method},
+                    {"path", req.path},
+                    {"status", res.status},
+                    {"ms", seconds * 1000},
+                    {"bytes_in", req.body.size()},
+                    {"decision_id", res.get_header_value("Steward-Decision-Id")}}
+                   .dump());
+  });
+}
+
+}  // namespace steward::cli
