@@ -316,7 +316,7 @@ void Service::install(httplib::Server& server) {
                     "application/json");
   });
 
-  server.Get("/v1/decisions", [st, this](const httplib::Request& req, httplib::Response& res) {
+  server.Get("/v1/decisions", [st](const httplib::Request& req, httplib::Response& res) {
     if (authorize(*st, req, res).empty()) return;
     if (!st->archive) {
       res.status = 404;
@@ -333,7 +333,7 @@ void Service::install(httplib::Server& server) {
   });
 
   server.Get(R"(/v1/decisions/([A-Za-z0-9\-]+))",
-             [st, this](const httplib::Request& req, httplib::Response& res) {
+             [st](const httplib::Request& req, httplib::Response& res) {
                if (authorize(*st, req, res).empty()) return;
                auto r = st->archive ? st->archive->get(req.matches[1].str()) : std::nullopt;
                if (!r) {
@@ -347,7 +347,7 @@ void Service::install(httplib::Server& server) {
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", "application/json");
   });
-  server.Get("/readyz", [st, this](const httplib::Request&, httplib::Response& res) {
+  server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     auto s = this->current();
     res.set_content(
         Json{
@@ -357,7 +357,7 @@ void Service::install(httplib::Server& server) {
             .dump(),
         "application/json");
   });
-  server.Get("/metrics", [st, this](const httplib::Request&, httplib::Response& res) {
+  server.Get("/metrics", [st](const httplib::Request&, httplib::Response& res) {
     res.set_content(st->metrics.text(), "text/plain; version=0.0.4");
   });
   server.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {

@@ -17,14 +17,14 @@ done
 launcher=()
 command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 CXX=clang++-14 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEWARD_FUZZ=ON \
-  -DSTEWARD_BUILD_TESTS=OFF -DSTEWARD_BUILD_TOOLS=OFF -DSTEWARD_INSTALL=OFF "${launcher[@]}" > /dev/null
+  -DSTEWARD_BUILD_TESTS=OFF -DSTEWARD_BUILD_TOOLS=ON -DSTEWARD_INSTALL=OFF "${launcher[@]}" > /dev/null
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_agreement fuzz_policy fuzz_bundle)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_agreement fuzz_policy fuzz_bundle fuzz_http)
 cmake --build build-fuzz -j 2 --target "${targets[@]}"
 
 # Seed corpora from the repository.
 seeds=build-fuzz/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle} build-fuzz/findings
+rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle,fuzz_http} build-fuzz/findings
 cp policies/dcf-5-4/examples/agreements/*.yaml bench/json/*.json "$seeds/fuzz_agreement/" 2> /dev/null || true
 find policies tests/packs tests/golden -name '*.policy' -exec cp --backup=numbered {} "$seeds/fuzz_policy/" \;
 if [ -x build/tools/steward ]; then
@@ -32,8 +32,9 @@ if [ -x build/tools/steward ]; then
   build/tools/steward build tests/packs/lending -o "$seeds/fuzz_bundle/lending.bundle" > /dev/null
 fi
 echo '{"format": "steward-bundle/1"}' > "$seeds/fuzz_bundle/minimal.json"
+python3 tests/fuzz/http_seeds.py "$seeds/fuzz_http"
 
-declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="")
+declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict)
 status=0
 for t in "${targets[@]}"; do
   corpus=build-fuzz/corpus/$t

@@ -1,0 +1,152 @@
+// libFuzzer target: raw bytes sent to `steward serve`'s routes over a loopback socket, through
+// cpp-httplib's request parsing and every handler (evaluate, batch, policy, decisions, health,
+// metrics). The first byte picks the open server or the one that requires a bearer token
+// (`fuzz-token`). Any crash, hang or sanitizer report in the server's threads is a finding.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <tuple>
+
+#include "service.h"
+#include "steward/compiler.h"
+
+namespace {
+
+// An archive in memory that keeps the last records only, so that a long run does not grow
+// without bound; the durable archives are tested by archive_test and the fault test.
+class RingArchive : public steward::Archive {
+ public:
+  bool append(const steward::Decision& d, std::string_view text, std::string_view caller,
+              steward::ArchiveRecord* out, std::string*) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    steward::ArchiveRecord r;
+    r.seq = ++seq_;
+    r.decision_id =
+        "d-" + std::to_string(1000000000000000000ull + static_cast<uint64_t>(r.seq)).substr(0, 24);
+    r.agreement_id = d.agreement;
+    r.agreement = std::string(text);
+    r.decision = steward::outcome_name(d.outcome);
+    r.document = steward::to_json(d, -1);
+    r.caller = std::string(caller);
+    records_.push_back(r);
+    if (records_.size() > 200) records_.pop_front();
+    if (out) *out = r;
+    return true;
+  }
+  std::vector<steward::ArchiveRecord> list(const steward::ArchiveQuery& q) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<steward::ArchiveRecord> out;
+    for (auto it = records_.rbegin(); it != records_.rend() && out.size() < q.limit; ++it) {
+      if (!q.agreement_id.empty() && it->agreement_id != q.agreement_id) continue;
+      if (!q.decision.empty() && it->decision != q.decision) continue;
+      out.push_back(*it);
+    }
+    return out;
+  }
+  std::optional<steward::ArchiveRecord> get(std::string_view id) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& r : records_)
+      if (r.decision_id == id) return r;
+    return std::nullopt;
+  }
+  std::vector<steward::ArchiveRecord> all() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {records_.begin(), records_.end()};
+  }
+  steward::ArchiveVerification verify() override { return {}; }
+
+ private:
+  std::mutex mu_;
+  std::deque<steward::ArchiveRecord> records_;
+  int64_t seq_ = 0;
+};
+
+struct Fixture {
+  RingArchive archive;
+  std::unique_ptr<steward::cli::Service> open, guarded;
+  httplib::Server open_server, guarded_server;
+  int open_port = 0, guarded_port = 0;
+
+  Fixture() {
+    auto r = steward::compile_pack(STEWARD_SOURCE_DIR "/policies/dcf-5-4");
+    if (!r.ok()) std::abort();
+    auto served = steward::cli::make_served(r.pack);
+    open = std::make_unique<steward::cli::Service>(served, &archive,
+                                                   steward::cli::ServiceOptions{{}, false});
+    guarded = std::make_unique<steward::cli::Service>(
+        served, &archive, steward::cli::ServiceOptions{{{"fuzz", "fuzz-token"}}, false});
+    for (auto [srv, service, port] : {std::tuple{&open_server, open.get(), &open_port},
+                                      std::tuple{&guarded_server, guarded.get(), &guarded_port}}) {
+      httplib::Server* server = srv;  // clang 14 cannot capture a structured binding
+      server->set_payload_max_length(1 << 16);
+      server->set_read_timeout(1, 0);
+      server->set_write_timeout(1, 0);
+      server->new_task_queue = [] { return new httplib::ThreadPool(4); };
+      service->install(*server);
+      *port = server->bind_to_any_port("127.0.0.1");
+      if (*port <= 0) std::abort();
+      std::thread([server] { server->listen_after_bind(); }).detach();
+    }
+  }
+};
+
+Fixture& fixture() {
+  static Fixture* f = new Fixture();
+  return *f;
+}
+
+// Sends `data` as one connection's bytes and reads until the server closes it.
+void exchange(int port, const uint8_t* data, size_t size) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) std::abort();
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int tries = 0;
+  while (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    if (++tries == 200) {
+      std::perror("fuzz_http: cannot connect to the server under test");
+      std::abort();
+    }
+    ::close(fd);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  }
+  // Close with a reset: tens of thousands of connections a minute would otherwise exhaust the
+  // ephemeral ports in TIME_WAIT.
+  linger no_linger{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof no_linger);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  size_t sent = 0;
+  while (sent < size) {
+    ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close early (413, a bad request line)
+    sent += static_cast<size_t>(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  char buf[65536];
+  while (::recv(fd, buf, sizeof buf, 0) > 0) {
+  }
+  ::close(fd);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  Fixture& f = fixture();
+  if (size == 0) return 0;
+  exchange(data[0] & 1 ? f.guarded_port : f.open_port, data + 1, size - 1);
+  return 0;
+}
