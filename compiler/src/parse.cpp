@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "StewardLexer.h"
@@ -621,11 +622,81 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
 
 }  // namespace
 
+namespace {
+
+bool ident_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+// Where top-level declarations start: a declaration keyword as a whole word outside strings,
+// comments and brackets. Always includes 0.
+std::vector<uint32_t> declaration_starts(std::string_view t) {
+  static constexpr std::string_view kKeywords[] = {"enum",   "record",   "document", "set",
+                                                   "clause", "reviewer", "let",      "rule"};
+  std::vector<uint32_t> starts = {0};
+  int depth = 0;
+  size_t i = 0, n = t.size();
+  while (i < n) {
+    char c = t[i];
+    if (c == '"') {
+      for (++i; i < n && t[i] != '"' && t[i] != '\n'; ++i)
+        if (t[i] == '\\') ++i;
+      ++i;
+    } else if (c == '/' && i + 1 < n && t[i + 1] == '/') {
+      while (i < n && t[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
+      size_t end = t.find("*/", i + 2);
+      i = end == std::string_view::npos ? n : end + 2;
+    } else if (c == '{' || c == '[' || c == '(') {
+      ++depth;
+      ++i;
+    } else if (c == '}' || c == ']' || c == ')') {
+      if (depth > 0) --depth;
+      ++i;
+    } else if (ident_char(c)) {
+      size_t j = i;
+      while (j < n && ident_char(t[j])) ++j;
+      if (depth == 0 && i > 0) {
+        std::string_view word = t.substr(i, j - i);
+        for (auto k : kKeywords) {
+          if (word == k) {
+            starts.push_back(static_cast<uint32_t>(i));
+            break;
+          }
+        }
+      }
+      i = j;
+    } else {
+      ++i;
+    }
+  }
+  return starts;
+}
+
+}  // namespace
+
 ast::Module parse_module(const SourceMap& sources, SourceId file, Diagnostics& diags) {
   const auto& text = sources.file(file).text();
-  ast::Module m = run_parser(sources, file, 0, static_cast<uint32_t>(text.size()), diags,
-                             [](Pipeline& p, Builder& b) { return b.module(p.parser.module_()); });
+  ast::Module m;
   m.file = file;
+  // A large module is parsed a group of declarations at a time: ANTLR's cost per token grows
+  // with the size of the token buffer and parse tree it keeps, and each group's tree is freed
+  // once its AST is built. A syntax error stays within its group, so later groups still report
+  // theirs. Invalid UTF-8 is found first, over the whole file, as before.
+  constexpr size_t kDeclsPerGroup = 64;
+  std::vector<uint32_t> starts;
+  if (text.size() > 16384 && find_invalid_utf8(text) == std::string_view::npos)
+    starts = declaration_starts(text);
+  if (starts.size() <= kDeclsPerGroup) starts = {0};
+  for (size_t g = 0; g < starts.size(); g += kDeclsPerGroup) {
+    uint32_t begin = starts[g];
+    uint32_t end = g + kDeclsPerGroup < starts.size() ? starts[g + kDeclsPerGroup]
+                                                      : static_cast<uint32_t>(text.size());
+    ast::Module part =
+        run_parser(sources, file, begin, end - begin, diags,
+                   [](Pipeline& p, Builder& b) { return b.module(p.parser.module_()); });
+    for (auto& d : part.decls) m.decls.push_back(std::move(d));
+  }
   return m;
 }
 

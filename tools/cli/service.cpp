@@ -286,7 +286,8 @@ void Service::install(httplib::Server& server) {
                     res.set_content(out.body, "application/json");
                     return;
                   }
-                  body += (i ? "," : "") + out.body;
+                  if (i) body += ',';
+                  body += out.body;
                 }
                 res.set_content(body + "]", "application/json");
               });
@@ -327,8 +328,10 @@ void Service::install(httplib::Server& server) {
     if (req.has_param("limit"))
       q.limit = std::strtoul(req.get_param_value("limit").c_str(), nullptr, 10);
     std::string out = "[";
-    for (const auto& r : st->archive->list(q))
-      out += (out.size() > 1 ? "," : "") + record_to_json(r, false);
+    for (const auto& r : st->archive->list(q)) {
+      if (out.size() > 1) out += ',';
+      out += record_to_json(r, false);
+    }
     res.set_content(out + "]", "application/json");
   });
 

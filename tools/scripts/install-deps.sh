@@ -8,6 +8,7 @@ packages=(
   antlr4 libantlr4-runtime-dev
   libboost-dev libboost-graph-dev libyaml-cpp-dev libyaml-dev libsimdjson-dev libsqlite3-dev libpq-dev postgresql libfmt-dev libssl-dev
   nlohmann-json3-dev libcli11-dev libcpp-httplib-dev catch2 python3-junitparser graphviz wrk
+  clang-14 libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do

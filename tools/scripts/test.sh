@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs, builds with warnings as errors, and runs the whole test suite; then builds it again
-# with AddressSanitizer and UndefinedBehaviorSanitizer and runs it again (set
-# STEWARD_SKIP_SANITIZERS=1 to skip that second pass). The archive tests run on SQLite and on
+# with clang, AddressSanitizer and UndefinedBehaviorSanitizer, runs it again, and runs every
+# libFuzzer target for a bounded time (set STEWARD_SKIP_SANITIZERS=1 to skip that second pass). The archive tests run on SQLite and on
 # a throwaway PostgreSQL cluster started here (or the server STEWARD_TEST_POSTGRES_URL names).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,15 +16,22 @@ if [ -z "${STEWARD_TEST_POSTGRES_URL:-}" ]; then
 fi
 (cd build && ctest -j "${STEWARD_JOBS:-2}" --output-on-failure --timeout 600)
 if [ -z "${STEWARD_SKIP_SANITIZERS:-}" ]; then
-  echo "== the same suite under AddressSanitizer and UndefinedBehaviorSanitizer"
+  # One clang build serves both the sanitizer pass and the fuzzers: everything is compiled with
+  # ASan + UBSan and libFuzzer's coverage hooks, the suite runs on it, then each fuzz target
+  # runs for STEWARD_FUZZ_SECONDS (default 45; 0 skips the fuzzing).
+  echo "== the same suite under AddressSanitizer and UndefinedBehaviorSanitizer (clang)"
   launcher=()
   if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
-  san="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all"
-  cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEWARD_BUILD_TESTS=ON \
-    -DSTEWARD_INSTALL=OFF -DCMAKE_CXX_FLAGS="$san" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-    "${launcher[@]}" > /dev/null
+  san="-fno-omit-frame-pointer -fno-sanitize-recover=all"
+  CXX=clang++-14 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSTEWARD_BUILD_TESTS=ON -DSTEWARD_FUZZ=ON -DSTEWARD_INSTALL=OFF -DCMAKE_CXX_FLAGS="$san" \
+    -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" "${launcher[@]}" > /dev/null
   cmake --build build-asan -j "${STEWARD_JOBS:-2}"
   # Formatting checks do not depend on the build; the consumer test needs an install.
   (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest -j "${STEWARD_JOBS:-2}" --output-on-failure --timeout 900 -E 'cpp_format|policy_format')
+  if [ "${STEWARD_FUZZ_SECONDS:-45}" != 0 ]; then
+    echo "== each fuzz target for ${STEWARD_FUZZ_SECONDS:-45} s"
+    FUZZ_BUILD=build-asan FUZZ_SECONDS=${STEWARD_FUZZ_SECONDS:-45} bash tools/scripts/fuzz.sh
+  fi
 fi
