@@ -179,23 +179,8 @@ class Compilation {
 
   // An expression as the author wrote it (runs of white space collapsed), for messages.
   std::string source_of(const ast::Expr& e) const {
-    const SourceSpan& sp = e.span;
-    if (!sp.valid() || sp.file >= sources_->size()) return ast::dump(e);
-    const std::string& t = sources_->file(sp.file).text();
-    if (sp.end > t.size() || sp.begin >= sp.end) return ast::dump(e);
-    std::string out;
-    bool space = false;
-    for (size_t i = sp.begin; i < sp.end; ++i) {
-      char c = t[i];
-      if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
-        space = !out.empty();
-        continue;
-      }
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-    return out;
+    std::string text = sources_->text_of(e.span);
+    return text.empty() ? ast::dump(e) : text;
   }
   std::shared_ptr<CompiledPack> pack_;
   Diagnostics diags_;

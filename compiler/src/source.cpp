@@ -29,6 +29,25 @@ std::string_view SourceFile::line(uint32_t line) const {
   return s;
 }
 
+std::string SourceMap::text_of(const SourceSpan& span) const {
+  if (!span.valid() || span.file >= files_.size()) return "";
+  const std::string& t = file(span.file).text();
+  if (span.end > t.size() || span.begin > span.end) return "";
+  std::string out;
+  bool space = false;
+  for (size_t i = span.begin; i < span.end; ++i) {
+    char c = t[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
 SourceId SourceMap::add(std::string name, std::string text) {
   files_.push_back(std::make_unique<SourceFile>(std::move(name), std::move(text)));
   return static_cast<SourceId>(files_.size() - 1);

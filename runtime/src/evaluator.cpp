@@ -611,28 +611,6 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack) : pack_(std::move
   }
 }
 
-namespace {
-
-std::string span_text(const SourceMap& sources, const SourceSpan& span) {
-  if (!span.valid() || span.file >= sources.size()) return "";
-  const std::string& t = sources.file(span.file).text();
-  if (span.end > t.size() || span.begin > span.end) return "";
-  std::string out;
-  bool space = false;
-  for (char c : t.substr(span.begin, span.end - span.begin)) {  // collapse line breaks
-    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') {
-      space = true;
-      continue;
-    }
-    if (space && !out.empty()) out += ' ';
-    space = false;
-    out += c;
-  }
-  return out;
-}
-
-}  // namespace
-
 Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
   const CompiledPack& pack = *pack_;
   Trace trace;
@@ -645,7 +623,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
   for (const auto& d : pack.defs) {
     frame.defs[d.slot] = run.eval(d.node);
     trace.definitions.push_back(
-        {d.name, span_text(sources, pack.nodes[d.node].span), run.show_node(d.node)});
+        {d.name, sources.text_of(pack.nodes[d.node].span), run.show_node(d.node)});
   }
   for (const auto& r : pack.rules) {
     auto record = [&](std::string element) {
@@ -654,12 +632,12 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
       tr.clause = r.clause;
       tr.outcome = r.outcome;
       tr.element = std::move(element);
-      tr.condition = span_text(sources, pack.nodes[r.condition].span);
+      tr.condition = sources.text_of(pack.nodes[r.condition].span);
       tr.fired = run.eval(r.condition).b;
       std::vector<uint32_t> leaves;
       run.parts(r.condition, leaves);
       for (uint32_t leaf : leaves) {
-        tr.parts.push_back({span_text(sources, pack.nodes[leaf].span), run.show_node(leaf)});
+        tr.parts.push_back({sources.text_of(pack.nodes[leaf].span), run.show_node(leaf)});
       }
       if (tr.fired) tr.message = run.message(r);
       trace.rules.push_back(std::move(tr));
@@ -675,7 +653,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
       tr.clause = r.clause;
       tr.outcome = r.outcome;
       tr.condition =
-          fmt::format("(no elements in `{}`)", span_text(sources, pack.nodes[r.range].span));
+          fmt::format("(no elements in `{}`)", sources.text_of(pack.nodes[r.range].span));
       trace.rules.push_back(std::move(tr));
     }
     for (uint32_t i = 0; i < list.count; ++i) {

@@ -56,6 +56,9 @@ class SourceMap {
   Position position(const SourceSpan& span) const {
     return span.file < files_.size() ? file(span.file).position(span.begin) : Position{};
   }
+  // The text a span covers, each run of white space (line breaks included) one space, for
+  // quoting an expression in a message; "" for a span that belongs to no file.
+  std::string text_of(const SourceSpan& span) const;
 
  private:
   std::vector<std::unique_ptr<SourceFile>> files_;
