@@ -45,3 +45,4 @@ python3 bench/batch_cli.py --steward build-bench/tools/steward --pack policies/d
 echo "== the HTTP service under load (wrk; see docs/performance.md)"
 command -v wrk > /dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq wrk > /dev/null; }
 STEWARD=build-bench/tools/steward bash bench/load/run.sh "${LOAD_SECONDS:-10}" 48
+python3 bench/plot.py build-bench/bench.json docs/images/performance.svg
