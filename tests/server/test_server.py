@@ -158,6 +158,10 @@ try:
     check(st == 200 and json.loads(body)["agreement"] == yaml_body.decode(), "one decision reads back with its agreement")
     st, _, _ = s.request("GET", "/v1/decisions/d-000000000000000000000000")
     check(st == 404, "an unknown decision is 404")
+    for bad_query in ("limit=-1", "limit=0", "limit=abc", "limit=100000", "decision=maybe"):
+        st, _, body = s.request("GET", "/v1/decisions?" + bad_query)
+        check(st == 400 and "error" in json.loads(body), f"/v1/decisions?{bad_query} is 400")
+        check(conforms(spec, "/v1/decisions", "get", st, body) is None, f"400 for {bad_query} is documented")
 
     st, _, body = s.request("GET", "/metrics")
     text = body.decode()
@@ -304,6 +308,10 @@ if pg_admin:
         subprocess.run(["psql", "-q", pg_admin, "-c", f"ALTER DATABASE {dbname} WITH ALLOW_CONNECTIONS false;"], check=True)
         st, _, body = servers[0].request("POST", "/v1/evaluate", bodies[0], {"Content-Type": "application/json"})
         check(st == 503 and "decision" not in json.loads(body), f"an unreachable PostgreSQL archive answers 503 ({st})")
+        st, headers, body = servers[1].request("GET", "/v1/decisions?limit=5")
+        check(st == 500 and json.loads(body)["error"] and not any(k.lower() == "exception_what" for k in headers),
+              f"an archive that cannot be read answers a JSON 500 without internals ({st})")
+        check(conforms(spec, "/v1/decisions", "get", st, body) is None, "that 500 is documented")
         subprocess.run(["psql", "-q", pg_admin, "-c", f"ALTER DATABASE {dbname} WITH ALLOW_CONNECTIONS true;"], check=True)
         st, _, body = servers[0].request("POST", "/v1/evaluate", bodies[0], {"Content-Type": "application/json"})
         check(st == 200, f"the server reconnects when the archive is back ({st})")

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -14,6 +16,9 @@ namespace steward::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+// The most records one GET /v1/decisions returns; `archive export` reads them all.
+constexpr size_t kMaxListLimit = 1000;
 
 struct Metrics {
   std::mutex mu;
@@ -239,6 +244,22 @@ std::shared_ptr<Served> Service::current() {
 void Service::install(httplib::Server& server) {
   ServiceState* st = state_.get();
 
+  // An exception in a handler (an archive that cannot be read, say) answers a JSON 500 without
+  // internals; httplib's default would echo the exception text in a header.
+  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
+                                  std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    std::fprintf(stderr, "%s\n", Json{{"event", "error"}, {"message", what}}.dump().c_str());
+    res.status = 500;
+    res.set_content(R"({"error":"the server could not answer; see its log"})", "application/json");
+  });
+
   server.Post("/v1/evaluate", [st, this](const httplib::Request& req, httplib::Response& res) {
     std::string caller = authorize(*st, req, res);
     if (caller.empty()) return;
@@ -321,12 +342,32 @@ void Service::install(httplib::Server& server) {
     if (authorize(*st, req, res).empty()) return;
     if (!st->archive) {
       res.status = 404;
-      res.set_content(R"({"error":"this server keeps no st->archive"})", "application/json");
+      res.set_content(R"({"error":"this server keeps no archive"})", "application/json");
       return;
     }
     ArchiveQuery q{req.get_param_value("agreement"), req.get_param_value("decision"), 100};
-    if (req.has_param("limit"))
-      q.limit = std::strtoul(req.get_param_value("limit").c_str(), nullptr, 10);
+    if (!q.decision.empty() && q.decision != "allow" && q.decision != "deny" &&
+        q.decision != "needs_review") {
+      res.status = 400;
+      res.set_content(R"({"error":"`decision` must be allow, deny or needs_review"})",
+                      "application/json");
+      return;
+    }
+    if (req.has_param("limit")) {
+      const std::string limit = req.get_param_value("limit");
+      bool digits =
+          !limit.empty() && limit.size() <= 4 &&
+          std::all_of(limit.begin(), limit.end(), [](char c) { return c >= '0' && c <= '9'; });
+      q.limit = digits ? std::stoul(limit) : 0;
+      if (q.limit < 1 || q.limit > kMaxListLimit) {
+        res.status = 400;
+        res.set_content(Json{{"error", fmt::format("`limit` must be a whole number from 1 to {}",
+                                                   kMaxListLimit)}}
+                            .dump(),
+                        "application/json");
+        return;
+      }
+    }
     std::string out = "[";
     for (const auto& r : st->archive->list(q)) {
       if (out.size() > 1) out += ',';
