@@ -46,6 +46,13 @@ class PostgresArchive : public ChainedArchive {
   ~PostgresArchive() override { PQfinish(conn_); }
 
   bool init(std::string* error) {
+    // A server's role may lack CREATE (see docs/archive.md): when the tables exist, touch no DDL.
+    {
+      Result r(PQexec(conn_,
+                      "SELECT to_regclass('decisions') IS NOT NULL AND "
+                      "to_regclass('chain_head') IS NOT NULL;"));
+      if (r.ok() && r.rows() == 1 && r.text(0, 0) == "t") return true;
+    }
     std::string schema = fmt::format(R"(
 BEGIN;
 SELECT pg_advisory_xact_lock({});

@@ -266,6 +266,35 @@ TEST_CASE("concurrent appends share commits and keep one unbroken chain", "[arch
   CHECK(v.records == kThreads * kEach);
 }
 
+TEST_CASE("a PostgreSQL role with only the documented grants can append but not rewrite",
+          "[archive]") {
+  if (!postgres_url()) return;
+  Store store("postgresql");
+  store.open();  // creates the tables as the administrator
+  std::string role = "steward_server_" + std::to_string(::getpid());
+  pg_exec(postgres_url(), "DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN;");
+  store.sql("GRANT SELECT, INSERT ON decisions TO " + role +
+            "; GRANT SELECT, UPDATE ON chain_head TO " + role + ";");
+  std::string url = store.url;
+  url.replace(url.find("://") + 3, url.find('@') - url.find("://") - 3, role);
+  std::string error;
+  auto a = Archive::open(url, &error);
+  INFO(error);
+  REQUIRE(a);
+  ArchiveRecord r;
+  CHECK(a->append(decision_for("LEAST"), "x", "test", &r, &error));
+  CHECK(a->verify().ok);
+  PGconn* c = PQconnectdb(url.c_str());
+  PGresult* res = PQexec(c, "UPDATE decisions SET decision = 'allow';");
+  CHECK(PQresultStatus(res) == PGRES_FATAL_ERROR);
+  CHECK_THAT(std::string(PQerrorMessage(c)), Catch::Contains("permission denied"));
+  PQclear(res);
+  PQfinish(c);
+  a.reset();
+  store.sql("REVOKE ALL ON decisions, chain_head FROM " + role + ";");
+  pg_exec(postgres_url(), "DROP ROLE " + role + ";");
+}
+
 TEST_CASE("an archive that cannot be reached is an error, not a silent success", "[archive]") {
   std::string error;
   CHECK_FALSE(Archive::open("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2", &error));
