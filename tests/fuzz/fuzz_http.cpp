@@ -80,10 +80,12 @@ struct Fixture {
     auto r = steward::compile_pack(STEWARD_SOURCE_DIR "/policies/dcf-5-4");
     if (!r.ok()) std::abort();
     auto served = steward::cli::make_served(r.pack);
+    // The access log is on (it renders client bytes as JSON) but goes nowhere.
+    auto discard = [](const std::string&) {};
     open = std::make_unique<steward::cli::Service>(served, &archive,
-                                                   steward::cli::ServiceOptions{{}, false});
+                                                   steward::cli::ServiceOptions{{}, true, discard});
     guarded = std::make_unique<steward::cli::Service>(
-        served, &archive, steward::cli::ServiceOptions{{{"fuzz", "fuzz-token"}}, false});
+        served, &archive, steward::cli::ServiceOptions{{{"fuzz", "fuzz-token"}}, true, discard});
     for (auto [srv, service, port] : {std::tuple{&open_server, open.get(), &open_port},
                                       std::tuple{&guarded_server, guarded.get(), &guarded_port}}) {
       httplib::Server* server = srv;  // clang 14 cannot capture a structured binding

@@ -11,6 +11,7 @@ import sqlite3
 import threading
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -163,10 +164,19 @@ try:
         check(st == 400 and "error" in json.loads(body), f"/v1/decisions?{bad_query} is 400")
         check(conforms(spec, "/v1/decisions", "get", st, body) is None, f"400 for {bad_query} is documented")
 
+    # Client bytes in the path: invalid UTF-8 once ended the process from the access logger.
+    raw = socket.create_connection((s.base.split("//")[1].split(":")[0], int(s.base.rsplit(":", 1)[1])))
+    raw.sendall(b"GET /%FF%FE/x?y=%C0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    check(raw.recv(100).startswith(b"HTTP/1.1 404"), "a path that is not UTF-8 is a 404")
+    raw.close()
+    for i in range(20):
+        s.request("GET", f"/random-{i}")
+    check(s.request("GET", "/healthz")[0] == 200, "the server survives paths that are not UTF-8")
     st, _, body = s.request("GET", "/metrics")
     text = body.decode()
     check('steward_decisions_total{decision="deny"} 1' in text, "metrics count decisions by outcome")
     check("steward_request_duration_seconds_bucket" in text, "metrics have a latency histogram")
+    check("random-" not in text and 'route="other"' in text, "unknown paths count under one route label")
 
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
     check(v.returncode == 0 and "4 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)

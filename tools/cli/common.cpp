@@ -136,7 +136,7 @@ std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int inde
       {"hash", r.hash}};
   j["document"] = nlohmann::ordered_json::parse(r.document, nullptr, false);
   if (with_agreement) j["agreement"] = r.agreement;
-  return j.dump(indent);
+  return j.dump(indent, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::string xml_escape(std::string_view s) {

@@ -127,7 +127,10 @@ int run_serve(const ServeOptions& o) {
   const size_t workers = o.threads;
   server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
 
-  Service service(served, archive.get(), {tokens, !o.quiet});
+  ServiceOptions service_options;
+  service_options.tokens = tokens;
+  service_options.access_log = !o.quiet;
+  Service service(served, archive.get(), service_options);
   service.install(server);
 
   // Listen.

@@ -20,6 +20,24 @@ using Json = nlohmann::ordered_json;
 // The most records one GET /v1/decisions returns; `archive export` reads them all.
 constexpr size_t kMaxListLimit = 1000;
 
+// JSON text of a value that may hold client-supplied bytes (a request path, say): invalid
+// UTF-8 is replaced rather than thrown, since a throw in the logger would end the process.
+std::string json_text(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+// The route a request counts under in /metrics: a fixed set, so that clients cannot grow the
+// metrics without bound or put their bytes into label values.
+std::string metrics_route(const std::string& path) {
+  static const char* kRoutes[] = {"/v1/evaluate",  "/v1/evaluate/batch", "/v1/policy",
+                                  "/v1/decisions", "/healthz",           "/readyz",
+                                  "/metrics",      "/openapi.json"};
+  for (const char* r : kRoutes)
+    if (path == r) return path;
+  if (path.rfind("/v1/decisions/", 0) == 0) return "/v1/decisions/{id}";
+  return "other";
+}
+
 struct Metrics {
   std::mutex mu;
   std::map<std::pair<std::string, int>, uint64_t> requests;  // (route, status)
@@ -209,7 +227,7 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
     if (!st.archive->append(d, text, caller, &rec, &error)) {
       std::lock_guard<std::mutex> lock(st.metrics.mu);
       ++st.metrics.archive_errors;
-      return {503, Json{{"error", error + "; no decision is given without its record"}}.dump()};
+      return {503, json_text(Json{{"error", error + "; no decision is given without its record"}})};
     }
     if (decision_id) *decision_id = rec.decision_id;
   }
@@ -255,7 +273,7 @@ void Service::install(httplib::Server& server) {
       what = e.what();
     } catch (...) {
     }
-    std::fprintf(stderr, "%s\n", Json{{"event", "error"}, {"message", what}}.dump().c_str());
+    std::fprintf(stderr, "%s\n", json_text(Json{{"event", "error"}, {"message", what}}).c_str());
     res.status = 500;
     res.set_content(R"({"error":"the server could not answer; see its log"})", "application/json");
   });
@@ -283,7 +301,7 @@ void Service::install(httplib::Server& server) {
                 std::string error;
                 if (!split_json_array(req.body, &items, &error)) {
                   res.status = 400;
-                  res.set_content(Json{{"error", error}}.dump(), "application/json");
+                  res.set_content(json_text(Json{{"error", error}}), "application/json");
                   return;
                 }
                 auto s = this->current();
@@ -334,7 +352,7 @@ void Service::install(httplib::Server& server) {
                          {"parameters", params_json},
                          {"clauses", clauses},
                          {"rules", rules}}
-                        .dump(),
+                        .dump(-1, ' ', false, Json::error_handler_t::replace),
                     "application/json");
   });
 
@@ -363,7 +381,7 @@ void Service::install(httplib::Server& server) {
         res.status = 400;
         res.set_content(Json{{"error", fmt::format("`limit` must be a whole number from 1 to {}",
                                                    kMaxListLimit)}}
-                            .dump(),
+                            .dump(-1, ' ', false, Json::error_handler_t::replace),
                         "application/json");
         return;
       }
@@ -398,7 +416,7 @@ void Service::install(httplib::Server& server) {
             {"status", "ready"},
             {"policy",
              {{"name", s->pack->name}, {"version", s->pack->version}, {"digest", s->pack->digest}}}}
-            .dump(),
+            .dump(-1, ' ', false, Json::error_handler_t::replace),
         "application/json");
   });
   server.Get("/metrics", [st](const httplib::Request&, httplib::Response& res) {
@@ -418,17 +436,19 @@ void Service::install(httplib::Server& server) {
   server.set_logger([st](const httplib::Request& req, const httplib::Response& res) {
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::string route = req.path.rfind("/v1/decisions/", 0) == 0 ? "/v1/decisions/{id}" : req.path;
-    st->metrics.observe(route, res.status, seconds);
+    st->metrics.observe(metrics_route(req.path), res.status, seconds);
     if (!st->options.access_log) return;
-    fmt::print(stderr, "{}\n",
-               Json{{"method", req.method},
-                    {"path", req.path},
-                    {"status", res.status},
-                    {"ms", seconds * 1000},
-                    {"bytes_in", req.body.size()},
-                    {"decision_id", res.get_header_value("Steward-Decision-Id")}}
-                   .dump());
+    std::string line =
+        json_text(Json{{"method", req.method},
+                       {"path", req.path},
+                       {"status", res.status},
+                       {"ms", seconds * 1000},
+                       {"bytes_in", req.body.size()},
+                       {"decision_id", res.get_header_value("Steward-Decision-Id")}});
+    if (st->options.log)
+      st->options.log(line);
+    else
+      fmt::print(stderr, "{}\n", line);
   });
 }
 

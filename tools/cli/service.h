@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -31,7 +32,8 @@ std::shared_ptr<Served> make_served(std::shared_ptr<const CompiledPack> pack);
 struct ServiceOptions {
   // Named bearer tokens (name, token); empty: no authentication.
   std::vector<std::pair<std::string, std::string>> tokens;
-  bool access_log = true;  // JSON lines on stderr
+  bool access_log = true;  // JSON lines, on stderr unless `log` is set
+  std::function<void(const std::string&)> log;
 };
 
 // Splits a JSON array's text into the text of its items without building a tree (so depth
