@@ -8,6 +8,28 @@
 namespace steward {
 namespace {
 
+// The length of the valid UTF-8 sequence at the start of `s` (whose first byte is >= 0x80),
+// or 0 if it is not one: no overlong forms, no surrogates, nothing above U+10FFFF.
+size_t utf8_sequence_length(std::string_view s) {
+  auto at = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  auto cont = [&](size_t k) { return k < s.size() && (at(k) & 0xC0) == 0x80; };
+  unsigned char c = at(0);
+  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+  if (c >= 0xE0 && c <= 0xEF) {
+    if (!cont(1) || !cont(2)) return 0;
+    if (c == 0xE0 && at(1) < 0xA0) return 0;  // overlong
+    if (c == 0xED && at(1) > 0x9F) return 0;  // surrogate
+    return 3;
+  }
+  if (c >= 0xF0 && c <= 0xF4) {
+    if (!cont(1) || !cont(2) || !cont(3)) return 0;
+    if (c == 0xF0 && at(1) < 0x90) return 0;  // overlong
+    if (c == 0xF4 && at(1) > 0x8F) return 0;  // above U+10FFFF
+    return 4;
+  }
+  return 0;
+}
+
 // Appends JSON to a string: objects and arrays with nlohmann-style layout, indent < 0 compact.
 class Writer {
  public:
@@ -87,8 +109,20 @@ class Writer {
     size_t run = 0;  // start of the current run of characters that need no escaping
     for (size_t i = 0; i < s.size(); ++i) {
       unsigned char c = static_cast<unsigned char>(s[i]);
-      if (c >= 0x20 && c != '"' && c != '\\')
-        continue;  // UTF-8 passes through (documents are validated)
+      if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
+      if (c >= 0x80) {
+        // Documents are validated, but file names and other text may not be: a valid
+        // sequence passes through, an invalid byte becomes U+FFFD, so the output stays JSON.
+        size_t n = utf8_sequence_length(s.substr(i));
+        if (n > 0) {
+          i += n - 1;
+          continue;
+        }
+        out_.append(s.data() + run, i - run);
+        run = i + 1;
+        out_ += "\\ufffd";
+        continue;
+      }
       out_.append(s.data() + run, i - run);
       run = i + 1;
       switch (c) {

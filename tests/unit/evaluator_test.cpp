@@ -207,3 +207,23 @@ rule any_external { clause: c, outcome: deny, when: any(p in parties: p.external
               "true}, {name: B}]\n") ==
         std::set<std::string>{"ne_client", "not_client", "any_external"});
 }
+
+TEST_CASE("decision JSON stays valid JSON for text that is not UTF-8", "[decision]") {
+  // Documents are validated, but file names come from the file system.
+  const std::string bad = "agreements/caf\xe9-\xed\xa0\x80-\xf0\x9f\x99\x82.yaml";
+  const std::string replaced =
+      "agreements/caf\xef\xbf\xbd-\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd-\xf0\x9f\x99\x82.yaml";
+  Decision d;
+  d.agreement = "A-ü";
+  Reason r;
+  r.policy_file = bad;
+  d.reasons.push_back(r);
+  auto parsed = nlohmann::json::parse(to_json(d, -1));  // throws on invalid UTF-8
+  CHECK(parsed["agreement"] == "A-ü");
+  CHECK(parsed["reasons"][0]["policy_location"]["file"] == replaced);
+  InputError e;
+  e.code = "input.syntax";
+  e.message = "m";
+  auto errors = nlohmann::json::parse(errors_to_json(bad, {e}, -1));
+  CHECK(errors["file"] == replaced);
+}

@@ -243,9 +243,9 @@ int run_graph(const std::string& pack, const std::string& format, const std::str
     }
     Json edges = Json::array();
     for (const auto& [a, b] : p.graph_edges) edges.push_back({{"from", a}, {"to", b}});
-    text =
-        Json{{"pack", p.name}, {"version", p.version}, {"nodes", nodes}, {"edges", edges}}.dump(2) +
-        "\n";
+    text = Json{{"pack", p.name}, {"version", p.version}, {"nodes", nodes}, {"edges", edges}}.dump(
+               2, ' ', false, Json::error_handler_t::replace) +
+           "\n";
   } else {
     text = graph_dot(p);
   }
@@ -357,7 +357,7 @@ int run_impact(const ImpactOptions& o) {
     Json j = {{"from", from_name},          {"to", to_name},
               {"agreements", files.size()}, {"changed", changed},
               {"transitions", transitions}, {"changes", changes}};
-    fmt::print("{}\n", j.dump(2));
+    fmt::print("{}\n", j.dump(2, ' ', false, Json::error_handler_t::replace));
   } else {
     fmt::print("{}{} of {} agreements change from {} to {}{}\n", changed ? "\n" : "", changed,
                files.size(), from_name, to_name,
