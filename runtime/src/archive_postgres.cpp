@@ -46,6 +46,15 @@ class PostgresArchive : public ChainedArchive {
   ~PostgresArchive() override { PQfinish(conn_); }
 
   bool init(std::string* error) {
+    // A decision is answered only once its record is durable: whatever the server's default,
+    // this session's commits wait for the WAL flush.
+    {
+      Result r(PQexec(conn_, "SET synchronous_commit TO on;"));
+      if (!r.ok()) {
+        *error = fmt::format("cannot prepare the archive: {}", message());
+        return false;
+      }
+    }
     // A server's role may lack CREATE (see docs/archive.md): when the tables exist, touch no DDL.
     {
       Result r(PQexec(conn_,
@@ -202,7 +211,11 @@ COMMIT;
   bool connected(std::string* error) {
     if (PQstatus(conn_) == CONNECTION_OK) return true;
     PQreset(conn_);
-    if (PQstatus(conn_) == CONNECTION_OK) return true;
+    if (PQstatus(conn_) == CONNECTION_OK) {
+      // A new session: durability settings do not carry over.
+      Result r(PQexec(conn_, "SET synchronous_commit TO on;"));
+      if (r.ok()) return true;
+    }
     *error = fmt::format("the archive cannot be reached: {}", message());
     return false;
   }
