@@ -346,13 +346,12 @@ void Service::install(httplib::Server& server) {
                        {"reviewers", r.reviewers}});
     Json params_json = Json::object();
     for (const auto& prm : p.params) params_json[prm.name] = prm.value;
-    res.set_content(Json{{"name", p.name},
-                         {"version", p.version},
-                         {"digest", p.digest},
-                         {"parameters", params_json},
-                         {"clauses", clauses},
-                         {"rules", rules}}
-                        .dump(-1, ' ', false, Json::error_handler_t::replace),
+    res.set_content(json_text(Json{{"name", p.name},
+                                   {"version", p.version},
+                                   {"digest", p.digest},
+                                   {"parameters", params_json},
+                                   {"clauses", clauses},
+                                   {"rules", rules}}),
                     "application/json");
   });
 
@@ -379,10 +378,10 @@ void Service::install(httplib::Server& server) {
       q.limit = digits ? std::stoul(limit) : 0;
       if (q.limit < 1 || q.limit > kMaxListLimit) {
         res.status = 400;
-        res.set_content(Json{{"error", fmt::format("`limit` must be a whole number from 1 to {}",
-                                                   kMaxListLimit)}}
-                            .dump(-1, ' ', false, Json::error_handler_t::replace),
-                        "application/json");
+        res.set_content(
+            json_text(Json{{"error", fmt::format("`limit` must be a whole number from 1 to {}",
+                                                 kMaxListLimit)}}),
+            "application/json");
         return;
       }
     }
@@ -411,13 +410,12 @@ void Service::install(httplib::Server& server) {
   });
   server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
     auto s = this->current();
-    res.set_content(
-        Json{
-            {"status", "ready"},
-            {"policy",
-             {{"name", s->pack->name}, {"version", s->pack->version}, {"digest", s->pack->digest}}}}
-            .dump(-1, ' ', false, Json::error_handler_t::replace),
-        "application/json");
+    res.set_content(json_text(Json{{"status", "ready"},
+                                   {"policy",
+                                    {{"name", s->pack->name},
+                                     {"version", s->pack->version},
+                                     {"digest", s->pack->digest}}}}),
+                    "application/json");
   });
   server.Get("/metrics", [st](const httplib::Request&, httplib::Response& res) {
     res.set_content(st->metrics.text(), "text/plain; version=0.0.4");
