@@ -106,6 +106,7 @@ try:
     yaml_body = read("policies/dcf-5-4/examples/agreements/03-email-request-deny.yaml")
     st, headers, body = s.request("POST", "/v1/evaluate", yaml_body, {"Content-Type": "application/yaml"})
     check(st == 200 and json.loads(body)["decision"] == "deny", "evaluate YAML: deny")
+    deny_decision = json.loads(body) if st == 200 else None
     check(conforms(spec, "/v1/evaluate", "post", st, body) is None, conforms(spec, "/v1/evaluate", "post", st, body) or "")
     decision_id = headers.get("Steward-Decision-Id", "")
     check(decision_id.startswith("d-"), "the decision id is in a header")
@@ -156,7 +157,9 @@ try:
     recs = json.loads(body)
     check(st == 200 and len(recs) == 1 and recs[0]["agreement_id"] == "DSA-EX-03", "decisions can be listed by outcome")
     st, _, body = s.request("GET", "/v1/decisions/" + decision_id)
-    check(st == 200 and json.loads(body)["agreement"] == yaml_body.decode(), "one decision reads back with its agreement")
+    read_back = json.loads(body) if st == 200 else {}
+    check(read_back.get("agreement") == yaml_body.decode(), "one decision reads back with its agreement")
+    check(read_back.get("document") == deny_decision, "one decision reads back with the decision as answered")
     st, _, _ = s.request("GET", "/v1/decisions/d-000000000000000000000000")
     check(st == 404, "an unknown decision is 404")
     for bad_query in ("limit=-1", "limit=0", "limit=abc", "limit=100000", "decision=maybe"):
@@ -192,6 +195,18 @@ try:
     check("Steward-Decision-Id" not in headers, "a refused write has no decision id")
     text = s.request("GET", "/metrics")[2].decode()
     check("steward_archive_errors_total 1" in text, "metrics count archive errors")
+
+    # A decision document changed in the database: listings stay JSON, verify names the record.
+    db = sqlite3.connect(f"{s.tmp}/a.db")
+    db.execute("UPDATE decisions SET document = '{\"outcome\": \"allow\"' WHERE seq = 1")
+    db.commit()
+    db.close()
+    st, _, body = s.request("GET", "/v1/decisions?limit=10")
+    listed = json.loads(body) if st == 200 else []
+    check(st == 200 and [r["document"] for r in listed if r["seq"] == 1] == [None],
+          f"a decision document that is not JSON is listed as null ({st})")
+    v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
+    check(v.returncode != 0 and "1" in v.stdout + v.stderr, "archive verify reports the changed record: " + v.stdout + v.stderr)
 finally:
     s.stop()
 
