@@ -21,8 +21,9 @@
 
 namespace {
 
-// An archive in memory that keeps the last records only, so that a long run does not grow
-// without bound; the durable archives are tested by archive_test and the fault test.
+// An archive in memory that keeps the last 16 records only: a long run does not grow without
+// bound, and a listing (every record parsed and rendered again) stays a small part of the run.
+// The durable archives are tested by archive_test and the fault test.
 class RingArchive : public steward::Archive {
  public:
   bool append(const steward::Decision& d, std::string_view text, std::string_view caller,
@@ -38,7 +39,7 @@ class RingArchive : public steward::Archive {
     r.document = steward::to_json(d, -1);
     r.caller = std::string(caller);
     records_.push_back(r);
-    if (records_.size() > 200) records_.pop_front();
+    if (records_.size() > 16) records_.pop_front();
     if (out) *out = r;
     return true;
   }
