@@ -207,6 +207,20 @@ try:
           f"a decision document that is not JSON is listed as null ({st})")
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
     check(v.returncode != 0 and "1" in v.stdout + v.stderr, "archive verify reports the changed record: " + v.stdout + v.stderr)
+    # ... and one nested 200,000 deep: read back as null by the API and the CLI, without a crash.
+    db = sqlite3.connect(f"{s.tmp}/a.db")
+    db.execute("UPDATE decisions SET document = ? WHERE seq = 2", ("[" * 200000 + "]" * 200000,))
+    deep_id = db.execute("SELECT decision_id FROM decisions WHERE seq = 2").fetchone()[0]
+    db.commit()
+    db.close()
+    st, _, body = s.request("GET", "/v1/decisions/" + deep_id)
+    check(st == 200 and json.loads(body)["document"] is None,
+          f"a deeply nested stored document reads back as null through the API ({st})")
+    for args in (["show", deep_id], ["list"]):
+        r = subprocess.run([STEWARD, "archive", *args, "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
+        check(r.returncode == 0, f"archive {args[0]} survives a deeply nested stored document ({r.returncode})")
+    r = subprocess.run([STEWARD, "archive", "show", deep_id, "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
+    check(r.returncode == 0 and json.loads(r.stdout)["document"] is None, "archive show writes it as null")
 finally:
     s.stop()
 

@@ -122,6 +122,35 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, b
   return out;
 }
 
+namespace {
+
+constexpr size_t kMaxDocumentDepth = 64;
+
+// How deep arrays and objects nest in valid JSON text.
+size_t json_depth(std::string_view text) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
 std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int indent) {
   nlohmann::ordered_json j = {
       {"seq", r.seq},
@@ -136,11 +165,13 @@ std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int inde
       {"hash", r.hash}};
   const auto replace = nlohmann::ordered_json::error_handler_t::replace;
   // A row changed behind the archive's back can hold anything. `archive verify` reports it; the
-  // record is still written as valid JSON, with a document that is not JSON as null.
+  // record is still written as valid JSON, with a document that is not JSON as null. So is one
+  // nested deeper than any decision (a few levels): nlohmann frees and writes a tree
+  // recursively, and a client's parser may well do the same.
+  const bool readable =
+      nlohmann::ordered_json::accept(r.document) && json_depth(r.document) <= kMaxDocumentDepth;
   if (indent >= 0) {
-    auto document = nlohmann::ordered_json::parse(r.document, nullptr, false);
-    if (document.is_discarded()) document = nullptr;
-    j["document"] = std::move(document);
+    j["document"] = readable ? nlohmann::ordered_json::parse(r.document) : nlohmann::ordered_json();
     if (with_agreement) j["agreement"] = r.agreement;
     return j.dump(indent, ' ', false, replace);
   }
@@ -149,7 +180,7 @@ std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int inde
   std::string out = j.dump(-1, ' ', false, replace);
   out.pop_back();  // the closing brace
   out += ",\"document\":";
-  out += nlohmann::ordered_json::accept(r.document) ? std::string_view(r.document) : "null";
+  out += readable ? std::string_view(r.document) : "null";
   if (with_agreement) {
     out += ",\"agreement\":";
     out += nlohmann::ordered_json(r.agreement).dump(-1, ' ', false, replace);
