@@ -20,6 +20,7 @@
 #include "steward/compiler.h"
 #include "steward/date.h"
 #include "steward/parser.h"
+#include "steward/scalar.h"
 #include "steward/suggest.h"
 
 namespace steward {
@@ -421,22 +422,11 @@ void Compilation::pass_manifest() {
     bool good = true;
     if (t == "int") {
       c.kind = TypeKind::kInt;
-      try {
-        size_t used = 0;
-        c.i = std::stoll(ps.info.value, &used);
-        good = used == ps.info.value.size();
-      } catch (...) {
-        good = false;
-      }
+      good = parse_core_int(ps.info.value, &c.i) == NumberStatus::kOk;
     } else if (t == "number") {
       c.kind = TypeKind::kNumber;
-      try {
-        size_t used = 0;
-        c.d = std::stod(ps.info.value, &used);
-        good = used == ps.info.value.size();
-      } catch (...) {
-        good = false;
-      }
+      // Finite YAML 1.2 core numbers only: `nan` or `inf` would make every comparison a guess.
+      good = parse_core_number(ps.info.value, &c.d) == NumberStatus::kOk;
     } else if (t == "bool") {
       c.kind = TypeKind::kBool;
       good = ps.info.value == "true" || ps.info.value == "false";

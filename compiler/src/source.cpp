@@ -90,4 +90,122 @@ size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
+namespace {
+
+std::string fmt_code_point(uint32_t cp) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string digits;
+  for (uint32_t v = cp; v; v >>= 4) digits.insert(digits.begin(), kHex[v & 15]);
+  return "\\u{" + digits + "}";
+}
+
+// Decodes one UTF-8 sequence at `i` of valid text; returns its length.
+size_t decode(const unsigned char* p, size_t n, size_t i, uint32_t* cp) {
+  unsigned char c = p[i];
+  if (c < 0x80) {
+    *cp = c;
+    return 1;
+  }
+  size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : 4;
+  if (i + len > n) len = n - i;
+  uint32_t v = c & (0x7F >> len);
+  for (size_t k = 1; k < len; ++k) v = (v << 6) | (p[i + k] & 0x3F);
+  *cp = v;
+  return len;
+}
+
+bool is_bidi_control(uint32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+}  // namespace
+
+ControlChar find_control(std::string_view text, std::string_view allowed) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c >= 0x20 && c < 0x7F) {  // the common case: printable ASCII
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      if (c == 0x7F || allowed.find(static_cast<char>(c)) == std::string_view::npos)
+        return {i, c, false};
+      ++i;
+      continue;
+    }
+    // Only C2 (C1 controls) and E2 (the bidirectional controls) lead to anything of interest.
+    if (c != 0xC2 && c != 0xE2) {
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    size_t len = decode(p, n, i, &cp);
+    if (cp >= 0x80 && cp <= 0x9F) return {i, cp, false};
+    if (is_bidi_control(cp)) return {i, cp, true};
+    i += len;
+  }
+  return {};
+}
+
+std::string escape_for_display(std::string_view text) {
+  // Most text needs no escape at all: copy it whole.
+  if (!find_control(text, "").found() && find_invalid_utf8(text) == std::string_view::npos &&
+      text.find("\xE2\x80\xA8") == std::string_view::npos &&
+      text.find("\xE2\x80\xA9") == std::string_view::npos)
+    return std::string(text);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size() + 16);
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c < 0x20 || c == 0x7F) {
+      switch (c) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          out += "\\x";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+      }
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // One sequence at a time, so that a bad byte is escaped alone.
+    size_t len = (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 1;
+    if (len == 1 || i + len > n ||
+        find_invalid_utf8(text.substr(i, len)) != std::string_view::npos) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    decode(p, n, i, &cp);
+    if ((cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp) || cp == 0x2028 || cp == 0x2029) {
+      out += fmt_code_point(cp);
+    } else {
+      out.append(text.data() + i, len);
+    }
+    i += len;
+  }
+  return out;
+}
+
 }  // namespace steward

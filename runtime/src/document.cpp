@@ -2,19 +2,23 @@
 // YAML 1.2 core-schema scalar resolution and strict validation against the pack's schema.
 #include "steward/document.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <set>
-#include <sstream>
 #include <tuple>
+#include <unordered_set>
 
 #include "raw_tree.h"
 #include "steward/date.h"
+#include "steward/scalar.h"
 #include "steward/suggest.h"
 
 namespace steward {
@@ -61,50 +65,9 @@ std::string render(const InputError& e, std::string_view file) {
 
 namespace {
 
-// What a plain (unquoted, untagged) scalar means under the YAML 1.2 core schema.
-enum class Scalar { kNull, kBool, kInt, kFloat, kString };
+using Scalar = ScalarKind;
 
-Scalar resolve_plain(std::string_view s) {
-  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return Scalar::kNull;
-  if (s == "true" || s == "True" || s == "TRUE" || s == "false" || s == "False" || s == "FALSE")
-    return Scalar::kBool;
-  size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
-  if (i < s.size() &&
-      std::all_of(s.begin() + i, s.end(), [](char c) { return c >= '0' && c <= '9'; }))
-    return Scalar::kInt;
-  if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) return Scalar::kInt;
-  static constexpr std::string_view kSpecial[] = {".inf",  ".Inf",  ".INF",  "+.inf",
-                                                  "+.Inf", "+.INF", "-.inf", "-.Inf",
-                                                  "-.INF", ".nan",  ".NaN",  ".NAN"};
-  if (std::find(std::begin(kSpecial), std::end(kSpecial), s) != std::end(kSpecial))
-    return Scalar::kFloat;
-  // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
-  size_t j = i;
-  bool digits = false;
-  while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
-    ++j;
-    digits = true;
-  }
-  if (j < s.size() && s[j] == '.') {
-    ++j;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
-      ++j;
-      digits = true;
-    }
-  }
-  if (digits && j < s.size() && (s[j] == 'e' || s[j] == 'E')) {
-    ++j;
-    if (j < s.size() && (s[j] == '+' || s[j] == '-')) ++j;
-    bool exp = false;
-    while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) {
-      ++j;
-      exp = true;
-    }
-    if (!exp) return Scalar::kString;
-  }
-  if (digits && j == s.size()) return Scalar::kFloat;
-  return Scalar::kString;
-}
+Scalar resolve_plain(std::string_view s) { return resolve_core_scalar(s); }
 
 const char* scalar_name(Scalar s) {
   switch (s) {
@@ -240,6 +203,14 @@ class DocumentBuilder {
       size_t base;
       ~Release() { s.resize(base); }
     } release{scratch_, base};
+    if (map.size > limits_.max_keys) {
+      error("input.limit", r, at(map),
+            fmt::format("a mapping holds {} keys; the limit is {}", map.size, limits_.max_keys));
+      return;
+    }
+    // Small mappings compare keys pairwise; larger ones use a set, so loading stays linear.
+    constexpr uint32_t kPairwise = 16;
+    std::unordered_set<std::string_view> seen_keys;
     for (uint32_t k = 0; k < map.size; ++k) {
       const RawNode& key = raw_.nodes[raw_.children[map.begin + 2 * k]];
       uint32_t value = raw_.children[map.begin + 2 * k + 1];
@@ -250,9 +221,14 @@ class DocumentBuilder {
       }
       std::string_view name = raw_.scalar(key);
       bool duplicate = false;
-      for (uint32_t j = 0; j < k && !duplicate; ++j) {
-        const RawNode& other = raw_.nodes[raw_.children[map.begin + 2 * j]];
-        duplicate = other.kind == RawNode::Kind::kScalar && raw_.scalar(other) == name;
+      if (map.size <= kPairwise) {
+        for (uint32_t j = 0; j < k && !duplicate; ++j) {
+          const RawNode& other = raw_.nodes[raw_.children[map.begin + 2 * j]];
+          duplicate =
+              other.kind == RawNode::Kind::kScalar && !other.tagged && raw_.scalar(other) == name;
+        }
+      } else {
+        duplicate = !seen_keys.insert(name).second;
       }
       if (duplicate) {
         error("input.duplicate-key", r, at(key),
@@ -427,11 +403,8 @@ class DocumentBuilder {
         return;
       case TypeKind::kInt: {
         if (kind != Scalar::kInt) return type_error();
-        errno = 0;
-        char* end = nullptr;
-        const std::string text(s);  // strtoll needs a terminated string
-        long long x = std::strtoll(text.c_str(), &end, 0);
-        if (errno == ERANGE || *end != '\0') {
+        int64_t x = 0;
+        if (parse_core_int(s, &x) != NumberStatus::kOk) {
           error("input.range", n, at(v), fmt::format("integer `{}` is out of range", clip(s)));
           return;
         }
@@ -441,12 +414,17 @@ class DocumentBuilder {
       }
       case TypeKind::kNumber: {
         if (kind != Scalar::kInt && kind != Scalar::kFloat) return type_error();
-        errno = 0;
-        const std::string text(s);
-        double x = std::strtod(text.c_str(), nullptr);
-        if (errno == ERANGE || !std::isfinite(x)) {
-          error("input.range", n, at(v), fmt::format("number `{}` is out of range", clip(s)));
-          return;
+        double x = 0;
+        switch (parse_core_number(s, &x)) {
+          case NumberStatus::kOk:
+            break;
+          case NumberStatus::kNotFinite:
+            error("input.range", n, at(v),
+                  fmt::format("`{}` is not a finite number; a number must be finite", clip(s)));
+            return;
+          default:
+            error("input.range", n, at(v), fmt::format("number `{}` is out of range", clip(s)));
+            return;
         }
         node.kind = TypeKind::kNumber;
         node.d = x;
@@ -510,6 +488,14 @@ Position offset_position(std::string_view text, size_t offset) {
   return p;
 }
 
+std::string control_message(const ControlChar& c) {
+  return c.bidi ? fmt::format(
+                      "bidirectional control character U+{:04X} is not allowed: it makes text "
+                      "display differently from what it says",
+                      c.code_point)
+                : fmt::format("control character U+{:04X} is not allowed", c.code_point);
+}
+
 InputError text_error(const char* code, std::string_view text, size_t offset, std::string message) {
   Position p = offset_position(text, offset);
   return {code, "", p.line, p.column, std::move(message)};
@@ -518,7 +504,7 @@ InputError text_error(const char* code, std::string_view text, size_t offset, st
 }  // namespace
 
 LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
-                         const LoadLimits& limits) {
+                         const LoadLimits& limits, DocumentFormat format) {
   LoadResult result;
   auto fail = [&](InputError e) {
     result.errors.push_back(std::move(e));
@@ -532,12 +518,8 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
     return fail(text_error("input.utf8", text, bad, "the file is not valid UTF-8"));
   }
-  for (size_t i = 0; i < text.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
-      return fail(text_error("input.control", text, i,
-                             fmt::format("control character U+{:04X} is not allowed", c)));
-    }
+  if (ControlChar c = find_control(text, "\t\n\r"); c.found()) {
+    return fail(text_error("input.control", text, c.offset, control_message(c)));
   }
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return fail({"input.empty", "", 1, 1, "the document is empty"});
@@ -545,15 +527,30 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   detail::RawTree raw;
   detail::ParseLimits parse_limits;
   parse_limits.max_depth = limits.max_depth;
-  // JSON (text starting with `{` or `[`) takes the fast path when it is plain JSON.
+  // JSON (text starting with `{` or `[`) takes the fast path when it is plain JSON. Text that
+  // must be JSON never falls back to YAML, which would accept comments and single quotes.
   size_t first = text.find_first_not_of(" \t\r\n");
-  bool json = first != std::string_view::npos && (text[first] == '{' || text[first] == '[') &&
+  bool json = format != DocumentFormat::kYaml && first != std::string_view::npos &&
+              (text[first] == '{' || text[first] == '[') &&
               detail::parse_json(text, parse_limits, &raw);
+  if (!json && format == DocumentFormat::kJson && detail::json_error(text, parse_limits, &raw))
+    return fail({raw.error_code, "", raw.error_line, raw.error_column, raw.error});
   if (!json) {
     raw = detail::RawTree();
     detail::parse_yaml(text, parse_limits, &raw);
   }
   if (raw.failed) return fail({raw.error_code, "", raw.error_line, raw.error_column, raw.error});
+  // Escapes (`"\e"`, `\u001b`) can put into a value what the text check above refused.
+  if (ControlChar c = find_control(raw.text, "\t\n"); c.found()) {
+    for (const detail::RawNode& n : raw.nodes) {
+      if (n.kind == detail::RawNode::Kind::kScalar && c.offset >= n.begin &&
+          c.offset < n.begin + n.size) {
+        return fail({"input.control", "", n.line, n.column,
+                     control_message(c) + " in a value, even written as an escape"});
+      }
+    }
+    return fail({"input.control", "", 1, 1, control_message(c)});
+  }
   if (raw.documents == 0 || raw.nodes.empty())
     return fail({"input.empty", "", 1, 1, "the document is empty"});
   {
@@ -572,30 +569,70 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   return result;
 }
 
+DocumentFormat format_for(std::string_view name) {
+  size_t dot = name.rfind('.');
+  if (dot == std::string_view::npos) return DocumentFormat::kAuto;
+  std::string ext(name.substr(dot + 1));
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == "json") return DocumentFormat::kJson;
+  if (ext == "yaml" || ext == "yml") return DocumentFormat::kYaml;
+  return DocumentFormat::kAuto;
+}
+
+bool read_document_file(const std::filesystem::path& path, const LoadLimits& limits,
+                        std::string* text, InputError* error) {
+  auto fail = [&](const char* code, std::string message) {
+    *error = {code, "", 0, 0, std::move(message)};
+    return false;
+  };
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0)
+    return fail("input.read", fmt::format("cannot read the file: {}", std::strerror(errno)));
+  struct Close {
+    int fd;
+    ~Close() { ::close(fd); }
+  } close_fd{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0)
+    return fail("input.read", fmt::format("cannot read the file: {}", std::strerror(errno)));
+  if (!S_ISREG(st.st_mode)) {
+    return fail("input.read", S_ISDIR(st.st_mode)
+                                  ? "this is a directory, not an agreement file"
+                                  : "this is not a regular file (a FIFO, socket or device); an "
+                                    "agreement must be a regular file");
+  }
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size > limits.max_bytes) {
+    return fail("input.limit",
+                fmt::format("the file is {} bytes; the limit is {} bytes", size, limits.max_bytes));
+  }
+  text->assign(size, '\0');
+  size_t got = 0;
+  while (got < size) {
+    ssize_t r = ::read(fd, text->data() + got, size - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0)
+      return fail("input.read", fmt::format("cannot read the file: {}", std::strerror(errno)));
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  char extra;
+  if (got != size || ::read(fd, &extra, 1) > 0)
+    return fail("input.read", "the file changed size while it was read");
+  return true;
+}
+
 LoadResult load_document_file(const CompiledPack& pack, const std::filesystem::path& path,
                               const LoadLimits& limits) {
   LoadResult result;
-  std::error_code ec;
-  auto size = std::filesystem::file_size(path, ec);
-  if (ec) {
-    result.errors.push_back(
-        {"input.read", "", 0, 0, fmt::format("cannot read the file: {}", ec.message())});
+  std::string text;
+  InputError error;
+  if (!read_document_file(path, limits, &text, &error)) {
+    result.errors.push_back(std::move(error));
     return result;
   }
-  if (size > limits.max_bytes) {
-    result.errors.push_back(
-        {"input.limit", "", 0, 0,
-         fmt::format("the file is {} bytes; the limit is {} bytes", size, limits.max_bytes)});
-    return result;
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    result.errors.push_back({"input.read", "", 0, 0, "cannot open the file"});
-    return result;
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return load_document(pack, ss.str(), path.string(), limits);
+  return load_document(pack, text, path.string(), limits, format_for(path.filename().string()));
 }
 
 }  // namespace steward

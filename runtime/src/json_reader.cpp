@@ -2,9 +2,11 @@
 // for the common case of JSON input. Any problem (syntax, depth, an unusual construct) makes
 // it step aside: the caller then parses the text with libyaml, which reports the error with its
 // location, so both paths accept and reject exactly the same documents.
+#include <fmt/format.h>
 #include <simdjson.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 
 #include "raw_tree.h"
 
@@ -148,6 +150,94 @@ bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out)
   if (!doc.current_location().get(rest)) return false;  // trailing content after the value
   out->root = id;
   out->documents = 1;
+  return true;
+}
+
+namespace {
+
+// Accepts every event: only the parser's own error (with its byte position) matters here.
+struct SyntaxOnly : nlohmann::json_sax<nlohmann::json> {
+  size_t position = 0;
+  std::string what;
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool string(string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool start_object(std::size_t) override { return true; }
+  bool key(string_t&) override { return true; }
+  bool end_object() override { return true; }
+  bool start_array(std::size_t) override { return true; }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t pos, const std::string&,
+                   const nlohmann::detail::exception& ex) override {
+    position = pos;
+    what = ex.what();
+    return false;
+  }
+};
+
+void locate(std::string_view text, size_t offset, RawTree* out) {
+  uint32_t line = 1, column = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+      ++column;
+    }
+  }
+  out->error_line = line;
+  out->error_column = column;
+}
+
+}  // namespace
+
+bool json_error(std::string_view text, const ParseLimits& limits, RawTree* out) {
+  // Depth first: the parser below would accept deep text that the tree builder refused.
+  size_t depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > limits.max_depth) {
+        out->failed = true;
+        out->error_code = "input.limit";
+        out->error = fmt::format("the document nests deeper than {} levels", limits.max_depth);
+        locate(text, i, out);
+        return true;
+      }
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  SyntaxOnly sax;
+  if (nlohmann::json::sax_parse(text, &sax, nlohmann::json::input_format_t::json, true)) {
+    return false;
+  }
+  // "[json.exception.parse_error.101] parse error at line 1, column 2: syntax error while
+  // parsing object key - invalid literal; last read: '{/'; expected string literal"
+  std::string what = sax.what;
+  if (size_t p = what.find("syntax error while parsing "); p != std::string::npos)
+    what = what.substr(p + 27);
+  if (size_t p = what.find("; last read: '"); p != std::string::npos) {
+    size_t q = what.find("'; ", p + 14);
+    what.erase(p, q == std::string::npos ? std::string::npos : q + 1 - p);
+  }
+  out->failed = true;
+  out->error_code = "input.syntax";
+  out->error = fmt::format("the file is not valid JSON: {}", what);
+  locate(text, sax.position > 0 ? sax.position - 1 : 0, out);
   return true;
 }
 

@@ -52,4 +52,9 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
 // accepts all JSON and reports errors with their location.
 bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out);
 
+// For text that must be JSON and that parse_json refused: fills out's error (code, message,
+// line, column) and returns true when the text is not JSON or nests too deep; false when it
+// is JSON after all (e.g. a scalar), which the YAML path then describes.
+bool json_error(std::string_view input, const ParseLimits& limits, RawTree* out);
+
 }  // namespace steward::detail

@@ -364,7 +364,7 @@ TEST_CASE("steward impact lists agreements whose decision changes between pack v
   CHECK_THAT(r.out, Catch::Contains("(allow -> deny: 1)"));
 }
 
-TEST_CASE("steward fmt --check prints a diff and fails; --write fixes the file",
+TEST_CASE("steward fmt --check prints a diff and fails, and --write fixes the file",
           "[cli][authoring]") {
   fs::path tmp =
       fs::temp_directory_path() / ("steward_fmt_" + std::to_string(::getpid()) + ".policy");
@@ -413,7 +413,8 @@ TEST_CASE("limits are configurable and a 1 GB file is refused before it is read"
 }
 
 TEST_CASE(
-    "eval --archive records every decision before printing it; archive verify/list/show/export",
+    "eval --archive records every decision before printing it, and archive verify/list/show/export "
+    "read them",
     "[cli][archive]") {
   fs::path db =
       fs::temp_directory_path() / ("steward_cli_archive_" + std::to_string(::getpid()) + ".db");

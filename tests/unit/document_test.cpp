@@ -1,6 +1,10 @@
 // Tests for document.h: hostile and malformed input always gets a located error, never a decision.
 #include "steward/document.h"
 
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -152,4 +156,179 @@ TEST_CASE("every limit, at every value, gives an input error and never a crash",
       if (!r3.ok()) CHECK(r3.errors[0].code == "input.limit");
     }
   }
+}
+
+namespace {
+
+// The value a document gives `data.suppression.threshold` (int) or
+// `analytics.bias_monitoring.threshold` (number), or the first error's code.
+std::string suppression_threshold(const std::string& literal) {
+  auto r = load_document(dcf(),
+                         kHead +
+                             "data: {level: aggregate, deidentification: none, suppression: "
+                             "{threshold: " +
+                             literal + "}}\n",
+                         "n.yaml");
+  if (!r.ok()) return r.errors[0].code;
+  const Document& d = *r.document;
+  const DocNode& data = d.node(d.children(d.node(d.root()))[dcf().root->find_field("data")]);
+  const DocNode& sup = d.node(d.children(data)[data.type->find_field("suppression")]);
+  return std::to_string(d.node(d.children(sup)[0]).i);
+}
+
+std::string bias_threshold(const std::string& literal) {
+  auto r = load_document(
+      dcf(), kHead + kData + "analytics: {bias_monitoring: {threshold: " + literal + "}}\n",
+      "n.yaml");
+  if (!r.ok()) return r.errors[0].code;
+  const Document& d = *r.document;
+  const DocNode& an = d.node(d.children(d.node(d.root()))[dcf().root->find_field("analytics")]);
+  const DocNode& bm = d.node(d.children(an)[an.type->find_field("bias_monitoring")]);
+  const DocNode& t = d.node(d.children(bm)[bm.type->find_field("threshold")]);
+  return fmt::format("{}", t.d);
+}
+
+}  // namespace
+
+TEST_CASE("integers are YAML 1.2 core integers", "[document][numbers]") {
+  // Found by the v2 review: `011` was read as octal nine and `08` was "out of range".
+  CHECK(suppression_threshold("011") == "11");
+  CHECK(suppression_threshold("08") == "8");
+  CHECK(suppression_threshold("+12") == "12");
+  CHECK(suppression_threshold("0o17") == "15");
+  CHECK(suppression_threshold("0x1F") == "31");
+  CHECK(suppression_threshold("9223372036854775807") == "9223372036854775807");
+  CHECK(suppression_threshold("9223372036854775808") == "input.range");
+  CHECK(suppression_threshold("0xZZ") == "input.type");  // a string in the core schema
+  CHECK(suppression_threshold("0o9") == "input.type");
+  CHECK(suppression_threshold("1_000") == "input.type");
+  CHECK(suppression_threshold("1.5") == "input.type");
+}
+
+TEST_CASE("numbers are finite YAML 1.2 core numbers, never a silent zero", "[document][numbers]") {
+  // Found by the fail-closed review: `.inf`, `.nan`, `0o777` and `0xZZ` were all read as 0.
+  CHECK(bias_threshold("0.25") == "0.25");
+  CHECK(bias_threshold("0o777") == "511");
+  CHECK(bias_threshold("0x10") == "16");
+  CHECK(bias_threshold("1e3") == "1000");
+  CHECK(bias_threshold(".5") == "0.5");
+  CHECK(bias_threshold(".inf") == "input.range");
+  CHECK(bias_threshold("-.Inf") == "input.range");
+  CHECK(bias_threshold(".nan") == "input.range");
+  CHECK(bias_threshold("1e999") == "input.range");
+  CHECK(bias_threshold("0xZZ") == "input.type");
+  CHECK(bias_threshold("inf") == "input.type");
+  CHECK(bias_threshold("nan") == "input.type");
+  CHECK(bias_threshold("0x1p3") == "input.type");
+}
+
+TEST_CASE("control characters written as escapes are refused where they are",
+          "[document][hostile]") {
+  // Found by the fail-closed review: `"\e[2K"` in an id reached the terminal raw.
+  auto [name, text, line] = GENERATE(table<std::string, std::string, uint32_t>({
+      {"YAML \\e", "format: steward/agreement/v1\nid: \"A\\e[2K\"\nkind: data_sharing\n", 2},
+      {"YAML \\0", "format: steward/agreement/v1\nid: T\ntitle: \"a\\0b\"\n", 3},
+      {"YAML \\r", "format: steward/agreement/v1\nid: T\ntitle: \"DENY\\rALLOW\"\n", 3},
+      {"YAML \\x85 (C1)", "format: steward/agreement/v1\nid: T\ntitle: \"a\\x85\"\n", 3},
+      {"YAML bidi escape", "format: steward/agreement/v1\nid: T\ntitle: \"a\\u202Eb\"\n", 3},
+      {"JSON \\u001b", "{\"format\": \"steward/agreement/v1\",\n \"id\": \"\\u001b[1A\"}", 2},
+      {"JSON key \\u0007", "{\"format\": \"steward/agreement/v1\",\n\n \"a\\u0007\": 1}", 3},
+      {"raw C1 character",
+       "format: steward/agreement/v1\nid: T\ntitle: a\xc2\x9b"
+       "b\n",
+       3},
+      {"raw bidi override",
+       "format: steward/agreement/v1\nid: T\ntitle: a\xe2\x80\xae"
+       "b\n",
+       3},
+  }));
+  INFO(name);
+  auto r = load_document(dcf(), text, "c.yaml");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.errors[0].code == "input.control");
+  CHECK(r.errors[0].line == line);
+  CHECK(r.errors[0].column > 0);
+}
+
+TEST_CASE("text that must be JSON is JSON, never YAML", "[document][json]") {
+  // Found by the fail-closed review: `.json` files took comments, trailing commas and single
+  // quotes by falling back to the YAML parser.
+  const std::string good = "{\"format\": \"steward/agreement/v1\", \"id\": \"J\"}";
+  auto [name, text, line] = GENERATE(table<std::string, std::string, uint32_t>({
+      {"comment", "{\"format\": \"steward/agreement/v1\",\n # c\n \"id\": \"J\"}", 2},
+      {"trailing comma", "{\"format\": \"steward/agreement/v1\",\n \"id\": \"J\",\n}", 3},
+      {"single quotes", "{\"format\": \"steward/agreement/v1\",\n 'id': 'J'}", 2},
+      {"unquoted key", "{format: \"steward/agreement/v1\"}", 1},
+      {"leading zero", "{\"format\": \"steward/agreement/v1\", \"id\": 011}", 1},
+      {"YAML document", "format: steward/agreement/v1\nid: J\n", 1},
+  }));
+  INFO(name);
+  auto r = load_document(dcf(), text, "a.json", {}, DocumentFormat::kJson);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.errors[0].code == "input.syntax");
+  CHECK(r.errors[0].line == line);
+  // The same text as YAML (or of unknown format) goes on to validation instead.
+  auto as_yaml = load_document(dcf(), text, "a.yaml", {}, DocumentFormat::kAuto);
+  if (!as_yaml.ok()) CHECK(as_yaml.errors[0].code != "input.syntax");
+  // Valid JSON is unaffected, and too deep JSON is the depth limit, located.
+  auto ok = load_document(dcf(), good, "a.json", {}, DocumentFormat::kJson);
+  if (!ok.ok()) CHECK(ok.errors[0].code == "input.missing-key");
+  auto deep =
+      load_document(dcf(), "{\"a\":\n" + std::string(100, '[') + std::string(100, ']') + "}",
+                    "d.json", {}, DocumentFormat::kJson);
+  REQUIRE_FALSE(deep.ok());
+  CHECK(deep.errors[0].code == "input.limit");
+  CHECK(deep.errors[0].line == 2);
+  CHECK(format_for("x/A.JSON") == DocumentFormat::kJson);
+  CHECK(format_for("a.Yml") == DocumentFormat::kYaml);
+  CHECK(format_for("a.txt") == DocumentFormat::kAuto);
+}
+
+TEST_CASE("a mapping with many keys loads in linear time and has a key limit",
+          "[document][hostile]") {
+  // Found by the fail-closed review: 80,000 keys in one mapping took 20-44 s (a pairwise
+  // duplicate check).
+  std::string many = kHead + kData + "analytics:\n";
+  for (int i = 0; i < 9000; ++i) many += "  k" + std::to_string(i) + ": 1\n";
+  auto r = load_document(dcf(), many, "many.yaml");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.errors[0].code == "input.unknown-key");
+  CHECK(r.errors.size() == LoadLimits{}.max_errors);
+  std::string dup = kHead + kData + "analytics:\n";
+  for (int i = 0; i < 100; ++i)
+    dup += "  predictive" + std::string(i == 99 ? "" : std::to_string(i)) + ": true\n";
+  dup += "  predictive: false\n";
+  LoadLimits l;
+  l.max_errors = 1000;
+  auto d = load_document(dcf(), dup, "dup.yaml", l);
+  REQUIRE_FALSE(d.ok());
+  CHECK(std::any_of(d.errors.begin(), d.errors.end(),
+                    [](const InputError& e) { return e.code == "input.duplicate-key"; }));
+  std::string huge = kHead + kData + "analytics: {";
+  for (int i = 0; i < 20000; ++i) huge += (i ? ", k" : "k") + std::to_string(i) + ": 1";
+  huge += "}\n";
+  auto h = load_document(dcf(), huge, "huge.yaml");
+  REQUIRE_FALSE(h.ok());
+  CHECK(h.errors[0].code == "input.limit");
+  CHECK(h.errors[0].line == 5);
+}
+
+TEST_CASE("only regular files are read", "[document][hostile]") {
+  // Found by the fail-closed review: a FIFO blocked `eval` forever.
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / "steward_fifo_test";
+  fs::create_directories(dir);
+  fs::path fifo = dir / "pipe.yaml";
+  fs::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  auto f = load_document_file(dcf(), fifo);
+  REQUIRE_FALSE(f.ok());
+  CHECK(f.errors[0].code == "input.read");
+  auto d = load_document_file(dcf(), dir);
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.errors[0].code == "input.read");
+  auto missing = load_document_file(dcf(), dir / "none.yaml");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.errors[0].code == "input.read");
+  fs::remove_all(dir);
 }

@@ -151,7 +151,7 @@ TEST_CASE("an input error never yields a decision, and every decision is well fo
   CHECK(decided > 300);
 }
 
-TEST_CASE("adding a rule never makes a decision less strict; removing one never stricter",
+TEST_CASE("adding a rule never makes a decision less strict, removing one never stricter",
           "[property]") {
   PackSources base_src = dcf_sources();
   auto base = compile_or_fail(base_src);

@@ -239,7 +239,8 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
       continue;
     }
     const CompiledPack& pack = *it->second;
-    LoadResult loaded = load_document(pack, t.agreement, "agreement" + t.extension);
+    LoadResult loaded =
+        load_document(pack, t.agreement, "agreement" + t.extension, {}, format_for(t.extension));
     const Expectation& w = t.want;
     if (!loaded.ok()) {
       r.errors = loaded.errors;

@@ -327,7 +327,15 @@ int run_impact(const ImpactOptions& o) {
     return kExitError;
   }
   bool ok = true;
-  std::vector<std::string> files = expand_inputs(o.inputs, &ok);
+  std::vector<InputPath> inputs = expand_inputs(o.inputs, &ok);
+  std::vector<std::string> files;
+  for (const auto& in : inputs) {
+    if (!in.error.empty()) {
+      fmt::print(stderr, "{}: error[input.read]: {}\n", escape_for_display(in.path), in.error);
+      ok = false;
+    }
+    files.push_back(in.path);
+  }
   if (!ok) return kExitError;
   Evaluator ev_from(from.pack), ev_to(to.pack);
   std::map<std::string, size_t> transitions;

@@ -73,26 +73,75 @@ CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
   return r;
 }
 
-// Files named on the command line: directories are searched recursively for *.yaml, *.yml and
-// *.json, and patterns with `*`, `?` or `[` are expanded, so quoted globs work without a shell.
-// The list is sorted so output order never depends on the file system.
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, bool* ok) {
-  std::vector<std::string> out;
-  auto add_dir = [&](const std::string& dir) {
-    std::vector<std::string> found;
-    std::error_code ec;
-    for (auto it = fs::recursive_directory_iterator(dir, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-      if (!it->is_regular_file()) continue;
-      auto ext = it->path().extension().string();
-      if (ext == ".yaml" || ext == ".yml" || ext == ".json") found.push_back(it->path().string());
+namespace {
+
+bool agreement_extension(const fs::path& p) {
+  std::string ext = p.extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext == ".yaml" || ext == ".yml" || ext == ".json";
+}
+
+// Walks `dir` depth first. Nothing is skipped without a word: an unreadable directory, a
+// symbolic link to a directory (not followed, so no walk can loop) and every agreement-named
+// entry that is not a regular file (a FIFO, a dangling link) become entries with an error.
+void walk(const fs::path& dir, std::vector<InputPath>* out, size_t depth) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) {
+    out->push_back({dir.string(), fmt::format("cannot read the directory: {}", ec.message())});
+    return;
+  }
+  std::vector<fs::directory_entry> entries;
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    entries.push_back(*it);
+  }
+  if (ec) {
+    out->push_back(
+        {dir.string(), fmt::format("reading the directory failed part way: {}", ec.message())});
+  }
+  for (const auto& e : entries) {
+    std::error_code sec;
+    fs::file_status link = e.symlink_status(sec);
+    if (sec) {
+      out->push_back({e.path().string(), fmt::format("cannot inspect: {}", sec.message())});
+      continue;
     }
-    if (found.empty()) {
+    if (fs::is_directory(link)) {
+      if (depth >= 64) {
+        out->push_back({e.path().string(), "directories nest deeper than 64 levels"});
+      } else {
+        walk(e.path(), out, depth + 1);
+      }
+      continue;
+    }
+    if (fs::is_symlink(link) && fs::is_directory(fs::status(e.path(), sec))) {
+      out->push_back({e.path().string(),
+                      "a symbolic link to a directory is not followed; name the directory itself"});
+      continue;
+    }
+    // Regular files, and anything else with an agreement's name: the loader refuses a FIFO,
+    // a device or a dangling link as an input error rather than skipping it.
+    if (agreement_extension(e.path())) out->push_back({e.path().string(), ""});
+  }
+}
+
+}  // namespace
+
+// Files named on the command line: directories are searched recursively for *.yaml, *.yml and
+// *.json (in any case), and patterns with `*`, `?` or `[` are expanded, so quoted globs work
+// without a shell. The list is sorted so output order never depends on the file system.
+std::vector<InputPath> expand_inputs(const std::vector<std::string>& inputs, bool* ok) {
+  std::vector<InputPath> out;
+  auto add_dir = [&](const std::string& dir) {
+    size_t before = out.size();
+    walk(dir, &out, 0);
+    if (out.size() == before) {
       fmt::print(stderr,
-                 "{}: error[input.read]: the directory holds no .yaml, .yml or .json files\n", dir);
+                 "{}: error[input.read]: the directory holds no .yaml, .yml or .json files\n",
+                 escape_for_display(dir));
       *ok = false;
     }
-    out.insert(out.end(), found.begin(), found.end());
   };
   for (const auto& in : inputs) {
     std::error_code ec;
@@ -106,19 +155,23 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, b
           if (fs::is_directory(p, ec))
             add_dir(p);
           else
-            out.push_back(p);
+            out.push_back({p, ""});
         }
       } else {
-        fmt::print(stderr, "{}: error[input.read]: no file matches the pattern\n", in);
+        fmt::print(stderr, "{}: error[input.read]: no file matches the pattern\n",
+                   escape_for_display(in));
         *ok = false;
       }
       globfree(&g);
     } else {
-      out.push_back(in);
+      out.push_back({in, ""});
     }
   }
-  std::sort(out.begin(), out.end());
-  out.erase(std::unique(out.begin(), out.end()), out.end());
+  std::sort(out.begin(), out.end(),
+            [](const InputPath& a, const InputPath& b) { return a.path < b.path; });
+  out.erase(std::unique(out.begin(), out.end(),
+                        [](const InputPath& a, const InputPath& b) { return a.path == b.path; }),
+            out.end());
   return out;
 }
 
@@ -209,7 +262,13 @@ std::string xml_escape(std::string_view s) {
         out += "&apos;";
         break;
       default:
-        out += c;
+        // XML 1.0 has no way to write the other C0 controls, even as references.
+        if (c == '\r')
+          out += "&#13;";  // kept, where a parser would turn a raw one into a line break
+        else if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n')
+          out += fmt::format("\\x{:02x}", static_cast<unsigned>(c));
+        else
+          out += c;
         break;
     }
   }

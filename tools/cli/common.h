@@ -30,7 +30,13 @@ CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
 std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int indent = -1);
 // Escapes text for XML attributes and content (JUnit reports).
 std::string xml_escape(std::string_view s);
-// Files, directories (searched recursively for *.yaml, *.yml, *.json) and globs, sorted.
-std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs, bool* ok);
+// One path to decide, or one that could not be decided (`error` says why; never skipped).
+struct InputPath {
+  std::string path;
+  std::string error;
+};
+// Files, directories (searched recursively for *.yaml, *.yml, *.json in any case) and globs,
+// sorted. `ok` is cleared, with a message, for an input that names nothing.
+std::vector<InputPath> expand_inputs(const std::vector<std::string>& inputs, bool* ok);
 
 }  // namespace steward::cli

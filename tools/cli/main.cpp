@@ -135,7 +135,7 @@ int run_eval(const EvalOptions& o) {
     return kExitError;
   }
   bool inputs_ok = true;
-  std::vector<std::string> files = expand_inputs(o.inputs, &inputs_ok);
+  std::vector<InputPath> files = expand_inputs(o.inputs, &inputs_ok);
   Evaluator evaluator(r.pack);
   LoadLimits limits;
   limits.max_bytes = o.max_bytes;
@@ -176,16 +176,22 @@ int run_eval(const EvalOptions& o) {
   auto work = [&] {
     for (size_t i = next++; i < files.size(); i = next++) {
       FileResult fr;
-      fr.file = files[i];
+      fr.file = files[i].path;
       try {
-        LoadResult loaded = load_document_file(*r.pack, files[i], limits);
+        // The text decided is the text archived: the file is read once.
+        LoadResult loaded;
+        InputError read_error;
+        if (!files[i].error.empty()) {
+          loaded.errors = {{"input.read", "", 0, 0, files[i].error}};
+        } else if (!read_document_file(files[i].path, limits, &fr.text, &read_error)) {
+          loaded.errors = {std::move(read_error)};
+        } else {
+          loaded = load_document(*r.pack, fr.text, files[i].path, limits,
+                                 format_for(fs::path(files[i].path).filename().string()));
+        }
         if (loaded.ok()) {
           fr.decision = std::make_unique<Decision>(evaluator.evaluate(*loaded.document));
-          if (archive && !read_file(files[i], &fr.text)) {
-            fr.decision.reset();
-            fr.errors = {
-                {"input.read", "", 0, 0, "the file changed or vanished while it was decided"}};
-          }
+          if (!archive) fr.text = std::string();
         } else {
           fr.errors = std::move(loaded.errors);
         }

@@ -78,25 +78,29 @@ class TextReporter : public Reporter {
  public:
   explicit TextReporter(const ReportOptions& o) : o_(o) {}
 
+  // Every string that came from outside (a file name, an id, a value quoted in a message) is
+  // written through escape_for_display: an ESC sequence or a carriage return in an agreement
+  // could otherwise draw a fake ALLOW over a DENY line on a terminal.
   void add(const FileResult& r) override {
     tally_.add(r);
+    const std::string file = escape_for_display(r.file);
     if (!r.decision) {
       for (const auto& e : r.errors) {
-        std::string line = render(e, r.file);
+        std::string line = escape_for_display(render(e, r.file));
         fmt::print(stderr, "{}\n", o_.color ? fmt::format("\x1b[1;31m{}\x1b[0m", line) : line);
       }
       return;
     }
     const Decision& d = *r.decision;
-    std::string id = d.agreement.empty() ? "" : fmt::format(" {}", d.agreement);
-    fmt::print(o_.out, "{}: {}{}\n", r.file, outcome_label(d.outcome, o_.color), id);
+    std::string id = d.agreement.empty() ? "" : fmt::format(" {}", escape_for_display(d.agreement));
+    fmt::print(o_.out, "{}: {}{}\n", file, outcome_label(d.outcome, o_.color), id);
     for (const auto& reason : d.reasons) {
       const char* tag = reason.outcome == Outcome::kDeny          ? "deny  "
                         : reason.outcome == Outcome::kNeedsReview ? "review"
                                                                   : "allow ";
-      fmt::print(o_.out, "  {} [{}] {}\n", tag, reason.clause, reason.message);
+      fmt::print(o_.out, "  {} [{}] {}\n", tag, reason.clause, escape_for_display(reason.message));
       for (const auto& e : reason.evidence) {
-        fmt::print(o_.out, "         at {}:{}:{} ({})\n", r.file, e.line, e.column,
+        fmt::print(o_.out, "         at {}:{}:{} ({})\n", file, e.line, e.column,
                    e.path.empty() ? "the document" : e.path);
       }
       if (!reason.reviewers.empty()) {
@@ -368,9 +372,10 @@ class JunitReporter : public Reporter {
 };
 
 // GitHub Actions workflow commands: data escapes %, CR, LF; properties also `:` and `,`.
+// Other control characters (the log renders ANSI sequences) are escaped first.
 std::string gh_data(std::string_view s) {
   std::string out;
-  for (char c : s) {
+  for (char c : escape_for_display(s)) {
     if (c == '%')
       out += "%25";
     else if (c == '\r')

@@ -69,4 +69,22 @@ class SourceMap {
 // checked before it reaches the parser.
 size_t find_invalid_utf8(std::string_view text);
 
+// A character that changes how text looks on a terminal or in an editor rather than showing
+// itself: a C0 control, DEL, a C1 control, or a bidirectional embedding, override or isolate
+// (U+202A-U+202E, U+2066-U+2069, the "Trojan Source" characters).
+struct ControlChar {
+  size_t offset = std::string_view::npos;  // npos: none found
+  uint32_t code_point = 0;
+  bool bidi = false;
+  bool found() const { return offset != std::string_view::npos; }
+};
+
+// The first such character in valid UTF-8 text, skipping the C0 controls listed in `allowed`.
+ControlChar find_control(std::string_view text, std::string_view allowed = "\t\n");
+
+// Text for a terminal, a log line or an annotation: every control character of find_control
+// (line breaks and tabs included), U+2028/U+2029, and each byte that is not valid UTF-8 are
+// written as escapes (`\n`, `\x1b`, `\u{202e}`, `\xff`); everything else is kept as it is.
+std::string escape_for_display(std::string_view text);
+
 }  // namespace steward

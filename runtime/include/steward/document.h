@@ -78,6 +78,7 @@ struct LoadLimits {
   size_t max_values = 1'000'000;       // after YAML aliases are expanded
   size_t max_depth = 64;               // nesting of flow collections ([ and {)
   size_t max_string_bytes = 1u << 20;  // one scalar
+  size_t max_keys = 10'000;            // keys in one mapping
   size_t max_errors = 100;             // reported per document
 };
 
@@ -91,10 +92,25 @@ struct LoadResult {
 // keys, wrong types, unknown enum values, missing required keys, invalid UTF-8, control
 // characters, YAML tags, several documents in one stream and breached limits are errors,
 // all reported together where the parse allows.
-LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
-                         const LoadLimits& limits = {});
+// How to read the text: kJson never falls back to YAML, so comments, trailing commas and
+// single quotes are syntax errors; kAuto reads text that starts with `{` or `[` as JSON when
+// it is JSON and as YAML otherwise (YAML 1.2 is a superset of JSON).
+enum class DocumentFormat { kAuto, kJson, kYaml };
 
-// Reads a file (refusing one larger than limits.max_bytes before reading it) and loads it.
+LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
+                         const LoadLimits& limits = {},
+                         DocumentFormat format = DocumentFormat::kAuto);
+
+// The format a file name asks for: `.json` (any case) is kJson, `.yaml`/`.yml` kYaml, else kAuto.
+DocumentFormat format_for(std::string_view file_name);
+
+// Reads the text of a regular file, refusing a FIFO, a device or a directory, and one larger
+// than limits.max_bytes, before reading it. On failure `error` says why (input.read/limit).
+bool read_document_file(const std::filesystem::path& path, const LoadLimits& limits,
+                        std::string* text, InputError* error);
+
+// Reads a regular file (refusing a FIFO, a device or a directory, and one larger than
+// limits.max_bytes, before reading it) and loads it in the format its name asks for.
 LoadResult load_document_file(const CompiledPack& pack, const std::filesystem::path& path,
                               const LoadLimits& limits = {});
 
