@@ -169,7 +169,8 @@ try:
 
     # Client bytes in the path: invalid UTF-8 once ended the process from the access logger.
     raw = socket.create_connection((s.base.split("//")[1].split(":")[0], int(s.base.rsplit(":", 1)[1])))
-    raw.sendall(b"GET /%FF%FE/x?y=%C0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    raw.sendall(b"GET /%FF%FE/x?y=%C0 HTTP/1.1\r\nHost: " + s.base.split("//")[1].encode() +
+                b"\r\nConnection: close\r\n\r\n")
     check(raw.recv(100).startswith(b"HTTP/1.1 404"), "a path that is not UTF-8 is a 404")
     raw.close()
     for i in range(20):
@@ -227,20 +228,22 @@ finally:
 # --- tokens and the body limit ---------------------------------------------------------------
 tokdir = tempfile.mkdtemp()
 with open(os.path.join(tokdir, "tokens"), "w") as f:
-    f.write("ci-pipeline s3cret-token-one\nreviewer another-token-two\n")
+    f.write("ci-pipeline s3cret-token-one-0123456789abcdef0123\nreviewer another-token-two-0123456789abcdef\n")
+os.chmod(os.path.join(tokdir, "tokens"), 0o600)
 s = Server("--policy", os.path.join(SRC, "policies/dcf-5-4"), "--token-file", os.path.join(tokdir, "tokens"),
            "--max-body", "4000")
 try:
     body = read("bench/json/01-compliant-allow.json")
     st, _, _ = s.request("POST", "/v1/evaluate", body)
     check(st == 401, "no token: 401")
-    st, _, _ = s.request("POST", "/v1/evaluate", body, {"Authorization": "Bearer s3cret-token-onX"})
+    st, _, _ = s.request("POST", "/v1/evaluate", body, {"Authorization": "Bearer s3cret-token-one-0123456789abcdef012X"})
     check(st == 401, "wrong token: 401")
-    st, _, _ = s.request("POST", "/v1/evaluate", body, {"Authorization": "Bearer s3cret-token-one"})
+    st, _, _ = s.request("POST", "/v1/evaluate", body, {"Authorization": "Bearer s3cret-token-one-0123456789abcdef0123",
+                                                     "Content-Type": "application/json"})
     check(st == 200, "valid token: 200")
-    st, _, rb = s.request("GET", "/v1/decisions", None, {"Authorization": "Bearer another-token-two"})
+    st, _, rb = s.request("GET", "/v1/decisions", None, {"Authorization": "Bearer another-token-two-0123456789abcdef"})
     check(st == 200 and json.loads(rb)[0]["caller"] == "ci-pipeline", "the archive records the caller's token name")
-    st, _, _ = s.request("POST", "/v1/evaluate", b"x" * 5000, {"Authorization": "Bearer s3cret-token-one"})
+    st, _, _ = s.request("POST", "/v1/evaluate", b"x" * 5000, {"Authorization": "Bearer s3cret-token-one-0123456789abcdef0123"})
     check(st == 413, "a body over the limit: 413")
     st, _, _ = s.request("GET", "/healthz")
     check(st == 200, "health needs no token")
@@ -301,7 +304,8 @@ if shutil.which("openssl"):
     try:
         check(s.base.startswith("https://"), "TLS: the server says https")
         ctx = ssl.create_default_context(cafile=cert)
-        st, _, body = s.request("POST", "/v1/evaluate", read("bench/json/01-compliant-allow.json"), context=ctx)
+        st, _, body = s.request("POST", "/v1/evaluate", read("bench/json/01-compliant-allow.json"),
+                                {"Content-Type": "application/json"}, context=ctx)
         check(st == 200 and json.loads(body)["decision"] == "allow", "TLS: evaluate over HTTPS")
     finally:
         s.stop()

@@ -66,6 +66,8 @@ struct ServeOptions {
   bool quiet = false;
   bool watch = false;
   std::string tls_cert, tls_key;
+  bool insecure = false;                  // allow a non-loopback listen without tokens
+  std::vector<std::string> server_names;  // Host names answered besides the listen address
 };
 // `steward serve`: the evaluator as an HTTP service.
 int run_serve(const ServeOptions& o);

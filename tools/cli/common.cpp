@@ -45,7 +45,10 @@ void print_diagnostics(const CompileResult& r, bool show_warnings) {
   const bool color = use_color(stderr);
   for (const auto& d : r.diagnostics.items()) {
     if (d.severity == Severity::kWarning && !show_warnings) continue;
-    fmt::print(stderr, "{}\n", render(d, *r.sources, color));
+    // Not fmt::print: it throws when stderr cannot be written, and a server reloading its
+    // pack must go on serving whatever happens to its log.
+    std::string line = render(d, *r.sources, color) + "\n";
+    (void)std::fwrite(line.data(), 1, line.size(), stderr);
   }
 }
 

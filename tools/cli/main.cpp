@@ -421,6 +421,11 @@ int main(int argc, char** argv) {
   serve->add_option("--param", so.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
   serve->add_flag("-q,--quiet", so.quiet, "No access log");
+  serve->add_flag("--insecure", so.insecure,
+                  "Listen on an address other machines can reach without --token-file");
+  serve->add_option("--server-name", so.server_names,
+                    "A host name clients use for this server (repeatable); other Host headers "
+                    "get 421");
   serve->add_flag("--watch", so.watch, "Reload the pack when its files change (as on SIGHUP)");
   auto* cert =
       serve->add_option("--tls-cert", so.tls_cert, "Serve HTTPS with this certificate (PEM)");

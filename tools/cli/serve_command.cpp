@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "access.h"
 #include "commands.h"
 #include "common.h"
 #include "service.h"
@@ -73,7 +74,7 @@ int run_serve(const ServeOptions& o) {
   };
   std::shared_ptr<Served> served = load();
   if (!served) {
-    fmt::print(stderr, "serve: the policy pack has errors; not starting\n");
+    log_line("serve: the policy pack has errors; not starting");
     return kExitError;
   }
 
@@ -82,32 +83,45 @@ int run_serve(const ServeOptions& o) {
     std::string error;
     archive = Archive::open(o.archive, &error);
     if (!archive) {
-      fmt::print(stderr, "error[archive.open]: {}\n", error);
+      log_line(fmt::format("error[archive.open]: {}", error));
       return kExitError;
     }
   }
-  // Named bearer tokens: one `name token` pair a line.
+  // Named bearer tokens (access.h): read and checked before anything listens.
   std::vector<std::pair<std::string, std::string>> tokens;
   if (!o.token_file.empty()) {
-    std::ifstream in(o.token_file);
-    if (!in) {
-      fmt::print(stderr, "error[serve.tokens]: cannot read `{}`\n", o.token_file);
+    std::vector<Token> parsed;
+    std::vector<std::string> errors;
+    if (!read_token_file(o.token_file, &parsed, &errors)) {
+      for (const auto& e : errors) log_line(e);
       return kExitError;
     }
-    std::string name, token;
-    while (in >> name >> token) tokens.emplace_back(name, token);
-    if (tokens.empty()) {
-      fmt::print(stderr, "error[serve.tokens]: `{}` holds no `name token` lines\n", o.token_file);
+    for (auto& t : parsed) tokens.emplace_back(std::move(t.name), std::move(t.token));
+  }
+  // Nobody reads decisions by accident: a server others can reach needs tokens.
+  const std::string host = o.listen.substr(0, o.listen.rfind(':'));
+  if (tokens.empty()) {
+    if (!is_loopback_host(host) && !o.insecure) {
+      log_line(fmt::format(
+          "error[serve.insecure]: `{}` can be reached from other machines and no --token-file "
+          "is given, so anyone who can reach it could evaluate agreements and read every "
+          "archived decision; give --token-file, listen on 127.0.0.1, or say --insecure",
+          escape_for_display(o.listen)));
       return kExitError;
     }
+    log_line(is_loopback_host(host)
+                 ? "warning[serve.no-auth]: no --token-file: every local user and process can "
+                   "evaluate agreements and read the archive"
+                 : "warning[serve.insecure]: --insecure: no authentication on an address other "
+                   "machines can reach");
   }
 
   std::unique_ptr<httplib::Server> server_ptr;
   if (!o.tls_cert.empty() || !o.tls_key.empty()) {
     auto tls = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
     if (!tls->is_valid()) {
-      fmt::print(stderr, "error[serve.tls]: cannot load the certificate `{}` and key `{}`\n",
-                 o.tls_cert, o.tls_key);
+      log_line(fmt::format("error[serve.tls]: cannot load the certificate `{}` and key `{}`",
+                           o.tls_cert, o.tls_key));
       return kExitError;
     }
     server_ptr = std::move(tls);
@@ -127,28 +141,33 @@ int run_serve(const ServeOptions& o) {
   const size_t workers = o.threads;
   server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
 
-  ServiceOptions service_options;
-  service_options.tokens = tokens;
-  service_options.access_log = !o.quiet;
-  Service service(served, archive.get(), service_options);
-  service.install(server);
-
-  // Listen.
-  std::string host = o.listen.substr(0, o.listen.rfind(':'));
+  // Listen first: the Host check needs the port actually bound.
+  const std::string bind_host =
+      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
   int port = std::atoi(o.listen.substr(o.listen.rfind(':') + 1).c_str());
   if (port == 0) {
-    port = server.bind_to_any_port(host);
-  } else if (!server.bind_to_port(host, port)) {
+    port = server.bind_to_any_port(bind_host);
+  } else if (!server.bind_to_port(bind_host, port)) {
     port = -1;
   }
   if (port <= 0) {
-    fmt::print(stderr, "error[serve.listen]: cannot listen on {}\n", o.listen);
+    log_line(fmt::format("error[serve.listen]: cannot listen on {}", escape_for_display(o.listen)));
     return kExitError;
   }
   widen_backlog(port);
-  fmt::print("steward serving {} {} ({}) on {}://{}:{}\n", served->pack->name,
-             served->pack->version, served->pack->digest, o.tls_cert.empty() ? "http" : "https",
-             host, port);
+
+  ServiceOptions service_options;
+  service_options.tokens = tokens;
+  service_options.access_log = !o.quiet;
+  auto host_check = std::make_shared<HostCheck>(host, port, o.server_names);
+  service_options.host_allowed = [host_check](std::string_view h) { return host_check->allows(h); };
+  Service service(served, archive.get(), service_options);
+  service.install(server);
+
+  std::string banner = fmt::format("steward serving {} {} ({}) on {}://{}:{}\n", served->pack->name,
+                                   served->pack->version, served->pack->digest,
+                                   o.tls_cert.empty() ? "http" : "https", host, port);
+  (void)std::fwrite(banner.data(), 1, banner.size(), stdout);
   std::fflush(stdout);
 
   g_server = &server;
@@ -191,16 +210,14 @@ int run_serve(const ServeOptions& o) {
       if (!g_reload.exchange(false)) continue;
       auto next = load();
       if (!next) {
-        fmt::print(stderr, "{}\n",
-                   Json{{"event", "reload"},
-                        {"ok", false},
-                        {"message", "the new pack does not compile; the old one keeps serving"}}
-                       .dump());
+        log_line(Json{{"event", "reload"},
+                      {"ok", false},
+                      {"message", "the new pack does not compile; the old one keeps serving"}}
+                     .dump());
         continue;
       }
       service.replace(next);
-      fmt::print(stderr, "{}\n",
-                 Json{{"event", "reload"}, {"ok", true}, {"digest", next->pack->digest}}.dump());
+      log_line(Json{{"event", "reload"}, {"ok", true}, {"digest", next->pack->digest}}.dump());
     }
   });
   server.listen_after_bind();

@@ -101,6 +101,31 @@ const char* kOpenApi =
 
 }  // namespace
 
+void log_line(std::string_view line) {
+  // fwrite, not fmt::print: fmt throws when the write fails, and a throw here ends the process.
+  std::string out(line);
+  out += '\n';
+  (void)std::fwrite(out.data(), 1, out.size(), stderr);
+  std::clearerr(stderr);
+}
+
+bool body_format(std::string_view content_type, DocumentFormat* format) {
+  std::string t(content_type.substr(0, content_type.find(';')));
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.pop_back();
+  for (char& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (t == "application/json" || (t.rfind("application/", 0) == 0 && t.size() > 17 &&
+                                  t.compare(t.size() - 5, 5, "+json") == 0)) {
+    *format = DocumentFormat::kJson;
+    return true;
+  }
+  if (t == "application/yaml" || t == "application/x-yaml" || t == "text/yaml" ||
+      t == "text/x-yaml") {
+    *format = DocumentFormat::kYaml;
+    return true;
+  }
+  return false;
+}
+
 std::shared_ptr<Served> make_served(std::shared_ptr<const CompiledPack> pack) {
   auto s = std::make_shared<Served>();
   s->pack = pack;
@@ -205,13 +230,20 @@ std::string authorize(ServiceState& st, const httplib::Request& req, httplib::Re
   return "";
 }
 
+void unsupported_media_type(httplib::Response& res, const char* why =
+                                                        "send the agreement as application/json or "
+                                                        "application/yaml") {
+  res.status = 415;
+  res.set_content(json_text(Json{{"error", why}}), "application/json");
+}
+
 // Decides on one agreement text; archives before answering.
 // `at` is where `text` starts in the request body (line, column), so that errors in a batch
 // item point into the body as sent.
 Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::string& text,
-               const std::string& name, const std::string& caller, std::string* decision_id,
-               std::pair<uint32_t, uint32_t> at = {1, 1}) {
-  LoadResult loaded = load_document(*s->pack, text, name);
+               const std::string& name, DocumentFormat format, const std::string& caller,
+               std::string* decision_id, std::pair<uint32_t, uint32_t> at = {1, 1}) {
+  LoadResult loaded = load_document(*s->pack, text, name, {}, format);
   if (!loaded.ok()) {
     for (auto& e : loaded.errors) {
       if (e.line == 0) continue;
@@ -273,7 +305,7 @@ void Service::install(httplib::Server& server) {
       what = e.what();
     } catch (...) {
     }
-    std::fprintf(stderr, "%s\n", json_text(Json{{"event", "error"}, {"message", what}}).c_str());
+    log_line(json_text(Json{{"event", "error"}, {"message", what}}));
     res.status = 500;
     res.set_content(R"({"error":"the server could not answer; see its log"})", "application/json");
   });
@@ -281,55 +313,67 @@ void Service::install(httplib::Server& server) {
   server.Post("/v1/evaluate", [st, this](const httplib::Request& req, httplib::Response& res) {
     std::string caller = authorize(*st, req, res);
     if (caller.empty()) return;
+    DocumentFormat format;
+    if (!body_format(req.get_header_value("Content-Type"), &format)) {
+      unsupported_media_type(res);
+      return;
+    }
     auto s = this->current();
-    bool yaml = req.get_header_value("Content-Type").find("yaml") != std::string::npos;
     std::string id;
-    Outcome out = decide(*st, s, req.body, yaml ? "request.yaml" : "request.json", caller, &id);
+    Outcome out =
+        decide(*st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
+               format, caller, &id);
     res.status = out.status;
     if (!id.empty()) res.set_header("Steward-Decision-Id", id);
     res.set_content(out.body, "application/json");
   });
 
-  server.Post("/v1/evaluate/batch",
-              [st, this](const httplib::Request& req, httplib::Response& res) {
-                std::string caller = authorize(*st, req, res);
-                if (caller.empty()) return;
-                // Split rather than parse: each item goes to the loader, whose limits (depth, size)
-                // and located errors apply per item, and no tree is built whose depth could cost
-                // stack.
-                std::vector<std::string_view> items;
-                std::string error;
-                if (!split_json_array(req.body, &items, &error)) {
-                  res.status = 400;
-                  res.set_content(json_text(Json{{"error", error}}), "application/json");
-                  return;
-                }
-                auto s = this->current();
-                std::string body = "[";
-                // Line and column of each item in the body, counted once over the whole body.
-                uint32_t line = 1, column = 1;
-                const char* scanned = req.body.data();
-                for (size_t i = 0; i < items.size(); ++i) {
-                  for (; scanned < items[i].data(); ++scanned) {
-                    if (*scanned == '\n') {
-                      ++line;
-                      column = 1;
-                    } else if ((static_cast<unsigned char>(*scanned) & 0xC0) != 0x80) {
-                      ++column;  // columns count code points, as the loader's do
-                    }
-                  }
-                  Outcome out = decide(*st, s, std::string(items[i]), fmt::format("item[{}]", i),
-                                       caller, nullptr, {line, column});
-                  if (out.status == 503) {
-                    res.status = 503;
-                    res.set_content(out.body, "application/json");
-                    return;
-                  }
-                  if (i) body += ',';
-                  body += out.body;
-                }
-                res.set_content(body + "]", "application/json");
-              });
+  server.Post(
+      "/v1/evaluate/batch", [st, this](const httplib::Request& req, httplib::Response& res) {
+        std::string caller = authorize(*st, req, res);
+        if (caller.empty()) return;
+        DocumentFormat format;
+        if (!body_format(req.get_header_value("Content-Type"), &format) ||
+            format != DocumentFormat::kJson) {
+          unsupported_media_type(res, "a batch is a JSON array: send it as application/json");
+          return;
+        }
+        // Split rather than parse: each item goes to the loader, whose limits (depth, size)
+        // and located errors apply per item, and no tree is built whose depth could cost
+        // stack.
+        std::vector<std::string_view> items;
+        std::string error;
+        if (!split_json_array(req.body, &items, &error)) {
+          res.status = 400;
+          res.set_content(json_text(Json{{"error", error}}), "application/json");
+          return;
+        }
+        auto s = this->current();
+        std::string body = "[";
+        // Line and column of each item in the body, counted once over the whole body.
+        uint32_t line = 1, column = 1;
+        const char* scanned = req.body.data();
+        for (size_t i = 0; i < items.size(); ++i) {
+          for (; scanned < items[i].data(); ++scanned) {
+            if (*scanned == '\n') {
+              ++line;
+              column = 1;
+            } else if ((static_cast<unsigned char>(*scanned) & 0xC0) != 0x80) {
+              ++column;  // columns count code points, as the loader's do
+            }
+          }
+          Outcome out = decide(*st, s, std::string(items[i]), fmt::format("item[{}]", i),
+                               DocumentFormat::kJson, caller, nullptr, {line, column});
+          if (out.status == 503) {
+            res.status = 503;
+            res.set_content(out.body, "application/json");
+            return;
+          }
+          if (i) body += ',';
+          body += out.body;
+        }
+        res.set_content(body + "]", "application/json");
+      });
 
   server.Get("/v1/policy", [st, this](const httplib::Request& req, httplib::Response& res) {
     if (authorize(*st, req, res).empty()) return;
@@ -426,8 +470,14 @@ void Service::install(httplib::Server& server) {
 
   // Latency: the pre-routing handler and the logger run on the same worker thread.
   static thread_local std::chrono::steady_clock::time_point started;
-  server.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+  server.set_pre_routing_handler([st](const httplib::Request& req, httplib::Response& res) {
     started = std::chrono::steady_clock::now();
+    if (st->options.host_allowed && !st->options.host_allowed(req.get_header_value("Host"))) {
+      res.status = 421;
+      res.set_content(R"({"error":"this server does not answer to that Host; see --server-name"})",
+                      "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   // Structured access log, without agreement contents.
@@ -446,7 +496,7 @@ void Service::install(httplib::Server& server) {
     if (st->options.log)
       st->options.log(line);
     else
-      fmt::print(stderr, "{}\n", line);
+      log_line(line);
   });
 }
 

@@ -15,6 +15,7 @@
 
 #include "steward/archive.h"
 #include "steward/compiler.h"
+#include "steward/document.h"
 #include "steward/evaluator.h"
 
 namespace steward::cli {
@@ -34,7 +35,19 @@ struct ServiceOptions {
   std::vector<std::pair<std::string, std::string>> tokens;
   bool access_log = true;  // JSON lines, on stderr unless `log` is set
   std::function<void(const std::string&)> log;
+  // Host header check (421 when it fails); unset: every Host is answered.
+  std::function<bool(std::string_view)> host_allowed;
 };
+
+// Writes one line to stderr and never fails: a log that cannot be written (a full disk,
+// `2>/dev/full`, a closed pipe) must not stop decisions.
+void log_line(std::string_view line);
+
+// The format a request body's Content-Type asks for: JSON for application/json and
+// application/*+json, YAML for application/yaml, application/x-yaml, text/yaml and
+// text/x-yaml; false for anything else (a browser's cross-site form posts text/plain or
+// form encodings, which must never reach the evaluator).
+bool body_format(std::string_view content_type, DocumentFormat* format);
 
 // Splits a JSON array's text into the text of its items without building a tree (so depth
 // costs no stack). Returns false, with `error`, when `body` is not one array.
