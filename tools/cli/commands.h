@@ -66,6 +66,8 @@ struct ServeOptions {
   bool quiet = false;
   bool watch = false;
   std::string tls_cert, tls_key;
+  bool reload_allow_removals = false;     // a reload may drop rules and clauses
+  int debounce_ms = 1000;                 // --watch: quiet time before a reload
   bool insecure = false;                  // allow a non-loopback listen without tokens
   std::vector<std::string> server_names;  // Host names answered besides the listen address
 };

@@ -421,6 +421,12 @@ int main(int argc, char** argv) {
   serve->add_option("--param", so.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
   serve->add_flag("-q,--quiet", so.quiet, "No access log");
+  serve->add_flag("--reload-allow-removals", so.reload_allow_removals,
+                  "A reload may drop rules or clauses (refused otherwise)");
+  serve
+      ->add_option("--watch-debounce-ms", so.debounce_ms,
+                   "--watch: how long the files must stay unchanged before a reload")
+      ->check(CLI::Range(100, 60000));
   serve->add_flag("--insecure", so.insecure,
                   "Listen on an address other machines can reach without --token-file");
   serve->add_option("--server-name", so.server_names,

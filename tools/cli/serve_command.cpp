@@ -20,6 +20,7 @@
 #include "access.h"
 #include "commands.h"
 #include "common.h"
+#include "reload.h"
 #include "service.h"
 #include "steward/archive.h"
 #include "steward/compiler.h"
@@ -29,6 +30,10 @@ namespace steward::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
+
+std::string json_text(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
 
 std::atomic<bool> g_reload{false};
 std::atomic<bool> g_stop{false};
@@ -174,50 +179,63 @@ int run_serve(const ServeOptions& o) {
   std::signal(SIGHUP, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
-  // Reload on SIGHUP: compile the pack again; a pack that does not compile is refused and the
-  // old one keeps serving. In-flight requests keep the pack they started with.
-  // --watch: a change in the pack's files (names, sizes, modification times) triggers a reload.
-  auto fingerprint = [&] {
-    namespace fs = std::filesystem;
-    std::string fp;
-    std::error_code ec;
-    auto add = [&](const fs::path& p) {
-      auto t = fs::last_write_time(p, ec).time_since_epoch().count();
-      fp += fmt::format("{}:{}:{};", p.string(), ec ? 0 : fs::file_size(p, ec), t);
-    };
-    if (!o.bundle.empty()) {
-      add(o.bundle);
+  // Reload on SIGHUP, and with --watch when the pack's files change. A reload must never serve
+  // a pack the operator did not mean (reload.h): --watch waits until the files have stopped
+  // changing for a second, every reload compiles one consistent version of the files (their
+  // content is the same before and after), and the new pack must keep every rule and clause
+  // and pass its own tests. Otherwise the old pack keeps serving and the refusal is visible in
+  // the log, /readyz and /metrics. In-flight requests keep the pack they started with.
+  const std::string source = o.bundle.empty() ? o.pack : o.bundle;
+  ReloadPolicy policy;
+  policy.allow_removals = o.reload_allow_removals;
+  auto attempt = [&]() -> bool {  // false: the files changed while they were read; try again
+    const std::string before = content_fingerprint(source);
+    auto next = load();
+    std::string reason;
+    if (!next) {
+      reason = "the new pack does not compile; the old one keeps serving";
     } else {
-      std::vector<fs::path> files;
-      for (const auto& e : fs::directory_iterator(o.pack, ec)) files.push_back(e.path());
-      std::sort(files.begin(), files.end());
-      for (const auto& f : files) add(f);
+      reason = refuse_reason(*service.current()->pack, *next->pack, o.bundle.empty() ? o.pack : "",
+                             policy);
     }
-    return fp;
+    if (content_fingerprint(source) != before) return false;
+    if (!reason.empty()) {
+      service.record_reload(false, reason, next ? next->pack->digest : "");
+      log_line(json_text(Json{{"event", "reload"}, {"ok", false}, {"message", reason}}));
+      return true;
+    }
+    service.replace(next);
+    service.record_reload(true, "", next->pack->digest);
+    log_line(json_text(Json{{"event", "reload"}, {"ok", true}, {"digest", next->pack->digest}}));
+    return true;
   };
-  std::string last_fingerprint = o.watch ? fingerprint() : "";
   std::thread reloader([&] {
+    using Clock = std::chrono::steady_clock;
+    std::string seen = o.watch ? stat_fingerprint(source) : "";
+    bool pending = false;
+    Clock::time_point changed_at;
     int ticks = 0;
     while (!g_stop) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (o.watch && ++ticks % 5 == 0) {
-        std::string fp = fingerprint();
-        if (fp != last_fingerprint) {
-          last_fingerprint = fp;
+      if (o.watch && ++ticks % 2 == 0) {
+        std::string fp = stat_fingerprint(source);
+        if (fp != seen) {
+          seen = fp;
+          pending = true;
+          changed_at = Clock::now();
+        } else if (pending &&
+                   Clock::now() - changed_at >= std::chrono::milliseconds(o.debounce_ms)) {
+          pending = false;
           g_reload = true;
         }
       }
       if (!g_reload.exchange(false)) continue;
-      auto next = load();
-      if (!next) {
-        log_line(Json{{"event", "reload"},
-                      {"ok", false},
-                      {"message", "the new pack does not compile; the old one keeps serving"}}
-                     .dump());
-        continue;
+      if (!attempt()) {
+        // Still being written: wait for the files to settle, then try again.
+        pending = true;
+        changed_at = Clock::now();
+        if (!o.watch) g_reload = true;
       }
-      service.replace(next);
-      log_line(Json{{"event", "reload"}, {"ok", true}, {"digest", next->pack->digest}}.dump());
     }
   });
   server.listen_after_bind();

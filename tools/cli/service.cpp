@@ -1,6 +1,7 @@
 // The HTTP routes of `steward serve` (see service.h).
 #include "service.h"
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 
@@ -48,6 +49,10 @@ struct Metrics {
   std::vector<uint64_t> buckets = std::vector<uint64_t>(11, 0);
   double sum = 0;
   uint64_t count = 0;
+  // Reloads by outcome, and whether the last attempt was refused (the pack on disk is not the
+  // one being served).
+  uint64_t reloads_loaded = 0, reloads_refused = 0;
+  bool reload_refused = false;
 
   void observe(const std::string& route, int status, double seconds) {
     std::lock_guard<std::mutex> lock(mu);
@@ -77,6 +82,16 @@ struct Metrics {
         "withheld).\n"
         "# TYPE steward_archive_errors_total counter\n";
     out += fmt::format("steward_archive_errors_total {}\n", archive_errors);
+    out +=
+        "# HELP steward_reloads_total Pack reloads (SIGHUP, --watch) by outcome.\n"
+        "# TYPE steward_reloads_total counter\n";
+    out += fmt::format("steward_reloads_total{{outcome=\"loaded\"}} {}\n", reloads_loaded);
+    out += fmt::format("steward_reloads_total{{outcome=\"refused\"}} {}\n", reloads_refused);
+    out +=
+        "# HELP steward_reload_refused 1 when the last reload was refused: the pack on disk is "
+        "not the pack being served.\n"
+        "# TYPE steward_reload_refused gauge\n";
+    out += fmt::format("steward_reload_refused {}\n", reload_refused ? 1 : 0);
     out +=
         "# HELP steward_request_duration_seconds Request latency.\n"
         "# TYPE steward_request_duration_seconds histogram\n";
@@ -195,6 +210,7 @@ bool split_json_array(std::string_view body, std::vector<std::string_view>* item
 struct ServiceState {
   std::mutex served_mu;
   std::shared_ptr<Served> served;
+  Json last_reload;  // under served_mu; null before the first reload
   Archive* archive;
   ServiceOptions options;
   Metrics metrics;
@@ -284,6 +300,21 @@ Service::~Service() = default;
 void Service::replace(std::shared_ptr<Served> next) {
   std::lock_guard<std::mutex> lock(state_->served_mu);
   state_->served = std::move(next);
+}
+
+void Service::record_reload(bool loaded, const std::string& reason, const std::string& digest) {
+  auto now = std::chrono::system_clock::now();
+  Json status{{"outcome", loaded ? "loaded" : "refused"},
+              {"at", fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(now))}};
+  if (!digest.empty()) status["digest"] = digest;
+  if (!reason.empty()) status["reason"] = reason;
+  {
+    std::lock_guard<std::mutex> lock(state_->served_mu);
+    state_->last_reload = std::move(status);
+  }
+  std::lock_guard<std::mutex> lock(state_->metrics.mu);
+  ++(loaded ? state_->metrics.reloads_loaded : state_->metrics.reloads_refused);
+  state_->metrics.reload_refused = !loaded;
 }
 
 std::shared_ptr<Served> Service::current() {
@@ -452,14 +483,17 @@ void Service::install(httplib::Server& server) {
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", "application/json");
   });
-  server.Get("/readyz", [this](const httplib::Request&, httplib::Response& res) {
+  server.Get("/readyz", [this, st](const httplib::Request&, httplib::Response& res) {
     auto s = this->current();
-    res.set_content(json_text(Json{{"status", "ready"},
-                                   {"policy",
-                                    {{"name", s->pack->name},
-                                     {"version", s->pack->version},
-                                     {"digest", s->pack->digest}}}}),
-                    "application/json");
+    Json body{
+        {"status", "ready"},
+        {"policy",
+         {{"name", s->pack->name}, {"version", s->pack->version}, {"digest", s->pack->digest}}}};
+    {
+      std::lock_guard<std::mutex> lock(st->served_mu);
+      if (!st->last_reload.is_null()) body["reload"] = st->last_reload;
+    }
+    res.set_content(json_text(body), "application/json");
   });
   server.Get("/metrics", [st](const httplib::Request&, httplib::Response& res) {
     res.set_content(st->metrics.text(), "text/plain; version=0.0.4");

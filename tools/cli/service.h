@@ -67,6 +67,8 @@ class Service {
   // The pack requests start on from now; in-flight requests keep theirs.
   void replace(std::shared_ptr<Served> next);
   std::shared_ptr<Served> current();
+  // Records a reload attempt for /readyz (`reload`) and /metrics (`steward_reloads_total`).
+  void record_reload(bool loaded, const std::string& reason, const std::string& digest);
 
  private:
   std::unique_ptr<ServiceState> state_;
