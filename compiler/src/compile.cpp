@@ -19,6 +19,7 @@
 #include "rule_graph.h"
 #include "steward/compiler.h"
 #include "steward/date.h"
+#include "steward/pack_files.h"
 #include "steward/parser.h"
 #include "steward/scalar.h"
 #include "steward/suggest.h"
@@ -73,15 +74,6 @@ std::string sha256_hex(std::string_view data) {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool read_file(const fs::path& p, std::string* out) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
 
 SourceSpan mark_span(SourceId file, const YAML::Mark& m, uint32_t len = 1) {
   if (m.is_null() || m.pos < 0) return {file, 0, 0};
@@ -188,6 +180,7 @@ class Compilation {
 
   SourceId manifest_file_ = kNoSource;
   std::vector<std::string> module_order_;
+  std::map<std::string, SourceSpan> module_spans_;  // each listed module's entry in the manifest
   std::vector<ast::Module> modules_;
   std::string id_field_name_;
   SourceSpan id_field_span_;
@@ -269,6 +262,11 @@ Checked Compilation::narrow(const ast::Expr& e, Checked c) {
 void Compilation::pass_manifest() {
   manifest_file_ = sources_->add(src_.manifest_name, src_.manifest_text);
   const SourceId f = manifest_file_;
+  if (size_t bad = find_invalid_utf8(src_.manifest_text); bad != std::string::npos) {
+    diags_.error("manifest.utf8", {f, static_cast<uint32_t>(bad), static_cast<uint32_t>(bad) + 1},
+                 "the manifest is not valid UTF-8");
+    return;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(src_.manifest_text);
@@ -314,7 +312,10 @@ void Compilation::pass_manifest() {
       }
       for (const auto& m : v) {
         std::string name;
-        if (scalar(m, "modules", &name)) module_order_.push_back(name);
+        if (scalar(m, "modules", &name)) {
+          module_order_.push_back(name);
+          module_spans_.emplace(name, mark_span(f, m.Mark(), static_cast<uint32_t>(name.size())));
+        }
       }
     } else if (key == "parameters") {
       if (!v.IsMap()) {
@@ -470,7 +471,13 @@ void Compilation::pass_manifest() {
 // ---------------------------------------------------------------------------------------------
 
 void Compilation::pass_parse() {
-  if (src_.modules.empty()) {
+  for (const auto& [name, why] : src_.unread) {
+    auto it = module_spans_.find(name);
+    diags_.error("pack.module",
+                 it != module_spans_.end() ? it->second : SourceSpan{manifest_file_, 0, 0},
+                 fmt::format("cannot read the policy module {}: {}", quote(name), why));
+  }
+  if (src_.modules.empty() && src_.unread.empty()) {
     diags_.error("pack.no-modules", {manifest_file_, 0, 0}, "the pack has no policy modules",
                  "add a `.policy` file next to the manifest");
   }
@@ -1864,9 +1871,10 @@ PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
                 "a pack is a directory holding `pack.yaml` and `.policy` modules");
     return src;
   }
-  if (!read_file(manifest, &src.manifest_text)) {
+  std::string why;
+  if (!read_pack_file(dir, "pack.yaml", kMaxPackFileBytes, &src.manifest_text, &why)) {
     diags.error("pack.not-found", {},
-                fmt::format("cannot read the manifest {}", quote(manifest.string())),
+                fmt::format("cannot read the manifest {}: {}", quote(manifest.string()), why),
                 "a pack is a directory holding `pack.yaml` and `.policy` modules");
     return src;
   }
@@ -1890,8 +1898,14 @@ PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
   for (const auto& n : names) {
     PackSources::Module m;
     m.name = (dir / n).string();
-    if (!read_file(dir / n, &m.text)) {
-      diags.error("pack.not-found", {}, fmt::format("cannot read policy module {}", quote(m.name)));
+    // Only `.policy` files inside the pack: a manifest listing `/proc/self/environ` or
+    // `../../etc/passwd` must not have it read and its first line quoted in a diagnostic.
+    if (fs::path(n).extension() != ".policy") {
+      src.unread.emplace_back(n, "a module must be a `.policy` file");
+      continue;
+    }
+    if (!read_pack_file(dir, n, kMaxPackFileBytes, &m.text, &why)) {
+      src.unread.emplace_back(n, why);
       continue;
     }
     src.modules.push_back(std::move(m));
@@ -1907,6 +1921,8 @@ CompileResult compile(const PackSources& sources, const CompileOptions& options)
 CompileResult compile_pack(const std::filesystem::path& dir, const CompileOptions& options) {
   Diagnostics read_diags;
   PackSources src = read_pack(dir, read_diags);
+  // Without a manifest there is nothing to compile; modules that could not be read are
+  // reported by the compiler beside every other error.
   if (read_diags.has_errors()) {
     CompileResult r;
     r.diagnostics = std::move(read_diags);

@@ -10,17 +10,17 @@
 #include <sstream>
 
 #include "steward/evaluator.h"
+#include "steward/pack_files.h"
 
 namespace steward::authoring {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+// Reads `p` (a path under `pack`, possibly with `..`) only if it is a regular file inside
+// the pack: a test file must not make `steward test` read the rest of the machine.
+bool read_in_pack(const fs::path& pack, const fs::path& p, std::string* text, std::string* why) {
+  return read_pack_file(pack, p.lexically_relative(pack), kMaxPackFileBytes, text, why);
 }
 
 bool is_index(const std::string& key) {
@@ -119,10 +119,17 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
       files.push_back(it->path());
   }
   std::sort(files.begin(), files.end());
+  // Every file a test names must lie inside the pack (the directory holding tests/).
+  const fs::path pack = dir.parent_path().empty() ? fs::path(".") : dir.parent_path();
   for (const auto& f : files) {
     YAML::Node doc;
+    std::string text, why;
+    if (!read_in_pack(pack, f, &text, &why)) {
+      problems->push_back(fmt::format("{}: cannot read the test file: {}", f.string(), why));
+      continue;
+    }
     try {
-      doc = YAML::LoadFile(f.string());
+      doc = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       problems->push_back(fmt::format("{}:{}:{}: the test file is not valid YAML: {}", f.string(),
                                       e.mark.line + 1, e.mark.column + 1, e.msg));
@@ -160,9 +167,11 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
           pt.agreement = t["agreement"].Scalar();
         } else if (t["file"]) {
           fs::path p = f.parent_path() / t["file"].Scalar();
-          pt.agreement = read_text(p);
           pt.extension = p.extension().string();
-          if (pt.agreement.empty()) fail(fmt::format("cannot read the agreement `{}`", p.string()));
+          if (!read_in_pack(pack, p, &pt.agreement, &why)) {
+            fail(fmt::format("cannot read the agreement `{}`: {}", p.string(), why));
+            continue;
+          }
         } else {
           YAML::Node base_node = t["base"] ? t["base"] : doc["base"];
           if (!base_node) {
@@ -170,7 +179,12 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
             continue;
           }
           fs::path p = f.parent_path() / base_node.Scalar();
-          YAML::Node root = YAML::LoadFile(p.string());
+          std::string base_text;
+          if (!read_in_pack(pack, p, &base_text, &why)) {
+            fail(fmt::format("cannot read the base agreement `{}`: {}", p.string(), why));
+            continue;
+          }
+          YAML::Node root = YAML::Load(base_text);
           apply_patch(root, t["set"], t["remove"]);
           pt.agreement = emit(root);
         }

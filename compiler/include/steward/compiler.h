@@ -22,6 +22,9 @@ struct PackSources {
     std::string text;
   };
   std::vector<Module> modules;
+  // Modules the manifest lists that could not be read (name as listed, why): the compiler
+  // reports each at its line in the manifest, beside every other error.
+  std::vector<std::pair<std::string, std::string>> unread;
 };
 
 struct CompileOptions {
