@@ -388,6 +388,14 @@ void Compilation::pass_manifest() {
                 "`precedence` must list `deny`, `needs_review` and `allow`, strongest first");
           } else if (good) {
             pack_->precedence = order;
+            // Allow above deny means one allow rule outweighs every deny: almost never meant
+            // in a pack that guards data, so it is said out loud.
+            if (std::find(order.begin(), order.end(), Outcome::kAllow) <
+                std::find(order.begin(), order.end(), Outcome::kDeny))
+              diags_.warning("manifest.allow-first", mark_span(f, dv.Mark()),
+                             "`allow` comes before `deny` in `precedence`: one firing allow rule "
+                             "overrides every deny rule",
+                             "list the outcomes strongest first: [deny, needs_review, allow]");
           }
         } else if (dk == "default") {
           Outcome out;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "steward/source.h"
+
 namespace steward {
 namespace {
 
@@ -35,7 +37,29 @@ struct Style {
   }
 };
 
-// The source line under a span and a caret line marking the span (clipped to the line).
+// A source line as it may be shown: control and bidirectional characters escaped (so a
+// Trojan Source line shows what it holds), tabs kept so the caret lines up.
+std::string displayable(std::string_view line) {
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    size_t tab = line.find('\t', start);
+    out +=
+        escape_for_display(line.substr(start, tab == std::string_view::npos ? tab : tab - start));
+    if (tab == std::string_view::npos) break;
+    out += '\t';
+    start = tab + 1;
+  }
+  return out;
+}
+
+size_t code_points(std::string_view s) {
+  return static_cast<size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// The source line under a span and a caret line marking the span (clipped to the line). A
+// long line is shown as a window around the span.
 void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& sources,
                     const Style& st, Severity sev) {
   if (!span.valid() || span.file >= sources.size()) return;
@@ -44,16 +68,38 @@ void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& s
   std::string_view line = f.line(p.line);
   std::string gutter = fmt::format("{}", p.line);
   std::string pad(gutter.size(), ' ');
-  out += fmt::format("{} |\n{} | {}\n", pad, gutter, line);
-  size_t col = p.column - 1;
-  size_t width = span.end > span.begin ? span.end - span.begin : 1;
+  size_t col = span.begin - (static_cast<size_t>(line.data() - f.text().data()));
   if (col > line.size()) col = line.size();
+  size_t width = span.end > span.begin ? span.end - span.begin : 1;
   if (col + width > line.size()) width = std::max<size_t>(1, line.size() - col);
-  std::string marker(col, ' ');
+  while (col + width < line.size() &&
+         (static_cast<unsigned char>(line[col + width]) & 0xC0) == 0x80)
+    ++width;  // whole code points
+  // Windows of at most kBefore + kAfter bytes, cut at code point boundaries.
+  constexpr size_t kBefore = 60, kAfter = 100;
+  std::string lead, tail;
+  if (line.size() > kBefore + kAfter) {
+    size_t from = col > kBefore ? col - kBefore : 0;
+    size_t to = std::min(line.size(), col + std::min(width, kAfter) + kAfter / 2);
+    while (from > 0 && (static_cast<unsigned char>(line[from]) & 0xC0) == 0x80) --from;
+    while (to < line.size() && (static_cast<unsigned char>(line[to]) & 0xC0) == 0x80) ++to;
+    if (from > 0) lead = "...";
+    if (to < line.size()) tail = "...";
+    col -= from;
+    width = std::min(width, to - from - col);
+    line = line.substr(from, to - from);
+  }
+  out += fmt::format("{} |\n{} | {}{}{}\n", pad, gutter, lead, displayable(line), tail);
+  std::string prefix = lead + displayable(line.substr(0, col));
+  std::string marker(code_points(prefix), ' ');
   // Keep tabs so the caret lines up in terminals.
-  for (size_t i = 0; i < col && i < line.size(); ++i)
-    if (line[i] == '\t') marker[i] = '\t';
-  out += fmt::format("{} | {}{}\n", pad, marker, st.color(sev, std::string(width, '^')));
+  for (size_t i = 0, k = 0; i < prefix.size(); ++i) {
+    if ((static_cast<unsigned char>(prefix[i]) & 0xC0) == 0x80) continue;
+    if (prefix[i] == '\t') marker[k] = '\t';
+    ++k;
+  }
+  size_t carets = std::max<size_t>(1, code_points(displayable(line.substr(col, width))));
+  out += fmt::format("{} | {}{}\n", pad, marker, st.color(sev, std::string(carets, '^')));
 }
 
 std::string location(const SourceSpan& span, const SourceMap& sources) {

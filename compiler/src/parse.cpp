@@ -14,6 +14,11 @@
 namespace steward {
 namespace {
 
+// Nesting of brackets and prefix operators in policy text, checked before ANTLR recurses.
+constexpr size_t kMaxNesting = 256;
+// Depth of a declaration's parse tree (binary chains included), checked before the AST is built.
+constexpr size_t kMaxTreeDepth = 1000;
+
 using grammar::StewardLexer;
 using grammar::StewardParser;
 
@@ -191,10 +196,43 @@ class Builder {
     return {file_, byte(t->getStartIndex()), byte(t->getStopIndex() + 1)};
   }
 
+  // The depth of a parse tree, found without recursion; `deepest` is its deepest node.
+  static size_t tree_depth(antlr4::tree::ParseTree* root, antlr4::tree::ParseTree** deepest) {
+    std::vector<std::pair<antlr4::tree::ParseTree*, size_t>> stack{{root, 1}};
+    size_t max = 0;
+    *deepest = root;
+    while (!stack.empty()) {
+      auto [node, depth] = stack.back();
+      stack.pop_back();
+      if (depth > max) {
+        max = depth;
+        *deepest = node;
+      }
+      for (auto* c : node->children) stack.emplace_back(c, depth + 1);
+    }
+    return max;
+  }
+
+  // Every later stage (the AST, the checker, the formatter, lint) walks expressions
+  // recursively: a tree deeper than kMaxTreeDepth (a chain of 10,000 `and`, say) is refused
+  // here, located, instead of overflowing the stack there.
+  bool too_deep(antlr4::ParserRuleContext* ctx) {
+    antlr4::tree::ParseTree* deepest = nullptr;
+    if (tree_depth(ctx, &deepest) <= kMaxTreeDepth) return false;
+    auto* rule = dynamic_cast<antlr4::ParserRuleContext*>(deepest);
+    SourceSpan at =
+        rule ? span(rule) : span(dynamic_cast<antlr4::tree::TerminalNode*>(deepest)->getSymbol());
+    diags_.error("parse.depth", at,
+                 fmt::format("this expression nests deeper than {} levels", kMaxTreeDepth),
+                 "split it into named definitions (`let`)");
+    return true;
+  }
+
   ast::Module module(StewardParser::Module_Context* ctx) {
     ast::Module m;
     m.file = file_;
     for (auto* d : ctx->decl()) {
+      if (too_deep(d)) continue;
       if (auto* e = d->enumDecl())
         m.decls.emplace_back(enum_decl(e));
       else if (auto* r = d->recordDecl())
@@ -559,6 +597,58 @@ std::vector<uint32_t> code_point_offsets(std::string_view text, bool& ascii) {
   return out;
 }
 
+// ANTLR's parser recurses once per nested bracket and per prefix `not` or `-`: before it
+// runs, nesting beyond kMaxNesting is found by a scan that skips strings and comments.
+// Returns the offset where the limit is passed, or npos.
+size_t nesting_limit_breach(std::string_view t) {
+  size_t depth = 0, prefix = 0;  // open brackets; prefix operators since the last operand
+  std::vector<size_t> saved;     // `prefix` at each open bracket
+  auto word_at = [&](size_t i, std::string_view w) {
+    return t.compare(i, w.size(), w) == 0 &&
+           (i + w.size() == t.size() ||
+            !(std::isalnum(static_cast<unsigned char>(t[i + w.size()])) || t[i + w.size()] == '_' ||
+              t[i + w.size()] == '-')) &&
+           (i == 0 || !(std::isalnum(static_cast<unsigned char>(t[i - 1])) || t[i - 1] == '_' ||
+                        t[i - 1] == '-'));
+  };
+  for (size_t i = 0, n = t.size(); i < n;) {
+    char c = t[i];
+    if (c == '"' || c == '\'') {
+      for (++i; i < n && t[i] != c && t[i] != '\n'; ++i)
+        if (t[i] == '\\') ++i;
+      ++i;
+      prefix = 0;
+    } else if (c == '/' && i + 1 < n && t[i + 1] == '/') {
+      while (i < n && t[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
+      size_t end = t.find("*/", i + 2);
+      i = end == std::string_view::npos ? n : end + 2;
+    } else if (c == '{' || c == '[' || c == '(') {
+      saved.push_back(prefix);
+      if (++depth + prefix > kMaxNesting) return i;
+      ++i;
+    } else if (c == '}' || c == ']' || c == ')') {
+      if (depth > 0) --depth;
+      prefix = saved.empty() ? 0 : saved.back();
+      if (!saved.empty()) saved.pop_back();
+      ++i;
+    } else if (c == '-' && !(i + 1 < n && std::isdigit(static_cast<unsigned char>(t[i + 1])))) {
+      if (depth + ++prefix > kMaxNesting) return i;
+      ++i;
+    } else if (word_at(i, "not")) {
+      if (depth + ++prefix > kMaxNesting) return i;
+      i += 3;
+    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      ++i;
+    } else {
+      // Any other token ends a run of prefix operators.
+      prefix = 0;
+      ++i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 struct Pipeline {
   antlr4::ANTLRInputStream input;
   StewardLexer lexer;
@@ -579,6 +669,14 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
     uint32_t at = base + static_cast<uint32_t>(bad);
     diags.error("parse.utf8", {file, at, at + 1}, "the file is not valid UTF-8",
                 "save the file with UTF-8 encoding");
+    return {};
+  }
+  if (size_t deep = nesting_limit_breach(text); deep != std::string::npos) {
+    uint32_t at = base + static_cast<uint32_t>(deep);
+    diags.error(
+        "parse.depth", {file, at, at + 1},
+        fmt::format("brackets and prefix operators nest deeper than {} levels here", kMaxNesting),
+        "split the expression into named definitions (`let`), or flatten the record");
     return {};
   }
   bool ascii = true;
@@ -679,6 +777,24 @@ ast::Module parse_module(const SourceMap& sources, SourceId file, Diagnostics& d
   const auto& text = sources.file(file).text();
   ast::Module m;
   m.file = file;
+  // Trojan Source: bidirectional overrides (and other controls) make a line read differently
+  // from what the compiler sees. Warned about wherever they are, strings and comments included.
+  if (find_invalid_utf8(text) == std::string_view::npos) {
+    size_t from = 0;
+    for (int shown = 0; shown < 20; ++shown) {
+      ControlChar c = find_control(std::string_view(text).substr(from), "\t\n\r");
+      if (!c.found()) break;
+      uint32_t at = static_cast<uint32_t>(from + c.offset);
+      diags.warning(
+          c.bidi ? "source.bidi" : "source.control", {file, at, at + 1},
+          c.bidi ? fmt::format("bidirectional control character U+{:04X}: the text may "
+                               "read differently from what the compiler sees",
+                               c.code_point)
+                 : fmt::format("control character U+{:04X} in a policy source", c.code_point),
+          "remove it, or write it as an escape in a string");
+      from = at + 1;
+    }
+  }
   // A large module is parsed a group of declarations at a time: ANTLR's cost per token grows
   // with the size of the token buffer and parse tree it keeps, and each group's tree is freed
   // once its AST is built. A syntax error stays within its group, so later groups still report
@@ -704,7 +820,7 @@ ast::ExprPtr parse_expression(const SourceMap& sources, SourceId file, uint32_t 
                               uint32_t length, Diagnostics& diags) {
   ast::ExprPtr e = run_parser(sources, file, base, length, diags, [](Pipeline& p, Builder& b) {
     auto* ctx = p.parser.exprOnly();
-    return b.expr(ctx->expr());
+    return b.too_deep(ctx) ? ast::ExprPtr() : b.expr(ctx->expr());
   });
   if (!e) e = std::make_unique<ast::Expr>();
   return e;

@@ -1,0 +1,104 @@
+// Hostile policy text meets limits, not the stack: deep nesting, long chains, Trojan Source,
+// and a precedence that lets one allow outweigh every deny. Each case once crashed or passed
+// in silence.
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "steward/compiler.h"
+#include "steward/format.h"
+#include "steward/parser.h"
+#include "test_support.h"
+
+using namespace steward;
+using steward::testing::pack_of;
+
+namespace {
+
+const std::string kHead = "document Doc { id: string }\nclause c { title: \"C\" }\n";
+
+std::string rule_when(const std::string& when) {
+  return kHead + "rule r { clause: c  outcome: deny  when: " + when + "  message: \"m\" }\n";
+}
+
+std::string repeat(const std::string& s, size_t n) {
+  std::string out;
+  out.reserve(s.size() * n);
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+std::string codes_of(const CompileResult& r) {
+  std::string out;
+  for (const auto& d : r.diagnostics.items()) out += d.code + " ";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("deep nesting in policy text is a located error, never a crash", "[compiler][hostile]") {
+  // Found by the fail-closed review: each of these was a SIGSEGV.
+  auto [name, text] = GENERATE(table<std::string, std::string>({
+      {"10,000 nested not", rule_when(repeat("not ", 10000) + "id == \"x\"")},
+      {"100,000 nested not", rule_when(repeat("not ", 100000) + "id == \"x\"")},
+      {"a 10,000-term and chain", rule_when("id == \"x\"" + repeat(" and id == \"x\"", 9999))},
+      {"a 100,000-term or chain", rule_when("id == \"x\"" + repeat(" or id == \"x\"", 99999))},
+      {"100,000 nested parentheses",
+       rule_when(repeat("(", 100000) + "id == \"x\"" + repeat(")", 100000))},
+      {"100,000 nested unary minus", rule_when("id == \"x\" and " + repeat("-", 100000) + "1 < 0")},
+      {"a record type nested 100,000 deep",
+       "document Doc { id: string, x: " + repeat("{ a: ", 100000) + "string" +
+           repeat(" }", 100000) + "? }\nclause c { title: \"C\" }\n"},
+      {"100,000 nested list literals",
+       rule_when("id in " + repeat("[", 100000) + repeat("]", 100000))},
+  }));
+  INFO(name);
+  CompileResult r = compile(pack_of(text));
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(codes_of(r), Catch::Contains("parse.depth"));
+  for (const auto& d : r.diagnostics.items()) {
+    if (d.code != "parse.depth") continue;
+    CHECK(r.sources->position(d.span).line > 0);
+    // The echoed line is a window, not the whole 100,000-character line.
+    CHECK(render(d, *r.sources).size() < 1000);
+  }
+  // The formatter parses the same way.
+  Diagnostics diags;
+  SourceMap sources;
+  SourceId id = sources.add("x.policy", text);
+  parse_module(sources, id, diags);
+  CHECK(diags.has_errors());
+}
+
+TEST_CASE("nesting just inside the limits compiles", "[compiler][hostile]") {
+  CHECK(compile(pack_of(rule_when("id == \"x\"" + repeat(" and id == \"x\"", 900)))).ok());
+  CHECK(compile(pack_of(rule_when(repeat("not (", 120) + "id == \"x\"" + repeat(")", 120)))).ok());
+}
+
+TEST_CASE("bidirectional controls in policy sources are warned about where they are",
+          "[compiler][hostile]") {
+  // Trojan Source: U+202E in a string or comment makes a line read differently.
+  std::string text = kHead +
+                     "rule r { clause: c  outcome: deny  when: id == \"adm\xE2\x80\xAEin\"  "
+                     "message: \"m\" } // \xE2\x81\xA6x\n";
+  CompileResult r = compile(pack_of(text));
+  REQUIRE(r.ok());
+  std::string all = render(r.diagnostics, *r.sources);
+  CHECK_THAT(all, Catch::Contains("main.policy:3:52: warning[source.bidi]"));
+  CHECK_THAT(all, Catch::Contains("U+202E"));
+  CHECK_THAT(all, Catch::Contains("U+2066"));
+  // The echoed line shows the character escaped, not applied.
+  CHECK(all.find("\xE2\x80\xAE") == std::string::npos);
+  CHECK_THAT(all, Catch::Contains("adm\\u{202e}in"));
+}
+
+TEST_CASE("an allow-first precedence is warned about", "[compiler]") {
+  CompileResult r = compile(
+      pack_of(rule_when("id == \"x\""), "decision:\n  precedence: [allow, deny, needs_review]\n"));
+  REQUIRE(r.ok());
+  CHECK_THAT(codes_of(r), Catch::Contains("manifest.allow-first"));
+  CompileResult ok = compile(
+      pack_of(rule_when("id == \"x\""), "decision:\n  precedence: [deny, needs_review, allow]\n"));
+  CHECK_THAT(codes_of(ok), !Catch::Contains("manifest.allow-first"));
+}
