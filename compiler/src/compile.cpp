@@ -1788,7 +1788,7 @@ void Compilation::pass_unused() {
 // ---------------------------------------------------------------------------------------------
 
 void Compilation::pass_digest() {
-  pack_->digest = pack_digest(src_);
+  pack_->source_digest = pack_digest(src_);
   for (const auto& [name, ps] : params_) pack_->params.push_back(ps.info);
   pack_->graph_vertices = vertices_;
   // Clauses join the exported graph as sinks of their rules.
@@ -1808,6 +1808,8 @@ void Compilation::pass_digest() {
       pack_->graph_edges.emplace_back(static_cast<uint32_t>(v), clause_vertex[r->second->clause]);
     }
   }
+  // Last: the digest of exactly what will be evaluated, parameter values included.
+  pack_->digest = plan_digest(*pack_);
 }
 
 CompileResult Compilation::run() {

@@ -126,3 +126,104 @@ TEST_CASE(".json agreement files are JSON, and numbers are YAML 1.2 core numbers
   CHECK(run(bin() + " eval -p policies/dcf-5-4 --param min_cell_size=010" + ok).exit_code == 0);
   CHECK(run(bin() + " eval -p policies/dcf-5-4 --param min_cell_size=011" + ok).exit_code == 1);
 }
+
+namespace {
+
+// Decisions without the policy file names, which differ between a pack directory and a bundle.
+json without_files(const std::string& out) {
+  json arr = json::parse(out);
+  for (auto& d : arr)
+    for (auto& r : d["reasons"]) r.erase("policy_location");
+  return arr;
+}
+
+}  // namespace
+
+TEST_CASE("bundles are signed and load only against a pinned key, and forgeries are refused",
+          "[cli][bundle][fail-closed]") {
+  fs::path tmp = scratch("steward_bundle");
+  const std::string key = (tmp / "signer.pem").string(), other = (tmp / "other.pem").string();
+  REQUIRE(run(bin() + " keygen '" + key + "'").exit_code == 0);
+  REQUIRE(run(bin() + " keygen '" + other + "'").exit_code == 0);
+  CHECK((fs::status(key).permissions() & fs::perms::group_all) == fs::perms::none);
+  CHECK(run(bin() + " keygen '" + key + "'").exit_code == 2);  // never overwritten
+  const std::string bundle = (tmp / "dcf.bundle").string();
+  auto b = run(bin() + " build policies/dcf-5-4 --sign-key '" + key + "' -o '" + bundle + "'");
+  REQUIRE(b.exit_code == 0);
+  const std::string trust = " --trust-key '" + key + ".pub'";
+  const std::string dir = " policies/dcf-5-4/examples/agreements";
+  auto from_dir = run(bin() + " eval -f json -p policies/dcf-5-4" + dir);
+  auto from_bundle = run(bin() + " eval -f json --bundle '" + bundle + "'" + trust + dir);
+  CHECK(from_bundle.exit_code == from_dir.exit_code);
+  CHECK(without_files(from_bundle.out) == without_files(from_dir.out));
+
+  const std::string text = read_text(bundle);
+  CHECK(text.find(source_dir()) == std::string::npos);  // no path of the building machine
+  CHECK(text.find("\"name\": \"request.policy\"") != std::string::npos);
+  nlohmann::ordered_json j = nlohmann::ordered_json::parse(text);
+
+  auto eval_bundle = [&](const nlohmann::ordered_json& doc, const std::string& name,
+                         const std::string& keys) {
+    write_text(tmp / name, doc.dump());
+    return run(bin() + " eval --bundle '" + (tmp / name).string() + "'" + keys + dir);
+  };
+  // Without --trust-key, or with the wrong key: refused.
+  auto no_key = run(bin() + " eval --bundle '" + bundle + "'" + dir);
+  CHECK(no_key.exit_code == 2);
+  CHECK_THAT(no_key.err, Catch::Contains("no trusted key"));
+  auto wrong = run(bin() + " eval --bundle '" + bundle + "' --trust-key '" + other + ".pub'" + dir);
+  CHECK(wrong.exit_code == 2);
+  CHECK_THAT(wrong.err, Catch::Contains("does not verify against any trusted key"));
+  // Found by the fail-closed review: edited parameters or rules with a recomputed sha256 (and
+  // source digest) loaded and carried the reviewed digest. Now the signature fails.
+  auto edited = j;
+  edited["params"]["min_cell_size"] = "1";
+  edited.erase("sha256");
+  edited.erase("signature");
+  edited["sha256"] = steward::sha256_hex(edited.dump());
+  edited["signature"] = j["signature"];
+  auto r1 = eval_bundle(edited, "params.bundle", trust);
+  CHECK(r1.exit_code == 2);
+  CHECK_THAT(r1.err, Catch::Contains("does not verify"));
+  // Re-signed by another key: still refused when only the signer's key is trusted.
+  auto resigned = run(bin() + " build policies/dcf-5-4 --param min_cell_size=1 --sign-key '" +
+                      other + "' -o '" + (tmp / "other.bundle").string() + "'");
+  REQUIRE(resigned.exit_code == 0);
+  auto r2 = run(bin() + " eval --bundle '" + (tmp / "other.bundle").string() + "'" + trust + dir);
+  CHECK(r2.exit_code == 2);
+  // Unsigned, or with the signature removed: refused.
+  auto unsigned_ = j;
+  unsigned_.erase("signature");
+  auto r3 = eval_bundle(unsigned_, "unsigned.bundle", trust);
+  CHECK(r3.exit_code == 2);
+  CHECK_THAT(r3.err, Catch::Contains("not signed"));
+  // A changed text without a new sha256, and an old or unknown format.
+  auto changed = j;
+  changed["modules"][0]["text"] = changed["modules"][0]["text"].get<std::string>() + "\n// x\n";
+  CHECK_THAT(eval_bundle(changed, "changed.bundle", trust).err,
+             Catch::Contains("sha256 does not match"));
+  auto old = j;
+  old["format"] = "steward-bundle/1";
+  CHECK_THAT(eval_bundle(old, "old.bundle", trust).err, Catch::Contains("unknown bundle format"));
+
+  // The digest on a decision is the digest of what was evaluated: parameters included.
+  const std::string ten =
+      " policies/dcf-5-4/examples/agreements/13-aggregate-threshold-10-allow.yaml";
+  auto base = json::parse(run(bin() + " eval -f json -p policies/dcf-5-4" + ten).out);
+  auto p11 = json::parse(
+      run(bin() + " eval -f json -p policies/dcf-5-4 --param min_cell_size=11" + ten).out);
+  CHECK(base["policy"]["digest"] != p11["policy"]["digest"]);
+  CHECK(base["policy"]["digest"] == j["pack"]["plan_digest"]);
+  // Parameters baked in at build time apply, and --param still overrides them.
+  auto b11 = run(bin() + " build --param min_cell_size=11 --sign-key '" + key +
+                 "' policies/dcf-5-4 -o '" + (tmp / "p11.bundle").string() + "'");
+  REQUIRE(b11.exit_code == 0);
+  auto e11 =
+      run(bin() + " eval -f json --bundle '" + (tmp / "p11.bundle").string() + "'" + trust + ten);
+  CHECK(e11.exit_code == 1);
+  CHECK(json::parse(e11.out)["policy"]["digest"] == p11["policy"]["digest"]);
+  CHECK(run(bin() + " eval --param min_cell_size=10 --bundle '" + (tmp / "p11.bundle").string() +
+            "'" + trust + ten)
+            .exit_code == 0);
+  fs::remove_all(tmp);
+}

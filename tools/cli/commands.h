@@ -56,6 +56,7 @@ namespace steward::cli {
 
 struct ServeOptions {
   std::string pack, bundle;
+  std::vector<std::string> trust_keys;  // --trust-key: public keys a bundle's signature must match
   std::string listen = "127.0.0.1:8181";
   std::string archive = "sqlite:steward-decisions.db";
   bool no_archive = false;

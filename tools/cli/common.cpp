@@ -52,21 +52,42 @@ void print_diagnostics(const CompileResult& r, bool show_warnings) {
   }
 }
 
-// Compiles a pack directory, or a bundle file when `bundle` is set.
+// Compiles a pack directory, or a bundle file when `bundle` is set (verified against the
+// public keys in `trust_keys`).
 CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
-                        const std::map<std::string, std::string>& params, bool show_warnings) {
+                        const std::map<std::string, std::string>& params, bool show_warnings,
+                        const std::vector<std::string>& trust_keys) {
   CompileOptions opts;
   opts.params = params;
   CompileResult r;
   if (!bundle.empty()) {
-    std::string text, error;
-    PackSources sources;
-    if (!read_file(bundle, &text)) {
+    std::string text;
+    std::vector<std::string> keys;
+    for (const auto& k : trust_keys) {
+      std::string pem;
+      if (!read_file(k, &pem)) {
+        r.diagnostics.error("bundle.key", {}, fmt::format("cannot read the trusted key `{}`", k));
+      }
+      keys.push_back(std::move(pem));
+    }
+    if (r.diagnostics.has_errors()) {
+      // reported below
+    } else if (!read_file(bundle, &text)) {
       r.diagnostics.error("bundle.read", {}, fmt::format("cannot read the bundle `{}`", bundle));
-    } else if (!read_bundle(text, &sources, &opts, &error)) {
-      r.diagnostics.error("bundle.invalid", {}, fmt::format("{}: {}", bundle, error));
     } else {
-      r = compile(sources, opts);
+      r = compile_bundle(text, keys, params);
+      if (!r.ok()) {
+        // Name the bundle in its own errors.
+        Diagnostics named;
+        for (auto d : r.diagnostics.items()) {
+          if (d.code.rfind("bundle.", 0) == 0) d.message = fmt::format("{}: {}", bundle, d.message);
+          if (d.severity == Severity::kError)
+            named.error(d.code, d.span, d.message, d.help);
+          else
+            named.warning(d.code, d.span, d.message, d.help);
+        }
+        r.diagnostics = std::move(named);
+      }
     }
     if (!r.sources) r.sources = std::make_shared<SourceMap>();
   } else {

@@ -23,9 +23,12 @@ bool read_file(const std::string& path, std::string* out);
 // `name=value` pairs from --param; prints a usage error and returns false on a bad one.
 bool parse_params(const std::vector<std::string>& raw, std::map<std::string, std::string>* out);
 void print_diagnostics(const CompileResult& r, bool show_warnings);
-// Compiles a pack directory, or a bundle file when `bundle` is set, printing diagnostics.
+// Compiles a pack directory, or a bundle file when `bundle` is set, printing diagnostics. A
+// bundle loads only with a valid signature by one of the public keys (PEM files) in
+// `trust_keys`.
 CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
-                        const std::map<std::string, std::string>& params, bool show_warnings);
+                        const std::map<std::string, std::string>& params, bool show_warnings,
+                        const std::vector<std::string>& trust_keys = {});
 // An archive record as JSON (the decision document embedded), with or without the agreement text.
 std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int indent = -1);
 // Escapes text for XML attributes and content (JUnit reports).

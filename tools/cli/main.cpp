@@ -65,8 +65,58 @@ int run_check(const std::string& pack, const std::vector<std::string>& raw_param
   return kExitAllow;
 }
 
+// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half
+// of it; `mode` applies to the new file.
+bool write_atomically(const std::string& path, const std::string& text, fs::perms mode,
+                      std::string* error) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      *error = "cannot write the file";
+      return false;
+    }
+  }
+  std::error_code ec;
+  fs::permissions(tmp, mode, ec);
+  if (!ec) fs::rename(tmp, path, ec);
+  if (ec) {
+    *error = ec.message();
+    return false;
+  }
+  return true;
+}
+
+int run_keygen(const std::string& output) {
+  std::string priv, pub, error, fp;
+  if (!generate_signing_key(&priv, &pub, &error) || !key_fingerprint(pub, &fp, &error)) {
+    fmt::print(stderr, "error[keygen]: {}\n", error);
+    return kExitError;
+  }
+  std::error_code ec;
+  if (fs::exists(output, ec)) {
+    fmt::print(stderr, "{}: error[keygen]: the file exists; a signing key is never overwritten\n",
+               output);
+    return kExitError;
+  }
+  if (!write_atomically(output, priv, fs::perms::owner_read | fs::perms::owner_write, &error) ||
+      !write_atomically(output + ".pub", pub,
+                        fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                            fs::perms::others_read,
+                        &error)) {
+    fmt::print(stderr, "{}: error[keygen]: {}\n", output, error);
+    return kExitError;
+  }
+  fmt::print(
+      "{}: Ed25519 signing key (keep it private)\n{}.pub: its public key, {} (give it to "
+      "--trust-key)\n",
+      output, output, fp);
+  return kExitAllow;
+}
+
 int run_build(const std::string& pack, const std::string& output,
-              const std::vector<std::string>& raw_params) {
+              const std::vector<std::string>& raw_params, const std::string& sign_key) {
   std::map<std::string, std::string> params;
   if (!parse_params(raw_params, &params)) return kExitError;
   CompileResult r = load_pack(pack, "", params, false);
@@ -78,25 +128,24 @@ int run_build(const std::string& pack, const std::string& output,
   PackSources sources = read_pack(pack, read_diags);
   CompileOptions opts;
   opts.params = params;
-  std::string text, error;
-  if (!write_bundle(sources, opts, &text, &error)) {
+  std::string text, error, key_pem;
+  if (sign_key.empty()) {
+    fmt::print(stderr,
+               "warning[bundle.unsigned]: no --sign-key: the bundle can be inspected but not "
+               "loaded for evaluation, which needs a signature (--trust-key)\n");
+  } else if (!read_file(sign_key, &key_pem)) {
+    fmt::print(stderr, "{}: error[bundle.key]: cannot read the signing key\n", sign_key);
+    return kExitError;
+  }
+  if (!write_bundle(sources, opts, key_pem, &text, &error)) {
     fmt::print(stderr, "{}: error[bundle.write]: {}\n", pack, error);
     return kExitError;
   }
-  // Write to a temporary file and rename, so a reader never sees half a bundle.
-  std::string tmp = output + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      fmt::print(stderr, "{}: error[bundle.write]: cannot write the bundle\n", output);
-      return kExitError;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, output, ec);
-  if (ec) {
-    fmt::print(stderr, "{}: error[bundle.write]: {}\n", output, ec.message());
+  if (!write_atomically(output, text,
+                        fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                            fs::perms::others_read,
+                        &error)) {
+    fmt::print(stderr, "{}: error[bundle.write]: {}\n", output, error);
     return kExitError;
   }
   fmt::print("{}: bundle of pack {} {} ({}), {} bytes\n", output, r.pack->name, r.pack->version,
@@ -119,6 +168,7 @@ struct EvalOptions {
   bool summary = true;
   std::string archive;
   std::string caller = "cli";
+  std::vector<std::string> trust_keys;
 };
 
 int run_eval(const EvalOptions& o) {
@@ -128,7 +178,7 @@ int run_eval(const EvalOptions& o) {
     fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
     return kExitError;
   }
-  CompileResult r = load_pack(o.pack, o.bundle, params, false);
+  CompileResult r = load_pack(o.pack, o.bundle, params, false, o.trust_keys);
   if (!r.ok()) {
     fmt::print(stderr, "{}: the policy pack has errors; no agreement was evaluated\n",
                o.bundle.empty() ? o.pack : o.bundle);
@@ -273,8 +323,12 @@ int main(int argc, char** argv) {
       app.add_subcommand("eval", "Evaluate agreements (YAML or JSON files, directories or globs)");
   auto* policy_opt =
       eval->add_option("-p,--policy", eo.pack, "Directory of the pack (holds pack.yaml)");
-  eval->add_option("-b,--bundle", eo.bundle, "A bundle written by `steward build`")
-      ->excludes(policy_opt);
+  auto* eval_bundle =
+      eval->add_option("-b,--bundle", eo.bundle, "A signed bundle written by `steward build`")
+          ->excludes(policy_opt);
+  eval->add_option("--trust-key", eo.trust_keys,
+                   "Public key (PEM) whose signature a bundle must carry (repeatable)")
+      ->needs(eval_bundle);
   eval->add_option("agreements", eo.inputs,
                    "Agreement files, directories (searched for *.yaml, *.yml, *.json) or globs")
       ->required();
@@ -316,6 +370,15 @@ int main(int argc, char** argv) {
       ->add_option("--param", build_params,
                    "Bake a parameter value into the bundle: name=value (repeatable)")
       ->allow_extra_args(false);
+  std::string sign_key;
+  build->add_option("--sign-key", sign_key,
+                    "Sign the bundle with this Ed25519 private key (PEM; `steward keygen`)");
+
+  std::string keygen_out;
+  auto* keygen = app.add_subcommand(
+      "keygen", "Make an Ed25519 key pair for signing bundles: FILE and FILE.pub");
+  keygen->add_option("file", keygen_out, "The private key file to write (never overwritten)")
+      ->required();
 
   TestOptions to;
   auto* test =
@@ -400,8 +463,13 @@ int main(int argc, char** argv) {
   ServeOptions so;
   auto* serve = app.add_subcommand("serve", "Serve the evaluator over HTTP (see docs/http-api.md)");
   auto* serve_policy = serve->add_option("-p,--policy", so.pack, "Directory of the pack");
-  serve->add_option("-b,--bundle", so.bundle, "A bundle written by `steward build`")
-      ->excludes(serve_policy);
+  auto* serve_bundle =
+      serve->add_option("-b,--bundle", so.bundle, "A signed bundle written by `steward build`")
+          ->excludes(serve_policy);
+  serve
+      ->add_option("--trust-key", so.trust_keys,
+                   "Public key (PEM) whose signature the bundle must carry (repeatable)")
+      ->needs(serve_bundle);
   serve->add_option("--listen", so.listen, "host:port (port 0: any free port; printed at start)")
       ->capture_default_str();
   serve
@@ -458,7 +526,8 @@ int main(int argc, char** argv) {
   try {
     if (check->parsed()) return run_check(pack, params, strict, quiet);
     if (eval->parsed()) return run_eval(eo);
-    if (build->parsed()) return run_build(build_pack, build_out, build_params);
+    if (build->parsed()) return run_build(build_pack, build_out, build_params, sign_key);
+    if (keygen->parsed()) return run_keygen(keygen_out);
     if (test->parsed()) return run_test(to);
     if (explain->parsed())
       return run_explain(explain_pack, explain_agreement, explain_format, explain_params);

@@ -31,10 +31,10 @@ rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle,fuz
 cp policies/dcf-5-4/examples/agreements/*.yaml bench/json/*.json "$seeds/fuzz_agreement/" 2> /dev/null || true
 find policies tests/packs tests/golden -name '*.policy' -exec cp --backup=numbered {} "$seeds/fuzz_policy/" \;
 if [ -x build/tools/steward ]; then
-  build/tools/steward build policies/dcf-5-4 -o "$seeds/fuzz_bundle/dcf.bundle" > /dev/null
-  build/tools/steward build tests/packs/lending -o "$seeds/fuzz_bundle/lending.bundle" > /dev/null
+  build/tools/steward build policies/dcf-5-4 -o "$seeds/fuzz_bundle/dcf.bundle" > /dev/null 2>&1
+  build/tools/steward build tests/packs/lending -o "$seeds/fuzz_bundle/lending.bundle" > /dev/null 2>&1
 fi
-echo '{"format": "steward-bundle/1"}' > "$seeds/fuzz_bundle/minimal.json"
+echo '{"format": "steward-bundle/2"}' > "$seeds/fuzz_bundle/minimal.json"
 python3 tests/fuzz/http_seeds.py "$seeds/fuzz_http"
 
 declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict)

@@ -52,6 +52,12 @@ CompileResult compile(const PackSources& sources, const CompileOptions& options 
 // read_pack + compile.
 CompileResult compile_pack(const std::filesystem::path& dir, const CompileOptions& options = {});
 
+// "sha256:<hex>" over everything evaluation reads in a compiled pack: types, plan nodes,
+// constants (parameter values included), sets, rules with their messages and citations,
+// precedence. Two packs with the same plan digest decide every document alike. It is the
+// digest decisions record (CompiledPack::digest) and the one a bundle carries.
+std::string plan_digest(const CompiledPack& pack);
+
 // The names of the compiler passes, in the order they run (docs and `check --verbose`).
 std::vector<std::string> pass_names();
 

@@ -181,7 +181,12 @@ struct CompiledPack {
   std::string name;
   std::string version;
   std::string description;
-  std::string digest;  // "sha256:<hex>" over the manifest and every module, in name order
+  // "sha256:<hex>" of exactly what is evaluated (plan_digest): recorded on every decision,
+  // so two decisions with one digest were made by the same rules and parameter values.
+  std::string digest;
+  // "sha256:<hex>" over the manifest and every module text, in name order (pack_digest): the
+  // reviewed text, whatever parameters it is run with.
+  std::string source_digest;
 
   const Type* root = nullptr;
   int id_field = -1;  // root field that identifies a document in decisions, or -1

@@ -1,0 +1,100 @@
+// The digest of a compiled plan: what an evaluator runs, parameters included (see compiler.h).
+#include <fmt/format.h>
+
+#include <map>
+
+#include "steward/compiler.h"
+
+namespace steward {
+
+std::string plan_digest(const CompiledPack& p) {
+  // A plain text serialization of every field evaluation reads, then its sha256. Source
+  // file names are left out (a bundle names its modules differently from a checkout); rule
+  // positions, messages and citations stay in, since decisions show them.
+  std::map<const Type*, size_t> type_index;
+  for (const auto& t : p.types) type_index.emplace(&t, type_index.size());
+  auto ty = [&](const Type* t) -> long long {
+    auto it = type_index.find(t);
+    return it == type_index.end() ? -1 : static_cast<long long>(it->second);
+  };
+  std::string s;
+  auto str = [&](std::string_view v) {
+    fmt::format_to(std::back_inserter(s), "{}:{};", v.size(), v);
+  };
+  str("steward-plan/1");
+  str(p.name);
+  str(p.version);
+  fmt::format_to(std::back_inserter(s), "root={} id={}\n", ty(p.root), p.id_field);
+  for (const auto& t : p.types) {
+    fmt::format_to(std::back_inserter(s), "T{} {} ", static_cast<int>(t.kind), ty(t.element));
+    str(t.name);
+    for (const auto& f : t.fields) {
+      str(f.name);
+      fmt::format_to(std::back_inserter(s), "{}{}{} ", ty(f.type), f.optional ? "?" : "",
+                     f.nonempty ? "+" : "");
+    }
+    for (const auto& m : t.members) str(m);
+    s += '\n';
+  }
+  for (const auto& n : p.nodes)
+    fmt::format_to(std::back_inserter(s), "N{} {} {} {} {} {}\n", static_cast<int>(n.op),
+                   static_cast<int>(n.type), n.a, n.b, n.c, ty(n.static_type));
+  for (const auto& c : p.constants) {
+    fmt::format_to(std::back_inserter(s), "C{} {} {} {:a} {} {} ", static_cast<int>(c.kind),
+                   c.b ? 1 : 0, c.i, c.d, c.date, c.member);
+    str(c.s);
+    s += '\n';
+  }
+  for (const auto& set : p.sets) {
+    str(set.name);
+    for (const auto& m : set.members) str(m);
+    s += '\n';
+  }
+  for (const auto& bits : p.enum_bitsets) {
+    s += 'B';
+    for (bool b : bits) s += b ? '1' : '0';
+    s += '\n';
+  }
+  for (const auto& d : p.defs) {
+    str(d.name);
+    fmt::format_to(std::back_inserter(s), "D{} {}\n", d.node, d.slot);
+  }
+  for (const auto& r : p.rules) {
+    str(r.id);
+    str(r.clause);
+    str(r.citation);
+    fmt::format_to(std::back_inserter(s), "R{} {} {} {} {}:{} ", static_cast<int>(r.outcome),
+                   r.condition, r.range, r.local, r.position.line, r.position.column);
+    for (const auto& v : r.reviewers) str(v);
+    for (const auto& part : r.message) {
+      str(part.text);
+      fmt::format_to(std::back_inserter(s), "{} ", part.node);
+    }
+    for (const auto& e : r.evidence) {
+      fmt::format_to(std::back_inserter(s), "E{} {}", e.from_local ? 1 : 0, e.local);
+      for (auto f : e.fields) fmt::format_to(std::back_inserter(s), ".{}", f);
+      s += ' ';
+    }
+    s += '\n';
+  }
+  for (const auto& c : p.clauses) {
+    str(c.id);
+    str(c.title);
+    str(c.citation);
+  }
+  for (const auto& r : p.reviewers) {
+    str(r.name);
+    str(r.title);
+  }
+  for (const auto& prm : p.params) {
+    str(prm.name);
+    str(prm.type);
+    str(prm.value);
+  }
+  fmt::format_to(std::back_inserter(s), "\nL{} {} P", p.local_slots, p.def_slots);
+  for (auto o : p.precedence) fmt::format_to(std::back_inserter(s), "{}", static_cast<int>(o));
+  fmt::format_to(std::back_inserter(s), " default={}\n", static_cast<int>(p.default_outcome));
+  return "sha256:" + sha256_hex(s);
+}
+
+}  // namespace steward
