@@ -1,11 +1,19 @@
 // The backend-independent half of the archive: hashing, group commit, verification, open().
+#include <fcntl.h>
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
 
 #include "archive_chain.h"
 #include "steward/compiler.h"
+#include "steward/signing.h"
 
 namespace steward {
 namespace archive_internal {
@@ -36,6 +44,66 @@ std::string canonical(const ArchiveRecord& r) {
 
 }  // namespace
 
+// The deepest bracket nesting of JSON text (strings skipped), to refuse a document too deep
+// to parse safely.
+size_t json_nesting(std::string_view t) {
+  size_t depth = 0, max = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max = std::max(max, ++depth);
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return max;
+}
+
+namespace {
+
+std::string decision_id_for(const ArchiveRecord& r) {
+  return fmt::format(
+      "d-{:010x}{}", r.seq,
+      sha256_hex(fmt::format("{}|{}|{}|{}", r.prev_hash, r.seq, r.time, r.agreement_digest))
+          .substr(0, 14));
+}
+
+// Why a record's columns disagree with its own decision document and agreement text, or "".
+std::string inconsistency(const ArchiveRecord& r) {
+  if (r.agreement_digest != "sha256:" + sha256_hex(r.agreement))
+    return "the agreement text does not have the recorded digest";
+  if (r.decision_id != decision_id_for(r)) return "its decision id is not the one it was given";
+  if (json_nesting(r.document) > 64) return "its decision document is not a decision";
+  nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return "its decision document is not JSON";
+  auto str = [&](const nlohmann::json& j, const char* key) -> std::string {
+    return j.is_object() && j.contains(key) && j[key].is_string() ? j[key].get<std::string>()
+                                                                  : std::string("\x01");
+  };
+  if (str(doc, "decision") != r.decision)
+    return fmt::format("the decision column says `{}`, its decision document `{}`", r.decision,
+                       str(doc, "decision"));
+  const std::string agreement = doc.contains("agreement") && doc["agreement"].is_null()
+                                    ? std::string()
+                                    : str(doc, "agreement");
+  if (agreement != r.agreement_id) return "the agreement id differs from its decision document";
+  const nlohmann::json policy = doc.contains("policy") ? doc["policy"] : nlohmann::json();
+  if (str(policy, "name") != r.pack_name || str(policy, "version") != r.pack_version ||
+      str(policy, "digest") != r.pack_digest)
+    return "the policy columns differ from its decision document";
+  return "";
+}
+
+}  // namespace
+
 ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head) {
   auto now = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
   std::string time = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", now);
@@ -46,10 +114,7 @@ ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head) {
     // The sequence number first makes ids unique and ascending, so the id index grows at its
     // end instead of touching a random page per record (which halved archive throughput); the
     // hash part makes an id hard to guess.
-    r->decision_id = fmt::format(
-        "d-{:010x}{}", r->seq,
-        sha256_hex(fmt::format("{}|{}|{}|{}", r->prev_hash, r->seq, r->time, r->agreement_digest))
-            .substr(0, 14));
+    r->decision_id = decision_id_for(*r);
     r->hash = archive_record_hash(*r);
     head = {r->seq, r->hash};
   }
@@ -90,7 +155,16 @@ bool ChainedArchive::append(const Decision& d, std::string_view agreement_text,
     std::string batch_error;
     bool ok = false;
     try {
-      ok = write_batch(records, &batch_error);
+      if (checkpoint_broken_) {
+        batch_error = "the archive's checkpoints cannot be written; no decision is given";
+      } else if (store_intact(&batch_error)) {
+        ok = write_batch(records, &batch_error);
+        // A batch whose checkpoint fails is withheld: its records exist, but nothing outside
+        // the database could vouch for them later.
+        if (ok && checkpoint_fd_ >= 0 && !records.empty() &&
+            !checkpoint({records.back()->seq, records.back()->hash}, false, &batch_error))
+          ok = false;
+      }
     } catch (const std::exception& e) {
       batch_error = fmt::format("the archive cannot be written: {}", e.what());
     }
@@ -141,6 +215,10 @@ ArchiveVerification ChainedArchive::verify() {
           fmt::format("record {} ({}) was changed after it was written: its hash does not match",
                       r.seq, r.decision_id));
     }
+    // A rewrite that recomputed the hashes still has to agree with itself.
+    if (std::string why = inconsistency(r); !why.empty())
+      v.problems.push_back(
+          fmt::format("record {} ({}) disagrees with itself: {}", r.seq, r.decision_id, why));
     prev = r.hash;
     if (head && r.seq == head->seq) hash_at_head = r.hash;
     ++expected;
@@ -162,22 +240,148 @@ ArchiveVerification ChainedArchive::verify() {
   return v;
 }
 
+ChainedArchive::~ChainedArchive() {
+  if (checkpoint_fd_ >= 0) ::close(checkpoint_fd_);
+}
+
+void ChainedArchive::finish_checkpoints() {
+  if (checkpoint_fd_ < 0 || checkpoint_broken_) return;
+  // A last checkpoint of whatever was written since the previous one.
+  std::string error;
+  try {
+    if (auto head = stored_head(); head && head->seq > checkpoint_seq_)
+      checkpoint(*head, true, &error);
+  } catch (const std::exception&) {
+    // The store is gone; the checkpoints written so far stand.
+  }
+}
+
+bool ChainedArchive::enable_checkpoints(const CheckpointOptions& options, std::string* error) {
+  std::string probe_sig, fp;
+  if (!sign_message(options.private_key_pem, "probe", &probe_sig, &fp, error)) return false;
+  // Append only: a checkpoint is never rewritten by steward (`chattr +a` makes it so for
+  // everyone else too).
+  int fd = ::open(options.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    *error =
+        fmt::format("cannot open the checkpoint file `{}`: {}", options.path, std::strerror(errno));
+    return false;
+  }
+  std::lock_guard<std::mutex> lock(queue_mu_);
+  checkpoints_ = options;
+  checkpoint_fd_ = fd;
+  std::optional<ChainHead> head = stored_head();
+  return checkpoint(head ? *head : ChainHead{}, true, error);
+}
+
+bool ChainedArchive::checkpoint(const ChainHead& head, bool force, std::string* error) {
+  auto now = std::chrono::steady_clock::now();
+  bool due =
+      force || head.seq - checkpoint_seq_ >= static_cast<int64_t>(checkpoints_.every_records) ||
+      std::chrono::duration<double>(now - checkpoint_time_).count() >= checkpoints_.every_seconds;
+  if (!due || (head.seq == checkpoint_seq_ && !force)) return true;
+  auto wall = std::chrono::floor<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  std::string time = fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", wall);
+  std::string sig, fp;
+  if (!sign_message(checkpoints_.private_key_pem, checkpoint_message(head.seq, head.hash, time),
+                    &sig, &fp, error)) {
+    checkpoint_broken_ = true;
+    return false;
+  }
+  std::string line =
+      nlohmann::ordered_json{
+          {"seq", head.seq}, {"head", head.hash}, {"time", time}, {"key", fp}, {"signature", sig}}
+          .dump() +
+      "\n";
+  ssize_t n = ::write(checkpoint_fd_, line.data(), line.size());
+  if (n != static_cast<ssize_t>(line.size()) || ::fsync(checkpoint_fd_) != 0) {
+    *error = fmt::format("cannot write the checkpoint file `{}`: {}", checkpoints_.path,
+                         n < 0 ? std::strerror(errno) : "short write");
+    checkpoint_broken_ = true;
+    return false;
+  }
+  checkpoint_seq_ = head.seq;
+  checkpoint_time_ = now;
+  return true;
+}
+
 }  // namespace archive_internal
+
+std::string checkpoint_message(int64_t seq, std::string_view head, std::string_view time) {
+  return fmt::format("steward-checkpoint/1\n{}\n{}\n{}\n", seq, head, time);
+}
+
+ArchiveVerification Archive::verify_checkpoints(std::string_view text,
+                                                const std::vector<std::string>& keys) {
+  ArchiveVerification v = verify();
+  std::map<int64_t, std::string> hashes;
+  for (const auto& r : all()) hashes[r.seq] = r.hash;
+  size_t line_no = 0, good = 0;
+  int64_t last = 0;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    std::string_view line = text.substr(start, end == std::string_view::npos ? end : end - start);
+    start = end == std::string_view::npos ? text.size() : end + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    nlohmann::json c = archive_internal::json_nesting(line) > 2
+                           ? nlohmann::json()
+                           : nlohmann::json::parse(line, nullptr, false);
+    if (!c.is_object() || !c.contains("seq") || !c["seq"].is_number_integer() ||
+        !c.contains("head") || !c["head"].is_string() || !c.contains("time") ||
+        !c["time"].is_string() || !c.contains("signature") || !c["signature"].is_string()) {
+      v.problems.push_back(fmt::format("checkpoint line {} is not a checkpoint", line_no));
+      continue;
+    }
+    const int64_t seq = c["seq"].get<int64_t>();
+    const std::string head = c["head"].get<std::string>();
+    std::string why;
+    if (!verify_message(keys, checkpoint_message(seq, head, c["time"].get<std::string>()),
+                        c["signature"].get<std::string>(), &why)) {
+      v.problems.push_back(
+          fmt::format("checkpoint line {} (record {}): its signature {}", line_no, seq, why));
+      continue;
+    }
+    if (seq < last)
+      v.problems.push_back(fmt::format(
+          "checkpoint line {} (record {}) goes back from record {}: the chain was rewound", line_no,
+          seq, last));
+    last = std::max(last, seq);
+    ++good;
+    if (seq == 0) continue;
+    auto it = hashes.find(seq);
+    if (it == hashes.end()) {
+      v.problems.push_back(
+          fmt::format("checkpoint line {}: record {} was there when it was signed and is gone now",
+                      line_no, seq));
+    } else if (it->second != head) {
+      v.problems.push_back(fmt::format(
+          "checkpoint line {}: record {} is not the one that was signed: it, or a record "
+          "before it, was rewritten",
+          line_no, seq));
+    }
+  }
+  if (good == 0) v.problems.push_back("the checkpoint file holds no signed checkpoint");
+  v.ok = v.problems.empty();
+  return v;
+}
 
 std::string archive_record_hash(const ArchiveRecord& r) {
   return "sha256:" + sha256_hex(archive_internal::canonical(r));
 }
 
-std::unique_ptr<Archive> Archive::open(const std::string& url, std::string* error) {
+std::unique_ptr<Archive> Archive::open(const std::string& url, std::string* error,
+                                       ArchiveMode mode) {
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
-    return archive_internal::open_postgres(url, error);
+    return archive_internal::open_postgres(url, error, mode);
   std::string path = url;
   if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
   if (path.empty()) {
     *error = "the archive needs a file: sqlite:PATH";
     return nullptr;
   }
-  return archive_internal::open_sqlite(path, error);
+  return archive_internal::open_sqlite(path, error, mode);
 }
 
 }  // namespace steward

@@ -2,6 +2,7 @@
 // verification of the chain. A backend only stores batches and reads rows back.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -33,11 +34,23 @@ ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head);
 // error: no decision leaves without its record.
 class ChainedArchive : public Archive {
  public:
+  ~ChainedArchive() override;
   bool append(const Decision& decision, std::string_view agreement_text, std::string_view caller,
               ArchiveRecord* out, std::string* error) final;
   ArchiveVerification verify() final;
+  bool enable_checkpoints(const CheckpointOptions& options, std::string* error) final;
 
  protected:
+  // Derived destructors call this first, while the store can still be read: it writes a
+  // last checkpoint of the head.
+  void finish_checkpoints();
+
+  // Called before each batch: false (with `error`) when the store is no longer the one that
+  // was opened (an SQLite file unlinked or replaced), so that nothing is decided into it.
+  virtual bool store_intact(std::string* error) {
+    (void)error;
+    return true;
+  }
   // Stores `batch` in one transaction, which reads the head under a lock that serializes
   // writers (other processes included), calls `link`, inserts the records and moves the head.
   // All or nothing: on failure nothing of the batch is stored.
@@ -58,14 +71,28 @@ class ChainedArchive : public Archive {
     bool ok = false;
     std::string error;
   };
+  // Writes a checkpoint of `head` when the interval is reached (or `force`); called by the
+  // batch leader after a commit, so checkpoints are written one at a time.
+  bool checkpoint(const ChainHead& head, bool force, std::string* error);
+
   std::mutex queue_mu_;
   std::vector<Pending*> queue_;
   bool writing_ = false;
+
+  CheckpointOptions checkpoints_;
+  int checkpoint_fd_ = -1;
+  int64_t checkpoint_seq_ = 0;
+  std::chrono::steady_clock::time_point checkpoint_time_;
+  bool checkpoint_broken_ = false;
 };
 
+// The deepest bracket nesting of JSON text, strings skipped.
+size_t json_nesting(std::string_view text);
+
 // Builds the SQLite archive at `path`.
-std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error);
+std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error, ArchiveMode mode);
 // Builds the PostgreSQL archive for a libpq connection URL.
-std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* error);
+std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* error,
+                                       ArchiveMode mode);
 
 }  // namespace steward::archive_internal

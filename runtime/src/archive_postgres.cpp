@@ -43,9 +43,12 @@ class Result {
 class PostgresArchive : public ChainedArchive {
  public:
   explicit PostgresArchive(PGconn* conn) : conn_(conn) {}
-  ~PostgresArchive() override { PQfinish(conn_); }
+  ~PostgresArchive() override {
+    finish_checkpoints();
+    PQfinish(conn_);
+  }
 
-  bool init(std::string* error) {
+  bool init(ArchiveMode mode, std::string* error) {
     // A decision is answered only once its record is durable: whatever the server's default,
     // this session's commits wait for the WAL flush.
     {
@@ -61,6 +64,10 @@ class PostgresArchive : public ChainedArchive {
                       "SELECT to_regclass('decisions') IS NOT NULL AND "
                       "to_regclass('chain_head') IS NOT NULL;"));
       if (r.ok() && r.rows() == 1 && r.text(0, 0) == "t") return true;
+    }
+    if (mode == ArchiveMode::kExisting) {
+      *error = "the database holds no steward archive (no decisions table)";
+      return false;
     }
     std::string schema = fmt::format(R"(
 BEGIN;
@@ -247,7 +254,8 @@ COMMIT;
 
 }  // namespace
 
-std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* error) {
+std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* error,
+                                       ArchiveMode mode) {
   PGconn* conn = PQconnectdb(url.c_str());
   if (!conn || PQstatus(conn) != CONNECTION_OK) {
     std::string m = conn ? PQerrorMessage(conn) : "out of memory";
@@ -267,7 +275,7 @@ std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* erro
   PQsetNoticeProcessor(
       conn, [](void*, const char*) {}, nullptr);
   auto a = std::make_unique<PostgresArchive>(conn);
-  if (!a->init(error)) return nullptr;
+  if (!a->init(mode, error)) return nullptr;
   return a;
 }
 

@@ -1,6 +1,7 @@
 // The SQLite decision archive: WAL journal, synchronous commits, one transaction per batch.
 #include <fmt/format.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <mutex>
 
@@ -32,13 +33,51 @@ CREATE TABLE IF NOT EXISTS chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), se
 
 class SqliteArchive : public ChainedArchive {
  public:
-  explicit SqliteArchive(sqlite3* db) : db_(db) {}
-  ~SqliteArchive() override { sqlite3_close(db_); }
+  SqliteArchive(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  ~SqliteArchive() override {
+    finish_checkpoints();
+    sqlite3_close(db_);
+  }
 
-  bool init(std::string* error) {
-    for (const char* sql : {"PRAGMA page_size=16384;", "PRAGMA journal_mode=WAL;",
-                            "PRAGMA synchronous=FULL;", "PRAGMA busy_timeout=5000;", kSchema}) {
-      if (!exec(sql, error)) return false;
+  bool init(ArchiveMode mode, std::string* error) {
+    if (mode == ArchiveMode::kExisting) {
+      // Read what is there; create nothing. An emptied or foreign file has no archive tables.
+      if (!exec("PRAGMA busy_timeout=5000;", error)) return false;
+      Stmt s(db_,
+             "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+             "('decisions', 'chain_head');");
+      if (s.step() != SQLITE_ROW || sqlite3_column_int64(s.get(), 0) != 2) {
+        *error = fmt::format(
+            "`{}` is not a steward archive (it has no decisions table): it "
+            "was emptied, replaced or never written",
+            path_);
+        return false;
+      }
+    } else {
+      for (const char* sql : {"PRAGMA page_size=16384;", "PRAGMA journal_mode=WAL;",
+                              "PRAGMA synchronous=FULL;", "PRAGMA busy_timeout=5000;", kSchema}) {
+        if (!exec(sql, error)) return false;
+      }
+    }
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) == 0) {
+      dev_ = st.st_dev;
+      ino_ = st.st_ino;
+    }
+    return true;
+  }
+
+  // The file at the archive's path must still be the one opened: if it was unlinked or
+  // replaced, a commit would land in a file nobody will read again, so nothing is decided.
+  bool store_intact(std::string* error) override {
+    struct stat st {};
+    if (::stat(path_.c_str(), &st) != 0) {
+      *error = fmt::format("the archive file `{}` was removed; no decision is given", path_);
+      return false;
+    }
+    if (st.st_dev != dev_ || st.st_ino != ino_) {
+      *error = fmt::format("the archive file `{}` was replaced; no decision is given", path_);
+      return false;
     }
     return true;
   }
@@ -174,23 +213,27 @@ class SqliteArchive : public ChainedArchive {
   }
 
   sqlite3* db_;
+  std::string path_;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
   std::mutex mu_;
 };
 
 }  // namespace
 
-std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error) {
+std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error,
+                                     ArchiveMode mode) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+  const int create = mode == ArchiveMode::kCreate ? SQLITE_OPEN_CREATE : 0;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | create | SQLITE_OPEN_FULLMUTEX,
                       nullptr) != SQLITE_OK) {
     *error = fmt::format("cannot open the archive `{}`: {}", path,
                          db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     return nullptr;
   }
-  auto a = std::make_unique<SqliteArchive>(db);
-  if (!a->init(error)) return nullptr;
+  auto a = std::make_unique<SqliteArchive>(db, path);
+  if (!a->init(mode, error)) return nullptr;
   return a;
 }
 

@@ -32,7 +32,8 @@ int run_actions(Archive* archive, const ArchiveOptions& o);
 
 int run_archive(const ArchiveOptions& o) {
   std::string error;
-  auto archive = Archive::open(o.url, &error);
+  // Readers never create: a deleted or emptied archive is an error, not a new one that verifies.
+  auto archive = Archive::open(o.url, &error, ArchiveMode::kExisting);
   if (!archive) {
     fmt::print(stderr, "error[archive.open]: {}\n", error);
     return kExitError;
@@ -50,7 +51,27 @@ namespace {
 int run_actions(Archive* archive, const ArchiveOptions& o) {
   const std::string url = shown_url(o.url);
   if (o.action == "verify") {
-    ArchiveVerification v = archive->verify();
+    ArchiveVerification v;
+    if (!o.checkpoints.empty()) {
+      std::string text;
+      std::vector<std::string> keys;
+      if (!read_file(o.checkpoints, &text)) {
+        fmt::print(stderr, "{}: error[archive.checkpoints]: cannot read the checkpoint file\n",
+                   o.checkpoints);
+        return kExitError;
+      }
+      for (const auto& k : o.trust_keys) {
+        std::string pem;
+        if (!read_file(k, &pem)) {
+          fmt::print(stderr, "{}: error[archive.checkpoints]: cannot read the key\n", k);
+          return kExitError;
+        }
+        keys.push_back(std::move(pem));
+      }
+      v = archive->verify_checkpoints(text, keys);
+    } else {
+      v = archive->verify();
+    }
     for (const auto& p : v.problems) fmt::print("{}: {}\n", url, p);
     fmt::print("{}: {} record{}, {}\n", url, v.records, v.records == 1 ? "" : "s",
                v.ok ? "the chain is intact" : fmt::format("{} problem(s)", v.problems.size()));

@@ -45,7 +45,16 @@ struct ArchiveOptions {
   std::string url;
   std::string agreement, decision, decision_id;
   size_t limit = 100;
-  std::string format = "jsonl";  // export: jsonl | csv
+  std::string format = "jsonl";         // export: jsonl | csv
+  std::string checkpoints;              // verify: the signed checkpoint file
+  std::vector<std::string> trust_keys;  // verify: public keys of the checkpoints' signer
+};
+
+// Signed checkpoints of the archive's head (eval --archive, serve).
+struct CheckpointFlags {
+  std::string file, key;
+  size_t every = 1000;
+  double seconds = 60;
 };
 // `steward archive`: read and check the decision archive.
 int run_archive(const ArchiveOptions& o);
@@ -67,9 +76,10 @@ struct ServeOptions {
   bool quiet = false;
   bool watch = false;
   std::string tls_cert, tls_key;
-  bool reload_allow_removals = false;     // a reload may drop rules and clauses
-  int debounce_ms = 1000;                 // --watch: quiet time before a reload
-  bool insecure = false;                  // allow a non-loopback listen without tokens
+  bool reload_allow_removals = false;  // a reload may drop rules and clauses
+  int debounce_ms = 1000;              // --watch: quiet time before a reload
+  bool insecure = false;               // allow a non-loopback listen without tokens
+  CheckpointFlags checkpoints;
   std::vector<std::string> server_names;  // Host names answered besides the listen address
 };
 // `steward serve`: the evaluator as an HTTP service.

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "commands.h"
 #include "steward/bundle.h"
 
 namespace steward::cli {
@@ -264,6 +265,25 @@ std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int inde
   }
   out += '}';
   return out;
+}
+
+bool setup_checkpoints(Archive& archive, const CheckpointFlags& flags) {
+  if (flags.file.empty()) return true;
+  CheckpointOptions o;
+  o.path = flags.file;
+  o.every_records = flags.every;
+  o.every_seconds = flags.seconds;
+  std::string error;
+  if (flags.key.empty() || !read_file(flags.key, &o.private_key_pem)) {
+    fmt::print(stderr,
+               "error[archive.checkpoints]: --checkpoints needs a readable --checkpoint-key\n");
+    return false;
+  }
+  if (!archive.enable_checkpoints(o, &error)) {
+    fmt::print(stderr, "error[archive.checkpoints]: {}\n", error);
+    return false;
+  }
+  return true;
 }
 
 std::string xml_escape(std::string_view s) {

@@ -31,6 +31,11 @@ CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
                         const std::vector<std::string>& trust_keys = {});
 // An archive record as JSON (the decision document embedded), with or without the agreement text.
 std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int indent = -1);
+// Turns on the archive's signed checkpoints when `file` is set; prints an error and returns
+// false when the key or file cannot be used.
+struct CheckpointFlags;
+bool setup_checkpoints(Archive& archive, const CheckpointFlags& flags);
+
 // Escapes text for XML attributes and content (JUnit reports).
 std::string xml_escape(std::string_view s);
 // One path to decide, or one that could not be decided (`error` says why; never skipped).

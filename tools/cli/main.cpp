@@ -169,6 +169,7 @@ struct EvalOptions {
   std::string archive;
   std::string caller = "cli";
   std::vector<std::string> trust_keys;
+  CheckpointFlags checkpoints;
 };
 
 int run_eval(const EvalOptions& o) {
@@ -210,6 +211,7 @@ int run_eval(const EvalOptions& o) {
       fmt::print(stderr, "error[archive.open]: {}\n", error);
       return kExitError;
     }
+    if (!setup_checkpoints(*archive, o.checkpoints)) return kExitError;
   }
   auto reporter = cli::make_reporter(ro);
   reporter->begin(*r.pack);
@@ -356,6 +358,16 @@ int main(int argc, char** argv) {
                    "Record every decision in this archive (sqlite:PATH) before printing it");
   eval->add_option("--caller", eo.caller, "The name recorded as the caller in the archive")
       ->capture_default_str();
+  auto add_checkpoint_flags = [](CLI::App* cmd, CheckpointFlags* f) {
+    cmd->add_option("--checkpoints", f->file,
+                    "Append signed checkpoints of the archive's head to this file");
+    cmd->add_option("--checkpoint-key", f->key, "Ed25519 private key that signs them (PEM)");
+    cmd->add_option("--checkpoint-every", f->every, "A checkpoint after this many records")
+        ->capture_default_str();
+    cmd->add_option("--checkpoint-seconds", f->seconds, "...or after this many seconds")
+        ->capture_default_str();
+  };
+  add_checkpoint_flags(eval, &eo.checkpoints);
   eval->add_option("-j,--jobs", eo.jobs,
                    "Agreements evaluated in parallel (default: the number of cores)");
   eval->add_flag("!--no-summary", eo.summary, "Do not print the summary after text output");
@@ -444,7 +456,16 @@ int main(int argc, char** argv) {
                        : std::string_view(action) == "show" ? "Show one decision with its agreement"
                                                             : "Write every record (jsonl or csv)";
     auto* sub = archive_cmd->add_subcommand(action, help);
-    sub->add_option("--archive", ao.url, "The archive: sqlite:PATH")->required();
+    sub->add_option("--archive", ao.url, "The archive: sqlite:PATH or postgresql://...")
+        ->required();
+    if (std::string_view(action) == "verify") {
+      auto* cp = sub->add_option("--checkpoints", ao.checkpoints,
+                                 "Also prove nothing before the last signed checkpoint was "
+                                 "removed or rewritten");
+      sub->add_option("--trust-key", ao.trust_keys,
+                      "Public key (PEM) of the checkpoints' signer (repeatable)")
+          ->needs(cp);
+    }
     if (std::string_view(action) == "list") {
       sub->add_option("--agreement", ao.agreement, "Only this agreement id");
       sub->add_option("--decision", ao.decision, "Only this decision")
@@ -495,6 +516,7 @@ int main(int argc, char** argv) {
       ->add_option("--watch-debounce-ms", so.debounce_ms,
                    "--watch: how long the files must stay unchanged before a reload")
       ->check(CLI::Range(100, 60000));
+  add_checkpoint_flags(serve, &so.checkpoints);
   serve->add_flag("--insecure", so.insecure,
                   "Listen on an address other machines can reach without --token-file");
   serve->add_option("--server-name", so.server_names,

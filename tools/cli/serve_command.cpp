@@ -91,6 +91,7 @@ int run_serve(const ServeOptions& o) {
       log_line(fmt::format("error[archive.open]: {}", error));
       return kExitError;
     }
+    if (!setup_checkpoints(*archive, o.checkpoints)) return kExitError;
   }
   // Named bearer tokens (access.h): read and checked before anything listens.
   std::vector<std::pair<std::string, std::string>> tokens;

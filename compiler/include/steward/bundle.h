@@ -8,17 +8,12 @@
 #include <vector>
 
 #include "steward/compiler.h"
+#include "steward/signing.h"
 
 namespace steward {
 
 // The bundle format this build writes and the only one it reads.
 inline constexpr std::string_view kBundleFormat = "steward-bundle/2";
-
-// A new Ed25519 key pair as PEM text (PKCS#8 private key, SubjectPublicKeyInfo public key).
-bool generate_signing_key(std::string* private_pem, std::string* public_pem, std::string* error);
-
-// "sha256:<hex>" of a PEM public key's DER form: how a bundle names the key that signed it.
-bool key_fingerprint(std::string_view public_pem, std::string* fingerprint, std::string* error);
 
 // A bundle as JSON text: the format version, the pack's name and version, its source digest
 // and plan digest, the parameter values it was built with, the manifest and module texts under

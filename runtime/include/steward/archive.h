@@ -42,12 +42,48 @@ struct ArchiveQuery {
   size_t limit = 100;
 };
 
+// Signed checkpoints of the chain head, written outside the database so that removing or
+// rewriting records before the last checkpoint is detected even by someone who can rewrite the
+// whole database and recompute every hash.
+struct CheckpointOptions {
+  std::string path;             // appended to (O_APPEND), one JSON line per checkpoint
+  std::string private_key_pem;  // Ed25519 (steward keygen)
+  size_t every_records = 1000;  // a checkpoint after this many new records...
+  double every_seconds = 60;    // ...or this long after the last one, whichever comes first
+};
+
+// One line of a checkpoint file.
+struct Checkpoint {
+  int64_t seq = 0;
+  std::string head;  // the hash of record `seq`
+  std::string time;
+  std::string key;        // fingerprint of the signing key
+  std::string signature;  // base64 Ed25519 over checkpoint_message()
+};
+
+// What a checkpoint signs: a fixed prefix, the record count and the head hash.
+std::string checkpoint_message(int64_t seq, std::string_view head, std::string_view time);
+
+enum class ArchiveMode {
+  kCreate,    // create the file and tables when missing (writers)
+  kExisting,  // refuse a missing file or one without the archive's tables (readers, verify)
+};
+
 class Archive {
  public:
-  // Opens (creating tables if needed) the archive at `url`: `sqlite:PATH`, a plain file path,
-  // or `postgresql://user@host:port/db` (any libpq URL). Returns null and sets `error` when it
-  // cannot be opened. An archive object is safe to share between threads.
-  static std::unique_ptr<Archive> open(const std::string& url, std::string* error);
+  // Opens the archive at `url`: `sqlite:PATH`, a plain file path, or
+  // `postgresql://user@host:port/db` (any libpq URL). kCreate creates what is missing;
+  // kExisting never creates anything, so `verify` of a deleted or emptied archive is an error,
+  // not a new empty archive that verifies. Returns null and sets `error` when it cannot be
+  // opened. An archive object is safe to share between threads.
+  static std::unique_ptr<Archive> open(const std::string& url, std::string* error,
+                                       ArchiveMode mode = ArchiveMode::kCreate);
+
+  // From now on, writes a signed checkpoint of the head after every batch that reaches the
+  // options' interval (and one at once). Returns false with `error` when the file or key
+  // cannot be used. A checkpoint that cannot be written makes the next appends fail: no
+  // decision is given that the checkpoints cannot later vouch for.
+  virtual bool enable_checkpoints(const CheckpointOptions& options, std::string* error) = 0;
 
   virtual ~Archive() = default;
 
@@ -65,8 +101,16 @@ class Archive {
   virtual std::vector<ArchiveRecord> all() = 0;
 
   // Recomputes the chain: an edited record, a deleted one (a gap, or a missing last record) or
-  // a broken link is a problem naming the record.
+  // a broken link is a problem naming the record; so is a record whose columns disagree with
+  // its own decision document or agreement text (decision, agreement id and digest, pack,
+  // decision id).
   virtual ArchiveVerification verify() = 0;
+
+  // verify(), then every checkpoint in `checkpoint_text` (JSON lines) must carry a signature
+  // by one of `trusted_public_keys_pem` and name a record that is present with that hash: so
+  // nothing up to the last checkpoint was removed or rewritten.
+  ArchiveVerification verify_checkpoints(std::string_view checkpoint_text,
+                                         const std::vector<std::string>& trusted_public_keys_pem);
 };
 
 // The hash of a record (every field but `hash`), chained to `prev_hash`: "sha256:<hex>".
