@@ -167,10 +167,11 @@ bool read_bundle(std::string_view text, const std::vector<std::string>& trusted_
 
 CompileResult compile_bundle(std::string_view text,
                              const std::vector<std::string>& trusted_public_keys_pem,
-                             const std::map<std::string, std::string>& params) {
+                             const std::map<std::string, std::string>& params, double max_cost) {
   PackSources sources;
   CompileOptions options;
   options.params = params;
+  options.max_cost = max_cost;
   std::string plan, error;
   CompileResult r;
   if (!read_bundle(text, trusted_public_keys_pem, &sources, &options, &plan, &error)) {
@@ -178,6 +179,7 @@ CompileResult compile_bundle(std::string_view text,
     r.sources = std::make_shared<SourceMap>();
     return r;
   }
+  options.max_cost = max_cost;
   r = compile(sources, options);
   if (r.ok() && params.empty() && r.pack->digest != plan) {
     CompileResult refused;

@@ -1751,6 +1751,15 @@ void Compilation::pass_lint() {
   pack_->cost_formula = cost.formula;
   pack_->cost_degree = cost.degree;
   pack_->cost_at_limit = cost.at_limit;
+  // Twelve nested quantifiers once compiled ("at most 5e+72 steps") and ran for minutes.
+  if (!(cost.at_limit <= opts_.max_cost)) {
+    diags_.error("check.cost", {manifest_file_, 0, 0},
+                 fmt::format("the pack's worst case is {} plan steps per document: {:.3g} for a "
+                             "document at the loader's budget, past the limit of {:.3g}",
+                             cost.formula, cost.at_limit, opts_.max_cost),
+                 "nest fewer quantifiers over the same lists, or raise the limit (--max-cost) "
+                 "if documents are known to be small");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -61,13 +61,21 @@ struct Frame {
 class Run {
  public:
   Run(const CompiledPack& pack, const Document& doc, const std::vector<uint32_t>& filter_slot,
-      const detail::FlatPath* paths, const uint32_t* path_steps, Frame& frame)
+      const detail::FlatPath* paths, const uint32_t* path_steps, Frame& frame, uint64_t max_steps)
       : pack_(pack),
         doc_(doc),
         filter_slot_(filter_slot),
         paths_(paths),
         path_steps_(path_steps),
-        f_(frame) {}
+        f_(frame),
+        steps_left_(max_steps) {}
+
+  // One step of a loop over a list (quantifiers, membership, a rule's elements): the only
+  // work that grows faster than the document. Past the budget the evaluation ends in an
+  // error, never in a decision.
+  void tick() {
+    if (steps_left_-- == 0) throw EvaluationBudgetExceeded();
+  }
 
   Value from_node(uint32_t id) const {
     const DocNode& n = doc_.node(id);
@@ -291,6 +299,7 @@ class Run {
           count = l.count;
         }
         for (uint32_t i = 0; i < count; ++i) {
+          tick();
           f_.locals[n.c] = from_node(items[i]);
           bool c = eval_bool(n.b);
           if (n.op == Op::kAny && c) return true;
@@ -374,6 +383,7 @@ class Run {
         Value l = eval(n.b);
         TypeKind k = a.kind;
         for (uint32_t i = 0; i < l.count; ++i) {
+          tick();
           Value x = from_node(l.items[i]);
           if (x.kind != TypeKind::kNull && compare(a, x, k) == 0) return boolean(true);
         }
@@ -412,6 +422,7 @@ class Run {
           out->clear();
         }
         for (uint32_t i = 0; i < l.count; ++i) {
+          tick();
           f_.locals[n.c] = from_node(l.items[i]);
           bool c = eval_bool(n.b);
           if (c) {
@@ -558,6 +569,7 @@ class Run {
   const detail::FlatPath* paths_;
   const uint32_t* path_steps_;
   Frame& f_;
+  uint64_t steps_left_;
 };
 
 // Operators whose result is never missing.
@@ -587,7 +599,8 @@ bool always_bool(Op op) {
 
 }  // namespace
 
-Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack) : pack_(std::move(pack)) {
+Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_steps)
+    : pack_(std::move(pack)), max_steps_(max_steps) {
   const auto& nodes = pack_->nodes;
   filter_slot_.assign(nodes.size(), kNoIndex);
   paths_.assign(nodes.size(), detail::FlatPath{});
@@ -619,7 +632,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
   frame.locals.resize(pack.local_slots);
   frame.defs.resize(pack.def_slots);
   frame.filters.resize(filter_count_);
-  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame);
+  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame, max_steps_);
   for (const auto& d : pack.defs) {
     frame.defs[d.slot] = run.eval(d.node);
     trace.definitions.push_back(
@@ -672,7 +685,7 @@ Decision Evaluator::evaluate(const Document& doc) const {
   if (frame.locals.size() < pack.local_slots) frame.locals.resize(pack.local_slots);
   if (frame.defs.size() < pack.def_slots) frame.defs.resize(pack.def_slots);
   if (frame.filters.size() < filter_count_) frame.filters.resize(filter_count_);
-  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame);
+  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame, max_steps_);
   for (const auto& d : pack.defs) {
     // Most definitions are conditions: the bool path avoids building Values. Only operators
     // that always yield a bool qualify; a bool-typed path may be missing, which is not false.
@@ -715,6 +728,7 @@ Decision Evaluator::evaluate(const Document& doc) const {
     }
     Value list = run.eval(r.range);
     for (uint32_t i = 0; i < list.count; ++i) {
+      run.tick();
       frame.locals[r.local] = run.from_node(list.items[i]);
       if (run.eval_bool(r.condition)) fire();
     }

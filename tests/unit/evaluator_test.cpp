@@ -227,3 +227,26 @@ TEST_CASE("decision JSON stays valid JSON for text that is not UTF-8", "[decisio
   auto errors = nlohmann::json::parse(errors_to_json(bad, {e}, -1));
   CHECK(errors["file"] == replaced);
 }
+
+TEST_CASE("evaluation past its step budget is an error, never a decision", "[evaluator][hostile]") {
+  std::string text =
+      "document Doc { id: string, items: [string]? }\nclause c { title: \"C\" }\n"
+      "rule r { clause: c  outcome: deny  when: any(x in items: any(y in items: "
+      "any(z in items: x == \"never\")))  message: \"m\" }\n";
+  CompileOptions allow;
+  allow.max_cost = 1e100;
+  auto res = compile(steward::testing::pack_of(text), allow);
+  REQUIRE(res.ok());
+  std::string doc = "id: a\nitems: [";
+  for (int i = 0; i < 100; ++i) doc += i ? ",b" : "b";
+  doc += "]\n";
+  auto loaded = load_document(*res.pack, doc, "d.yaml");
+  REQUIRE(loaded.ok());
+  // 100^3 steps: within the default budget, past a small one.
+  CHECK(Evaluator(res.pack).evaluate(*loaded.document).outcome == Outcome::kAllow);
+  Evaluator small(res.pack, 10'000);
+  CHECK_THROWS_AS(small.evaluate(*loaded.document), EvaluationBudgetExceeded);
+  // The scratch state is reusable after the throw.
+  auto few = load_document(*res.pack, "id: a\nitems: [b]\n", "d.yaml");
+  CHECK(small.evaluate(*few.document).outcome == Outcome::kAllow);
+}

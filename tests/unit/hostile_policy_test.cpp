@@ -102,3 +102,25 @@ TEST_CASE("an allow-first precedence is warned about", "[compiler]") {
       pack_of(rule_when("id == \"x\""), "decision:\n  precedence: [deny, needs_review, allow]\n"));
   CHECK_THAT(codes_of(ok), !Catch::Contains("manifest.allow-first"));
 }
+
+TEST_CASE("a pack whose worst case is astronomical is a compile error unless allowed",
+          "[compiler][hostile]") {
+  // Found by the fail-closed review: twelve nested quantifiers compiled ("at most 5e+72
+  // steps") with no warning and then ran for minutes.
+  std::string nested = repeat("any(x in items: ", 12) + "x == \"a\"" + repeat(")", 12);
+  std::string text =
+      "document Doc { id: string, items: [string]? }\nclause c { title: \"C\" }\n"
+      "rule r { clause: c  outcome: deny  when: " +
+      nested + "  message: \"m\" }\n";
+  CompileResult r = compile(pack_of(text));
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(codes_of(r), Catch::Contains("check.cost"));
+  CompileOptions allow;
+  allow.max_cost = 1e100;
+  CHECK(compile(pack_of(text), allow).ok());
+  // One quantifier over one list (linear) and a pairwise check (quadratic) pass by default.
+  CHECK(compile(pack_of("document Doc { id: string, items: [string]? }\nclause c { title: \"C\" }\n"
+                        "rule r { clause: c  outcome: deny  when: any(x in items: any(y in items: "
+                        "x == y))  message: \"m\" }\n"))
+            .ok());
+}

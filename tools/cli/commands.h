@@ -80,6 +80,7 @@ struct ServeOptions {
   int debounce_ms = 1000;              // --watch: quiet time before a reload
   bool insecure = false;               // allow a non-loopback listen without tokens
   CheckpointFlags checkpoints;
+  double max_cost = 1e15;                 // kDefaultMaxCost (compiler.h)
   std::vector<std::string> server_names;  // Host names answered besides the listen address
 };
 // `steward serve`: the evaluator as an HTTP service.

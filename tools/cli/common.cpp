@@ -57,9 +57,10 @@ void print_diagnostics(const CompileResult& r, bool show_warnings) {
 // public keys in `trust_keys`).
 CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
                         const std::map<std::string, std::string>& params, bool show_warnings,
-                        const std::vector<std::string>& trust_keys) {
+                        const std::vector<std::string>& trust_keys, double max_cost) {
   CompileOptions opts;
   opts.params = params;
+  opts.max_cost = max_cost;
   CompileResult r;
   if (!bundle.empty()) {
     std::string text;
@@ -76,7 +77,7 @@ CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
     } else if (!read_file(bundle, &text)) {
       r.diagnostics.error("bundle.read", {}, fmt::format("cannot read the bundle `{}`", bundle));
     } else {
-      r = compile_bundle(text, keys, params);
+      r = compile_bundle(text, keys, params, max_cost);
       if (!r.ok()) {
         // Name the bundle in its own errors.
         Diagnostics named;

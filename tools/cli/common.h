@@ -28,7 +28,8 @@ void print_diagnostics(const CompileResult& r, bool show_warnings);
 // `trust_keys`.
 CompileResult load_pack(const std::string& pack_dir, const std::string& bundle,
                         const std::map<std::string, std::string>& params, bool show_warnings,
-                        const std::vector<std::string>& trust_keys = {});
+                        const std::vector<std::string>& trust_keys = {},
+                        double max_cost = kDefaultMaxCost);
 // An archive record as JSON (the decision document embedded), with or without the agreement text.
 std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int indent = -1);
 // Turns on the archive's signed checkpoints when `file` is set; prints an error and returns

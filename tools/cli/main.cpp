@@ -170,6 +170,7 @@ struct EvalOptions {
   std::string caller = "cli";
   std::vector<std::string> trust_keys;
   CheckpointFlags checkpoints;
+  double max_cost = kDefaultMaxCost;
 };
 
 int run_eval(const EvalOptions& o) {
@@ -179,7 +180,7 @@ int run_eval(const EvalOptions& o) {
     fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
     return kExitError;
   }
-  CompileResult r = load_pack(o.pack, o.bundle, params, false, o.trust_keys);
+  CompileResult r = load_pack(o.pack, o.bundle, params, false, o.trust_keys, o.max_cost);
   if (!r.ok()) {
     fmt::print(stderr, "{}: the policy pack has errors; no agreement was evaluated\n",
                o.bundle.empty() ? o.pack : o.bundle);
@@ -247,6 +248,9 @@ int run_eval(const EvalOptions& o) {
         } else {
           fr.errors = std::move(loaded.errors);
         }
+      } catch (const EvaluationBudgetExceeded& e) {
+        fr.decision.reset();
+        fr.errors = {{"eval.budget", "", 0, 0, e.what()}};
       } catch (const std::exception& e) {
         // Fail closed: an unexpected failure is an input error, never a decision.
         fr.decision.reset();
@@ -368,6 +372,8 @@ int main(int argc, char** argv) {
         ->capture_default_str();
   };
   add_checkpoint_flags(eval, &eo.checkpoints);
+  eval->add_option("--max-cost", eo.max_cost,
+                   "Refuse a pack whose worst case passes this many plan steps per document");
   eval->add_option("-j,--jobs", eo.jobs,
                    "Agreements evaluated in parallel (default: the number of cores)");
   eval->add_flag("!--no-summary", eo.summary, "Do not print the summary after text output");
@@ -517,6 +523,8 @@ int main(int argc, char** argv) {
                    "--watch: how long the files must stay unchanged before a reload")
       ->check(CLI::Range(100, 60000));
   add_checkpoint_flags(serve, &so.checkpoints);
+  serve->add_option("--max-cost", so.max_cost,
+                    "Refuse a pack whose worst case passes this many plan steps per document");
   serve->add_flag("--insecure", so.insecure,
                   "Listen on an address other machines can reach without --token-file");
   serve->add_option("--server-name", so.server_names,

@@ -73,7 +73,7 @@ int run_serve(const ServeOptions& o) {
   std::map<std::string, std::string> params;
   if (!parse_params(o.params, &params)) return kExitError;
   auto load = [&]() -> std::shared_ptr<Served> {
-    CompileResult r = load_pack(o.pack, o.bundle, params, false, o.trust_keys);
+    CompileResult r = load_pack(o.pack, o.bundle, params, false, o.trust_keys, o.max_cost);
     if (!r.ok()) return nullptr;
     return make_served(r.pack);
   };

@@ -268,7 +268,13 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
     }
     return {422, errors_to_json(name, loaded.errors, -1)};
   }
-  Decision d = s->evaluator->evaluate(*loaded.document);
+  Decision d;
+  try {
+    d = s->evaluator->evaluate(*loaded.document);
+  } catch (const EvaluationBudgetExceeded& e) {
+    std::vector<InputError> errors{{"eval.budget", "", 0, 0, e.what()}};
+    return {422, errors_to_json(name, errors, -1)};
+  }
   if (st.archive) {
     ArchiveRecord rec;
     std::string error;

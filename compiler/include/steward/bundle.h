@@ -37,7 +37,8 @@ bool read_bundle(std::string_view text, const std::vector<std::string>& trusted_
 // Errors are diagnostics `bundle.invalid` or the compiler's own.
 CompileResult compile_bundle(std::string_view text,
                              const std::vector<std::string>& trusted_public_keys_pem,
-                             const std::map<std::string, std::string>& params);
+                             const std::map<std::string, std::string>& params,
+                             double max_cost = kDefaultMaxCost);
 
 // read_bundle without the signature: for tools that inspect a bundle and for the fuzzer,
 // never for deciding.

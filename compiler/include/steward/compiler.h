@@ -27,9 +27,16 @@ struct PackSources {
   std::vector<std::pair<std::string, std::string>> unread;
 };
 
+// The largest worst-case cost a pack may have, in plan steps for a document at the loader's
+// default budget of 1,000,000 values: a pack quadratic in its lists passes, one cubic fails
+// (the evaluation budget, kDefaultMaxSteps, still bounds each document).
+inline constexpr double kDefaultMaxCost = 1e15;
+
 struct CompileOptions {
   // Parameter values that replace the manifest's defaults, as text (`--param name=value`).
   std::map<std::string, std::string> params;
+  // A pack whose worst case is past this is a compile error (check.cost).
+  double max_cost = kDefaultMaxCost;
 };
 
 // The product of a compilation: the pack when there were no errors, and every diagnostic

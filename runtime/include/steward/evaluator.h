@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "steward/decision.h"
@@ -52,11 +53,26 @@ struct FlatPath {
 
 // Evaluates one compiled pack. Immutable after construction and safe to call from many
 // threads at once; it keeps the pack alive.
+// Thrown by evaluate() and explain() when one document needs more loop steps than the
+// evaluator's budget: that document gets an error, never a decision.
+class EvaluationBudgetExceeded : public std::runtime_error {
+ public:
+  EvaluationBudgetExceeded()
+      : std::runtime_error(
+            "deciding this document takes more steps than the evaluation budget allows") {}
+};
+
+// Loop steps (over list elements, in quantifiers, membership tests and rules) one evaluation
+// may take: far above any real agreement (the DCF pack takes tens), far below minutes.
+inline constexpr uint64_t kDefaultMaxSteps = 50'000'000;
+
 class Evaluator {
  public:
-  explicit Evaluator(std::shared_ptr<const CompiledPack> pack);
+  explicit Evaluator(std::shared_ptr<const CompiledPack> pack,
+                     uint64_t max_steps = kDefaultMaxSteps);
 
-  // Decides on a document loaded against this evaluator's pack.
+  // Decides on a document loaded against this evaluator's pack. Throws
+  // EvaluationBudgetExceeded past the step budget.
   Decision evaluate(const Document& doc) const;
 
   // Decides and records every definition's value and every rule's condition parts. `sources`
@@ -67,6 +83,7 @@ class Evaluator {
 
  private:
   std::shared_ptr<const CompiledPack> pack_;
+  uint64_t max_steps_;
   std::vector<uint32_t> filter_slot_;  // per plan node: its buffer, for kFilter nodes
   uint32_t filter_count_ = 0;
   // Per plan node: a field path from the root or a local, flattened so that finding its
