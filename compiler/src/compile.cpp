@@ -13,6 +13,7 @@
 #include <set>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "cost.h"
 #include "lint.h"
@@ -678,13 +679,15 @@ void Compilation::pass_schema() {
     SetPlan s;
     s.name = name;
     s.span = decl->span;
+    // Duplicates by hash: a 200,000-member set once took 106 s to compile (pairwise search).
+    std::unordered_set<std::string_view> seen;
     for (const auto& m : decl->members) {
       if (m->kind != ast::ExprKind::kString) {
         diags_.error("check.set", m->span,
                      fmt::format("set {} may hold only strings", quote(name)));
         continue;
       }
-      if (std::find(s.members.begin(), s.members.end(), m->text) != s.members.end()) {
+      if (!seen.insert(m->text).second) {
         diags_.error("check.duplicate", m->span,
                      fmt::format("{} is listed twice in set {}", quote(m->text), quote(name)));
         continue;
@@ -699,8 +702,9 @@ void Compilation::pass_schema() {
     Type& t = pack_->types.emplace_back();
     t.kind = TypeKind::kEnum;
     t.name = name;
+    std::unordered_set<std::string> members;
     auto add = [&](const std::string& v, SourceSpan span) {
-      if (t.find_member(v) >= 0) {
+      if (!members.insert(v).second) {
         diags_.error("check.duplicate", span,
                      fmt::format("{} is listed twice in enum {}", quote(v), quote(t.name)));
       } else {

@@ -134,6 +134,21 @@ try:
         st, body = request(port, "POST", "/v1/evaluate", b"{\"format\": \"steward/agreement/v1\", # x\n}",
                            {"Content-Type": "application/json"})
         check(st == 422 and b"not valid JSON" in body, f"a commented JSON body is a JSON syntax error ({st})")
+        # Request dimensions the review found unbounded.
+        import socket
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(f"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n"
+                        "Transfer-Encoding: chunked\r\n\r\n".encode() + b"100000\r\n" + b"x" * 65536)
+            head = raw.recv(200)
+        check(head.startswith(b"HTTP/1.1 411"), f"a chunked body is refused before it is read: {head[:40]}")
+        st, body = request(port, "GET", "/openapi.json", None, {"Range": "bytes=0-,0-,0-,0-"})
+        check(st == 416 and len(body) < 1000, f"a Range request is refused, not amplified ({st}, {len(body)} bytes)")
+        st, body = request(port, "POST", "/v1/evaluate/batch", b"[" + b",".join([b"{}"] * 1001) + b"]",
+                           {"Content-Type": "application/json"})
+        check(st == 413 and len(body) < 200, f"a batch of 1,001 items is refused ({st}, {len(body)} bytes)")
+        st, _ = request(port, "POST", "/v1/evaluate/batch", b"[" + b",".join([b"{}"] * 1000) + b"]",
+                        {"Content-Type": "application/json"})
+        check(st == 200, f"a batch of 1,000 is answered ({st})")
         stop(proc)
         check("warning[serve.no-auth]" in proc.stderr.read(), "loopback without tokens is warned about")
 

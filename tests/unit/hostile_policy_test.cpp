@@ -124,3 +124,16 @@ TEST_CASE("a pack whose worst case is astronomical is a compile error unless all
                         "x == y))  message: \"m\" }\n"))
             .ok());
 }
+
+TEST_CASE("a 200,000-member set compiles, and its duplicates are found", "[compiler][hostile]") {
+  // Found by the fail-closed review: duplicates were searched pairwise (106 s to compile).
+  // Timing is measured in docs/performance.md, not asserted here.
+  std::string members;
+  for (int i = 0; i < 200000; ++i) members += (i ? ", \"m" : "\"m") + std::to_string(i) + "\"";
+  std::string text = kHead + "set big = {" + members + ", \"m7\"}\n" +
+                     "rule r { clause: c  outcome: deny  when: id in big  message: \"m\" }\n";
+  CompileResult r = compile(pack_of(text));
+  REQUIRE_FALSE(r.ok());
+  CHECK_THAT(codes_of(r), Catch::Contains("check.duplicate"));
+  CHECK(r.diagnostics.error_count() == 1);
+}

@@ -20,6 +20,8 @@ using Json = nlohmann::ordered_json;
 
 // The most records one GET /v1/decisions returns; `archive export` reads them all.
 constexpr size_t kMaxListLimit = 1000;
+// The most agreements one POST /v1/evaluate/batch decides.
+constexpr size_t kMaxBatchItems = 1000;
 
 // JSON text of a value that may hold client-supplied bytes (a request path, say): invalid
 // UTF-8 is replaced rather than thrown, since a throw in the logger would end the process.
@@ -365,52 +367,60 @@ void Service::install(httplib::Server& server) {
     res.set_content(out.body, "application/json");
   });
 
-  server.Post(
-      "/v1/evaluate/batch", [st, this](const httplib::Request& req, httplib::Response& res) {
-        std::string caller = authorize(*st, req, res);
-        if (caller.empty()) return;
-        DocumentFormat format;
-        if (!body_format(req.get_header_value("Content-Type"), &format) ||
-            format != DocumentFormat::kJson) {
-          unsupported_media_type(res, "a batch is a JSON array: send it as application/json");
-          return;
+  server.Post("/v1/evaluate/batch", [st, this](const httplib::Request& req,
+                                               httplib::Response& res) {
+    std::string caller = authorize(*st, req, res);
+    if (caller.empty()) return;
+    DocumentFormat format;
+    if (!body_format(req.get_header_value("Content-Type"), &format) ||
+        format != DocumentFormat::kJson) {
+      unsupported_media_type(res, "a batch is a JSON array: send it as application/json");
+      return;
+    }
+    // Split rather than parse: each item goes to the loader, whose limits (depth, size)
+    // and located errors apply per item, and no tree is built whose depth could cost
+    // stack.
+    std::vector<std::string_view> items;
+    std::string error;
+    if (!split_json_array(req.body, &items, &error)) {
+      res.status = 400;
+      res.set_content(json_text(Json{{"error", error}}), "application/json");
+      return;
+    }
+    // A 900 KB batch of `{}` once answered 145 MB of errors.
+    if (items.size() > kMaxBatchItems) {
+      res.status = 413;
+      res.set_content(json_text(Json{{"error", fmt::format("a batch holds at most {} agreements",
+                                                           kMaxBatchItems)}}),
+                      "application/json");
+      return;
+    }
+    auto s = this->current();
+    std::string body = "[";
+    // Line and column of each item in the body, counted once over the whole body.
+    uint32_t line = 1, column = 1;
+    const char* scanned = req.body.data();
+    for (size_t i = 0; i < items.size(); ++i) {
+      for (; scanned < items[i].data(); ++scanned) {
+        if (*scanned == '\n') {
+          ++line;
+          column = 1;
+        } else if ((static_cast<unsigned char>(*scanned) & 0xC0) != 0x80) {
+          ++column;  // columns count code points, as the loader's do
         }
-        // Split rather than parse: each item goes to the loader, whose limits (depth, size)
-        // and located errors apply per item, and no tree is built whose depth could cost
-        // stack.
-        std::vector<std::string_view> items;
-        std::string error;
-        if (!split_json_array(req.body, &items, &error)) {
-          res.status = 400;
-          res.set_content(json_text(Json{{"error", error}}), "application/json");
-          return;
-        }
-        auto s = this->current();
-        std::string body = "[";
-        // Line and column of each item in the body, counted once over the whole body.
-        uint32_t line = 1, column = 1;
-        const char* scanned = req.body.data();
-        for (size_t i = 0; i < items.size(); ++i) {
-          for (; scanned < items[i].data(); ++scanned) {
-            if (*scanned == '\n') {
-              ++line;
-              column = 1;
-            } else if ((static_cast<unsigned char>(*scanned) & 0xC0) != 0x80) {
-              ++column;  // columns count code points, as the loader's do
-            }
-          }
-          Outcome out = decide(*st, s, std::string(items[i]), fmt::format("item[{}]", i),
-                               DocumentFormat::kJson, caller, nullptr, {line, column});
-          if (out.status == 503) {
-            res.status = 503;
-            res.set_content(out.body, "application/json");
-            return;
-          }
-          if (i) body += ',';
-          body += out.body;
-        }
-        res.set_content(body + "]", "application/json");
-      });
+      }
+      Outcome out = decide(*st, s, std::string(items[i]), fmt::format("item[{}]", i),
+                           DocumentFormat::kJson, caller, nullptr, {line, column});
+      if (out.status == 503) {
+        res.status = 503;
+        res.set_content(out.body, "application/json");
+        return;
+      }
+      if (i) body += ',';
+      body += out.body;
+    }
+    res.set_content(body + "]", "application/json");
+  });
 
   server.Get("/v1/policy", [st, this](const httplib::Request& req, httplib::Response& res) {
     if (authorize(*st, req, res).empty()) return;
@@ -512,6 +522,22 @@ void Service::install(httplib::Server& server) {
   static thread_local std::chrono::steady_clock::time_point started;
   server.set_pre_routing_handler([st](const httplib::Request& req, httplib::Response& res) {
     started = std::chrono::steady_clock::now();
+    // Bodies must say their length: httplib's --max-body check applies to Content-Length, and
+    // a chunked body was read whole (200 MiB) past it. This runs before any body is read.
+    if (req.has_header("Transfer-Encoding")) {
+      res.status = 411;
+      res.set_content(R"({"error":"send the body with a Content-Length, not chunked"})",
+                      "application/json");
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // Ranges turned a 3.9 KB document into a 12 MB answer of overlapping parts; no route needs
+    // them.
+    if (req.has_header("Range")) {
+      res.status = 416;
+      res.set_content(R"({"error":"range requests are not supported"})", "application/json");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     if (st->options.host_allowed && !st->options.host_allowed(req.get_header_value("Host"))) {
       res.status = 421;
       res.set_content(R"({"error":"this server does not answer to that Host; see --server-name"})",
