@@ -34,3 +34,22 @@ TEST_CASE("invalid UTF-8 is found at its first byte", "[source]") {
                                            {"\xf4\x90\x80\x80", 0}}));  // past U+10FFFF
   CHECK(find_invalid_utf8(text) == at);
 }
+
+TEST_CASE("find_control finds every control byte at every position of a word", "[source]") {
+  // The scan reads eight bytes at a time: each byte value at each offset of two words.
+  for (int b = 0; b < 0x80; ++b) {
+    for (size_t pos = 0; pos < 17; ++pos) {
+      std::string text(17, 'a');
+      text[pos] = static_cast<char>(b);
+      ControlChar c = find_control(text, "\t\n");
+      bool control = (b < 0x20 && b != '\t' && b != '\n') || b == 0x7F;
+      INFO("byte " << b << " at " << pos);
+      REQUIRE(c.found() == control);
+      if (control) CHECK(c.offset == pos);
+    }
+  }
+  CHECK(find_control("abcdefgh\xc2\x85z").offset == 8);                  // C1 after a clean word
+  CHECK(find_control("abcdefghij\xe2\x80\xae").bidi);                    // U+202E
+  CHECK_FALSE(find_control("abcdefgh\xc3\xa9\xe2\x80\x94 ok").found());  // é and an em dash
+  CHECK(escape_for_display("a\x1b[2Kb\r\xe2\x80\xae\xff") == "a\\x1b[2Kb\\r\\u{202e}\\xff");
+}
