@@ -43,6 +43,10 @@ class RingArchive : public steward::Archive {
     if (out) *out = r;
     return true;
   }
+  bool enable_checkpoints(const steward::CheckpointOptions&, std::string* error) override {
+    *error = "the fuzzing archive keeps no checkpoints";
+    return false;
+  }
   std::vector<steward::ArchiveRecord> list(const steward::ArchiveQuery& q) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<steward::ArchiveRecord> out;
