@@ -13,6 +13,7 @@
 
 #include "archive_chain.h"
 #include "steward/compiler.h"
+#include "steward/document.h"
 #include "steward/signing.h"
 
 namespace steward {
@@ -43,29 +44,6 @@ std::string canonical(const ArchiveRecord& r) {
 }
 
 }  // namespace
-
-// The deepest bracket nesting of JSON text (strings skipped), to refuse a document too deep
-// to parse safely.
-size_t json_nesting(std::string_view t) {
-  size_t depth = 0, max = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < t.size(); ++i) {
-    char c = t[i];
-    if (in_string) {
-      if (c == '\\')
-        ++i;
-      else if (c == '"')
-        in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      max = std::max(max, ++depth);
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
-  }
-  return max;
-}
 
 namespace {
 
@@ -325,9 +303,8 @@ ArchiveVerification Archive::verify_checkpoints(std::string_view text,
     start = end == std::string_view::npos ? text.size() : end + 1;
     ++line_no;
     if (line.empty()) continue;
-    nlohmann::json c = archive_internal::json_nesting(line) > 2
-                           ? nlohmann::json()
-                           : nlohmann::json::parse(line, nullptr, false);
+    nlohmann::json c =
+        json_nesting(line) > 2 ? nlohmann::json() : nlohmann::json::parse(line, nullptr, false);
     if (!c.is_object() || !c.contains("seq") || !c["seq"].is_number_integer() ||
         !c.contains("head") || !c["head"].is_string() || !c.contains("time") ||
         !c["time"].is_string() || !c.contains("signature") || !c["signature"].is_string()) {

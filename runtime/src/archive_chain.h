@@ -86,9 +86,6 @@ class ChainedArchive : public Archive {
   bool checkpoint_broken_ = false;
 };
 
-// The deepest bracket nesting of JSON text, strings skipped.
-size_t json_nesting(std::string_view text);
-
 // Builds the SQLite archive at `path`.
 std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error, ArchiveMode mode);
 // Builds the PostgreSQL archive for a libpq connection URL.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "raw_tree.h"
+#include "steward/document.h"
 
 namespace steward::detail {
 namespace {
@@ -197,29 +198,14 @@ void locate(std::string_view text, size_t offset, RawTree* out) {
 
 bool json_error(std::string_view text, const ParseLimits& limits, RawTree* out) {
   // Depth first: the parser below would accept deep text that the tree builder refused.
-  size_t depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > limits.max_depth) {
-        out->failed = true;
-        out->error_code = "input.limit";
-        out->error = fmt::format("the document nests deeper than {} levels", limits.max_depth);
-        locate(text, i, out);
-        return true;
-      }
-    } else if ((c == '}' || c == ']') && depth > 0) {
-      --depth;
-    }
+  size_t breach = std::string_view::npos;
+  json_nesting(text, limits.max_depth, &breach);
+  if (breach != std::string_view::npos) {
+    out->failed = true;
+    out->error_code = "input.limit";
+    out->error = fmt::format("the document nests deeper than {} levels", limits.max_depth);
+    locate(text, breach, out);
+    return true;
   }
   SyntaxOnly sax;
   if (nlohmann::json::sax_parse(text, &sax, nlohmann::json::input_format_t::json, true)) {
@@ -242,3 +228,30 @@ bool json_error(std::string_view text, const ParseLimits& limits, RawTree* out) 
 }
 
 }  // namespace steward::detail
+
+namespace steward {
+
+size_t json_nesting(std::string_view t, size_t limit, size_t* breach) {
+  if (breach) *breach = std::string_view::npos;
+  size_t depth = 0, max = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    char c = t[i];
+    if (in_string) {
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      max = std::max(max, ++depth);
+      if (depth > limit && breach && *breach == std::string_view::npos) *breach = i;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return max;
+}
+
+}  // namespace steward

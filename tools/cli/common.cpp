@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "steward/bundle.h"
+#include "steward/document.h"
 
 namespace steward::cli {
 namespace fs = std::filesystem;
@@ -205,29 +206,6 @@ namespace {
 
 constexpr size_t kMaxDocumentDepth = 64;
 
-// How deep arrays and objects nest in valid JSON text.
-size_t json_depth(std::string_view text) {
-  size_t depth = 0, deepest = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
-}
-
 }  // namespace
 
 std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int indent) {
@@ -248,7 +226,7 @@ std::string record_to_json(const ArchiveRecord& r, bool with_agreement, int inde
   // nested deeper than any decision (a few levels): nlohmann frees and writes a tree
   // recursively, and a client's parser may well do the same.
   const bool readable =
-      nlohmann::ordered_json::accept(r.document) && json_depth(r.document) <= kMaxDocumentDepth;
+      nlohmann::ordered_json::accept(r.document) && json_nesting(r.document) <= kMaxDocumentDepth;
   if (indent >= 0) {
     j["document"] = readable ? nlohmann::ordered_json::parse(r.document) : nlohmann::ordered_json();
     if (with_agreement) j["agreement"] = r.agreement;

@@ -114,6 +114,11 @@ bool read_document_file(const std::filesystem::path& path, const LoadLimits& lim
 LoadResult load_document_file(const CompiledPack& pack, const std::filesystem::path& path,
                               const LoadLimits& limits = {});
 
+// The deepest nesting of arrays and objects in JSON text, strings skipped, without parsing it
+// (so without recursion): for refusing text too deep to build or print safely. With `limit`,
+// `breach` is set to the offset of the first bracket that goes deeper than it (npos if none).
+size_t json_nesting(std::string_view text, size_t limit = SIZE_MAX, size_t* breach = nullptr);
+
 // `file:line:col: error[code]: message (at path)`.
 std::string render(const InputError& e, std::string_view file);
 
