@@ -15,9 +15,9 @@ namespace steward {
 namespace {
 
 // Nesting of brackets and prefix operators in policy text, checked before ANTLR recurses.
-constexpr size_t kMaxNesting = 256;
+constexpr size_t kMaxNesting = 100;
 // Depth of a declaration's parse tree (binary chains included), checked before the AST is built.
-constexpr size_t kMaxTreeDepth = 1000;
+constexpr size_t kMaxTreeDepth = 250;
 
 using grammar::StewardLexer;
 using grammar::StewardParser;

@@ -72,8 +72,11 @@ TEST_CASE("deep nesting in policy text is a located error, never a crash", "[com
 }
 
 TEST_CASE("nesting just inside the limits compiles", "[compiler][hostile]") {
-  CHECK(compile(pack_of(rule_when("id == \"x\"" + repeat(" and id == \"x\"", 900)))).ok());
-  CHECK(compile(pack_of(rule_when(repeat("not (", 120) + "id == \"x\"" + repeat(")", 120)))).ok());
+  // The limits leave the checker's recursion room under AddressSanitizer's larger frames too
+  // (a 900-term chain overflowed the stack there with a limit of 1,000).
+  CHECK(compile(pack_of(rule_when("id == \"x\"" + repeat(" and id == \"x\"", 200)))).ok());
+  CHECK(compile(pack_of(rule_when(repeat("not (", 40) + "id == \"x\"" + repeat(")", 40)))).ok());
+  CHECK(compile(pack_of(rule_when("id == \"x\"" + repeat(" and id == \"x\"", 300)))).ok() == false);
 }
 
 TEST_CASE("bidirectional controls in policy sources are warned about where they are",
