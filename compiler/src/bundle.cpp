@@ -74,7 +74,9 @@ bool parse(std::string_view text, PackSources* sources, CompileOptions* options,
         source_digest, pack_digest(s));
     return false;
   }
-  CompileOptions o;
+  // The caller's options stand (max_cost, say); parameters are the bundle's, then overrides.
+  CompileOptions o = *options;
+  o.params.clear();
   if (b.contains("params") && b["params"].is_object()) {
     for (const auto& [k, v] : b["params"].items())
       if (v.is_string()) o.params[k] = v.get<std::string>();
@@ -179,7 +181,6 @@ CompileResult compile_bundle(std::string_view text,
     r.sources = std::make_shared<SourceMap>();
     return r;
   }
-  options.max_cost = max_cost;
   r = compile(sources, options);
   if (r.ok() && params.empty() && r.pack->digest != plan) {
     CompileResult refused;

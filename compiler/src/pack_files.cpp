@@ -39,38 +39,59 @@ bool read_pack_file(const fs::path& root, const fs::path& relative, size_t max_b
     *error = "it resolves to a file outside the pack directory";
     return false;
   }
-  int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  switch (read_regular_file(real, max_bytes, text, error)) {
+    case ReadStatus::kOk:
+      return true;
+    case ReadStatus::kCannotOpen:
+      return false;
+    case ReadStatus::kDirectory:
+    case ReadStatus::kNotRegular:
+      *error = "it is not a regular file";
+      return false;
+    case ReadStatus::kTooLarge:
+      *error = fmt::format("it is {} bytes; the limit is {} bytes", *error, max_bytes);
+      return false;
+    case ReadStatus::kChanged:
+      *error = "it changed size while it was read";
+      return false;
+  }
+  return false;
+}
+
+ReadStatus read_regular_file(const fs::path& path, size_t max_bytes, std::string* text,
+                             std::string* error) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0) {
     *error = std::strerror(errno);
-    return false;
+    return ReadStatus::kCannotOpen;
   }
   struct Close {
     int fd;
     ~Close() { ::close(fd); }
   } close_fd{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    *error = "it is not a regular file";
-    return false;
+  if (::fstat(fd, &st) != 0) {
+    *error = std::strerror(errno);
+    return ReadStatus::kCannotOpen;
   }
-  if (static_cast<size_t>(st.st_size) > max_bytes) {
-    *error = fmt::format("it is {} bytes; the limit is {} bytes", st.st_size, max_bytes);
-    return false;
+  if (S_ISDIR(st.st_mode)) return ReadStatus::kDirectory;
+  if (!S_ISREG(st.st_mode)) return ReadStatus::kNotRegular;
+  const size_t size = static_cast<size_t>(st.st_size);
+  if (size > max_bytes) {
+    *error = std::to_string(size);
+    return ReadStatus::kTooLarge;
   }
-  text->assign(static_cast<size_t>(st.st_size), '\0');
+  text->assign(size, '\0');
   size_t got = 0;
-  while (got < text->size()) {
-    ssize_t n = ::read(fd, text->data() + got, text->size() - got);
+  while (got < size) {
+    ssize_t n = ::read(fd, text->data() + got, size - got);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     got += static_cast<size_t>(n);
   }
   char extra;
-  if (got != text->size() || ::read(fd, &extra, 1) > 0) {
-    *error = "it changed size while it was read";
-    return false;
-  }
-  return true;
+  if (got != size || ::read(fd, &extra, 1) > 0) return ReadStatus::kChanged;
+  return ReadStatus::kOk;
 }
 
 }  // namespace steward

@@ -597,6 +597,31 @@ std::vector<uint32_t> code_point_offsets(std::string_view text, bool& ascii) {
   return out;
 }
 
+bool ident_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+// The offset just past a string literal or comment that starts at `i`, or `i` when none does:
+// the pre-parse scans below skip what cannot hold a bracket or keyword.
+size_t skip_literal(std::string_view t, size_t i) {
+  const size_t n = t.size();
+  const char c = t[i];
+  if (c == '"' || c == '\'') {
+    for (++i; i < n && t[i] != c && t[i] != '\n'; ++i)
+      if (t[i] == '\\') ++i;
+    return std::min(i + 1, n);
+  }
+  if (c == '/' && i + 1 < n && t[i + 1] == '/') {
+    size_t end = t.find('\n', i);
+    return end == std::string_view::npos ? n : end;
+  }
+  if (c == '/' && i + 1 < n && t[i + 1] == '*') {
+    size_t end = t.find("*/", i + 2);
+    return end == std::string_view::npos ? n : end + 2;
+  }
+  return i;
+}
+
 // ANTLR's parser recurses once per nested bracket and per prefix `not` or `-`: before it
 // runs, nesting beyond kMaxNesting is found by a scan that skips strings and comments.
 // Returns the offset where the limit is passed, or npos.
@@ -605,24 +630,14 @@ size_t nesting_limit_breach(std::string_view t) {
   std::vector<size_t> saved;     // `prefix` at each open bracket
   auto word_at = [&](size_t i, std::string_view w) {
     return t.compare(i, w.size(), w) == 0 &&
-           (i + w.size() == t.size() ||
-            !(std::isalnum(static_cast<unsigned char>(t[i + w.size()])) || t[i + w.size()] == '_' ||
-              t[i + w.size()] == '-')) &&
-           (i == 0 || !(std::isalnum(static_cast<unsigned char>(t[i - 1])) || t[i - 1] == '_' ||
-                        t[i - 1] == '-'));
+           (i + w.size() == t.size() || !ident_char(t[i + w.size()])) &&
+           (i == 0 || !ident_char(t[i - 1]));
   };
   for (size_t i = 0, n = t.size(); i < n;) {
     char c = t[i];
-    if (c == '"' || c == '\'') {
-      for (++i; i < n && t[i] != c && t[i] != '\n'; ++i)
-        if (t[i] == '\\') ++i;
-      ++i;
-      prefix = 0;
-    } else if (c == '/' && i + 1 < n && t[i + 1] == '/') {
-      while (i < n && t[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
-      size_t end = t.find("*/", i + 2);
-      i = end == std::string_view::npos ? n : end + 2;
+    if (size_t past = skip_literal(t, i); past != i) {
+      if (c != '/') prefix = 0;  // a string is an operand; a comment is nothing
+      i = past;
     } else if (c == '{' || c == '[' || c == '(') {
       saved.push_back(prefix);
       if (++depth + prefix > kMaxNesting) return i;
@@ -722,10 +737,6 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
 
 namespace {
 
-bool ident_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-}
-
 // Where top-level declarations start: a declaration keyword as a whole word outside strings,
 // comments and brackets. Always includes 0.
 std::vector<uint32_t> declaration_starts(std::string_view t) {
@@ -736,15 +747,8 @@ std::vector<uint32_t> declaration_starts(std::string_view t) {
   size_t i = 0, n = t.size();
   while (i < n) {
     char c = t[i];
-    if (c == '"') {
-      for (++i; i < n && t[i] != '"' && t[i] != '\n'; ++i)
-        if (t[i] == '\\') ++i;
-      ++i;
-    } else if (c == '/' && i + 1 < n && t[i + 1] == '/') {
-      while (i < n && t[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < n && t[i + 1] == '*') {
-      size_t end = t.find("*/", i + 2);
-      i = end == std::string_view::npos ? n : end + 2;
+    if (size_t past = skip_literal(t, i); past != i) {
+      i = past;
     } else if (c == '{' || c == '[' || c == '(') {
       ++depth;
       ++i;

@@ -18,6 +18,7 @@
 
 #include "raw_tree.h"
 #include "steward/date.h"
+#include "steward/pack_files.h"
 #include "steward/scalar.h"
 #include "steward/suggest.h"
 
@@ -585,42 +586,25 @@ bool read_document_file(const std::filesystem::path& path, const LoadLimits& lim
     *error = {code, "", 0, 0, std::move(message)};
     return false;
   };
-  // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below.
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0)
-    return fail("input.read", fmt::format("cannot read the file: {}", std::strerror(errno)));
-  struct Close {
-    int fd;
-    ~Close() { ::close(fd); }
-  } close_fd{fd};
-  struct stat st {};
-  if (::fstat(fd, &st) != 0)
-    return fail("input.read", fmt::format("cannot read the file: {}", std::strerror(errno)));
-  if (!S_ISREG(st.st_mode)) {
-    return fail("input.read", S_ISDIR(st.st_mode)
-                                  ? "this is a directory, not an agreement file"
-                                  : "this is not a regular file (a FIFO, socket or device); an "
-                                    "agreement must be a regular file");
+  std::string why;
+  switch (read_regular_file(path, limits.max_bytes, text, &why)) {
+    case ReadStatus::kOk:
+      return true;
+    case ReadStatus::kCannotOpen:
+      return fail("input.read", fmt::format("cannot read the file: {}", why));
+    case ReadStatus::kDirectory:
+      return fail("input.read", "this is a directory, not an agreement file");
+    case ReadStatus::kNotRegular:
+      return fail("input.read",
+                  "this is not a regular file (a FIFO, socket or device); an agreement must be a "
+                  "regular file");
+    case ReadStatus::kTooLarge:
+      return fail("input.limit", fmt::format("the file is {} bytes; the limit is {} bytes", why,
+                                             limits.max_bytes));
+    case ReadStatus::kChanged:
+      return fail("input.read", "the file changed size while it was read");
   }
-  const size_t size = static_cast<size_t>(st.st_size);
-  if (size > limits.max_bytes) {
-    return fail("input.limit",
-                fmt::format("the file is {} bytes; the limit is {} bytes", size, limits.max_bytes));
-  }
-  text->assign(size, '\0');
-  size_t got = 0;
-  while (got < size) {
-    ssize_t r = ::read(fd, text->data() + got, size - got);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0)
-      return fail("input.read", fmt::format("cannot read the file: {}", std::strerror(errno)));
-    if (r == 0) break;
-    got += static_cast<size_t>(r);
-  }
-  char extra;
-  if (got != size || ::read(fd, &extra, 1) > 0)
-    return fail("input.read", "the file changed size while it was read");
-  return true;
+  return false;
 }
 
 LoadResult load_document_file(const CompiledPack& pack, const std::filesystem::path& path,

@@ -23,12 +23,6 @@ constexpr size_t kMaxListLimit = 1000;
 // The most agreements one POST /v1/evaluate/batch decides.
 constexpr size_t kMaxBatchItems = 1000;
 
-// JSON text of a value that may hold client-supplied bytes (a request path, say): invalid
-// UTF-8 is replaced rather than thrown, since a throw in the logger would end the process.
-std::string json_text(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 // The route a request counts under in /metrics: a fixed set, so that clients cannot grow the
 // metrics without bound or put their bytes into label values.
 std::string metrics_route(const std::string& path) {
@@ -117,6 +111,10 @@ const char* kOpenApi =
     ;
 
 }  // namespace
+
+std::string json_text(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
 
 void log_line(std::string_view line) {
   // fwrite, not fmt::print: fmt throws when the write fails, and a throw here ends the process.

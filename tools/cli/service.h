@@ -8,6 +8,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -38,6 +39,10 @@ struct ServiceOptions {
   // Host header check (421 when it fails); unset: every Host is answered.
   std::function<bool(std::string_view)> host_allowed;
 };
+
+// JSON text of a value that may hold client-supplied bytes (a request path, say): invalid
+// UTF-8 is replaced rather than thrown, since a throw in the logger would end the process.
+std::string json_text(const nlohmann::ordered_json& j);
 
 // Writes one line to stderr and never fails: a log that cannot be written (a full disk,
 // `2>/dev/full`, a closed pipe) must not stop decisions.
