@@ -154,6 +154,14 @@ try:
         check(full.returncode == 1 and "problem" in full.stdout,
               f"{name}: verify --checkpoints finds it ({full.returncode}): {full.stdout} {full.stderr}")
 
+    # A careless operator: checkpoints asked for where there is no archive to vouch for.
+    r = steward("eval", "-p", os.path.join(SRC, "policies/dcf-5-4"), "--checkpoints", cps, "--checkpoint-key", key,
+                os.path.join(SRC, "policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml"))
+    check(r.returncode == 2 and "--checkpoints needs --archive" in r.stderr, "eval --checkpoints without --archive is refused")
+    r = steward("serve", "-p", os.path.join(SRC, "policies/dcf-5-4"), "--no-archive", "--listen", "127.0.0.1:0",
+                "--checkpoints", cps, "--checkpoint-key", key)
+    check(r.returncode == 2 and "--checkpoints needs an archive" in r.stderr, "serve --no-archive --checkpoints is refused")
+
     # The checkpoints themselves: a forged line, another key, a file with none.
     other = os.path.join(tmp, "other.pem")
     steward("keygen", other)

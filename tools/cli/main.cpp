@@ -203,6 +203,11 @@ int run_eval(const EvalOptions& o) {
                : o.fail_on == "review" ? FailOn::kReview
                : o.fail_on == "never"  ? FailOn::kNever
                                        : FailOn::kDefault;
+  // Checkpoints vouch for an archive: without one, asking for them would silently do nothing.
+  if (!o.checkpoints.file.empty() && o.archive.empty()) {
+    fmt::print(stderr, "error[usage]: --checkpoints needs --archive\n");
+    return kExitError;
+  }
   // A decision is given only after its record is durable in the archive.
   std::unique_ptr<Archive> archive;
   if (!o.archive.empty()) {

@@ -31,10 +31,6 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-std::string json_text(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 std::atomic<bool> g_reload{false};
 std::atomic<bool> g_stop{false};
 httplib::Server* g_server = nullptr;
@@ -83,6 +79,10 @@ int run_serve(const ServeOptions& o) {
     return kExitError;
   }
 
+  if (o.no_archive && !o.checkpoints.file.empty()) {
+    log_line("error[usage]: --checkpoints needs an archive; drop --no-archive");
+    return kExitError;
+  }
   std::unique_ptr<Archive> archive;
   if (!o.no_archive) {
     std::string error;
