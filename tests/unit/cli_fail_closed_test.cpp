@@ -49,10 +49,25 @@ TEST_CASE("eval DIR decides or reports every path it finds, never skips one",
   fs::create_directories(dir / "h-locked");
   write_text(dir / "h-locked" / "hidden-deny.yaml", deny);
   fs::permissions(dir / "h-locked", fs::perms::none);
-  // Root reads any directory: run as `nobody` so the locked one really is unreadable.
-  const std::string as_nobody =
-      ::geteuid() == 0 ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
-  auto r = run(as_nobody + bin() + " eval -p policies/dcf-5-4 '" + dir.string() + "'");
+  // Root reads any directory: run as `nobody` so the locked one really is unreadable. The
+  // checkout may be private (CI clones into a mode-700 directory), so `nobody` gets its own
+  // copy of the binary and the pack.
+  std::string command = bin() + " eval -p policies/dcf-5-4 '" + dir.string() + "'";
+  fs::path tools = scratch("steward_walk_tools");
+  if (::geteuid() == 0) {
+    fs::copy_file(steward_bin(), tools / "steward");
+    fs::copy(fs::path(source_dir()) / "policies/dcf-5-4", tools / "pack",
+             fs::copy_options::recursive);
+    for (const auto& e : fs::recursive_directory_iterator(tools))
+      fs::permissions(e.path(), fs::perms::owner_all | fs::perms::group_read |
+                                    fs::perms::group_exec | fs::perms::others_read |
+                                    fs::perms::others_exec);
+    command = "setpriv --reuid=65534 --regid=65534 --clear-groups '" +
+              (tools / "steward").string() + "' eval -p '" + (tools / "pack").string() + "' '" +
+              dir.string() + "'";
+  }
+  auto r = run(command);
+  fs::remove_all(tools);
   fs::permissions(dir / "h-locked", fs::perms::owner_all);
   fs::remove_all(dir);
   CHECK(r.exit_code == 2);
