@@ -1,5 +1,6 @@
 // libFuzzer target: raw bytes sent to `steward serve`'s routes over a loopback socket, through
-// cpp-httplib's request parsing and every handler (evaluate, batch, policy, decisions, health,
+// the connection layer (http_server.h: Beast's request parser, the limits, keep-alive,
+// 100-continue) and every handler (evaluate, batch, policy, decisions, health,
 // metrics). The first byte picks the open server or the one that requires a bearer token
 // (`fuzz-token`). Any crash, hang or sanitizer report in the server's threads is a finding.
 #include <arpa/inet.h>
@@ -14,8 +15,8 @@
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <tuple>
 
+#include "http_server.h"
 #include "service.h"
 #include "steward/compiler.h"
 
@@ -78,8 +79,7 @@ class RingArchive : public steward::Archive {
 struct Fixture {
   RingArchive archive;
   std::unique_ptr<steward::cli::Service> open, guarded;
-  httplib::Server open_server, guarded_server;
-  int open_port = 0, guarded_port = 0;
+  std::unique_ptr<steward::cli::HttpServer> open_server, guarded_server;
 
   Fixture() {
     auto r = steward::compile_pack(STEWARD_SOURCE_DIR "/policies/dcf-5-4");
@@ -91,17 +91,19 @@ struct Fixture {
                                                    steward::cli::ServiceOptions{{}, true, discard});
     guarded = std::make_unique<steward::cli::Service>(
         served, &archive, steward::cli::ServiceOptions{{{"fuzz", "fuzz-token"}}, true, discard});
-    for (auto [srv, service, port] : {std::tuple{&open_server, open.get(), &open_port},
-                                      std::tuple{&guarded_server, guarded.get(), &guarded_port}}) {
-      httplib::Server* server = srv;  // clang 14 cannot capture a structured binding
-      server->set_payload_max_length(1 << 16);
-      server->set_read_timeout(1, 0);
-      server->set_write_timeout(1, 0);
-      server->new_task_queue = [] { return new httplib::ThreadPool(4); };
-      service->install(*server);
-      *port = server->bind_to_any_port("127.0.0.1");
-      if (*port <= 0) std::abort();
-      std::thread([server] { server->listen_after_bind(); }).detach();
+    steward::cli::HttpServerOptions o;
+    o.threads = 2;
+    o.max_body = 1 << 16;
+    o.header_ms = o.idle_ms = o.body_ms = o.write_ms = 1000;
+    open_server = std::make_unique<steward::cli::HttpServer>(*open, o);
+    guarded_server = std::make_unique<steward::cli::HttpServer>(*guarded, o);
+    for (auto* server : {open_server.get(), guarded_server.get()}) {
+      std::string error;
+      if (!server->listen(&error)) {
+        std::fprintf(stderr, "fuzz_http: %s\n", error.c_str());
+        std::abort();
+      }
+      std::thread([server] { server->run(); }).detach();
     }
   }
 };
@@ -154,6 +156,6 @@ void exchange(int port, const uint8_t* data, size_t size) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Fixture& f = fixture();
   if (size == 0) return 0;
-  exchange(data[0] & 1 ? f.guarded_port : f.open_port, data + 1, size - 1);
+  exchange(data[0] & 1 ? f.guarded_server->port() : f.open_server->port(), data + 1, size - 1);
   return 0;
 }

@@ -515,9 +515,35 @@ int main(int argc, char** argv) {
   serve->add_option("--max-body", so.max_body, "Largest request body in bytes (413 above)")
       ->capture_default_str();
   serve
-      ->add_option("--threads", so.threads, "Worker threads; each open client connection holds one")
+      ->add_option("--threads", so.threads,
+                   "Threads that decide (reading and writing take a thread a core, at most 4)")
       ->capture_default_str()
-      ->check(CLI::Range(1, 4096));
+      ->check(CLI::Range(1, 1024));
+  serve
+      ->add_option("--max-connections", so.max_connections,
+                   "Connections open at once (also kept under the descriptor limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  serve
+      ->add_option("--max-connections-per-client", so.max_connections_per_client,
+                   "Connections open from one address; past it its oldest waiting one is closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  serve
+      ->add_option("--header-timeout-ms", so.header_timeout_ms,
+                   "A request's line and headers must arrive within this of the connection")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  serve
+      ->add_option("--idle-timeout-ms", so.idle_timeout_ms,
+                   "A kept-alive connection is closed after this without a new request")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
+  serve
+      ->add_option("--body-timeout-ms", so.body_timeout_ms,
+                   "A request's whole body must arrive within this of its header")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600000));
   serve->add_option("--param", so.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
   serve->add_flag("-q,--quiet", so.quiet, "No access log");

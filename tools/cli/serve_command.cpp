@@ -1,9 +1,6 @@
-// `steward serve`: the evaluator over HTTP (cpp-httplib), with the decision archive.
+// `steward serve`: the evaluator over HTTP (http_server.h), with the decision archive.
 #include <fmt/format.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <openssl/crypto.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -20,6 +17,7 @@
 #include "access.h"
 #include "commands.h"
 #include "common.h"
+#include "http_server.h"
 #include "reload.h"
 #include "service.h"
 #include "steward/archive.h"
@@ -33,34 +31,26 @@ using Json = nlohmann::ordered_json;
 
 std::atomic<bool> g_reload{false};
 std::atomic<bool> g_stop{false};
-httplib::Server* g_server = nullptr;
 
+// Only flags: the reloader thread acts on them (a signal handler may not take locks).
 extern "C" void on_signal(int sig) {
   if (sig == SIGHUP) {
     g_reload = true;
   } else {
     g_stop = true;
-    if (g_server) g_server->stop();
   }
 }
 
-// Debian's cpp-httplib is a compiled library that listens with a backlog of 5, so a burst of
-// clients connecting at once loses SYNs and waits a second for the retransmit. listen() again on
-// the bound socket raises the backlog; the socket is found by its port since httplib keeps it
-// private.
-void widen_backlog(int port) {
-  for (int fd = 3; fd < 1024; ++fd) {
-    int listening = 0;
-    socklen_t len = sizeof listening;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening) continue;
-    sockaddr_storage addr{};
-    socklen_t alen = sizeof addr;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &alen) != 0) continue;
-    int bound = addr.ss_family == AF_INET6
-                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port)
-                    : ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
-    if (bound == port) ::listen(fd, SOMAXCONN);
+// Each connection is a descriptor: raise the soft limit to the hard one, and keep the
+// connection limit under it so that accept() never fails for want of one.
+size_t descriptor_budget() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 1024;
+  if (lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &lim) != 0) getrlimit(RLIMIT_NOFILE, &lim);
   }
+  return lim.rlim_cur == RLIM_INFINITY ? size_t{1} << 20 : static_cast<size_t>(lim.rlim_cur);
 }
 
 }  // namespace
@@ -122,53 +112,39 @@ int run_serve(const ServeOptions& o) {
                    "machines can reach");
   }
 
-  std::unique_ptr<httplib::Server> server_ptr;
-  if (!o.tls_cert.empty() || !o.tls_key.empty()) {
-    auto tls = std::make_unique<httplib::SSLServer>(o.tls_cert.c_str(), o.tls_key.c_str());
-    if (!tls->is_valid()) {
-      log_line(fmt::format("error[serve.tls]: cannot load the certificate `{}` and key `{}`",
-                           o.tls_cert, o.tls_key));
-      return kExitError;
-    }
-    server_ptr = std::move(tls);
-  } else {
-    server_ptr = std::make_unique<httplib::Server>();
-  }
-  httplib::Server& server = *server_ptr;
-  server.set_payload_max_length(o.max_body);
-  server.set_read_timeout(10, 0);
-  server.set_write_timeout(10, 0);
-  server.set_keep_alive_timeout(5);
-  // A kept-alive connection holds one worker while it is open, so there are enough workers for
-  // many clients; connections are reused for many requests rather than httplib's default 5.
-  server.set_keep_alive_max_count(10000);
-  // Without it, a response written in two segments waits on the client's delayed ACK (40 ms).
-  server.set_tcp_nodelay(true);
-  const size_t workers = o.threads;
-  server.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-
   // Listen first: the Host check needs the port actually bound.
-  const std::string bind_host =
-      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
-  int port = std::atoi(o.listen.substr(o.listen.rfind(':') + 1).c_str());
-  if (port == 0) {
-    port = server.bind_to_any_port(bind_host);
-  } else if (!server.bind_to_port(bind_host, port)) {
-    port = -1;
-  }
-  if (port <= 0) {
-    log_line(fmt::format("error[serve.listen]: cannot listen on {}", escape_for_display(o.listen)));
-    return kExitError;
-  }
-  widen_backlog(port);
-
+  HttpServerOptions http;
+  http.host = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+  http.port = std::atoi(o.listen.substr(o.listen.rfind(':') + 1).c_str());
+  http.threads = o.threads;
+  http.max_body = o.max_body;
+  http.tls_cert = o.tls_cert;
+  http.tls_key = o.tls_key;
+  http.max_connections_per_client = o.max_connections_per_client;
+  // Descriptors also serve the archive, the pack files and the log.
+  const size_t budget = descriptor_budget();
+  http.max_connections = std::min(o.max_connections, budget > 128 ? budget - 64 : budget / 2);
+  http.header_ms = o.header_timeout_ms;
+  http.idle_ms = o.idle_timeout_ms;
+  http.body_ms = o.body_timeout_ms;
   ServiceOptions service_options;
   service_options.tokens = tokens;
   service_options.access_log = !o.quiet;
-  auto host_check = std::make_shared<HostCheck>(host, port, o.server_names);
+  auto host_check = std::make_shared<HostCheck>(host, 0, o.server_names);
   service_options.host_allowed = [host_check](std::string_view h) { return host_check->allows(h); };
+  HttpServer* server_for_metrics = nullptr;  // set once the server exists, before requests
+  service_options.connections = [&server_for_metrics] { return server_for_metrics->connections(); };
   Service service(served, archive.get(), service_options);
-  service.install(server);
+  HttpServer server(service, http);
+  server_for_metrics = &server;
+  std::string listen_error;
+  if (!server.listen(&listen_error)) {
+    log_line(fmt::format("error[serve.listen]: cannot listen on {}: {}",
+                         escape_for_display(o.listen), escape_for_display(listen_error)));
+    return kExitError;
+  }
+  const int port = server.port();
+  *host_check = HostCheck(host, port, o.server_names);  // requests start after run()
 
   std::string banner = fmt::format("steward serving {} {} ({}) on {}://{}:{}\n", served->pack->name,
                                    served->pack->version, served->pack->digest,
@@ -176,7 +152,6 @@ int run_serve(const ServeOptions& o) {
   (void)std::fwrite(banner.data(), 1, banner.size(), stdout);
   std::fflush(stdout);
 
-  g_server = &server;
   std::signal(SIGHUP, on_signal);
   std::signal(SIGTERM, on_signal);
   std::signal(SIGINT, on_signal);
@@ -238,11 +213,11 @@ int run_serve(const ServeOptions& o) {
         if (!o.watch) g_reload = true;
       }
     }
+    server.stop();  // SIGTERM or SIGINT
   });
-  server.listen_after_bind();
+  server.run();
   g_stop = true;
   reloader.join();
-  g_server = nullptr;
   return kExitAllow;
 }
 

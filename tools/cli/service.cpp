@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
 
@@ -218,39 +219,75 @@ struct ServiceState {
 
 namespace {
 
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out += static_cast<char>(hi * 16 + lo);
+        i += 2;
+        continue;
+      }
+    }
+    out += plus_is_space && s[i] == '+' ? ' ' : s[i];
+  }
+  return out;
+}
+
 struct Outcome {
   int status;
   std::string body;
 };
 
-// Returns the caller's token name, or "" after answering 401.
-std::string authorize(ServiceState& st, const httplib::Request& req, httplib::Response& res) {
-  const auto& tokens = st.options.tokens;
-  if (tokens.empty()) return "anonymous";
-  std::string auth = req.get_header_value("Authorization");
-  const std::string prefix = "Bearer ";
-  if (auth.rfind(prefix, 0) == 0) {
-    std::string given = auth.substr(prefix.size());
-    std::string who;
-    for (const auto& [name, token] : tokens) {
-      // Constant-time comparison, so response timing does not reveal a token's prefix.
-      bool same = given.size() == token.size() &&
-                  CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
-      if (same) who = name;
-    }
-    if (!who.empty()) return who;
-  }
-  res.status = 401;
-  res.set_header("WWW-Authenticate", "Bearer");
-  res.set_content(R"({"error":"a valid bearer token is required"})", "application/json");
-  return "";
+// Routes that answer without a token: probes and the API description.
+bool open_route(const std::string& path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/openapi.json";
 }
 
-void unsupported_media_type(httplib::Response& res, const char* why =
-                                                        "send the agreement as application/json or "
-                                                        "application/yaml") {
-  res.status = 415;
-  res.set_content(json_text(Json{{"error", why}}), "application/json");
+// The caller's token name ("anonymous" when the server has no tokens), or "" when the request
+// carries no valid token.
+std::string caller_of(const ServiceState& st, const HttpRequest& req) {
+  const auto& tokens = st.options.tokens;
+  if (tokens.empty()) return "anonymous";
+  std::string auth = req.header("Authorization");
+  const std::string prefix = "Bearer ";
+  if (auth.rfind(prefix, 0) != 0) return "";
+  std::string given = auth.substr(prefix.size());
+  std::string who;
+  for (const auto& [name, token] : tokens) {
+    // Constant-time comparison, so response timing does not reveal a token's prefix.
+    bool same = given.size() == token.size() &&
+                CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
+    if (same) who = name;
+  }
+  return who;
+}
+
+HttpResponse unauthorized() {
+  HttpResponse res = error_response(401, "a valid bearer token is required");
+  res.set_header("WWW-Authenticate", "Bearer");
+  return res;
+}
+
+HttpResponse unsupported_media_type(
+    const char* why = "send the agreement as application/json or application/yaml") {
+  return error_response(415, why);
 }
 
 // Decides on one agreement text; archives before answering.
@@ -292,7 +329,188 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
   return {200, to_json(d, -1)};
 }
 
+HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
+                          const HttpRequest& req, const std::string& caller) {
+  DocumentFormat format;
+  if (!body_format(req.header("Content-Type"), &format)) return unsupported_media_type();
+  std::string id;
+  Outcome out =
+      decide(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
+             format, caller, &id);
+  HttpResponse res;
+  res.status = out.status;
+  if (!id.empty()) res.set_header("Steward-Decision-Id", id);
+  res.set_content(std::move(out.body), "application/json");
+  return res;
+}
+
+HttpResponse evaluate_batch(ServiceState& st, const std::shared_ptr<Served>& s,
+                            const HttpRequest& req, const std::string& caller) {
+  DocumentFormat format;
+  if (!body_format(req.header("Content-Type"), &format) || format != DocumentFormat::kJson)
+    return unsupported_media_type("a batch is a JSON array: send it as application/json");
+  // Split rather than parse: each item goes to the loader, whose limits (depth, size) and
+  // located errors apply per item, and no tree is built whose depth could cost stack.
+  std::vector<std::string_view> items;
+  std::string error;
+  if (!split_json_array(req.body, &items, &error)) return error_response(400, error);
+  // A 900 KB batch of `{}` once answered 145 MB of errors.
+  if (items.size() > kMaxBatchItems)
+    return error_response(413, fmt::format("a batch holds at most {} agreements", kMaxBatchItems));
+  std::string body = "[";
+  // Line and column of each item in the body, counted once over the whole body.
+  uint32_t line = 1, column = 1;
+  const char* scanned = req.body.data();
+  for (size_t i = 0; i < items.size(); ++i) {
+    for (; scanned < items[i].data(); ++scanned) {
+      if (*scanned == '\n') {
+        ++line;
+        column = 1;
+      } else if ((static_cast<unsigned char>(*scanned) & 0xC0) != 0x80) {
+        ++column;  // columns count code points, as the loader's do
+      }
+    }
+    Outcome out = decide(st, s, std::string(items[i]), fmt::format("item[{}]", i),
+                         DocumentFormat::kJson, caller, nullptr, {line, column});
+    if (out.status == 503) {
+      HttpResponse res;
+      res.status = 503;
+      res.set_content(std::move(out.body), "application/json");
+      return res;
+    }
+    if (i) body += ',';
+    body += out.body;
+  }
+  HttpResponse res;
+  res.set_content(body + "]", "application/json");
+  return res;
+}
+
+HttpResponse policy(const std::shared_ptr<Served>& s) {
+  const CompiledPack& p = *s->pack;
+  Json clauses = Json::array();
+  for (const auto& c : p.clauses)
+    clauses.push_back({{"id", c.id}, {"title", c.title}, {"citation", c.citation}});
+  Json rules = Json::array();
+  for (const auto& r : p.rules)
+    rules.push_back({{"id", r.id},
+                     {"clause", r.clause},
+                     {"outcome", outcome_name(r.outcome)},
+                     {"reviewers", r.reviewers}});
+  Json params_json = Json::object();
+  for (const auto& prm : p.params) params_json[prm.name] = prm.value;
+  HttpResponse res;
+  res.set_content(json_text(Json{{"name", p.name},
+                                 {"version", p.version},
+                                 {"digest", p.digest},
+                                 {"parameters", params_json},
+                                 {"clauses", clauses},
+                                 {"rules", rules}}),
+                  "application/json");
+  return res;
+}
+
+HttpResponse list_decisions(ServiceState& st, const HttpRequest& req) {
+  if (!st.archive) return error_response(404, "this server keeps no archive");
+  ArchiveQuery q{req.param("agreement"), req.param("decision"), 100};
+  if (!q.decision.empty() && q.decision != "allow" && q.decision != "deny" &&
+      q.decision != "needs_review")
+    return error_response(400, "`decision` must be allow, deny or needs_review");
+  if (req.has_param("limit")) {
+    const std::string limit = req.param("limit");
+    bool digits =
+        !limit.empty() && limit.size() <= 4 &&
+        std::all_of(limit.begin(), limit.end(), [](char c) { return c >= '0' && c <= '9'; });
+    q.limit = digits ? std::stoul(limit) : 0;
+    if (q.limit < 1 || q.limit > kMaxListLimit)
+      return error_response(
+          400, fmt::format("`limit` must be a whole number from 1 to {}", kMaxListLimit));
+  }
+  std::string out = "[";
+  for (const auto& r : st.archive->list(q)) {
+    if (out.size() > 1) out += ',';
+    out += record_to_json(r, false);
+  }
+  HttpResponse res;
+  res.set_content(out + "]", "application/json");
+  return res;
+}
+
+// A decision id as the archives write it: letters, digits and dashes.
+bool decision_id_like(std::string_view id) {
+  return !id.empty() && id.size() <= 128 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-';
+  });
+}
+
+HttpResponse get_decision(ServiceState& st, std::string_view id) {
+  auto r = st.archive && decision_id_like(id) ? st.archive->get(id) : std::nullopt;
+  if (!r) return error_response(404, "no such decision");
+  HttpResponse res;
+  res.set_content(record_to_json(*r, true), "application/json");
+  return res;
+}
+
 }  // namespace
+
+std::string HttpRequest::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (iequals(k, name)) return v;
+  return "";
+}
+
+bool HttpRequest::has_header(std::string_view name) const {
+  for (const auto& h : headers)
+    if (iequals(h.first, name)) return true;
+  return false;
+}
+
+std::string HttpRequest::param(std::string_view name) const {
+  for (const auto& [k, v] : query)
+    if (k == name) return v;
+  return "";
+}
+
+bool HttpRequest::has_param(std::string_view name) const {
+  for (const auto& q : query)
+    if (q.first == name) return true;
+  return false;
+}
+
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (iequals(k, name)) return v;
+  return "";
+}
+
+void split_target(std::string_view target, std::string* path,
+                  std::vector<std::pair<std::string, std::string>>* query) {
+  size_t q = target.find('?');
+  *path = percent_decode(target.substr(0, q), false);
+  if (q == std::string_view::npos) return;
+  std::string_view rest = target.substr(q + 1);
+  size_t hash = rest.find('#');
+  if (hash != std::string_view::npos) rest = rest.substr(0, hash);
+  while (!rest.empty()) {
+    size_t amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    if (!pair.empty()) {
+      size_t eq = pair.find('=');
+      query->emplace_back(
+          percent_decode(pair.substr(0, eq), true),
+          eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), true));
+    }
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+}
+
+HttpResponse error_response(int status, std::string_view message) {
+  HttpResponse res;
+  res.status = status;
+  res.set_content(json_text(Json{{"error", message}}), "application/json");
+  return res;
+}
 
 Service::Service(std::shared_ptr<Served> served, Archive* archive, ServiceOptions options)
     : state_(std::make_unique<ServiceState>()) {
@@ -328,240 +546,113 @@ std::shared_ptr<Served> Service::current() {
   return state_->served;
 }
 
-void Service::install(httplib::Server& server) {
-  ServiceState* st = state_.get();
+std::optional<HttpResponse> Service::screen(const HttpRequest& head) {
+  const ServiceState& st = *state_;
+  // Bodies must say their length, so the body limit is known before any byte of it is read.
+  if (head.has_header("Transfer-Encoding")) {
+    HttpResponse res = error_response(411, "send the body with a Content-Length, not chunked");
+    res.close = true;
+    return res;
+  }
+  // Ranges turned a 3.9 KB document into a 12 MB answer of overlapping parts; no route needs
+  // them.
+  if (head.has_header("Range")) return error_response(416, "range requests are not supported");
+  if (st.options.host_allowed && !st.options.host_allowed(head.header("Host")))
+    return error_response(421, "this server does not answer to that Host; see --server-name");
+  // Before the body: a client without a token cannot make the server read (and hold) one.
+  if (!open_route(head.path) && caller_of(st, head).empty()) return unauthorized();
+  return std::nullopt;
+}
 
-  // An exception in a handler (an archive that cannot be read, say) answers a JSON 500 without
-  // internals; httplib's default would echo the exception text in a header.
-  server.set_exception_handler([](const httplib::Request&, httplib::Response& res,
-                                  std::exception_ptr ep) {
-    std::string what = "internal error";
-    try {
-      std::rethrow_exception(ep);
-    } catch (const std::exception& e) {
-      what = e.what();
-    } catch (...) {
+HttpResponse Service::handle(const HttpRequest& req) {
+  ServiceState& st = *state_;
+  if (auto early = screen(req)) return *early;
+  const bool get = req.method == "GET" || req.method == "HEAD";
+  const bool post = req.method == "POST";
+  auto wrong_method = [](const char* allow) {
+    HttpResponse res = error_response(405, fmt::format("this route answers {} only", allow));
+    res.set_header("Allow", allow);
+    return res;
+  };
+  try {
+    const std::string& path = req.path;
+    const std::string caller = caller_of(st, req);
+    if (path == "/v1/evaluate" || path == "/v1/evaluate/batch") {
+      if (!post) return wrong_method("POST");
+      auto s = current();
+      return path == "/v1/evaluate" ? evaluate_one(st, s, req, caller)
+                                    : evaluate_batch(st, s, req, caller);
     }
-    log_line(json_text(Json{{"event", "error"}, {"message", what}}));
-    res.status = 500;
-    res.set_content(R"({"error":"the server could not answer; see its log"})", "application/json");
-  });
-
-  server.Post("/v1/evaluate", [st, this](const httplib::Request& req, httplib::Response& res) {
-    std::string caller = authorize(*st, req, res);
-    if (caller.empty()) return;
-    DocumentFormat format;
-    if (!body_format(req.get_header_value("Content-Type"), &format)) {
-      unsupported_media_type(res);
-      return;
-    }
-    auto s = this->current();
-    std::string id;
-    Outcome out =
-        decide(*st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
-               format, caller, &id);
-    res.status = out.status;
-    if (!id.empty()) res.set_header("Steward-Decision-Id", id);
-    res.set_content(out.body, "application/json");
-  });
-
-  server.Post("/v1/evaluate/batch", [st, this](const httplib::Request& req,
-                                               httplib::Response& res) {
-    std::string caller = authorize(*st, req, res);
-    if (caller.empty()) return;
-    DocumentFormat format;
-    if (!body_format(req.get_header_value("Content-Type"), &format) ||
-        format != DocumentFormat::kJson) {
-      unsupported_media_type(res, "a batch is a JSON array: send it as application/json");
-      return;
-    }
-    // Split rather than parse: each item goes to the loader, whose limits (depth, size)
-    // and located errors apply per item, and no tree is built whose depth could cost
-    // stack.
-    std::vector<std::string_view> items;
-    std::string error;
-    if (!split_json_array(req.body, &items, &error)) {
-      res.status = 400;
-      res.set_content(json_text(Json{{"error", error}}), "application/json");
-      return;
-    }
-    // A 900 KB batch of `{}` once answered 145 MB of errors.
-    if (items.size() > kMaxBatchItems) {
-      res.status = 413;
-      res.set_content(json_text(Json{{"error", fmt::format("a batch holds at most {} agreements",
-                                                           kMaxBatchItems)}}),
-                      "application/json");
-      return;
-    }
-    auto s = this->current();
-    std::string body = "[";
-    // Line and column of each item in the body, counted once over the whole body.
-    uint32_t line = 1, column = 1;
-    const char* scanned = req.body.data();
-    for (size_t i = 0; i < items.size(); ++i) {
-      for (; scanned < items[i].data(); ++scanned) {
-        if (*scanned == '\n') {
-          ++line;
-          column = 1;
-        } else if ((static_cast<unsigned char>(*scanned) & 0xC0) != 0x80) {
-          ++column;  // columns count code points, as the loader's do
-        }
+    const char* kGetRoutes[] = {"/v1/policy", "/v1/decisions", "/healthz",
+                                "/readyz",    "/metrics",      "/openapi.json"};
+    const bool get_route =
+        std::find(std::begin(kGetRoutes), std::end(kGetRoutes), path) != std::end(kGetRoutes) ||
+        path.rfind("/v1/decisions/", 0) == 0;
+    if (!get_route) return error_response(404, "no such route; see /openapi.json");
+    if (!get) return wrong_method("GET, HEAD");
+    HttpResponse res;
+    if (path == "/v1/policy") return policy(current());
+    if (path == "/v1/decisions") return list_decisions(st, req);
+    if (path.rfind("/v1/decisions/", 0) == 0)
+      return get_decision(st, std::string_view(path).substr(std::strlen("/v1/decisions/")));
+    if (path == "/healthz") {
+      res.set_content(R"({"status":"ok"})", "application/json");
+    } else if (path == "/readyz") {
+      auto s = current();
+      Json body{
+          {"status", "ready"},
+          {"policy",
+           {{"name", s->pack->name}, {"version", s->pack->version}, {"digest", s->pack->digest}}}};
+      {
+        std::lock_guard<std::mutex> lock(st.served_mu);
+        if (!st.last_reload.is_null()) body["reload"] = st.last_reload;
       }
-      Outcome out = decide(*st, s, std::string(items[i]), fmt::format("item[{}]", i),
-                           DocumentFormat::kJson, caller, nullptr, {line, column});
-      if (out.status == 503) {
-        res.status = 503;
-        res.set_content(out.body, "application/json");
-        return;
+      res.set_content(json_text(body), "application/json");
+    } else if (path == "/metrics") {
+      std::string text = st.metrics.text();
+      if (st.options.connections) {
+        ConnectionStats c = st.options.connections();
+        text += fmt::format(
+            "# HELP steward_connections_open Client connections open.\n"
+            "# TYPE steward_connections_open gauge\nsteward_connections_open {}\n"
+            "# HELP steward_connections_closed_total Connections the limits closed to make room "
+            "(evicted) or refused at accept (refused).\n"
+            "# TYPE steward_connections_closed_total counter\n"
+            "steward_connections_closed_total{{reason=\"evicted\"}} {}\n"
+            "steward_connections_closed_total{{reason=\"refused\"}} {}\n",
+            c.open, c.evicted, c.refused);
       }
-      if (i) body += ',';
-      body += out.body;
+      res.set_content(std::move(text), "text/plain; version=0.0.4");
+    } else {
+      res.set_content(kOpenApi, "application/json");
     }
-    res.set_content(body + "]", "application/json");
-  });
+    return res;
+  } catch (const std::exception& e) {
+    // An archive that cannot be read, say: a JSON 500 without internals; the log has them.
+    log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
+  } catch (...) {
+    log_line(json_text(Json{{"event", "error"}, {"message", "internal error"}}));
+  }
+  return error_response(500, "the server could not answer; see its log");
+}
 
-  server.Get("/v1/policy", [st, this](const httplib::Request& req, httplib::Response& res) {
-    if (authorize(*st, req, res).empty()) return;
-    auto s = this->current();
-    const CompiledPack& p = *s->pack;
-    Json clauses = Json::array();
-    for (const auto& c : p.clauses)
-      clauses.push_back({{"id", c.id}, {"title", c.title}, {"citation", c.citation}});
-    Json rules = Json::array();
-    for (const auto& r : p.rules)
-      rules.push_back({{"id", r.id},
-                       {"clause", r.clause},
-                       {"outcome", outcome_name(r.outcome)},
-                       {"reviewers", r.reviewers}});
-    Json params_json = Json::object();
-    for (const auto& prm : p.params) params_json[prm.name] = prm.value;
-    res.set_content(json_text(Json{{"name", p.name},
-                                   {"version", p.version},
-                                   {"digest", p.digest},
-                                   {"parameters", params_json},
-                                   {"clauses", clauses},
-                                   {"rules", rules}}),
-                    "application/json");
-  });
-
-  server.Get("/v1/decisions", [st](const httplib::Request& req, httplib::Response& res) {
-    if (authorize(*st, req, res).empty()) return;
-    if (!st->archive) {
-      res.status = 404;
-      res.set_content(R"({"error":"this server keeps no archive"})", "application/json");
-      return;
-    }
-    ArchiveQuery q{req.get_param_value("agreement"), req.get_param_value("decision"), 100};
-    if (!q.decision.empty() && q.decision != "allow" && q.decision != "deny" &&
-        q.decision != "needs_review") {
-      res.status = 400;
-      res.set_content(R"({"error":"`decision` must be allow, deny or needs_review"})",
-                      "application/json");
-      return;
-    }
-    if (req.has_param("limit")) {
-      const std::string limit = req.get_param_value("limit");
-      bool digits =
-          !limit.empty() && limit.size() <= 4 &&
-          std::all_of(limit.begin(), limit.end(), [](char c) { return c >= '0' && c <= '9'; });
-      q.limit = digits ? std::stoul(limit) : 0;
-      if (q.limit < 1 || q.limit > kMaxListLimit) {
-        res.status = 400;
-        res.set_content(
-            json_text(Json{{"error", fmt::format("`limit` must be a whole number from 1 to {}",
-                                                 kMaxListLimit)}}),
-            "application/json");
-        return;
-      }
-    }
-    std::string out = "[";
-    for (const auto& r : st->archive->list(q)) {
-      if (out.size() > 1) out += ',';
-      out += record_to_json(r, false);
-    }
-    res.set_content(out + "]", "application/json");
-  });
-
-  server.Get(R"(/v1/decisions/([A-Za-z0-9\-]+))",
-             [st](const httplib::Request& req, httplib::Response& res) {
-               if (authorize(*st, req, res).empty()) return;
-               auto r = st->archive ? st->archive->get(req.matches[1].str()) : std::nullopt;
-               if (!r) {
-                 res.status = 404;
-                 res.set_content(R"({"error":"no such decision"})", "application/json");
-                 return;
-               }
-               res.set_content(record_to_json(*r, true), "application/json");
-             });
-
-  server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(R"({"status":"ok"})", "application/json");
-  });
-  server.Get("/readyz", [this, st](const httplib::Request&, httplib::Response& res) {
-    auto s = this->current();
-    Json body{
-        {"status", "ready"},
-        {"policy",
-         {{"name", s->pack->name}, {"version", s->pack->version}, {"digest", s->pack->digest}}}};
-    {
-      std::lock_guard<std::mutex> lock(st->served_mu);
-      if (!st->last_reload.is_null()) body["reload"] = st->last_reload;
-    }
-    res.set_content(json_text(body), "application/json");
-  });
-  server.Get("/metrics", [st](const httplib::Request&, httplib::Response& res) {
-    res.set_content(st->metrics.text(), "text/plain; version=0.0.4");
-  });
-  server.Get("/openapi.json", [](const httplib::Request&, httplib::Response& res) {
-    res.set_content(kOpenApi, "application/json");
-  });
-
-  // Latency: the pre-routing handler and the logger run on the same worker thread.
-  static thread_local std::chrono::steady_clock::time_point started;
-  server.set_pre_routing_handler([st](const httplib::Request& req, httplib::Response& res) {
-    started = std::chrono::steady_clock::now();
-    // Bodies must say their length: httplib's --max-body check applies to Content-Length, and
-    // a chunked body was read whole (200 MiB) past it. This runs before any body is read.
-    if (req.has_header("Transfer-Encoding")) {
-      res.status = 411;
-      res.set_content(R"({"error":"send the body with a Content-Length, not chunked"})",
-                      "application/json");
-      res.set_header("Connection", "close");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    // Ranges turned a 3.9 KB document into a 12 MB answer of overlapping parts; no route needs
-    // them.
-    if (req.has_header("Range")) {
-      res.status = 416;
-      res.set_content(R"({"error":"range requests are not supported"})", "application/json");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if (st->options.host_allowed && !st->options.host_allowed(req.get_header_value("Host"))) {
-      res.status = 421;
-      res.set_content(R"({"error":"this server does not answer to that Host; see --server-name"})",
-                      "application/json");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-  // Structured access log, without agreement contents.
-  server.set_logger([st](const httplib::Request& req, const httplib::Response& res) {
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    st->metrics.observe(metrics_route(req.path), res.status, seconds);
-    if (!st->options.access_log) return;
-    std::string line =
-        json_text(Json{{"method", req.method},
-                       {"path", req.path},
-                       {"status", res.status},
-                       {"ms", seconds * 1000},
-                       {"bytes_in", req.body.size()},
-                       {"decision_id", res.get_header_value("Steward-Decision-Id")}});
-    if (st->options.log)
-      st->options.log(line);
-    else
-      log_line(line);
-  });
+void Service::log(const HttpRequest& req, const HttpResponse& res,
+                  std::chrono::steady_clock::duration took) {
+  ServiceState& st = *state_;
+  const double seconds = std::chrono::duration<double>(took).count();
+  st.metrics.observe(metrics_route(req.path), res.status, seconds);
+  if (!st.options.access_log) return;
+  // Without agreement contents; the path and method are client bytes, so json_text.
+  std::string line = json_text(Json{{"method", req.method},
+                                    {"path", req.path},
+                                    {"status", res.status},
+                                    {"ms", seconds * 1000},
+                                    {"bytes_in", req.body.size()},
+                                    {"decision_id", res.header("Steward-Decision-Id")}});
+  if (st.options.log)
+    st.options.log(line);
+  else
+    log_line(line);
 }
 
 }  // namespace steward::cli

@@ -1,14 +1,15 @@
-// The HTTP routes of `steward serve`: evaluation, the archive, policy, health and metrics.
-// Process concerns (options, listening, signals, reloading) stay in serve_command.cpp, so tests
-// and the fuzzer can drive the same routes.
+// The HTTP routes of `steward serve`: evaluation, the archive, policy, health and metrics, over
+// a transport-neutral request and response. Connections (http_server.h) and process concerns
+// (options, signals, reloading: serve_command.cpp) stay apart, so tests and the fuzzer drive
+// the same routes.
 #pragma once
 
-#include <httplib.h>
-
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +32,13 @@ struct Served {
 // Compiles nothing: wraps a compiled pack for serving.
 std::shared_ptr<Served> make_served(std::shared_ptr<const CompiledPack> pack);
 
+// The connection layer's counts, shown in /metrics.
+struct ConnectionStats {
+  size_t open = 0;
+  uint64_t evicted = 0;  // closed to make room for a newer connection
+  uint64_t refused = 0;  // refused at accept: every place was taken by a request in progress
+};
+
 struct ServiceOptions {
   // Named bearer tokens (name, token); empty: no authentication.
   std::vector<std::pair<std::string, std::string>> tokens;
@@ -38,6 +46,8 @@ struct ServiceOptions {
   std::function<void(const std::string&)> log;
   // Host header check (421 when it fails); unset: every Host is answered.
   std::function<bool(std::string_view)> host_allowed;
+  // The connection layer's counts; unset: /metrics shows none.
+  std::function<ConnectionStats()> connections;
 };
 
 // JSON text of a value that may hold client-supplied bytes (a request path, say): invalid
@@ -59,6 +69,49 @@ bool body_format(std::string_view content_type, DocumentFormat* format);
 bool split_json_array(std::string_view body, std::vector<std::string_view>* items,
                       std::string* error);
 
+// One request as the connection layer read it. Header names compare case-insensitively.
+struct HttpRequest {
+  std::string method;                                        // as sent: GET, POST, HEAD...
+  std::string target;                                        // the request target as sent
+  std::string path;                                          // its path, percent-decoded
+  std::vector<std::pair<std::string, std::string>> query;    // decoded name=value pairs
+  std::vector<std::pair<std::string, std::string>> headers;  // as sent, in order
+  std::string body;
+  std::string remote;  // the client's address, for the log
+
+  // The first header of that name, or "" when there is none.
+  std::string header(std::string_view name) const;
+  bool has_header(std::string_view name) const;
+  // The first query parameter of that name, or "".
+  std::string param(std::string_view name) const;
+  bool has_param(std::string_view name) const;
+};
+
+// Splits a request target into its percent-decoded path and query pairs (`+` is a space in
+// the query). Never fails: undecodable escapes are kept as written.
+void split_target(std::string_view target, std::string* path,
+                  std::vector<std::pair<std::string, std::string>>* query);
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Content-Type/Length
+  std::string content_type;
+  std::string body;
+  bool close = false;  // end the connection after this response
+
+  void set_content(std::string text, std::string type) {
+    body = std::move(text);
+    content_type = std::move(type);
+  }
+  void set_header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+  }
+  std::string header(std::string_view name) const;
+};
+
+// A JSON error response: {"error": message}.
+HttpResponse error_response(int status, std::string_view message);
+
 struct ServiceState;
 
 class Service {
@@ -67,8 +120,17 @@ class Service {
   Service(std::shared_ptr<Served> served, Archive* archive, ServiceOptions options);
   ~Service();
 
-  // Registers every route, the latency pre-handler and the access logger on `server`.
-  void install(httplib::Server& server);
+  // Looks at a request before its body is read (`head.body` is empty) and returns the answer
+  // that makes reading it unnecessary: 401 without a valid token on a guarded route, 411 for a
+  // chunked body, 416 for a range, 421 for a Host this server does not answer to.
+  std::optional<HttpResponse> screen(const HttpRequest& head);
+  // Answers a whole request (screen() included); never throws: a failure inside a route is a
+  // JSON 500 without internals.
+  HttpResponse handle(const HttpRequest& request);
+  // Counts a finished exchange in /metrics and writes the access log line (no agreement
+  // contents). The connection layer calls it for every response, its own 400s and 413s too.
+  void log(const HttpRequest& request, const HttpResponse& response,
+           std::chrono::steady_clock::duration took);
   // The pack requests start on from now; in-flight requests keep theirs.
   void replace(std::shared_ptr<Served> next);
   std::shared_ptr<Served> current();
