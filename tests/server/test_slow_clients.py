@@ -95,8 +95,8 @@ def probe(port, context=None):
         return str(e), time.monotonic() - t
 
 
-def connect(port):
-    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+def connect(port, source="127.0.0.1"):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5, source_address=(source, 0))
     s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")  # reset at close
     return s
 
@@ -210,6 +210,34 @@ try:
 finally:
     s.stop()
 
+# --- limits are per address: one address's flood closes only its own connections ----------------
+s = Server("--max-connections-per-client", "50")
+try:
+    neighbour = [connect(s.port, "127.0.0.3") for _ in range(40)]
+    flood = [connect(s.port, "127.0.0.2") for _ in range(300)]
+    time.sleep(0.3)
+    probes_answer(s.port, "beside 300 connections from another address")
+    check(not any(closed_within(c, 0.01) for c in neighbour),
+          "a flood from 127.0.0.2 closes none of 127.0.0.3's 40 connections")
+    check(closed_within(flood[0], 2) and not closed_within(flood[-1], 0.01),
+          "it closes its own oldest, not its newest")
+    for c in neighbour + flood:
+        c.close()
+finally:
+    s.stop()
+
+s = Server("--max-connections", "100")
+try:
+    flood = [connect(s.port, "127.0.0.2") for _ in range(200)]
+    time.sleep(0.3)
+    opened = s.metric("steward_connections_open")
+    check(opened is not None and opened <= 101, f"--max-connections 100 holds ({opened} open)")
+    probes_answer(s.port, "with --max-connections reached by another address")
+    for c in flood:
+        c.close()
+finally:
+    s.stop()
+
 # --- deadlines ----------------------------------------------------------------------------------
 s = Server("--header-timeout-ms", "1000", "--idle-timeout-ms", "500", "--body-timeout-ms", "1000")
 try:
@@ -286,6 +314,10 @@ try:
     check(answer.startswith(b"HTTP/1.1 416"), f"a Range header: 416 ({answer[:40]!r})")
     answer = raw(s.port, b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
     check(answer.startswith(b"HTTP/1.1 431"), f"a 20 KB request target: 431 ({answer[:40]!r})")
+    answer = raw(s.port, b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 2\r\nContent-Length: 40\r\n\r\n{}GET /v1/policy HTTP/1.1\r\n\r\n")
+    check(answer.startswith(b"HTTP/1.1 400") and answer.count(b"Server: steward") == 1,
+          f"two Content-Lengths (request smuggling): 400 and the connection ends ({answer[:40]!r})")
     answer = raw(s.port, b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\0" * 100)
     check(answer.startswith(b"HTTP/1.1 400"), f"bytes that are not HTTP: 400 ({answer[:40]!r})")
 
