@@ -3,7 +3,7 @@
 
   bench/gen_pack.py OUT_DIR 10 100 1000 10000 100000
 
-writes OUT_DIR/rules-N/ (pack.yaml, schema.policy, rules.policy) for each N: a document of 20
+writes OUT_DIR/rules-N/ (pack.yaml, schema.policy, rules*.policy) for each N: a document of 20
 fields, N/10 clauses, N/5 definitions that depend on one another in chains of five, and N rules,
 a fifth of them ranging over a list, each using definitions, comparisons and sets.
 """
@@ -58,7 +58,17 @@ document Doc {{
                 f'rule r{r} {{\n  clause: c{c}\n  outcome: deny\n'
                 f'  when: d{di} and present(s{r % 10}) and (n{r % 8} ?? 0) < {r % 100}\n'
                 f'  message: "rule {r}: {{s{r % 10}}}"\n  evidence: s{r % 10}\n}}')
-    write(os.path.join(d, "rules.policy"), "\n".join(out_lines) + "\n")
+    # Modules of at most 4 MB: a module is limited to 8 MiB (docs/security.md).
+    modules, size = [[]], 0
+    for line in out_lines:
+        if size + len(line) > 4_000_000:
+            modules.append([])
+            size = 0
+        modules[-1].append(line)
+        size += len(line) + 1
+    for k, lines in enumerate(modules):
+        name = "rules.policy" if len(modules) == 1 else f"rules-{k:03}.policy"
+        write(os.path.join(d, name), "\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 packages=(
   g++ cmake ninja-build pkg-config ccache uuid-dev default-jre-headless
   antlr4 libantlr4-runtime-dev
-  libboost-dev libboost-graph-dev libyaml-cpp-dev libyaml-dev libsimdjson-dev libsqlite3-dev libpq-dev postgresql libfmt-dev libssl-dev
+  libboost-dev libboost-graph-dev libyaml-cpp-dev libyaml-dev libsimdjson-dev libsqlite3-dev libpq-dev postgresql libfmt-dev libssl-dev libjemalloc-dev
   nlohmann-json3-dev libcli11-dev catch2 python3-junitparser graphviz wrk
   clang-14 libclang-rt-14-dev
 )
