@@ -120,7 +120,49 @@ bool is_bidi_control(uint32_t cp) {
   return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+// Unicode 15.0: PropList.txt White_Space and DerivedCoreProperties.txt
+// Default_Ignorable_Code_Point, as sorted inclusive ranges.
+constexpr std::pair<uint32_t, uint32_t> kInvisible[] = {
+    {0x0009, 0x000D},   {0x0020, 0x0020},   {0x0085, 0x0085},   {0x00A0, 0x00A0}, {0x00AD, 0x00AD},
+    {0x034F, 0x034F},   {0x061C, 0x061C},   {0x115F, 0x1160},   {0x1680, 0x1680}, {0x17B4, 0x17B5},
+    {0x180B, 0x180F},   {0x2000, 0x200F},   {0x2028, 0x202F},   {0x205F, 0x206F}, {0x3000, 0x3000},
+    {0x3164, 0x3164},   {0xFE00, 0xFE0F},   {0xFEFF, 0xFEFF},   {0xFFA0, 0xFFA0}, {0xFFF0, 0xFFF8},
+    {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0000, 0xE0FFF},
+};
+
+bool invisible(uint32_t cp) {
+  size_t lo = 0, hi = std::size(kInvisible);
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (cp < kInvisible[mid].first) {
+      hi = mid;
+    } else if (cp > kInvisible[mid].second) {
+      lo = mid + 1;
+    } else {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+bool is_blank(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      if (c != ' ' && (c < 0x09 || c > 0x0D)) return false;
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    i += decode(p, n, i, &cp);
+    if (!invisible(cp)) return false;
+  }
+  return true;
+}
 
 ControlChar find_control(std::string_view text, std::string_view allowed) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());

@@ -20,6 +20,7 @@
 #include "steward/date.h"
 #include "steward/pack_files.h"
 #include "steward/scalar.h"
+#include "steward/source.h"
 #include "steward/suggest.h"
 
 namespace steward {
@@ -388,8 +389,9 @@ class DocumentBuilder {
     switch (t->kind) {
       case TypeKind::kString:
         if (kind != Scalar::kString) return type_error();
-        if (ft.nonempty && s.find_first_not_of(" \t\r\n") == std::string::npos) {
-          error("input.empty", n, at(v), "the value must not be empty");
+        if (ft.nonempty && is_blank(s)) {
+          error("input.empty", n, at(v),
+                "the value must not be empty or only white space and invisible characters");
           return;
         }
         node.kind = TypeKind::kString;

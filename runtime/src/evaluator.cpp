@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "steward/date.h"
+#include "steward/source.h"
 
 namespace steward {
 namespace {
@@ -179,9 +180,7 @@ class Run {
     }
   }
 
-  static bool blank(std::string_view s) {
-    return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
-  }
+  static bool blank(std::string_view s) { return is_blank(s); }
 
   bool in_set(const Value& v, const PlanNode& n) const {
     if (v.kind == TypeKind::kNull) return false;

@@ -64,6 +64,22 @@ TEST_CASE("hostile inputs are refused with a located error", "[document][hostile
   if (code != "input.empty") CHECK(r.errors[0].line > 0);
 }
 
+TEST_CASE("a nonempty string of invisible characters is empty", "[document]") {
+  for (std::string id : {"\"\u00a0\"", "\"\u200b\u2060\"", "\"\u3000 \\t\"", "\"\\u00a0\""}) {
+    INFO(id);
+    auto r = load_document(
+        dcf(), "format: steward/agreement/v1\nid: " + id + "\nkind: data_sharing\n" + kData,
+        "blank.yaml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.errors[0].code == "input.empty");
+    CHECK(r.errors[0].line == 2);
+  }
+  CHECK(load_document(dcf(),
+                      "format: steward/agreement/v1\nid: \"\u00a0x\"\nkind: data_sharing\n" + kData,
+                      "x.yaml")
+            .ok());
+}
+
 TEST_CASE("a YAML alias bomb is refused, not expanded", "[document][hostile]") {
   std::string bomb =
       kHead + kData +

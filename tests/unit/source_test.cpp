@@ -53,3 +53,33 @@ TEST_CASE("find_control finds every control byte at every position of a word", "
   CHECK_FALSE(find_control("abcdefgh\xc3\xa9\xe2\x80\x94 ok").found());  // é and an em dash
   CHECK(escape_for_display("a\x1b[2Kb\r\xe2\x80\xae\xff") == "a\\x1b[2Kb\\r\\u{202e}\\xff");
 }
+
+TEST_CASE("is_blank: Unicode White_Space and Default_Ignorable_Code_Point show nothing",
+          "[source]") {
+  struct Case {
+    const char* text;
+    bool blank;
+  };
+  const Case cases[] = {
+      {"", true},
+      {" \t\r\n", true},
+      {"\u00a0", true},              // no-break space
+      {"\u2000\u200a", true},        // en quad .. hair space
+      {"\u200b\u200c\u200d", true},  // zero-width space and joiners
+      {"\u2060\ufeff", true},        // word joiner, byte order mark
+      {"\u3000\u1680\u202f", true},
+      {"\u00ad\u034f\ufe0f", true},  // soft hyphen, grapheme joiner, variation selector
+      {"\U000e0020", true},          // a tag character
+      {"x", false},
+      {" x ", false},
+      {"\u00a0x", false},
+      {"\u00e9", false},  // é
+      {"\u3001", false},  // ideographic comma, beside the ideographic space
+      {"\u2010", false},  // hyphen, beside the zero-width marks
+      {"\U0001f600", false},
+  };
+  for (const auto& c : cases) {
+    INFO(escape_for_display(c.text));
+    CHECK(is_blank(c.text) == c.blank);
+  }
+}

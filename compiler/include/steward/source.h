@@ -82,6 +82,13 @@ struct ControlChar {
 // The first such character in valid UTF-8 text, skipping the C0 controls listed in `allowed`.
 ControlChar find_control(std::string_view text, std::string_view allowed = "\t\n");
 
+// Whether text shows nothing: empty, or only Unicode White_Space (space, tab, line breaks,
+// U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, ...) and
+// Default_Ignorable_Code_Point characters (U+00AD, U+200B-U+200F, U+2060-U+206F, U+FEFF,
+// variation selectors, ...). A title or plan made of these is as unwritten as an empty one.
+// `text` must be valid UTF-8.
+bool is_blank(std::string_view text);
+
 // Text for a terminal, a log line or an annotation: every control character of find_control
 // (line breaks and tabs included), U+2028/U+2029, and each byte that is not valid UTF-8 are
 // written as escapes (`\n`, `\x1b`, `\u{202e}`, `\xff`); everything else is kept as it is.
