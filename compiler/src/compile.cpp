@@ -1328,13 +1328,22 @@ Checked Compilation::check_call(const ast::Expr& e) {
     }
     return const_for(*e.args[0], builtin(TypeKind::kDate), &matched);
   }
-  static const std::vector<std::string> kFunctions = {"present", "empty", "count", "date",
+  if (e.name == "as_of") {
+    // The evaluation date: today unless the caller says otherwise (--as-of), and recorded in
+    // the decision, so the same agreement on the same date decides the same way.
+    if (!arity(0)) return {};
+    Checked c;
+    c.type = builtin(TypeKind::kDate);
+    c.node = emit({Op::kAsOf, TypeKind::kDate, 0, 0, 0, c.type, e.span});
+    return c;
+  }
+  static const std::vector<std::string> kFunctions = {"present", "empty", "count", "date",  "as_of",
                                                       "any",     "all",   "none",  "filter"};
   diags_.error(
       "check.unknown-function", e.span,
       fmt::format("unknown function {}{}", quote(e.name), did_you_mean(e.name, kFunctions)),
-      "functions are present, empty, count and date; quantifiers are any, all, none, count and "
-      "filter");
+      "functions are present, empty, count, date and as_of; quantifiers are any, all, none, "
+      "count and filter");
   return {};
 }
 

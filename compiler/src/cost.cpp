@@ -41,6 +41,7 @@ class CostModel {
     Poly p = constant(1);
     switch (n.op) {
       case Op::kConst:
+      case Op::kAsOf:
       case Op::kRoot:
       case Op::kLocal:
       case Op::kDef:

@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <ctime>
+
 namespace steward {
 namespace {
 
@@ -51,5 +53,7 @@ std::string format_iso_date(int32_t z) {
   y += m <= 2;
   return fmt::format("{:04}-{:02}-{:02}", y, m, d);
 }
+
+int32_t today_utc() { return static_cast<int32_t>(std::time(nullptr) / 86400); }
 
 }  // namespace steward

@@ -146,6 +146,8 @@ class Linter {
         return fmt::format("{}.{}", canonical(n.a, slots), n.b);
       case Op::kInSet:
         return fmt::format("in({},s{})", canonical(n.a, slots), n.b);
+      case Op::kAsOf:
+        return "as_of";
       case Op::kAny:
       case Op::kAll:
       case Op::kNone:

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "steward/date.h"
+
 namespace steward {
 namespace {
 
@@ -173,6 +175,7 @@ std::string to_json(const Decision& d, int indent) {
   w.key("version").value(d.policy.version);
   w.key("digest").value(d.policy.digest);
   w.end_object();
+  w.key("as_of").value(format_iso_date(d.as_of));
   w.key("reasons").begin_array();
   for (const auto& r : d.reasons) {
     w.begin_object();

@@ -62,8 +62,10 @@ struct Frame {
 class Run {
  public:
   Run(const CompiledPack& pack, const Document& doc, const std::vector<uint32_t>& filter_slot,
-      const detail::FlatPath* paths, const uint32_t* path_steps, Frame& frame, uint64_t max_steps)
-      : pack_(pack),
+      const detail::FlatPath* paths, const uint32_t* path_steps, Frame& frame, uint64_t max_steps,
+      int32_t as_of)
+      : as_of_(as_of),
+        pack_(pack),
         doc_(doc),
         filter_slot_(filter_slot),
         paths_(paths),
@@ -325,6 +327,12 @@ class Run {
     switch (n.op) {
       case Op::kConst:
         return constant(pack_.constants[n.a]);
+      case Op::kAsOf: {
+        Value v;
+        v.kind = TypeKind::kDate;
+        v.date = as_of_;
+        return v;
+      }
       case Op::kRoot: {
         Value v;
         v.kind = TypeKind::kRecord;
@@ -562,6 +570,7 @@ class Run {
   }
 
  private:
+  const int32_t as_of_;
   const CompiledPack& pack_;
   const Document& doc_;
   const std::vector<uint32_t>& filter_slot_;
@@ -623,15 +632,17 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
   }
 }
 
-Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
+Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
+                         const EvaluationContext& context) const {
   const CompiledPack& pack = *pack_;
   Trace trace;
-  trace.decision = evaluate(doc);
+  trace.decision = evaluate(doc, context);
   Frame frame;
   frame.locals.resize(pack.local_slots);
   frame.defs.resize(pack.def_slots);
   frame.filters.resize(filter_count_);
-  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame, max_steps_);
+  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame, max_steps_,
+          context.as_of);
   for (const auto& d : pack.defs) {
     frame.defs[d.slot] = run.eval(d.node);
     trace.definitions.push_back(
@@ -676,7 +687,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources) const {
   return trace;
 }
 
-Decision Evaluator::evaluate(const Document& doc) const {
+Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& context) const {
   const CompiledPack& pack = *pack_;
   // One scratch frame per thread, reused across decisions (and across packs: it only grows),
   // so evaluation allocates nothing but the decision it returns.
@@ -684,7 +695,8 @@ Decision Evaluator::evaluate(const Document& doc) const {
   if (frame.locals.size() < pack.local_slots) frame.locals.resize(pack.local_slots);
   if (frame.defs.size() < pack.def_slots) frame.defs.resize(pack.def_slots);
   if (frame.filters.size() < filter_count_) frame.filters.resize(filter_count_);
-  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame, max_steps_);
+  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame, max_steps_,
+          context.as_of);
   for (const auto& d : pack.defs) {
     // Most definitions are conditions: the bool path avoids building Values. Only operators
     // that always yield a bool qualify; a bool-typed path may be missing, which is not false.
@@ -696,6 +708,7 @@ Decision Evaluator::evaluate(const Document& doc) const {
   out.agreement = doc.id();
   out.file = doc.file();
   out.policy = {pack.name, pack.version, pack.digest};
+  out.as_of = context.as_of;
   frame.fired.clear();
   frame.keys.clear();
   auto rank = [&](Outcome o) {

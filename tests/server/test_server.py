@@ -110,6 +110,21 @@ try:
     check(st == 422 and errs["decision"] is None, "input errors answer 422 and no decision")
     check({(e["path"], e["line"]) for e in errs["errors"]} >= {("kind", 3), ("titel", 4)}, "422 lists every error with path and line")
     check(conforms(spec, "/v1/evaluate", "post", st, body) is None, "422 conforms to the OpenAPI document")
+    # The evaluation date: ?as_of=, recorded in the decision; anything but a date is 400.
+    st, _, body = s.request("POST", "/v1/evaluate?as_of=2026-03-01", read("bench/json/01-compliant-allow.json"),
+                            {"Content-Type": "application/json"})
+    check(st == 200 and json.loads(body)["as_of"] == "2026-03-01", f"?as_of= is the decision's date ({st})")
+    check(conforms(spec, "/v1/evaluate", "post", st, body) is None, "a dated decision conforms")
+    st, _, body = s.request("POST", "/v1/evaluate", read("bench/json/01-compliant-allow.json"),
+                            {"Content-Type": "application/json"})
+    check(st == 200 and len(json.loads(body)["as_of"]) == 10, "without ?as_of= the decision says today")
+    for bad in ("2026-02-30", "yesterday", "2026-03-01%0A"):
+        st, _, body = s.request("POST", "/v1/evaluate?as_of=" + bad, read("bench/json/01-compliant-allow.json"),
+                                {"Content-Type": "application/json"})
+        check(st == 400 and "decision" not in json.loads(body), f"?as_of={bad}: 400, no decision ({st})")
+    st, _, body = s.request("POST", "/v1/evaluate/batch?as_of=2026-03-02",
+                            b"[" + read("bench/json/01-compliant-allow.json") + b"]", {"Content-Type": "application/json"})
+    check(st == 200 and json.loads(body)[0]["as_of"] == "2026-03-02", f"a batch is decided on its ?as_of= ({st})")
 
     batch = json.dumps([json.loads(json_body), {"format": "steward/agreement/v1", "id": "B"}, json.loads(json_body)]).encode()
     st, _, body = s.request("POST", "/v1/evaluate/batch", batch, {"Content-Type": "application/json"})
@@ -172,7 +187,7 @@ try:
     check("random-" not in text and 'route="other"' in text, "unknown paths count under one route label")
 
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
-    check(v.returncode == 0 and "4 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
+    check(v.returncode == 0 and "7 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
 
     # An archive that refuses the write: 503, and no decision leaves.
     db = sqlite3.connect(f"{s.tmp}/a.db")

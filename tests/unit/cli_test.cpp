@@ -61,7 +61,7 @@ TEST_CASE("every bundled example matches its expected decision document", "[cli]
   std::set<std::string> outcomes;
   for (const auto& f : files) {
     std::string rel = "policies/dcf-5-4/examples/agreements/" + f.filename().string();
-    auto r = run(bin() + " eval --format json --policy policies/dcf-5-4 " + rel);
+    auto r = run(bin() + " eval --format json --as-of 2026-03-01 --policy policies/dcf-5-4 " + rel);
     INFO(rel << "\n" << r.err);
     json got = json::parse(r.out);
     json want = json::parse(read_text(dir / "decisions" / (f.stem().string() + ".json")));
@@ -409,4 +409,60 @@ TEST_CASE(
   CHECK(bad.out.empty());
   CHECK_THAT(bad.err, Catch::Contains("error[archive.open]"));
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
+TEST_CASE("the evaluation date (--as-of) of eval, explain, test and impact", "[cli][as_of]") {
+  fs::path tmp = fs::temp_directory_path() / ("steward_as_of_" + std::to_string(::getpid()));
+  fs::remove_all(tmp);
+  fs::create_directories(tmp / "pack/tests");
+  auto write = [](const fs::path& p, const std::string& text) { std::ofstream(p) << text; };
+  write(tmp / "pack/pack.yaml", "name: dated\nversion: \"1\"\n");
+  write(tmp / "pack/rules.policy",
+        "document Doc { id: string, end: date }\nclause term { title: \"Term\" }\n"
+        "rule expired { clause: term  outcome: deny  when: end < as_of()  message: \"expired\" "
+        "}\n");
+  write(tmp / "a.yaml", "id: A\nend: 2026-03-01\n");
+  // A test file pins its date; one test overrides it; one takes the runner's (--as-of).
+  write(tmp / "pack/tests/dated.yaml",
+        "as_of: 2026-03-01\ntests:\n"
+        "  - {name: on the last day, agreement: \"id: A\\nend: 2026-03-01\\n\", want: {decision: "
+        "allow}}\n"
+        "  - {name: the day after, as_of: 2026-03-02, agreement: \"id: A\\nend: 2026-03-01\\n\", "
+        "want: {decision: deny, deny: [term]}}\n");
+  write(tmp / "pack/tests/undated.yaml",
+        "tests:\n  - {name: runner date, agreement: \"id: A\\nend: 2026-03-01\\n\", want: "
+        "{decision: allow}}\n");
+  const std::string pack = (tmp / "pack").string(), a = (tmp / "a.yaml").string();
+
+  auto before = run(bin() + " eval --format json --as-of 2026-03-01 -p " + pack + " " + a);
+  CHECK(before.exit_code == 0);
+  CHECK(json::parse(before.out)["as_of"] == "2026-03-01");
+  auto after = run(bin() + " eval --format json --as-of 2026-03-02 -p " + pack + " " + a);
+  CHECK(after.exit_code == 1);
+  CHECK(json::parse(after.out)["as_of"] == "2026-03-02");
+  // Today (after 2026-03-01 on any machine running this test): expired.
+  CHECK(run(bin() + " eval -p " + pack + " " + a).exit_code == 1);
+
+  auto explain = run(bin() + " explain --format json --as-of 2026-03-02 -p " + pack + " " + a);
+  CHECK(json::parse(explain.out)["as_of"] == "2026-03-02");
+  CHECK(json::parse(explain.out)["decision"] == "deny");
+
+  CHECK(run(bin() + " test --as-of 2026-03-01 " + pack).exit_code == 0);
+  auto late = run(bin() + " test --as-of 2026-03-05 " + pack);
+  CHECK(late.exit_code == 1);  // only the undated test follows the runner's date
+  CHECK(late.out.find("runner date") != std::string::npos);
+
+  auto impact = run(bin() + " impact --format json --as-of 2026-03-02 --from " + pack + " --to " +
+                    pack + " " + a);
+  CHECK(impact.exit_code == 0);
+
+  for (const char* bad : {"2026-02-30", "tomorrow", "2026-3-1", "\"\\x1b[31m\""}) {
+    auto r = run(bin() + " eval --as-of " + bad + " -p " + pack + " " + a);
+    INFO(bad << "\n" << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--as-of must be a calendar date") != std::string::npos);
+    CHECK(r.err.find('\x1b') == std::string::npos);
+    CHECK(r.out.find("ALLOW") == std::string::npos);
+  }
+  fs::remove_all(tmp);
 }

@@ -250,3 +250,42 @@ TEST_CASE("evaluation past its step budget is an error, never a decision", "[eva
   auto few = load_document(*res.pack, "id: a\nitems: [b]\n", "d.yaml");
   CHECK(small.evaluate(*few.document).outcome == Outcome::kAllow);
 }
+
+TEST_CASE("as_of() is the evaluation date of the context, recorded in the decision",
+          "[evaluator][as_of]") {
+  std::string text =
+      "document Doc { id: string, end: date? }\nclause c { title: \"C\" }\n"
+      "rule expired { clause: c  outcome: deny  when: present(end) and end < as_of()\n"
+      "  message: \"ended {end}, before {as_of()}\" }\n";
+  auto res = compile(steward::testing::pack_of(text));
+  REQUIRE(res.ok());
+  auto loaded = load_document(*res.pack, "id: a\nend: 2026-03-01\n", "d.yaml");
+  REQUIRE(loaded.ok());
+  Evaluator ev(res.pack);
+  auto on = [&](const char* day) {
+    EvaluationContext context;
+    REQUIRE(parse_iso_date(day, &context.as_of));
+    return ev.evaluate(*loaded.document, context);
+  };
+  // The day itself and the day before: not yet expired. The day after: expired.
+  CHECK(on("2026-02-28").outcome == Outcome::kAllow);
+  CHECK(on("2026-03-01").outcome == Outcome::kAllow);
+  Decision after = on("2026-03-02");
+  CHECK(after.outcome == Outcome::kDeny);
+  REQUIRE(after.reasons.size() == 1);
+  CHECK(after.reasons[0].message == "ended 2026-03-01, before 2026-03-02");
+  auto j = nlohmann::json::parse(to_json(after));
+  CHECK(j["as_of"] == "2026-03-02");
+  // Without a context: today in UTC.
+  Decision today = ev.evaluate(*loaded.document);
+  CHECK(today.as_of == today_utc());
+  CHECK(nlohmann::json::parse(to_json(today))["as_of"] == format_iso_date(today_utc()));
+}
+
+TEST_CASE("as_of() takes no arguments", "[evaluator][as_of]") {
+  auto res = compile(steward::testing::pack_of(
+      "document Doc { id: string }\nclause c { title: \"C\" }\n"
+      "rule r { clause: c  outcome: deny  when: as_of(id) == as_of()  message: \"m\" }\n"));
+  REQUIRE_FALSE(res.ok());
+  CHECK(res.diagnostics.items()[0].code == "check.arity");
+}

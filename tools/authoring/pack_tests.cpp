@@ -9,6 +9,7 @@
 #include <regex>
 #include <sstream>
 
+#include "steward/date.h"
 #include "steward/evaluator.h"
 #include "steward/pack_files.h"
 
@@ -139,6 +140,16 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
       problems->push_back(fmt::format("{}: a test file holds a list `tests:`", f.string()));
       continue;
     }
+    std::optional<int32_t> file_as_of;
+    if (doc["as_of"]) {
+      int32_t days = 0;
+      if (!parse_iso_date(doc["as_of"].Scalar(), &days)) {
+        problems->push_back(fmt::format("{}:{}: `as_of` must be a date YYYY-MM-DD", f.string(),
+                                        doc["as_of"].Mark().line + 1));
+        continue;
+      }
+      file_as_of = days;
+    }
     std::map<std::string, std::string> file_params;
     if (doc["params"] && doc["params"].IsMap())
       for (auto it = doc["params"].begin(); it != doc["params"].end(); ++it)
@@ -152,7 +163,7 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
       };
       try {
         static const std::set<std::string> kKeys = {"name", "params", "agreement", "file", "base",
-                                                    "set",  "remove", "extension", "want"};
+                                                    "set",  "remove", "extension", "want", "as_of"};
         for (auto it = t.begin(); it != t.end(); ++it) {
           if (!kKeys.count(it->first.Scalar()))
             fail(fmt::format("unknown test key `{}`", it->first.Scalar()));
@@ -160,6 +171,15 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
         pt.name =
             t["name"] ? t["name"].Scalar() : fmt::format("{}:{}", f.filename().string(), pt.line);
         pt.params = file_params;
+        pt.as_of = file_as_of;
+        if (t["as_of"]) {
+          int32_t days = 0;
+          if (!parse_iso_date(t["as_of"].Scalar(), &days)) {
+            fail("`as_of` must be a date YYYY-MM-DD");
+            continue;
+          }
+          pt.as_of = days;
+        }
         if (t["params"])
           for (auto it = t["params"].begin(); it != t["params"].end(); ++it)
             pt.params[it->first.Scalar()] = it->second.Scalar();
@@ -229,7 +249,8 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
 std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
                                            const std::vector<PackTest>& tests,
                                            const std::string& pattern,
-                                           std::vector<std::string>* compile_problems) {
+                                           std::vector<std::string>* compile_problems,
+                                           std::optional<int32_t> as_of) {
   std::vector<PackTestResult> results;
   std::regex re(pattern.empty() ? ".*" : pattern);
   std::map<std::map<std::string, std::string>, std::shared_ptr<const CompiledPack>> packs;
@@ -278,7 +299,13 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
         }
       }
     } else {
-      Decision d = Evaluator(it->second).evaluate(*loaded.document);
+      EvaluationContext context;
+      if (t.as_of) {
+        context.as_of = *t.as_of;
+      } else if (as_of) {
+        context.as_of = *as_of;
+      }
+      Decision d = Evaluator(it->second).evaluate(*loaded.document, context);
       std::set<std::string> deny, review, allow, rules;
       for (const auto& reason : d.reasons) {
         (reason.outcome == Outcome::kDeny          ? deny

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,8 @@ struct PackTest {
   std::map<std::string, std::string> params;
   std::string agreement;  // the text to evaluate
   std::string extension = ".yaml";
+  // The evaluation date (`as_of:` of the test or its file); unset: the runner's default.
+  std::optional<int32_t> as_of;
   Expectation want;
 };
 
@@ -60,11 +63,13 @@ struct PackTestResult {
 };
 
 // Compiles the pack once per parameter set and runs the tests whose name contains a match of
-// `pattern` (ECMAScript regex; empty: all).
+// `pattern` (ECMAScript regex; empty: all). A test without `as_of` is decided on `as_of`
+// (days since 1970-01-01; `steward test --as-of`), or today when that is unset too.
 std::vector<PackTestResult> run_pack_tests(const std::filesystem::path& pack_dir,
                                            const std::vector<PackTest>& tests,
                                            const std::string& pattern,
-                                           std::vector<std::string>* compile_problems);
+                                           std::vector<std::string>* compile_problems,
+                                           std::optional<int32_t> as_of = std::nullopt);
 
 // Which rules and clauses the tests made fire.
 struct Coverage {

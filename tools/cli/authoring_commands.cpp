@@ -14,6 +14,7 @@
 #include "commands.h"
 #include "common.h"
 #include "pack_tests.h"
+#include "steward/date.h"
 #include "steward/evaluator.h"
 
 namespace steward::cli {
@@ -21,6 +22,8 @@ namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
 int run_test(const TestOptions& o) {
+  EvaluationContext context;
+  if (!parse_as_of(o.as_of, &context)) return kExitError;
   CompileResult compiled = load_pack(o.pack, "", {}, false);
   if (!compiled.ok()) {
     fmt::print(stderr, "{}: the policy pack has errors; no test was run\n", o.pack);
@@ -36,7 +39,9 @@ int run_test(const TestOptions& o) {
   std::vector<std::string> compile_problems;
   std::vector<authoring::PackTestResult> results;
   try {
-    results = authoring::run_pack_tests(o.pack, tests, o.run, &compile_problems);
+    results = authoring::run_pack_tests(
+        o.pack, tests, o.run, &compile_problems,
+        o.as_of.empty() ? std::nullopt : std::optional<int32_t>(context.as_of));
   } catch (const std::regex_error& e) {
     fmt::print(stderr, "error[usage]: --run `{}` is not a valid regular expression: {}\n", o.run,
                e.what());
@@ -118,9 +123,11 @@ int run_test(const TestOptions& o) {
 }
 
 int run_explain(const std::string& pack, const std::string& agreement, const std::string& format,
-                const std::vector<std::string>& raw_params) {
+                const std::vector<std::string>& raw_params, const std::string& as_of) {
   std::map<std::string, std::string> params;
   if (!parse_params(raw_params, &params)) return kExitError;
+  EvaluationContext context;
+  if (!parse_as_of(as_of, &context)) return kExitError;
   CompileResult compiled = load_pack(pack, "", params, false);
   if (!compiled.ok()) return kExitError;
   LoadResult loaded = load_document_file(*compiled.pack, agreement);
@@ -129,13 +136,14 @@ int run_explain(const std::string& pack, const std::string& agreement, const std
     return kExitError;
   }
   Evaluator evaluator(compiled.pack);
-  Trace trace = evaluator.explain(*loaded.document, *compiled.sources);
+  Trace trace = evaluator.explain(*loaded.document, *compiled.sources, context);
   const Decision& d = trace.decision;
   if (format == "json") {
     Json j;
     j["agreement"] = d.agreement;
     j["file"] = agreement;
     j["decision"] = outcome_name(d.outcome);
+    j["as_of"] = format_iso_date(d.as_of);
     Json defs = Json::array();
     for (const auto& def : trace.definitions)
       defs.push_back({{"name", def.name}, {"expression", def.expression}, {"value", def.value}});
@@ -174,8 +182,8 @@ int run_explain(const std::string& pack, const std::string& agreement, const std
       if (r.fired) fmt::print("         -> {}\n", r.message);
     }
     if (!d.reviewers.empty()) fmt::print("\nreviewers: {}\n", fmt::join(d.reviewers, ", "));
-    fmt::print("\ndecision: {} ({} reason{})\n", outcome_name(d.outcome), d.reasons.size(),
-               d.reasons.size() == 1 ? "" : "s");
+    fmt::print("\nas of {}\ndecision: {} ({} reason{})\n", format_iso_date(d.as_of),
+               outcome_name(d.outcome), d.reasons.size(), d.reasons.size() == 1 ? "" : "s");
   }
   return d.outcome == Outcome::kDeny          ? kExitDeny
          : d.outcome == Outcome::kNeedsReview ? kExitReview
@@ -297,14 +305,15 @@ struct Outcome2 {
   }
 };
 
-Outcome2 decide(const CompiledPack& pack, const Evaluator& ev, const std::string& file) {
+Outcome2 decide(const CompiledPack& pack, const Evaluator& ev, const std::string& file,
+                const EvaluationContext& context) {
   Outcome2 out;
   LoadResult loaded = load_document_file(pack, file);
   if (!loaded.ok()) {
     out.error = true;
     return out;
   }
-  Decision d = ev.evaluate(*loaded.document);
+  Decision d = ev.evaluate(*loaded.document, context);
   out.decision = outcome_name(d.outcome);
   for (const auto& r : d.reasons) {
     if (r.outcome == Outcome::kDeny) out.deny.insert(r.clause);
@@ -319,6 +328,9 @@ int run_impact(const ImpactOptions& o) {
   std::map<std::string, std::string> from_params, to_params;
   if (!parse_params(o.from_params, &from_params) || !parse_params(o.to_params, &to_params))
     return kExitError;
+  // One date for both packs: a difference in decisions is then the packs' alone.
+  EvaluationContext context;
+  if (!parse_as_of(o.as_of, &context)) return kExitError;
   CompileResult from = load_pack(o.from, "", from_params, false);
   CompileResult to = load_pack(o.to, "", to_params, false);
   if (!from.ok() || !to.ok()) {
@@ -342,7 +354,7 @@ int run_impact(const ImpactOptions& o) {
   Json changes = Json::array();
   size_t changed = 0;
   for (const auto& f : files) {
-    Outcome2 a = decide(*from.pack, ev_from, f), b = decide(*to.pack, ev_to, f);
+    Outcome2 a = decide(*from.pack, ev_from, f, context), b = decide(*to.pack, ev_to, f, context);
     if (a == b) continue;
     ++changed;
     std::string from_d = a.error ? "error" : a.decision, to_d = b.error ? "error" : b.decision;

@@ -13,11 +13,12 @@ struct TestOptions {
   bool coverage = false;
   double threshold = -1;  // fail below this coverage percent
   bool verbose = false;
+  std::string as_of;  // YYYY-MM-DD for tests without their own `as_of`; "": today
 };
 int run_test(const TestOptions& o);
 
 int run_explain(const std::string& pack, const std::string& agreement, const std::string& format,
-                const std::vector<std::string>& params);
+                const std::vector<std::string>& params, const std::string& as_of);
 
 int run_graph(const std::string& pack, const std::string& format, const std::string& output);
 
@@ -26,6 +27,7 @@ struct ImpactOptions {
   std::vector<std::string> from_params, to_params;
   std::vector<std::string> inputs;
   std::string format;  // text | json
+  std::string as_of;   // YYYY-MM-DD; "": today
 };
 int run_impact(const ImpactOptions& o);
 

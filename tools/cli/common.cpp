@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "steward/bundle.h"
+#include "steward/date.h"
 #include "steward/document.h"
 
 namespace steward::cli {
@@ -27,6 +28,14 @@ bool read_file(const std::string& path, std::string* out) {
   ss << in.rdbuf();
   *out = ss.str();
   return true;
+}
+
+bool parse_as_of(const std::string& text, EvaluationContext* context) {
+  if (text.empty()) return true;
+  if (parse_iso_date(text, &context->as_of)) return true;
+  fmt::print(stderr, "error[usage]: --as-of must be a calendar date YYYY-MM-DD, not `{}`\n",
+             escape_for_display(text));
+  return false;
 }
 
 bool parse_params(const std::vector<std::string>& raw, std::map<std::string, std::string>* out) {

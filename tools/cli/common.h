@@ -8,6 +8,7 @@
 
 #include "steward/archive.h"
 #include "steward/compiler.h"
+#include "steward/evaluator.h"
 
 namespace steward::cli {
 
@@ -22,6 +23,10 @@ bool use_color(FILE* f);
 bool read_file(const std::string& path, std::string* out);
 // `name=value` pairs from --param; prints a usage error and returns false on a bad one.
 bool parse_params(const std::vector<std::string>& raw, std::map<std::string, std::string>* out);
+
+// `--as-of YYYY-MM-DD` into an evaluation context; "" keeps today. False after printing a
+// usage error for anything that is not a calendar date.
+bool parse_as_of(const std::string& text, EvaluationContext* context);
 void print_diagnostics(const CompileResult& r, bool show_warnings);
 // Compiles a pack directory, or a bundle file when `bundle` is set, printing diagnostics. A
 // bundle loads only with a valid signature by one of the public keys (PEM files) in

@@ -171,11 +171,15 @@ struct EvalOptions {
   std::vector<std::string> trust_keys;
   CheckpointFlags checkpoints;
   double max_cost = kDefaultMaxCost;
+  std::string as_of;  // YYYY-MM-DD; "": today
 };
 
 int run_eval(const EvalOptions& o) {
   std::map<std::string, std::string> params;
   if (!parse_params(o.params, &params)) return kExitError;
+  // One evaluation date for the whole run, read once: every file is decided on the same day.
+  EvaluationContext context;
+  if (!parse_as_of(o.as_of, &context)) return kExitError;
   if (o.pack.empty() == o.bundle.empty()) {
     fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
     return kExitError;
@@ -248,7 +252,7 @@ int run_eval(const EvalOptions& o) {
                                  format_for(fs::path(files[i].path).filename().string()));
         }
         if (loaded.ok()) {
-          fr.decision = std::make_unique<Decision>(evaluator.evaluate(*loaded.document));
+          fr.decision = std::make_unique<Decision>(evaluator.evaluate(*loaded.document, context));
           if (!archive) fr.text = std::string();
         } else {
           fr.errors = std::move(loaded.errors);
@@ -352,6 +356,9 @@ int main(int argc, char** argv) {
           "never (0 unless an error); default: the spec's exit codes")
       ->check(CLI::IsMember({"default", "deny", "review", "never"}))
       ->capture_default_str();
+  eval->add_option(
+      "--as-of", eo.as_of,
+      "The evaluation date, YYYY-MM-DD (default: today in UTC); recorded in each decision");
   eval->add_option("--param", eo.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
   eval->add_option("--max-bytes", eo.max_bytes, "Refuse agreement files larger than this")
@@ -407,6 +414,8 @@ int main(int argc, char** argv) {
   auto* test =
       app.add_subcommand("test", "Run a pack's policy tests (the YAML files in <pack>/tests)");
   test->add_option("pack", to.pack, "Directory of the pack")->required();
+  test->add_option("--as-of", to.as_of,
+                   "The evaluation date of tests without their own `as_of` (default: today)");
   test->add_option("--run", to.run,
                    "Run only the tests whose name matches this regular expression");
   test->add_option("-f,--format", to.format, "Output format")
@@ -420,6 +429,7 @@ int main(int argc, char** argv) {
 
   std::string explain_pack, explain_agreement, explain_format = "text";
   std::vector<std::string> explain_params;
+  std::string explain_as_of;
   auto* explain = app.add_subcommand(
       "explain",
       "Show the whole evaluation of one agreement: definitions, conditions, why each rule fired");
@@ -431,6 +441,9 @@ int main(int argc, char** argv) {
   explain
       ->add_option("--param", explain_params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
+  explain->add_option(
+      "--as-of", explain_as_of,
+      "The evaluation date, YYYY-MM-DD (default: today in UTC); recorded in each decision");
 
   std::string graph_pack, graph_format = "dot", graph_out;
   auto* graph = app.add_subcommand(
@@ -456,6 +469,7 @@ int main(int argc, char** argv) {
   impact->add_option("-f,--format", io.format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  impact->add_option("--as-of", io.as_of, "The evaluation date for both packs, YYYY-MM-DD");
 
   ArchiveOptions ao;
   auto* archive_cmd = app.add_subcommand("archive", "Read and check the decision archive");
@@ -591,7 +605,8 @@ int main(int argc, char** argv) {
     if (keygen->parsed()) return run_keygen(keygen_out);
     if (test->parsed()) return run_test(to);
     if (explain->parsed())
-      return run_explain(explain_pack, explain_agreement, explain_format, explain_params);
+      return run_explain(explain_pack, explain_agreement, explain_format, explain_params,
+                         explain_as_of);
     if (graph->parsed()) return run_graph(graph_pack, graph_format, graph_out);
     if (impact->parsed()) return run_impact(io);
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);

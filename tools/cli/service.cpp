@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common.h"
+#include "steward/date.h"
 
 namespace steward::cli {
 namespace {
@@ -255,6 +256,8 @@ struct Outcome {
   std::string body;
 };
 
+constexpr const char* kBadAsOf = "`as_of` must be a calendar date YYYY-MM-DD";
+
 // Routes that answer without a token: probes and the API description.
 bool open_route(const std::string& path) {
   return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/openapi.json";
@@ -295,7 +298,8 @@ HttpResponse unsupported_media_type(
 // item point into the body as sent.
 Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::string& text,
                const std::string& name, DocumentFormat format, const std::string& caller,
-               std::string* decision_id, std::pair<uint32_t, uint32_t> at = {1, 1}) {
+               const EvaluationContext& context, std::string* decision_id,
+               std::pair<uint32_t, uint32_t> at = {1, 1}) {
   LoadResult loaded = load_document(*s->pack, text, name, {}, format);
   if (!loaded.ok()) {
     for (auto& e : loaded.errors) {
@@ -307,7 +311,7 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
   }
   Decision d;
   try {
-    d = s->evaluator->evaluate(*loaded.document);
+    d = s->evaluator->evaluate(*loaded.document, context);
   } catch (const EvaluationBudgetExceeded& e) {
     std::vector<InputError> errors{{"eval.budget", "", 0, 0, e.what()}};
     return {422, errors_to_json(name, errors, -1)};
@@ -329,14 +333,21 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
   return {200, to_json(d, -1)};
 }
 
+// The evaluation date of a request: `?as_of=YYYY-MM-DD`, else today (UTC).
+bool request_context(const HttpRequest& req, EvaluationContext* context) {
+  return !req.has_param("as_of") || parse_iso_date(req.param("as_of"), &context->as_of);
+}
+
 HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
                           const HttpRequest& req, const std::string& caller) {
   DocumentFormat format;
   if (!body_format(req.header("Content-Type"), &format)) return unsupported_media_type();
+  EvaluationContext context;
+  if (!request_context(req, &context)) return error_response(400, kBadAsOf);
   std::string id;
   Outcome out =
       decide(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
-             format, caller, &id);
+             format, caller, context, &id);
   HttpResponse res;
   res.status = out.status;
   if (!id.empty()) res.set_header("Steward-Decision-Id", id);
@@ -349,6 +360,9 @@ HttpResponse evaluate_batch(ServiceState& st, const std::shared_ptr<Served>& s,
   DocumentFormat format;
   if (!body_format(req.header("Content-Type"), &format) || format != DocumentFormat::kJson)
     return unsupported_media_type("a batch is a JSON array: send it as application/json");
+  // One date for the whole batch, read once.
+  EvaluationContext context;
+  if (!request_context(req, &context)) return error_response(400, kBadAsOf);
   // Split rather than parse: each item goes to the loader, whose limits (depth, size) and
   // located errors apply per item, and no tree is built whose depth could cost stack.
   std::vector<std::string_view> items;
@@ -371,7 +385,7 @@ HttpResponse evaluate_batch(ServiceState& st, const std::shared_ptr<Served>& s,
       }
     }
     Outcome out = decide(st, s, std::string(items[i]), fmt::format("item[{}]", i),
-                         DocumentFormat::kJson, caller, nullptr, {line, column});
+                         DocumentFormat::kJson, caller, context, nullptr, {line, column});
     if (out.status == 503) {
       HttpResponse res;
       res.status = 503;

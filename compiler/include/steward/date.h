@@ -12,4 +12,7 @@ bool parse_iso_date(std::string_view text, int32_t* days);
 // Formats days since the epoch as `YYYY-MM-DD`.
 std::string format_iso_date(int32_t days);
 
+// Today in UTC, as days since the epoch: the default evaluation date.
+int32_t today_utc();
+
 }  // namespace steward

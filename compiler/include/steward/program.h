@@ -85,6 +85,7 @@ enum class Op : uint8_t {
   kNone,
   kCountWhere,
   kFilter,  // a: list, b: condition, c: local slot
+  kAsOf,    // the evaluation date (EvaluationContext::as_of)
 };
 
 inline constexpr uint32_t kNoIndex = UINT32_MAX;

@@ -41,6 +41,7 @@ struct Decision {
   std::string file;
   Outcome outcome = Outcome::kDeny;
   PolicyRef policy;
+  int32_t as_of = 0;  // the evaluation date, days since 1970-01-01 (`as_of` in JSON)
   std::vector<Reason> reasons;
   std::vector<std::string> reviewers;  // sorted union over the reasons
 };

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "steward/date.h"
 #include "steward/decision.h"
 #include "steward/document.h"
 #include "steward/program.h"
@@ -66,6 +67,14 @@ class EvaluationBudgetExceeded : public std::runtime_error {
 // may take: far above any real agreement (the DCF pack takes tens), far below minutes.
 inline constexpr uint64_t kDefaultMaxSteps = 50'000'000;
 
+// What a decision depends on besides the pack and the document. Recorded in the decision, so
+// that replaying an archived agreement with the same context gives the same decision.
+struct EvaluationContext {
+  // The evaluation date (days since 1970-01-01): `as_of()` in the language. Default: today in
+  // UTC, read when the context is made.
+  int32_t as_of = today_utc();
+};
+
 class Evaluator {
  public:
   explicit Evaluator(std::shared_ptr<const CompiledPack> pack,
@@ -73,11 +82,12 @@ class Evaluator {
 
   // Decides on a document loaded against this evaluator's pack. Throws
   // EvaluationBudgetExceeded past the step budget.
-  Decision evaluate(const Document& doc) const;
+  Decision evaluate(const Document& doc, const EvaluationContext& context = {}) const;
 
   // Decides and records every definition's value and every rule's condition parts. `sources`
   // are the pack's sources (CompileResult::sources), for the text of expressions.
-  Trace explain(const Document& doc, const SourceMap& sources) const;
+  Trace explain(const Document& doc, const SourceMap& sources,
+                const EvaluationContext& context = {}) const;
 
   const CompiledPack& pack() const { return *pack_; }
 
