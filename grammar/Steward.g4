@@ -51,6 +51,7 @@ expr
   : expr DOT IDENT                                    # Member
   | MINUS expr                                        # Negate
   | expr QQ expr                                      # Coalesce
+  | expr op=(PLUS | MINUS) expr                       # Arith
   | expr op=(LT | LE | GT | GE | EQ | NE) expr        # Compare
   | expr KW_NOT? KW_IN expr                                 # In
   | KW_NOT expr                                          # Not
@@ -109,6 +110,7 @@ GE        : '>=' ;
 LT        : '<' ;
 GT        : '>' ;
 MINUS     : '-' ;
+PLUS      : '+' ;
 
 IDENT     : [a-zA-Z_] [a-zA-Z0-9_\-]* ;
 NUMBER    : [0-9]+ '.' [0-9]+ ;

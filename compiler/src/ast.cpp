@@ -29,6 +29,10 @@ const char* op_name(BinaryOp op) {
       return "not in";
     case BinaryOp::kCoalesce:
       return "??";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
   }
   return "?";
 }

@@ -155,6 +155,7 @@ class Compilation {
   Checked check_name(const ast::Expr& e);
   Checked check_member(const ast::Expr& e);
   Checked check_binary(const ast::Expr& e);
+  Checked check_arith(const ast::Expr& e);
   Checked check_call(const ast::Expr& e);
   Checked check_quantifier(const ast::Expr& e);
   Checked check_bool(const ast::Expr& e, const char* what);
@@ -1060,6 +1061,9 @@ Checked Compilation::check_binary(const ast::Expr& e) {
                      0, kBool, e.span});
       return c;
     }
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub:
+      return check_arith(e);
     case BinaryOp::kCoalesce: {
       Checked a = check(l);
       if (!a.ok()) return {};
@@ -1265,6 +1269,56 @@ Checked Compilation::check_binary(const ast::Expr& e) {
   Checked c;
   c.type = kBool;
   c.node = emit({op, TypeKind::kBool, a.node, b.node, static_cast<uint32_t>(cmp), kBool, e.span});
+  return c;
+}
+
+// `+` and `-`: numbers, a date and a number of days, or (`-`) two dates. Operands must be
+// present, as for `<`: the author says what a missing value means.
+Checked Compilation::check_arith(const ast::Expr& e) {
+  const ast::Expr& l = *e.args[0];
+  const ast::Expr& r = *e.args[1];
+  const char* sym = e.op == ast::BinaryOp::kAdd ? "+" : "-";
+  Checked a = check(l);
+  if (!a.ok()) return {};
+  Checked b = check(r);
+  if (!b.ok()) return {};
+  for (const auto* side : {&a, &b}) {
+    const ast::Expr& x = side == &a ? l : r;
+    if (side->set != kNoIndex) {
+      diags_.error("check.type", x.span, "a set can only be used with `in`");
+      return {};
+    }
+    if (side->optional) {
+      diags_.error(
+          "check.optional", x.span,
+          fmt::format("{} may be missing, and `{}` needs a value", quote(source_of(x)), sym),
+          fmt::format("give it a default, e.g. `{} ?? ...`, or test `present(...)` first",
+                      source_of(x)));
+      return {};
+    }
+  }
+  TypeKind ka = a.type->kind, kb = b.type->kind;
+  auto num = [](TypeKind k) { return k == TypeKind::kInt || k == TypeKind::kNumber; };
+  TypeKind result;
+  uint32_t mixed = 0;
+  if (num(ka) && num(kb)) {
+    result = ka == TypeKind::kInt && kb == TypeKind::kInt ? TypeKind::kInt : TypeKind::kNumber;
+    mixed = ka != kb;
+  } else if (ka == TypeKind::kDate && kb == TypeKind::kInt) {
+    result = TypeKind::kDate;  // days later or earlier
+  } else if (ka == TypeKind::kDate && kb == TypeKind::kDate && e.op == ast::BinaryOp::kSub) {
+    result = TypeKind::kInt;  // days between
+  } else {
+    diags_.error(
+        "check.type", e.span,
+        fmt::format("cannot compute {} {} {}", quote(type_name(a)), sym, quote(type_name(b))),
+        "`+` and `-` take numbers, a date and a whole number of days, or (`-`) two dates");
+    return {};
+  }
+  Checked c;
+  c.type = builtin(result);
+  c.node = emit({e.op == ast::BinaryOp::kAdd ? Op::kAdd : Op::kSub, result, a.node, b.node, mixed,
+                 c.type, e.span});
   return c;
 }
 

@@ -29,6 +29,7 @@ bool is_binary_operator(size_t t) {
     case StewardLexer::KW_OR:
     case StewardLexer::KW_IN:
     case StewardLexer::QQ:
+    case StewardLexer::PLUS:
     case StewardLexer::EQ:
     case StewardLexer::NE:
     case StewardLexer::LT:
@@ -75,7 +76,7 @@ bool space_between(const Tok& a, const Tok& b, const Tok* before_a) {
       x == StewardLexer::ELLIPSIS)
     return false;
   if (x == StewardLexer::LBRACE && y == StewardLexer::RBRACE) return false;
-  // Unary minus sticks to its operand; a binary minus does not exist in the language.
+  // Unary minus sticks to its operand; a binary minus (after an operand) is spaced like `+`.
   if (x == StewardLexer::MINUS) {
     bool unary = before_a == nullptr || is_binary_operator(before_a->type) ||
                  before_a->type == StewardLexer::LPAREN || before_a->type == StewardLexer::LBRACK ||

@@ -442,6 +442,11 @@ class Builder {
     if (auto* c = dynamic_cast<StewardParser::CoalesceContext*>(ctx)) {
       return binary(ctx, ast::BinaryOp::kCoalesce, c->expr(0), c->expr(1));
     }
+    if (auto* a = dynamic_cast<StewardParser::ArithContext*>(ctx)) {
+      return binary(
+          ctx, a->op->getType() == StewardLexer::PLUS ? ast::BinaryOp::kAdd : ast::BinaryOp::kSub,
+          a->expr(0), a->expr(1));
+    }
     if (auto* c = dynamic_cast<StewardParser::CompareContext*>(ctx)) {
       ast::BinaryOp op = ast::BinaryOp::kEq;
       switch (c->op->getType()) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 #include <tuple>
 
@@ -184,6 +185,65 @@ class Run {
 
   static bool blank(std::string_view s) { return is_blank(s); }
 
+  // `+` and `-` (the checker admits numbers, date and days, date and date). A result outside
+  // its type's range (an int past 64 bits, a number past the finite doubles, a date outside the
+  // years 1-9999) ends the evaluation in an error: wrapping around could turn a deadline long
+  // past into one far ahead.
+  Value arith(const PlanNode& n) {
+    Value a = eval(n.a), b = eval(n.b);
+    if (a.kind == TypeKind::kNull || b.kind == TypeKind::kNull) return Value{};
+    const bool add = n.op == Op::kAdd;
+    Value v;
+    v.kind = n.type;
+    auto out_of_range = [&] {
+      return EvaluationError("eval.range",
+                             fmt::format("`{}` in the policy leaves the range of a {} for this "
+                                         "document",
+                                         add ? "+" : "-",
+                                         n.type == TypeKind::kInt      ? "whole number"
+                                         : n.type == TypeKind::kNumber ? "number"
+                                                                       : "date (years 1-9999)"));
+    };
+    switch (n.type) {
+      case TypeKind::kInt:
+        if (a.kind == TypeKind::kDate) {
+          v.i = static_cast<int64_t>(a.date) - b.date;
+        } else if (add ? __builtin_add_overflow(a.i, b.i, &v.i)
+                       : __builtin_sub_overflow(a.i, b.i, &v.i)) {
+          throw out_of_range();
+        }
+        return v;
+      case TypeKind::kNumber: {
+        double x = as_number(a), y = as_number(b);
+        v.d = add ? x + y : x - y;
+        if (!std::isfinite(v.d)) throw out_of_range();
+        return v;
+      }
+      case TypeKind::kDate: {
+        static const int32_t kFirst = first_day(), kLast = last_day();
+        // Days beyond the calendar's span cannot land inside it: no overflow below.
+        if (b.i < kFirst - kLast || b.i > kLast - kFirst) throw out_of_range();
+        int64_t d = static_cast<int64_t>(a.date) + (add ? b.i : -b.i);
+        if (d < kFirst || d > kLast) throw out_of_range();
+        v.date = static_cast<int32_t>(d);
+        return v;
+      }
+      default:
+        return Value{};
+    }
+  }
+
+  static int32_t first_day() {
+    int32_t d = 0;
+    parse_iso_date("0001-01-01", &d);
+    return d;
+  }
+  static int32_t last_day() {
+    int32_t d = 0;
+    parse_iso_date("9999-12-31", &d);
+    return d;
+  }
+
   bool in_set(const Value& v, const PlanNode& n) const {
     if (v.kind == TypeKind::kNull) return false;
     if (v.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][v.member];
@@ -327,6 +387,9 @@ class Run {
     switch (n.op) {
       case Op::kConst:
         return constant(pack_.constants[n.a]);
+      case Op::kAdd:
+      case Op::kSub:
+        return arith(n);
       case Op::kAsOf: {
         Value v;
         v.kind = TypeKind::kDate;

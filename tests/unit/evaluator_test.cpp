@@ -289,3 +289,90 @@ TEST_CASE("as_of() takes no arguments", "[evaluator][as_of]") {
   REQUIRE_FALSE(res.ok());
   CHECK(res.diagnostics.items()[0].code == "check.arity");
 }
+
+TEST_CASE("arithmetic: numbers, dates and days, range errors", "[evaluator][arith]") {
+  // Each row: an expression over the document below, and what `when: <expr> == <want>` says.
+  const std::string doc =
+      "id: a\nend: 2026-03-01\nstart: 2026-01-31\nn: 7\nbig: 9223372036854775807\nx: 0.5\n"
+      "far: 9999-12-30\n";
+  struct Row {
+    const char* expr;
+    const char* want;  // an expression of the same type, or "eval.range"
+  };
+  const Row rows[] = {
+      {"n + 1", "8"},
+      {"n - 10", "-3"},
+      {"n + x", "7.5"},
+      {"x - n", "-6.5"},
+      {"end + 30", "date(\"2026-03-31\")"},
+      {"end + 365", "date(\"2027-03-01\")"},
+      {"end - 1", "date(\"2026-02-28\")"},
+      {"start + 29", "date(\"2026-03-01\")"},
+      {"end - start", "29"},
+      {"start - end", "-29"},
+      {"end + n - n", "end"},
+      {"as_of() - end", "0"},
+      {"big + 1", "eval.range"},
+      {"0 - big - 2", "eval.range"},
+      {"far + 1", "date(\"9999-12-31\")"},
+      {"far + 2", "eval.range"},
+      {"end + big", "eval.range"},
+      {"end - big", "eval.range"},
+  };
+  for (const auto& row : rows) {
+    INFO(row.expr);
+    std::string text =
+        "document Doc { id: string, end: date, start: date, n: int, big: int, x: number, far: "
+        "date }\nclause c { title: \"C\" }\nrule r { clause: c  outcome: deny  when: " +
+        std::string(row.expr) +
+        " == " + (std::string(row.want) == "eval.range" ? std::string(row.expr) : row.want) +
+        "  message: \"m\" }\n";
+    auto res = compile(steward::testing::pack_of(text));
+    for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+    REQUIRE(res.ok());
+    auto loaded = load_document(*res.pack, doc, "d.yaml");
+    REQUIRE(loaded.ok());
+    EvaluationContext context;
+    REQUIRE(parse_iso_date("2026-03-01", &context.as_of));
+    Evaluator ev(res.pack);
+    if (std::string(row.want) == "eval.range") {
+      try {
+        ev.evaluate(*loaded.document, context);
+        FAIL("no error");
+      } catch (const EvaluationError& e) {
+        CHECK(e.code() == "eval.range");
+      }
+    } else {
+      CHECK(ev.evaluate(*loaded.document, context).outcome == Outcome::kDeny);
+    }
+  }
+}
+
+TEST_CASE("arithmetic is checked: operand types, missing values", "[evaluator][arith]") {
+  const std::string head =
+      "document Doc { id: string, end: date, d2: date?, n: int, s: string, keep: int? }\n"
+      "clause c { title: \"C\" }\n";
+  struct Row {
+    const char* when;
+    const char* code;
+  };
+  const Row rows[] = {
+      {"end + end > end", "check.type"},       // date + date
+      {"n - end > 0", "check.type"},           // int - date
+      {"s + s == s", "check.type"},            // strings
+      {"end + keep > end", "check.optional"},  // a missing number of days
+      {"d2 - end > 0", "check.optional"},     {"end + 1.5 > end", "check.type"},  // days are whole
+  };
+  for (const auto& row : rows) {
+    INFO(row.when);
+    auto res = compile(steward::testing::pack_of(
+        head + "rule r { clause: c  outcome: deny  when: " + row.when + "  message: \"m\" }\n"));
+    REQUIRE_FALSE(res.ok());
+    CHECK(res.diagnostics.items()[0].code == row.code);
+  }
+  // With a default, the same expressions compile.
+  CHECK(compile(steward::testing::pack_of(
+                    head + "rule r { clause: c  outcome: deny  when: end + (keep ?? 365) > end "
+                           " message: \"m\" }\n"))
+            .ok());
+}

@@ -277,6 +277,24 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
     LoadResult loaded =
         load_document(pack, t.agreement, "agreement" + t.extension, {}, format_for(t.extension));
     const Expectation& w = t.want;
+    // A document that cannot be decided (past the step budget, arithmetic out of range) is an
+    // error like an input error: `want: {decision: error, errors: [{code: eval.range}]}`.
+    std::unique_ptr<Decision> decided;
+    if (loaded.ok()) {
+      EvaluationContext context;
+      if (t.as_of) {
+        context.as_of = *t.as_of;
+      } else if (as_of) {
+        context.as_of = *as_of;
+      }
+      try {
+        decided =
+            std::make_unique<Decision>(Evaluator(it->second).evaluate(*loaded.document, context));
+      } catch (const EvaluationError& e) {
+        loaded.document.reset();
+        loaded.errors = {{e.code(), "", 0, 0, e.what()}};
+      }
+    }
     if (!loaded.ok()) {
       r.errors = loaded.errors;
       if (w.decision != "error") {
@@ -299,13 +317,7 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
         }
       }
     } else {
-      EvaluationContext context;
-      if (t.as_of) {
-        context.as_of = *t.as_of;
-      } else if (as_of) {
-        context.as_of = *as_of;
-      }
-      Decision d = Evaluator(it->second).evaluate(*loaded.document, context);
+      Decision& d = *decided;
       std::set<std::string> deny, review, allow, rules;
       for (const auto& reason : d.reasons) {
         (reason.outcome == Outcome::kDeny          ? deny

@@ -136,7 +136,13 @@ int run_explain(const std::string& pack, const std::string& agreement, const std
     return kExitError;
   }
   Evaluator evaluator(compiled.pack);
-  Trace trace = evaluator.explain(*loaded.document, *compiled.sources, context);
+  Trace trace;
+  try {
+    trace = evaluator.explain(*loaded.document, *compiled.sources, context);
+  } catch (const EvaluationError& e) {
+    fmt::print(stderr, "{}: error[{}]: {}\n", escape_for_display(agreement), e.code(), e.what());
+    return kExitError;
+  }
   const Decision& d = trace.decision;
   if (format == "json") {
     Json j;
@@ -313,7 +319,13 @@ Outcome2 decide(const CompiledPack& pack, const Evaluator& ev, const std::string
     out.error = true;
     return out;
   }
-  Decision d = ev.evaluate(*loaded.document, context);
+  Decision d;
+  try {
+    d = ev.evaluate(*loaded.document, context);
+  } catch (const EvaluationError&) {
+    out.error = true;
+    return out;
+  }
   out.decision = outcome_name(d.outcome);
   for (const auto& r : d.reasons) {
     if (r.outcome == Outcome::kDeny) out.deny.insert(r.clause);

@@ -257,9 +257,9 @@ int run_eval(const EvalOptions& o) {
         } else {
           fr.errors = std::move(loaded.errors);
         }
-      } catch (const EvaluationBudgetExceeded& e) {
+      } catch (const EvaluationError& e) {
         fr.decision.reset();
-        fr.errors = {{"eval.budget", "", 0, 0, e.what()}};
+        fr.errors = {{e.code(), "", 0, 0, e.what()}};
       } catch (const std::exception& e) {
         // Fail closed: an unexpected failure is an input error, never a decision.
         fr.decision.reset();

@@ -312,8 +312,8 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
   Decision d;
   try {
     d = s->evaluator->evaluate(*loaded.document, context);
-  } catch (const EvaluationBudgetExceeded& e) {
-    std::vector<InputError> errors{{"eval.budget", "", 0, 0, e.what()}};
+  } catch (const EvaluationError& e) {
+    std::vector<InputError> errors{{e.code(), "", 0, 0, e.what()}};
     return {422, errors_to_json(name, errors, -1)};
   }
   if (st.archive) {

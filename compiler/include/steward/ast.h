@@ -28,7 +28,21 @@ enum class ExprKind {
   kTemplate,    // parts: text pieces and holes (message strings with {expr})
 };
 
-enum class BinaryOp { kAnd, kOr, kEq, kNe, kLt, kLe, kGt, kGe, kIn, kNotIn, kCoalesce };
+enum class BinaryOp {
+  kAnd,
+  kOr,
+  kEq,
+  kNe,
+  kLt,
+  kLe,
+  kGt,
+  kGe,
+  kIn,
+  kNotIn,
+  kCoalesce,
+  kAdd,  // numbers; a date plus days
+  kSub,  // numbers; a date less days; days between two dates
+};
 
 const char* op_name(BinaryOp op);
 

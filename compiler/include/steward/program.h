@@ -86,6 +86,8 @@ enum class Op : uint8_t {
   kCountWhere,
   kFilter,  // a: list, b: condition, c: local slot
   kAsOf,    // the evaluation date (EvaluationContext::as_of)
+  kAdd,     // a + b; type: int, number (c: 1 when an operand is an int), or date (b: days)
+  kSub,     // a - b; as kAdd, and date - date: int days
 };
 
 inline constexpr uint32_t kNoIndex = UINT32_MAX;

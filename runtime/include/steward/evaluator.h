@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "steward/date.h"
@@ -54,13 +55,27 @@ struct FlatPath {
 
 // Evaluates one compiled pack. Immutable after construction and safe to call from many
 // threads at once; it keeps the pack alive.
-// Thrown by evaluate() and explain() when one document needs more loop steps than the
-// evaluator's budget: that document gets an error, never a decision.
-class EvaluationBudgetExceeded : public std::runtime_error {
+// Thrown by evaluate() and explain() when one document cannot be decided: it needs more loop
+// steps than the evaluator's budget (EvaluationBudgetExceeded), or the policy's arithmetic
+// leaves the range of its type for it (`eval.range`). That document gets an error with the
+// code, never a decision.
+class EvaluationError : public std::runtime_error {
+ public:
+  EvaluationError(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  // A stable diagnostic code: `eval.budget`, `eval.range`.
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+class EvaluationBudgetExceeded : public EvaluationError {
  public:
   EvaluationBudgetExceeded()
-      : std::runtime_error(
-            "deciding this document takes more steps than the evaluation budget allows") {}
+      : EvaluationError("eval.budget",
+                        "deciding this document takes more steps than the evaluation budget "
+                        "allows") {}
 };
 
 // Loop steps (over list elements, in quantifiers, membership tests and rules) one evaluation
