@@ -110,11 +110,17 @@ try:
     check(st == 422 and errs["decision"] is None, "input errors answer 422 and no decision")
     check({(e["path"], e["line"]) for e in errs["errors"]} >= {("kind", 3), ("titel", 4)}, "422 lists every error with path and line")
     check(conforms(spec, "/v1/evaluate", "post", st, body) is None, "422 conforms to the OpenAPI document")
-    # The evaluation date: ?as_of=, recorded in the decision; anything but a date is 400.
+    # The evaluation date: ?as_of= names today unless the operator allows replays (below); it is
+    # recorded in the decision; anything but a date is 400.
+    today = time.strftime("%Y-%m-%d", time.gmtime())
     st, _, body = s.request("POST", "/v1/evaluate?as_of=2026-03-01", read("bench/json/01-compliant-allow.json"),
                             {"Content-Type": "application/json"})
-    check(st == 200 and json.loads(body)["as_of"] == "2026-03-01", f"?as_of= is the decision's date ({st})")
-    check(conforms(spec, "/v1/evaluate", "post", st, body) is None, "a dated decision conforms")
+    check(st == 403 and "decision" not in json.loads(body) and "--allow-as-of" in json.loads(body)["error"],
+          f"a backdated request without --allow-as-of: 403, no decision ({st})")
+    check(conforms(spec, "/v1/evaluate", "post", st, body) is None, "that 403 is documented")
+    st, _, body = s.request("POST", "/v1/evaluate?as_of=" + today, read("bench/json/01-compliant-allow.json"),
+                            {"Content-Type": "application/json"})
+    check(st == 200 and json.loads(body)["as_of"] == today, f"?as_of= today is answered ({st})")
     st, _, body = s.request("POST", "/v1/evaluate", read("bench/json/01-compliant-allow.json"),
                             {"Content-Type": "application/json"})
     check(st == 200 and len(json.loads(body)["as_of"]) == 10, "without ?as_of= the decision says today")
@@ -124,7 +130,7 @@ try:
         check(st == 400 and "decision" not in json.loads(body), f"?as_of={bad}: 400, no decision ({st})")
     st, _, body = s.request("POST", "/v1/evaluate/batch?as_of=2026-03-02",
                             b"[" + read("bench/json/01-compliant-allow.json") + b"]", {"Content-Type": "application/json"})
-    check(st == 200 and json.loads(body)[0]["as_of"] == "2026-03-02", f"a batch is decided on its ?as_of= ({st})")
+    check(st == 403, f"a backdated batch without --allow-as-of: 403 ({st})")
 
     batch = json.dumps([json.loads(json_body), {"format": "steward/agreement/v1", "id": "B"}, json.loads(json_body)]).encode()
     st, _, body = s.request("POST", "/v1/evaluate/batch", batch, {"Content-Type": "application/json"})
@@ -187,7 +193,7 @@ try:
     check("random-" not in text and 'route="other"' in text, "unknown paths count under one route label")
 
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
-    check(v.returncode == 0 and "7 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
+    check(v.returncode == 0 and "6 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
 
     # An archive that refuses the write: 503, and no decision leaves.
     db = sqlite3.connect(f"{s.tmp}/a.db")
@@ -226,6 +232,22 @@ try:
         check(r.returncode == 0, f"archive {args[0]} survives a deeply nested stored document ({r.returncode})")
     r = subprocess.run([STEWARD, "archive", "show", deep_id, "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
     check(r.returncode == 0 and json.loads(r.stdout)["document"] is None, "archive show writes it as null")
+finally:
+    s.stop()
+
+# --- replaying decisions on another day: --allow-as-of ------------------------------------------
+s = Server("--policy", os.path.join(SRC, "policies/dcf-5-4"), "--allow-as-of")
+try:
+    body_json = read("bench/json/01-compliant-allow.json")
+    st, _, body = s.request("POST", "/v1/evaluate?as_of=2026-03-01", body_json, {"Content-Type": "application/json"})
+    check(st == 200 and json.loads(body)["as_of"] == "2026-03-01", f"--allow-as-of: ?as_of= is the decision's date ({st})")
+    check(conforms(spec, "/v1/evaluate", "post", st, body) is None, "a dated decision conforms")
+    st, _, body = s.request("POST", "/v1/evaluate/batch?as_of=2026-03-02", b"[" + body_json + b"]",
+                            {"Content-Type": "application/json"})
+    check(st == 200 and json.loads(body)[0]["as_of"] == "2026-03-02", f"a batch is decided on its ?as_of= ({st})")
+    st, _, body = s.request("GET", "/v1/decisions?limit=1")
+    check(st == 200 and json.loads(body)[0]["document"]["as_of"] == "2026-03-02",
+          "the archived record carries the date it was decided on")
 finally:
     s.stop()
 

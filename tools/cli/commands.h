@@ -88,6 +88,7 @@ struct ServeOptions {
   bool reload_allow_removals = false;  // a reload may drop rules and clauses
   int debounce_ms = 1000;              // --watch: quiet time before a reload
   bool insecure = false;               // allow a non-loopback listen without tokens
+  bool allow_as_of = false;            // ?as_of= may name another day than today
   CheckpointFlags checkpoints;
   double max_cost = 1e15;                 // kDefaultMaxCost (compiler.h)
   std::vector<std::string> server_names;  // Host names answered besides the listen address

@@ -570,6 +570,9 @@ int main(int argc, char** argv) {
   add_checkpoint_flags(serve, &so.checkpoints);
   serve->add_option("--max-cost", so.max_cost,
                     "Refuse a pack whose worst case passes this many plan steps per document");
+  serve->add_flag("--allow-as-of", so.allow_as_of,
+                  "Let requests decide as of another day than today (?as_of=), to replay "
+                  "archived decisions");
   serve->add_flag("--insecure", so.insecure,
                   "Listen on an address other machines can reach without --token-file");
   serve->add_option("--server-name", so.server_names,

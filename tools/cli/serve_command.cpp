@@ -130,6 +130,7 @@ int run_serve(const ServeOptions& o) {
   ServiceOptions service_options;
   service_options.tokens = tokens;
   service_options.access_log = !o.quiet;
+  service_options.allow_as_of = o.allow_as_of;
   auto host_check = std::make_shared<HostCheck>(host, 0, o.server_names);
   service_options.host_allowed = [host_check](std::string_view h) { return host_check->allows(h); };
   HttpServer* server_for_metrics = nullptr;  // set once the server exists, before requests

@@ -256,8 +256,6 @@ struct Outcome {
   std::string body;
 };
 
-constexpr const char* kBadAsOf = "`as_of` must be a calendar date YYYY-MM-DD";
-
 // Routes that answer without a token: probes and the API description.
 bool open_route(const std::string& path) {
   return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/openapi.json";
@@ -333,9 +331,19 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
   return {200, to_json(d, -1)};
 }
 
-// The evaluation date of a request: `?as_of=YYYY-MM-DD`, else today (UTC).
-bool request_context(const HttpRequest& req, EvaluationContext* context) {
-  return !req.has_param("as_of") || parse_iso_date(req.param("as_of"), &context->as_of);
+// The evaluation date of a request: `?as_of=YYYY-MM-DD`, else today (UTC). Another day than
+// today only when the operator allows it (--allow-as-of); otherwise a 403 explains why.
+std::optional<HttpResponse> request_context(const ServiceState& st, const HttpRequest& req,
+                                            EvaluationContext* context) {
+  if (!req.has_param("as_of")) return std::nullopt;
+  const int32_t today = context->as_of;
+  if (!parse_iso_date(req.param("as_of"), &context->as_of))
+    return error_response(400, "`as_of` must be a calendar date YYYY-MM-DD");
+  if (context->as_of != today && !st.options.allow_as_of)
+    return error_response(403,
+                          "this server decides as of today; deciding as of another day needs "
+                          "`steward serve --allow-as-of`");
+  return std::nullopt;
 }
 
 HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
@@ -343,7 +351,7 @@ HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
   DocumentFormat format;
   if (!body_format(req.header("Content-Type"), &format)) return unsupported_media_type();
   EvaluationContext context;
-  if (!request_context(req, &context)) return error_response(400, kBadAsOf);
+  if (auto refused = request_context(st, req, &context)) return *refused;
   std::string id;
   Outcome out =
       decide(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
@@ -362,7 +370,7 @@ HttpResponse evaluate_batch(ServiceState& st, const std::shared_ptr<Served>& s,
     return unsupported_media_type("a batch is a JSON array: send it as application/json");
   // One date for the whole batch, read once.
   EvaluationContext context;
-  if (!request_context(req, &context)) return error_response(400, kBadAsOf);
+  if (auto refused = request_context(st, req, &context)) return *refused;
   // Split rather than parse: each item goes to the loader, whose limits (depth, size) and
   // located errors apply per item, and no tree is built whose depth could cost stack.
   std::vector<std::string_view> items;

@@ -46,6 +46,9 @@ struct ServiceOptions {
   std::function<void(const std::string&)> log;
   // Host header check (421 when it fails); unset: every Host is answered.
   std::function<bool(std::string_view)> host_allowed;
+  // Whether `?as_of=` may name a day other than today. Off by default: a caller who could
+  // backdate a decision could decide an expired agreement as if it were still running.
+  bool allow_as_of = false;
   // The connection layer's counts; unset: /metrics shows none.
   std::function<ConnectionStats()> connections;
 };
