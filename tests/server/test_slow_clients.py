@@ -163,6 +163,17 @@ class Trickle:
             s.close()
 
 
+def trickled_until_closed(sock, byte):
+    """Sends `byte` every 0.2 s until the server closes `sock` (at most 4 s): (closed, seconds)."""
+    t = time.monotonic()
+    trickle = Trickle([sock], byte, period=0.2)
+    gone = closed_within(sock, 4)
+    took = time.monotonic() - t
+    trickle.stop.set()
+    trickle.thread.join()
+    return gone, took
+
+
 def probes_answer(port, what, n=7, context=None):
     results = [probe(port, context) for _ in range(n)]
     slow = [r for r in results if r[0] != 200 or r[1] >= 1.0]
@@ -243,24 +254,14 @@ s = Server("--header-timeout-ms", "1000", "--idle-timeout-ms", "500", "--body-ti
 try:
     loris = connect(s.port)
     loris.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
-    t = time.monotonic()
-    trickle = Trickle([loris], b"X-A: b\r\n", period=0.2)
-    gone = closed_within(loris, 4)
-    took = time.monotonic() - t
-    trickle.stop.set()
-    trickle.thread.join()
+    gone, took = trickled_until_closed(loris, b"X-A: b\r\n")
     check(gone and 0.5 <= took < 3, f"a header trickled in forever is cut off at --header-timeout-ms ({took:.2f} s)")
     loris.close()
 
     body = connect(s.port)
     body.sendall(b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                  b"Content-Length: 1000\r\n\r\n{")
-    t = time.monotonic()
-    trickle = Trickle([body], b" ", period=0.2)
-    gone = closed_within(body, 4)
-    took = time.monotonic() - t
-    trickle.stop.set()
-    trickle.thread.join()
+    gone, took = trickled_until_closed(body, b" ")
     check(gone and 0.5 <= took < 3, f"a body trickled in forever is cut off at --body-timeout-ms ({took:.2f} s)")
     body.close()
 
