@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "steward/checked.h"
 #include "steward/diagnostic.h"
 #include "steward/program.h"
 #include "steward/source.h"
@@ -37,6 +38,9 @@ struct CompileOptions {
   std::map<std::string, std::string> params;
   // A pack whose worst case is past this is a compile error (check.cost).
   double max_cost = kDefaultMaxCost;
+  // Keep the checked AST in the result (CompileResult::checked) for tools that read types and
+  // resolved names (a verifier, an editor). Off by default: it is as large as the plan.
+  bool keep_checked = false;
 };
 
 // The product of a compilation: the pack when there were no errors, and every diagnostic
@@ -45,6 +49,9 @@ struct CompileResult {
   std::shared_ptr<const CompiledPack> pack;
   Diagnostics diagnostics;
   std::shared_ptr<SourceMap> sources;
+  // The checked AST when CompileOptions::keep_checked was set, errors or not: what checked
+  // cleanly, with types resolved.
+  std::shared_ptr<const CheckedPack> checked;
 
   bool ok() const { return pack != nullptr; }
 };

@@ -90,6 +90,9 @@ enum class Op : uint8_t {
   kSub,     // a - b; as kAdd, and date - date: int days
 };
 
+// The op's name in dumps: `const`, `field`, `in_set`, `count_where`.
+const char* op_name(Op op);
+
 inline constexpr uint32_t kNoIndex = UINT32_MAX;
 
 struct PlanNode {

@@ -1,0 +1,111 @@
+// The state one compilation shares between its passes (internal to the compiler): what each
+// pass reads from the ones before it and leaves for the ones after.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "rule_graph.h"
+#include "steward/ast.h"
+#include "steward/checked.h"
+#include "steward/compiler.h"
+
+namespace steward::detail {
+
+struct ParamState {
+  ParamInfo info;
+  Constant value;
+  SourceSpan span;
+  bool used = false;
+};
+
+struct DefState {
+  const ast::LetDecl* decl = nullptr;
+  RuleGraph::Vertex vertex = 0;
+  bool done = false;  // checked, or never to be checked (part of a cycle)
+  // Set once it checked cleanly: what a reference to it reads.
+  const Type* type = nullptr;
+  bool optional = false;
+  uint32_t slot = 0;
+};
+
+struct CompileContext {
+  CompileContext(const PackSources& sources_in, const CompileOptions& options)
+      : src(sources_in),
+        opts(options),
+        sources(std::make_shared<SourceMap>()),
+        pack(std::make_shared<CompiledPack>()),
+        checked(std::make_shared<CheckedPack>()) {}
+
+  const PackSources& src;
+  const CompileOptions& opts;
+  std::shared_ptr<SourceMap> sources;
+  std::shared_ptr<CompiledPack> pack;    // types and sets from `schema`, the plan from `plan`
+  std::shared_ptr<CheckedPack> checked;  // from `definitions` and `rules`
+  Diagnostics diags;
+
+  // manifest
+  SourceId manifest_file = kNoSource;
+  std::map<std::string, SourceSpan> module_spans;  // each listed module's entry in the manifest
+  std::map<std::string, ParamState> params;
+  std::string id_field_name;
+  SourceSpan id_field_span;
+
+  // parse
+  std::vector<ast::Module> modules;
+
+  // declarations, by name
+  std::map<std::string, const ast::EnumDecl*> enums;
+  std::map<std::string, const ast::RecordDecl*> records;
+  std::map<std::string, const ast::SetDecl*> set_decls;
+  std::map<std::string, DefState> defs;
+  std::vector<std::string> def_order;  // declaration order
+  std::map<std::string, const ast::ClauseDecl*> clauses;
+  std::map<std::string, const ast::ReviewerDecl*> reviewers;
+  std::vector<const ast::RuleDecl*> rules;
+  const ast::RecordDecl* document = nullptr;
+
+  // schema
+  std::map<std::string, uint32_t> set_index;  // named sets in CompiledPack::sets
+  std::map<std::string, const Type*> named_types;
+
+  // graph
+  RuleGraph graph;
+  bool has_cycles = false;
+  std::vector<GraphVertex> vertices;
+
+  // what the checker saw used, for `unused`
+  std::set<std::string> used_sets;
+  std::set<std::string> used_clauses;
+
+  // The pack's type for a builtin kind, or a list of `elem`, created once and then shared:
+  // types are compared by address.
+  const Type* builtin(TypeKind k);
+  const Type* list_of(const Type* elem);
+
+  // An expression as the author wrote it (runs of white space collapsed), for messages.
+  std::string source_of(const ast::Expr& e) const;
+
+ private:
+  std::map<TypeKind, const Type*> builtins_;
+  std::map<const Type*, const Type*> list_types_;
+};
+
+// The passes, in the order compile() runs them (the table is in compile.cpp). Each reads what
+// earlier ones built and keeps going after errors, so one run reports as many as it can.
+void pass_manifest(CompileContext& cx);
+void pass_parse(CompileContext& cx);
+void pass_declarations(CompileContext& cx);
+void pass_schema(CompileContext& cx);
+void pass_graph(CompileContext& cx);
+void pass_definitions(CompileContext& cx);
+void pass_rules(CompileContext& cx);
+void pass_plan(CompileContext& cx);
+void pass_lint(CompileContext& cx);
+void pass_unused(CompileContext& cx);
+void pass_digest(CompileContext& cx);
+
+}  // namespace steward::detail

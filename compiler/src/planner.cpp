@@ -1,0 +1,105 @@
+// The planner: each checked expression becomes plan nodes after its operands (post-order), so
+// a node's operands always precede it and the evaluator can run a definition front to back.
+#include "planner.h"
+
+#include <algorithm>
+
+namespace steward::detail {
+
+uint32_t Planner::emit(Op op, const CheckedExpr& e, uint32_t a, uint32_t b, uint32_t c) {
+  pack_.nodes.push_back({op, e.type->kind, a, b, c, e.type, e.span});
+  return static_cast<uint32_t>(pack_.nodes.size() - 1);
+}
+
+uint32_t Planner::enum_bitset(uint32_t set, const Type* type) {
+  auto key = std::make_pair(set, type);
+  auto it = bitsets_.find(key);
+  if (it != bitsets_.end()) return it->second;
+  const SetPlan& sp = pack_.sets[set];
+  std::vector<bool> bits(type->members.size(), false);
+  for (size_t i = 0; i < bits.size(); ++i)
+    bits[i] = std::binary_search(sp.members.begin(), sp.members.end(), type->members[i]);
+  pack_.enum_bitsets.push_back(std::move(bits));
+  uint32_t index = static_cast<uint32_t>(pack_.enum_bitsets.size() - 1);
+  bitsets_.emplace(key, index);
+  return index;
+}
+
+uint32_t Planner::lower(const CheckedExpr& e) {
+  // Operands first; what each of a, b and c holds is the op's contract in program.h.
+  uint32_t ops[2] = {0, 0};
+  for (size_t i = 0; i < e.args.size() && i < 2; ++i) ops[i] = lower(e.args[i]);
+  switch (e.op) {
+    case Op::kConst:
+      pack_.constants.push_back(e.value);
+      return emit(e.op, e, static_cast<uint32_t>(pack_.constants.size() - 1), 0, 0);
+    case Op::kRoot:
+    case Op::kAsOf:
+      return emit(e.op, e, 0, 0, 0);
+    case Op::kLocal:
+    case Op::kDef:
+      return emit(e.op, e, e.slot, 0, 0);
+    case Op::kField:
+      return emit(e.op, e, ops[0], e.field, 0);
+    case Op::kInSet: {
+      const Type* value = e.args[0].type;
+      uint32_t bits = value->kind == TypeKind::kEnum ? enum_bitset(e.set, value) : kNoIndex;
+      return emit(e.op, e, ops[0], e.set, bits);
+    }
+    case Op::kEq:
+    case Op::kNe:
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe:
+      return emit(e.op, e, ops[0], ops[1], static_cast<uint32_t>(e.compare));
+    case Op::kAdd:
+    case Op::kSub:
+      return emit(e.op, e, ops[0], ops[1], e.mixed ? 1 : 0);
+    case Op::kAny:
+    case Op::kAll:
+    case Op::kNone:
+    case Op::kCountWhere:
+    case Op::kFilter:
+      return emit(e.op, e, ops[0], ops[1], e.slot);
+    case Op::kNot:
+    case Op::kNeg:
+    case Op::kPresent:
+    case Op::kEmpty:
+    case Op::kCount:
+    case Op::kAnd:
+    case Op::kOr:
+    case Op::kCoalesce:
+    case Op::kInList:
+      return emit(e.op, e, ops[0], ops[1], 0);
+  }
+  return emit(e.op, e, ops[0], ops[1], 0);
+}
+
+void Planner::plan_def(const CheckedDef& d) {
+  uint32_t node = lower(d.value);
+  pack_.defs.push_back({d.name, node, d.slot, d.span});
+}
+
+void Planner::plan_rule(const CheckedRule& r) {
+  RulePlan rp;
+  rp.id = r.id;
+  rp.clause = r.clause;
+  rp.citation = r.citation;
+  rp.outcome = r.outcome;
+  rp.reviewers = r.reviewers;
+  if (r.range) {
+    rp.range = lower(*r.range);
+    rp.local = r.local;
+  }
+  rp.condition = lower(r.condition);
+  for (const auto& part : r.message)
+    rp.message.push_back({part.text, part.expr ? lower(*part.expr) : kNoIndex});
+  rp.evidence = r.evidence;
+  rp.file = r.file;
+  rp.position = r.position;
+  rp.span = r.span;
+  pack_.rules.push_back(std::move(rp));
+}
+
+}  // namespace steward::detail
