@@ -9,144 +9,24 @@
 #include "StewardLexer.h"
 #include "StewardParser.h"
 #include "antlr4-runtime.h"
+#include "prescan.h"
 #include "steward/parser.h"
+#include "syntax_errors.h"
 
 namespace steward {
 namespace {
 
-// Nesting of brackets and prefix operators in policy text, checked before ANTLR recurses.
-constexpr size_t kMaxNesting = 100;
 // Depth of a declaration's parse tree (binary chains included), checked before the AST is built.
 constexpr size_t kMaxTreeDepth = 250;
 
+using detail::byte_offset;
+using detail::code_point_offsets;
+using detail::declaration_starts;
+using detail::ErrorListener;
+using detail::kMaxNesting;
+using detail::nesting_limit_breach;
 using grammar::StewardLexer;
 using grammar::StewardParser;
-
-// How a token type reads in a message.
-std::string token_phrase(const antlr4::dfa::Vocabulary& vocab, size_t type) {
-  switch (type) {
-    case StewardLexer::IDENT:
-      return "a name";
-    case StewardLexer::STRING:
-      return "a string";
-    case StewardLexer::INT:
-      return "an integer";
-    case StewardLexer::NUMBER:
-      return "a number";
-    case antlr4::Token::EOF:
-      return "end of file";
-    case StewardLexer::LBRACE:
-      return "`{`";
-    case StewardLexer::RBRACE:
-      return "`}`";
-    case StewardLexer::LBRACK:
-      return "`[`";
-    case StewardLexer::RBRACK:
-      return "`]`";
-    case StewardLexer::LPAREN:
-      return "`(`";
-    case StewardLexer::RPAREN:
-      return "`)`";
-    case StewardLexer::COMMA:
-      return "`,`";
-    case StewardLexer::COLON:
-      return "`:`";
-    case StewardLexer::DOT:
-      return "`.`";
-    case StewardLexer::ASSIGN:
-      return "`=`";
-    case StewardLexer::QUESTION:
-      return "`?`";
-    default:
-      break;
-  }
-  std::string lit = std::string(vocab.getLiteralName(type));
-  if (lit.size() >= 2 && lit.front() == '\'')
-    return fmt::format("`{}`", lit.substr(1, lit.size() - 2));
-  return std::string(vocab.getSymbolicName(type));
-}
-
-// Where the parser was, in the language's terms.
-std::string context_phrase(antlr4::Parser* parser) {
-  for (auto& rule : parser->getRuleInvocationStack()) {
-    if (rule == "prop" || rule == "propName") return " in a property";
-    if (rule == "ruleDecl") return " in a rule";
-    if (rule == "clauseDecl") return " in a clause";
-    if (rule == "reviewerDecl") return " in a reviewer";
-    if (rule == "letDecl") return " in a `let` definition";
-    if (rule == "fieldDecl" || rule == "typeRef" || rule == "baseType")
-      return " in a field declaration";
-    if (rule == "recordDecl" || rule == "documentDecl" || rule == "recordBody")
-      return " in a record";
-    if (rule == "enumDecl" || rule == "enumMember") return " in an enum";
-    if (rule == "setDecl") return " in a set";
-  }
-  return "";
-}
-
-// ANTLR indexes code points; spans use bytes. `map` is null for ASCII text.
-uint32_t byte_offset(const std::vector<uint32_t>* map, uint32_t base, size_t cp) {
-  if (map == nullptr) return base + static_cast<uint32_t>(cp);
-  if (cp >= map->size()) return base + (map->empty() ? 0 : map->back());
-  return base + (*map)[cp];
-}
-
-class ErrorListener : public antlr4::BaseErrorListener {
- public:
-  ErrorListener(SourceId file, Diagnostics& diags, const std::vector<uint32_t>* cp_to_byte,
-                uint32_t base)
-      : file_(file), diags_(diags), cp_to_byte_(cp_to_byte), base_(base) {}
-
-  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* tok, size_t line, size_t,
-                   const std::string& msg, std::exception_ptr) override {
-    if (!lines_.insert(line).second || count_ >= kMaxErrors) return;  // one per line: no cascades
-    ++count_;
-    SourceSpan span{file_, base_, base_ + 1};
-    std::string message;
-    auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
-    if (tok != nullptr) {
-      span = {file_, byte(tok->getStartIndex()), byte(tok->getStopIndex() + 1)};
-      if (tok->getType() == antlr4::Token::EOF) span.end = span.begin;
-      std::string found = tok->getType() == antlr4::Token::EOF ? "end of file"
-                          : tok->getType() == StewardLexer::BAD_CHAR
-                              ? fmt::format("character `{}`", tok->getText())
-                              : fmt::format("`{}`", tok->getText());
-      std::string expected;
-      if (parser != nullptr) {
-        std::vector<std::string> names;
-        for (size_t t : parser->getExpectedTokens().toList()) {
-          std::string p = token_phrase(parser->getVocabulary(), t);
-          if (std::find(names.begin(), names.end(), p) == names.end()) names.push_back(p);
-        }
-        if (names.size() > 8) {
-          expected = "; expected an expression or a declaration";
-        } else if (names.size() == 1) {
-          expected = fmt::format("; expected {}", names[0]);
-        } else if (!names.empty()) {
-          expected = "; expected one of: " + fmt::format("{}", fmt::join(names, ", "));
-        }
-        message = fmt::format("unexpected {}{}{}", found, context_phrase(parser), expected);
-      } else {
-        message = fmt::format("unexpected {}", found);
-      }
-    } else {
-      // Lexer errors carry no token; the lexer's own text names the character.
-      message = fmt::format("syntax error: {}", msg);
-    }
-    diags_.error("parse.syntax", span, message);
-  }
-
-  uint32_t byte(size_t cp) const { return byte_offset(cp_to_byte_, base_, cp); }
-
- private:
-  static constexpr int kMaxErrors = 50;
-  SourceId file_;
-  Diagnostics& diags_;
-  const std::vector<uint32_t>* cp_to_byte_;
-  uint32_t base_;
-  std::set<size_t> lines_;
-  int count_ = 0;
-};
 
 std::string unescape(std::string_view raw) {
   // raw includes the quotes
@@ -589,86 +469,6 @@ class Builder {
   const std::vector<uint32_t>* cp_to_byte_;
 };
 
-// ANTLR indexes code points; diagnostics and spans use bytes.
-std::vector<uint32_t> code_point_offsets(std::string_view text, bool& ascii) {
-  std::vector<uint32_t> out;
-  ascii = std::all_of(text.begin(), text.end(),
-                      [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return out;
-  for (uint32_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) out.push_back(i);
-  }
-  out.push_back(static_cast<uint32_t>(text.size()));
-  return out;
-}
-
-bool ident_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-}
-
-// The offset just past a string literal or comment that starts at `i`, or `i` when none does:
-// the pre-parse scans below skip what cannot hold a bracket or keyword.
-size_t skip_literal(std::string_view t, size_t i) {
-  const size_t n = t.size();
-  const char c = t[i];
-  if (c == '"' || c == '\'') {
-    for (++i; i < n && t[i] != c && t[i] != '\n'; ++i)
-      if (t[i] == '\\') ++i;
-    return std::min(i + 1, n);
-  }
-  if (c == '/' && i + 1 < n && t[i + 1] == '/') {
-    size_t end = t.find('\n', i);
-    return end == std::string_view::npos ? n : end;
-  }
-  if (c == '/' && i + 1 < n && t[i + 1] == '*') {
-    size_t end = t.find("*/", i + 2);
-    return end == std::string_view::npos ? n : end + 2;
-  }
-  return i;
-}
-
-// ANTLR's parser recurses once per nested bracket and per prefix `not` or `-`: before it
-// runs, nesting beyond kMaxNesting is found by a scan that skips strings and comments.
-// Returns the offset where the limit is passed, or npos.
-size_t nesting_limit_breach(std::string_view t) {
-  size_t depth = 0, prefix = 0;  // open brackets; prefix operators since the last operand
-  std::vector<size_t> saved;     // `prefix` at each open bracket
-  auto word_at = [&](size_t i, std::string_view w) {
-    return t.compare(i, w.size(), w) == 0 &&
-           (i + w.size() == t.size() || !ident_char(t[i + w.size()])) &&
-           (i == 0 || !ident_char(t[i - 1]));
-  };
-  for (size_t i = 0, n = t.size(); i < n;) {
-    char c = t[i];
-    if (size_t past = skip_literal(t, i); past != i) {
-      if (c != '/') prefix = 0;  // a string is an operand; a comment is nothing
-      i = past;
-    } else if (c == '{' || c == '[' || c == '(') {
-      saved.push_back(prefix);
-      if (++depth + prefix > kMaxNesting) return i;
-      ++i;
-    } else if (c == '}' || c == ']' || c == ')') {
-      if (depth > 0) --depth;
-      prefix = saved.empty() ? 0 : saved.back();
-      if (!saved.empty()) saved.pop_back();
-      ++i;
-    } else if (c == '-' && !(i + 1 < n && std::isdigit(static_cast<unsigned char>(t[i + 1])))) {
-      if (depth + ++prefix > kMaxNesting) return i;
-      ++i;
-    } else if (word_at(i, "not")) {
-      if (depth + ++prefix > kMaxNesting) return i;
-      i += 3;
-    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++i;
-    } else {
-      // Any other token ends a run of prefix operators.
-      prefix = 0;
-      ++i;
-    }
-  }
-  return std::string_view::npos;
-}
-
 struct Pipeline {
   antlr4::ANTLRInputStream input;
   StewardLexer lexer;
@@ -736,48 +536,6 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
                 fmt::format("the parser failed: {}", e.what()));
     return {};
   }
-}
-
-}  // namespace
-
-namespace {
-
-// Where top-level declarations start: a declaration keyword as a whole word outside strings,
-// comments and brackets. Always includes 0.
-std::vector<uint32_t> declaration_starts(std::string_view t) {
-  static constexpr std::string_view kKeywords[] = {"enum",   "record",   "document", "set",
-                                                   "clause", "reviewer", "let",      "rule"};
-  std::vector<uint32_t> starts = {0};
-  int depth = 0;
-  size_t i = 0, n = t.size();
-  while (i < n) {
-    char c = t[i];
-    if (size_t past = skip_literal(t, i); past != i) {
-      i = past;
-    } else if (c == '{' || c == '[' || c == '(') {
-      ++depth;
-      ++i;
-    } else if (c == '}' || c == ']' || c == ')') {
-      if (depth > 0) --depth;
-      ++i;
-    } else if (ident_char(c)) {
-      size_t j = i;
-      while (j < n && ident_char(t[j])) ++j;
-      if (depth == 0 && i > 0) {
-        std::string_view word = t.substr(i, j - i);
-        for (auto k : kKeywords) {
-          if (word == k) {
-            starts.push_back(static_cast<uint32_t>(i));
-            break;
-          }
-        }
-      }
-      i = j;
-    } else {
-      ++i;
-    }
-  }
-  return starts;
 }
 
 }  // namespace

@@ -1,0 +1,384 @@
+// Interpreting the flat plan: conditions on a bool path that builds no values, everything else
+// as Values; loops over lists tick the evaluation budget.
+#include "plan_run.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "steward/date.h"
+#include "steward/source.h"
+
+namespace steward::detail {
+
+double Run::as_number(const Value& v) {
+  return v.kind == TypeKind::kInt ? static_cast<double>(v.i) : v.d;
+}
+
+// -1, 0, 1; both sides present and of comparable kinds (checked at compile time).
+int Run::compare(const Value& a, const Value& b, TypeKind k) {
+  switch (k) {
+    case TypeKind::kBool:
+      return a.b == b.b ? 0 : (a.b ? 1 : -1);
+    case TypeKind::kInt:
+      return a.i == b.i ? 0 : (a.i < b.i ? -1 : 1);
+    case TypeKind::kNumber: {
+      double x = as_number(a), y = as_number(b);
+      return x == y ? 0 : (x < y ? -1 : 1);
+    }
+    case TypeKind::kDate:
+      return a.date == b.date ? 0 : (a.date < b.date ? -1 : 1);
+    case TypeKind::kEnum:
+      return a.member == b.member ? 0 : (a.member < b.member ? -1 : 1);
+    case TypeKind::kString: {
+      int c = a.sv().compare(b.sv());
+      return c == 0 ? 0 : (c < 0 ? -1 : 1);
+    }
+    default:
+      return 0;
+  }
+}
+
+// `+` and `-` (the checker admits numbers, date and days, date and date). A result outside
+// its type's range (an int past 64 bits, a number past the finite doubles, a date outside the
+// years 1-9999) ends the evaluation in an error: wrapping around could turn a deadline long
+// past into one far ahead.
+Value Run::arith(const PlanNode& n) {
+  Value a = eval(n.a), b = eval(n.b);
+  if (a.kind == TypeKind::kNull || b.kind == TypeKind::kNull) return Value{};
+  const bool add = n.op == Op::kAdd;
+  Value v;
+  v.kind = n.type;
+  auto out_of_range = [&] {
+    return EvaluationError("eval.range",
+                           fmt::format("`{}` in the policy leaves the range of a {} for this "
+                                       "document",
+                                       add ? "+" : "-",
+                                       n.type == TypeKind::kInt      ? "whole number"
+                                       : n.type == TypeKind::kNumber ? "number"
+                                                                     : "date (years 1-9999)"));
+  };
+  switch (n.type) {
+    case TypeKind::kInt:
+      if (a.kind == TypeKind::kDate) {
+        v.i = static_cast<int64_t>(a.date) - b.date;
+      } else if (add ? __builtin_add_overflow(a.i, b.i, &v.i)
+                     : __builtin_sub_overflow(a.i, b.i, &v.i)) {
+        throw out_of_range();
+      }
+      return v;
+    case TypeKind::kNumber: {
+      double x = as_number(a), y = as_number(b);
+      v.d = add ? x + y : x - y;
+      if (!std::isfinite(v.d)) throw out_of_range();
+      return v;
+    }
+    case TypeKind::kDate: {
+      static const int32_t kFirst = first_day(), kLast = last_day();
+      // Days beyond the calendar's span cannot land inside it: no overflow below.
+      if (b.i < kFirst - kLast || b.i > kLast - kFirst) throw out_of_range();
+      int64_t d = static_cast<int64_t>(a.date) + (add ? b.i : -b.i);
+      if (d < kFirst || d > kLast) throw out_of_range();
+      v.date = static_cast<int32_t>(d);
+      return v;
+    }
+    default:
+      return Value{};
+  }
+}
+
+int32_t Run::first_day() {
+  int32_t d = 0;
+  parse_iso_date("0001-01-01", &d);
+  return d;
+}
+int32_t Run::last_day() {
+  int32_t d = 0;
+  parse_iso_date("9999-12-31", &d);
+  return d;
+}
+
+bool Run::in_set(const Value& v, const PlanNode& n) const {
+  if (v.kind == TypeKind::kNull) return false;
+  if (v.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][v.member];
+  const auto& m = pack_.sets[n.b].members;
+  return std::binary_search(m.begin(), m.end(), v.sv(), [](const auto& x, const auto& y) {
+    return std::string_view(x) < std::string_view(y);
+  });
+}
+
+// The document node a path expression (root, element, field of a path) denotes, or kNoIndex
+// when a step is missing; walking node indices avoids building a Value per step.
+uint32_t Run::node_of(uint32_t id) {
+  const detail::FlatPath& p = paths_[id];
+  if (p.begin == kNoIndex) [[unlikely]]
+    return node_of_computed(id);
+  uint32_t cur = p.base == kNoIndex ? doc_.root() : f_.locals[p.base].node;
+  const uint32_t* step = path_steps_ + p.begin;
+  for (const uint32_t* end = step + p.length; step != end; ++step) {
+    if (cur == kNoIndex) return kNoIndex;
+    const DocNode& rec = doc_.node(cur);
+    if (rec.kind != TypeKind::kRecord) return kNoIndex;
+    cur = doc_.children(rec)[*step];
+  }
+  return cur;
+}
+
+// node_of for what is not a flat path: a field of a computed record, a definition.
+[[gnu::noinline]] uint32_t Run::node_of_computed(uint32_t id) {
+  const PlanNode& n = pack_.nodes[id];
+  if (n.op == Op::kField) {
+    uint32_t r = node_of(n.a);
+    if (r == kNoIndex) return kNoIndex;
+    const DocNode& rec = doc_.node(r);
+    if (rec.kind != TypeKind::kRecord) return kNoIndex;
+    return doc_.children(rec)[n.b];
+  }
+  Value v = eval(id);
+  return v.kind == TypeKind::kNull ? kNoIndex : v.node;
+}
+
+// Conditions are most of the plan: evaluate them to a bool without building Values.
+bool Run::eval_bool(uint32_t id) {
+  const PlanNode& n = pack_.nodes[id];
+  switch (n.op) {
+    case Op::kNot:
+      return !eval_bool(n.a);
+    case Op::kAnd:
+      return eval_bool(n.a) && eval_bool(n.b);
+    case Op::kOr:
+      return eval_bool(n.a) || eval_bool(n.b);
+    case Op::kDef:
+      return f_.defs[n.a].b;
+    case Op::kPresent:
+      if (is_path(n.a)) {
+        uint32_t d = node_of(n.a);
+        return d != kNoIndex && doc_.node(d).kind != TypeKind::kNull;
+      }
+      return eval(id).b;
+    case Op::kEq:
+    case Op::kNe: {
+      // The common case: a path compared with an enum constant.
+      const PlanNode& b = pack_.nodes[n.b];
+      if (is_path(n.a) && b.op == Op::kConst) {
+        const Constant& c = pack_.constants[b.a];
+        if (c.kind == TypeKind::kEnum || c.kind == TypeKind::kBool) {
+          uint32_t d = node_of(n.a);
+          bool eq = false;
+          if (d != kNoIndex) {
+            const DocNode& dn = doc_.node(d);
+            eq = dn.kind == c.kind &&
+                 (c.kind == TypeKind::kEnum ? dn.member == c.member : dn.b == c.b);
+          }
+          return n.op == Op::kEq ? eq : !eq;
+        }
+      }
+      return eval(id).b;
+    }
+    case Op::kEmpty:
+      if (is_path(n.a)) {
+        uint32_t d = node_of(n.a);
+        if (d == kNoIndex) return true;
+        const DocNode& dn = doc_.node(d);
+        switch (dn.kind) {
+          case TypeKind::kNull:
+            return true;
+          case TypeKind::kString:
+            return is_blank(doc_.string(dn));
+          case TypeKind::kList:
+            return doc_.children(dn).empty();
+          default:
+            return false;
+        }
+      }
+      return eval(id).b;
+    case Op::kAny:
+    case Op::kAll:
+    case Op::kNone: {
+      // Quantifiers are conditions: loop here rather than through a Value.
+      const uint32_t* items = nullptr;
+      uint32_t count = 0;
+      if (is_path(n.a)) {
+        uint32_t d = node_of(n.a);
+        if (d != kNoIndex && doc_.node(d).kind == TypeKind::kList) {
+          auto c = doc_.children(doc_.node(d));
+          items = c.data();
+          count = static_cast<uint32_t>(c.size());
+        }
+      } else {
+        Value l = eval(n.a);
+        items = l.items;
+        count = l.count;
+      }
+      for (uint32_t i = 0; i < count; ++i) {
+        tick();
+        f_.locals[n.c] = from_node(items[i]);
+        bool c = eval_bool(n.b);
+        if (n.op == Op::kAny && c) return true;
+        if (n.op == Op::kAll && !c) return false;
+        if (n.op == Op::kNone && c) return false;
+      }
+      return n.op != Op::kAny;
+    }
+    case Op::kInSet:
+      if (is_path(n.a)) {
+        uint32_t d = node_of(n.a);
+        if (d == kNoIndex) return false;
+        const DocNode& dn = doc_.node(d);
+        if (dn.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][dn.member];
+      }
+      return eval(id).b;
+    default:
+      return eval(id).b;
+  }
+}
+
+Value Run::eval(uint32_t id) {
+  const PlanNode& n = pack_.nodes[id];
+  switch (n.op) {
+    case Op::kConst:
+      return constant(pack_.constants[n.a]);
+    case Op::kAdd:
+    case Op::kSub:
+      return arith(n);
+    case Op::kAsOf: {
+      Value v;
+      v.kind = TypeKind::kDate;
+      v.date = as_of_;
+      return v;
+    }
+    case Op::kRoot: {
+      Value v;
+      v.kind = TypeKind::kRecord;
+      v.node = doc_.root();
+      return v;
+    }
+    case Op::kLocal:
+      return f_.locals[n.a];
+    case Op::kDef:
+      return f_.defs[n.a];
+    case Op::kField: {
+      uint32_t d = node_of(id);
+      return d == kNoIndex ? Value() : from_node(d);
+    }
+    case Op::kNot:
+      return boolean(!eval(n.a).b);
+    case Op::kAnd:
+      return boolean(eval(n.a).b && eval(n.b).b);
+    case Op::kOr:
+      return boolean(eval(n.a).b || eval(n.b).b);
+    case Op::kNeg: {
+      Value v = eval(n.a);
+      if (v.kind == TypeKind::kInt)
+        v.i = -v.i;
+      else
+        v.d = -v.d;
+      v.node = kNoIndex;
+      return v;
+    }
+    case Op::kEq:
+    case Op::kNe: {
+      Value a = eval(n.a), b = eval(n.b);
+      bool eq = a.kind != TypeKind::kNull && b.kind != TypeKind::kNull &&
+                compare(a, b, static_cast<TypeKind>(n.c)) == 0;
+      return boolean(n.op == Op::kEq ? eq : !eq);
+    }
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe: {
+      Value a = eval(n.a), b = eval(n.b);
+      if (a.kind == TypeKind::kNull || b.kind == TypeKind::kNull) return boolean(false);
+      int c = compare(a, b, static_cast<TypeKind>(n.c));
+      bool r = n.op == Op::kLt   ? c < 0
+               : n.op == Op::kLe ? c <= 0
+               : n.op == Op::kGt ? c > 0
+                                 : c >= 0;
+      return boolean(r);
+    }
+    case Op::kInSet:
+      return boolean(in_set(eval(n.a), n));
+    case Op::kInList: {
+      Value a = eval(n.a);
+      if (a.kind == TypeKind::kNull) return boolean(false);
+      Value l = eval(n.b);
+      TypeKind k = a.kind;
+      for (uint32_t i = 0; i < l.count; ++i) {
+        tick();
+        Value x = from_node(l.items[i]);
+        if (x.kind != TypeKind::kNull && compare(a, x, k) == 0) return boolean(true);
+      }
+      return boolean(false);
+    }
+    case Op::kPresent:
+      return boolean(eval(n.a).kind != TypeKind::kNull);
+    case Op::kEmpty: {
+      Value v = eval(n.a);
+      if (v.kind == TypeKind::kNull) return boolean(true);
+      if (v.kind == TypeKind::kString) return boolean(is_blank(v.sv()));
+      if (v.kind == TypeKind::kList) return boolean(v.count == 0);
+      return boolean(false);
+    }
+    case Op::kCoalesce: {
+      Value v = eval(n.a);
+      return v.kind != TypeKind::kNull ? v : eval(n.b);
+    }
+    case Op::kCount: {
+      Value l = eval(n.a);
+      Value v;
+      v.kind = TypeKind::kInt;
+      v.i = l.count;
+      return v;
+    }
+    case Op::kAny:
+    case Op::kAll:
+    case Op::kNone:
+    case Op::kCountWhere:
+    case Op::kFilter: {
+      Value l = eval(n.a);
+      int64_t hits = 0;
+      std::vector<uint32_t>* out = nullptr;
+      if (n.op == Op::kFilter) {
+        out = &f_.filters[filter_slot_[id]];
+        out->clear();
+      }
+      for (uint32_t i = 0; i < l.count; ++i) {
+        tick();
+        f_.locals[n.c] = from_node(l.items[i]);
+        bool c = eval_bool(n.b);
+        if (c) {
+          ++hits;
+          if (out) out->push_back(l.items[i]);
+          if (n.op == Op::kAny) return boolean(true);
+          if (n.op == Op::kNone) return boolean(false);
+        } else if (n.op == Op::kAll) {
+          return boolean(false);
+        }
+      }
+      switch (n.op) {
+        case Op::kAny:
+          return boolean(false);
+        case Op::kAll:
+        case Op::kNone:
+          return boolean(true);
+        case Op::kCountWhere: {
+          Value v;
+          v.kind = TypeKind::kInt;
+          v.i = hits;
+          return v;
+        }
+        default: {
+          Value v;
+          v.kind = TypeKind::kList;
+          v.items = out->data();
+          v.count = static_cast<uint32_t>(out->size());
+          return v;
+        }
+      }
+    }
+  }
+  return Value();
+}
+
+}  // namespace steward::detail

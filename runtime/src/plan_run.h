@@ -1,0 +1,204 @@
+// One evaluation of a compiled plan over a document (internal to the runtime): the values it
+// computes, the scratch state each thread reuses across decisions, and the interpreter.
+// plan_run.cpp interprets the plan; reasons.cpp writes what a firing rule says.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "steward/decision.h"
+#include "steward/document.h"
+#include "steward/evaluator.h"
+#include "steward/program.h"
+
+namespace steward::detail {
+
+// A runtime value. `node` is the document position it came from (kNoIndex for constants and
+// computed values), which evidence and messages use.
+struct Value {
+  TypeKind kind = TypeKind::kNull;  // kNull: missing
+  uint32_t node = kNoIndex;
+  uint32_t count = 0;  // lists: items; strings: bytes
+  union {
+    bool b;
+    int64_t i;
+    double d;
+    int32_t date;
+    uint32_t member;
+    const char* str;
+    const uint32_t* items;  // lists: document node ids
+  };
+  const Type* type = nullptr;
+
+  Value() : i(0) {}
+  std::string_view sv() const { return {str, count}; }
+};
+static_assert(sizeof(Value) <= 32, "Value is copied on every step of evaluation: keep it small");
+
+// Where a fired reason sorts: strongest outcome first, then clause, rule and evidence
+// position, then firing order (so the sort needs no stability and no buffer).
+struct FiredKey {
+  size_t rank;
+  const std::string* clause;
+  size_t rule;
+  uint32_t line, column;
+  uint32_t index;  // into Frame::fired
+  bool operator<(const FiredKey& o) const {
+    if (rank != o.rank) return rank < o.rank;
+    if (int c = clause->compare(*o.clause)) return c < 0;
+    return std::tie(rule, line, column, index) < std::tie(o.rule, o.line, o.column, o.index);
+  }
+};
+
+// Scratch state, one per thread, reused across decisions: evaluation allocates only its output.
+struct Frame {
+  std::vector<Value> locals;
+  std::vector<Value> defs;
+  std::vector<std::vector<uint32_t>> filters;
+  std::vector<Reason> fired;
+  std::vector<FiredKey> keys;
+};
+
+class Run {
+ public:
+  Run(const CompiledPack& pack, const Document& doc, const std::vector<uint32_t>& filter_slot,
+      const detail::FlatPath* paths, const uint32_t* path_steps, Frame& frame, uint64_t max_steps,
+      int32_t as_of)
+      : as_of_(as_of),
+        pack_(pack),
+        doc_(doc),
+        filter_slot_(filter_slot),
+        paths_(paths),
+        path_steps_(path_steps),
+        f_(frame),
+        steps_left_(max_steps) {}
+
+  // One step of a loop over a list (quantifiers, membership, a rule's elements): the only
+  // work that grows faster than the document. Past the budget the evaluation ends in an
+  // error, never in a decision.
+  void tick() {
+    if (steps_left_-- == 0) throw EvaluationBudgetExceeded();
+  }
+
+  Value from_node(uint32_t id) const {
+    const DocNode& n = doc_.node(id);
+    Value v;
+    v.kind = n.kind;
+    v.node = id;
+    v.type = n.type;
+    switch (n.kind) {
+      case TypeKind::kBool:
+        v.b = n.b;
+        break;
+      case TypeKind::kInt:
+        v.i = n.i;
+        break;
+      case TypeKind::kNumber:
+        v.d = n.d;
+        break;
+      case TypeKind::kDate:
+        v.date = n.date;
+        break;
+      case TypeKind::kEnum:
+        v.member = n.member;
+        break;
+      case TypeKind::kString:
+        v.str = doc_.string(n).data();
+        v.count = n.size;
+        break;
+      case TypeKind::kList: {
+        auto c = doc_.children(n);
+        v.items = c.data();
+        v.count = static_cast<uint32_t>(c.size());
+        break;
+      }
+      default:
+        break;
+    }
+    return v;
+  }
+
+  static Value boolean(bool b) {
+    Value v;
+    v.kind = TypeKind::kBool;
+    v.b = b;
+    return v;
+  }
+
+  Value constant(const Constant& c) const {
+    Value v;
+    v.kind = c.kind;
+    switch (c.kind) {
+      case TypeKind::kBool:
+        v.b = c.b;
+        break;
+      case TypeKind::kInt:
+        v.i = c.i;
+        break;
+      case TypeKind::kNumber:
+        v.d = c.d;
+        break;
+      case TypeKind::kDate:
+        v.date = c.date;
+        break;
+      case TypeKind::kEnum:
+        v.member = c.member;
+        break;
+      case TypeKind::kString:
+        v.str = c.s.data();
+        v.count = static_cast<uint32_t>(c.s.size());
+        break;
+      default:
+        break;
+    }
+    return v;
+  }
+
+  // --- interpreting the plan (plan_run.cpp) ---
+  static double as_number(const Value& v);
+  // -1, 0, 1; both sides present and of comparable kinds (checked at compile time).
+  static int compare(const Value& a, const Value& b, TypeKind k);
+  // `+` and `-`; a result outside its type's range is an EvaluationError (eval.range).
+  Value arith(const PlanNode& n);
+  bool in_set(const Value& v, const PlanNode& n) const;
+  // The document node a path expression denotes, or kNoIndex when a step is missing.
+  uint32_t node_of(uint32_t id);
+  // A node whose value is a document position node_of finds without evaluating anything.
+  bool is_path(uint32_t id) const { return paths_[id].begin != kNoIndex; }
+  // A condition, without building Values.
+  bool eval_bool(uint32_t id);
+  Value eval(uint32_t id);
+
+  // --- what a firing rule says (reasons.cpp) ---
+  std::string text(const Value& v);
+  // Appends a value as messages show it; in place, since messages are built on every reason.
+  void append_text(std::string& out, const Value& v);
+  std::string message(const RulePlan& r);
+  // A value as explain shows it: strings quoted, lists bracketed.
+  std::string show(const Value& v);
+  std::string show_node(uint32_t node);
+  // The maximal operands of and/or below `node`, in source order.
+  void parts(uint32_t node, std::vector<uint32_t>& out) const;
+  // Where a reason points: the nearest key of the evidence path that exists.
+  Evidence evidence(const EvidencePlan& e);
+
+ private:
+  static int32_t first_day();
+  static int32_t last_day();
+  uint32_t node_of_computed(uint32_t id);
+
+ private:
+  const int32_t as_of_;
+  const CompiledPack& pack_;
+  const Document& doc_;
+  const std::vector<uint32_t>& filter_slot_;
+  const detail::FlatPath* paths_;
+  const uint32_t* path_steps_;
+  Frame& f_;
+  uint64_t steps_left_;
+};
+
+}  // namespace steward::detail
