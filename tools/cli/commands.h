@@ -1,8 +1,13 @@
-// The authoring subcommands of `steward`: test, explain, graph, impact, fmt.
+// The subcommands of `steward` that live outside main.cpp: eval, test, explain, graph,
+// impact, fmt.
 #pragma once
 
 #include <string>
 #include <vector>
+
+#include "common.h"
+#include "steward/compiler.h"
+#include "steward/document.h"
 
 namespace steward::cli {
 
@@ -95,5 +100,29 @@ struct ServeOptions {
 };
 // `steward serve`: the evaluator as an HTTP service.
 int run_serve(const ServeOptions& o);
+
+struct EvalOptions {
+  std::string pack;
+  std::string bundle;
+  std::vector<std::string> inputs;
+  std::string format = "text";
+  std::string fail_on = "default";
+  std::vector<std::string> params;
+  size_t max_bytes = LoadLimits{}.max_bytes;
+  size_t max_depth = LoadLimits{}.max_depth;
+  size_t max_values = LoadLimits{}.max_values;
+  size_t max_string = LoadLimits{}.max_string_bytes;
+  unsigned jobs = 0;
+  bool summary = true;
+  std::string archive;
+  std::string caller = "cli";
+  std::vector<std::string> trust_keys;
+  CheckpointFlags checkpoints;
+  double max_cost = kDefaultMaxCost;
+  std::string as_of;  // YYYY-MM-DD; "": today
+};
+// `steward eval`: decide every agreement given or found (files, directories, globs, stdin),
+// print or write the decisions, archive them when asked; the exit status follows --fail-on.
+int run_eval(const EvalOptions& o);
 
 }  // namespace steward::cli

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "http_text.h"
 #include "steward/archive.h"
 #include "steward/compiler.h"
 #include "steward/document.h"
@@ -60,17 +61,6 @@ std::string json_text(const nlohmann::ordered_json& j);
 // Writes one line to stderr and never fails: a log that cannot be written (a full disk,
 // `2>/dev/full`, a closed pipe) must not stop decisions.
 void log_line(std::string_view line);
-
-// The format a request body's Content-Type asks for: JSON for application/json and
-// application/*+json, YAML for application/yaml, application/x-yaml, text/yaml and
-// text/x-yaml; false for anything else (a browser's cross-site form posts text/plain or
-// form encodings, which must never reach the evaluator).
-bool body_format(std::string_view content_type, DocumentFormat* format);
-
-// Splits a JSON array's text into the text of its items without building a tree (so depth
-// costs no stack). Returns false, with `error`, when `body` is not one array.
-bool split_json_array(std::string_view body, std::vector<std::string_view>* items,
-                      std::string* error);
 
 // One request as the connection layer read it. Header names compare case-insensitively.
 struct HttpRequest {
