@@ -68,6 +68,21 @@ bool parse(std::string_view text, PackSources* sources, CompileOptions* options,
     }
     s.modules.push_back(std::move(mod));
   }
+  if (b.contains("data")) {
+    if (!b["data"].is_array()) {
+      *error = "the bundle's `data` is not a list of files";
+      return false;
+    }
+    for (const auto& d : b["data"]) {
+      PackSources::DataFile file;
+      if (!str(d, "name", &file.listed) || !str(d, "text", &file.text)) {
+        *error = "a bundle data file has no name or text";
+        return false;
+      }
+      file.name = file.listed;
+      s.data.push_back(std::move(file));
+    }
+  }
   if (pack_digest(s) != source_digest) {
     *error = fmt::format(
         "the source digest does not match the bundle's texts (bundle says {}, texts give {})",
@@ -118,6 +133,11 @@ bool write_bundle(const PackSources& sources, const CompileOptions& options,
   for (const auto& m : sources.modules)
     modules.push_back({{"name", relative(m.name)}, {"text", m.text}});
   b["modules"] = modules;
+  if (!sources.data.empty()) {
+    Json data = Json::array();
+    for (const auto& d : sources.data) data.push_back({{"name", d.listed}, {"text", d.text}});
+    b["data"] = data;
+  }
   const std::string digest = content_digest(b);
   b["sha256"] = digest;
   if (!private_key_pem.empty()) {

@@ -157,6 +157,12 @@ Checked Checker::check_in(const ast::Expr& e) {
                                   quote(type_name(a))));
       return {};
     }
+    if (at->kind == TypeKind::kEnum && cx_.pack->sets[set].fold) {
+      cx_.diags.error("check.type", l.span,
+                      fmt::format("{} matches folded text, so it takes a string, not {}",
+                                  quote(cx_.pack->sets[set].name), quote(type_name(a))));
+      return {};
+    }
     if (at->kind == TypeKind::kEnum) {
       // Every member of the set must be a member of the enum, or the test hides a typo.
       const SetPlan& sp = cx_.pack->sets[set];

@@ -70,7 +70,8 @@ struct Pass {
   void (*run)(detail::CompileContext&);
 };
 
-// Order matters: declarations need parsed modules; schema needs declarations; the graph
+// Order matters: declarations need parsed modules; schema needs declarations; data files are
+// checked against the schema's records and become sets before anything is checked; the graph
 // must be acyclic before definitions are checked in its order; rules use definitions; the
 // plan is laid out from what checked cleanly; lint and cost read the plan; the digest is last.
 constexpr Pass kPasses[] = {
@@ -78,6 +79,7 @@ constexpr Pass kPasses[] = {
     {"parse", detail::pass_parse},
     {"declarations", detail::pass_declarations},
     {"schema", detail::pass_schema},
+    {"data", detail::pass_data},
     {"graph", detail::pass_graph},
     {"definitions", detail::pass_definitions},
     {"rules", detail::pass_rules},
@@ -126,6 +128,8 @@ std::string pack_digest(const PackSources& src) {
   files.emplace_back(fs::path(src.manifest_name).filename().string(), src.manifest_text);
   for (const auto& m : src.modules)
     files.emplace_back(fs::path(m.name).filename().string(), m.text);
+  // Data files by the name the manifest gives them (they may sit in a subdirectory).
+  for (const auto& d : src.data) files.emplace_back(d.listed, d.text);
   std::sort(files.begin(), files.end());
   std::string stream;
   for (const auto& [n, t] : files)
@@ -153,14 +157,34 @@ PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
   }
   // The module list comes from the manifest when it has one; otherwise every *.policy file.
   std::vector<std::string> names;
+  std::vector<std::string> data_files;
   try {
     YAML::Node root = YAML::Load(src.manifest_text);
     if (root.IsMap() && root["modules"] && root["modules"].IsSequence()) {
       for (const auto& m : root["modules"])
         if (m.IsScalar()) names.push_back(m.Scalar());
     }
+    if (root.IsMap() && root["data"] && root["data"].IsMap()) {
+      for (const auto& d : root["data"])
+        if (d.second.IsMap() && d.second["file"] && d.second["file"].IsScalar())
+          data_files.push_back(d.second["file"].Scalar());
+    }
   } catch (const YAML::Exception&) {
     // Reported with its location by the manifest pass.
+  }
+  // Data files, like modules, only from inside the pack and only as YAML or JSON.
+  std::sort(data_files.begin(), data_files.end());
+  data_files.erase(std::unique(data_files.begin(), data_files.end()), data_files.end());
+  for (const auto& n : data_files) {
+    PackSources::DataFile d;
+    d.listed = n;
+    d.name = (dir / n).string();
+    const std::string ext = fs::path(n).extension().string();
+    if (ext != ".yaml" && ext != ".yml" && ext != ".json")
+      d.error = "a data file must be a `.yaml`, `.yml` or `.json` file";
+    else if (!read_pack_file(dir, n, kMaxPackFileBytes, &d.text, &why))
+      d.error = why;
+    src.data.push_back(std::move(d));
   }
   if (names.empty()) {
     for (const auto& entry : fs::directory_iterator(dir, ec)) {

@@ -47,6 +47,11 @@ std::string plan_digest(const CompiledPack& p) {
   }
   for (const auto& set : p.sets) {
     str(set.name);
+    // Only folded sets say so, so that the digests of packs without them stay as they were.
+    if (set.fold) {
+      s += 'F';
+      str(set.ignore);
+    }
     for (const auto& m : set.members) str(m);
     s += '\n';
   }

@@ -164,6 +164,29 @@ bool is_blank(std::string_view text) {
   return true;
 }
 
+std::string fold_text(std::string_view text, std::string_view ignore) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  std::string out;
+  out.reserve(n);
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    size_t len = 1;
+    uint32_t cp = c;
+    if (c >= 0x80) len = decode(p, n, i, &cp);
+    std::string_view unit = text.substr(i, len);
+    i += len;
+    if (c < 0x80 ? (c == ' ' || (c >= 0x09 && c <= 0x0D)) : invisible(cp)) continue;
+    if (ignore.find(unit) != std::string_view::npos) continue;
+    if (c >= 'A' && c <= 'Z') c = static_cast<unsigned char>(c - 'A' + 'a');
+    if (len == 1)
+      out += static_cast<char>(c);
+    else
+      out += unit;
+  }
+  return out;
+}
+
 ControlChar find_control(std::string_view text, std::string_view allowed) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();

@@ -102,10 +102,13 @@ int32_t Run::last_day() {
 bool Run::in_set(const Value& v, const PlanNode& n) const {
   if (v.kind == TypeKind::kNull) return false;
   if (v.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][v.member];
-  const auto& m = pack_.sets[n.b].members;
-  return std::binary_search(m.begin(), m.end(), v.sv(), [](const auto& x, const auto& y) {
+  const SetPlan& set = pack_.sets[n.b];
+  const auto& m = set.members;
+  auto less = [](const auto& x, const auto& y) {
     return std::string_view(x) < std::string_view(y);
-  });
+  };
+  if (set.fold) return std::binary_search(m.begin(), m.end(), fold_text(v.sv(), set.ignore), less);
+  return std::binary_search(m.begin(), m.end(), v.sv(), less);
 }
 
 // The document node a path expression (root, element, field of a path) denotes, or kNoIndex

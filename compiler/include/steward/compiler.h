@@ -26,6 +26,14 @@ struct PackSources {
   // Modules the manifest lists that could not be read (name as listed, why): the compiler
   // reports each at its line in the manifest, beside every other error.
   std::vector<std::pair<std::string, std::string>> unread;
+  // The data files the manifest's `data:` section names (see docs/language.md, "Pack data").
+  struct DataFile {
+    std::string listed;  // as the manifest names it, relative to the pack: "data/mandates.yaml"
+    std::string name;    // for diagnostics: "policies/dcf-5-4/data/mandates.yaml"
+    std::string text;
+    std::string error;  // why it could not be read; the compiler reports it
+  };
+  std::vector<DataFile> data;
 };
 
 // The largest worst-case cost a pack may have, in plan steps for a document at the loader's

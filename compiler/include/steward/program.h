@@ -118,6 +118,10 @@ struct SetPlan {
   std::string name;
   std::vector<std::string> members;
   SourceSpan span;
+  // A set from a pack data file with `match: folded`: members are stored folded, and a value
+  // is folded the same way (fold_text with `ignore`) before it is looked up.
+  bool fold = false;
+  std::string ignore;
 };
 
 // Where a reason points in the agreement: a key path from the root or from a rule's element.

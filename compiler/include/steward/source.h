@@ -89,6 +89,11 @@ ControlChar find_control(std::string_view text, std::string_view allowed = "\t\n
 // `text` must be valid UTF-8.
 bool is_blank(std::string_view text);
 
+// `text` as a loose key: ASCII letters lowercased, and every blank code point (as is_blank
+// reads them) and every code point that occurs in `ignore` dropped. Two citations written
+// `42 U.S.C. § 679` and `42 usc 679` fold alike with ignore ".§". `text` must be valid UTF-8.
+std::string fold_text(std::string_view text, std::string_view ignore);
+
 // Text for a terminal, a log line or an annotation: every control character of find_control
 // (line breaks and tabs included), U+2028/U+2029, and each byte that is not valid UTF-8 are
 // written as escapes (`\n`, `\x1b`, `\u{202e}`, `\xff`); everything else is kept as it is.

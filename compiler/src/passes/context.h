@@ -32,6 +32,18 @@ struct DefState {
   uint32_t slot = 0;
 };
 
+// An entry of the manifest's `data:` section: a YAML or JSON list of records in the pack, whose
+// `key` field's values become the set `name` (compared exactly, or folded by fold_text).
+struct DataDecl {
+  std::string name;
+  SourceSpan span;
+  std::string file, record, key;
+  SourceSpan file_span, record_span, key_span;
+  bool folded = false;
+  std::string ignore;     // characters fold_text drops besides blanks
+  bool reported = false;  // the entry itself has an error: the name stands for an empty set
+};
+
 struct CompileContext {
   CompileContext(const PackSources& sources_in, const CompileOptions& options)
       : src(sources_in),
@@ -53,6 +65,7 @@ struct CompileContext {
   std::map<std::string, ParamState> params;
   std::string id_field_name;
   SourceSpan id_field_span;
+  std::vector<DataDecl> data_decls;
 
   // parse
   std::vector<ast::Module> modules;
@@ -100,6 +113,7 @@ void pass_manifest(CompileContext& cx);
 void pass_parse(CompileContext& cx);
 void pass_declarations(CompileContext& cx);
 void pass_schema(CompileContext& cx);
+void pass_data(CompileContext& cx);
 void pass_graph(CompileContext& cx);
 void pass_definitions(CompileContext& cx);
 void pass_rules(CompileContext& cx);

@@ -19,6 +19,89 @@ SourceSpan mark_span(SourceId file, const YAML::Mark& m, uint32_t len = 1) {
   return {file, static_cast<uint32_t>(m.pos), static_cast<uint32_t>(m.pos) + len};
 }
 
+// `data:`: name -> {file, record, key, match, ignore}. The files themselves are read by
+// read_pack and checked by the `data` pass.
+void read_data_decls(CompileContext& cx, const YAML::Node& v) {
+  const SourceId f = cx.manifest_file;
+  if (!v.IsMap()) {
+    cx.diags.error("manifest.type", mark_span(f, v.Mark()),
+                   "`data` must be a mapping of name to {file, record, key}");
+    return;
+  }
+  static const std::vector<std::string> kDataKeys = {"file", "record", "key", "match", "ignore"};
+  for (auto d = v.begin(); d != v.end(); ++d) {
+    DataDecl decl;
+    decl.name = d->first.Scalar();
+    decl.span = mark_span(f, d->first.Mark(), static_cast<uint32_t>(decl.name.size()));
+    const YAML::Node spec = d->second;
+    if (!spec.IsMap()) {
+      cx.diags.error("manifest.data", decl.span,
+                     fmt::format("data {} needs `file`, `record` and `key`", quote(decl.name)));
+      continue;
+    }
+    bool good = true;
+    std::string match = "exact";
+    for (auto k = spec.begin(); k != spec.end(); ++k) {
+      const std::string dk = k->first.Scalar();
+      const SourceSpan kspan = mark_span(f, k->first.Mark(), static_cast<uint32_t>(dk.size()));
+      if (std::find(kDataKeys.begin(), kDataKeys.end(), dk) == kDataKeys.end()) {
+        cx.diags.error("manifest.unknown-key", kspan,
+                       fmt::format("unknown key {} in data {}{}", quote(dk), quote(decl.name),
+                                   did_you_mean(dk, kDataKeys)));
+        good = false;
+        continue;
+      }
+      if (!k->second.IsScalar()) {
+        cx.diags.error("manifest.type", mark_span(f, k->second.Mark()),
+                       fmt::format("`{}` must be a string", dk));
+        good = false;
+        continue;
+      }
+      const std::string value = k->second.Scalar();
+      const SourceSpan vspan = mark_span(f, k->second.Mark(), static_cast<uint32_t>(value.size()));
+      if (dk == "file") {
+        decl.file = value;
+        decl.file_span = vspan;
+      } else if (dk == "record") {
+        decl.record = value;
+        decl.record_span = vspan;
+      } else if (dk == "key") {
+        decl.key = value;
+        decl.key_span = vspan;
+      } else if (dk == "match") {
+        match = value;
+        if (match != "exact" && match != "folded") {
+          cx.diags.error(
+              "manifest.data", vspan,
+              fmt::format("unknown match {}; expected `exact` or `folded`", quote(match)));
+          good = false;
+        }
+      } else {
+        decl.ignore = value;
+      }
+    }
+    for (const auto& [what, value] :
+         {std::pair<const char*, const std::string*>{"file", &decl.file},
+          {"record", &decl.record},
+          {"key", &decl.key}}) {
+      if (value->empty()) {
+        cx.diags.error("manifest.data", decl.span,
+                       fmt::format("data {} needs `{}`", quote(decl.name), what));
+        good = false;
+      }
+    }
+    decl.folded = match == "folded";
+    if (!decl.folded && !decl.ignore.empty()) {
+      cx.diags.error("manifest.data", decl.span,
+                     fmt::format("data {} has `ignore` but matches exactly", quote(decl.name)),
+                     "add `match: folded`, or remove `ignore`");
+      good = false;
+    }
+    decl.reported = !good;  // kept, so the name still stands for a set: no cascade of errors
+    cx.data_decls.push_back(std::move(decl));
+  }
+}
+
 }  // namespace
 
 void pass_manifest(CompileContext& cx) {
@@ -42,8 +125,8 @@ void pass_manifest(CompileContext& cx) {
                    "the manifest must be a YAML mapping with `name` and `version`");
     return;
   }
-  static const std::vector<std::string> kKeys = {"name",       "version",  "description", "modules",
-                                                 "parameters", "decision", "id_field"};
+  static const std::vector<std::string> kKeys = {"name", "version",    "description", "modules",
+                                                 "data", "parameters", "decision",    "id_field"};
   auto scalar = [&](const YAML::Node& n, const std::string& key, std::string* out) {
     if (!n.IsScalar()) {
       cx.diags.error("manifest.type", mark_span(f, n.Mark()),
@@ -114,6 +197,8 @@ void pass_manifest(CompileContext& cx) {
         }
         cx.params.emplace(ps.info.name, std::move(ps));
       }
+    } else if (key == "data") {
+      read_data_decls(cx, v);
     } else if (key == "decision") {
       if (!v.IsMap()) {
         cx.diags.error("manifest.type", mark_span(f, v.Mark()),

@@ -19,6 +19,11 @@ void pass_unused(CompileContext& cx) {
       cx.diags.warning("lint.unused-set", decl->span,
                        fmt::format("set {} is never used", quote(name)));
   }
+  for (const auto& d : cx.data_decls) {
+    if (cx.set_index.count(d.name) && !cx.used_sets.count(d.name))
+      cx.diags.warning("lint.unused-data", d.span,
+                       fmt::format("data {} is never used", quote(d.name)));
+  }
   for (const auto& [name, ps] : cx.params) {
     if (!ps.used)
       cx.diags.warning("lint.unused-parameter", ps.span,
