@@ -16,7 +16,7 @@ namespace {
 
 const char* kPolicy = R"(
 enum Kind { statute, regulation }
-record Mandate { citation: string, name: string, kind: Kind, source: string, requires: string? }
+record Mandate { citation: string, name: string, kind: Kind, source: string, requires: string?, next: Mandate? }
 document Doc { id: string, citation: string? }
 clause c { title: "C" }
 rule unknown { clause: c, outcome: deny, when: (citation ?? "") not in mandates, message: "not a mandate: {citation}" }
@@ -122,6 +122,9 @@ TEST_CASE("data file entries are checked like agreements, with located errors", 
       {"- [unclosed\n", "error[data.syntax]: the data file is not valid YAML"},
       {"- citation: \"a\\x1b\"\n  name: A\n  kind: statute\n  source: s\n",
        "error[data.control]: `citation` holds a control character"},
+      // An alias to an ancestor through a recursive record type: bounded, not endless.
+      {"- &a {citation: x, name: A, kind: statute, source: s, next: *a}\n",
+       "error[data.limit]: the data file holds more than 1000000 values or nests deeper than 64"},
   };
   for (const auto& c : cases) {
     INFO(c.data);

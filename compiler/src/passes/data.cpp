@@ -29,6 +29,22 @@ class DataChecker {
 
   // Checks `n` against `t`; `what` names it in messages (`entry 3`, `citation`).
   void value(const YAML::Node& n, const Type* t, const std::string& what) {
+    // Anchors and aliases can make a small file a huge (or, through a recursive record type
+    // and an alias to an ancestor, endless) tree: values and depth are bounded.
+    if (++values_ > kMaxValues || depth_ >= kMaxDepth) {
+      if (!over_)
+        error("data.limit", n,
+              fmt::format("the data file holds more than {} values or nests deeper "
+                          "than {} levels (counting what aliases repeat)",
+                          kMaxValues, kMaxDepth));
+      over_ = true;
+      return;
+    }
+    ++depth_;
+    struct Leave {
+      size_t& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     switch (t->kind) {
       case TypeKind::kRecord:
         record(n, t, what);
@@ -47,6 +63,7 @@ class DataChecker {
   }
 
   void record(const YAML::Node& n, const Type* t, const std::string& what) {
+    if (over_) return;
     if (!n.IsMap()) {
       error("data.type", n, fmt::format("{} must be a mapping of {}", quote(what), t->name));
       return;
@@ -151,8 +168,12 @@ class DataChecker {
     }
   }
 
+  static constexpr size_t kMaxValues = 1'000'000;
+  static constexpr size_t kMaxDepth = 64;
   CompileContext& cx_;
   SourceId file_;
+  size_t values_ = 0, depth_ = 0;
+  bool over_ = false;
 };
 
 // The data file `decl` names, or null (reported).
@@ -245,7 +266,7 @@ void pass_data(CompileContext& cx) {
     std::map<std::string, YAML::Node> first;  // folded key -> the entry that has it
     for (size_t i = 0; i < root.size(); ++i) {
       const YAML::Node entry = root[i];
-      check.record(entry, type, fmt::format("entry {}", i + 1));
+      check.value(entry, type, fmt::format("entry {}", i + 1));
       if (!entry.IsMap() || !entry[decl.key] || !entry[decl.key].IsScalar()) continue;
       const YAML::Node k = entry[decl.key];
       std::string member = decl.folded ? fold_text(k.Scalar(), decl.ignore) : k.Scalar();
