@@ -152,6 +152,24 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
       return fail({"input.empty", "", 1, 1, "the document is empty"});
     }
   }
+  // A document in a retired format gets one error that says what changed, instead of one
+  // error per key that moved.
+  if (pack.format_field >= 0 && raw.nodes[raw.root].kind == detail::RawNode::Kind::kMap) {
+    const detail::RawNode& root = raw.nodes[raw.root];
+    const std::string& field = pack.root->fields[pack.format_field].name;
+    for (uint32_t i = 0; i < root.size; ++i) {
+      const detail::RawNode& k = raw.nodes[raw.children[root.begin + 2 * i]];
+      const detail::RawNode& v = raw.nodes[raw.children[root.begin + 2 * i + 1]];
+      if (k.kind != detail::RawNode::Kind::kScalar || raw.scalar(k) != field ||
+          v.kind != detail::RawNode::Kind::kScalar)
+        continue;
+      for (const auto& [name, message] : pack.retired_formats) {
+        if (raw.scalar(v) == name)
+          return fail({"input.format", field, v.line, v.column,
+                       fmt::format("`{}` is retired: {}", name, message)});
+      }
+    }
+  }
   std::shared_ptr<Document> doc =
       detail::build_document(pack, limits, raw, std::move(file), result.errors);
   std::stable_sort(result.errors.begin(), result.errors.end(),

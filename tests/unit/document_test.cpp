@@ -348,3 +348,47 @@ TEST_CASE("only regular files are read", "[document][hostile]") {
   CHECK(missing.errors[0].code == "input.read");
   fs::remove_all(dir);
 }
+
+TEST_CASE("a document in a retired format gets one input.format error that says what changed",
+          "[document][formats]") {
+  const std::string policy = R"(
+enum Format { "example/v2" }
+document Doc { format: Format, id: string, basis: string }
+clause c { title: "C" }
+rule r { clause: c, outcome: deny, when: empty(basis), message: "m" }
+)";
+  const std::string manifest =
+      "formats:\n  field: format\n  retired:\n    example/v1: \"`mandate` became `basis`; see "
+      "docs/upgrade.md\"\n";
+  auto res = compile(steward::testing::pack_of(policy, manifest));
+  INFO(render(res.diagnostics, *res.sources));
+  REQUIRE(res.ok());
+  // v1, in YAML and in JSON: one error at the format's value, however many keys moved.
+  for (const std::string& text : {std::string("id: a\nformat: example/v1\nmandate: x\nmore: 1\n"),
+                                  std::string("{\"id\": \"a\",\n \"format\": \"example/v1\"}")}) {
+    auto r = load_document(*res.pack, text, "a.yaml");
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].code == "input.format");
+    CHECK(r.errors[0].line == 2);
+    CHECK(r.errors[0].message ==
+          "`example/v1` is retired: `mandate` became `basis`; see docs/upgrade.md");
+  }
+  // The current format loads; an unknown one is the schema's ordinary error.
+  CHECK(load_document(*res.pack, "format: example/v2\nid: a\nbasis: b\n", "b.yaml").ok());
+  auto other = load_document(*res.pack, "format: example/v3\nid: a\nbasis: b\n", "c.yaml");
+  REQUIRE_FALSE(other.ok());
+  CHECK(other.errors[0].code != "input.format");
+  // The manifest's formats entry is checked against the schema.
+  for (const auto& [bad, expected] : std::vector<std::pair<std::string, std::string>>{
+           {"formats:\n  field: basiss\n  retired: {a: b}\n", "is not a required string or enum"},
+           {"formats:\n  field: format\n  retired:\n    example/v2: x\n",
+            "`example/v2` is retired but still a member of enum `Format`"},
+           {"formats:\n  field: format\n  retired:\n    example/v1: \" \"\n",
+            "retired format `example/v1` needs a message"},
+           {"formats:\n  field: format\n", "`formats.retired` must map each retired format"}}) {
+    INFO(bad);
+    auto r = compile(steward::testing::pack_of(policy, bad));
+    CHECK_FALSE(r.ok());
+    CHECK_THAT(render(r.diagnostics, *r.sources), Catch::Contains(expected));
+  }
+}

@@ -200,6 +200,11 @@ struct CompiledPack {
 
   const Type* root = nullptr;
   int id_field = -1;  // root field that identifies a document in decisions, or -1
+  // The root field that names a document's format, or -1, and the formats the pack no longer
+  // reads, each with the message a document in it gets (`input.format`) instead of decisions:
+  // what changed and where the upgrade is described.
+  int format_field = -1;
+  std::vector<std::pair<std::string, std::string>> retired_formats;
 
   std::vector<PlanNode> nodes;
   std::vector<Constant> constants;

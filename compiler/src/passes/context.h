@@ -66,6 +66,10 @@ struct CompileContext {
   std::string id_field_name;
   SourceSpan id_field_span;
   std::vector<DataDecl> data_decls;
+  std::string format_field;  // `formats.field`
+  SourceSpan format_span;
+  std::vector<std::pair<std::string, std::string>> retired_formats;
+  std::vector<SourceSpan> retired_spans;
 
   // parse
   std::vector<ast::Module> modules;

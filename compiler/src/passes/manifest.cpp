@@ -102,6 +102,46 @@ void read_data_decls(CompileContext& cx, const YAML::Node& v) {
   }
 }
 
+// `formats: {field, retired: {name: message}}`; checked against the schema by `schema`.
+void read_formats(CompileContext& cx, const YAML::Node& v) {
+  const SourceId f = cx.manifest_file;
+  if (!v.IsMap() || !v["field"] || !v["field"].IsScalar()) {
+    cx.diags.error("manifest.formats", mark_span(f, v.Mark()),
+                   "`formats` must be a mapping with `field` and `retired`");
+    return;
+  }
+  for (auto k = v.begin(); k != v.end(); ++k) {
+    const std::string key = k->first.Scalar();
+    if (key != "field" && key != "retired")
+      cx.diags.error("manifest.unknown-key",
+                     mark_span(f, k->first.Mark(), static_cast<uint32_t>(key.size())),
+                     fmt::format("unknown key {} in `formats`{}", quote(key),
+                                 did_you_mean(key, {"field", "retired"})));
+  }
+  cx.format_field = v["field"].Scalar();
+  cx.format_span = mark_span(f, v["field"].Mark(), static_cast<uint32_t>(cx.format_field.size()));
+  const YAML::Node retired = v["retired"];
+  if (!retired || !retired.IsMap() || retired.size() == 0) {
+    cx.diags.error("manifest.formats", mark_span(f, v.Mark()),
+                   "`formats.retired` must map each retired format to the message its documents "
+                   "get");
+    return;
+  }
+  for (auto r = retired.begin(); r != retired.end(); ++r) {
+    const std::string name = r->first.Scalar();
+    const SourceSpan span = mark_span(f, r->first.Mark(), static_cast<uint32_t>(name.size()));
+    if (!r->second.IsScalar() || is_blank(r->second.Scalar())) {
+      cx.diags.error("manifest.formats", span,
+                     fmt::format("retired format {} needs a message: what changed, and where "
+                                 "the upgrade is described",
+                                 quote(name)));
+      continue;
+    }
+    cx.retired_formats.emplace_back(name, r->second.Scalar());
+    cx.retired_spans.push_back(span);
+  }
+}
+
 }  // namespace
 
 void pass_manifest(CompileContext& cx) {
@@ -199,6 +239,8 @@ void pass_manifest(CompileContext& cx) {
       }
     } else if (key == "data") {
       read_data_decls(cx, v);
+    } else if (key == "formats") {
+      read_formats(cx, v);
     } else if (key == "decision") {
       if (!v.IsMap()) {
         cx.diags.error("manifest.type", mark_span(f, v.Mark()),

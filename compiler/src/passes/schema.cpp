@@ -154,6 +154,29 @@ void pass_schema(CompileContext& cx) {
         cx.pack->root->fields[cx.pack->id_field].type->kind != TypeKind::kString) {
       cx.pack->id_field = -1;
     }
+    if (!cx.format_field.empty()) {
+      const Type* root = cx.pack->root;
+      int f = root->find_field(cx.format_field);
+      const FieldType* ft = f >= 0 ? &root->fields[f] : nullptr;
+      if (ft == nullptr || ft->optional ||
+          (ft->type->kind != TypeKind::kString && ft->type->kind != TypeKind::kEnum)) {
+        cx.diags.error("manifest.formats", cx.format_span,
+                       fmt::format("`formats.field` {} is not a required string or enum field of "
+                                   "the document",
+                                   quote(cx.format_field)));
+      } else {
+        cx.pack->format_field = f;
+        for (size_t i = 0; i < cx.retired_formats.size(); ++i) {
+          // A format the schema still accepts cannot also be retired.
+          if (ft->type->kind == TypeKind::kEnum &&
+              ft->type->find_member(cx.retired_formats[i].first) >= 0)
+            cx.diags.error("manifest.formats", cx.retired_spans[i],
+                           fmt::format("{} is retired but still a member of enum {}",
+                                       quote(cx.retired_formats[i].first), quote(ft->type->name)));
+        }
+        cx.pack->retired_formats = cx.retired_formats;
+      }
+    }
     if (!cx.id_field_name.empty() && cx.pack->id_field < 0) {
       cx.diags.error("manifest.id-field", cx.id_field_span,
                      fmt::format("`id_field` {} is not a string field of the document",
