@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "steward/compiler.h"
+#include "steward/date.h"
 #include "steward/evaluator.h"
 
 namespace fs = std::filesystem;
@@ -31,6 +32,17 @@ const std::shared_ptr<const CompiledPack>& dcf() {
     return r.pack;
   }();
   return pack;
+}
+
+// The date the examples were written for, so that every run decides them alike (their terms,
+// approvals and expiry depend on it).
+const EvaluationContext& context() {
+  static const EvaluationContext c = [] {
+    EvaluationContext x;
+    parse_iso_date("2026-03-01", &x.as_of);
+    return x;
+  }();
+  return c;
 }
 
 struct Example {
@@ -69,7 +81,7 @@ std::vector<Example>& examples() {
 void BM_Evaluate(benchmark::State& state) {
   const Example& ex = examples()[state.range(0)];
   Evaluator ev(dcf());
-  for (auto _ : state) benchmark::DoNotOptimize(ev.evaluate(*ex.doc));
+  for (auto _ : state) benchmark::DoNotOptimize(ev.evaluate(*ex.doc, context()));
   state.SetLabel(ex.name);
 }
 
@@ -77,7 +89,7 @@ void BM_Evaluate(benchmark::State& state) {
 void BM_EvaluateJson(benchmark::State& state) {
   const Example& ex = examples()[state.range(0)];
   Evaluator ev(dcf());
-  for (auto _ : state) benchmark::DoNotOptimize(to_json(ev.evaluate(*ex.doc)));
+  for (auto _ : state) benchmark::DoNotOptimize(to_json(ev.evaluate(*ex.doc, context())));
   state.SetLabel(ex.name);
 }
 
@@ -87,7 +99,7 @@ void BM_FullPathYaml(benchmark::State& state) {
   Evaluator ev(dcf());
   for (auto _ : state) {
     auto loaded = load_document(*dcf(), ex.yaml, "a.yaml");
-    benchmark::DoNotOptimize(to_json(ev.evaluate(*loaded.document)));
+    benchmark::DoNotOptimize(to_json(ev.evaluate(*loaded.document, context())));
   }
   state.SetLabel(ex.name);
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ex.yaml.size()));
@@ -98,7 +110,7 @@ void BM_FullPathJson(benchmark::State& state) {
   Evaluator ev(dcf());
   for (auto _ : state) {
     auto loaded = load_document(*dcf(), ex.json, "a.json");
-    benchmark::DoNotOptimize(to_json(ev.evaluate(*loaded.document)));
+    benchmark::DoNotOptimize(to_json(ev.evaluate(*loaded.document, context())));
   }
   state.SetLabel(ex.name);
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * ex.json.size()));
@@ -123,7 +135,7 @@ void BM_EvaluateThreads(benchmark::State& state) {
   auto& all = examples();
   size_t i = static_cast<size_t>(state.thread_index());
   for (auto _ : state) {
-    benchmark::DoNotOptimize(ev.evaluate(*all[i % all.size()].doc));
+    benchmark::DoNotOptimize(ev.evaluate(*all[i % all.size()].doc, context()));
     ++i;
   }
   state.SetItemsProcessed(state.iterations());

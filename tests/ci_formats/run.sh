@@ -12,7 +12,7 @@ trap 'rm -rf "$tmp"' EXIT
 # The examples plus one broken agreement, so input errors are in the report too.
 mkdir -p "$tmp/agreements"
 cp "$src"/policies/dcf-5-4/examples/agreements/*.yaml "$tmp/agreements/"
-printf 'format: steward/agreement/v1\nid: BROKEN\nkind: data_sharing\ntitel: x\ndata: {level: client, deidentification: none}\n' \
+printf 'format: steward/agreement/v2\nid: BROKEN\nkind: data_sharing\ntitel: x\ndata: {level: client, deidentification: none}\n' \
   > "$tmp/agreements/99-broken.yaml"
 case "$what" in
   sarif)

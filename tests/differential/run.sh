@@ -1,33 +1,42 @@
 #!/usr/bin/env bash
-# Differential test: the DCF 5-4 pack against the independent Cedar encoding of the same table
-# (shared/peers/cedar-dcf, run by the real Cedar engine). Skips (77) when node or the peer is
-# not there. Usage: run.sh <steward source> <steward build> [count] [seed]
+# Differential and property test: the DCF 5-4 pack (agreement format v2) against the project's
+# own Cedar encoding of the v2 table (tests/cedar-dcf-v2, run by the real Cedar engine), on
+# generated agreements and on every bundled example; and no generated agreement with a v2 gap
+# is allowed. Skips (77) when node or npm is not there.
+# Usage: run.sh <steward source> <steward build> [count] [seed]
 set -euo pipefail
 src=$1
 build=$2
 count=${3:-2000}
 seed=${4:-1}
-peer=${STEWARD_CEDAR_PEER:-$src/../shared/peers/cedar-dcf}
-if ! command -v node > /dev/null || ! command -v npm > /dev/null || [ ! -f "$peer/decide.mjs" ]; then
-  echo "skipped: node, npm or the Cedar peer ($peer) is not available"
+encoding=$src/tests/cedar-dcf-v2
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  echo "skipped: node or npm is not available"
   exit 77
 fi
-work=$build/cedar-dcf
-if [ ! -d "$work/node_modules/@cedar-policy" ]; then
+work=$build/cedar-dcf-v2
+# A fresh copy when the encoding changed; node_modules is kept across runs.
+if [ ! -d "$work/node_modules/@cedar-policy" ] || ! cmp -s "$encoding/package-lock.json" "$work/package-lock.json"; then
   rm -rf "$work"
-  cp -r "$peer" "$work"
+  mkdir -p "$work"
+  cp "$encoding"/*.mjs "$encoding"/*.cedar "$encoding"/*.cedarschema "$encoding"/package*.json "$work/"
   (cd "$work" && npm ci --silent --no-audit --no-fund) || { echo "skipped: npm ci failed"; exit 77; }
 fi
-python3 "$src/tools/scripts/differential.py" --steward "$build/tools/steward" --pack "$src/policies/dcf-5-4" \
-  --cedar "$work" --count "$count" --seed "$seed"
-# The bundled examples too: both engines must agree on every one of them.
+cp "$encoding"/*.mjs "$encoding"/*.cedar "$encoding"/*.cedarschema "$work/"
+for as_of in 2026-06-01 2027-02-28; do
+  python3 "$src/tools/scripts/differential.py" --steward "$build/tools/steward" --pack "$src/policies/dcf-5-4" \
+    --cedar "$work" --count "$count" --seed "$seed" --as-of "$as_of"
+done
+# The bundled examples too, on the date their expected decisions were made.
 python3 - "$build/tools/steward" "$src" "$work" <<'PY'
 import json, subprocess, sys, os
 steward, src, work = sys.argv[1:]
 ex = os.path.join(src, "policies/dcf-5-4/examples/agreements")
-st = json.loads(subprocess.run([steward, "eval", "--format", "json", "-p", os.path.join(src, "policies/dcf-5-4"), ex],
+st = json.loads(subprocess.run([steward, "eval", "--format", "json", "--as-of", "2026-03-01",
+                                "-p", os.path.join(src, "policies/dcf-5-4"), ex],
                                capture_output=True, text=True).stdout)
-ce = [json.loads(l) for l in subprocess.run(["node", "decide.mjs", ex], cwd=work, capture_output=True, text=True).stdout.splitlines()]
+ce = [json.loads(l) for l in subprocess.run(["node", "decide.mjs", "--as-of", "2026-03-01", ex], cwd=work,
+                                            capture_output=True, text=True).stdout.splitlines()]
 bad = 0
 for s, c in zip(st, ce):
     sd = sorted({r["clause"] for r in s["reasons"] if r["outcome"] == "deny"})

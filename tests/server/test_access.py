@@ -129,7 +129,7 @@ try:
         st, _ = request(port, "POST", "/v1/evaluate/batch", b"[" + BODY + b"]", {"Content-Type": "text/plain"})
         check(st == 415, f"a text/plain batch: {st}")
         # JSON means JSON: a comment is a syntax error, not YAML.
-        st, body = request(port, "POST", "/v1/evaluate", b"{\"format\": \"steward/agreement/v1\", # x\n}",
+        st, body = request(port, "POST", "/v1/evaluate", b"{\"format\": \"steward/agreement/v2\", # x\n}",
                            {"Content-Type": "application/json"})
         check(st == 422 and b"not valid JSON" in body, f"a commented JSON body is a JSON syntax error ({st})")
         # Request dimensions the review found unbounded.

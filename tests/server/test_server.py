@@ -104,7 +104,7 @@ try:
     st, _, body = s.request("POST", "/v1/evaluate", json_body, {"Content-Type": "application/json"})
     check(st == 200 and json.loads(body)["decision"] == "allow", "evaluate JSON: allow")
 
-    bad = b'format: steward/agreement/v1\nid: X\nkind: data_sharin\ntitel: t\ndata: {level: client, deidentification: none}\n'
+    bad = b'format: steward/agreement/v2\nid: X\nkind: data_sharin\ntitel: t\ndata: {level: client, deidentification: none}\n'
     st, _, body = s.request("POST", "/v1/evaluate", bad, {"Content-Type": "application/yaml"})
     errs = json.loads(body)
     check(st == 422 and errs["decision"] is None, "input errors answer 422 and no decision")
@@ -132,7 +132,7 @@ try:
                             b"[" + read("bench/json/01-compliant-allow.json") + b"]", {"Content-Type": "application/json"})
     check(st == 403, f"a backdated batch without --allow-as-of: 403 ({st})")
 
-    batch = json.dumps([json.loads(json_body), {"format": "steward/agreement/v1", "id": "B"}, json.loads(json_body)]).encode()
+    batch = json.dumps([json.loads(json_body), {"format": "steward/agreement/v2", "id": "B"}, json.loads(json_body)]).encode()
     st, _, body = s.request("POST", "/v1/evaluate/batch", batch, {"Content-Type": "application/json"})
     items = json.loads(body)
     check(st == 200 and len(items) == 3, "batch answers every item")
@@ -152,7 +152,7 @@ try:
           f"deeply nested batch items are input errors, not a crash ({st})")
     check(s.request("GET", "/healthz")[0] == 200, "the server is up after the deep batch")
     # Errors in batch items point into the body as sent; strings may hold brackets and quotes.
-    spaced = b'[\n  {"format": "steward/agreement/v1", "id": "A ] \\" [", "kind": "x"},\n  {"id": "B"}\n]'
+    spaced = b'[\n  {"format": "steward/agreement/v2", "id": "A ] \\" [", "kind": "x"},\n  {"id": "B"}\n]'
     st, _, body = s.request("POST", "/v1/evaluate/batch", spaced, {"Content-Type": "application/json"})
     items = json.loads(body)
     check(st == 200 and len(items) == 2, "batch items are split outside strings")
@@ -161,7 +161,7 @@ try:
 
     st, _, body = s.request("GET", "/v1/policy")
     pol = json.loads(body)
-    check(st == 200 and len(pol["rules"]) == 35 and len(pol["clauses"]) == 15, "policy lists rules and clauses")
+    check(st == 200 and len(pol["rules"]) == 78 and len(pol["clauses"]) == 18, "policy lists rules and clauses")
 
     st, _, body = s.request("GET", "/v1/decisions?decision=deny&limit=5")
     recs = json.loads(body)

@@ -44,7 +44,7 @@ TEST_CASE("eval DIR decides or reports every path it finds, never skips one",
   fs::create_symlink(dir / "missing.yaml", dir / "e-dangling.yaml");
   fs::create_directories(dir / "f-real");
   write_text(dir / "f-real" / "inner.json",
-             R"({"format": "steward/agreement/v1", "id": "J", "kind": "data_sharing"})");
+             R"({"format": "steward/agreement/v2", "id": "J", "kind": "data_sharing"})");
   fs::create_directory_symlink(dir / "f-real", dir / "g-link");
   fs::create_directories(dir / "h-locked");
   write_text(dir / "h-locked" / "hidden-deny.yaml", deny);
@@ -104,7 +104,7 @@ TEST_CASE("outside text reaches the terminal and CI logs escaped", "[cli][hostil
   const std::string name = "x\x1b[2K\rALLOW.yaml";
   write_text(dir / name, read_text(kExamples / "03-email-request-deny.yaml"));
   write_text(dir / "id.yaml",
-             "format: steward/agreement/v1\nid: \"DSA\\e[1A\\e[2KALLOW\"\nkind: data_sharing\n");
+             "format: steward/agreement/v2\nid: \"DSA\\e[1A\\e[2KALLOW\"\nkind: data_sharing\n");
   for (const char* format : {"text", "github", "junit"}) {
     INFO(format);
     auto r = run(bin() + " eval -f " + format + " -p policies/dcf-5-4 '" + dir.string() + "'");
@@ -123,7 +123,7 @@ TEST_CASE(".json agreement files are JSON, and numbers are YAML 1.2 core numbers
   fs::path dir = scratch("steward_strict");
   // The allow example written as JSON with a comment: YAML would have read it.
   write_text(dir / "commented.json",
-             "{\"format\": \"steward/agreement/v1\", // a comment\n \"id\": \"X\"}\n");
+             "{\"format\": \"steward/agreement/v2\", // a comment\n \"id\": \"X\"}\n");
   auto r = run(bin() + " eval -p policies/dcf-5-4 '" + (dir / "commented.json").string() + "'");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("commented.json:1:"));

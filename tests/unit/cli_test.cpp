@@ -6,6 +6,7 @@
 
 #include "case_corpus.h"
 #include "steward/compiler.h"
+#include "steward/date.h"
 
 using namespace steward::testing;
 namespace fs = std::filesystem;
@@ -88,7 +89,7 @@ TEST_CASE("one broken agreement among a hundred is reported with its location, t
     write_text(tmp / name, good);
   }
   write_text(tmp / "sub" / "broken.yaml",
-             "format: steward/agreement/v1\nid: B\nkind: data_sharing\ndata: {level: client\n");
+             "format: steward/agreement/v2\nid: B\nkind: data_sharing\ndata: {level: client\n");
   auto r = run(bin() + " eval --format json -p policies/dcf-5-4 '" + tmp.string() + "'");
   fs::remove_all(tmp);
   CHECK(r.exit_code == 2);
@@ -133,6 +134,7 @@ TEST_CASE("case corpus through the CLI", "[cli][cases]") {
       write_text(file, c.agreement);
       std::string params;
       for (const auto& [k, v] : c.params) params += " --param " + k + "=" + v;
+      if (c.as_of) params += " --as-of " + steward::format_iso_date(*c.as_of);
       auto r =
           run(bin() + " eval --format json -p " + pc.pack + params + " '" + file.string() + "'");
       INFO(c.file << ":" << c.line << ": " << c.name << "\nstderr: " << r.err);
@@ -218,10 +220,11 @@ TEST_CASE("github format writes workflow commands at the evidence lines", "[cli]
 }
 
 TEST_CASE("text output ends with a summary of decisions and clauses", "[cli][batch]") {
-  auto r = run(bin() + " eval -p policies/dcf-5-4 policies/dcf-5-4/examples/agreements");
+  auto r = run(bin() +
+               " eval --as-of 2026-03-01 -p policies/dcf-5-4 policies/dcf-5-4/examples/agreements");
   CHECK_THAT(
       r.out,
-      Catch::Contains("32 agreements: 11 allowed, 15 denied, 6 need review, 0 with input errors"));
+      Catch::Contains("33 agreements: 10 allowed, 15 denied, 8 need review, 0 with input errors"));
   CHECK_THAT(r.out, Catch::Contains("clauses that fired most: "));
 }
 
@@ -232,8 +235,8 @@ TEST_CASE("steward test runs a pack's tests, reports failures with a diff, and m
   auto ok = run(bin() + " test policies/dcf-5-4 --coverage --threshold 100");
   CHECK(ok.exit_code == 0);
   CHECK_THAT(ok.out, Catch::Contains(" passed, 0 failed"));
-  CHECK_THAT(ok.out, Catch::Contains("coverage: 35 of 35 rules fired (100.0%)"));
-  CHECK_THAT(ok.out, Catch::Contains("sharing.documentation        9/9 rules"));
+  CHECK_THAT(ok.out, Catch::Contains("coverage: 78 of 78 rules fired (100.0%)"));
+  CHECK_THAT(ok.out, Catch::Contains("sharing.documentation        12/12 rules"));
 
   auto some = run(bin() + " test policies/dcf-5-4 --run 'suppression'");
   CHECK(some.exit_code == 0);
@@ -294,26 +297,27 @@ TEST_CASE("steward graph prints the rule graph as DOT and JSON", "[cli][authorin
     rules += n["kind"] == "rule";
     clauses += n["kind"] == "clause";
   }
-  CHECK(defs == 13);
-  CHECK(rules == 35);
-  CHECK(clauses == 15);
+  CHECK(defs == 30);
+  CHECK(rules == 78);
+  CHECK(clauses == 18);
   CHECK(j["edges"].size() > rules);  // every rule serves a clause, and many use definitions
 }
 
 TEST_CASE("steward impact lists agreements whose decision changes between pack versions",
           "[cli][authoring]") {
-  auto same = run(
-      bin() +
-      " impact --from policies/dcf-5-4 --to policies/dcf-5-4 policies/dcf-5-4/examples/agreements");
+  auto same = run(bin() +
+                  " impact --as-of 2026-03-01 --from policies/dcf-5-4 --to policies/dcf-5-4 "
+                  "policies/dcf-5-4/examples/agreements");
   CHECK(same.exit_code == 0);
-  CHECK_THAT(same.out, Catch::Contains("0 of 32 agreements change"));
+  CHECK_THAT(same.out, Catch::Contains("0 of 33 agreements change"));
   auto r = run(bin() +
-               " impact --from policies/dcf-5-4 --to policies/dcf-5-4 --to-param min_cell_size=11 "
+               " impact --as-of 2026-03-01 --from policies/dcf-5-4 --to policies/dcf-5-4 "
+               "--to-param min_cell_size=11 "
                "policies/dcf-5-4/examples/agreements");
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.out, Catch::Contains("13-aggregate-threshold-10-allow.yaml\n  from: allow\n  to:   "
                                     "deny (deny data.suppression)"));
-  CHECK_THAT(r.out, Catch::Contains("1 of 32 agreements change"));
+  CHECK_THAT(r.out, Catch::Contains("1 of 33 agreements change"));
   CHECK_THAT(r.out, Catch::Contains("(allow -> deny: 1)"));
 }
 
@@ -378,11 +382,11 @@ TEST_CASE(
   CHECK(e.exit_code == 1);
   auto v = run(bin() + " archive verify" + url);
   CHECK(v.exit_code == 0);
-  CHECK_THAT(v.out, Catch::Contains("32 records, the chain is intact"));
+  CHECK_THAT(v.out, Catch::Contains("33 records, the chain is intact"));
   auto l = run(bin() + " archive list --decision deny --limit 2" + url);
   CHECK(std::count(l.out.begin(), l.out.end(), '\n') == 2);
   auto x = run(bin() + " archive export" + url);
-  CHECK(std::count(x.out.begin(), x.out.end(), '\n') == 32);
+  CHECK(std::count(x.out.begin(), x.out.end(), '\n') == 33);
   auto first = json::parse(x.out.substr(0, x.out.find('\n')));
   CHECK(first["agreement_id"] == "DSA-EX-01");
   auto s = run(bin() + " archive show " + first["decision_id"].get<std::string>() + url);

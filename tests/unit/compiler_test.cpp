@@ -195,7 +195,7 @@ TEST_CASE("the bundled DCF pack compiles cleanly", "[compiler][dcf]") {
   INFO(codes(res));
   REQUIRE(res.ok());
   CHECK(res.diagnostics.items().empty());
-  CHECK(res.pack->clauses.size() == 15);
+  CHECK(res.pack->clauses.size() == 18);
 }
 
 TEST_CASE("the worst-case cost per document is computed at compile time", "[compiler][cost]") {

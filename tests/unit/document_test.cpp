@@ -21,7 +21,7 @@ const CompiledPack& dcf() {
   return *res.pack;
 }
 
-const std::string kHead = "format: steward/agreement/v1\nid: T-1\nkind: data_sharing\n";
+const std::string kHead = "format: steward/agreement/v2\nid: T-1\nkind: data_sharing\n";
 const std::string kData = "data: {level: client, deidentification: none}\n";
 
 }  // namespace
@@ -68,14 +68,14 @@ TEST_CASE("a nonempty string of invisible characters is empty", "[document]") {
   for (std::string id : {"\"\u00a0\"", "\"\u200b\u2060\"", "\"\u3000 \\t\"", "\"\\u00a0\""}) {
     INFO(id);
     auto r = load_document(
-        dcf(), "format: steward/agreement/v1\nid: " + id + "\nkind: data_sharing\n" + kData,
+        dcf(), "format: steward/agreement/v2\nid: " + id + "\nkind: data_sharing\n" + kData,
         "blank.yaml");
     REQUIRE_FALSE(r.ok());
     CHECK(r.errors[0].code == "input.empty");
     CHECK(r.errors[0].line == 2);
   }
   CHECK(load_document(dcf(),
-                      "format: steward/agreement/v1\nid: \"\u00a0x\"\nkind: data_sharing\n" + kData,
+                      "format: steward/agreement/v2\nid: \"\u00a0x\"\nkind: data_sharing\n" + kData,
                       "x.yaml")
             .ok());
 }
@@ -138,7 +138,7 @@ TEST_CASE("extremely long strings and keys are errors, not crashes", "[document]
 
 TEST_CASE("several input errors are reported together, in file order", "[document]") {
   auto r = load_document(dcf(),
-                         "format: steward/agreement/v1\nid: 7\nkind: nope\nfoo: 1\ndata: {level: "
+                         "format: steward/agreement/v2\nid: 7\nkind: nope\nfoo: 1\ndata: {level: "
                          "x, deidentification: none}\n",
                          "m.yaml");
   REQUIRE_FALSE(r.ok());
@@ -242,19 +242,19 @@ TEST_CASE("control characters written as escapes are refused where they are",
           "[document][hostile]") {
   // Found by the fail-closed review: `"\e[2K"` in an id reached the terminal raw.
   auto [name, text, line] = GENERATE(table<std::string, std::string, uint32_t>({
-      {"YAML \\e", "format: steward/agreement/v1\nid: \"A\\e[2K\"\nkind: data_sharing\n", 2},
-      {"YAML \\0", "format: steward/agreement/v1\nid: T\ntitle: \"a\\0b\"\n", 3},
-      {"YAML \\r", "format: steward/agreement/v1\nid: T\ntitle: \"DENY\\rALLOW\"\n", 3},
-      {"YAML \\x85 (C1)", "format: steward/agreement/v1\nid: T\ntitle: \"a\\x85\"\n", 3},
-      {"YAML bidi escape", "format: steward/agreement/v1\nid: T\ntitle: \"a\\u202Eb\"\n", 3},
-      {"JSON \\u001b", "{\"format\": \"steward/agreement/v1\",\n \"id\": \"\\u001b[1A\"}", 2},
-      {"JSON key \\u0007", "{\"format\": \"steward/agreement/v1\",\n\n \"a\\u0007\": 1}", 3},
+      {"YAML \\e", "format: steward/agreement/v2\nid: \"A\\e[2K\"\nkind: data_sharing\n", 2},
+      {"YAML \\0", "format: steward/agreement/v2\nid: T\ntitle: \"a\\0b\"\n", 3},
+      {"YAML \\r", "format: steward/agreement/v2\nid: T\ntitle: \"DENY\\rALLOW\"\n", 3},
+      {"YAML \\x85 (C1)", "format: steward/agreement/v2\nid: T\ntitle: \"a\\x85\"\n", 3},
+      {"YAML bidi escape", "format: steward/agreement/v2\nid: T\ntitle: \"a\\u202Eb\"\n", 3},
+      {"JSON \\u001b", "{\"format\": \"steward/agreement/v2\",\n \"id\": \"\\u001b[1A\"}", 2},
+      {"JSON key \\u0007", "{\"format\": \"steward/agreement/v2\",\n\n \"a\\u0007\": 1}", 3},
       {"raw C1 character",
-       "format: steward/agreement/v1\nid: T\ntitle: a\xc2\x9b"
+       "format: steward/agreement/v2\nid: T\ntitle: a\xc2\x9b"
        "b\n",
        3},
       {"raw bidi override",
-       "format: steward/agreement/v1\nid: T\ntitle: a\xe2\x80\xae"
+       "format: steward/agreement/v2\nid: T\ntitle: a\xe2\x80\xae"
        "b\n",
        3},
   }));
@@ -269,14 +269,14 @@ TEST_CASE("control characters written as escapes are refused where they are",
 TEST_CASE("text that must be JSON is JSON, never YAML", "[document][json]") {
   // Found by the fail-closed review: `.json` files took comments, trailing commas and single
   // quotes by falling back to the YAML parser.
-  const std::string good = "{\"format\": \"steward/agreement/v1\", \"id\": \"J\"}";
+  const std::string good = "{\"format\": \"steward/agreement/v2\", \"id\": \"J\"}";
   auto [name, text, line] = GENERATE(table<std::string, std::string, uint32_t>({
-      {"comment", "{\"format\": \"steward/agreement/v1\",\n # c\n \"id\": \"J\"}", 2},
-      {"trailing comma", "{\"format\": \"steward/agreement/v1\",\n \"id\": \"J\",\n}", 3},
-      {"single quotes", "{\"format\": \"steward/agreement/v1\",\n 'id': 'J'}", 2},
-      {"unquoted key", "{format: \"steward/agreement/v1\"}", 1},
-      {"leading zero", "{\"format\": \"steward/agreement/v1\", \"id\": 011}", 1},
-      {"YAML document", "format: steward/agreement/v1\nid: J\n", 1},
+      {"comment", "{\"format\": \"steward/agreement/v2\",\n # c\n \"id\": \"J\"}", 2},
+      {"trailing comma", "{\"format\": \"steward/agreement/v2\",\n \"id\": \"J\",\n}", 3},
+      {"single quotes", "{\"format\": \"steward/agreement/v2\",\n 'id': 'J'}", 2},
+      {"unquoted key", "{format: \"steward/agreement/v2\"}", 1},
+      {"leading zero", "{\"format\": \"steward/agreement/v2\", \"id\": 011}", 1},
+      {"YAML document", "format: steward/agreement/v2\nid: J\n", 1},
   }));
   INFO(name);
   auto r = load_document(dcf(), text, "a.json", {}, DocumentFormat::kJson);
