@@ -46,14 +46,102 @@ bool always_bool(Op op) {
 
 }  // namespace
 
+namespace {
+
+// Compiles conditions into tests (detail::Test): `and`, `or` and `not` become the jump targets
+// of their leaves, each leaf gets the cheapest shape that computes exactly what eval() would.
+class TestCompiler {
+ public:
+  TestCompiler(const CompiledPack& pack, detail::Prepared& prep) : pack_(pack), prep_(prep) {}
+
+  // The first test of the condition `id`, compiled once per node.
+  uint32_t entry(uint32_t id) {
+    if (prep_.entry[id] == kNoIndex)
+      prep_.entry[id] = gen(id, detail::kTestTrue, detail::kTestFalse);
+    return prep_.entry[id];
+  }
+
+ private:
+  // Tests for `id` that continue at `t` when it holds and at `f` when not; returns the first.
+  uint32_t gen(uint32_t id, uint32_t t, uint32_t f) {
+    const PlanNode& n = pack_.nodes[id];
+    switch (n.op) {
+      case Op::kNot:
+        return gen(n.a, f, t);
+      case Op::kAnd:
+        return gen(n.a, gen(n.b, t, f), f);
+      case Op::kOr:
+        return gen(n.a, t, gen(n.b, t, f));
+      default:
+        break;
+    }
+    detail::Test test = leaf(id);
+    test.node = id;
+    test.on_true = t;
+    test.on_false = f;
+    prep_.tests.push_back(test);
+    return static_cast<uint32_t>(prep_.tests.size() - 1);
+  }
+
+  detail::Test leaf(uint32_t id) {
+    using detail::TestOp;
+    const PlanNode& n = pack_.nodes[id];
+    auto path = [&](uint32_t x) { return prep_.paths[x].begin != kNoIndex; };
+    auto make = [](TestOp op, uint32_t a, uint32_t b = 0, uint8_t flag = 0) {
+      detail::Test x;
+      x.op = static_cast<uint8_t>(op);
+      x.a = a;
+      x.b = b;
+      x.flag = flag;
+      return x;
+    };
+    switch (n.op) {
+      case Op::kDef:
+        return make(TestOp::kDef, n.a);
+      case Op::kPresent:
+        if (path(n.a)) return make(TestOp::kPresent, n.a);
+        break;
+      case Op::kEmpty:
+        if (path(n.a)) return make(TestOp::kEmpty, n.a);
+        break;
+      case Op::kEq:
+      case Op::kNe: {
+        const PlanNode& b = pack_.nodes[n.b];
+        if (!path(n.a) || b.op != Op::kConst) break;
+        const Constant& c = pack_.constants[b.a];
+        uint8_t ne = n.op == Op::kNe;
+        if (c.kind == TypeKind::kEnum) return make(TestOp::kIsMember, n.a, c.member, ne);
+        if (c.kind == TypeKind::kBool) return make(TestOp::kIsBool, n.a, c.b, ne);
+        break;
+      }
+      case Op::kInSet:
+        if (path(n.a) && n.c < pack_.enum_bitsets.size()) return make(TestOp::kInEnums, n.a, n.c);
+        break;
+      case Op::kAny:
+      case Op::kAll:
+      case Op::kNone:
+        return make(TestOp::kQuantifier, n.a, entry(n.b));
+      default:
+        break;
+    }
+    return make(TestOp::kValue, 0);
+  }
+
+  const CompiledPack& pack_;
+  detail::Prepared& prep_;
+};
+
+}  // namespace
+
 Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_steps)
     : pack_(std::move(pack)), max_steps_(max_steps) {
   const auto& nodes = pack_->nodes;
-  filter_slot_.assign(nodes.size(), kNoIndex);
-  paths_.assign(nodes.size(), detail::FlatPath{});
+  detail::Prepared& p = prep_;
+  p.filter_slot.assign(nodes.size(), kNoIndex);
+  p.paths.assign(nodes.size(), detail::FlatPath{});
   std::vector<uint32_t> steps;
   for (size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].op == Op::kFilter) filter_slot_[i] = filter_count_++;
+    if (nodes[i].op == Op::kFilter) p.filter_slot[i] = p.filter_count++;
     Op op = nodes[i].op;
     if (op != Op::kField && op != Op::kRoot && op != Op::kLocal) continue;
     steps.clear();
@@ -63,11 +151,38 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
       cur = nodes[cur].a;
     }
     if (nodes[cur].op != Op::kRoot && nodes[cur].op != Op::kLocal) continue;
-    detail::FlatPath& p = paths_[i];
-    p.base = nodes[cur].op == Op::kRoot ? kNoIndex : nodes[cur].a;
-    p.begin = static_cast<uint32_t>(path_steps_.size());
-    p.length = static_cast<uint32_t>(steps.size());
-    path_steps_.insert(path_steps_.end(), steps.rbegin(), steps.rend());
+    detail::FlatPath& fp = p.paths[i];
+    fp.base = nodes[cur].op == Op::kRoot ? kNoIndex : nodes[cur].a;
+    fp.begin = static_cast<uint32_t>(p.path_steps.size());
+    fp.length = static_cast<uint32_t>(steps.size());
+    p.path_steps.insert(p.path_steps.end(), steps.rbegin(), steps.rend());
+  }
+  // Every node eval_bool is asked for: rule conditions, conditions inside loops, definitions
+  // that are conditions.
+  p.entry.assign(nodes.size(), kNoIndex);
+  TestCompiler tests(*pack_, p);
+  for (const auto& r : pack_->rules) tests.entry(r.condition);
+  for (const auto& n : nodes) {
+    switch (n.op) {
+      case Op::kAny:
+      case Op::kAll:
+      case Op::kNone:
+      case Op::kCountWhere:
+      case Op::kFilter:
+        tests.entry(n.b);
+        break;
+      default:
+        break;
+    }
+  }
+  p.def_node.assign(pack_->def_slots, 0);
+  p.def_bool.assign(pack_->def_slots, 0);
+  for (const auto& d : pack_->defs) {
+    p.def_node[d.slot] = d.node;
+    // Most definitions are conditions: the bool path avoids building Values. Only operators
+    // that always yield a bool qualify; a bool-typed path may be missing, which is not false.
+    p.def_bool[d.slot] = always_bool(nodes[d.node].op);
+    if (p.def_bool[d.slot]) tests.entry(d.node);
   }
 }
 
@@ -77,13 +192,9 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
   Trace trace;
   trace.decision = evaluate(doc, context);
   Frame frame;
-  frame.locals.resize(pack.local_slots);
-  frame.defs.resize(pack.def_slots);
-  frame.filters.resize(filter_count_);
-  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame, max_steps_,
-          context.as_of);
+  Run run(pack, prep_, doc, frame, max_steps_, context.as_of);
   for (const auto& d : pack.defs) {
-    frame.defs[d.slot] = run.eval(d.node);
+    run.def(d.slot);
     trace.definitions.push_back(
         {d.name, sources.text_of(pack.nodes[d.node].span), run.show_node(d.node)});
   }
@@ -119,7 +230,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
       trace.rules.push_back(std::move(tr));
     }
     for (uint32_t i = 0; i < list.count; ++i) {
-      frame.locals[r.local] = run.from_node(list.items[i]);
+      run.set_node(frame.locals[r.local], list.items[i]);
       record(doc.path(list.items[i]));
     }
   }
@@ -131,17 +242,7 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
   // One scratch frame per thread, reused across decisions (and across packs: it only grows),
   // so evaluation allocates nothing but the decision it returns.
   thread_local Frame frame;
-  if (frame.locals.size() < pack.local_slots) frame.locals.resize(pack.local_slots);
-  if (frame.defs.size() < pack.def_slots) frame.defs.resize(pack.def_slots);
-  if (frame.filters.size() < filter_count_) frame.filters.resize(filter_count_);
-  Run run(pack, doc, filter_slot_, paths_.data(), path_steps_.data(), frame, max_steps_,
-          context.as_of);
-  for (const auto& d : pack.defs) {
-    // Most definitions are conditions: the bool path avoids building Values. Only operators
-    // that always yield a bool qualify; a bool-typed path may be missing, which is not false.
-    frame.defs[d.slot] =
-        always_bool(pack.nodes[d.node].op) ? Run::boolean(run.eval_bool(d.node)) : run.eval(d.node);
-  }
+  Run run(pack, prep_, doc, frame, max_steps_, context.as_of);
 
   Decision out;
   out.agreement = doc.id();
@@ -180,7 +281,7 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
     Value list = run.eval(r.range);
     for (uint32_t i = 0; i < list.count; ++i) {
       run.tick();
-      frame.locals[r.local] = run.from_node(list.items[i]);
+      run.set_node(frame.locals[r.local], list.items[i]);
       if (run.eval_bool(r.condition)) fire();
     }
   }

@@ -12,6 +12,45 @@
 
 namespace steward::detail {
 
+Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Frame& frame,
+         uint64_t max_steps, int32_t as_of)
+    : as_of_(as_of), pack_(pack), prep_(prep), doc_(doc), f_(frame), steps_left_(max_steps) {
+  // A frame only grows, so one per thread serves every pack it meets.
+  if (f_.locals.size() < pack.local_slots) f_.locals.resize(pack.local_slots);
+  if (f_.defs.size() < pack.def_slots) {
+    f_.defs.resize(pack.def_slots);
+    f_.def_stamp.resize(pack.def_slots, f_.stamp);
+  }
+  if (f_.filters.size() < prep.filter_count) f_.filters.resize(prep.filter_count);
+  // A new stamp forgets every definition value of the frame's previous decision; when the
+  // counter wraps, the stamps are cleared so that no value from 2^32 decisions ago reads as
+  // current.
+  if (++f_.stamp == 0) {
+    std::fill(f_.def_stamp.begin(), f_.def_stamp.end(), 0);
+    f_.stamp = 1;
+  }
+}
+
+// Definitions do not see rule elements (they are declared at the top level), so a value
+// computed inside a rule's loop holds for the whole decision.
+[[gnu::noinline]] void Run::compute_def(uint32_t slot) {
+  uint32_t node = prep_.def_node[slot];
+  Value& v = f_.defs[slot];
+  if (prep_.def_bool[slot]) {
+    // In place, as in set_node: the bool is read back one byte at a time.
+    bool b = eval_bool(node);
+    v.kind = TypeKind::kBool;
+    v.node = kNoIndex;
+    v.type = nullptr;
+    v.count = 0;
+    v.i = 0;
+    v.b = b;
+  } else {
+    v = eval(node);
+  }
+  f_.def_stamp[slot] = f_.stamp;
+}
+
 double Run::as_number(const Value& v) {
   return v.kind == TypeKind::kInt ? static_cast<double>(v.i) : v.d;
 }
@@ -114,11 +153,15 @@ bool Run::in_set(const Value& v, const PlanNode& n) const {
 // The document node a path expression (root, element, field of a path) denotes, or kNoIndex
 // when a step is missing; walking node indices avoids building a Value per step.
 uint32_t Run::node_of(uint32_t id) {
-  const detail::FlatPath& p = paths_[id];
-  if (p.begin == kNoIndex) [[unlikely]]
+  if (prep_.paths[id].begin == kNoIndex) [[unlikely]]
     return node_of_computed(id);
+  return path_node(id);
+}
+
+inline uint32_t Run::path_node(uint32_t id) const {
+  const FlatPath& p = prep_.paths[id];
   uint32_t cur = p.base == kNoIndex ? doc_.root() : f_.locals[p.base].node;
-  const uint32_t* step = path_steps_ + p.begin;
+  const uint32_t* step = prep_.path_steps.data() + p.begin;
   for (const uint32_t* end = step + p.length; step != end; ++step) {
     if (cur == kNoIndex) return kNoIndex;
     const DocNode& rec = doc_.node(cur);
@@ -142,99 +185,109 @@ uint32_t Run::node_of(uint32_t id) {
   return v.kind == TypeKind::kNull ? kNoIndex : v.node;
 }
 
-// Conditions are most of the plan: evaluate them to a bool without building Values.
+// Conditions are most of the plan: they run as compiled tests (detail::Test) that build no
+// Values; a node that was not compiled (explain asks for any part) goes through eval().
 bool Run::eval_bool(uint32_t id) {
-  const PlanNode& n = pack_.nodes[id];
-  switch (n.op) {
-    case Op::kNot:
-      return !eval_bool(n.a);
-    case Op::kAnd:
-      return eval_bool(n.a) && eval_bool(n.b);
-    case Op::kOr:
-      return eval_bool(n.a) || eval_bool(n.b);
-    case Op::kDef:
-      return f_.defs[n.a].b;
-    case Op::kPresent:
-      if (is_path(n.a)) {
-        uint32_t d = node_of(n.a);
-        return d != kNoIndex && doc_.node(d).kind != TypeKind::kNull;
-      }
-      return eval(id).b;
-    case Op::kEq:
-    case Op::kNe: {
-      // The common case: a path compared with an enum constant.
-      const PlanNode& b = pack_.nodes[n.b];
-      if (is_path(n.a) && b.op == Op::kConst) {
-        const Constant& c = pack_.constants[b.a];
-        if (c.kind == TypeKind::kEnum || c.kind == TypeKind::kBool) {
-          uint32_t d = node_of(n.a);
-          bool eq = false;
-          if (d != kNoIndex) {
-            const DocNode& dn = doc_.node(d);
-            eq = dn.kind == c.kind &&
-                 (c.kind == TypeKind::kEnum ? dn.member == c.member : dn.b == c.b);
-          }
-          return n.op == Op::kEq ? eq : !eq;
-        }
-      }
-      return eval(id).b;
-    }
-    case Op::kEmpty:
-      if (is_path(n.a)) {
-        uint32_t d = node_of(n.a);
-        if (d == kNoIndex) return true;
-        const DocNode& dn = doc_.node(d);
-        switch (dn.kind) {
-          case TypeKind::kNull:
-            return true;
-          case TypeKind::kString:
-            return is_blank(doc_.string(dn));
-          case TypeKind::kList:
-            return doc_.children(dn).empty();
-          default:
-            return false;
-        }
-      }
-      return eval(id).b;
-    case Op::kAny:
-    case Op::kAll:
-    case Op::kNone: {
-      // Quantifiers are conditions: loop here rather than through a Value.
-      const uint32_t* items = nullptr;
-      uint32_t count = 0;
-      if (is_path(n.a)) {
-        uint32_t d = node_of(n.a);
-        if (d != kNoIndex && doc_.node(d).kind == TypeKind::kList) {
-          auto c = doc_.children(doc_.node(d));
-          items = c.data();
-          count = static_cast<uint32_t>(c.size());
-        }
-      } else {
-        Value l = eval(n.a);
-        items = l.items;
-        count = l.count;
-      }
-      for (uint32_t i = 0; i < count; ++i) {
-        tick();
-        f_.locals[n.c] = from_node(items[i]);
-        bool c = eval_bool(n.b);
-        if (n.op == Op::kAny && c) return true;
-        if (n.op == Op::kAll && !c) return false;
-        if (n.op == Op::kNone && c) return false;
-      }
-      return n.op != Op::kAny;
-    }
-    case Op::kInSet:
-      if (is_path(n.a)) {
-        uint32_t d = node_of(n.a);
-        if (d == kNoIndex) return false;
-        const DocNode& dn = doc_.node(d);
-        if (dn.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][dn.member];
-      }
-      return eval(id).b;
-    default:
-      return eval(id).b;
+  uint32_t entry = prep_.entry[id];
+  if (entry == kNoIndex) [[unlikely]]
+    return eval(id).b;
+  return run_tests(entry);
+}
+
+bool Run::run_tests(uint32_t i) {
+  const Test* tests = prep_.tests.data();
+  for (;;) {
+    const Test& t = tests[i];
+    i = leaf(t) ? t.on_true : t.on_false;
+    if (i >= kTestFalse) return i == kTestTrue;
   }
+}
+
+inline bool Run::leaf(const Test& t) {
+  switch (static_cast<TestOp>(t.op)) {
+    case TestOp::kDef:
+      return def(t.a).b;
+    case TestOp::kPresent: {
+      uint32_t d = path_node(t.a);
+      return d != kNoIndex && doc_.node(d).kind != TypeKind::kNull;
+    }
+    case TestOp::kIsMember: {
+      uint32_t d = path_node(t.a);
+      bool eq = false;
+      if (d != kNoIndex) {
+        const DocNode& dn = doc_.node(d);
+        eq = dn.kind == TypeKind::kEnum && dn.member == t.b;
+      }
+      return eq != static_cast<bool>(t.flag);
+    }
+    case TestOp::kIsBool: {
+      uint32_t d = path_node(t.a);
+      bool eq = false;
+      if (d != kNoIndex) {
+        const DocNode& dn = doc_.node(d);
+        eq = dn.kind == TypeKind::kBool && dn.b == static_cast<bool>(t.b);
+      }
+      return eq != static_cast<bool>(t.flag);
+    }
+    case TestOp::kEmpty: {
+      uint32_t d = path_node(t.a);
+      if (d == kNoIndex) return true;
+      const DocNode& dn = doc_.node(d);
+      switch (dn.kind) {
+        case TypeKind::kNull:
+          return true;
+        case TypeKind::kString:
+          return is_blank(doc_.string(dn));
+        case TypeKind::kList:
+          return doc_.children(dn).empty();
+        default:
+          return false;
+      }
+    }
+    case TestOp::kInEnums:
+      return in_enums(t);
+    case TestOp::kQuantifier:
+      return quantifier(t);
+    case TestOp::kValue:
+      break;
+  }
+  return eval(t.node).b;
+}
+
+[[gnu::noinline]] bool Run::in_enums(const Test& t) {
+  uint32_t d = path_node(t.a);
+  if (d == kNoIndex) return false;
+  const DocNode& dn = doc_.node(d);
+  if (dn.kind == TypeKind::kEnum) return pack_.enum_bitsets[t.b][dn.member];
+  return eval(t.node).b;
+}
+
+// any, all, none as conditions: the loop runs here rather than through a list Value.
+[[gnu::noinline]] bool Run::quantifier(const Test& t) {
+  const PlanNode& n = pack_.nodes[t.node];
+  const uint32_t* items = nullptr;
+  uint32_t count = 0;
+  if (is_path(n.a)) {
+    uint32_t d = path_node(n.a);
+    if (d != kNoIndex && doc_.node(d).kind == TypeKind::kList) {
+      auto c = doc_.children(doc_.node(d));
+      items = c.data();
+      count = static_cast<uint32_t>(c.size());
+    }
+  } else {
+    Value l = eval(n.a);
+    items = l.items;
+    count = l.count;
+  }
+  for (uint32_t i = 0; i < count; ++i) {
+    tick();
+    set_node(f_.locals[n.c], items[i]);
+    bool c = run_tests(t.b);
+    if (n.op == Op::kAny && c) return true;
+    if (n.op == Op::kAll && !c) return false;
+    if (n.op == Op::kNone && c) return false;
+  }
+  return n.op != Op::kAny;
 }
 
 Value Run::eval(uint32_t id) {
@@ -260,7 +313,7 @@ Value Run::eval(uint32_t id) {
     case Op::kLocal:
       return f_.locals[n.a];
     case Op::kDef:
-      return f_.defs[n.a];
+      return def(n.a);
     case Op::kField: {
       uint32_t d = node_of(id);
       return d == kNoIndex ? Value() : from_node(d);
@@ -343,12 +396,12 @@ Value Run::eval(uint32_t id) {
       int64_t hits = 0;
       std::vector<uint32_t>* out = nullptr;
       if (n.op == Op::kFilter) {
-        out = &f_.filters[filter_slot_[id]];
+        out = &f_.filters[prep_.filter_slot[id]];
         out->clear();
       }
       for (uint32_t i = 0; i < l.count; ++i) {
         tick();
-        f_.locals[n.c] = from_node(l.items[i]);
+        set_node(f_.locals[n.c], l.items[i]);
         bool c = eval_bool(n.b);
         if (c) {
           ++hits;

@@ -53,10 +53,26 @@ struct FiredKey {
   }
 };
 
+// What one test (detail::Test) computes, chosen once per evaluator.
+enum class TestOp : uint8_t {
+  kValue,       // anything else: eval(node), then its bool
+  kDef,         // a: definition slot
+  kPresent,     // a: path node
+  kEmpty,       // a: path node
+  kIsMember,    // a: path node == enum member b (flag 1: `!=`)
+  kIsBool,      // a: path node == bool b (flag 1: `!=`)
+  kInEnums,     // a: path node of an enum type, b: enum bitset
+  kQuantifier,  // any, all, none; b: the first test of its condition
+};
+
 // Scratch state, one per thread, reused across decisions: evaluation allocates only its output.
 struct Frame {
   std::vector<Value> locals;
   std::vector<Value> defs;
+  // defs[i] holds this decision's value when def_stamp[i] == stamp: definitions are computed
+  // when first needed, and a new decision needs only a new stamp.
+  std::vector<uint32_t> def_stamp;
+  uint32_t stamp = 0;
   std::vector<std::vector<uint32_t>> filters;
   std::vector<Reason> fired;
   std::vector<FiredKey> keys;
@@ -64,17 +80,9 @@ struct Frame {
 
 class Run {
  public:
-  Run(const CompiledPack& pack, const Document& doc, const std::vector<uint32_t>& filter_slot,
-      const detail::FlatPath* paths, const uint32_t* path_steps, Frame& frame, uint64_t max_steps,
-      int32_t as_of)
-      : as_of_(as_of),
-        pack_(pack),
-        doc_(doc),
-        filter_slot_(filter_slot),
-        paths_(paths),
-        path_steps_(path_steps),
-        f_(frame),
-        steps_left_(max_steps) {}
+  // Starts a decision: `frame` is sized for the pack (Frame::reserve) and gets a new stamp.
+  Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Frame& frame,
+      uint64_t max_steps, int32_t as_of);
 
   // One step of a loop over a list (quantifiers, membership, a rule's elements): the only
   // work that grows faster than the document. Past the budget the evaluation ends in an
@@ -84,11 +92,20 @@ class Run {
   }
 
   Value from_node(uint32_t id) const {
-    const DocNode& n = doc_.node(id);
     Value v;
+    set_node(v, id);
+    return v;
+  }
+
+  // Makes `v` the value of document node `id`, writing in place: a Value built on the stack
+  // and copied into a slot is read back wider than it was written, which stalls the store
+  // buffer on every loop element (measured: half of the rule loop's time).
+  void set_node(Value& v, uint32_t id) const {
+    const DocNode& n = doc_.node(id);
     v.kind = n.kind;
     v.node = id;
     v.type = n.type;
+    v.count = 0;
     switch (n.kind) {
       case TypeKind::kBool:
         v.b = n.b;
@@ -116,9 +133,9 @@ class Run {
         break;
       }
       default:
+        v.i = 0;
         break;
     }
-    return v;
   }
 
   static Value boolean(bool b) {
@@ -167,10 +184,16 @@ class Run {
   // The document node a path expression denotes, or kNoIndex when a step is missing.
   uint32_t node_of(uint32_t id);
   // A node whose value is a document position node_of finds without evaluating anything.
-  bool is_path(uint32_t id) const { return paths_[id].begin != kNoIndex; }
+  bool is_path(uint32_t id) const { return prep_.paths[id].begin != kNoIndex; }
   // A condition, without building Values.
   bool eval_bool(uint32_t id);
   Value eval(uint32_t id);
+  // A definition's value in this decision, computed on first use.
+  const Value& def(uint32_t slot) {
+    if (f_.def_stamp[slot] != f_.stamp) [[unlikely]]
+      compute_def(slot);
+    return f_.defs[slot];
+  }
 
   // --- what a firing rule says (reasons.cpp) ---
   std::string text(const Value& v);
@@ -189,14 +212,20 @@ class Run {
   static int32_t first_day();
   static int32_t last_day();
   uint32_t node_of_computed(uint32_t id);
+  // The document node of a flat path (is_path), or kNoIndex.
+  uint32_t path_node(uint32_t id) const;
+  void compute_def(uint32_t slot);
+  bool leaf(const Test& t);
+  bool quantifier(const Test& t);
+  bool in_enums(const Test& t);
+  // Runs compiled tests from `entry` to kTestTrue or kTestFalse.
+  bool run_tests(uint32_t entry);
 
  private:
   const int32_t as_of_;
   const CompiledPack& pack_;
+  const Prepared& prep_;
   const Document& doc_;
-  const std::vector<uint32_t>& filter_slot_;
-  const detail::FlatPath* paths_;
-  const uint32_t* path_steps_;
   Frame& f_;
   uint64_t steps_left_;
 };

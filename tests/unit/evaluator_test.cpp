@@ -2,6 +2,8 @@
 // and concurrent use of one compiled pack.
 #include "steward/evaluator.h"
 
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -249,6 +251,49 @@ TEST_CASE("evaluation past its step budget is an error, never a decision", "[eva
   // The scratch state is reusable after the throw.
   auto few = load_document(*res.pack, "id: a\nitems: [b]\n", "d.yaml");
   CHECK(small.evaluate(*few.document).outcome == Outcome::kAllow);
+}
+
+TEST_CASE("definitions are computed when a rule first needs them, once per decision",
+          "[evaluator][hostile]") {
+  // `pairs` takes items^2 loop steps. A rule that never reaches it must not pay for it; a rule
+  // over every item that reads it must compute it once, not once per item; and the next
+  // decision (on the same thread, or after another pack's) must not see the previous value.
+  std::string text =
+      "document Doc { id: string, gate: bool, items: [string]? }\nclause c { title: \"C\" }\n"
+      "let pairs = any(x in items: any(y in items: x == \"hit\" and y == \"hit\"))\n"
+      "rule r { clause: c  outcome: deny  when: gate and pairs  message: \"m\" }\n"
+      "rule each for i in items { clause: c  outcome: deny  when: gate and pairs and i == "
+      "\"hit\"  message: \"e\" }\n";
+  auto res = compile(steward::testing::pack_of(text));
+  for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(res.ok());
+  auto doc_with = [&](bool gate, const std::string& last) {
+    std::string doc = fmt::format("id: a\ngate: {}\nitems: [", gate);
+    for (int i = 0; i < 199; ++i) doc += i ? ",b" : "b";
+    doc += "," + last + "]\n";
+    auto loaded = load_document(*res.pack, doc, "d.yaml");
+    REQUIRE(loaded.ok());
+    return loaded.document;
+  };
+  // 200^2 = 40,000 steps for `pairs`; 200 for the rule's elements; 200^3 if it were
+  // recomputed per element.
+  Evaluator ev(res.pack, 50'000);
+  CHECK(ev.evaluate(*doc_with(false, "b")).outcome == Outcome::kAllow);
+  CHECK(Evaluator(res.pack, 1'000).evaluate(*doc_with(false, "hit")).outcome == Outcome::kAllow);
+  Decision hit = ev.evaluate(*doc_with(true, "hit"));
+  CHECK(hit.outcome == Outcome::kDeny);
+  CHECK(hit.reasons.size() == 2);
+  CHECK_THROWS_AS(Evaluator(res.pack, 1'000).evaluate(*doc_with(true, "hit")),
+                  EvaluationBudgetExceeded);
+  // The previous decision's `pairs` (true) is not this one's.
+  CHECK(ev.evaluate(*doc_with(true, "b")).outcome == Outcome::kAllow);
+  auto other = pack_at("tests/packs/lending");
+  CHECK(decide(other,
+               "id: L\nborrower: {name: B, role: guest}\nitems:\n  - {name: Mac, kind: laptop}\n"
+               "start: 2026-01-01\nend: 2026-01-02\n")
+            .outcome == Outcome::kDeny);
+  CHECK(ev.evaluate(*doc_with(true, "hit")).outcome == Outcome::kDeny);
+  CHECK(ev.evaluate(*doc_with(true, "b")).outcome == Outcome::kAllow);
 }
 
 TEST_CASE("as_of() is the evaluation date of the context, recorded in the decision",

@@ -45,11 +45,41 @@ struct Trace {
 };
 
 namespace detail {
-// A plan node's field path: fields path_steps_[begin, begin + length) from `base`.
+// A plan node's field path: fields path_steps[begin, begin + length) from `base`.
 struct FlatPath {
   uint32_t base = 0;            // kNoIndex: the root; otherwise a local slot
   uint32_t begin = UINT32_MAX;  // UINT32_MAX: the node is not a flat path
   uint32_t length = 0;
+};
+
+// One test of a condition compiled for eval_bool: `and`, `or` and `not` become jumps between
+// tests, so a condition runs as a loop over its leaves (a field path compared with a constant,
+// a definition, a quantifier, or any other expression) instead of a recursion over every node.
+// The leaf's shape is decided once when the evaluator is made. See plan_run.cpp.
+struct Test {
+  uint8_t op = 0;  // a TestOp (plan_run.h)
+  uint8_t flag = 0;
+  uint32_t a = 0, b = 0;
+  uint32_t node = 0;                   // the plan node this leaf computes
+  uint32_t on_true = 0, on_false = 0;  // the next test, or kTestTrue / kTestFalse
+};
+inline constexpr uint32_t kTestTrue = UINT32_MAX;
+inline constexpr uint32_t kTestFalse = UINT32_MAX - 1;
+
+// What the evaluator derives from its pack once, for every decision.
+struct Prepared {
+  std::vector<uint32_t> filter_slot;  // per plan node: its buffer, for kFilter nodes
+  uint32_t filter_count = 0;
+  // Per plan node: a field path from the root or a local, flattened so that finding its
+  // document node is a loop rather than a recursion.
+  std::vector<FlatPath> paths;
+  std::vector<uint32_t> path_steps;
+  std::vector<Test> tests;
+  std::vector<uint32_t> entry;  // per plan node: its first test, for conditions, or kNoIndex
+  // Per definition slot: its expression, and whether it is computed on the bool path.
+  // Definitions are computed when a rule first needs them, once per decision.
+  std::vector<uint32_t> def_node;
+  std::vector<uint8_t> def_bool;
 };
 }  // namespace detail
 
@@ -109,12 +139,7 @@ class Evaluator {
  private:
   std::shared_ptr<const CompiledPack> pack_;
   uint64_t max_steps_;
-  std::vector<uint32_t> filter_slot_;  // per plan node: its buffer, for kFilter nodes
-  uint32_t filter_count_ = 0;
-  // Per plan node: a field path from the root or a local, flattened so that finding its
-  // document node is a loop rather than a recursion.
-  std::vector<detail::FlatPath> paths_;
-  std::vector<uint32_t> path_steps_;
+  detail::Prepared prep_;
 };
 
 }  // namespace steward
