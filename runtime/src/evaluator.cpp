@@ -112,6 +112,15 @@ class TestCompiler {
         uint8_t ne = n.op == Op::kNe;
         if (c.kind == TypeKind::kEnum) return make(TestOp::kIsMember, n.a, c.member, ne);
         if (c.kind == TypeKind::kBool) return make(TestOp::kIsBool, n.a, c.b, ne);
+        return make(TestOp::kCompare, n.a, n.b);
+      }
+      case Op::kLt:
+      case Op::kLe:
+      case Op::kGt:
+      case Op::kGe: {
+        const PlanNode& b = pack_.nodes[n.b];
+        if (path(n.a) && (b.op == Op::kConst || b.op == Op::kAsOf || path(n.b)))
+          return make(TestOp::kCompare, n.a, n.b);
         break;
       }
       case Op::kInSet:

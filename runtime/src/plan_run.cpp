@@ -248,6 +248,8 @@ inline bool Run::leaf(const Test& t) {
       return in_enums(t);
     case TestOp::kQuantifier:
       return quantifier(t);
+    case TestOp::kCompare:
+      return compare_leaf(t);
     case TestOp::kValue:
       break;
   }
@@ -260,6 +262,33 @@ inline bool Run::leaf(const Test& t) {
   const DocNode& dn = doc_.node(d);
   if (dn.kind == TypeKind::kEnum) return pack_.enum_bitsets[t.b][dn.member];
   return eval(t.node).b;
+}
+
+// A comparison whose operands need no evaluation: the values are read where they are, with
+// the same rule as eval() (a missing operand makes `==` and every order false, `!=` true).
+[[gnu::noinline]] bool Run::compare_leaf(const Test& t) {
+  const PlanNode& n = pack_.nodes[t.node];
+  Value l, r;
+  uint32_t d = path_node(t.a);
+  if (d != kNoIndex) set_node(l, d);
+  const PlanNode& rn = pack_.nodes[t.b];
+  if (rn.op == Op::kConst) {
+    r = constant(pack_.constants[rn.a]);
+  } else if (rn.op == Op::kAsOf) {
+    r.kind = TypeKind::kDate;
+    r.date = as_of_;
+  } else {
+    uint32_t e = path_node(t.b);
+    if (e != kNoIndex) set_node(r, e);
+  }
+  bool present = l.kind != TypeKind::kNull && r.kind != TypeKind::kNull;
+  if (n.op == Op::kEq || n.op == Op::kNe) {
+    bool eq = present && compare(l, r, static_cast<TypeKind>(n.c)) == 0;
+    return n.op == Op::kEq ? eq : !eq;
+  }
+  if (!present) return false;
+  int c = compare(l, r, static_cast<TypeKind>(n.c));
+  return n.op == Op::kLt ? c < 0 : n.op == Op::kLe ? c <= 0 : n.op == Op::kGt ? c > 0 : c >= 0;
 }
 
 // any, all, none as conditions: the loop runs here rather than through a list Value.

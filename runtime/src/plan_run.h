@@ -63,6 +63,7 @@ enum class TestOp : uint8_t {
   kIsBool,      // a: path node == bool b (flag 1: `!=`)
   kInEnums,     // a: path node of an enum type, b: enum bitset
   kQuantifier,  // any, all, none; b: the first test of its condition
+  kCompare,     // a: path node, b: a constant, as_of() or a path node (node's op: ==, <, ...)
 };
 
 // Scratch state, one per thread, reused across decisions: evaluation allocates only its output.
@@ -218,6 +219,7 @@ class Run {
   bool leaf(const Test& t);
   bool quantifier(const Test& t);
   bool in_enums(const Test& t);
+  bool compare_leaf(const Test& t);
   // Runs compiled tests from `entry` to kTestTrue or kTestFalse.
   bool run_tests(uint32_t entry);
 

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -420,4 +422,91 @@ TEST_CASE("arithmetic is checked: operand types, missing values", "[evaluator][a
                     head + "rule r { clause: c  outcome: deny  when: end + (keep ?? 365) > end "
                            " message: \"m\" }\n"))
             .ok());
+}
+
+namespace {
+
+// The rules a decision fired, and the rules whose condition the general evaluator (explain
+// evaluates each condition as a Value, with no compiled tests) finds true: they must agree.
+void check_fast_matches_general(const CompileResult& res, const std::string& text,
+                                const std::string& file, const EvaluationContext& context) {
+  auto loaded = load_document(*res.pack, text, file);
+  REQUIRE(loaded.ok());
+  Evaluator ev(res.pack);
+  Trace trace = ev.explain(*loaded.document, *res.sources, context);
+  std::multiset<std::string> general, fast;
+  for (const auto& r : trace.rules)
+    if (r.fired) general.insert(r.id + " " + r.message);
+  for (const auto& r : ev.evaluate(*loaded.document, context).reasons)
+    fast.insert(r.rule + " " + r.message);
+  INFO(file << ":\n" << text);
+  CHECK(fast == general);
+}
+
+}  // namespace
+
+TEST_CASE("compiled tests decide each rule as the general evaluator does", "[evaluator]") {
+  // Every shape the tests compile (paths against constants, as_of() and other paths; enum and
+  // bool equality; sets; empty, present; quantifiers; definitions), on missing values too.
+  auto res = compile(steward::testing::pack_of(R"(
+enum Level { client, aggregate }
+document Doc {
+  id: string
+  level: Level?
+  n: int?
+  x: number?
+  note: string?
+  start: date?
+  end: date?
+  flag: bool?
+  tags: [string]?
+}
+clause c { title: "C" }
+let ended = present(end) and end <= as_of()
+rule n_small { clause: c, outcome: deny, when: present(n) and n < 5, message: "a" }
+rule n_not_3 { clause: c, outcome: deny, when: n != 3, message: "b" }
+rule n_is_3 { clause: c, outcome: deny, when: n == 3, message: "c" }
+rule x_big { clause: c, outcome: deny, when: present(x) and x >= 2.5, message: "d" }
+rule x_int { clause: c, outcome: deny, when: present(x) and x > 2, message: "e" }
+rule note_x { clause: c, outcome: deny, when: note == "x", message: "f" }
+rule note_not_x { clause: c, outcome: deny, when: note != "x", message: "g" }
+rule note_before { clause: c, outcome: deny, when: present(note) and note < "m", message: "h" }
+rule backwards { clause: c, outcome: deny, when: present(end) and present(start) and end < start, message: "i" }
+rule not_backwards { clause: c, outcome: deny, when: present(end) and present(start) and not (end >= start), message: "j" }
+rule past { clause: c, outcome: deny, when: ended or (present(start) and start > as_of()), message: "k" }
+rule level_agg { clause: c, outcome: deny, when: level != "client" and flag != false, message: "l" }
+rule level_in { clause: c, outcome: deny, when: level in ["aggregate"], message: "m" }
+rule tagged { clause: c, outcome: deny, when: any(t in tags: t == "x") or empty(tags), message: "n" }
+)"));
+  for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(res.ok());
+  EvaluationContext context;
+  REQUIRE(parse_iso_date("2026-03-01", &context.as_of));
+  for (const char* doc : {
+           "id: a\n",
+           "id: a\nn: 3\nx: 2\nnote: x\nstart: 2026-03-01\nend: 2026-03-01\nflag: false\n",
+           "id: a\nn: 7\nx: 2.5\nnote: ''\nstart: 2026-03-02\nend: 2026-01-01\nlevel: client\n",
+           "id: a\nn: -1\nx: 2.0001\nnote: zz\nend: 2026-03-02\nlevel: aggregate\ntags: [y, x]\n",
+           "id: a\nstart: 2026-02-28\nflag: true\ntags: []\nlevel: aggregate\n",
+       })
+    check_fast_matches_general(res, doc, "doc.yaml", context);
+}
+
+TEST_CASE("compiled tests decide each DCF example as the general evaluator does",
+          "[evaluator][dcf]") {
+  CompileOptions options;
+  auto res = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4", options);
+  REQUIRE(res.ok());
+  EvaluationContext context;
+  REQUIRE(parse_iso_date("2026-03-01", &context.as_of));
+  namespace fs = std::filesystem;
+  size_t n = 0;
+  for (const auto& e : fs::directory_iterator(steward::testing::source_dir() +
+                                              "/policies/dcf-5-4/examples/agreements")) {
+    std::ifstream in(e.path(), std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    check_fast_matches_general(res, text, e.path().string(), context);
+    ++n;
+  }
+  CHECK(n >= 30);
 }
