@@ -80,6 +80,7 @@ constexpr Pass kPasses[] = {
     {"declarations", detail::pass_declarations},
     {"schema", detail::pass_schema},
     {"data", detail::pass_data},
+    {"scan", detail::pass_scan},
     {"graph", detail::pass_graph},
     {"definitions", detail::pass_definitions},
     {"rules", detail::pass_rules},
@@ -169,6 +170,9 @@ PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
         if (d.second.IsMap() && d.second["file"] && d.second["file"].IsScalar())
           data_files.push_back(d.second["file"].Scalar());
     }
+    // The scanner's lexicon and lists (`scan: file`), read like the other data files.
+    if (root.IsMap() && root["scan"] && root["scan"].IsScalar())
+      data_files.push_back(root["scan"].Scalar());
   } catch (const YAML::Exception&) {
     // Reported with its location by the manifest pass.
   }

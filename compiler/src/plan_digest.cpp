@@ -63,6 +63,29 @@ std::string plan_digest(const CompiledPack& p) {
     for (const auto& m : set.members) str(m);
     s += '\n';
   }
+  // Only packs with a scan plan say so, so that other packs' digests stay as they were.
+  if (p.scan.present) {
+    const ScanPlan& sc = p.scan;
+    s += "scan\n";
+    for (const auto& c : sc.categories) {
+      str(c.name);
+      str(c.title);
+      str(c.safe_harbor);
+    }
+    for (const auto& [name, cat] : sc.columns) {
+      str(name);
+      fmt::format_to(std::back_inserter(s), "{} ", cat);
+    }
+    for (const auto& x : sc.prefixes) str(x);
+    for (uint32_t d : sc.detectors) fmt::format_to(std::back_inserter(s), "D{} ", d);
+    for (const auto& x : sc.age_columns) str(x);
+    fmt::format_to(std::back_inserter(s), "A{} {} ", sc.age_over, sc.age_category);
+    for (const auto& x : sc.zip3_columns) str(x);
+    str(sc.zip3_list);
+    for (const auto& x : sc.zip3_restricted) str(x);
+    fmt::format_to(std::back_inserter(s), "Z{} U{} {:a} {}\n", sc.zip3_category,
+                   sc.near_unique_rows, sc.near_unique_ratio, sc.near_unique_category);
+  }
   for (const auto& bits : p.enum_bitsets) {
     s += 'B';
     for (bool b : bits) s += b ? '1' : '0';

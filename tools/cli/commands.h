@@ -36,6 +36,18 @@ struct ImpactOptions {
 };
 int run_impact(const ImpactOptions& o);
 
+struct ScanCommandOptions {
+  std::string pack, bundle;
+  std::vector<std::string> trust_keys;
+  std::vector<std::string> params;
+  std::vector<std::string> files;
+  std::string format = "text";     // text | json | sarif
+  std::string format_in = "auto";  // auto | csv | tsv | jsonl
+  std::string delimiter;           // CSV: one character, or `tab`; "": from the header
+};
+// `steward scan`: exit 0 with no findings, 1 with findings, 2 on any unreadable file.
+int run_scan(const ScanCommandOptions& o);
+
 }  // namespace steward::cli
 
 namespace steward::cli {

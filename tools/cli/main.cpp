@@ -296,6 +296,30 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   graph->add_option("-o,--output", graph_out, "Write to this file instead of standard output");
 
+  ScanCommandOptions sco;
+  auto* scan = app.add_subcommand(
+      "scan",
+      "Find Safe Harbor identifiers in data files (CSV, TSV, JSON Lines) by column name and by "
+      "value, as the pack's scan plan says; findings give rows, never values");
+  auto* scan_policy = scan->add_option("-p,--policy", sco.pack, "Directory of the pack");
+  auto* scan_bundle =
+      scan->add_option("-b,--bundle", sco.bundle, "A signed bundle written by `steward build`");
+  scan_policy->excludes(scan_bundle);
+  scan->add_option("--trust-key", sco.trust_keys,
+                   "Public key (PEM) a bundle's signature must match")
+      ->needs(scan_bundle);
+  scan->add_option("files", sco.files, "Data files")->required();
+  scan->add_option("-f,--format", sco.format, "Output format")
+      ->check(CLI::IsMember({"text", "json", "sarif"}))
+      ->capture_default_str();
+  scan->add_option("--data-format", sco.format_in, "The files' format (auto: from the name)")
+      ->check(CLI::IsMember({"auto", "csv", "tsv", "jsonl"}))
+      ->capture_default_str();
+  scan->add_option("--delimiter", sco.delimiter,
+                   "CSV delimiter: one character or `tab` (default: from the header)");
+  scan->add_option("--param", sco.params, "Override a pack parameter: name=value (repeatable)")
+      ->allow_extra_args(false);
+
   ImpactOptions io;
   io.format = "text";
   auto* impact = app.add_subcommand(
@@ -454,6 +478,13 @@ int main(int argc, char** argv) {
                          explain_as_of);
     if (graph->parsed()) return run_graph(graph_pack, graph_format, graph_out);
     if (impact->parsed()) return run_impact(io);
+    if (scan->parsed()) {
+      if (sco.pack.empty() == sco.bundle.empty()) {
+        fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
+        return kExitError;
+      }
+      return run_scan(sco);
+    }
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
     if (archive_cmd->parsed()) return run_archive(ao);
     if (serve->parsed()) {

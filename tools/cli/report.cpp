@@ -14,6 +14,20 @@
 #endif
 
 namespace steward::cli {
+
+std::string file_uri(const std::string& path) {
+  std::string out = path.rfind('/', 0) == 0 ? "file://" : "";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) ||
+        std::string_view("-._~/").find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
 namespace {
 
 using Json = nlohmann::ordered_json;
@@ -173,20 +187,6 @@ class JsonReporter : public Reporter {
   bool lines_;
   std::vector<std::string> items_;
 };
-
-// A relative or absolute path as a SARIF artifact URI.
-std::string file_uri(const std::string& path) {
-  std::string out = path.rfind('/', 0) == 0 ? "file://" : "";
-  for (unsigned char c : path) {
-    if (std::isalnum(c) ||
-        std::string_view("-._~/").find(static_cast<char>(c)) != std::string_view::npos) {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", c);
-    }
-  }
-  return out;
-}
 
 const char* sarif_level(Outcome o) {
   return o == Outcome::kDeny ? "error" : o == Outcome::kNeedsReview ? "warning" : "note";

@@ -12,6 +12,9 @@
 
 namespace steward::cli {
 
+// A relative or absolute path as a SARIF artifact URI (`%XX` for anything unusual).
+std::string file_uri(const std::string& path);
+
 // What `--fail-on` counts as a failure (JUnit failures, exit status).
 enum class FailOn { kDefault, kDeny, kReview, kNever };
 

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "steward/scan_plan.h"
 #include "steward/source.h"
 
 namespace steward {
@@ -228,6 +229,9 @@ struct CompiledPack {
   std::string cost_formula;
   size_t cost_degree = 0;
   double cost_at_limit = 0;
+
+  // What `steward scan` looks for in data files (the manifest's `scan:`), if the pack says.
+  ScanPlan scan;
 
   std::vector<GraphVertex> graph_vertices;
   std::vector<std::pair<uint32_t, uint32_t>> graph_edges;  // dependency -> dependent

@@ -70,6 +70,8 @@ struct CompileContext {
   SourceSpan format_span;
   std::vector<std::pair<std::string, std::string>> retired_formats;
   std::vector<SourceSpan> retired_spans;
+  std::string scan_file;  // `scan:`, a data file of the pack
+  SourceSpan scan_span;
 
   // parse
   std::vector<ast::Module> modules;
@@ -118,6 +120,7 @@ void pass_parse(CompileContext& cx);
 void pass_declarations(CompileContext& cx);
 void pass_schema(CompileContext& cx);
 void pass_data(CompileContext& cx);
+void pass_scan(CompileContext& cx);
 void pass_graph(CompileContext& cx);
 void pass_definitions(CompileContext& cx);
 void pass_rules(CompileContext& cx);

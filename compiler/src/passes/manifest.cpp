@@ -165,8 +165,9 @@ void pass_manifest(CompileContext& cx) {
                    "the manifest must be a YAML mapping with `name` and `version`");
     return;
   }
-  static const std::vector<std::string> kKeys = {"name", "version",    "description", "modules",
-                                                 "data", "parameters", "decision",    "id_field"};
+  static const std::vector<std::string> kKeys = {"name",    "version",    "description", "modules",
+                                                 "data",    "parameters", "decision",    "id_field",
+                                                 "formats", "scan"};
   auto scalar = [&](const YAML::Node& n, const std::string& key, std::string* out) {
     if (!n.IsScalar()) {
       cx.diags.error("manifest.type", mark_span(f, n.Mark()),
@@ -241,6 +242,9 @@ void pass_manifest(CompileContext& cx) {
       read_data_decls(cx, v);
     } else if (key == "formats") {
       read_formats(cx, v);
+    } else if (key == "scan") {
+      // The file is read by pass `scan`.
+      if (scalar(v, "scan", &cx.scan_file)) cx.scan_span = mark_span(f, v.Mark());
     } else if (key == "decision") {
       if (!v.IsMap()) {
         cx.diags.error("manifest.type", mark_span(f, v.Mark()),

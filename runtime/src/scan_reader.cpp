@@ -1,0 +1,374 @@
+// CSV and JSON Lines, read a buffer at a time. Errors carry the line and the column (in
+// characters) where the file stops being its format.
+#include "scan_reader.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+
+#include "steward/source.h"
+
+namespace steward::detail {
+
+void RecordReader::fail(std::string code, uint64_t line, uint64_t column, std::string message) {
+  failed_ = true;
+  error_.code = std::move(code);
+  error_.line = static_cast<uint32_t>(std::min<uint64_t>(line, UINT32_MAX));
+  error_.column = static_cast<uint32_t>(std::min<uint64_t>(column, UINT32_MAX));
+  error_.message = std::move(message);
+}
+
+namespace {
+
+constexpr size_t kBufferBytes = 1u << 20;
+
+// Bytes from the stream, a buffer at a time.
+class Bytes {
+ public:
+  explicit Bytes(std::istream& in) : in_(in), buf_(kBufferBytes) {}
+  // The next byte, or -1 at the end.
+  int get() {
+    if (pos_ == len_ && !refill()) return -1;
+    return static_cast<unsigned char>(buf_[pos_++]);
+  }
+  int peek() {
+    if (pos_ == len_ && !refill()) return -1;
+    return static_cast<unsigned char>(buf_[pos_]);
+  }
+
+ private:
+  bool refill() {
+    if (!in_) return false;
+    in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
+    len_ = static_cast<size_t>(in_.gcount());
+    pos_ = 0;
+    return len_ > 0;
+  }
+  std::istream& in_;
+  std::vector<char> buf_;
+  size_t pos_ = 0, len_ = 0;
+};
+
+class CsvReader : public RecordReader {
+ public:
+  CsvReader(std::istream& in, char delimiter, const ScanOptions& options)
+      : bytes_(in), delimiter_(delimiter), options_(options) {
+    // A byte order mark is not part of the first column's name.
+    if (bytes_.peek() == 0xEF) {
+      bytes_.get();
+      if (bytes_.get() != 0xBB || bytes_.get() != 0xBF) {
+        fail("datafile.utf8", 1, 1, "the file starts with a broken byte order mark");
+        return;
+      }
+    }
+    std::vector<std::string_view> header;
+    uint64_t line = 0;
+    if (!read_record(&header, &line)) {
+      if (!failed_) fail("datafile.empty", 1, 1, "the file has no header row");
+      return;
+    }
+    for (size_t i = 0; i < header.size(); ++i) {
+      std::string name(header[i]);
+      if (is_blank(name)) {
+        fail("datafile.header", 1, i + 1,
+             fmt::format("column {} of the header has no name", i + 1));
+        return;
+      }
+      if (std::find(columns_.begin(), columns_.end(), name) != columns_.end()) {
+        fail("datafile.header", 1, i + 1,
+             fmt::format("the header names column `{}` twice", escape_for_display(name)));
+        return;
+      }
+      columns_.push_back(std::move(name));
+    }
+  }
+
+  bool next(std::vector<std::string_view>* fields, uint64_t* line) override {
+    if (failed_) return false;
+    for (;;) {
+      if (!read_record(fields, line)) return false;
+      // A blank line between records (or at the end) is not a record.
+      if (fields->size() == 1 && (*fields)[0].empty() && !quoted_any_) continue;
+      if (fields->size() != columns_.size()) {
+        fail("datafile.columns", *line, 1,
+             fmt::format("row has {} fields, the header {}: a value cannot be matched to its "
+                         "column",
+                         fields->size(), columns_.size()));
+        return false;
+      }
+      return true;
+    }
+  }
+
+ private:
+  // One record into data_/ends_; false at the end of the input or on an error.
+  bool read_record(std::vector<std::string_view>* fields, uint64_t* line) {
+    data_.clear();
+    ends_.clear();
+    quoted_any_ = false;
+    *line = line_;
+    int c = bytes_.get();
+    if (c < 0) return false;
+    for (;;) {
+      // A field: quoted or not.
+      const uint64_t field_line = line_, field_col = col_;
+      const size_t start = data_.size();
+      if (c == '"') {
+        quoted_any_ = true;
+        ++col_;
+        for (;;) {
+          c = bytes_.get();
+          if (c < 0) {
+            fail("datafile.csv", field_line, field_col,
+                 "a quoted field is never closed: the file ends inside it");
+            return false;
+          }
+          if (c == '"') {
+            ++col_;
+            if (bytes_.peek() == '"') {
+              bytes_.get();
+              ++col_;
+              data_ += '"';
+              continue;
+            }
+            c = bytes_.get();
+            break;
+          }
+          if (c == '\n') {
+            ++line_;
+            col_ = 1;
+          } else if ((c & 0xC0) != 0x80) {
+            ++col_;
+          }
+          data_ += static_cast<char>(c);
+          if (data_.size() - start > options_.max_field_bytes)
+            return too_long(field_line, field_col);
+        }
+        if (c >= 0 && c != delimiter_ && c != '\n' && c != '\r') {
+          fail("datafile.csv", line_, col_,
+               "text after a quoted field's closing quote: a quote inside a field must be doubled "
+               "(\"\")");
+          return false;
+        }
+      } else {
+        while (c >= 0 && c != delimiter_ && c != '\n' && c != '\r') {
+          if (c == '"') {
+            fail("datafile.csv", line_, col_,
+                 "a quote inside an unquoted field: quote the whole field and double the quote");
+            return false;
+          }
+          if ((c & 0xC0) != 0x80) ++col_;
+          data_ += static_cast<char>(c);
+          if (data_.size() - start > options_.max_field_bytes)
+            return too_long(field_line, field_col);
+          c = bytes_.get();
+        }
+      }
+      std::string_view value(data_.data() + start, data_.size() - start);
+      if (size_t bad = find_invalid_utf8(value); bad != std::string_view::npos) {
+        fail("datafile.utf8", field_line, field_col, "the field is not valid UTF-8");
+        return false;
+      }
+      ends_.push_back(data_.size());
+      if (ends_.size() > options_.max_columns) {
+        fail("datafile.limit", field_line, field_col,
+             fmt::format("a row has more than {} fields", options_.max_columns));
+        return false;
+      }
+      if (c == delimiter_) {
+        ++col_;
+        c = bytes_.get();
+        continue;
+      }
+      // The end of the record: CRLF, LF, a lone CR, or the end of the input.
+      if (c == '\r' && bytes_.peek() == '\n') bytes_.get();
+      if (c >= 0) {
+        ++line_;
+        col_ = 1;
+      }
+      break;
+    }
+    fields->clear();
+    size_t begin = 0;
+    for (size_t end : ends_) {
+      fields->emplace_back(data_.data() + begin, end - begin);
+      begin = end;
+    }
+    return true;
+  }
+
+  bool too_long(uint64_t line, uint64_t col) {
+    fail("datafile.limit", line, col,
+         fmt::format("a field is longer than {} bytes", options_.max_field_bytes));
+    return false;
+  }
+
+  Bytes bytes_;
+  const int delimiter_;
+  const ScanOptions& options_;
+  uint64_t line_ = 1, col_ = 1;
+  std::string data_;
+  std::vector<size_t> ends_;
+  bool quoted_any_ = false;
+};
+
+class JsonLinesReader : public RecordReader {
+ public:
+  JsonLinesReader(std::istream& in, const ScanOptions& options) : bytes_(in), options_(options) {}
+
+  bool next(std::vector<std::string_view>* fields, uint64_t* line) override {
+    if (failed_) return false;
+    std::string& text = text_;
+    for (;;) {
+      // One line, never longer than the limit: a file that is one huge line is refused, not
+      // read into memory.
+      text.clear();
+      int c = bytes_.get();
+      if (c < 0) return false;
+      ++line_;
+      while (c >= 0 && c != '\n') {
+        text += static_cast<char>(c);
+        if (text.size() > options_.max_field_bytes * 4) {
+          fail("datafile.limit", line_, 1, "a line is longer than the limit for one record");
+          return false;
+        }
+        c = bytes_.get();
+      }
+      if (line_ == 1 && text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)
+        text.erase(0, 3);
+      if (!text.empty() && text.back() == '\r') text.pop_back();
+      if (!is_blank(text)) break;
+    }
+    *line = line_;
+    if (size_t bad = find_invalid_utf8(text); bad != std::string::npos) {
+      fail("datafile.utf8", line_, bad + 1, "the line is not valid UTF-8");
+      return false;
+    }
+    values_.assign(columns_.size(), std::string());
+    simdjson::padded_string buf(text);
+    simdjson::ondemand::document doc;
+    simdjson::ondemand::object obj;
+    if (parser_.iterate(buf).get(doc) || doc.get_object().get(obj)) {
+      fail("datafile.json", line_, 1, "the line is not a JSON object");
+      return false;
+    }
+    for (auto field : obj) {
+      std::string_view key;
+      simdjson::ondemand::value v;
+      if (field.unescaped_key().get(key) || field.value().get(v)) {
+        fail("datafile.json", line_, 1, "the line is not valid JSON");
+        return false;
+      }
+      auto [it, inserted] = index_.emplace(std::string(key), columns_.size());
+      if (inserted) {
+        if (columns_.size() >= options_.max_columns) {
+          fail("datafile.limit", line_, 1,
+               fmt::format("the lines use more than {} keys", options_.max_columns));
+          return false;
+        }
+        columns_.emplace_back(key);
+        values_.emplace_back();
+      }
+      std::string& out = values_[it->second];
+      simdjson::ondemand::json_type t;
+      if (v.type().get(t)) {
+        fail("datafile.json", line_, 1, "the line is not valid JSON");
+        return false;
+      }
+      if (t == simdjson::ondemand::json_type::string) {
+        std::string_view s;
+        if (v.get_string().get(s)) {
+          fail("datafile.json", line_, 1, "a string on the line is not valid JSON");
+          return false;
+        }
+        out.assign(s);
+      } else if (t != simdjson::ondemand::json_type::null) {
+        // Numbers and booleans as written; nested values as their JSON text, scanned as text.
+        std::string_view raw;
+        bool bad = false;
+        if (t == simdjson::ondemand::json_type::object) {
+          simdjson::ondemand::object o;
+          bad = v.get_object().get(o) || o.raw_json().get(raw);
+        } else if (t == simdjson::ondemand::json_type::array) {
+          simdjson::ondemand::array a;
+          bad = v.get_array().get(a) || a.raw_json().get(raw);
+        } else {
+          raw = v.raw_json_token();
+        }
+        if (bad) {
+          fail("datafile.json", line_, 1, "a value on the line is not valid JSON");
+          return false;
+        }
+        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) raw.remove_suffix(1);
+        out.assign(raw);
+      }
+    }
+    const char* rest = nullptr;
+    if (!doc.current_location().get(rest)) {
+      fail("datafile.json", line_, 1, "text after the JSON object on the line");
+      return false;
+    }
+    fields->clear();
+    for (const auto& v : values_) fields->emplace_back(v);
+    return true;
+  }
+
+ private:
+  Bytes bytes_;
+  const ScanOptions& options_;
+  uint64_t line_ = 0;
+  std::string text_;
+  simdjson::ondemand::parser parser_;
+  std::unordered_map<std::string, size_t> index_;
+  std::vector<std::string> values_;
+};
+
+// The delimiter of a CSV file whose first line is `header`: the most frequent of `,` `;` `|`
+// and tab outside quotes (a comma when none occurs).
+char sniff_delimiter(std::istream& in) {
+  std::string head;
+  std::streampos start = in.tellg();
+  if (start == std::streampos(-1)) return ',';  // a pipe: the header cannot be read twice
+  char c;
+  bool quoted = false;
+  while (head.size() < 65536 && in.get(c)) {
+    if (c == '"') quoted = !quoted;
+    if (!quoted && (c == '\n' || c == '\r')) break;
+    head += c;
+  }
+  in.clear();
+  in.seekg(start);
+  size_t best = 0;
+  char pick = ',';
+  for (char d : {',', ';', '|', '\t'}) {
+    size_t n = 0;
+    bool q = false;
+    for (char h : head) {
+      if (h == '"') q = !q;
+      if (!q && h == d) ++n;
+    }
+    if (n > best) {
+      best = n;
+      pick = d;
+    }
+  }
+  return pick;
+}
+
+}  // namespace
+
+std::unique_ptr<RecordReader> make_reader(DataFormat format, std::istream& in,
+                                          const ScanOptions& options) {
+  switch (format) {
+    case DataFormat::kJsonLines:
+      return std::make_unique<JsonLinesReader>(in, options);
+    case DataFormat::kTsv:
+      return std::make_unique<CsvReader>(in, options.delimiter ? options.delimiter : '\t', options);
+    default:
+      return std::make_unique<CsvReader>(
+          in, options.delimiter ? options.delimiter : sniff_delimiter(in), options);
+  }
+}
+
+}  // namespace steward::detail

@@ -1,0 +1,42 @@
+// Streaming record readers for the data scanner (internal to the runtime): CSV per RFC 4180
+// (any one-byte delimiter, UTF-8 with or without a byte order mark, CRLF or LF) and JSON Lines,
+// one record at a time from a fixed buffer, so a file of any size is read in bounded memory.
+#pragma once
+
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "steward/document.h"
+#include "steward/scan.h"
+
+namespace steward::detail {
+
+class RecordReader {
+ public:
+  virtual ~RecordReader() = default;
+  // The next record: its fields (valid until the next call; one per column, "" for a column a
+  // JSON line lacks) and the line it starts on. False at the end or on an error.
+  virtual bool next(std::vector<std::string_view>* fields, uint64_t* line) = 0;
+  // The column names: a CSV header, or the keys JSON lines have used so far, in first-seen order.
+  const std::vector<std::string>& columns() const { return columns_; }
+  // Set when next() stopped on an error rather than the end.
+  const InputError* error() const { return failed_ ? &error_ : nullptr; }
+
+ protected:
+  void fail(std::string code, uint64_t line, uint64_t column, std::string message);
+
+  std::vector<std::string> columns_;
+  InputError error_;
+  bool failed_ = false;
+};
+
+// A reader for `format` (not kAuto). `file` names the input in errors.
+std::unique_ptr<RecordReader> make_reader(DataFormat format, std::istream& in,
+                                          const ScanOptions& options);
+
+}  // namespace steward::detail

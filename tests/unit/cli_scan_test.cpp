@@ -1,0 +1,113 @@
+// `steward scan` through the binary: exit status, the three output formats, and what an
+// attacker would try: reading values back out of the findings, a FIFO or a directory as a
+// data file, a column name that writes escape sequences to the terminal.
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_support.h"
+
+using namespace steward::testing;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string bin() { return "'" + steward_bin() + "'"; }
+const std::string kPlanted = "tests/data/scan/planted.csv";
+
+}  // namespace
+
+TEST_CASE("scan: findings exit 1, a clean file 0, an unreadable one 2", "[cli][scan]") {
+  auto r = run(bin() + " scan -p policies/dcf-5-4 " + kPlanted);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.out, Catch::Contains("column `ref_a`: `ssn` - social security numbers (Safe Harbor "
+                                    "G) by value: 120 values look like ssn, rows 1, 2"));
+  CHECK_THAT(r.out, Catch::Contains("120 rows, 32 columns, 45 findings"));
+  fs::path dir = fs::temp_directory_path() / ("steward_scan_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  write_text(dir / "clean.csv", "service_type,count\nfoster_care,12\nkinship,3\n");
+  auto clean = run(bin() + " scan -p policies/dcf-5-4 '" + (dir / "clean.csv").string() + "'");
+  CHECK(clean.exit_code == 0);
+  CHECK_THAT(clean.out, Catch::Contains("2 rows, 2 columns, 0 findings"));
+  // A directory, a FIFO and a missing file are each an error, never skipped and never "clean".
+  REQUIRE(mkfifo((dir / "pipe.csv").c_str(), 0600) == 0);
+  for (std::string bad : {dir.string(), (dir / "pipe.csv").string(), (dir / "none.csv").string()}) {
+    auto e = run(bin() + " scan -p policies/dcf-5-4 '" + (dir / "clean.csv").string() + "' '" +
+                 bad + "'");
+    INFO(bad);
+    CHECK(e.exit_code == 2);
+    CHECK_THAT(e.out, Catch::Contains("error[datafile.read]"));
+  }
+  // A broken file keeps its location.
+  write_text(dir / "broken.csv", "a,b\n1,\"never closed\n");
+  auto broken = run(bin() + " scan -p policies/dcf-5-4 '" + (dir / "broken.csv").string() + "'");
+  CHECK(broken.exit_code == 2);
+  CHECK_THAT(broken.out, Catch::Contains("broken.csv:2:3: error[datafile.csv]"));
+  // A pack without a scan plan is an error, not an empty scan.
+  auto noplan = run(bin() + " scan -p tests/packs/lending " + kPlanted);
+  CHECK(noplan.exit_code == 2);
+  CHECK_THAT(noplan.err, Catch::Contains("error[scan.no-plan]"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("scan: JSON and SARIF carry every finding and no value of the file",
+          "[cli][scan][hostile]") {
+  auto j = run(bin() + " scan -p policies/dcf-5-4 -f json " + kPlanted);
+  CHECK(j.exit_code == 1);
+  json doc = json::parse(j.out);
+  REQUIRE(doc.size() == 1);
+  CHECK(doc[0]["findings"].size() == 45);
+  CHECK(doc[0]["rows"] == 120);
+  auto s = run(bin() + " scan -p policies/dcf-5-4 -f sarif " + kPlanted);
+  json sarif = json::parse(s.out);
+  CHECK(sarif["version"] == "2.1.0");
+  CHECK(sarif["runs"][0]["results"].size() == 45);
+  CHECK(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+             ["uri"] == kPlanted);
+  auto t = run(bin() + " scan -p policies/dcf-5-4 " + kPlanted);
+  // No cell of the file (beyond the header) appears in any output: findings give rows only.
+  std::istringstream lines(read_text(source_dir() + "/" + kPlanted));
+  std::string line;
+  std::getline(lines, line);
+  size_t checked = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) {
+      if (!cell.empty() && cell.back() == '\r') cell.pop_back();
+      if (cell.size() < 6) continue;  // short cells (3, 2012) occur in any text
+      ++checked;
+      INFO(cell);
+      CHECK(j.out.find(cell) == std::string::npos);
+      CHECK(s.out.find(cell) == std::string::npos);
+      CHECK(t.out.find(cell) == std::string::npos);
+    }
+  }
+  CHECK(checked > 1000);
+}
+
+TEST_CASE("scan: the ZIP3 list follows --param, column names are escaped", "[cli][scan]") {
+  fs::path dir = fs::temp_directory_path() / ("steward_scan2_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  write_text(dir / "z.csv", "zip3,\"evil\x1b[2Jname\"\n063,a\n205,b\n");
+  auto y2000 = run(bin() + " scan -p policies/dcf-5-4 -f json '" + (dir / "z.csv").string() + "'");
+  auto y2010 = run(bin() + " scan -p policies/dcf-5-4 --param zip3_list=2010 -f json '" +
+                   (dir / "z.csv").string() + "'");
+  json a = json::parse(y2000.out), b = json::parse(y2010.out);
+  REQUIRE(a[0]["findings"].size() == 1);
+  CHECK(a[0]["findings"][0]["rows"] == json::array({1}));  // 063 is on the 2000 list only
+  REQUIRE(b[0]["findings"].size() == 1);
+  CHECK(b[0]["findings"][0]["rows"] == json::array({2}));  // 205 on the 2010 list only
+  auto bad = run(bin() + " scan -p policies/dcf-5-4 --param zip3_list=1990 '" +
+                 (dir / "z.csv").string() + "'");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("scan.parameter"));
+  // The header's escape sequence is shown, not sent to the terminal.
+  write_text(dir / "e.csv", "\"ssn\x1b[2J\"\n123-45-6789\n");
+  auto esc = run(bin() + " scan -p policies/dcf-5-4 '" + (dir / "e.csv").string() + "'");
+  CHECK(esc.out.find('\x1b') == std::string::npos);
+  fs::remove_all(dir);
+}
