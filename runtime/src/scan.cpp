@@ -10,6 +10,7 @@
 #include <array>
 #include <cmath>
 #include <fstream>
+#include <functional>
 
 #include "scan_detectors.h"
 #include "scan_reader.h"
@@ -90,9 +91,9 @@ class Distinct {
   static constexpr size_t kRegisters = size_t{1} << kBits;
 
   static uint64_t hash(std::string_view v) {
-    // FNV-1a, then a 64-bit finalizer so that the high bits (the register) are well mixed.
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char c : v) h = (h ^ c) * 1099511628211ull;
+    // The standard library's string hash (eight bytes at a time), then a 64-bit finalizer so
+    // that the high bits, which pick the register, are well mixed.
+    uint64_t h = std::hash<std::string_view>{}(v);
     h ^= h >> 33;
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 33;
@@ -173,7 +174,11 @@ class Scanner {
       if (c.values++ == 0) c.first_value_line = line;
       c.distinct.add(v);
       const detail::Shape shape = detail::shape_of(v);
-      for (size_t d = 0; d < kDetectorCount; ++d) {
+      // Every detector needs five characters and a digit, an `@` or a dot: most cells of a
+      // table (codes, counts, words) are settled here.
+      const bool candidate =
+          (v.size() >= 5 || shape.at) && (shape.digits > 0 || shape.at || shape.dot);
+      for (size_t d = 0; candidate && d < kDetectorCount; ++d) {
         if (plan_.detectors[d] == UINT32_MAX) continue;
         Match m = detail::detect(static_cast<Detector>(d), v, shape);
         // In free text, a word can be an identifier by itself (an address in a note); only

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <array>
 
 #include "steward/source.h"
 
@@ -21,7 +22,7 @@ void RecordReader::fail(std::string code, uint64_t line, uint64_t column, std::s
 
 namespace {
 
-constexpr size_t kBufferBytes = 1u << 20;
+constexpr size_t kBufferBytes = 1u << 16;  // reads of 64 KiB: as fast as larger ones here
 
 // Bytes from the stream, a buffer at a time.
 class Bytes {
@@ -35,6 +36,21 @@ class Bytes {
   int peek() {
     if (pos_ == len_ && !refill()) return -1;
     return static_cast<unsigned char>(buf_[pos_]);
+  }
+  // Appends the bytes before the next one `stop` marks, within what is buffered, to `out`;
+  // returns how many characters (UTF-8 lead bytes) they hold. Unquoted fields are read so,
+  // a run at a time rather than a byte at a time.
+  size_t take_run(std::string* out, const std::array<bool, 256>& stop) {
+    const size_t begin = pos_;
+    size_t chars = 0;
+    while (pos_ < len_) {
+      const unsigned char c = static_cast<unsigned char>(buf_[pos_]);
+      if (stop[c]) break;
+      chars += (c & 0xC0) != 0x80;
+      ++pos_;
+    }
+    out->append(buf_.data() + begin, pos_ - begin);
+    return chars;
   }
 
  private:
@@ -54,6 +70,9 @@ class CsvReader : public RecordReader {
  public:
   CsvReader(std::istream& in, char delimiter, const ScanOptions& options)
       : bytes_(in), delimiter_(delimiter), options_(options) {
+    for (int c :
+         {static_cast<int>(static_cast<unsigned char>(delimiter)), int{'\n'}, int{'\r'}, int{'"'}})
+      stop_[static_cast<size_t>(c)] = true;
     // A byte order mark is not part of the first column's name.
     if (bytes_.peek() == 0xEF) {
       bytes_.get();
@@ -160,6 +179,7 @@ class CsvReader : public RecordReader {
           }
           if ((c & 0xC0) != 0x80) ++col_;
           data_ += static_cast<char>(c);
+          col_ += bytes_.take_run(&data_, stop_);
           if (data_.size() - start > options_.max_field_bytes)
             return too_long(field_line, field_col);
           c = bytes_.get();
@@ -205,6 +225,7 @@ class CsvReader : public RecordReader {
   }
 
   Bytes bytes_;
+  std::array<bool, 256> stop_{};  // the bytes that end an unquoted run
   const int delimiter_;
   const ScanOptions& options_;
   uint64_t line_ = 1, col_ = 1;

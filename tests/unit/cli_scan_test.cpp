@@ -111,3 +111,24 @@ TEST_CASE("scan: the ZIP3 list follows --param, column names are escaped", "[cli
   CHECK(esc.out.find('\x1b') == std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("scan: the plan is read only from inside the pack", "[cli][scan][hostile]") {
+  fs::path dir = fs::temp_directory_path() / ("steward_scan3_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  fs::copy(source_dir() + "/policies/dcf-5-4", dir / "p", fs::copy_options::recursive);
+  fs::create_symlink("/etc/passwd", dir / "p/data/x.yaml");
+  const std::string manifest = read_text(dir / "p/pack.yaml");
+  for (const char* target : {"data/x.yaml", "../../../../../../etc/passwd", "/etc/hostname"}) {
+    std::string text = manifest;
+    text.replace(text.find("scan: data/identifiers.yaml"), 27, std::string("scan: ") + target);
+    write_text(dir / "p/pack.yaml", text);
+    auto r = run(bin() + " scan -p '" + (dir / "p").string() + "' " + kPlanted);
+    INFO(target);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("error[scan.file]"));
+    CHECK(r.err.find("root:") == std::string::npos);
+    CHECK(r.out.find("root:") == std::string::npos);
+  }
+  fs::remove_all(dir);
+}

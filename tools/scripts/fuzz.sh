@@ -22,12 +22,12 @@ if [ -z "${FUZZ_BUILD:-}" ]; then
     -DSTEWARD_BUILD_TESTS=OFF -DSTEWARD_BUILD_TOOLS=ON -DSTEWARD_INSTALL=OFF "${launcher[@]}" > /dev/null
 fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_agreement fuzz_policy fuzz_bundle fuzz_http)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_agreement fuzz_policy fuzz_bundle fuzz_http fuzz_scan)
 cmake --build "$build" -j 2 --target "${targets[@]}"
 
 # Seed corpora from the repository.
 seeds=$build/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle,fuzz_http} $build/findings
+rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle,fuzz_http,fuzz_scan} $build/findings
 cp policies/dcf-5-4/examples/agreements/*.yaml bench/json/*.json "$seeds/fuzz_agreement/" 2> /dev/null || true
 find policies tests/packs tests/golden -name '*.policy' -exec cp --backup=numbered {} "$seeds/fuzz_policy/" \;
 if [ -x build/tools/steward ]; then
@@ -36,8 +36,12 @@ if [ -x build/tools/steward ]; then
 fi
 echo '{"format": "steward-bundle/2"}' > "$seeds/fuzz_bundle/minimal.json"
 python3 tests/fuzz/http_seeds.py "$seeds/fuzz_http"
+# Data files for the scanner: the first byte picks CSV (0), TSV (1) or JSON Lines (2).
+{ printf '\0'; head -c 4000 tests/data/scan/planted.csv; } > "$seeds/fuzz_scan/planted.csv"
+printf '\2{"email": "a@example.org", "n": {"x": [1, "123-45-6789"]}}\n{"age": 93}\n' > "$seeds/fuzz_scan/lines.jsonl"
+printf '\1a\tssn\n1\t123-45-6789\n' > "$seeds/fuzz_scan/t.tsv"
 
-declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict)
+declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict [fuzz_scan]="")
 status=0
 for t in "${targets[@]}"; do
   corpus=$build/corpus/$t

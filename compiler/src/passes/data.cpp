@@ -8,6 +8,7 @@
 #include <map>
 
 #include "passes/context.h"
+#include "passes/yaml_file.h"
 #include "steward/date.h"
 #include "steward/scalar.h"
 #include "steward/suggest.h"
@@ -20,12 +21,7 @@ class DataChecker {
  public:
   DataChecker(CompileContext& cx, SourceId file) : cx_(cx), file_(file) {}
 
-  SourceSpan at(const YAML::Node& n) const {
-    const YAML::Mark m = n.Mark();
-    if (m.is_null() || m.pos < 0) return {file_, 0, 0};
-    uint32_t len = n.IsScalar() ? static_cast<uint32_t>(std::max<size_t>(n.Scalar().size(), 1)) : 1;
-    return {file_, static_cast<uint32_t>(m.pos), static_cast<uint32_t>(m.pos) + len};
-  }
+  SourceSpan at(const YAML::Node& n) const { return yaml_span(file_, n); }
 
   // Checks `n` against `t`; `what` names it in messages (`entry 3`, `citation`).
   void value(const YAML::Node& n, const Type* t, const std::string& what) {
@@ -176,22 +172,6 @@ class DataChecker {
   bool over_ = false;
 };
 
-// The data file `decl` names, or null (reported).
-const PackSources::DataFile* find_file(CompileContext& cx, const DataDecl& decl) {
-  for (const auto& d : cx.src.data) {
-    if (d.listed != decl.file) continue;
-    if (!d.error.empty()) {
-      cx.diags.error("data.file", decl.file_span,
-                     fmt::format("cannot read the data file {}: {}", quote(decl.file), d.error));
-      return nullptr;
-    }
-    return &d;
-  }
-  cx.diags.error("data.file", decl.file_span,
-                 fmt::format("the data file {} is not in the pack", quote(decl.file)));
-  return nullptr;
-}
-
 // The record type entries of `decl` have, and the index of its key field, or null (reported).
 const Type* entry_type(CompileContext& cx, const DataDecl& decl, int* key) {
   auto it = cx.named_types.find(decl.record);
@@ -233,24 +213,12 @@ void pass_data(CompileContext& cx) {
     if (decl.reported) continue;
     int key = -1;
     const Type* type = entry_type(cx, decl, &key);
-    const PackSources::DataFile* file = find_file(cx, decl);
+    const PackSources::DataFile* file =
+        find_data_file(cx, decl.file, decl.file_span, "data", "data file");
     if (type == nullptr || file == nullptr) continue;
-    const SourceId id = cx.sources->add(file->name, file->text);
-    if (size_t bad = find_invalid_utf8(file->text); bad != std::string::npos) {
-      cx.diags.error("data.utf8", {id, static_cast<uint32_t>(bad), static_cast<uint32_t>(bad) + 1},
-                     "the data file is not valid UTF-8");
-      continue;
-    }
+    SourceId id = kNoSource;
     YAML::Node root;
-    try {
-      root = YAML::Load(file->text);
-    } catch (const YAML::Exception& e) {
-      SourceSpan at{id, 0, 0};
-      if (!e.mark.is_null() && e.mark.pos >= 0)
-        at = {id, static_cast<uint32_t>(e.mark.pos), static_cast<uint32_t>(e.mark.pos) + 1};
-      cx.diags.error("data.syntax", at, fmt::format("the data file is not valid YAML: {}", e.msg));
-      continue;
-    }
+    if (!load_yaml_file(cx, *file, "data", "data file", &id, &root)) continue;
     DataChecker check(cx, id);
     if (!root.IsSequence() || root.size() == 0) {
       cx.diags.error("data.type", {id, 0, 0},

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "passes/context.h"
+#include "passes/yaml_file.h"
 #include "steward/suggest.h"
 
 namespace steward::detail {
@@ -19,12 +20,7 @@ class ScanReader {
  public:
   ScanReader(CompileContext& cx, SourceId file) : cx_(cx), file_(file) {}
 
-  SourceSpan at(const YAML::Node& n) const {
-    const YAML::Mark m = n.Mark();
-    if (m.is_null() || m.pos < 0) return {file_, 0, 0};
-    uint32_t len = n.IsScalar() ? static_cast<uint32_t>(std::max<size_t>(n.Scalar().size(), 1)) : 1;
-    return {file_, static_cast<uint32_t>(m.pos), static_cast<uint32_t>(m.pos) + len};
-  }
+  SourceSpan at(const YAML::Node& n) const { return yaml_span(file_, n); }
 
   void error(const std::string& code, const YAML::Node& n, std::string message) {
     cx_.diags.error(code, at(n), std::move(message));
@@ -114,43 +110,16 @@ class ScanReader {
   std::set<std::string> seen_;
 };
 
-const PackSources::DataFile* scan_file(CompileContext& cx) {
-  for (const auto& d : cx.src.data) {
-    if (d.listed != cx.scan_file) continue;
-    if (!d.error.empty()) {
-      cx.diags.error("scan.file", cx.scan_span,
-                     fmt::format("cannot read the scan file {}: {}", quote(cx.scan_file), d.error));
-      return nullptr;
-    }
-    return &d;
-  }
-  cx.diags.error("scan.file", cx.scan_span,
-                 fmt::format("the scan file {} is not in the pack", quote(cx.scan_file)));
-  return nullptr;
-}
-
 }  // namespace
 
 void pass_scan(CompileContext& cx) {
   if (cx.scan_file.empty()) return;
-  const PackSources::DataFile* file = scan_file(cx);
+  const PackSources::DataFile* file =
+      find_data_file(cx, cx.scan_file, cx.scan_span, "scan", "scan file");
   if (file == nullptr) return;
-  const SourceId id = cx.sources->add(file->name, file->text);
-  if (size_t bad = find_invalid_utf8(file->text); bad != std::string::npos) {
-    cx.diags.error("scan.utf8", {id, static_cast<uint32_t>(bad), static_cast<uint32_t>(bad) + 1},
-                   "the scan file is not valid UTF-8");
-    return;
-  }
+  SourceId id = kNoSource;
   YAML::Node loaded;
-  try {
-    loaded = YAML::Load(file->text);
-  } catch (const YAML::Exception& e) {
-    SourceSpan at{id, 0, 0};
-    if (!e.mark.is_null() && e.mark.pos >= 0)
-      at = {id, static_cast<uint32_t>(e.mark.pos), static_cast<uint32_t>(e.mark.pos) + 1};
-    cx.diags.error("scan.syntax", at, fmt::format("the scan file is not valid YAML: {}", e.msg));
-    return;
-  }
+  if (!load_yaml_file(cx, *file, "scan", "scan file", &id, &loaded)) return;
   const YAML::Node& root = loaded;
   ScanReader r(cx, id);
   ScanPlan& plan = cx.pack->scan;
