@@ -3,6 +3,7 @@
 #   1. Google Benchmark (evaluation, full path, loading, threads, pack memory, compile 10..100,000 rules)
 #   2. steward and Cedar side by side on the DCF examples (needs node and ../shared/peers/cedar-dcf)
 #   3. 10,000 agreement files through the CLI
+#   4. `steward scan` on a 1 GB CSV (bench/scan.sh; 100 MB with BENCH_QUICK)
 # Results: build-bench/bench.json (Google Benchmark JSON) and the printed tables.
 # BENCH_QUICK=1 skips the 100,000-rule compile and shortens every run.
 set -euo pipefail
@@ -42,6 +43,8 @@ else
 fi
 echo "== 10,000 agreements through the CLI"
 python3 bench/batch_cli.py --steward build-bench/tools/steward --pack policies/dcf-5-4 --count 10000
+echo "== steward scan on a large CSV"
+SCAN_MB=$([ -n "${BENCH_QUICK:-}" ] && echo 100 || echo 1024) STEWARD=build-bench/tools/steward bash bench/scan.sh
 echo "== the HTTP service under load (wrk; see docs/performance.md)"
 command -v wrk > /dev/null || { SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo; $SUDO apt-get install -y -qq wrk > /dev/null; }
 STEWARD=build-bench/tools/steward bash bench/load/run.sh "${LOAD_SECONDS:-10}" 48

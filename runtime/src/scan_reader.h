@@ -35,7 +35,7 @@ class RecordReader {
   bool failed_ = false;
 };
 
-// A reader for `format` (not kAuto). `file` names the input in errors.
+// A reader for `format` (kAuto reads CSV). A CSV reader reads the header here.
 std::unique_ptr<RecordReader> make_reader(DataFormat format, std::istream& in,
                                           const ScanOptions& options);
 
