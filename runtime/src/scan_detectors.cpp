@@ -41,8 +41,8 @@ bool ssn_parts(std::string_view area, std::string_view group, std::string_view s
 }
 
 Match ssn(std::string_view s) {
-  if (s.size() == 11 && s[3] == '-' && s[6] == '-' && all_digits(s.substr(0, 3)) &&
-      all_digits(s.substr(4, 2)) && all_digits(s.substr(7, 4)))
+  if (s.size() == 11 && (s[3] == '-' || s[3] == ' ') && s[6] == s[3] &&
+      all_digits(s.substr(0, 3)) && all_digits(s.substr(4, 2)) && all_digits(s.substr(7, 4)))
     return ssn_parts(s.substr(0, 3), s.substr(4, 2), s.substr(7, 4)) ? Match::kStrong
                                                                      : Match::kNone;
   if (s.size() == 9 && all_digits(s))
@@ -237,7 +237,7 @@ Shape shape_of(std::string_view s) {
 Match detect(Detector d, std::string_view cell, const Shape& sh) {
   const size_t n = cell.size();
   switch (d) {
-    case Detector::kSsn:
+    case Detector::kSsn:  // 123456789, 123-45-6789, 123 45 6789
       return (n == 9 || n == 11) && sh.letters == 0 && sh.digits == 9 ? ssn(cell) : Match::kNone;
     case Detector::kPhone:
       return n >= 10 && sh.letters == 0 && (sh.digits == 10 || sh.digits == 11) ? phone(cell)

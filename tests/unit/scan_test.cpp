@@ -95,6 +95,8 @@ TEST_CASE("each value detector, strong and weak shapes", "[scan]") {
   const Row rows[] = {
       {"123-45-6789", "ssn"},
       {"123456789", "ssn"},  // weak: the whole column has it
+      {"123 45 6789", "ssn"},
+      {"123-45 6789", ""},
       {"000-12-3456", ""},
       {"666-12-3456", ""},
       {"912-34-5678", ""},
