@@ -77,6 +77,16 @@ class TestCompiler {
     }
     detail::Test test = leaf(id);
     test.node = id;
+    if (test.op != static_cast<uint8_t>(detail::TestOp::kValue) &&
+        test.op != static_cast<uint8_t>(detail::TestOp::kDef) &&
+        test.op != static_cast<uint8_t>(detail::TestOp::kQuantifier)) {
+      const detail::FlatPath& fp = prep_.paths[test.a];
+      if (fp.begin != kNoIndex && fp.length <= 2) {
+        test.path_len = static_cast<uint8_t>(fp.length);
+        test.base = fp.base;
+        for (uint32_t i = 0; i < fp.length; ++i) test.steps[i] = prep_.path_steps[fp.begin + i];
+      }
+    }
     test.on_true = t;
     test.on_false = f;
     prep_.tests.push_back(test);

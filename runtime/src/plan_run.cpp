@@ -171,6 +171,19 @@ inline uint32_t Run::path_node(uint32_t id) const {
   return cur;
 }
 
+inline uint32_t Run::test_path(const Test& t) const {
+  if (t.path_len == UINT8_MAX) [[unlikely]]
+    return path_node(t.a);
+  uint32_t cur = t.base == kNoIndex ? doc_.root() : f_.locals[t.base].node;
+  for (uint32_t i = 0; i < t.path_len; ++i) {
+    if (cur == kNoIndex) return kNoIndex;
+    const DocNode& rec = doc_.node(cur);
+    if (rec.kind != TypeKind::kRecord) return kNoIndex;
+    cur = doc_.children(rec)[t.steps[i]];
+  }
+  return cur;
+}
+
 // node_of for what is not a flat path: a field of a computed record, a definition.
 [[gnu::noinline]] uint32_t Run::node_of_computed(uint32_t id) {
   const PlanNode& n = pack_.nodes[id];
@@ -208,11 +221,11 @@ inline bool Run::leaf(const Test& t) {
     case TestOp::kDef:
       return def(t.a).b;
     case TestOp::kPresent: {
-      uint32_t d = path_node(t.a);
+      uint32_t d = test_path(t);
       return d != kNoIndex && doc_.node(d).kind != TypeKind::kNull;
     }
     case TestOp::kIsMember: {
-      uint32_t d = path_node(t.a);
+      uint32_t d = test_path(t);
       bool eq = false;
       if (d != kNoIndex) {
         const DocNode& dn = doc_.node(d);
@@ -221,7 +234,7 @@ inline bool Run::leaf(const Test& t) {
       return eq != static_cast<bool>(t.flag);
     }
     case TestOp::kIsBool: {
-      uint32_t d = path_node(t.a);
+      uint32_t d = test_path(t);
       bool eq = false;
       if (d != kNoIndex) {
         const DocNode& dn = doc_.node(d);
@@ -230,7 +243,7 @@ inline bool Run::leaf(const Test& t) {
       return eq != static_cast<bool>(t.flag);
     }
     case TestOp::kEmpty: {
-      uint32_t d = path_node(t.a);
+      uint32_t d = test_path(t);
       if (d == kNoIndex) return true;
       const DocNode& dn = doc_.node(d);
       switch (dn.kind) {
@@ -257,7 +270,7 @@ inline bool Run::leaf(const Test& t) {
 }
 
 [[gnu::noinline]] bool Run::in_enums(const Test& t) {
-  uint32_t d = path_node(t.a);
+  uint32_t d = test_path(t);
   if (d == kNoIndex) return false;
   const DocNode& dn = doc_.node(d);
   if (dn.kind == TypeKind::kEnum) return pack_.enum_bitsets[t.b][dn.member];
@@ -269,7 +282,7 @@ inline bool Run::leaf(const Test& t) {
 [[gnu::noinline]] bool Run::compare_leaf(const Test& t) {
   const PlanNode& n = pack_.nodes[t.node];
   Value l, r;
-  uint32_t d = path_node(t.a);
+  uint32_t d = test_path(t);
   if (d != kNoIndex) set_node(l, d);
   const PlanNode& rn = pack_.nodes[t.b];
   if (rn.op == Op::kConst) {

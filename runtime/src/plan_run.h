@@ -215,6 +215,8 @@ class Run {
   uint32_t node_of_computed(uint32_t id);
   // The document node of a flat path (is_path), or kNoIndex.
   uint32_t path_node(uint32_t id) const;
+  // The document node of a test's path `a` (Test::path_len), or kNoIndex.
+  uint32_t test_path(const Test& t) const;
   void compute_def(uint32_t slot);
   bool leaf(const Test& t);
   bool quantifier(const Test& t);

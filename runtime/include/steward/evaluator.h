@@ -59,6 +59,11 @@ struct FlatPath {
 struct Test {
   uint8_t op = 0;  // a TestOp (plan_run.h)
   uint8_t flag = 0;
+  // The field path of `a` when it has at most two steps, held here so that reading it needs no
+  // other table: from `base` (a local slot, or kNoIndex for the root) through `steps`.
+  uint8_t path_len = UINT8_MAX;  // UINT8_MAX: not held here (use Prepared::paths)
+  uint32_t base = UINT32_MAX;
+  uint32_t steps[2] = {0, 0};
   uint32_t a = 0, b = 0;
   uint32_t node = 0;                   // the plan node this leaf computes
   uint32_t on_true = 0, on_false = 0;  // the next test, or kTestTrue / kTestFalse
