@@ -42,26 +42,43 @@ std::string normalize_column(std::string_view name) {
   return out;
 }
 
+namespace {
+// Tries `find` on a normalized column name whole, after a role prefix, then on its last words;
+// the first hit wins. The one matching rule for the lexicon, the age and the ZIP3 columns, so
+// a name that escapes one escapes none (`mother_age` is an age as `mother_dob` is a date).
+template <typename Find>
+auto match_name(const std::string& name, const std::vector<std::string>& prefixes, Find find,
+                decltype(find(std::string_view())) none) {
+  if (name.empty()) return none;
+  if (auto c = find(name); c != none) return c;
+  // A relative's, a caregiver's or a household member's identifier is the client's too.
+  for (const auto& p : prefixes) {
+    if (name.size() > p.size() && name.compare(0, p.size(), p) == 0) {
+      if (auto c = find(std::string_view(name).substr(p.size())); c != none) return c;
+    }
+  }
+  // The name's last words: `child_ssn`, `home_zip_code`.
+  for (size_t i = name.find('_'); i != std::string::npos; i = name.find('_', i + 1)) {
+    if (auto c = find(std::string_view(name).substr(i + 1)); c != none) return c;
+  }
+  return none;
+}
+}  // namespace
+
 uint32_t ScanPlan::category_of_column(std::string_view column) const {
   auto find = [&](std::string_view n) -> uint32_t {
     auto it = std::lower_bound(columns.begin(), columns.end(), n,
                                [](const auto& e, std::string_view k) { return e.first < k; });
     return it != columns.end() && it->first == n ? it->second : UINT32_MAX;
   };
-  const std::string name = normalize_column(column);
-  if (name.empty()) return UINT32_MAX;
-  if (uint32_t c = find(name); c != UINT32_MAX) return c;
-  // A relative's, a caregiver's or a household member's identifier is the client's too.
-  for (const auto& p : prefixes) {
-    if (name.size() > p.size() && name.compare(0, p.size(), p) == 0) {
-      if (uint32_t c = find(std::string_view(name).substr(p.size())); c != UINT32_MAX) return c;
-    }
-  }
-  // The name's last words: `child_ssn`, `home_zip_code`.
-  for (size_t i = name.find('_'); i != std::string::npos; i = name.find('_', i + 1)) {
-    if (uint32_t c = find(std::string_view(name).substr(i + 1)); c != UINT32_MAX) return c;
-  }
-  return UINT32_MAX;
+  return match_name(normalize_column(column), prefixes, find, UINT32_MAX);
+}
+
+bool ScanPlan::column_in(const std::vector<std::string>& names, std::string_view column) const {
+  auto find = [&](std::string_view n) {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  };
+  return match_name(normalize_column(column), prefixes, find, false);
 }
 
 }  // namespace steward

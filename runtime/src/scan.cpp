@@ -157,11 +157,8 @@ class Scanner {
   void add_column(const std::string& name) {
     Column c;
     c.name_category = plan_.category_of_column(name);
-    const std::string n = normalize_column(name);
-    c.age =
-        std::find(plan_.age_columns.begin(), plan_.age_columns.end(), n) != plan_.age_columns.end();
-    c.zip3 = std::find(plan_.zip3_columns.begin(), plan_.zip3_columns.end(), n) !=
-             plan_.zip3_columns.end();
+    c.age = plan_.column_in(plan_.age_columns, name);
+    c.zip3 = plan_.column_in(plan_.zip3_columns, name);
     columns_.push_back(std::move(c));
   }
 

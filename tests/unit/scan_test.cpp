@@ -166,6 +166,18 @@ TEST_CASE("ages over the limit and restricted ZIP3 prefixes by the pack's parame
   CHECK(a->digest != b->digest);
 }
 
+// Attack: the lexicon matched `mother_dob`, but the age and ZIP3 checks matched names exactly,
+// so a relative's age of 95 or a ZIP3 under a prefixed or longer name went unreported.
+TEST_CASE("ages and ZIP3 columns match by prefix and last words like the lexicon", "[scan]") {
+  auto p = pack("a");
+  const std::string csv =
+      "mother_age,perp_zip3,child_home_zip3,Mother Age,agent,zip3x\n95,036,036,91,95,036\n";
+  auto r = scan_text(*p, csv, "t.csv");
+  CHECK(found(*p, r) ==
+        std::set<std::string>{"mother_age old value age", "perp_zip3 zip value zip3",
+                              "child_home_zip3 zip value zip3", "Mother Age old value age"});
+}
+
 TEST_CASE("near-unique columns, small and large", "[scan]") {
   auto p = pack();
   std::string small = "code,kind,score\n", large = "code\n";

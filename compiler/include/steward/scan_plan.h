@@ -66,6 +66,9 @@ struct ScanPlan {
   // The category of a column name by the lexicon (after a role prefix, or as the name's last
   // words), or UINT32_MAX.
   uint32_t category_of_column(std::string_view column) const;
+  // Whether a column name is one of `names` (normalized) by the same rule: whole, after a role
+  // prefix, or as its last words. For `age_columns` and `zip3_columns`.
+  bool column_in(const std::vector<std::string>& names, std::string_view column) const;
 };
 
 // A column name as the lexicon stores it: lowercase ASCII letters and digits, every other run
