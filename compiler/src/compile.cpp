@@ -81,6 +81,7 @@ constexpr Pass kPasses[] = {
     {"schema", detail::pass_schema},
     {"data", detail::pass_data},
     {"scan", detail::pass_scan},
+    {"observed", detail::pass_observed},
     {"graph", detail::pass_graph},
     {"definitions", detail::pass_definitions},
     {"rules", detail::pass_rules},

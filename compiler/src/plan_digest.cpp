@@ -25,7 +25,10 @@ std::string plan_digest(const CompiledPack& p) {
   str(p.name);
   str(p.version);
   fmt::format_to(std::back_inserter(s), "root={} id={}\n", ty(p.root), p.id_field);
-  // Only packs that retire formats say so, so that other packs' digests stay as they were.
+  // Only packs that read observed data, or retire formats, say so, so that other packs'
+  // digests stay as they were.
+  if (p.observed_field >= 0)
+    fmt::format_to(std::back_inserter(s), "observed={}\n", p.observed_field);
   if (p.format_field >= 0) {
     fmt::format_to(std::back_inserter(s), "format={}\n", p.format_field);
     for (const auto& [name, message] : p.retired_formats) {

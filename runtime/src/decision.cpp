@@ -54,7 +54,8 @@ class Writer {
     string_literal(s);
     return *this;
   }
-  Writer& value(uint32_t n) {
+  Writer& value(uint32_t n) { return value(static_cast<uint64_t>(n)); }
+  Writer& value(uint64_t n) {
     separator();
     fmt::format_int digits(n);
     out_.append(digits.data(), digits.size());
@@ -203,6 +204,19 @@ std::string to_json(const Decision& d, int indent) {
   }
   w.end_array();
   w.key("reviewers").strings(d.reviewers);
+  // Only decisions on observed data say so, so that every other decision keeps its bytes.
+  if (!d.data.empty()) {
+    w.key("data").begin_array();
+    for (const auto& f : d.data) {
+      w.begin_object();
+      w.key("file").value(f.file);
+      w.key("sha256").value(f.sha256);
+      w.key("rows").value(f.rows);
+      w.key("columns").value(f.columns);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.end_object();
   return w.take();
 }

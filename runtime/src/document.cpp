@@ -17,6 +17,7 @@
 #include <unordered_set>
 
 #include "document_builder.h"
+#include "observed.h"
 #include "raw_tree.h"
 #include "steward/date.h"
 #include "steward/pack_files.h"
@@ -25,6 +26,10 @@
 #include "steward/suggest.h"
 
 namespace steward {
+
+void detail::set_data_files(Document& doc, std::vector<DataFileRef> files) {
+  doc.data_files_ = std::move(files);
+}
 
 std::string Document::path(uint32_t node) const {
   // Reasons ask for paths on every decision: walk up into a fixed buffer, format in place.
@@ -97,7 +102,8 @@ InputError text_error(const char* code, std::string_view text, size_t offset, st
 }  // namespace
 
 LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
-                         const LoadLimits& limits, DocumentFormat format) {
+                         const LoadLimits& limits, DocumentFormat format,
+                         const std::vector<ScanReport>* observed) {
   LoadResult result;
   auto fail = [&](InputError e) {
     result.errors.push_back(std::move(e));
@@ -170,8 +176,13 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
       }
     }
   }
+  // Observations come from the engine's scan of the data files, never from the proposer.
+  if (!detail::refuse_stated_observations(pack, raw, &result.errors)) return result;
+  if (observed != nullptr && !detail::attach_observations(pack, *observed, &raw, &result.errors))
+    return result;
   std::shared_ptr<Document> doc =
       detail::build_document(pack, limits, raw, std::move(file), result.errors);
+  if (observed != nullptr && doc) detail::set_data_files(*doc, detail::data_file_refs(*observed));
   std::stable_sort(result.errors.begin(), result.errors.end(),
                    [](const InputError& a, const InputError& b) {
                      return std::tie(a.line, a.column) < std::tie(b.line, b.column);

@@ -123,6 +123,7 @@ struct Column {
   bool age = false, zip3 = false;
   uint64_t values = 0;  // non-blank cells
   uint64_t first_value_line = 0;
+  std::vector<uint64_t> value_rows;  // the first rows with a value (a name finding's rows)
   std::array<Hits, kDetectorCount> detectors;
   Hits ages, zips;
   Distinct distinct;
@@ -169,6 +170,7 @@ class Scanner {
       if (v.empty()) continue;
       Column& c = columns_[i];
       if (c.values++ == 0) c.first_value_line = line;
+      if (c.value_rows.size() < keep) c.value_rows.push_back(row);
       c.distinct.add(v);
       const detail::Shape shape = detail::shape_of(v);
       // Every detector needs five characters and a digit, an `@` or a dot: most cells of a
@@ -216,6 +218,7 @@ class Scanner {
       if (c.name_category != UINT32_MAX) {
         ScanFinding f = finding(c.name_category, "name", "lexicon");
         f.count = c.values;
+        f.rows = c.value_rows;
         f.line = 1;
         out->findings.push_back(std::move(f));
       }
@@ -239,6 +242,7 @@ class Scanner {
           c.distinct.estimate() >= plan_.near_unique_ratio * static_cast<double>(c.values)) {
         ScanFinding f = finding(plan_.near_unique_category, "value", "near_unique");
         f.count = c.values;
+        f.rows = c.value_rows;
         f.line = c.first_value_line;
         out->findings.push_back(std::move(f));
       }
@@ -286,6 +290,10 @@ ScanReport scan_data(const CompiledPack& pack, std::istream& in, const std::stri
     scanner.add_column(reader->columns()[scanner.size()]);
   report.columns = reader->columns();
   if (const InputError* e = reader->error()) report.errors.push_back(*e);
+  // A read that failed part way (a disk error, a file truncated under us) is not an end.
+  if (in.bad() && report.errors.empty())
+    report.errors.push_back({"datafile.read", "", 0, 0, "reading stopped before the end"});
+  report.sha256 = reader->digest();
   scanner.finish(report.columns, &report);
   return report;
 }

@@ -3,6 +3,7 @@
 #include "scan_reader.h"
 
 #include <fmt/format.h>
+#include <openssl/evp.h>
 #include <simdjson.h>
 
 #include <algorithm>
@@ -24,10 +25,28 @@ namespace {
 
 constexpr size_t kBufferBytes = 1u << 16;  // reads of 64 KiB: as fast as larger ones here
 
-// Bytes from the stream, a buffer at a time.
+// Bytes from the stream, a buffer at a time, hashed as they are read: the digest a decision
+// records names exactly the bytes that were scanned.
 class Bytes {
  public:
-  explicit Bytes(std::istream& in) : in_(in), buf_(kBufferBytes) {}
+  explicit Bytes(std::istream& in) : in_(in), buf_(kBufferBytes), md_(EVP_MD_CTX_new()) {
+    EVP_DigestInit_ex(md_, EVP_sha256(), nullptr);
+  }
+  ~Bytes() { EVP_MD_CTX_free(md_); }
+  Bytes(const Bytes&) = delete;
+  Bytes& operator=(const Bytes&) = delete;
+  // "sha256:<hex>" of every byte read so far (all of them once get() has returned -1).
+  std::string digest() const {
+    EVP_MD_CTX* copy = EVP_MD_CTX_new();
+    EVP_MD_CTX_copy_ex(copy, md_);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    EVP_DigestFinal_ex(copy, md, &n);
+    EVP_MD_CTX_free(copy);
+    std::string out = "sha256:";
+    for (unsigned i = 0; i < n; ++i) out += fmt::format("{:02x}", md[i]);
+    return out;
+  }
   // The next byte, or -1 at the end.
   int get() {
     if (pos_ == len_ && !refill()) return -1;
@@ -59,15 +78,18 @@ class Bytes {
     in_.read(buf_.data(), static_cast<std::streamsize>(buf_.size()));
     len_ = static_cast<size_t>(in_.gcount());
     pos_ = 0;
+    if (len_ > 0) EVP_DigestUpdate(md_, buf_.data(), len_);
     return len_ > 0;
   }
   std::istream& in_;
   std::vector<char> buf_;
   size_t pos_ = 0, len_ = 0;
+  EVP_MD_CTX* md_;
 };
 
 class CsvReader : public RecordReader {
  public:
+  std::string digest() const override { return bytes_.digest(); }
   CsvReader(std::istream& in, char delimiter, const ScanOptions& options)
       : bytes_(in), delimiter_(delimiter), options_(options) {
     for (int c :
@@ -236,6 +258,7 @@ class CsvReader : public RecordReader {
 
 class JsonLinesReader : public RecordReader {
  public:
+  std::string digest() const override { return bytes_.digest(); }
   JsonLinesReader(std::istream& in, const ScanOptions& options) : bytes_(in), options_(options) {}
 
   bool next(std::vector<std::string_view>* fields, uint64_t* line) override {

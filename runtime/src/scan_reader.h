@@ -24,6 +24,9 @@ class RecordReader {
   virtual bool next(std::vector<std::string_view>* fields, uint64_t* line) = 0;
   // The column names: a CSV header, or the keys JSON lines have used so far, in first-seen order.
   const std::vector<std::string>& columns() const { return columns_; }
+  // "sha256:<hex>" of the bytes read so far: of the whole file once next() returned false at
+  // the end.
+  virtual std::string digest() const = 0;
   // Set when next() stopped on an error rather than the end.
   const InputError* error() const { return failed_ ? &error_ : nullptr; }
 

@@ -161,7 +161,7 @@ try:
 
     st, _, body = s.request("GET", "/v1/policy")
     pol = json.loads(body)
-    check(st == 200 and len(pol["rules"]) == 78 and len(pol["clauses"]) == 18, "policy lists rules and clauses")
+    check(st == 200 and len(pol["rules"]) == 82 and len(pol["clauses"]) == 19, "policy lists rules and clauses")
 
     st, _, body = s.request("GET", "/v1/decisions?decision=deny&limit=5")
     recs = json.loads(body)

@@ -132,3 +132,41 @@ TEST_CASE("scan: the plan is read only from inside the pack", "[cli][scan][hosti
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("eval --data: the file is judged, recorded, and never trusted blindly", "[cli][scan]") {
+  fs::path dir = fs::temp_directory_path() / ("steward_eval_data_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string agreement = "policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml";
+  std::string rows = "study_id,race_ethnicity\n";
+  for (int i = 0; i < 60; ++i) rows += "R" + std::to_string(100000 + i * 7919) + ",white\n";
+  write_text(dir / "ok.csv", rows);
+  auto ok = run(bin() + " eval -f json --as-of 2026-03-01 -p policies/dcf-5-4 " + agreement +
+                " --data '" + (dir / "ok.csv").string() + "'");
+  CHECK(ok.exit_code == 0);
+  json j = json::parse(ok.out);
+  CHECK(j["decision"] == "allow");
+  REQUIRE(j["data"].size() == 1);
+  CHECK(j["data"][0]["rows"] == 60);
+  CHECK(j["data"][0]["sha256"].get<std::string>().rfind("sha256:", 0) == 0);
+  // The same agreement with a column it does not declare: denied, the column named.
+  write_text(dir / "extra.csv", "study_id,race_ethnicity,dob\nR1,white,2015-03-02\n");
+  auto extra = run(bin() + " eval --as-of 2026-03-01 -p policies/dcf-5-4 " + agreement +
+                   " --data '" + (dir / "extra.csv").string() + "'");
+  CHECK(extra.exit_code == 1);
+  CHECK_THAT(extra.out, Catch::Contains("column `dob` (column 3 of"));
+  // A FIFO, a directory or a missing data file: an input error (exit 2), no decision.
+  REQUIRE(mkfifo((dir / "pipe.csv").c_str(), 0600) == 0);
+  for (std::string bad : {dir.string(), (dir / "pipe.csv").string(), (dir / "none.csv").string()}) {
+    auto e = run(bin() + " eval -f json -p policies/dcf-5-4 " + agreement + " --data '" + bad +
+                 "'");
+    INFO(bad << "\n" << e.err);
+    CHECK(e.exit_code == 2);
+    CHECK(json::parse(e.out)["decision"].is_null());
+  }
+  // Data files belong to one agreement: two agreements with --data is a usage error.
+  auto two = run(bin() + " eval -p policies/dcf-5-4 policies/dcf-5-4/examples/agreements" +
+                 " --data '" + (dir / "ok.csv").string() + "'");
+  CHECK(two.exit_code == 2);
+  CHECK_THAT(two.err, Catch::Contains("error[usage]: --data checks the files of one agreement"));
+  fs::remove_all(dir);
+}

@@ -12,6 +12,7 @@
 #include "steward/date.h"
 #include "steward/evaluator.h"
 #include "steward/pack_files.h"
+#include "steward/scan.h"
 
 namespace steward::authoring {
 namespace fs = std::filesystem;
@@ -162,8 +163,9 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
         problems->push_back(fmt::format("{}:{}: {}", pt.file, pt.line, message));
       };
       try {
-        static const std::set<std::string> kKeys = {"name", "params", "agreement", "file", "base",
-                                                    "set",  "remove", "extension", "want", "as_of"};
+        static const std::set<std::string> kKeys = {"name", "params", "agreement", "file",
+                                                    "base", "set",    "remove",    "extension",
+                                                    "want", "as_of",  "data"};
         for (auto it = t.begin(); it != t.end(); ++it) {
           if (!kKeys.count(it->first.Scalar()))
             fail(fmt::format("unknown test key `{}`", it->first.Scalar()));
@@ -209,6 +211,14 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
           pt.agreement = emit(root);
         }
         if (t["extension"]) pt.extension = t["extension"].Scalar();
+        if (t["data"]) {
+          if (!t["data"].IsMap()) {
+            fail("`data` maps data file names to their text");
+            continue;
+          }
+          for (auto it = t["data"].begin(); it != t["data"].end(); ++it)
+            pt.data.emplace_back(it->first.Scalar(), it->second.Scalar());
+        }
         const YAML::Node w = t["want"];
         if (!w || !w["decision"]) {
           fail("a test needs `want: {decision: ...}`");
@@ -274,8 +284,14 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
       continue;
     }
     const CompiledPack& pack = *it->second;
+    std::vector<ScanReport> observed;
+    for (const auto& [name, text] : t.data) {
+      std::istringstream in(text);
+      observed.push_back(scan_data(pack, in, name));
+    }
     LoadResult loaded =
-        load_document(pack, t.agreement, "agreement" + t.extension, {}, format_for(t.extension));
+        load_document(pack, t.agreement, "agreement" + t.extension, {}, format_for(t.extension),
+                      t.data.empty() ? nullptr : &observed);
     const Expectation& w = t.want;
     // A document that cannot be decided (past the step budget, arithmetic out of range) is an
     // error like an input error: `want: {decision: error, errors: [{code: eval.range}]}`.

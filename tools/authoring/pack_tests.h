@@ -40,12 +40,16 @@ struct PackTest {
   std::string extension = ".yaml";
   // The evaluation date (`as_of:` of the test or its file); unset: the runner's default.
   std::optional<int32_t> as_of;
+  // Data files the agreement sends (`data:`, file name -> inline text): scanned as
+  // `steward eval --data` scans them, and observed by the rules.
+  std::vector<std::pair<std::string, std::string>> data;
   Expectation want;
 };
 
 // Reads every `*.yaml` file under `dir` (sorted). A test's agreement is `agreement:` (inline
 // text), `file:` (a path relative to the test file), or `base:` (a path) patched with `set:`
-// (dotted key path -> YAML value) and `remove:` (dotted key paths). Problems with the test
+// (dotted key path -> YAML value) and `remove:` (dotted key paths); `data:` maps the names of
+// data files it sends to their text. Problems with the test
 // files themselves are appended to `problems` as `file:line: message`.
 std::vector<PackTest> load_pack_tests(const std::filesystem::path& dir,
                                       std::vector<std::string>* problems);

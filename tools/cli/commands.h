@@ -132,6 +132,10 @@ struct EvalOptions {
   CheckpointFlags checkpoints;
   double max_cost = kDefaultMaxCost;
   std::string as_of;  // YYYY-MM-DD; "": today
+  // Data files the one agreement sends (`--data`), scanned and observed by the rules.
+  std::vector<std::string> data;
+  std::string data_format = "auto";
+  std::string delimiter;
 };
 // `steward eval`: decide every agreement given or found (files, directories, globs, stdin),
 // print or write the decisions, archive them when asked; the exit status follows --fail-on.

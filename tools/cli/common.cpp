@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -305,6 +306,39 @@ std::string xml_escape(std::string_view s) {
     }
   }
   return out;
+}
+
+bool parse_scan_options(const std::string& format, const std::string& delimiter, ScanOptions* out) {
+  if (!parse_data_format(format, &out->format)) {
+    fmt::print(stderr, "error[usage]: unknown data format `{}`\n", escape_for_display(format));
+    return false;
+  }
+  if (delimiter.empty()) return true;
+  if (delimiter == "tab" || delimiter == "\\t") {
+    out->delimiter = '\t';
+  } else if (delimiter.size() == 1 && delimiter[0] != '"' && delimiter[0] != '\n' &&
+             delimiter[0] != '\r') {
+    out->delimiter = delimiter[0];
+  } else {
+    fmt::print(stderr, "error[usage]: a delimiter is one character (or `tab`), not `{}`\n",
+               escape_for_display(delimiter));
+    return false;
+  }
+  return true;
+}
+
+ScanReport scan_path(const CompiledPack& pack, const std::string& path,
+                     const ScanOptions& options) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    ScanReport r;
+    r.file = path;
+    r.errors.push_back(
+        {"datafile.read", "", 0, 0,
+         stat(path.c_str(), &st) != 0 ? "cannot read the file" : "not a regular file"});
+    return r;
+  }
+  return scan_data_file(pack, path, options);
 }
 
 }  // namespace steward::cli

@@ -9,6 +9,7 @@
 #include "steward/archive.h"
 #include "steward/compiler.h"
 #include "steward/evaluator.h"
+#include "steward/scan.h"
 
 namespace steward::cli {
 
@@ -52,5 +53,12 @@ struct InputPath {
 // Files, directories (searched recursively for *.yaml, *.yml, *.json in any case) and globs,
 // sorted. `ok` is cleared, with a message, for an input that names nothing.
 std::vector<InputPath> expand_inputs(const std::vector<std::string>& inputs, bool* ok);
+
+// `--data-format` and `--delimiter` (one character, or `tab`) as scan options; false, with the
+// error printed, for a bad delimiter or format.
+bool parse_scan_options(const std::string& format, const std::string& delimiter, ScanOptions* out);
+// Scans one data file named on the command line. Only a regular file is read (a FIFO would
+// block, a directory has no rows); anything else is a `datafile.read` error in the report.
+ScanReport scan_path(const CompiledPack& pack, const std::string& path, const ScanOptions& options);
 
 }  // namespace steward::cli

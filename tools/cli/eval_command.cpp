@@ -50,6 +50,20 @@ int run_eval(const EvalOptions& o) {
   }
   bool inputs_ok = true;
   std::vector<InputPath> files = expand_inputs(o.inputs, &inputs_ok);
+  // Data files belong to one agreement: the files it says it sends.
+  std::vector<ScanReport> observed;
+  if (!o.data.empty()) {
+    if (files.size() != 1) {
+      fmt::print(stderr,
+                 "error[usage]: --data checks the files of one agreement; {} agreements were "
+                 "given\n",
+                 files.size());
+      return kExitError;
+    }
+    ScanOptions scan_options;
+    if (!parse_scan_options(o.data_format, o.delimiter, &scan_options)) return kExitError;
+    for (const auto& path : o.data) observed.push_back(scan_path(*r.pack, path, scan_options));
+  }
   Evaluator evaluator(r.pack);
   LoadLimits limits;
   limits.max_bytes = o.max_bytes;
@@ -107,7 +121,8 @@ int run_eval(const EvalOptions& o) {
           loaded.errors = {std::move(read_error)};
         } else {
           loaded = load_document(*r.pack, fr.text, files[i].path, limits,
-                                 format_for(fs::path(files[i].path).filename().string()));
+                                 format_for(fs::path(files[i].path).filename().string()),
+                                 o.data.empty() ? nullptr : &observed);
         }
         if (loaded.ok()) {
           fr.decision = std::make_unique<Decision>(evaluator.evaluate(*loaded.document, context));

@@ -203,6 +203,15 @@ int main(int argc, char** argv) {
       "The evaluation date, YYYY-MM-DD (default: today in UTC); recorded in each decision");
   eval->add_option("--param", eo.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
+  eval->add_option("--data", eo.data,
+                   "A data file the agreement sends (CSV, TSV, JSON Lines; repeatable): scanned, "
+                   "and its columns and findings given to the rules as observed data")
+      ->allow_extra_args(false);
+  eval->add_option("--data-format", eo.data_format, "The data files' format (auto: from the name)")
+      ->check(CLI::IsMember({"auto", "csv", "tsv", "jsonl"}))
+      ->capture_default_str();
+  eval->add_option("--delimiter", eo.delimiter,
+                   "CSV delimiter of the data files: one character or `tab` (default: sniffed)");
   eval->add_option("--max-bytes", eo.max_bytes, "Refuse agreement files larger than this")
       ->capture_default_str();
   eval->add_option("--max-depth", eo.max_depth, "Refuse agreements nested deeper than this")

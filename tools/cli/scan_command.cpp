@@ -60,37 +60,9 @@ int run_scan(const ScanCommandOptions& o) {
     return kExitError;
   }
   ScanOptions options;
-  if (!parse_data_format(o.format_in, &options.format)) {
-    fmt::print(stderr, "error[usage]: unknown data format `{}`\n", o.format_in);
-    return kExitError;
-  }
-  if (!o.delimiter.empty()) {
-    if (o.delimiter == "tab" || o.delimiter == "\\t") {
-      options.delimiter = '\t';
-    } else if (o.delimiter.size() == 1 && o.delimiter[0] != '"' && o.delimiter[0] != '\n' &&
-               o.delimiter[0] != '\r') {
-      options.delimiter = o.delimiter[0];
-    } else {
-      fmt::print(stderr, "error[usage]: a delimiter is one character (or `tab`), not `{}`\n",
-                 escape_for_display(o.delimiter));
-      return kExitError;
-    }
-  }
+  if (!parse_scan_options(o.format_in, o.delimiter, &options)) return kExitError;
   std::vector<ScanReport> reports;
-  for (const auto& path : o.files) {
-    struct stat st;
-    // Only regular files: a FIFO would block and a directory has no rows; neither is skipped.
-    if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      ScanReport r;
-      r.file = path;
-      r.errors.push_back(
-          {"datafile.read", "", 0, 0,
-           stat(path.c_str(), &st) != 0 ? "cannot read the file" : "not a regular file"});
-      reports.push_back(std::move(r));
-      continue;
-    }
-    reports.push_back(scan_data_file(pack, path, options));
-  }
+  for (const auto& path : o.files) reports.push_back(scan_path(pack, path, options));
   size_t findings = 0, errors = 0;
   for (const auto& r : reports) {
     findings += r.findings.size();

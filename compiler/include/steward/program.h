@@ -232,6 +232,10 @@ struct CompiledPack {
 
   // What `steward scan` looks for in data files (the manifest's `scan:`), if the pack says.
   ScanPlan scan;
+  // The root field the engine fills with what it observed in the data files sent with a
+  // document (the manifest's `observed:`; steward/scan_plan.h, kObservedColumnFields), or -1.
+  // A document can never state it itself.
+  int observed_field = -1;
 
   std::vector<GraphVertex> graph_vertices;
   std::vector<std::pair<uint32_t, uint32_t>> graph_edges;  // dependency -> dependent

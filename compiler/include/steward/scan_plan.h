@@ -71,6 +71,59 @@ struct ScanPlan {
   bool column_in(const std::vector<std::string>& names, std::string_view column) const;
 };
 
+// What the engine writes about the data files sent with a document (`steward eval --data`), into
+// the root field the manifest's `observed:` names: a record of three lists, flat so that a rule
+// over findings needs no nested quantifier (and states its worst case in two list sizes):
+// `files`, one per file; `columns`, one per column of every file; `findings`, one per finding
+// of the scan, each naming its file and column. A pack's records declare the fields its rules
+// read, any subset of these, with these types; pass `observed` checks them.
+enum class ObservedType : uint8_t {
+  kString,    // string
+  kInt,       // int
+  kIntList,   // [int]
+  kFiles,     // a list of records of kObservedFileFields
+  kColumns,   // a list of records of kObservedColumnFields
+  kFindings,  // a list of records of kObservedFindingFields
+  kCategory,  // string, or an enum holding every category of the scan plan
+  kHow,       // string, or an enum holding `name` and `value`
+  kDetector,  // string, or an enum holding every name of kObservedDetectors
+};
+struct ObservedFieldSpec {
+  const char* name;
+  ObservedType type;
+};
+inline constexpr ObservedFieldSpec kObservedFields[] = {
+    {"files", ObservedType::kFiles},
+    {"columns", ObservedType::kColumns},
+    {"findings", ObservedType::kFindings},
+};
+inline constexpr ObservedFieldSpec kObservedFileFields[] = {
+    {"file", ObservedType::kString},  // the data file as it was named
+    {"sha256", ObservedType::kString},
+    {"rows", ObservedType::kInt},  // data rows (the header is not one)
+    {"columns", ObservedType::kInt},
+};
+inline constexpr ObservedFieldSpec kObservedColumnFields[] = {
+    {"file", ObservedType::kString},
+    {"column", ObservedType::kString},  // the column's name as written in the file
+    {"position", ObservedType::kInt},   // 1-based
+};
+inline constexpr ObservedFieldSpec kObservedFindingFields[] = {
+    {"file", ObservedType::kString},
+    {"column", ObservedType::kString},
+    {"position", ObservedType::kInt},
+    {"category", ObservedType::kCategory},  // a category of the scan plan
+    {"how", ObservedType::kHow},            // `name` (the lexicon) or `value` (a detector)
+    {"detector", ObservedType::kDetector},
+    {"count", ObservedType::kInt},     // rows that matched (for `name`: rows with a value)
+    {"rows", ObservedType::kIntList},  // the first of them (1-based data rows)
+    {"line", ObservedType::kInt},      // the file line of the first row listed
+};
+// The values of a finding's `detector`: the lexicon, every Detector, and the scanner's checks.
+inline constexpr const char* kObservedDetectors[] = {"lexicon", "ssn", "phone", "email",
+                                                     "url",     "ip",  "vin",   "full_date",
+                                                     "zip5",    "age", "zip3",  "near_unique"};
+
 // A column name as the lexicon stores it: lowercase ASCII letters and digits, every other run
 // of characters one `_`, none at either end. "Mother DOB" -> "mother_dob".
 std::string normalize_column(std::string_view name);

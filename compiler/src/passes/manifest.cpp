@@ -167,7 +167,7 @@ void pass_manifest(CompileContext& cx) {
   }
   static const std::vector<std::string> kKeys = {"name",    "version",    "description", "modules",
                                                  "data",    "parameters", "decision",    "id_field",
-                                                 "formats", "scan"};
+                                                 "formats", "scan",       "observed"};
   auto scalar = [&](const YAML::Node& n, const std::string& key, std::string* out) {
     if (!n.IsScalar()) {
       cx.diags.error("manifest.type", mark_span(f, n.Mark()),
@@ -245,6 +245,11 @@ void pass_manifest(CompileContext& cx) {
     } else if (key == "scan") {
       // The file is read by pass `scan`.
       if (scalar(v, "scan", &cx.scan_file)) cx.scan_span = mark_span(f, v.Mark());
+    } else if (key == "observed") {
+      // Checked against the schema by pass `observed`.
+      if (scalar(v, "observed", &cx.observed_field)) {
+        cx.observed_span = mark_span(f, v.Mark(), static_cast<uint32_t>(cx.observed_field.size()));
+      }
     } else if (key == "decision") {
       if (!v.IsMap()) {
         cx.diags.error("manifest.type", mark_span(f, v.Mark()),

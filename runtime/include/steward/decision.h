@@ -44,6 +44,8 @@ struct Decision {
   int32_t as_of = 0;  // the evaluation date, days since 1970-01-01 (`as_of` in JSON)
   std::vector<Reason> reasons;
   std::vector<std::string> reviewers;  // sorted union over the reasons
+  // The data files observed with the document (`data` in JSON, only when there are some).
+  std::vector<DataFileRef> data;
 };
 
 // The decision document of the spec, as compact JSON (`indent` < 0) or indented.

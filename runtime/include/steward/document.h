@@ -36,6 +36,21 @@ struct DocNode {
   DocNode() : i(0) {}
 };
 
+// A data file sent with a document and scanned with it (`steward eval --data`): recorded on the
+// decision, so that a reader knows which bytes were observed. Never a value of the file.
+struct DataFileRef {
+  std::string file;    // as it was named
+  std::string sha256;  // "sha256:<hex>" of its bytes
+  uint64_t rows = 0;
+  uint64_t columns = 0;
+};
+
+struct ScanReport;  // steward/scan.h
+class Document;
+namespace detail {
+void set_data_files(Document& doc, std::vector<DataFileRef> files);
+}  // namespace detail
+
 // A validated document, immutable once loaded. It refers to the types of the pack it was
 // validated against, which must outlive it.
 class Document {
@@ -52,9 +67,13 @@ class Document {
   std::string path(uint32_t node) const;
   // The value of the pack's id field, or "".
   const std::string& id() const { return id_; }
+  // The data files observed with it (load_document's `observed`), in the order given.
+  const std::vector<DataFileRef>& data_files() const { return data_files_; }
 
  private:
   friend class DocumentBuilder;
+  friend void detail::set_data_files(Document& doc, std::vector<DataFileRef> files);
+  std::vector<DataFileRef> data_files_;
   std::string file_;
   std::string id_;
   std::vector<DocNode> nodes_;
@@ -97,9 +116,16 @@ struct LoadResult {
 // it is JSON and as YAML otherwise (YAML 1.2 is a superset of JSON).
 enum class DocumentFormat { kAuto, kJson, kYaml };
 
+//
+// `observed`: the scans of the data files sent with the document. The pack's observed field
+// (the manifest's `observed:`) is filled from them, one record per column of each file with
+// its findings, and the files are recorded on the document. A pack without one refuses them,
+// a report with errors is an input error, and a document that states the observed field
+// itself is always one (`input.observed`): only the engine writes observations.
 LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
                          const LoadLimits& limits = {},
-                         DocumentFormat format = DocumentFormat::kAuto);
+                         DocumentFormat format = DocumentFormat::kAuto,
+                         const std::vector<ScanReport>* observed = nullptr);
 
 // The format a file name asks for: `.json` (any case) is kJson, `.yaml`/`.yml` kYaml, else kAuto.
 DocumentFormat format_for(std::string_view file_name);

@@ -37,9 +37,11 @@ struct ScanFinding {
   std::string how;
   // `lexicon`, a Detector's name, `age`, `zip3` or `near_unique`.
   std::string detector;
-  uint64_t count = 0;          // rows with a match (for `name`: rows with a value)
-  std::vector<uint64_t> rows;  // 1-based data rows (the header is not a row), the first few
-  uint64_t line = 0;           // the file line of the first row listed (or of the header)
+  uint64_t count = 0;  // rows with a match (for `name`: rows with a value)
+  // 1-based data rows (the header is not a row), the first few: of the matches, or for `name`
+  // of the rows with a value.
+  std::vector<uint64_t> rows;
+  uint64_t line = 0;  // the file line of the first row listed (or of the header)
 };
 
 struct ScanReport {
@@ -47,6 +49,7 @@ struct ScanReport {
   DataFormat format = DataFormat::kCsv;
   std::vector<std::string> columns;
   uint64_t rows = 0;
+  std::string sha256;  // "sha256:<hex>" of the bytes scanned (the whole file when no errors)
   std::vector<ScanFinding> findings;  // by column, then category
   // A file that cannot be read as its format (with line and column): the scan stops there,
   // and what it found until then is kept. The exit status of `steward scan` reflects it.
