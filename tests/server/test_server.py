@@ -5,6 +5,7 @@ a random loopback port. Every response is checked against the server's own OpenA
 
   test_server.py <steward binary> <source dir>
 """
+import hashlib
 import json
 import os
 import sqlite3
@@ -194,6 +195,38 @@ try:
 
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
     check(v.returncode == 0 and "6 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
+    # An agreement with the data files it sends (as `eval --data`): the file is judged, recorded
+    # by its digest, never echoed; a forged or unreadable observation is no decision.
+    agreement = read("bench/json/01-compliant-allow.json").decode()
+    clean = "study_id,race_ethnicity\n" + "".join(f"R{100000 + 7919 * i},white\n" for i in range(60))
+    def with_data(files, agreement=agreement, **extra):
+        body = dict(agreement=agreement, data=files, **extra)
+        return s.request("POST", "/v1/evaluate/data", json.dumps(body).encode(), {"Content-Type": "application/json"})
+    st, headers, body = with_data([{"name": "extract.csv", "text": clean}])
+    d = json.loads(body)
+    check(st == 200 and d["decision"] == "allow" and d["data"][0]["rows"] == 60
+          and d["data"][0]["sha256"] == "sha256:" + hashlib.sha256(clean.encode()).hexdigest(),
+          f"evaluate/data: allow, with the file's digest ({st} {body[:200]!r})")
+    check(conforms(spec, "/v1/evaluate/data", "post", st, body) is None, "evaluate/data 200 is documented")
+    ssn = clean.replace("R100000,", "123-45-6789,")
+    st, _, body = with_data([{"name": "extract.csv", "text": ssn}])
+    d = json.loads(body)
+    check(st == 200 and d["decision"] == "deny"
+          and {r["rule"] for r in d["reasons"]} >= {"identifier_in_safe_harbor_data"}
+          and "123-45-6789" not in body.decode(), "evaluate/data: an SSN in Safe Harbor data is a deny that never shows it")
+    forged = json.loads(agreement)
+    forged["observed"] = {"files": [], "columns": [], "findings": []}
+    st, _, body = with_data([{"name": "extract.csv", "text": clean}], agreement=json.dumps(forged))
+    check(st == 422 and json.loads(body)["errors"][0]["code"] == "input.observed", f"evaluate/data: forged observations are 422 ({st})")
+    st, _, body = with_data([{"name": "extract.csv", "text": 'study_id\n"R1\n'}])
+    check(st == 422 and json.loads(body)["decision"] is None, f"evaluate/data: a broken CSV is 422, no decision ({st})")
+    for bad_body in (b'[]', b'{"agreement": 1, "data": []}', b'{"agreement": "x", "data": []}',
+                     b'{"agreement": "x", "data": [{"name": "a"}]}', b'{"agreement": "x", "data": [{"name": "a", "text": "b", "path": "/etc/passwd"}]}',
+                     b'{"agreement": "x", "data": [[[[[[1]]]]]]}', b'not json'):
+        st, _, body = s.request("POST", "/v1/evaluate/data", bad_body, {"Content-Type": "application/json"})
+        check(st == 400 and "decision" not in json.loads(body), f"evaluate/data refuses {bad_body!r} with 400 ({st})")
+    st, _, _ = s.request("POST", "/v1/evaluate/data", b'{}', {"Content-Type": "application/yaml"})
+    check(st == 415, f"evaluate/data takes JSON only ({st})")
 
     # An archive that refuses the write: 503, and no decision leaves.
     db = sqlite3.connect(f"{s.tmp}/a.db")

@@ -157,8 +157,8 @@ TEST_CASE("eval --data: the file is judged, recorded, and never trusted blindly"
   // A FIFO, a directory or a missing data file: an input error (exit 2), no decision.
   REQUIRE(mkfifo((dir / "pipe.csv").c_str(), 0600) == 0);
   for (std::string bad : {dir.string(), (dir / "pipe.csv").string(), (dir / "none.csv").string()}) {
-    auto e = run(bin() + " eval -f json -p policies/dcf-5-4 " + agreement + " --data '" + bad +
-                 "'");
+    auto e =
+        run(bin() + " eval -f json -p policies/dcf-5-4 " + agreement + " --data '" + bad + "'");
     INFO(bad << "\n" << e.err);
     CHECK(e.exit_code == 2);
     CHECK(json::parse(e.out)["decision"].is_null());

@@ -89,8 +89,7 @@ TEST_CASE("observed data reaches the rules as the pack declares it", "[observed]
   REQUIRE(d.data.size() == 1);
   CHECK(d.data[0].file == "a.csv");
   CHECK(d.data[0].rows == 2);
-  CHECK(d.data[0].sha256 ==
-        "sha256:" + sha256_hex("code,county\nK1,Hartford\nK2,Tolland\n"));
+  CHECK(d.data[0].sha256 == "sha256:" + sha256_hex("code,county\nK1,Hartford\nK2,Tolland\n"));
   CHECK_THAT(to_json(d, -1), Catch::Contains("\"data\":[{\"file\":\"a.csv\",\"sha256\""));
 
   // The same agreement relabelling the county column, and with a column it does not declare.
@@ -116,8 +115,8 @@ TEST_CASE("observed data reaches the rules as the pack declares it", "[observed]
 // Attack: a proposer writes the observations that would pass, in YAML or in JSON.
 TEST_CASE("an agreement that states its own observations is an input error", "[observed]") {
   auto p = pack();
-  const std::string forged = std::string(kAgreement) +
-                             "observed: {files: [], columns: [], findings: []}\n";
+  const std::string forged =
+      std::string(kAgreement) + "observed: {files: [], columns: [], findings: []}\n";
   std::vector<ScanReport> files{scan(*p, "code\nK1\n", "a.csv")};
   const std::vector<const std::vector<ScanReport>*> runs = {nullptr, &files};
   for (const auto* observed : runs) {
@@ -154,7 +153,8 @@ TEST_CASE("data that cannot be read or printed safely is an input error, never a
 
 TEST_CASE("the pack's observed records are checked against what the engine writes",
           "[observed][compiler]") {
-  auto errors = [](const std::string& schema, const std::string& manifest = "observed: observed\n") {
+  auto errors = [](const std::string& schema,
+                   const std::string& manifest = "observed: observed\n") {
     auto r = compile(observed_pack(schema, manifest));
     std::vector<std::string> out;
     for (const auto& d : r.diagnostics.items()) out.push_back(d.code + ": " + d.message);

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "common.h"
 #include "steward/date.h"
@@ -24,13 +25,15 @@ using Json = nlohmann::ordered_json;
 constexpr size_t kMaxListLimit = 1000;
 // The most agreements one POST /v1/evaluate/batch decides.
 constexpr size_t kMaxBatchItems = 1000;
+// The most data files one POST /v1/evaluate/data sends with its agreement.
+constexpr size_t kMaxDataFiles = 64;
 
 // The route a request counts under in /metrics: a fixed set, so that clients cannot grow the
 // metrics without bound or put their bytes into label values.
 std::string metrics_route(const std::string& path) {
-  static const char* kRoutes[] = {"/v1/evaluate",  "/v1/evaluate/batch", "/v1/policy",
-                                  "/v1/decisions", "/healthz",           "/readyz",
-                                  "/metrics",      "/openapi.json"};
+  static const char* kRoutes[] = {"/v1/evaluate", "/v1/evaluate/batch", "/v1/evaluate/data",
+                                  "/v1/policy",   "/v1/decisions",      "/healthz",
+                                  "/readyz",      "/metrics",           "/openapi.json"};
   for (const char* r : kRoutes)
     if (path == r) return path;
   if (path.rfind("/v1/decisions/", 0) == 0) return "/v1/decisions/{id}";
@@ -190,8 +193,9 @@ HttpResponse unsupported_media_type(
 Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::string& text,
                const std::string& name, DocumentFormat format, const std::string& caller,
                const EvaluationContext& context, std::string* decision_id,
-               std::pair<uint32_t, uint32_t> at = {1, 1}) {
-  LoadResult loaded = load_document(*s->pack, text, name, {}, format);
+               std::pair<uint32_t, uint32_t> at = {1, 1},
+               const std::vector<ScanReport>* observed = nullptr) {
+  LoadResult loaded = load_document(*s->pack, text, name, {}, format, observed);
   if (!loaded.ok()) {
     for (auto& e : loaded.errors) {
       if (e.line == 0) continue;
@@ -249,6 +253,74 @@ HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
   Outcome out =
       decide(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
              format, caller, context, &id);
+  HttpResponse res;
+  res.status = out.status;
+  if (!id.empty()) res.set_header("Steward-Decision-Id", id);
+  res.set_content(std::move(out.body), "application/json");
+  return res;
+}
+
+// An agreement with the data files it sends, as `steward eval --data` decides it: a JSON
+// object {"agreement": text, "format": "yaml"|"json", "data": [{"name", "text", "format"}]}.
+// Each file is scanned in memory (the body limit bounds it); its values never leave the
+// request, and the decision records each file's name and SHA-256.
+HttpResponse evaluate_data(ServiceState& st, const std::shared_ptr<Served>& s,
+                           const HttpRequest& req, const std::string& caller) {
+  DocumentFormat body_fmt;
+  if (!body_format(req.header("Content-Type"), &body_fmt) || body_fmt != DocumentFormat::kJson)
+    return unsupported_media_type("send {agreement, data} as application/json");
+  EvaluationContext context;
+  if (auto refused = request_context(st, req, &context)) return *refused;
+  // The envelope is shallow: refuse depth before building a tree whose depth costs stack.
+  if (json_nesting(req.body, 4) > 3)
+    return error_response(400, "the body nests deeper than {agreement, data: [{...}]}");
+  Json body = Json::parse(req.body, nullptr, false);
+  auto bad = [](const char* why) { return error_response(400, why); };
+  if (!body.is_object()) return bad("the body must be a JSON object {agreement, data}");
+  for (const auto& [key, value] : body.items()) {
+    if (key != "agreement" && key != "format" && key != "data")
+      return bad("the body has only `agreement`, `format` and `data`");
+  }
+  if (!body.contains("agreement") || !body["agreement"].is_string())
+    return bad("`agreement` must be the agreement's text, a string");
+  DocumentFormat format = DocumentFormat::kAuto;
+  if (body.contains("format")) {
+    const Json& f = body["format"];
+    if (f == "yaml") {
+      format = DocumentFormat::kYaml;
+    } else if (f == "json") {
+      format = DocumentFormat::kJson;
+    } else {
+      return bad("`format` is `yaml` or `json`");
+    }
+  }
+  const Json& data = body.contains("data") ? body["data"] : Json();
+  if (!data.is_array() || data.empty() || data.size() > kMaxDataFiles)
+    return error_response(
+        data.size() > kMaxDataFiles ? 413 : 400,
+        fmt::format("`data` must be a list of 1 to {} files {{name, text}}", kMaxDataFiles));
+  std::vector<ScanReport> observed;
+  for (const Json& file : data) {
+    if (!file.is_object() || !file.contains("name") || !file["name"].is_string() ||
+        !file.contains("text") || !file["text"].is_string())
+      return bad("each data file is {name, text[, format]}, with strings");
+    for (const auto& [key, value] : file.items()) {
+      if (key != "name" && key != "text" && key != "format")
+        return bad("a data file has only `name`, `text` and `format`");
+    }
+    ScanOptions options;
+    if (file.contains("format") &&
+        (!file["format"].is_string() ||
+         !parse_data_format(file["format"].get<std::string>(), &options.format)))
+      return bad("a data file's `format` is `auto`, `csv`, `tsv` or `jsonl`");
+    const std::string name = file["name"].get<std::string>();
+    std::istringstream in(file["text"].get<std::string>());
+    observed.push_back(scan_data(*s->pack, in, name, options));
+  }
+  std::string id;
+  Outcome out = decide(st, s, body["agreement"].get<std::string>(),
+                       format == DocumentFormat::kJson ? "request.json" : "request.yaml", format,
+                       caller, context, &id, {1, 1}, &observed);
   HttpResponse res;
   res.status = out.status;
   if (!id.empty()) res.set_header("Steward-Decision-Id", id);
@@ -492,9 +564,10 @@ HttpResponse Service::handle(const HttpRequest& req) {
   try {
     const std::string& path = req.path;
     const std::string caller = caller_of(st, req);
-    if (path == "/v1/evaluate" || path == "/v1/evaluate/batch") {
+    if (path == "/v1/evaluate" || path == "/v1/evaluate/batch" || path == "/v1/evaluate/data") {
       if (!post) return wrong_method("POST");
       auto s = current();
+      if (path == "/v1/evaluate/data") return evaluate_data(st, s, req, caller);
       return path == "/v1/evaluate" ? evaluate_one(st, s, req, caller)
                                     : evaluate_batch(st, s, req, caller);
     }
