@@ -82,6 +82,7 @@ constexpr Pass kPasses[] = {
     {"data", detail::pass_data},
     {"scan", detail::pass_scan},
     {"observed", detail::pass_observed},
+    {"tables", detail::pass_tables},
     {"graph", detail::pass_graph},
     {"definitions", detail::pass_definitions},
     {"rules", detail::pass_rules},
@@ -174,6 +175,8 @@ PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
     // The scanner's lexicon and lists (`scan: file`), read like the other data files.
     if (root.IsMap() && root["scan"] && root["scan"].IsScalar())
       data_files.push_back(root["scan"].Scalar());
+    if (root.IsMap() && root["tables"] && root["tables"].IsScalar())
+      data_files.push_back(root["tables"].Scalar());
   } catch (const YAML::Exception&) {
     // Reported with its location by the manifest pass.
   }

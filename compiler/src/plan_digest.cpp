@@ -89,6 +89,16 @@ std::string plan_digest(const CompiledPack& p) {
     fmt::format_to(std::back_inserter(s), "Z{} U{} {:a} {}\n", sc.zip3_category,
                    sc.near_unique_rows, sc.near_unique_ratio, sc.near_unique_category);
   }
+  if (p.tables.present) {
+    const TablePlan& t = p.tables;
+    fmt::format_to(std::back_inserter(s), "tables {} {} {} {}\n", t.threshold,
+                   t.zeros_suppressed ? 1 : 0, t.min_width, t.inside_below);
+    str(t.count_column);
+    for (const auto& m : t.suppressed_markers) str(m);
+    s += '|';
+    for (const auto& m : t.total_markers) str(m);
+    s += '\n';
+  }
   for (const auto& bits : p.enum_bitsets) {
     s += 'B';
     for (bool b : bits) s += b ? '1' : '0';

@@ -170,3 +170,43 @@ TEST_CASE("eval --data: the file is judged, recorded, and never trusted blindly"
   CHECK_THAT(two.err, Catch::Contains("error[usage]: --data checks the files of one agreement"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("audit: recoverable cells exit 1 with their interval, protected tables 0",
+          "[cli][table]") {
+  auto bad = run(bin() + " audit -p policies/dcf-5-4 tests/data/tables/sdctable-4x4.csv");
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.out, Catch::Contains("sdctable-4x4.csv:3: recoverable: `row=w, col=b` lies in "
+                                      "[47, 47]"));
+  auto good = run(bin() +
+                  " audit -p policies/dcf-5-4 -f json "
+                  "tests/data/tables/sdctable-4x4-plus-xd.csv");
+  CHECK(good.exit_code == 0);
+  json j = json::parse(good.out);
+  CHECK(j["threshold"] == 10);
+  CHECK(j["files"][0]["recoverable"] == 0);
+  CHECK(j["files"][0]["suppressed"].size() == 10);
+  // The pack's threshold follows its parameter: at 100, a width of 78 no longer protects.
+  auto strict = run(bin() +
+                    " audit -p policies/dcf-5-4 --param min_cell_size=100 "
+                    "tests/data/tables/sdctable-4x4-plus-xd.csv");
+  CHECK(strict.exit_code == 1);
+  // A small count shown, a contradictory total, an unreadable path.
+  fs::path dir = fs::temp_directory_path() / ("steward_audit_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  write_text(dir / "small.csv", "county,n\nA,3\nB,40\nTotal,43\n");
+  auto small = run(bin() + " audit -p policies/dcf-5-4 '" + (dir / "small.csv").string() + "'");
+  CHECK(small.exit_code == 1);
+  CHECK_THAT(small.out, Catch::Contains("small count shown: `county=A` is 3, below 10"));
+  write_text(dir / "contra.csv", "county,n\nA,*\nB,40\nTotal,30\n");
+  auto contra = run(bin() + " audit -p policies/dcf-5-4 '" + (dir / "contra.csv").string() + "'");
+  CHECK(contra.exit_code == 2);
+  CHECK_THAT(contra.out, Catch::Contains("error[audit.infeasible]"));
+  auto dirarg = run(bin() + " audit -p policies/dcf-5-4 '" + dir.string() + "'");
+  CHECK(dirarg.exit_code == 2);
+  // Attack: a label that writes an escape sequence to the terminal is shown escaped.
+  write_text(dir / "esc.csv", "county,n\n\x1b[32mA,*\nB,40\nTotal,45\n");
+  auto esc = run(bin() + " audit -p policies/dcf-5-4 '" + (dir / "esc.csv").string() + "'");
+  CHECK(esc.exit_code == 1);
+  CHECK(esc.out.find('\x1b') == std::string::npos);
+  fs::remove_all(dir);
+}

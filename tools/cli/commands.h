@@ -48,6 +48,17 @@ struct ScanCommandOptions {
 // `steward scan`: exit 0 with no findings, 1 with findings, 2 on any unreadable file.
 int run_scan(const ScanCommandOptions& o);
 
+struct AuditCommandOptions {
+  std::string pack, bundle;
+  std::vector<std::string> trust_keys;
+  std::vector<std::string> params;
+  std::vector<std::string> files;
+  std::string format = "text";  // text | json
+};
+// `steward audit`: exit 0 when every suppressed cell is protected and no small count is shown,
+// 1 when a cell is recoverable or a small count shown, 2 on an unreadable or contradictory table.
+int run_audit(const AuditCommandOptions& o);
+
 }  // namespace steward::cli
 
 namespace steward::cli {

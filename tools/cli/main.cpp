@@ -329,6 +329,26 @@ int main(int argc, char** argv) {
   scan->add_option("--param", sco.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
 
+  AuditCommandOptions auo;
+  auto* audit = app.add_subcommand(
+      "audit",
+      "Audit suppressed tables (CSV, one row per cell) as an attacker would: each suppressed "
+      "cell's feasible interval from the published cells and totals, by the pack's table plan");
+  auto* audit_policy = audit->add_option("-p,--policy", auo.pack, "Directory of the pack");
+  auto* audit_bundle =
+      audit->add_option("-b,--bundle", auo.bundle, "A signed bundle written by `steward build`");
+  audit_policy->excludes(audit_bundle);
+  audit
+      ->add_option("--trust-key", auo.trust_keys,
+                   "Public key (PEM) a bundle's signature must match")
+      ->needs(audit_bundle);
+  audit->add_option("tables", auo.files, "Published tables")->required();
+  audit->add_option("-f,--format", auo.format, "Output format")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  audit->add_option("--param", auo.params, "Override a pack parameter: name=value (repeatable)")
+      ->allow_extra_args(false);
+
   ImpactOptions io;
   io.format = "text";
   auto* impact = app.add_subcommand(
@@ -493,6 +513,13 @@ int main(int argc, char** argv) {
         return kExitError;
       }
       return run_scan(sco);
+    }
+    if (audit->parsed()) {
+      if (auo.pack.empty() == auo.bundle.empty()) {
+        fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
+        return kExitError;
+      }
+      return run_audit(auo);
     }
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
     if (archive_cmd->parsed()) return run_archive(ao);

@@ -13,6 +13,7 @@
 
 #include "steward/scan_plan.h"
 #include "steward/source.h"
+#include "steward/table_plan.h"
 
 namespace steward {
 
@@ -236,6 +237,8 @@ struct CompiledPack {
   // document (the manifest's `observed:`; steward/scan_plan.h, kObservedColumnFields), or -1.
   // A document can never state it itself.
   int observed_field = -1;
+  // How the pack's published tables are written and protected (the manifest's `tables:`).
+  TablePlan tables;
 
   std::vector<GraphVertex> graph_vertices;
   std::vector<std::pair<uint32_t, uint32_t>> graph_edges;  // dependency -> dependent

@@ -72,6 +72,8 @@ struct CompileContext {
   std::vector<SourceSpan> retired_spans;
   std::string scan_file;  // `scan:`, a data file of the pack
   SourceSpan scan_span;
+  std::string tables_file;  // `tables:`, a data file of the pack
+  SourceSpan tables_span;
   std::string observed_field;  // `observed:`, a root field the engine fills from data files
   SourceSpan observed_span;
 
@@ -124,6 +126,7 @@ void pass_schema(CompileContext& cx);
 void pass_data(CompileContext& cx);
 void pass_scan(CompileContext& cx);
 void pass_observed(CompileContext& cx);
+void pass_tables(CompileContext& cx);
 void pass_graph(CompileContext& cx);
 void pass_definitions(CompileContext& cx);
 void pass_rules(CompileContext& cx);

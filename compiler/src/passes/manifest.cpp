@@ -245,6 +245,9 @@ void pass_manifest(CompileContext& cx) {
     } else if (key == "scan") {
       // The file is read by pass `scan`.
       if (scalar(v, "scan", &cx.scan_file)) cx.scan_span = mark_span(f, v.Mark());
+    } else if (key == "tables") {
+      // The file is read by pass `tables`.
+      if (scalar(v, "tables", &cx.tables_file)) cx.tables_span = mark_span(f, v.Mark());
     } else if (key == "observed") {
       // Checked against the schema by pass `observed`.
       if (scalar(v, "observed", &cx.observed_field)) {

@@ -16,58 +16,9 @@ namespace steward::detail {
 
 namespace {
 
-class ScanReader {
+class ScanReader : public YamlChecker {
  public:
-  ScanReader(CompileContext& cx, SourceId file) : cx_(cx), file_(file) {}
-
-  SourceSpan at(const YAML::Node& n) const { return yaml_span(file_, n); }
-
-  void error(const std::string& code, const YAML::Node& n, std::string message) {
-    cx_.diags.error(code, at(n), std::move(message));
-  }
-
-  // parent[key], or an undefined node with the error at `parent` when it is missing.
-  YAML::Node need(const YAML::Node& parent, const char* key, const std::string& what) {
-    YAML::Node n = parent[key];
-    if (!n) error("scan.missing", parent, fmt::format("{} has no `{}`", what, key));
-    return n;
-  }
-
-  // Checks that `n` is a mapping with only `keys`.
-  bool map(const YAML::Node& n, const std::string& what, const std::vector<std::string>& keys) {
-    if (!n.IsMap()) {
-      error("scan.type", n, fmt::format("{} must be a mapping", what));
-      return false;
-    }
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      const std::string k = it->first.Scalar();
-      if (std::find(keys.begin(), keys.end(), k) == keys.end())
-        error("scan.unknown-key", it->first,
-              fmt::format("unknown key {} in {}{}", quote(k), what, did_you_mean(k, keys)));
-    }
-    return true;
-  }
-
-  bool text(const YAML::Node& n, const std::string& what, std::string* out) {
-    if (!n.IsScalar() || n.Scalar().empty()) {
-      error("scan.type", n, fmt::format("{} must be a non-empty string", what));
-      return false;
-    }
-    *out = n.Scalar();
-    return true;
-  }
-
-  bool strings(const YAML::Node& n, const std::string& what, std::vector<std::string>* out) {
-    if (!n.IsSequence()) {
-      error("scan.type", n, fmt::format("{} must be a list of strings", what));
-      return false;
-    }
-    for (const auto& e : n) {
-      std::string s;
-      if (text(e, fmt::format("each entry of {}", what), &s)) out->push_back(s);
-    }
-    return true;
-  }
+  ScanReader(CompileContext& cx, SourceId file) : YamlChecker(cx, file, "scan"), cx_(cx) {}
 
   uint32_t category(const YAML::Node& n, const std::string& what) {
     std::string name;
@@ -106,7 +57,6 @@ class ScanReader {
 
  private:
   CompileContext& cx_;
-  SourceId file_;
   std::set<std::string> seen_;
 };
 

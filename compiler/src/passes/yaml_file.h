@@ -5,6 +5,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <string>
+#include <vector>
 
 #include "passes/context.h"
 
@@ -25,5 +26,30 @@ bool load_yaml_file(CompileContext& cx, const PackSources::DataFile& file,
 
 // The span of a node of a file loaded by load_yaml_file: its scalar text, or its first byte.
 SourceSpan yaml_span(SourceId file, const YAML::Node& n);
+
+// Checks the shape of a loaded YAML file, each problem an error `<prefix>.<kind>` at its node:
+// `type` (a mapping, a string or a list where another thing is), `missing`, `unknown-key`.
+class YamlChecker {
+ public:
+  YamlChecker(CompileContext& cx, SourceId file, std::string prefix)
+      : diags_(cx.diags), file_(file), prefix_(std::move(prefix)) {}
+
+  SourceSpan at(const YAML::Node& n) const { return yaml_span(file_, n); }
+  // `code` is the part after the prefix: error("type", ...) reports `<prefix>.type`.
+  void error(const std::string& code, const YAML::Node& n, std::string message);
+  // parent[key], or an undefined node with the error at `parent` when it is missing.
+  YAML::Node need(const YAML::Node& parent, const char* key, const std::string& what);
+  // Checks that `n` is a mapping with only `keys`.
+  bool map(const YAML::Node& n, const std::string& what, const std::vector<std::string>& keys);
+  // A non-empty string.
+  bool text(const YAML::Node& n, const std::string& what, std::string* out);
+  // A list of non-empty strings.
+  bool strings(const YAML::Node& n, const std::string& what, std::vector<std::string>* out);
+
+ private:
+  Diagnostics& diags_;
+  SourceId file_;
+  std::string prefix_;
+};
 
 }  // namespace steward::detail

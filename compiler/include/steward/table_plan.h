@@ -1,0 +1,28 @@
+// What a pack tells the table tools (`steward audit`, `steward suppress`): how its published
+// tables are written (count column, suppression and total markers) and when a cell is
+// protected. Compiled from the file the manifest's `tables:` names; the tools are generic.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace steward {
+
+struct TablePlan {
+  bool present = false;  // the pack has a `tables:` file
+  // A count below `threshold` is a small cell (a primary suppression); zero is one only when
+  // `zeros_suppressed`. The threshold may follow a parameter (`threshold_parameter`).
+  int64_t threshold = 10;
+  std::string threshold_parameter;
+  bool zeros_suppressed = false;
+  // A suppressed cell is protected when an attacker's interval for it is at least `min_width`
+  // wide and does not lie inside [1, inside_below - 1]. Both default to the threshold.
+  int64_t min_width = 10;
+  int64_t inside_below = 10;
+  std::string count_column;                     // "" = the last column
+  std::vector<std::string> suppressed_markers;  // the first is the one `suppress` writes
+  std::vector<std::string> total_markers;       // the first is the one `suppress` writes
+};
+
+}  // namespace steward

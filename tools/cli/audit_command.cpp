@@ -1,0 +1,162 @@
+// `steward audit`: the attacker's LP audit of tables someone else suppressed, by the pack's
+// table plan: each suppressed cell's interval, each recoverable cell, each small count shown.
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <cmath>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "report.h"
+#include "steward/source.h"
+#include "steward/table.h"
+
+namespace steward::cli {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string bound(double v) { return std::isinf(v) ? "unbounded" : fmt::format("{}", v); }
+
+struct Audited {
+  std::string file;
+  TableResult read;
+  AuditResult audit;
+  std::vector<size_t> small;  // published cells with a small non-zero count
+};
+
+}  // namespace
+
+int run_audit(const AuditCommandOptions& o) {
+  std::map<std::string, std::string> params;
+  if (!parse_params(o.params, &params)) return kExitError;
+  CompileResult compiled = load_pack(o.pack, o.bundle, params, false, o.trust_keys);
+  if (!compiled.ok()) return kExitError;
+  const CompiledPack& pack = *compiled.pack;
+  const TablePlan& plan = pack.tables;
+  if (!plan.present) {
+    fmt::print(stderr,
+               "error[tables.no-plan]: pack `{}` has no table plan: its manifest names none "
+               "(`tables: file`)\n",
+               pack.name);
+    return kExitError;
+  }
+  TableFormat format;
+  format.count_column = plan.count_column;
+  format.suppressed = plan.suppressed_markers;
+  format.totals = plan.total_markers;
+  const ProtectionRule rule{static_cast<double>(plan.min_width),
+                            static_cast<double>(plan.inside_below)};
+  std::vector<Audited> results;
+  bool error = false, unsafe = false;
+  for (const auto& path : o.files) {
+    Audited a;
+    a.file = path;
+    // Only a regular file: a FIFO would block and a directory has no rows; neither is skipped.
+    struct stat st;
+    const bool regular = stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+    std::ifstream in;
+    if (regular) in.open(path, std::ios::binary);
+    if (!regular) {
+      a.read.errors.push_back({"datafile.read", "", 0, 0, "not a readable regular file"});
+    } else if (!in) {
+      a.read.errors.push_back({"datafile.read", "", 0, 0, "cannot read the file"});
+    } else {
+      a.read = read_table(in, path, format);
+    }
+    if (a.read.ok()) {
+      const Table& t = a.read.table;
+      a.audit = audit_table(t, rule);
+      for (size_t i = 0; i < t.size(); ++i) {
+        const Table::Cell& c = t.cells[i];
+        if (c.state == Table::State::kPublished && c.value < plan.threshold &&
+            (c.value > 0 || plan.zeros_suppressed))
+          a.small.push_back(i);
+      }
+      unsafe |= a.audit.unsafe > 0 || !a.small.empty();
+      error |= a.audit.infeasible;
+    } else {
+      error = true;
+    }
+    results.push_back(std::move(a));
+  }
+  const std::string rule_text =
+      fmt::format("a suppressed cell's interval must be at least {} wide and not inside 1..{}",
+                  plan.min_width, plan.inside_below - 1);
+  if (o.format == "json") {
+    Json files = Json::array();
+    for (const auto& a : results) {
+      Json f = {{"file", a.file}};
+      if (!a.read.ok()) {
+        Json errs = Json::array();
+        for (const auto& e : a.read.errors)
+          errs.push_back({{"code", e.code}, {"line", e.line}, {"message", e.message}});
+        f["errors"] = errs;
+        files.push_back(f);
+        continue;
+      }
+      const Table& t = a.read.table;
+      auto cell_json = [&](size_t i) {
+        Json at = Json::object();
+        std::vector<uint32_t> p = t.position(i);
+        for (size_t d = 0; d < t.dims.size(); ++d) at[t.dims[d]] = t.labels[d][p[d]];
+        return at;
+      };
+      f["infeasible"] = a.audit.infeasible;
+      Json cells = Json::array();
+      for (const auto& c : a.audit.cells) {
+        cells.push_back({{"cell", cell_json(c.cell)},
+                         {"line", t.cells[c.cell].line},
+                         {"lo", c.lo},
+                         {"hi", std::isinf(c.hi) ? Json(nullptr) : Json(c.hi)},
+                         {"safe", c.safe}});
+      }
+      f["suppressed"] = cells;
+      f["recoverable"] = a.audit.unsafe;
+      Json small = Json::array();
+      for (size_t i : a.small) small.push_back({{"cell", cell_json(i)}, {"line", t.cells[i].line}});
+      f["small_published"] = small;
+      files.push_back(f);
+    }
+    Json doc = {
+        {"policy", {{"name", pack.name}, {"version", pack.version}, {"digest", pack.digest}}},
+        {"threshold", plan.threshold},
+        {"rule", rule_text},
+        {"files", files}};
+    fmt::print("{}\n", doc.dump(2));
+  } else {
+    for (const auto& a : results) {
+      const std::string file = escape_for_display(a.file);
+      for (const auto& e : a.read.errors)
+        fmt::print("{}:{}:{}: error[{}]: {}\n", file, e.line, e.column, e.code,
+                   escape_for_display(e.message));
+      if (!a.read.ok()) continue;
+      const Table& t = a.read.table;
+      if (a.audit.infeasible) {
+        fmt::print(
+            "{}: error[audit.infeasible]: the published counts contradict the totals; "
+            "no interval can be computed\n",
+            file);
+        continue;
+      }
+      for (const auto& c : a.audit.cells) {
+        if (c.safe) continue;
+        fmt::print("{}:{}: recoverable: `{}` lies in [{}, {}]\n", file, t.cells[c.cell].line,
+                   escape_for_display(t.describe(c.cell)), bound(c.lo), bound(c.hi));
+      }
+      for (size_t i : a.small) {
+        fmt::print("{}:{}: small count shown: `{}` is {}, below {}\n", file, t.cells[i].line,
+                   escape_for_display(t.describe(i)), t.cells[i].value, plan.threshold);
+      }
+      fmt::print("{}: {} suppressed cell{}, {} recoverable, {} small count{} shown ({})\n", file,
+                 a.audit.cells.size(), a.audit.cells.size() == 1 ? "" : "s", a.audit.unsafe,
+                 a.small.size(), a.small.size() == 1 ? "" : "s", rule_text);
+    }
+  }
+  if (error) return kExitError;
+  return unsafe ? 1 : 0;
+}
+
+}  // namespace steward::cli
