@@ -210,3 +210,28 @@ TEST_CASE("audit: recoverable cells exit 1 with their interval, protected tables
   CHECK(esc.out.find('\x1b') == std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("suppress: the written table passes steward audit, the report lists every cell",
+          "[cli][table]") {
+  fs::path dir = fs::temp_directory_path() / ("steward_suppress_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string out = (dir / "out.csv").string(), report = (dir / "r.json").string();
+  auto r = run(bin() +
+               " suppress -p policies/dcf-5-4 --param min_cell_size=3 "
+               "tests/data/tables/region-gender-raw.csv -o '" +
+               out + "' --report '" + report + "'");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("1 primary and 3 secondary suppressions"));
+  json j = json::parse(read_text(report));
+  CHECK(j["primary"].size() == 1);
+  CHECK(j["secondary"].size() == 3);
+  auto a = run(bin() + " audit -p policies/dcf-5-4 --param min_cell_size=3 '" + out + "'");
+  CHECK(a.exit_code == 0);
+  CHECK_THAT(a.out, Catch::Contains("4 suppressed cells, 0 recoverable"));
+  // A table already suppressed cannot be protected again: exit 2, nothing written.
+  auto again = run(bin() + " suppress -p policies/dcf-5-4 tests/data/tables/sdctable-4x4.csv -o '" +
+                   (dir / "again.csv").string() + "'");
+  CHECK(again.exit_code == 2);
+  CHECK_FALSE(fs::exists(dir / "again.csv"));
+  fs::remove_all(dir);
+}

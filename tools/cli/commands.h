@@ -59,6 +59,17 @@ struct AuditCommandOptions {
 // 1 when a cell is recoverable or a small count shown, 2 on an unreadable or contradictory table.
 int run_audit(const AuditCommandOptions& o);
 
+struct SuppressCommandOptions {
+  std::string pack, bundle;
+  std::vector<std::string> trust_keys;
+  std::vector<std::string> params;
+  std::string file;
+  std::string output;  // "" = standard output
+  std::string report;  // "" = none
+};
+// `steward suppress`: exit 0 with a protected table written, 2 when none could be written.
+int run_suppress(const SuppressCommandOptions& o);
+
 }  // namespace steward::cli
 
 namespace steward::cli {

@@ -341,4 +341,38 @@ ScanReport scan_path(const CompiledPack& pack, const std::string& path,
   return scan_data_file(pack, path, options);
 }
 
+// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half
+// of it; `mode` applies to the new file.
+bool write_atomically(const std::string& path, const std::string& text, std::filesystem::perms mode,
+                      std::string* error) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) {
+      *error = "cannot write the file";
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::permissions(tmp, mode, ec);
+  if (!ec) std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    *error = ec.message();
+    return false;
+  }
+  return true;
+}
+
+bool write_file_atomically(const std::string& path, const std::string& text) {
+  using std::filesystem::perms;
+  std::string error;
+  if (write_atomically(
+          path, text,
+          perms::owner_read | perms::owner_write | perms::group_read | perms::others_read, &error))
+    return true;
+  fmt::print(stderr, "{}: error[output.write]: {}\n", escape_for_display(path), error);
+  return false;
+}
+
 }  // namespace steward::cli

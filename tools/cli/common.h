@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -57,6 +58,13 @@ std::vector<InputPath> expand_inputs(const std::vector<std::string>& inputs, boo
 // `--data-format` and `--delimiter` (one character, or `tab`) as scan options; false, with the
 // error printed, for a bad delimiter or format.
 bool parse_scan_options(const std::string& format, const std::string& delimiter, ScanOptions* out);
+// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half
+// of it; `mode` applies to the new file. On failure `error` says why.
+bool write_atomically(const std::string& path, const std::string& text, std::filesystem::perms mode,
+                      std::string* error);
+// write_atomically with mode 0644, printing `path: error[output.write]: ...` on failure.
+bool write_file_atomically(const std::string& path, const std::string& text);
+
 // Scans one data file named on the command line. Only a regular file is read (a FIFO would
 // block, a directory has no rows); anything else is a `datafile.read` error in the report.
 ScanReport scan_path(const CompiledPack& pack, const std::string& path, const ScanOptions& options);

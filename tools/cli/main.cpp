@@ -65,29 +65,6 @@ int run_check(const std::string& pack, const std::vector<std::string>& raw_param
   return kExitAllow;
 }
 
-// Writes `text` to `path` through a temporary file and a rename, so a reader never sees half
-// of it; `mode` applies to the new file.
-bool write_atomically(const std::string& path, const std::string& text, fs::perms mode,
-                      std::string* error) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
-      *error = "cannot write the file";
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::permissions(tmp, mode, ec);
-  if (!ec) fs::rename(tmp, path, ec);
-  if (ec) {
-    *error = ec.message();
-    return false;
-  }
-  return true;
-}
-
 int run_keygen(const std::string& output) {
   std::string priv, pub, error, fp;
   if (!generate_signing_key(&priv, &pub, &error) || !key_fingerprint(pub, &fp, &error)) {
@@ -349,6 +326,27 @@ int main(int argc, char** argv) {
   audit->add_option("--param", auo.params, "Override a pack parameter: name=value (repeatable)")
       ->allow_extra_args(false);
 
+  SuppressCommandOptions suo;
+  auto* suppress = app.add_subcommand(
+      "suppress",
+      "Protect a table of counts before it is published: small cells by the pack's threshold, "
+      "then complements until no suppressed cell can be worked out from the rest (LP audit)");
+  auto* suppress_policy = suppress->add_option("-p,--policy", suo.pack, "Directory of the pack");
+  auto* suppress_bundle =
+      suppress->add_option("-b,--bundle", suo.bundle, "A signed bundle written by `steward build`");
+  suppress_policy->excludes(suppress_bundle);
+  suppress
+      ->add_option("--trust-key", suo.trust_keys,
+                   "Public key (PEM) a bundle's signature must match")
+      ->needs(suppress_bundle);
+  suppress->add_option("table", suo.file, "The table (CSV, one row per cell)")->required();
+  suppress->add_option("-o,--output", suo.output,
+                       "Write the protected table here (default: standard output)");
+  suppress->add_option("--report", suo.report,
+                       "Write the primary and secondary cells and every interval (JSON)");
+  suppress->add_option("--param", suo.params, "Override a pack parameter: name=value (repeatable)")
+      ->allow_extra_args(false);
+
   ImpactOptions io;
   io.format = "text";
   auto* impact = app.add_subcommand(
@@ -513,6 +511,13 @@ int main(int argc, char** argv) {
         return kExitError;
       }
       return run_scan(sco);
+    }
+    if (suppress->parsed()) {
+      if (suo.pack.empty() == suo.bundle.empty()) {
+        fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
+        return kExitError;
+      }
+      return run_suppress(suo);
     }
     if (audit->parsed()) {
       if (auo.pack.empty() == auo.bundle.empty()) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <istream>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,36 @@ struct AuditResult {
 // categories, in every dimension, at every level of the others), and non-negativity. Solved
 // with COIN-OR CLP.
 AuditResult audit_table(const Table& table, const ProtectionRule& rule);
+
+// What `suppress` protects: a count below `threshold` (zero only with `zeros_suppressed`) is a
+// primary suppression; then cells are added until the audit finds every one protected.
+struct SuppressRule {
+  int64_t threshold = 10;
+  bool zeros_suppressed = false;
+  ProtectionRule protection;
+};
+
+struct SuppressResult {
+  Table table;                  // the published table: totals filled in, cells suppressed
+  std::vector<size_t> primary;  // flat indices, in order
+  std::vector<size_t> secondary;
+  AuditResult audit;  // of the published table
+  std::string error;  // "" on success; otherwise why no safe table was found
+  bool ok() const { return error.empty(); }
+};
+
+// Protects a table of counts (every cell published; totals given or left out, then computed).
+// Secondary cells are chosen greedily, in rounds: for each cell the audit finds unprotected, a
+// published non-zero count that shares a total with it, preferring one on a line that gives
+// the cell away, then one that closes a rectangle with cells already suppressed, then the
+// smallest (an interior cell before a total), until the audit passes. Zeros are never complements
+// (their value is known to be 0). Not optimal: it loses little on tables with few small cells, and
+// every table it returns passes the audit.
+SuppressResult suppress_table(const Table& table, const SuppressRule& rule);
+
+// A table in long form, as read_table reads it: suppressed counts as the first suppression
+// marker, totals with the first total marker, absent cells left out.
+std::string write_table(const Table& table, const TableFormat& format, char delimiter = ',');
 
 // The LP of one bound of one cell in CPLEX LP format, for an independent re-check (glpsol).
 std::string table_lp(const Table& table, size_t cell, bool maximize);

@@ -1,5 +1,6 @@
-// `steward audit`: the attacker's LP audit of tables someone else suppressed, by the pack's
-// table plan: each suppressed cell's interval, each recoverable cell, each small count shown.
+// `steward audit` and `steward suppress`, by the pack's table plan: the attacker's LP audit of
+// tables someone else suppressed (each suppressed cell's interval, each recoverable cell, each
+// small count shown), and protecting a table of counts before it is published.
 #include <fmt/format.h>
 #include <sys/stat.h>
 
@@ -27,26 +28,52 @@ struct Audited {
   std::vector<size_t> small;  // published cells with a small non-zero count
 };
 
+TableFormat format_of(const TablePlan& plan) {
+  TableFormat format;
+  format.count_column = plan.count_column;
+  format.suppressed = plan.suppressed_markers;
+  format.totals = plan.total_markers;
+  return format;
+}
+
+// Reads one table file named on the command line: only a regular file (a FIFO would block,
+// a directory has no rows; neither is skipped).
+TableResult read_table_file(const std::string& path, const TableFormat& format) {
+  TableResult r;
+  struct stat st;
+  const bool regular = stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  std::ifstream in;
+  if (regular) in.open(path, std::ios::binary);
+  if (!regular || !in) {
+    r.errors.push_back({"datafile.read", "", 0, 0, "not a readable regular file"});
+    return r;
+  }
+  return read_table(in, path, format);
+}
+
+const CompiledPack* table_pack(const CompileResult& compiled) {
+  if (!compiled.ok()) return nullptr;
+  if (!compiled.pack->tables.present) {
+    fmt::print(stderr,
+               "error[tables.no-plan]: pack `{}` has no table plan: its manifest names none "
+               "(`tables: file`)\n",
+               compiled.pack->name);
+    return nullptr;
+  }
+  return compiled.pack.get();
+}
+
 }  // namespace
 
 int run_audit(const AuditCommandOptions& o) {
   std::map<std::string, std::string> params;
   if (!parse_params(o.params, &params)) return kExitError;
   CompileResult compiled = load_pack(o.pack, o.bundle, params, false, o.trust_keys);
-  if (!compiled.ok()) return kExitError;
-  const CompiledPack& pack = *compiled.pack;
+  const CompiledPack* loaded = table_pack(compiled);
+  if (loaded == nullptr) return kExitError;
+  const CompiledPack& pack = *loaded;
   const TablePlan& plan = pack.tables;
-  if (!plan.present) {
-    fmt::print(stderr,
-               "error[tables.no-plan]: pack `{}` has no table plan: its manifest names none "
-               "(`tables: file`)\n",
-               pack.name);
-    return kExitError;
-  }
-  TableFormat format;
-  format.count_column = plan.count_column;
-  format.suppressed = plan.suppressed_markers;
-  format.totals = plan.total_markers;
+  const TableFormat format = format_of(plan);
   const ProtectionRule rule{static_cast<double>(plan.min_width),
                             static_cast<double>(plan.inside_below)};
   std::vector<Audited> results;
@@ -54,18 +81,7 @@ int run_audit(const AuditCommandOptions& o) {
   for (const auto& path : o.files) {
     Audited a;
     a.file = path;
-    // Only a regular file: a FIFO would block and a directory has no rows; neither is skipped.
-    struct stat st;
-    const bool regular = stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-    std::ifstream in;
-    if (regular) in.open(path, std::ios::binary);
-    if (!regular) {
-      a.read.errors.push_back({"datafile.read", "", 0, 0, "not a readable regular file"});
-    } else if (!in) {
-      a.read.errors.push_back({"datafile.read", "", 0, 0, "cannot read the file"});
-    } else {
-      a.read = read_table(in, path, format);
-    }
+    a.read = read_table_file(path, format);
     if (a.read.ok()) {
       const Table& t = a.read.table;
       a.audit = audit_table(t, rule);
@@ -157,6 +173,66 @@ int run_audit(const AuditCommandOptions& o) {
   }
   if (error) return kExitError;
   return unsafe ? 1 : 0;
+}
+
+int run_suppress(const SuppressCommandOptions& o) {
+  std::map<std::string, std::string> params;
+  if (!parse_params(o.params, &params)) return kExitError;
+  CompileResult compiled = load_pack(o.pack, o.bundle, params, false, o.trust_keys);
+  const CompiledPack* loaded = table_pack(compiled);
+  if (loaded == nullptr) return kExitError;
+  const TablePlan& plan = loaded->tables;
+  const TableFormat format = format_of(plan);
+  TableResult read = read_table_file(o.file, format);
+  const std::string file = escape_for_display(o.file);
+  for (const auto& e : read.errors)
+    fmt::print(stderr, "{}:{}:{}: error[{}]: {}\n", file, e.line, e.column, e.code,
+               escape_for_display(e.message));
+  if (!read.ok()) return kExitError;
+  SuppressRule rule;
+  rule.threshold = plan.threshold;
+  rule.zeros_suppressed = plan.zeros_suppressed;
+  rule.protection = {static_cast<double>(plan.min_width), static_cast<double>(plan.inside_below)};
+  SuppressResult r = suppress_table(read.table, rule);
+  if (!r.ok()) {
+    fmt::print(stderr, "{}: error[suppress.failed]: {}\n", file, r.error);
+    return kExitError;
+  }
+  const Table& t = r.table;
+  const std::string csv = write_table(t, format);
+  // The protected table is written whole or not at all: a partial file could be published.
+  if (!o.output.empty() && !write_file_atomically(o.output, csv)) return kExitError;
+  if (o.output.empty()) fmt::print("{}", csv);
+  if (!o.report.empty()) {
+    auto cell_json = [&](size_t i) {
+      Json at = Json::object();
+      std::vector<uint32_t> p = t.position(i);
+      for (size_t d = 0; d < t.dims.size(); ++d) at[t.dims[d]] = t.labels[d][p[d]];
+      return at;
+    };
+    Json primary = Json::array(), secondary = Json::array(), intervals = Json::array();
+    for (size_t i : r.primary) primary.push_back(cell_json(i));
+    for (size_t i : r.secondary) secondary.push_back(cell_json(i));
+    for (const auto& c : r.audit.cells)
+      intervals.push_back({{"cell", cell_json(c.cell)},
+                           {"lo", c.lo},
+                           {"hi", std::isinf(c.hi) ? Json(nullptr) : Json(c.hi)},
+                           {"safe", c.safe}});
+    Json doc = {
+        {"policy",
+         {{"name", loaded->name}, {"version", loaded->version}, {"digest", loaded->digest}}},
+        {"file", o.file},
+        {"threshold", plan.threshold},
+        {"primary", primary},
+        {"secondary", secondary},
+        {"audit", intervals}};
+    if (!write_file_atomically(o.report, doc.dump(2) + "\n")) return kExitError;
+  }
+  fmt::print(stderr,
+             "{}: {} primary and {} secondary suppressions; every suppressed cell passes the "
+             "audit (interval at least {} wide, not inside 1..{})\n",
+             file, r.primary.size(), r.secondary.size(), plan.min_width, plan.inside_below - 1);
+  return kExitAllow;
 }
 
 }  // namespace steward::cli
