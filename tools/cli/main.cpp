@@ -65,6 +65,18 @@ int run_check(const std::string& pack, const std::vector<std::string>& raw_param
   return kExitAllow;
 }
 
+// `-p/--policy`, `-b/--bundle` (one of them) and `--trust-key` (with a bundle), as every
+// command that loads a pack takes them.
+void add_pack_source(CLI::App* cmd, std::string* pack, std::string* bundle,
+                     std::vector<std::string>* trust_keys) {
+  auto* policy = cmd->add_option("-p,--policy", *pack, "Directory of the pack");
+  auto* bundled =
+      cmd->add_option("-b,--bundle", *bundle, "A signed bundle written by `steward build`");
+  policy->excludes(bundled);
+  cmd->add_option("--trust-key", *trust_keys, "Public key (PEM) a bundle's signature must match")
+      ->needs(bundled);
+}
+
 int run_keygen(const std::string& output) {
   std::string priv, pub, error, fp;
   if (!generate_signing_key(&priv, &pub, &error) || !key_fingerprint(pub, &fp, &error)) {
@@ -287,13 +299,7 @@ int main(int argc, char** argv) {
       "scan",
       "Find Safe Harbor identifiers in data files (CSV, TSV, JSON Lines) by column name and by "
       "value, as the pack's scan plan says; findings give rows, never values");
-  auto* scan_policy = scan->add_option("-p,--policy", sco.pack, "Directory of the pack");
-  auto* scan_bundle =
-      scan->add_option("-b,--bundle", sco.bundle, "A signed bundle written by `steward build`");
-  scan_policy->excludes(scan_bundle);
-  scan->add_option("--trust-key", sco.trust_keys,
-                   "Public key (PEM) a bundle's signature must match")
-      ->needs(scan_bundle);
+  add_pack_source(scan, &sco.pack, &sco.bundle, &sco.trust_keys);
   scan->add_option("files", sco.files, "Data files")->required();
   scan->add_option("-f,--format", sco.format, "Output format")
       ->check(CLI::IsMember({"text", "json", "sarif"}))
@@ -311,14 +317,7 @@ int main(int argc, char** argv) {
       "audit",
       "Audit suppressed tables (CSV, one row per cell) as an attacker would: each suppressed "
       "cell's feasible interval from the published cells and totals, by the pack's table plan");
-  auto* audit_policy = audit->add_option("-p,--policy", auo.pack, "Directory of the pack");
-  auto* audit_bundle =
-      audit->add_option("-b,--bundle", auo.bundle, "A signed bundle written by `steward build`");
-  audit_policy->excludes(audit_bundle);
-  audit
-      ->add_option("--trust-key", auo.trust_keys,
-                   "Public key (PEM) a bundle's signature must match")
-      ->needs(audit_bundle);
+  add_pack_source(audit, &auo.pack, &auo.bundle, &auo.trust_keys);
   audit->add_option("tables", auo.files, "Published tables")->required();
   audit->add_option("-f,--format", auo.format, "Output format")
       ->check(CLI::IsMember({"text", "json"}))
@@ -331,14 +330,7 @@ int main(int argc, char** argv) {
       "suppress",
       "Protect a table of counts before it is published: small cells by the pack's threshold, "
       "then complements until no suppressed cell can be worked out from the rest (LP audit)");
-  auto* suppress_policy = suppress->add_option("-p,--policy", suo.pack, "Directory of the pack");
-  auto* suppress_bundle =
-      suppress->add_option("-b,--bundle", suo.bundle, "A signed bundle written by `steward build`");
-  suppress_policy->excludes(suppress_bundle);
-  suppress
-      ->add_option("--trust-key", suo.trust_keys,
-                   "Public key (PEM) a bundle's signature must match")
-      ->needs(suppress_bundle);
+  add_pack_source(suppress, &suo.pack, &suo.bundle, &suo.trust_keys);
   suppress->add_option("table", suo.file, "The table (CSV, one row per cell)")->required();
   suppress->add_option("-o,--output", suo.output,
                        "Write the protected table here (default: standard output)");

@@ -51,6 +51,14 @@ TableResult read_table_file(const std::string& path, const TableFormat& format) 
   return read_table(in, path, format);
 }
 
+// A cell as JSON: {dimension: category, ...}.
+Json cell_json(const Table& t, size_t i) {
+  Json at = Json::object();
+  std::vector<uint32_t> p = t.position(i);
+  for (size_t d = 0; d < t.dims.size(); ++d) at[t.dims[d]] = t.labels[d][p[d]];
+  return at;
+}
+
 const CompiledPack* table_pack(const CompileResult& compiled) {
   if (!compiled.ok()) return nullptr;
   if (!compiled.pack->tables.present) {
@@ -114,16 +122,10 @@ int run_audit(const AuditCommandOptions& o) {
         continue;
       }
       const Table& t = a.read.table;
-      auto cell_json = [&](size_t i) {
-        Json at = Json::object();
-        std::vector<uint32_t> p = t.position(i);
-        for (size_t d = 0; d < t.dims.size(); ++d) at[t.dims[d]] = t.labels[d][p[d]];
-        return at;
-      };
       f["infeasible"] = a.audit.infeasible;
       Json cells = Json::array();
       for (const auto& c : a.audit.cells) {
-        cells.push_back({{"cell", cell_json(c.cell)},
+        cells.push_back({{"cell", cell_json(t, c.cell)},
                          {"line", t.cells[c.cell].line},
                          {"lo", c.lo},
                          {"hi", std::isinf(c.hi) ? Json(nullptr) : Json(c.hi)},
@@ -132,7 +134,8 @@ int run_audit(const AuditCommandOptions& o) {
       f["suppressed"] = cells;
       f["recoverable"] = a.audit.unsafe;
       Json small = Json::array();
-      for (size_t i : a.small) small.push_back({{"cell", cell_json(i)}, {"line", t.cells[i].line}});
+      for (size_t i : a.small)
+        small.push_back({{"cell", cell_json(t, i)}, {"line", t.cells[i].line}});
       f["small_published"] = small;
       files.push_back(f);
     }
@@ -204,17 +207,11 @@ int run_suppress(const SuppressCommandOptions& o) {
   if (!o.output.empty() && !write_file_atomically(o.output, csv)) return kExitError;
   if (o.output.empty()) fmt::print("{}", csv);
   if (!o.report.empty()) {
-    auto cell_json = [&](size_t i) {
-      Json at = Json::object();
-      std::vector<uint32_t> p = t.position(i);
-      for (size_t d = 0; d < t.dims.size(); ++d) at[t.dims[d]] = t.labels[d][p[d]];
-      return at;
-    };
     Json primary = Json::array(), secondary = Json::array(), intervals = Json::array();
-    for (size_t i : r.primary) primary.push_back(cell_json(i));
-    for (size_t i : r.secondary) secondary.push_back(cell_json(i));
+    for (size_t i : r.primary) primary.push_back(cell_json(t, i));
+    for (size_t i : r.secondary) secondary.push_back(cell_json(t, i));
     for (const auto& c : r.audit.cells)
-      intervals.push_back({{"cell", cell_json(c.cell)},
+      intervals.push_back({{"cell", cell_json(t, c.cell)},
                            {"lo", c.lo},
                            {"hi", std::isinf(c.hi) ? Json(nullptr) : Json(c.hi)},
                            {"safe", c.safe}});
