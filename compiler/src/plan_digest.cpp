@@ -97,7 +97,14 @@ std::string plan_digest(const CompiledPack& p) {
     for (const auto& m : t.suppressed_markers) str(m);
     s += '|';
     for (const auto& m : t.total_markers) str(m);
-    s += '\n';
+    s += '|';
+    for (const auto& h : t.hierarchies) {
+      for (const auto& c : h) str(c);
+      s += '>';
+    }
+    s += '|';
+    for (const auto& c : t.derived_columns) str(c);
+    s += t.singletons_protected ? "S1\n" : "S0\n";
   }
   for (const auto& bits : p.enum_bitsets) {
     s += 'B';

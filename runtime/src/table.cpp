@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "scan_reader.h"
@@ -13,25 +14,83 @@ namespace steward {
 
 size_t Table::flat(const std::vector<uint32_t>& at) const {
   size_t i = 0;
-  for (size_t d = 0; d < labels.size(); ++d) i = i * labels[d].size() + at[d];
+  for (size_t d = 0; d < dims.size(); ++d) i = i * dims[d].size() + at[d];
   return i;
 }
 
 std::vector<uint32_t> Table::position(size_t i) const {
-  std::vector<uint32_t> at(labels.size());
-  for (size_t d = labels.size(); d-- > 0;) {
-    at[d] = static_cast<uint32_t>(i % labels[d].size());
-    i /= labels[d].size();
+  std::vector<uint32_t> at(dims.size());
+  for (size_t d = dims.size(); d-- > 0;) {
+    at[d] = static_cast<uint32_t>(i % dims[d].size());
+    i /= dims[d].size();
   }
   return at;
 }
 
+bool Table::interior(size_t i) const {
+  for (size_t d = dims.size(); d-- > 0;) {
+    if (!dims[d].leaf(static_cast<uint32_t>(i % dims[d].size()))) return false;
+    i /= dims[d].size();
+  }
+  return true;
+}
+
+std::vector<Table::Relation> Table::relations() const {
+  std::vector<Relation> out;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    std::vector<uint32_t> p = position(i);
+    for (size_t d = 0; d < dims.size(); ++d) {
+      const auto& kids = dims[d].children[p[d]];
+      if (kids.empty()) continue;
+      Relation r{i, static_cast<uint32_t>(d), {}};
+      std::vector<uint32_t> q = p;
+      for (uint32_t k : kids) {
+        q[d] = k;
+        r.members.push_back(flat(q));
+      }
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+std::vector<Table::Relation> Table::relations_of(size_t i) const {
+  std::vector<Relation> out;
+  const std::vector<uint32_t> p = position(i);
+  for (size_t d = 0; d < dims.size(); ++d) {
+    auto add = [&](uint32_t total) {
+      std::vector<uint32_t> q = p;
+      q[d] = total;
+      Relation r{flat(q), static_cast<uint32_t>(d), {}};
+      for (uint32_t k : dims[d].children[total]) {
+        q[d] = k;
+        r.members.push_back(flat(q));
+      }
+      out.push_back(std::move(r));
+    };
+    if (!dims[d].leaf(p[d])) add(p[d]);
+    if (dims[d].parent[p[d]] >= 0) add(static_cast<uint32_t>(dims[d].parent[p[d]]));
+  }
+  return out;
+}
+
+std::vector<std::string> Table::values(size_t i, size_t d, const std::string& total) const {
+  const Dimension& dim = dims[d];
+  std::vector<std::string> out(dim.columns.size(), total);
+  for (int32_t k = static_cast<int32_t>(position(i)[d]); k >= 0 && dim.depth[k] > 0;
+       k = dim.parent[k])
+    out[dim.depth[k] - 1] = dim.labels[k];
+  return out;
+}
+
 std::string Table::describe(size_t i) const {
-  std::vector<uint32_t> at = position(i);
   std::string out;
   for (size_t d = 0; d < dims.size(); ++d) {
-    if (d) out += ", ";
-    out += dims[d] + "=" + labels[d][at[d]];
+    std::vector<std::string> v = values(i, d, dims[d].labels.back());
+    for (size_t c = 0; c < v.size(); ++c) {
+      if (!out.empty()) out += ", ";
+      out += dims[d].columns[c] + "=" + v[c];
+    }
   }
   return out;
 }
@@ -96,7 +155,12 @@ TableResult read_table(std::istream& in, const std::string& file, const TableFor
                      file));
     return out;
   }
+  auto derived_column = [&](const std::string& c) {
+    return std::find(format.derived.begin(), format.derived.end(), c) != format.derived.end();
+  };
+  // By default the counts are the last column that is not a derived one.
   size_t count_col = columns.size() - 1;
+  while (count_col > 0 && derived_column(columns[count_col])) --count_col;
   if (!format.count_column.empty()) {
     auto it = std::find(columns.begin(), columns.end(), format.count_column);
     if (it == columns.end()) {
@@ -106,64 +170,146 @@ TableResult read_table(std::istream& in, const std::string& file, const TableFor
     count_col = static_cast<size_t>(it - columns.begin());
   }
   Table& t = out.table;
-  std::vector<size_t> dim_cols;
-  for (size_t c = 0; c < columns.size(); ++c) {
-    if (c != count_col) {
-      dim_cols.push_back(c);
-      t.dims.push_back(columns[c]);
+  std::vector<bool> used(columns.size(), false);
+  used[count_col] = true;
+  std::vector<size_t> derived_cols;
+  for (const auto& name : format.derived) {
+    auto it = std::find(columns.begin(), columns.end(), name);
+    if (it == columns.end() || used[it - columns.begin()]) continue;
+    used[it - columns.begin()] = true;
+    derived_cols.push_back(static_cast<size_t>(it - columns.begin()));
+    t.derived_columns.push_back(name);
+  }
+  // Dimensions: each declared hierarchy whose columns are all here (and in no other), then
+  // every other column on its own, in the order of their first column in the file.
+  std::vector<std::vector<size_t>> dim_cols;
+  for (const auto& h : format.hierarchies) {
+    std::vector<size_t> cols;
+    for (const auto& name : h) {
+      auto it = std::find(columns.begin(), columns.end(), name);
+      if (it == columns.end() || used[it - columns.begin()]) break;
+      cols.push_back(static_cast<size_t>(it - columns.begin()));
     }
+    if (cols.size() != h.size() || cols.empty()) continue;
+    for (size_t c : cols) used[c] = true;
+    dim_cols.push_back(std::move(cols));
+  }
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (!used[c]) dim_cols.push_back({c});
+  }
+  std::stable_sort(dim_cols.begin(), dim_cols.end(),
+                   [](const auto& a, const auto& b) { return a[0] < b[0]; });
+  const size_t ndims = dim_cols.size();
+  t.dims.resize(ndims);
+  for (size_t d = 0; d < ndims; ++d) {
+    for (size_t c : dim_cols[d]) t.dims[d].columns.push_back(columns[c]);
   }
   auto is_total = [&](const std::string& v) {
     return std::find(format.totals.begin(), format.totals.end(), v) != format.totals.end();
   };
-  // Categories in first-seen order, the total last.
-  std::vector<std::map<std::string, uint32_t>> index(dim_cols.size());
-  t.labels.resize(dim_cols.size());
-  std::vector<std::string> total_label(dim_cols.size(), "Total");
+  // Positions in first-seen order (a subtotal before its members), the total last; each row's
+  // position in each dimension.
+  constexpr uint32_t kTotal = std::numeric_limits<uint32_t>::max();
+  std::vector<std::map<std::vector<std::string>, uint32_t>> index(ndims);
+  std::vector<std::string> total_label(ndims, "Total");
+  std::vector<uint32_t> at_row(rows.size() * ndims, kTotal);
   for (size_t r = 0; r < rows.size(); ++r) {
-    for (size_t d = 0; d < dim_cols.size(); ++d) {
-      const std::string& v = rows[r][dim_cols[d]];
-      if (v.empty()) {
-        fail("table.shape", lines[r],
-             fmt::format("the `{}` of this row is empty; a total is written `{}`", t.dims[d],
-                         format.totals.empty() ? "Total" : format.totals[0]));
-        continue;
+    for (size_t d = 0; d < ndims; ++d) {
+      Table::Dimension& dim = t.dims[d];
+      std::vector<std::string> path;
+      bool ok = true;
+      for (size_t j = 0; j < dim_cols[d].size() && ok; ++j) {
+        const std::string& v = rows[r][dim_cols[d][j]];
+        if (v.empty()) {
+          fail("table.shape", lines[r],
+               fmt::format("the `{}` of this row is empty; a total is written `{}`", dim.columns[j],
+                           format.totals.empty() ? "Total" : format.totals[0]));
+          ok = false;
+        } else if (is_total(v)) {
+          total_label[d] = v;
+        } else if (path.size() < j) {
+          fail("table.hierarchy", lines[r],
+               fmt::format("`{}` is `{}` under a `{}` total; in the hierarchy {} a level below "
+                           "a total is a total too",
+                           dim.columns[j], escape_for_display(v), dim.columns[j - 1],
+                           fmt::join(dim.columns, " > ")));
+          ok = false;
+        } else {
+          path.push_back(v);
+        }
       }
-      if (is_total(v)) {
-        total_label[d] = v;
-      } else if (index[d].emplace(v, static_cast<uint32_t>(t.labels[d].size())).second) {
-        t.labels[d].push_back(v);
+      if (!ok) continue;
+      uint32_t parent = kTotal;
+      std::vector<std::string> prefix;
+      for (const auto& v : path) {
+        prefix.push_back(v);
+        auto [it, fresh] = index[d].emplace(prefix, static_cast<uint32_t>(dim.labels.size()));
+        if (fresh) {
+          dim.labels.push_back(v);
+          dim.parent.push_back(parent == kTotal ? -1 : static_cast<int32_t>(parent));
+          dim.depth.push_back(static_cast<uint8_t>(prefix.size()));
+        }
+        parent = it->second;
       }
+      at_row[r * ndims + d] = parent;
     }
   }
   if (!out.errors.empty()) return out;
   size_t cells = 1;
-  for (size_t d = 0; d < dim_cols.size(); ++d) {
-    t.labels[d].push_back(total_label[d]);
-    cells *= t.labels[d].size();
+  for (size_t d = 0; d < ndims; ++d) {
+    Table::Dimension& dim = t.dims[d];
+    const uint32_t total = static_cast<uint32_t>(dim.labels.size());
+    if (dim.columns.size() > 1 &&
+        std::find(dim.depth.begin(), dim.depth.end(), dim.columns.size()) == dim.depth.end()) {
+      fail("table.hierarchy", 1,
+           fmt::format("the hierarchy {} has no row below `{}`; list its columns in the "
+                       "pack's `hierarchies` only when the table has them",
+                       fmt::join(dim.columns, " > "), dim.columns.back()));
+    }
+    dim.labels.push_back(total_label[d]);
+    dim.depth.push_back(0);
+    dim.children.assign(dim.labels.size(), {});
+    for (uint32_t k = 0; k < total; ++k) {
+      if (dim.parent[k] < 0) dim.parent[k] = static_cast<int32_t>(total);
+      dim.children[static_cast<size_t>(dim.parent[k])].push_back(k);
+    }
+    dim.parent.push_back(-1);
+    cells *= dim.labels.size();
     if (cells > kMaxCells) {
       fail("table.limit", 1,
            fmt::format("the table has more than {} cells, totals included", kMaxCells));
       return out;
     }
   }
+  if (!out.errors.empty()) return out;
   t.cells.assign(cells, Table::Cell{});
-  std::vector<uint32_t> at(dim_cols.size());
+  t.derived.assign(derived_cols.empty() ? 0 : cells * derived_cols.size(), std::string());
+  std::vector<uint32_t> at(ndims);
   for (size_t r = 0; r < rows.size(); ++r) {
-    for (size_t d = 0; d < dim_cols.size(); ++d) {
-      const std::string& v = rows[r][dim_cols[d]];
-      at[d] = is_total(v) ? static_cast<uint32_t>(t.labels[d].size() - 1) : index[d].at(v);
+    for (size_t d = 0; d < ndims; ++d) {
+      at[d] = at_row[r * ndims + d];
+      if (at[d] == kTotal) at[d] = static_cast<uint32_t>(t.dims[d].size() - 1);
     }
-    Table::Cell& cell = t.cells[t.flat(at)];
+    const size_t i = t.flat(at);
+    Table::Cell& cell = t.cells[i];
     if (cell.line != 0) {
       fail("table.duplicate", lines[r],
-           fmt::format("{} is already given on line {}", t.describe(t.flat(at)), cell.line));
+           fmt::format("{} is already given on line {}", t.describe(i), cell.line));
       continue;
     }
     cell.line = lines[r];
+    auto marker = [&](const std::string& v) {
+      return std::find(format.suppressed.begin(), format.suppressed.end(), v) !=
+             format.suppressed.end();
+    };
+    // A derived value is kept as text (a rate's format is the publisher's); a marker or an
+    // empty field shows nothing.
+    for (size_t k = 0; k < derived_cols.size(); ++k) {
+      const std::string& v = rows[r][derived_cols[k]];
+      if (!marker(v)) t.derived[i * derived_cols.size() + k] = v;
+    }
     const std::string& v = rows[r][count_col];
-    if (std::find(format.suppressed.begin(), format.suppressed.end(), v) !=
-        format.suppressed.end()) {
+    if (marker(v)) {
       cell.state = Table::State::kSuppressed;
     } else if (whole_count(v, &cell.value)) {
       cell.state = Table::State::kPublished;
@@ -175,12 +321,13 @@ TableResult read_table(std::istream& in, const std::string& file, const TableFor
   }
   // Every interior cell must be given; a total may be left out (the audit leaves it free).
   for (size_t i = 0; i < t.cells.size() && out.errors.size() < 20; ++i) {
-    if (t.cells[i].line != 0) continue;
-    std::vector<uint32_t> p = t.position(i);
-    bool interior = true;
-    for (size_t d = 0; d < p.size(); ++d) interior &= p[d] + 1 < t.labels[d].size();
-    if (interior)
-      fail("table.missing", 0, fmt::format("the table has no row for {}", t.describe(i)));
+    if (t.cells[i].line == 0 && t.interior(i)) {
+      fail("table.missing", 0,
+           fmt::format("the table has no row for {}{}", t.describe(i),
+                       ndims > 1 ? "; if one of its columns nests in another, declare the "
+                                   "hierarchy (`hierarchies:` in the pack's tables file)"
+                                 : ""));
+    }
   }
   return out;
 }

@@ -1,41 +1,22 @@
-// The attacker's audit of a suppressed table: two LPs per suppressed cell over one model, each
-// warm-started from the last basis, solved with COIN-OR CLP (EPL-2.0; glpsol re-checks the
-// exported LPs in the tests, an independent solver).
+// The attacker's audit of a suppressed table: two LPs per suppressed cell over one model of the
+// hidden cells, each warm-started from the last basis, solved with COIN-OR CLP (EPL-2.0; glpsol
+// re-checks the exported LPs in the tests, an independent solver).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
-#include <coin/ClpSimplex.hpp>
 #include <coin/CoinPackedMatrix.hpp>
 
 #include "steward/table.h"
+#include "table_attack.h"
 
 namespace steward {
+
+namespace detail {
 
 namespace {
 
 constexpr double kEps = 1e-6;
-
-// Each total is the sum of its categories, in every dimension at every position of the others:
-// rows of (variable, coefficient) pairs.
-std::vector<std::vector<std::pair<int, double>>> additivity(const Table& t) {
-  std::vector<std::vector<std::pair<int, double>>> rows;
-  for (size_t i = 0; i < t.size(); ++i) {
-    std::vector<uint32_t> p = t.position(i);
-    for (size_t d = 0; d < p.size(); ++d) {
-      const uint32_t total = static_cast<uint32_t>(t.labels[d].size() - 1);
-      if (p[d] != total) continue;
-      std::vector<std::pair<int, double>> row;
-      for (uint32_t k = 0; k < total; ++k) {
-        std::vector<uint32_t> q = p;
-        q[d] = k;
-        row.emplace_back(static_cast<int>(t.flat(q)), 1.0);
-      }
-      row.emplace_back(static_cast<int>(i), -1.0);
-      rows.push_back(std::move(row));
-    }
-  }
-  return rows;
-}
 
 // An LP optimum is a vertex of a totally unimodular system in 2-D: whole numbers up to
 // rounding noise.
@@ -46,53 +27,144 @@ double tidy(double v) {
 
 }  // namespace
 
-AuditResult audit_table(const Table& t, const ProtectionRule& rule) {
-  AuditResult out;
-  const auto rows = additivity(t);
+bool interval_safe(double lo, double hi, const ProtectionRule& rule) {
+  const bool narrow = hi - lo < rule.min_width - kEps;
+  const bool small = lo >= 1 - kEps && hi <= rule.inside_below - 1 + kEps;
+  return !narrow && !small;
+}
+
+TableAttack::TableAttack(const Table& t) : var_(t.size(), -1) {
+  int n = 0;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (t.cells[i].state != Table::State::kPublished) var_[i] = n++;
+  }
   std::vector<int> ri, ci;
-  std::vector<double> el;
-  for (size_t r = 0; r < rows.size(); ++r) {
-    for (const auto& [col, coef] : rows[r]) {
-      ri.push_back(static_cast<int>(r));
-      ci.push_back(col);
+  std::vector<double> el, rhs;
+  std::vector<std::pair<int, double>> slack;  // (variable, -(total - published members))
+  for (const Table::Relation& r : t.relations()) {
+    // sum(members) - total = 0, published cells moved to the right-hand side.
+    double constant = 0;
+    bool any = false;
+    auto term = [&](size_t cell, double coef) {
+      if (var_[cell] < 0) {
+        constant += coef * t.cells[cell].value;
+        return;
+      }
+      ri.push_back(static_cast<int>(rhs.size()));
+      ci.push_back(var_[cell]);
       el.push_back(coef);
+      any = true;
+    };
+    for (size_t m : r.members) term(m, 1.0);
+    term(r.total, -1.0);
+    // A hidden member is at most what its published total leaves after the published members.
+    if (var_[r.total] < 0) {
+      for (size_t m : r.members) {
+        if (var_[m] >= 0) slack.emplace_back(var_[m], constant);
+      }
+    }
+    if (any) {
+      rhs.push_back(-constant);
+    } else if (std::fabs(constant) > kEps) {
+      feasible_ = false;  // a relation of published cells that does not add up
     }
   }
-  const int n = static_cast<int>(t.size());
+  slack_.assign(n, std::numeric_limits<double>::infinity());
+  for (const auto& [v, c] : slack) slack_[v] = std::min(slack_[v], -c);
+  seen_lo_.assign(n, std::numeric_limits<double>::infinity());
+  seen_hi_.assign(n, -std::numeric_limits<double>::infinity());
+  if (!feasible_ || n == 0) return;
+  const int m = static_cast<int>(rhs.size());
   CoinPackedMatrix matrix(false, ri.data(), ci.data(), el.data(),
                           static_cast<CoinBigIndex>(el.size()));
-  matrix.setDimensions(static_cast<int>(rows.size()), n);
+  matrix.setDimensions(m, n);
   std::vector<double> collb(n, 0), colub(n, COIN_DBL_MAX), obj(n, 0);
-  std::vector<double> rowb(rows.size(), 0);
-  for (int i = 0; i < n; ++i) {
-    if (t.cells[i].state == Table::State::kPublished) collb[i] = colub[i] = t.cells[i].value;
+  model_.setLogLevel(0);
+  model_.loadProblem(matrix, collb.data(), colub.data(), obj.data(), rhs.data(), rhs.data());
+  model_.dual();
+  feasible_ = model_.isProvenOptimal();
+  if (feasible_) record();
+}
+
+void TableAttack::record() {
+  const double* x = model_.primalColumnSolution();
+  for (size_t j = 0; j < seen_lo_.size(); ++j) {
+    seen_lo_[j] = std::min(seen_lo_[j], x[j]);
+    seen_hi_[j] = std::max(seen_hi_[j], x[j]);
   }
-  ClpSimplex model;
-  model.setLogLevel(0);
-  model.loadProblem(matrix, collb.data(), colub.data(), obj.data(), rowb.data(), rowb.data());
-  model.dual();
-  if (!model.isProvenOptimal()) {
+}
+
+double TableAttack::solve(int var, bool maximize) {
+  model_.setObjectiveCoefficient(var, 1.0);
+  model_.setOptimizationDirection(maximize ? -1 : 1);
+  model_.primal(0, 1 | 2);
+  double v = maximize ? std::numeric_limits<double>::infinity() : 0;
+  if (model_.isProvenOptimal()) {
+    v = tidy(model_.objectiveValue());
+    record();
+  }
+  model_.setObjectiveCoefficient(var, 0.0);
+  return v;
+}
+
+std::pair<double, double> TableAttack::bounds(size_t cell) {
+  const int var = var_[cell];
+  const double lo = seen_lo_[var] < kEps ? 0 : solve(var, false);
+  const double hi = seen_hi_[var] > slack_[var] - kEps ? tidy(slack_[var]) : solve(var, true);
+  return {lo, hi};
+}
+
+void TableAttack::know(size_t cell, double value) {
+  saved_lo_ = seen_lo_;
+  saved_hi_ = seen_hi_;
+  std::fill(seen_lo_.begin(), seen_lo_.end(), std::numeric_limits<double>::infinity());
+  std::fill(seen_hi_.begin(), seen_hi_.end(), -std::numeric_limits<double>::infinity());
+  model_.setColumnBounds(var_[cell], value, value);
+}
+
+void TableAttack::forget(size_t cell) {
+  model_.setColumnBounds(var_[cell], 0, COIN_DBL_MAX);
+  // A table the insider finds possible is possible for everyone.
+  for (size_t j = 0; j < seen_lo_.size(); ++j) {
+    seen_lo_[j] = std::min(seen_lo_[j], saved_lo_[j]);
+    seen_hi_[j] = std::max(seen_hi_[j], saved_hi_[j]);
+  }
+}
+
+bool TableAttack::protected_cell(size_t cell, const ProtectionRule& rule) {
+  const int var = var_[cell];
+  // Seen values are feasible ones: an interval holding them is at least as wide.
+  auto seen_safe = [&] {
+    return seen_hi_[var] - seen_lo_[var] >= rule.min_width - kEps &&
+           (seen_lo_[var] < 1 - kEps || seen_hi_[var] > rule.inside_below - 1 + kEps);
+  };
+  if (seen_safe()) return true;
+  const double lo = solve(var, false);
+  if (seen_safe()) return true;
+  return interval_safe(lo, solve(var, true), rule);
+}
+
+}  // namespace detail
+
+AuditResult audit_table(const Table& t, const ProtectionRule& rule) {
+  AuditResult out;
+  detail::TableAttack attack(t);
+  if (!attack.feasible()) {
     out.infeasible = true;
     return out;
   }
-  for (int i = 0; i < n; ++i) {
+  const size_t nd = t.derived_columns.size();
+  for (size_t i = 0; i < t.size(); ++i) {
     if (t.cells[i].state != Table::State::kSuppressed) continue;
     CellInterval c;
-    c.cell = static_cast<size_t>(i);
-    model.setObjectiveCoefficient(i, 1.0);
-    model.setOptimizationDirection(1);
-    model.primal(1);
-    c.lo = model.isProvenOptimal() ? tidy(model.objectiveValue()) : 0;
-    model.setOptimizationDirection(-1);
-    model.primal(1);
-    c.hi = model.isProvenOptimal() ? tidy(model.objectiveValue())
-                                   : std::numeric_limits<double>::infinity();
-    model.setObjectiveCoefficient(i, 0.0);
-    const bool narrow = c.hi - c.lo < rule.min_width - kEps;
-    const bool small = c.lo >= 1 - kEps && c.hi <= rule.inside_below - 1 + kEps;
-    c.safe = !narrow && !small;
+    c.cell = i;
+    std::tie(c.lo, c.hi) = attack.bounds(i);
+    c.safe = detail::interval_safe(c.lo, c.hi, rule);
     out.unsafe += c.safe ? 0 : 1;
     out.cells.push_back(c);
+    for (size_t k = 0; k < nd; ++k) {
+      if (!t.derived[i * nd + k].empty()) out.derived_shown.push_back({i, k});
+    }
   }
   return out;
 }
@@ -101,11 +173,11 @@ std::string table_lp(const Table& t, size_t cell, bool maximize) {
   std::string s =
       fmt::format("\\ {} of {}\n{}\n obj: x{}\nSubject To\n", maximize ? "maximum" : "minimum",
                   t.describe(cell), maximize ? "Maximize" : "Minimize", cell);
-  const auto rows = additivity(t);
+  const auto rows = t.relations();
   for (size_t r = 0; r < rows.size(); ++r) {
     s += fmt::format(" c{}:", r);
-    for (const auto& [col, coef] : rows[r]) s += fmt::format(" {} x{}", coef > 0 ? "+" : "-", col);
-    s += " = 0\n";
+    for (size_t m : rows[r].members) s += fmt::format(" + x{}", m);
+    s += fmt::format(" - x{} = 0\n", rows[r].total);
   }
   s += "Bounds\n";
   for (size_t i = 0; i < t.size(); ++i) {

@@ -5,34 +5,48 @@
 #include <algorithm>
 
 #include "steward/table.h"
+#include "table_attack.h"
 
 namespace steward {
 
 namespace {
 
-// Fills the totals the file left out, fewest total coordinates first, so that each is the sum
-// of members already known. False when a member is unknown (a suppressed input cell).
+// How far each position sits above the categories: 0 for a category, 1 + its highest child's.
+std::vector<std::vector<uint32_t>> heights(const Table& t) {
+  std::vector<std::vector<uint32_t>> h(t.dims.size());
+  for (size_t d = 0; d < t.dims.size(); ++d) {
+    const Table::Dimension& dim = t.dims[d];
+    h[d].assign(dim.size(), 0);
+    // A parent comes before its children, except the total (last): children first, backwards.
+    for (size_t k = dim.size() - 1; k-- > 0;) {
+      for (uint32_t c : dim.children[k]) h[d][k] = std::max(h[d][k], h[d][c] + 1);
+    }
+    for (uint32_t c : dim.children.back()) h[d].back() = std::max(h[d].back(), h[d][c] + 1);
+  }
+  return h;
+}
+
+// Fills the totals the file left out, lowest first, so that each is the sum of members already
+// known. False when a member is unknown (a suppressed input cell).
 bool fill_totals(Table& t) {
-  const size_t dims = t.labels.size();
-  std::vector<size_t> order(t.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  auto totals = [&](size_t i) {
+  const auto h = heights(t);
+  std::vector<std::pair<uint32_t, size_t>> order(t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
     std::vector<uint32_t> p = t.position(i);
-    size_t k = 0;
-    for (size_t d = 0; d < dims; ++d) k += p[d] + 1 == t.labels[d].size();
-    return k;
-  };
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return totals(a) < totals(b); });
-  for (size_t i : order) {
+    uint32_t sum = 0;
+    for (size_t d = 0; d < p.size(); ++d) sum += h[d][p[d]];
+    order[i] = {sum, i};
+  }
+  std::stable_sort(order.begin(), order.end());
+  for (const auto& [height, i] : order) {
     Table::Cell& c = t.cells[i];
     if (c.state == Table::State::kSuppressed) return false;
     if (c.state == Table::State::kPublished) continue;
     std::vector<uint32_t> p = t.position(i);
     size_t d = 0;
-    while (p[d] + 1 != t.labels[d].size()) ++d;
+    while (t.dims[d].leaf(p[d])) ++d;
     double sum = 0;
-    for (uint32_t k = 0; k + 1 < t.labels[d].size(); ++k) {
+    for (uint32_t k : t.dims[d].children[p[d]]) {
       std::vector<uint32_t> q = p;
       q[d] = k;
       const Table::Cell& m = t.cells[t.flat(q)];
@@ -45,32 +59,20 @@ bool fill_totals(Table& t) {
   return true;
 }
 
-bool is_total(const Table& t, size_t i) {
-  std::vector<uint32_t> p = t.position(i);
-  for (size_t d = 0; d < p.size(); ++d)
-    if (p[d] + 1 == t.labels[d].size()) return true;
-  return false;
-}
+bool hidden(const Table& t, size_t i) { return t.cells[i].state == Table::State::kSuppressed; }
 
-// Suppressed cells on the line of `at` along dimension `d` (the cells that differ from it only
-// there: the members of one total and the total), `at` itself excluded.
-size_t suppressed_on_line(const Table& t, const std::vector<uint32_t>& at, size_t d) {
-  size_t n = 0;
-  std::vector<uint32_t> q = at;
-  for (uint32_t k = 0; k < t.labels[d].size(); ++k) {
-    if (k == at[d]) continue;
-    q[d] = k;
-    n += t.cells[t.flat(q)].state == Table::State::kSuppressed;
-  }
+// Suppressed cells of a relation (its total and members), `except` left out.
+size_t hidden_in(const Table& t, const Table::Relation& r, size_t except) {
+  size_t n = r.total != except && hidden(t, r.total);
+  for (size_t m : r.members) n += m != except && hidden(t, m);
   return n;
 }
 
-// The best complement for an exposed `cell`: a published non-zero count on one of its lines.
-// First one on a line where the cell is the only suppressed one (that line gives it away);
-// then one whose other lines already hold suppressed cells (it closes a rectangle and is
-// itself covered); then the smallest count; an interior cell before a total.
+// The best complement for an exposed `cell`: a published non-zero count on one of its
+// relations. First one on a relation where the cell is the only suppressed one (that relation
+// gives it away); then one whose other relations already hold suppressed cells (it closes a
+// rectangle and is itself covered); then the smallest count; an interior cell before a total.
 std::optional<size_t> complement(const Table& t, size_t cell) {
-  const std::vector<uint32_t> p = t.position(cell);
   struct Key {
     bool exposing;
     size_t covered;
@@ -86,24 +88,43 @@ std::optional<size_t> complement(const Table& t, size_t cell) {
     return a.index < b.index;
   };
   std::optional<Key> best;
-  for (size_t d = 0; d < p.size(); ++d) {
-    const bool exposing = suppressed_on_line(t, p, d) == 0;
-    std::vector<uint32_t> q = p;
-    for (uint32_t k = 0; k < t.labels[d].size(); ++k) {
-      if (k == p[d]) continue;
-      q[d] = k;
-      const size_t j = t.flat(q);
+  for (const Table::Relation& r : t.relations_of(cell)) {
+    const bool exposing = hidden_in(t, r, cell) == 0;
+    auto consider = [&](size_t j) {
       const Table::Cell& c = t.cells[j];
-      if (c.state != Table::State::kPublished || c.value <= 0) continue;
+      if (j == cell || c.state != Table::State::kPublished || c.value <= 0) return;
       size_t covered = 0;
-      for (size_t e = 0; e < p.size(); ++e)
-        if (e != d) covered += suppressed_on_line(t, q, e) > 0;
-      Key key{exposing, covered, c.value, is_total(t, j), j};
+      for (const Table::Relation& other : t.relations_of(j)) {
+        if (other.total == r.total && other.dim == r.dim) continue;
+        covered += hidden_in(t, other, j) > 0;
+      }
+      Key key{exposing, covered, c.value, !t.interior(j), j};
       if (!best || better(key, *best)) best = key;
-    }
+    };
+    consider(r.total);
+    for (size_t m : r.members) consider(m);
   }
   if (!best) return std::nullopt;
   return best->index;
+}
+
+// The cells a singleton's one respondent can pin: suppressed cells on the singleton's relations
+// that are unprotected once the singleton's value is known.
+std::vector<size_t> exposed_to_singleton(const Table& t, size_t singleton,
+                                         detail::TableAttack& attack, const ProtectionRule& rule) {
+  attack.know(singleton, t.cells[singleton].value);
+  std::vector<size_t> out;
+  for (const Table::Relation& r : t.relations_of(singleton)) {
+    auto check = [&](size_t j) {
+      if (j == singleton || !hidden(t, j)) return;
+      if (std::find(out.begin(), out.end(), j) != out.end()) return;
+      if (!attack.protected_cell(j, rule)) out.push_back(j);
+    };
+    check(r.total);
+    for (size_t m : r.members) check(m);
+  }
+  attack.forget(singleton);
+  return out;
 }
 
 }  // namespace
@@ -116,32 +137,60 @@ SuppressResult suppress_table(const Table& input, const SuppressRule& rule) {
     out.error = "the table to protect must show every count (it has suppressed cells already)";
     return out;
   }
+  std::vector<char> pending(t.size(), 0);  // suppressed cells the next round must attack
   for (size_t i = 0; i < t.size(); ++i) {
     const double v = t.cells[i].value;
     if (v < static_cast<double>(rule.threshold) && (v > 0 || rule.zeros_suppressed)) {
       t.cells[i].state = Table::State::kSuppressed;
       out.primary.push_back(i);
+      pending[i] = 1;
     }
   }
-  // Every round adds at least one cell, so at most one round per cell.
+  // A cell found protected stays protected: suppressing more only widens every interval. So
+  // each round attacks only the cells still exposed and the ones just added.
+  std::vector<char> singleton_done(t.size(), 0);
   for (size_t round = 0; round <= t.size(); ++round) {
-    out.audit = audit_table(t, rule.protection);
-    if (out.audit.infeasible) {
+    detail::TableAttack attack(t);
+    if (!attack.feasible()) {
       out.error = "the table's totals do not add up";
       return out;
     }
-    if (out.audit.unsafe == 0) return out;
+    std::vector<size_t> exposed;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (!pending[i]) continue;
+      if (attack.protected_cell(i, rule.protection))
+        pending[i] = 0;
+      else
+        exposed.push_back(i);
+    }
+    if (exposed.empty() && rule.singletons) {
+      for (size_t s = 0; s < t.size(); ++s) {
+        if (!hidden(t, s) || t.cells[s].value != 1 || singleton_done[s]) continue;
+        std::vector<size_t> e = exposed_to_singleton(t, s, attack, rule.protection);
+        singleton_done[s] = e.empty();
+        exposed.insert(exposed.end(), e.begin(), e.end());
+      }
+    }
+    if (exposed.empty()) break;
     // One complement per exposed cell, each chosen seeing the ones chosen before it this round.
+    // A cell whose relation just gained a complement waits for the next round's audit: that
+    // complement may already protect it, and a second one would be lost for nothing.
     std::vector<size_t> add;
-    for (const CellInterval& c : out.audit.cells) {
-      if (c.safe) continue;
-      if (std::optional<size_t> j = complement(t, c.cell)) {
+    for (size_t cell : exposed) {
+      bool helped = false;
+      for (const Table::Relation& rel : t.relations_of(cell)) {
+        for (size_t j : add)
+          helped |= j == rel.total ||
+                    std::find(rel.members.begin(), rel.members.end(), j) != rel.members.end();
+      }
+      if (helped) continue;
+      if (std::optional<size_t> j = complement(t, cell)) {
         t.cells[*j].state = Table::State::kSuppressed;
         add.push_back(*j);
       }
     }
     if (add.empty()) {
-      // No published cell shares a total with what is still exposed: suppress the smallest
+      // No published cell shares a relation with what is still exposed: suppress the smallest
       // published non-zero count anywhere, or give up.
       std::optional<size_t> any;
       for (size_t i = 0; i < t.size(); ++i) {
@@ -152,15 +201,27 @@ SuppressResult suppress_table(const Table& input, const SuppressRule& rule) {
       }
       if (!any) {
         out.error =
-            fmt::format("{} cells stay recoverable with every count suppressed", out.audit.unsafe);
+            fmt::format("{} cells stay recoverable with every count suppressed", exposed.size());
         return out;
       }
       t.cells[*any].state = Table::State::kSuppressed;
       add.push_back(*any);
     }
+    for (size_t j : add) pending[j] = 1;
     out.secondary.insert(out.secondary.end(), add.begin(), add.end());
+    if (round == t.size()) {
+      out.error = "no protected table was found";
+      return out;
+    }
   }
-  out.error = "no protected table was found";
+  // Rates and percentages go with their counts.
+  const size_t nd = t.derived_columns.size();
+  for (size_t i = 0; i < t.size() && nd > 0; ++i) {
+    if (!hidden(t, i)) continue;
+    for (size_t k = 0; k < nd; ++k) t.derived[i * nd + k].clear();
+  }
+  out.audit = audit_table(t, rule.protection);
+  if (out.audit.unsafe > 0) out.error = "the final audit found a recoverable cell";
   return out;
 }
 
@@ -172,17 +233,24 @@ std::string write_table(const Table& t, const TableFormat& format, char delimite
     return q + "\"";
   };
   std::string out;
-  for (const auto& d : t.dims) out += field(d) + delimiter;
-  out += (format.count_column.empty() ? std::string("count") : format.count_column) + "\n";
+  for (const auto& d : t.dims) {
+    for (const auto& c : d.columns) out += field(c) + delimiter;
+  }
+  out += field(format.count_column.empty() ? std::string("count") : format.count_column);
+  for (const auto& c : t.derived_columns) out += delimiter + field(c);
+  out += '\n';
   const std::string total = format.totals.empty() ? "Total" : format.totals[0];
   const std::string marker = format.suppressed.empty() ? "*" : format.suppressed[0];
+  const size_t nd = t.derived_columns.size();
   for (size_t i = 0; i < t.size(); ++i) {
     const Table::Cell& c = t.cells[i];
     if (c.state == Table::State::kAbsent) continue;
-    std::vector<uint32_t> p = t.position(i);
-    for (size_t d = 0; d < p.size(); ++d)
-      out += field(p[d] + 1 == t.labels[d].size() ? total : t.labels[d][p[d]]) + delimiter;
-    out += c.state == Table::State::kSuppressed ? field(marker) : fmt::format("{}", c.value);
+    for (size_t d = 0; d < t.dims.size(); ++d) {
+      for (const auto& v : t.values(i, d, total)) out += field(v) + delimiter;
+    }
+    const bool hide = c.state == Table::State::kSuppressed;
+    out += hide ? field(marker) : fmt::format("{}", c.value);
+    for (size_t k = 0; k < nd; ++k) out += delimiter + field(hide ? marker : t.derived[i * nd + k]);
     out += '\n';
   }
   return out;

@@ -235,3 +235,35 @@ TEST_CASE("suppress: the written table passes steward audit, the report lists ev
   CHECK_FALSE(fs::exists(dir / "again.csv"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("suppress and audit: offices within regions, rates with their counts (the DCF pack)",
+          "[cli][table]") {
+  fs::path dir = fs::temp_directory_path() / ("steward_hier_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  // The pack declares region > office and `rate` as derived: the office rows hide what the
+  // region subtotals give away, and a rate shown beside a hidden count gives it away too.
+  auto a = run(bin() + " audit -p policies/dcf-5-4 tests/data/tables/region-office.csv");
+  CHECK(a.exit_code == 1);
+  CHECK_THAT(a.out, Catch::Contains("recoverable: `region=A, office=A1, gender=female` lies in "
+                                    "[3, 3]"));
+  std::string raw = "region,office,n,rate\n";
+  const char* rows[] = {"A,A1,4,0.8",   "A,A2,60,12.0", "A,A3,75,15.0",
+                        "B,B1,55,11.0", "B,B2,38,7.6",  "C,C1,90,18.0"};
+  for (const char* row : rows) raw += std::string(row) + "\n";
+  write_text(dir / "raw.csv", raw);
+  const std::string out = (dir / "out.csv").string();
+  auto s = run(bin() + " suppress -p policies/dcf-5-4 '" + (dir / "raw.csv").string() + "' -o '" +
+               out + "'");
+  CHECK(s.exit_code == 0);
+  const std::string written = read_text(out);
+  CHECK_THAT(written, Catch::Contains("A,A1,*,*\n"));
+  CHECK(written.find("0.8") == std::string::npos);
+  auto back = run(bin() + " audit -p policies/dcf-5-4 '" + out + "'");
+  CHECK(back.exit_code == 0);
+  CHECK_THAT(back.out, Catch::Contains("0 recoverable, 0 small counts shown, 0 derived values"));
+  write_text(dir / "rate.csv", "county,n,rate\nA,*,1.2\nB,*,16.0\nC,52,20.8\nTotal,95,12.7\n");
+  auto rate = run(bin() + " audit -p policies/dcf-5-4 '" + (dir / "rate.csv").string() + "'");
+  CHECK(rate.exit_code == 1);
+  CHECK_THAT(rate.out, Catch::Contains("derived value shown: `rate` of suppressed `county=A`"));
+  fs::remove_all(dir);
+}

@@ -56,7 +56,7 @@ double glpsol(const std::string& lp) {
 
 TEST_CASE("sdcTable's 4x4 table: wb is exactly recoverable, one more cell protects it", "[table]") {
   Table t = load("sdctable-4x4.csv");
-  REQUIRE(t.labels[0].size() == 5);
+  REQUIRE(t.dims[0].size() == 5);
   REQUIRE(t.size() == 25);
   ProtectionRule rule;
   AuditResult a = audit_table(t, rule);
@@ -179,6 +179,20 @@ TEST_CASE("the pack's table plan: the threshold follows its parameter, mistakes 
   CHECK(codes("threshold: 5\nzeroes: published\n") ==
         std::vector<std::string>{"tables.unknown-key:2"});
   CHECK(codes("zeros: published\n") == std::vector<std::string>{"tables.missing:1"});
+  // Hierarchies, derived columns, singletons.
+  auto h = compile_with(
+      "threshold: 5\nhierarchies: [[region, office]]\nderived: [rate]\nsingletons: ignored\n");
+  REQUIRE(h.ok());
+  CHECK(h.pack->tables.hierarchies == std::vector<std::vector<std::string>>{{"region", "office"}});
+  CHECK(h.pack->tables.derived_columns == std::vector<std::string>{"rate"});
+  CHECK_FALSE(h.pack->tables.singletons_protected);
+  CHECK(h.pack->digest != compile_with("threshold: 5\n").pack->digest);
+  CHECK(codes("threshold: 5\nhierarchies: [[region]]\n") ==
+        std::vector<std::string>{"tables.type:2"});
+  CHECK(codes("threshold: 5\nhierarchies: [[region, office]]\nderived: [office]\n") ==
+        std::vector<std::string>{"tables.column:3"});
+  CHECK(codes("threshold: 5\nsingletons: maybe\n") == std::vector<std::string>{"tables.type:2"});
+  CHECK(codes("threshold: 5\nhierarchies: region\n") == std::vector<std::string>{"tables.type:2"});
 }
 
 TEST_CASE("suppress: sdcTable's region x gender gets its optimal pattern, and passes audits",
@@ -233,4 +247,208 @@ TEST_CASE("suppress: a generated table comes out protected, zeros stay shown", "
   // A table that already has suppressed cells is not re-protected blindly.
   std::istringstream done("a,n\nx,*\ny,40\n");
   CHECK_FALSE(suppress_table(read_table(done, "d.csv").table, SuppressRule{}).ok());
+}
+
+namespace {
+
+TableFormat hierarchy_format() {
+  TableFormat f;
+  f.hierarchies = {{"region", "office"}};
+  return f;
+}
+
+TableResult read_text(const std::string& text, const TableFormat& f = {}) {
+  std::istringstream in(text);
+  return read_table(in, "t.csv", f);
+}
+
+}  // namespace
+
+TEST_CASE("hierarchies: region subtotals give away what the office rows hide", "[table]") {
+  std::ifstream in(steward::testing::source_dir() + "/tests/data/tables/region-office.csv");
+  TableResult r = read_table(in, "region-office.csv", hierarchy_format());
+  REQUIRE(r.ok());
+  const Table& t = r.table;
+  REQUIRE(t.dims.size() == 2);
+  CHECK(t.dims[0].columns == std::vector<std::string>{"region", "office"});
+  // A, A1, A2, B, B1, B2, then the total; A1 adds into A, A into the total.
+  REQUIRE(t.dims[0].size() == 7);
+  CHECK(t.dims[0].children[0] == std::vector<uint32_t>{1, 2});
+  CHECK(t.dims[0].children[6] == std::vector<uint32_t>{0, 3});
+  AuditResult a = audit_table(t, ProtectionRule{});
+  REQUIRE_FALSE(a.infeasible);
+  auto iv = intervals(t, a);
+  // Each office pair was suppressed as if offices were a flat list; the region subtotals
+  // (A-female 15 = A1 + A2's 12) pin every one.
+  CHECK(iv["region=A, office=A1, gender=female"] == std::make_pair(3.0, 3.0));
+  CHECK(iv["region=A, office=A1, gender=Total"] == std::make_pair(23.0, 23.0));
+  CHECK(iv["region=B, office=B1, gender=male"] == std::make_pair(30.0, 30.0));
+  CHECK(iv["region=B, office=B1, gender=female"] == std::make_pair(25.0, 25.0));
+  CHECK(a.unsafe == 4);
+  for (const auto& c : a.cells) {
+    CHECK(glpsol(table_lp(t, c.cell, false)) == Approx(c.lo));
+    CHECK(glpsol(table_lp(t, c.cell, true)) == Approx(c.hi));
+  }
+  // Without the hierarchy, region and office cross: the missing pairs are named, with the way out.
+  std::ifstream flat_in(steward::testing::source_dir() + "/tests/data/tables/region-office.csv");
+  TableResult flat = read_table(flat_in, "region-office.csv");
+  REQUIRE_FALSE(flat.ok());
+  CHECK(flat.errors[0].code == "table.missing");
+  CHECK_THAT(flat.errors[0].message, Catch::Contains("declare the hierarchy"));
+}
+
+TEST_CASE("hierarchies: located mistakes", "[table]") {
+  // An office under the region total.
+  TableResult under = read_text("region,office,n\nA,A1,4\nTotal,A1,4\n", hierarchy_format());
+  REQUIRE(under.errors.size() == 1);
+  CHECK(under.errors[0].code == "table.hierarchy");
+  CHECK(under.errors[0].line == 3);
+  // Declared, but the table never goes below the region.
+  TableResult shallow = read_text("region,office,n\nA,Total,4\nB,Total,5\n", hierarchy_format());
+  REQUIRE(shallow.errors.size() == 1);
+  CHECK(shallow.errors[0].code == "table.hierarchy");
+  // The same office name under two regions is two offices.
+  TableResult twice =
+      read_text("region,office,n\nA,North,4\nB,North,5\nA,Total,4\n", hierarchy_format());
+  REQUIRE(twice.ok());
+  CHECK(twice.table.dims[0].size() == 5);
+}
+
+TEST_CASE("suppress: a hierarchical table is protected at every level", "[table]") {
+  // Offices under regions (C has one office, so C's subtotal is C1 itself); no totals given.
+  std::string text = "region,office,gender,n\n";
+  const std::vector<std::pair<std::string, std::string>> offices = {
+      {"A", "A1"}, {"A", "A2"}, {"A", "A3"}, {"B", "B1"}, {"B", "B2"}, {"C", "C1"}};
+  const int male[] = {14, 3, 40, 25, 31, 12};
+  const int female[] = {22, 17, 2, 19, 6, 15};
+  for (size_t i = 0; i < offices.size(); ++i) {
+    text += offices[i].first + "," + offices[i].second + ",m," + std::to_string(male[i]) + "\n";
+    text += offices[i].first + "," + offices[i].second + ",f," + std::to_string(female[i]) + "\n";
+  }
+  TableResult raw = read_text(text, hierarchy_format());
+  REQUIRE(raw.ok());
+  SuppressRule rule;
+  rule.threshold = 5;
+  rule.protection = {5, 5};
+  SuppressResult r = suppress_table(raw.table, rule);
+  REQUIRE(r.ok());
+  CHECK(r.primary.size() == 2);  // A2-m 3, A3-f 2
+  CHECK(r.audit.unsafe == 0);
+  // The subtotals were computed: region A, male is 14 + 3 + 40.
+  std::istringstream out(write_table(r.table, hierarchy_format()));
+  TableResult back = read_table(out, "out.csv", hierarchy_format());
+  REQUIRE(back.ok());
+  bool found = false;
+  for (size_t i = 0; i < r.table.size(); ++i) {
+    if (r.table.describe(i) == "region=A, office=Total, gender=m") {
+      found = true;
+      CHECK(r.table.cells[i].value == 57);
+    }
+  }
+  CHECK(found);
+  AuditResult a = audit_table(back.table, rule.protection);
+  CHECK(a.unsafe == 0);
+  for (const auto& c : a.cells) {
+    CHECK(glpsol(table_lp(back.table, c.cell, false)) == Approx(c.lo));
+    CHECK(glpsol(table_lp(back.table, c.cell, true)) == Approx(c.hi));
+  }
+}
+
+TEST_CASE("singletons: sdcTable's a=1, b=2, c=1 with maxN = 1", "[table]") {
+  auto secondaries = [](bool singletons, double width) {
+    TableResult t = read_text("k,n\na,1\nb,2\nc,1\n");
+    REQUIRE(t.ok());
+    SuppressRule rule;
+    rule.threshold = 2;  // maxN = 1: counts below 2
+    rule.singletons = singletons;
+    rule.protection = {width, 2};
+    SuppressResult r = suppress_table(t.table, rule);
+    REQUIRE(r.ok());
+    CHECK(r.primary.size() == 2);
+    return r.secondary.size();
+  };
+  // detectSingletons off: a + c = 2 hides each (0 secondaries); on: a's one respondent knows
+  // a = 1, so c = 4 - 2 - 1 (b becomes secondary). A wider interval: 3 needs b, 5 the total too.
+  CHECK(secondaries(false, 2) == 0);
+  CHECK(secondaries(true, 2) == 1);
+  CHECK(secondaries(false, 3) == 1);
+  CHECK(secondaries(false, 5) == 2);
+}
+
+TEST_CASE("zero cells: frozen and never complements, primary only when the pack says so",
+          "[table]") {
+  TableResult t = read_text("k,n\nw,0\nx,4\ny,40\nz,0\n");
+  REQUIRE(t.ok());
+  SuppressRule rule;
+  rule.threshold = 5;
+  rule.protection = {5, 5};
+  SuppressResult r = suppress_table(t.table, rule);
+  REQUIRE(r.ok());
+  // x's complement is y (the zeros' value is known: hiding them hides nothing).
+  CHECK(r.table.cells[0].state == Table::State::kPublished);
+  CHECK(r.table.cells[3].state == Table::State::kPublished);
+  CHECK(r.table.cells[2].state == Table::State::kSuppressed);
+  rule.zeros_suppressed = true;
+  SuppressResult z = suppress_table(t.table, rule);
+  REQUIRE(z.ok());
+  CHECK(z.primary == std::vector<size_t>{0, 1, 3});
+  CHECK(z.audit.unsafe == 0);
+}
+
+TEST_CASE("derived columns: a rate goes with its count", "[table]") {
+  TableFormat f;
+  f.derived = {"rate"};
+  TableResult t = read_text("county,n,rate\nA,3,1.2\nB,40,16.0\nC,52,20.8\nTotal,95,12.7\n", f);
+  REQUIRE(t.ok());
+  CHECK(t.table.dims.size() == 1);
+  CHECK(t.table.derived_columns == std::vector<std::string>{"rate"});
+  SuppressResult r = suppress_table(t.table, SuppressRule{});
+  REQUIRE(r.ok());
+  const std::string out = write_table(r.table, f);
+  CHECK(out.find("A,*,*\n") != std::string::npos);
+  CHECK(out.find("1.2") == std::string::npos);
+  CHECK(out.find("Total,95,12.7\n") != std::string::npos);
+  // Someone else's table that hid the count but kept its rate: the audit says so.
+  TableResult shown = read_text("county,n,rate\nA,*,1.2\nB,*,16.0\nC,52,20.8\nTotal,95,12.7\n", f);
+  REQUIRE(shown.ok());
+  AuditResult a = audit_table(shown.table, ProtectionRule{});
+  REQUIRE(a.derived_shown.size() == 2);
+  CHECK(shown.table.describe(a.derived_shown[0].cell) == "county=A");
+}
+
+TEST_CASE("the audit's intervals equal glpsol's on random 3-D tables with a hierarchy", "[table]") {
+  // Small tables, many suppressed cells: every shortcut the audit takes (a seen zero, a seen
+  // value that meets what a published total leaves) must give glpsol's optimum.
+  uint32_t seed = 7;
+  auto next = [&seed] {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 16) & 0x7fff;
+  };
+  for (int round = 0; round < 4; ++round) {
+    std::string text = "region,office,k,g,n\n";
+    for (const char* office : {"A,A1", "A,A2", "B,B1", "B,B2", "B,B3"}) {
+      for (const char* k : {"x", "y", "z"}) {
+        for (const char* g : {"m", "f"})
+          text +=
+              std::string(office) + "," + k + "," + g + "," + std::to_string(next() % 30) + "\n";
+      }
+    }
+    TableResult raw = read_text(text, hierarchy_format());
+    REQUIRE(raw.ok());
+    SuppressRule rule;
+    rule.threshold = 8;
+    rule.protection = {8, 8};
+    SuppressResult r = suppress_table(raw.table, rule);
+    REQUIRE(r.ok());
+    // Also hide a few more cells at random, so that some intervals are narrow.
+    Table t = r.table;
+    for (int k = 0; k < 6; ++k) t.cells[next() % t.size()].state = Table::State::kSuppressed;
+    AuditResult a = audit_table(t, ProtectionRule{8, 8});
+    REQUIRE_FALSE(a.infeasible);
+    for (const auto& c : a.cells) {
+      INFO(t.describe(c.cell));
+      CHECK(glpsol(table_lp(t, c.cell, false)) == Approx(c.lo).margin(1e-6));
+      if (!std::isinf(c.hi)) CHECK(glpsol(table_lp(t, c.cell, true)) == Approx(c.hi).margin(1e-6));
+    }
+  }
 }

@@ -33,6 +33,8 @@ TableFormat format_of(const TablePlan& plan) {
   format.count_column = plan.count_column;
   format.suppressed = plan.suppressed_markers;
   format.totals = plan.total_markers;
+  format.hierarchies = plan.hierarchies;
+  format.derived = plan.derived_columns;
   return format;
 }
 
@@ -51,11 +53,13 @@ TableResult read_table_file(const std::string& path, const TableFormat& format) 
   return read_table(in, path, format);
 }
 
-// A cell as JSON: {dimension: category, ...}.
+// A cell as JSON: {column: category, ...}, a total as its dimension's total marker.
 Json cell_json(const Table& t, size_t i) {
   Json at = Json::object();
-  std::vector<uint32_t> p = t.position(i);
-  for (size_t d = 0; d < t.dims.size(); ++d) at[t.dims[d]] = t.labels[d][p[d]];
+  for (size_t d = 0; d < t.dims.size(); ++d) {
+    std::vector<std::string> v = t.values(i, d, t.dims[d].labels.back());
+    for (size_t c = 0; c < v.size(); ++c) at[t.dims[d].columns[c]] = v[c];
+  }
   return at;
 }
 
@@ -99,7 +103,7 @@ int run_audit(const AuditCommandOptions& o) {
             (c.value > 0 || plan.zeros_suppressed))
           a.small.push_back(i);
       }
-      unsafe |= a.audit.unsafe > 0 || !a.small.empty();
+      unsafe |= a.audit.unsafe > 0 || !a.small.empty() || !a.audit.derived_shown.empty();
       error |= a.audit.infeasible;
     } else {
       error = true;
@@ -137,6 +141,12 @@ int run_audit(const AuditCommandOptions& o) {
       for (size_t i : a.small)
         small.push_back({{"cell", cell_json(t, i)}, {"line", t.cells[i].line}});
       f["small_published"] = small;
+      Json derived = Json::array();
+      for (const auto& d : a.audit.derived_shown)
+        derived.push_back({{"cell", cell_json(t, d.cell)},
+                           {"line", t.cells[d.cell].line},
+                           {"column", t.derived_columns[d.column]}});
+      f["derived_shown"] = derived;
       files.push_back(f);
     }
     Json doc = {
@@ -169,9 +179,17 @@ int run_audit(const AuditCommandOptions& o) {
         fmt::print("{}:{}: small count shown: `{}` is {}, below {}\n", file, t.cells[i].line,
                    escape_for_display(t.describe(i)), t.cells[i].value, plan.threshold);
       }
-      fmt::print("{}: {} suppressed cell{}, {} recoverable, {} small count{} shown ({})\n", file,
-                 a.audit.cells.size(), a.audit.cells.size() == 1 ? "" : "s", a.audit.unsafe,
-                 a.small.size(), a.small.size() == 1 ? "" : "s", rule_text);
+      for (const auto& d : a.audit.derived_shown) {
+        fmt::print("{}:{}: derived value shown: `{}` of suppressed `{}` gives the count away\n",
+                   file, t.cells[d.cell].line, escape_for_display(t.derived_columns[d.column]),
+                   escape_for_display(t.describe(d.cell)));
+      }
+      fmt::print(
+          "{}: {} suppressed cell{}, {} recoverable, {} small count{} shown, {} derived "
+          "value{} shown ({})\n",
+          file, a.audit.cells.size(), a.audit.cells.size() == 1 ? "" : "s", a.audit.unsafe,
+          a.small.size(), a.small.size() == 1 ? "" : "s", a.audit.derived_shown.size(),
+          a.audit.derived_shown.size() == 1 ? "" : "s", rule_text);
     }
   }
   if (error) return kExitError;
@@ -195,6 +213,7 @@ int run_suppress(const SuppressCommandOptions& o) {
   SuppressRule rule;
   rule.threshold = plan.threshold;
   rule.zeros_suppressed = plan.zeros_suppressed;
+  rule.singletons = plan.singletons_protected;
   rule.protection = {static_cast<double>(plan.min_width), static_cast<double>(plan.inside_below)};
   SuppressResult r = suppress_table(read.table, rule);
   if (!r.ok()) {

@@ -23,6 +23,12 @@ struct TablePlan {
   std::string count_column;                     // "" = the last column
   std::vector<std::string> suppressed_markers;  // the first is the one `suppress` writes
   std::vector<std::string> total_markers;       // the first is the one `suppress` writes
+  // Columns that nest, top level first (region > office), when a table has them all.
+  std::vector<std::vector<std::string>> hierarchies;
+  // Columns derived from the count (rates, percentages): suppressed with it.
+  std::vector<std::string> derived_columns;
+  // A suppressed count of 1 is also attacked by its one respondent, who knows it.
+  bool singletons_protected = true;
 };
 
 }  // namespace steward

@@ -5,6 +5,9 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <map>
+
 #include "passes/context.h"
 #include "passes/yaml_file.h"
 #include "steward/scalar.h"
@@ -40,7 +43,8 @@ void pass_tables(CompileContext& cx) {
   TablePlan& plan = cx.pack->tables;
   plan.present = true;
   if (!r.map(root, "the tables file",
-             {"threshold", "zeros", "protection", "count_column", "markers"}))
+             {"threshold", "zeros", "protection", "count_column", "markers", "hierarchies",
+              "derived", "singletons"}))
     return;
   if (const YAML::Node t = r.need(root, "threshold", "the tables file")) {
     if (t.IsMap()) {
@@ -103,6 +107,50 @@ void pass_tables(CompileContext& cx) {
       (std::string(key) == "suppressed" ? plan.suppressed_markers : plan.total_markers) = list;
     }
   }
+  if (const YAML::Node z = root["singletons"]) {
+    if (!z.IsScalar() || (z.Scalar() != "protected" && z.Scalar() != "ignored"))
+      r.error("type", z, "`singletons` is `protected` or `ignored`");
+    else
+      plan.singletons_protected = z.Scalar() == "protected";
+  }
+  // A column may nest in several hierarchies (region > office, region > county: the first one a
+  // table has all of applies), but never twice in one, and never both nests and derives.
+  std::map<std::string, YAML::Node> nests;
+  if (const YAML::Node h = root["hierarchies"]) {
+    if (!h.IsSequence()) {
+      r.error("type", h, "`hierarchies` is a list of column lists, top level first");
+    } else {
+      for (size_t i = 0; i < h.size(); ++i) {
+        std::vector<std::string> cols;
+        if (!r.strings(h[i], "a hierarchy", &cols)) continue;
+        if (cols.size() < 2) {
+          r.error("type", h[i], "a hierarchy names at least two columns, top level first");
+          continue;
+        }
+        for (size_t k = 0; k < cols.size(); ++k) {
+          if (std::find(cols.begin(), cols.begin() + k, cols[k]) != cols.begin() + k)
+            r.error("column", h[i][k],
+                    fmt::format("column {} is twice in one hierarchy", quote(cols[k])));
+          nests.emplace(cols[k], h[i][k]);
+        }
+        plan.hierarchies.push_back(cols);
+      }
+    }
+  }
+  if (const YAML::Node d = root["derived"]) {
+    if (r.strings(d, "`derived`", &plan.derived_columns)) {
+      for (size_t k = 0; k < plan.derived_columns.size(); ++k) {
+        if (nests.count(plan.derived_columns[k]))
+          r.error("column", d[k],
+                  fmt::format("column {} is in a hierarchy; a derived column is not a dimension",
+                              quote(plan.derived_columns[k])));
+      }
+    }
+  }
+  for (const auto& c : plan.derived_columns) nests.emplace(c, root["derived"]);
+  if (!plan.count_column.empty() && nests.count(plan.count_column))
+    r.error("column", nests[plan.count_column],
+            fmt::format("column {} is the count column", quote(plan.count_column)));
   for (const auto& s : plan.suppressed_markers) {
     for (const auto& t : plan.total_markers) {
       if (s == t)

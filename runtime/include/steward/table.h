@@ -14,9 +14,11 @@
 
 namespace steward {
 
-// A table of counts with one or more dimensions. Each dimension has its categories and then
-// one total position, so a cell is addressed by one index per dimension, the total at
-// `labels[d].size() - 1`. Cells are stored row-major over every position, totals included.
+// A table of counts with one or more dimensions. A dimension is one column of the file, or a
+// hierarchy of columns (region > office): its positions are the categories and subtotals in
+// first-seen order, then the total last; each subtotal and the total is the sum of its children.
+// A cell is addressed by one position per dimension; cells are stored row-major over every
+// position, subtotals and totals included.
 struct Table {
   enum class State : uint8_t {
     kPublished,   // the value is shown
@@ -28,24 +30,54 @@ struct Table {
     double value = 0;   // when published
     uint64_t line = 0;  // the file line it came from (0: absent)
   };
-  std::vector<std::string> dims;                 // the dimension columns' names
-  std::vector<std::vector<std::string>> labels;  // per dimension: categories, then the total
+  struct Dimension {
+    std::vector<std::string> columns;  // one, or a hierarchy's columns, top level first
+    std::vector<std::string> labels;   // each position's own category; the total's marker last
+    std::vector<int32_t> parent;       // the position this one adds into; -1 for the total
+    std::vector<std::vector<uint32_t>> children;  // empty for a category
+    std::vector<uint8_t> depth;                   // 0 for the total, 1 for the top level, ...
+    size_t size() const { return labels.size(); }
+    bool leaf(uint32_t k) const { return children[k].empty(); }
+  };
+  // One additivity relation: the cell `total` is the sum of `members`, along dimension `dim`.
+  struct Relation {
+    size_t total = 0;
+    uint32_t dim = 0;
+    std::vector<size_t> members;
+  };
+  std::vector<Dimension> dims;
   std::vector<Cell> cells;
+  // Columns whose values derive from the count (rates, percentages): shown only beside a
+  // published count. `derived[i * derived_columns.size() + k]` is cell i's value in column k.
+  std::vector<std::string> derived_columns;
+  std::vector<std::string> derived;
 
   size_t size() const { return cells.size(); }
   // The flat index of a position (one index per dimension), and back.
   size_t flat(const std::vector<uint32_t>& at) const;
   std::vector<uint32_t> position(size_t flat) const;
-  // `region=A, gender=total` for messages and reports.
+  // True when the cell is a category in every dimension (no subtotal or total).
+  bool interior(size_t flat) const;
+  // Every relation of the table, and the ones a cell takes part in (as total or as member).
+  std::vector<Relation> relations() const;
+  std::vector<Relation> relations_of(size_t flat) const;
+  // The cell's value in each column of dimension `d`, a total written `total`.
+  std::vector<std::string> values(size_t flat, size_t d, const std::string& total) const;
+  // `region=A, office=Total, gender=female` for messages and reports.
   std::string describe(size_t flat) const;
 };
 
-// How a table file is written: which column holds the counts, and the markers for a
-// suppressed value and for a total category.
+// How a table file is written: which column holds the counts, the markers for a suppressed
+// value and for a total category, which columns form a hierarchy, and which derive from the
+// count.
 struct TableFormat {
   std::string count_column;  // "" = the last column
   std::vector<std::string> suppressed = {"*", "s", "x", "(s)", "<10", "c"};
   std::vector<std::string> totals = {"Total", "total", "TOTAL", "All", "all"};
+  // Each a list of columns, top level first (region, office): used when the file has them all.
+  std::vector<std::vector<std::string>> hierarchies;
+  // Columns derived from the count (rate, percent): not dimensions; used when present.
+  std::vector<std::string> derived;
   char delimiter = 0;  // 0: sniffed from the header
 };
 
@@ -55,10 +87,12 @@ struct TableResult {
   bool ok() const { return errors.empty(); }
 };
 
-// Reads a table in long form: one row per cell, a column per dimension and the count column.
-// Every combination of categories must be present (a missing interior cell is an error); a
-// total is read when present and otherwise absent. A count is a whole number >= 0, or a
-// suppression marker. At most 1,000,000 rows and cells, totals included (`table.limit`).
+// Reads a table in long form: one row per cell, a column per dimension (a hierarchy's columns
+// written top level first: `A,Total` is region A's subtotal; `Total,X` is an error) and the
+// count column. Every combination of categories must be present (a missing interior cell is an
+// error); a subtotal or total is read when present and otherwise absent. A count is a whole
+// number >= 0, or a suppression marker. At most 1,000,000 rows and cells, totals included
+// (`table.limit`).
 TableResult read_table(std::istream& in, const std::string& file, const TableFormat& format = {});
 
 // When a suppressed cell counts as protected: its feasibility interval [lo, hi] is at least
@@ -76,16 +110,24 @@ struct CellInterval {
   bool safe = true;
 };
 
+struct DerivedShown {
+  size_t cell = 0;    // a suppressed cell
+  size_t column = 0;  // index into Table::derived_columns
+};
+
 struct AuditResult {
   std::vector<CellInterval> cells;  // one per suppressed cell, in flat order
   size_t unsafe = 0;
+  // A rate or percentage shown beside a suppressed count gives the count away (with its base).
+  std::vector<DerivedShown> derived_shown;
   bool infeasible = false;  // the published values contradict the totals: no interval exists
 };
 
 // The attacker's LP audit of a table: for each suppressed cell, min and max of its value
-// subject to the published cells, every additivity constraint (each total is the sum of its
-// categories, in every dimension, at every level of the others), and non-negativity. Solved
-// with COIN-OR CLP.
+// subject to the published cells, every additivity relation (each subtotal and total is the sum
+// of its children, in every dimension, at every position of the others), and non-negativity.
+// Solved with COIN-OR CLP over the suppressed and absent cells only (published ones are
+// constants). Also lists derived values shown beside suppressed counts.
 AuditResult audit_table(const Table& table, const ProtectionRule& rule);
 
 // What `suppress` protects: a count below `threshold` (zero only with `zeros_suppressed`) is a
@@ -93,6 +135,10 @@ AuditResult audit_table(const Table& table, const ProtectionRule& rule);
 struct SuppressRule {
   int64_t threshold = 10;
   bool zeros_suppressed = false;
+  // A count of 1 is one person, who knows it: with `singletons`, each suppressed cell of 1 is
+  // also attacked by that person (the cell's value known), and every other suppressed cell on
+  // its relations must stay protected against them.
+  bool singletons = true;
   ProtectionRule protection;
 };
 
@@ -106,6 +152,7 @@ struct SuppressResult {
 };
 
 // Protects a table of counts (every cell published; totals given or left out, then computed).
+// Derived values (rates) of every suppressed cell are suppressed with it.
 // Secondary cells are chosen greedily, in rounds: for each cell the audit finds unprotected, a
 // published non-zero count that shares a total with it, preferring one on a line that gives
 // the cell away, then one that closes a rectangle with cells already suppressed, then the
@@ -114,8 +161,8 @@ struct SuppressResult {
 // every table it returns passes the audit.
 SuppressResult suppress_table(const Table& table, const SuppressRule& rule);
 
-// A table in long form, as read_table reads it: suppressed counts as the first suppression
-// marker, totals with the first total marker, absent cells left out.
+// A table in long form, as read_table reads it: suppressed counts (and their derived values) as
+// the first suppression marker, totals with the first total marker, absent cells left out.
 std::string write_table(const Table& table, const TableFormat& format, char delimiter = ',');
 
 // The LP of one bound of one cell in CPLEX LP format, for an independent re-check (glpsol).

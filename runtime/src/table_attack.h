@@ -1,0 +1,46 @@
+// The attacker's LP over one table (internal to the table tools): the least and greatest value
+// each unpublished cell can take given the published cells and every additivity relation.
+#pragma once
+
+#include <coin/ClpSimplex.hpp>
+#include <utility>
+#include <vector>
+
+#include "steward/table.h"
+
+namespace steward::detail {
+
+// Variables are the cells not published (suppressed, or totals the file left out); published
+// cells are constants moved to the right-hand side, so the LP is as small as what is hidden.
+// Every solution found is a feasible table, so each hidden cell's values seen across solutions
+// lie inside its interval: `protected_cell` uses them to skip LPs whose answer is already known.
+class TableAttack {
+ public:
+  explicit TableAttack(const Table& table);
+  // False when the published cells contradict a relation: no interval exists.
+  bool feasible() const { return feasible_; }
+  // The exact interval of a hidden cell. An LP is skipped when a seen value meets a bound the
+  // table states outright (zero; what a published total leaves for the cell).
+  std::pair<double, double> bounds(size_t cell);
+  // Whether a hidden cell is protected by `rule`, solving no more LPs than needed.
+  bool protected_cell(size_t cell, const ProtectionRule& rule);
+  // The attack of someone who knows a hidden cell's value (a singleton's one respondent): until
+  // `forget`, the cell is fixed at `value`. Values seen meanwhile stay valid after.
+  void know(size_t cell, double value);
+  void forget(size_t cell);
+
+ private:
+  double solve(int var, bool maximize);
+  void record();
+  std::vector<int> var_;  // per cell: its LP column, or -1 when published
+  std::vector<double> seen_lo_, seen_hi_;
+  std::vector<double> saved_lo_, saved_hi_;  // the seen values from before `know`
+  std::vector<double> slack_;                // per variable: the least a published total leaves
+  ClpSimplex model_;
+  bool feasible_ = true;
+};
+
+// Whether an interval [lo, hi] protects a cell under `rule`.
+bool interval_safe(double lo, double hi, const ProtectionRule& rule);
+
+}  // namespace steward::detail
