@@ -104,7 +104,15 @@ std::string plan_digest(const CompiledPack& p) {
     }
     s += '|';
     for (const auto& c : t.derived_columns) str(c);
-    s += t.singletons_protected ? "S1\n" : "S0\n";
+    s += t.singletons_protected ? "S1" : "S0";
+    if (t.magnitude) {
+      s += 'M';
+      str(t.value_column);
+      str(t.contributor_column);
+      fmt::format_to(std::back_inserter(s), "{} {} {} {} {}", t.min_contributors,
+                     t.protection_percent, t.p_percent, t.dominance_n, t.dominance_k);
+    }
+    s += '\n';
   }
   for (const auto& bits : p.enum_bitsets) {
     s += 'B';

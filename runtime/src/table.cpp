@@ -9,6 +9,7 @@
 
 #include "scan_reader.h"
 #include "steward/source.h"
+#include "table_read.h"
 
 namespace steward {
 
@@ -120,39 +121,173 @@ std::string_view trim(std::string_view s) {
 
 }  // namespace
 
-TableResult read_table(std::istream& in, const std::string& file, const TableFormat& format) {
-  TableResult out;
-  auto fail = [&](const char* code, uint64_t line, std::string message) {
-    out.errors.push_back(
-        {code, "", static_cast<uint32_t>(line), line ? 1u : 0u, std::move(message)});
-  };
+namespace detail {
+
+void table_error(std::vector<InputError>* errors, const char* code, uint64_t line,
+                 std::string message) {
+  errors->push_back({code, "", static_cast<uint32_t>(line), line ? 1u : 0u, std::move(message)});
+}
+
+bool read_long_form(std::istream& in, const TableFormat& format, LongForm* out,
+                    std::vector<InputError>* errors) {
   ScanOptions options;
   options.delimiter = format.delimiter;
-  auto reader = detail::make_reader(DataFormat::kCsv, in, options);
-  std::vector<std::vector<std::string>> rows;
-  std::vector<uint64_t> lines;
+  auto reader = make_reader(DataFormat::kCsv, in, options);
   std::vector<std::string_view> fields;
   uint64_t line = 0;
   while (reader->next(&fields, &line)) {
     std::vector<std::string> row;
     for (auto f : fields) row.emplace_back(trim(f));
-    rows.push_back(std::move(row));
-    lines.push_back(line);
-    if (rows.size() > kMaxCells) {
-      fail("table.limit", line, fmt::format("the table has more than {} rows", kMaxCells));
-      return out;
+    out->rows.push_back(std::move(row));
+    out->lines.push_back(line);
+    if (out->rows.size() > kMaxCells) {
+      table_error(errors, "table.limit", line,
+                  fmt::format("the table has more than {} rows", kMaxCells));
+      return false;
     }
   }
   if (const InputError* e = reader->error()) {
-    out.errors.push_back(*e);
-    return out;
+    errors->push_back(*e);
+    return false;
   }
-  const auto& columns = reader->columns();
+  out->columns = reader->columns();
+  return true;
+}
+
+bool build_dimensions(const LongForm& in, std::vector<bool> used, const TableFormat& format,
+                      Table* t, std::vector<uint32_t>* at_row, std::vector<InputError>* errors) {
+  const auto& columns = in.columns;
+  const size_t before = errors->size();
+  auto fail = [&](const char* code, uint64_t line, std::string message) {
+    table_error(errors, code, line, std::move(message));
+  };
+  // Dimensions: each declared hierarchy whose columns are all here (and in no other), then
+  // every other column on its own, in the order of their first column in the file.
+  std::vector<std::vector<size_t>> dim_cols;
+  for (const auto& h : format.hierarchies) {
+    std::vector<size_t> cols;
+    for (const auto& name : h) {
+      auto it = std::find(columns.begin(), columns.end(), name);
+      if (it == columns.end() || used[it - columns.begin()]) break;
+      cols.push_back(static_cast<size_t>(it - columns.begin()));
+    }
+    if (cols.size() != h.size() || cols.empty()) continue;
+    for (size_t c : cols) used[c] = true;
+    dim_cols.push_back(std::move(cols));
+  }
+  for (size_t c = 0; c < columns.size(); ++c) {
+    if (!used[c]) dim_cols.push_back({c});
+  }
+  std::stable_sort(dim_cols.begin(), dim_cols.end(),
+                   [](const auto& a, const auto& b) { return a[0] < b[0]; });
+  const size_t ndims = dim_cols.size();
+  t->dims.resize(ndims);
+  for (size_t d = 0; d < ndims; ++d) {
+    for (size_t c : dim_cols[d]) t->dims[d].columns.push_back(columns[c]);
+  }
+  auto is_total = [&](const std::string& v) {
+    return std::find(format.totals.begin(), format.totals.end(), v) != format.totals.end();
+  };
+  // Positions in first-seen order (a subtotal before its members), the total last; each row's
+  // position in each dimension.
+  constexpr uint32_t kTotal = std::numeric_limits<uint32_t>::max();
+  std::vector<std::map<std::vector<std::string>, uint32_t>> index(ndims);
+  std::vector<std::string> total_label(ndims, "Total");
+  at_row->assign(in.rows.size() * ndims, kTotal);
+  for (size_t r = 0; r < in.rows.size(); ++r) {
+    for (size_t d = 0; d < ndims; ++d) {
+      Table::Dimension& dim = t->dims[d];
+      std::vector<std::string> path;
+      bool ok = true;
+      for (size_t j = 0; j < dim_cols[d].size() && ok; ++j) {
+        const std::string& v = in.rows[r][dim_cols[d][j]];
+        if (v.empty()) {
+          fail("table.shape", in.lines[r],
+               fmt::format("the `{}` of this row is empty; a total is written `{}`", dim.columns[j],
+                           format.totals.empty() ? "Total" : format.totals[0]));
+          ok = false;
+        } else if (is_total(v)) {
+          total_label[d] = v;
+        } else if (path.size() < j) {
+          fail("table.hierarchy", in.lines[r],
+               fmt::format("`{}` is `{}` under a `{}` total; in the hierarchy {} a level below "
+                           "a total is a total too",
+                           dim.columns[j], escape_for_display(v), dim.columns[j - 1],
+                           fmt::join(dim.columns, " > ")));
+          ok = false;
+        } else {
+          path.push_back(v);
+        }
+      }
+      if (!ok) continue;
+      uint32_t parent = kTotal;
+      std::vector<std::string> prefix;
+      for (const auto& v : path) {
+        prefix.push_back(v);
+        auto [it, fresh] = index[d].emplace(prefix, static_cast<uint32_t>(dim.labels.size()));
+        if (fresh) {
+          dim.labels.push_back(v);
+          dim.parent.push_back(parent == kTotal ? -1 : static_cast<int32_t>(parent));
+          dim.depth.push_back(static_cast<uint8_t>(prefix.size()));
+        }
+        parent = it->second;
+      }
+      (*at_row)[r * ndims + d] = parent;
+    }
+  }
+  if (errors->size() != before) return false;
+  size_t cells = 1;
+  for (size_t d = 0; d < ndims; ++d) {
+    Table::Dimension& dim = t->dims[d];
+    const uint32_t total = static_cast<uint32_t>(dim.labels.size());
+    if (dim.columns.size() > 1 &&
+        std::find(dim.depth.begin(), dim.depth.end(), dim.columns.size()) == dim.depth.end()) {
+      fail("table.hierarchy", 1,
+           fmt::format("the hierarchy {} has no row below `{}`; list its columns in the "
+                       "pack's `hierarchies` only when the table has them",
+                       fmt::join(dim.columns, " > "), dim.columns.back()));
+    }
+    dim.labels.push_back(total_label[d]);
+    dim.depth.push_back(0);
+    dim.children.assign(dim.labels.size(), {});
+    for (uint32_t k = 0; k < total; ++k) {
+      if (dim.parent[k] < 0) dim.parent[k] = static_cast<int32_t>(total);
+      dim.children[static_cast<size_t>(dim.parent[k])].push_back(k);
+    }
+    dim.parent.push_back(-1);
+    cells *= dim.labels.size();
+    if (cells > kMaxCells) {
+      fail("table.limit", 1,
+           fmt::format("the table has more than {} cells, totals included", kMaxCells));
+      return false;
+    }
+  }
+  for (size_t r = 0; r < in.rows.size(); ++r) {
+    for (size_t d = 0; d < ndims; ++d) {
+      uint32_t& at = (*at_row)[r * ndims + d];
+      if (at == kTotal) at = static_cast<uint32_t>(t->dims[d].size() - 1);
+    }
+  }
+  if (errors->size() != before) return false;
+  t->cells.assign(cells, Table::Cell{});
+  return true;
+}
+
+}  // namespace detail
+
+TableResult read_table(std::istream& in, const std::string& file, const TableFormat& format) {
+  TableResult out;
+  auto fail = [&](const char* code, uint64_t line, std::string message) {
+    detail::table_error(&out.errors, code, line, std::move(message));
+  };
+  detail::LongForm long_form;
+  if (!detail::read_long_form(in, format, &long_form, &out.errors)) return out;
+  const auto& columns = long_form.columns;
+  const auto& rows = long_form.rows;
+  const auto& lines = long_form.lines;
   if (columns.size() < 2) {
     fail("table.shape", 1,
-         fmt::format("`{}` needs at least one dimension column and a count "
-                     "column",
-                     file));
+         fmt::format("`{}` needs at least one dimension column and a count column", file));
     return out;
   }
   auto derived_column = [&](const std::string& c) {
@@ -180,116 +315,14 @@ TableResult read_table(std::istream& in, const std::string& file, const TableFor
     derived_cols.push_back(static_cast<size_t>(it - columns.begin()));
     t.derived_columns.push_back(name);
   }
-  // Dimensions: each declared hierarchy whose columns are all here (and in no other), then
-  // every other column on its own, in the order of their first column in the file.
-  std::vector<std::vector<size_t>> dim_cols;
-  for (const auto& h : format.hierarchies) {
-    std::vector<size_t> cols;
-    for (const auto& name : h) {
-      auto it = std::find(columns.begin(), columns.end(), name);
-      if (it == columns.end() || used[it - columns.begin()]) break;
-      cols.push_back(static_cast<size_t>(it - columns.begin()));
-    }
-    if (cols.size() != h.size() || cols.empty()) continue;
-    for (size_t c : cols) used[c] = true;
-    dim_cols.push_back(std::move(cols));
-  }
-  for (size_t c = 0; c < columns.size(); ++c) {
-    if (!used[c]) dim_cols.push_back({c});
-  }
-  std::stable_sort(dim_cols.begin(), dim_cols.end(),
-                   [](const auto& a, const auto& b) { return a[0] < b[0]; });
-  const size_t ndims = dim_cols.size();
-  t.dims.resize(ndims);
-  for (size_t d = 0; d < ndims; ++d) {
-    for (size_t c : dim_cols[d]) t.dims[d].columns.push_back(columns[c]);
-  }
-  auto is_total = [&](const std::string& v) {
-    return std::find(format.totals.begin(), format.totals.end(), v) != format.totals.end();
-  };
-  // Positions in first-seen order (a subtotal before its members), the total last; each row's
-  // position in each dimension.
-  constexpr uint32_t kTotal = std::numeric_limits<uint32_t>::max();
-  std::vector<std::map<std::vector<std::string>, uint32_t>> index(ndims);
-  std::vector<std::string> total_label(ndims, "Total");
-  std::vector<uint32_t> at_row(rows.size() * ndims, kTotal);
-  for (size_t r = 0; r < rows.size(); ++r) {
-    for (size_t d = 0; d < ndims; ++d) {
-      Table::Dimension& dim = t.dims[d];
-      std::vector<std::string> path;
-      bool ok = true;
-      for (size_t j = 0; j < dim_cols[d].size() && ok; ++j) {
-        const std::string& v = rows[r][dim_cols[d][j]];
-        if (v.empty()) {
-          fail("table.shape", lines[r],
-               fmt::format("the `{}` of this row is empty; a total is written `{}`", dim.columns[j],
-                           format.totals.empty() ? "Total" : format.totals[0]));
-          ok = false;
-        } else if (is_total(v)) {
-          total_label[d] = v;
-        } else if (path.size() < j) {
-          fail("table.hierarchy", lines[r],
-               fmt::format("`{}` is `{}` under a `{}` total; in the hierarchy {} a level below "
-                           "a total is a total too",
-                           dim.columns[j], escape_for_display(v), dim.columns[j - 1],
-                           fmt::join(dim.columns, " > ")));
-          ok = false;
-        } else {
-          path.push_back(v);
-        }
-      }
-      if (!ok) continue;
-      uint32_t parent = kTotal;
-      std::vector<std::string> prefix;
-      for (const auto& v : path) {
-        prefix.push_back(v);
-        auto [it, fresh] = index[d].emplace(prefix, static_cast<uint32_t>(dim.labels.size()));
-        if (fresh) {
-          dim.labels.push_back(v);
-          dim.parent.push_back(parent == kTotal ? -1 : static_cast<int32_t>(parent));
-          dim.depth.push_back(static_cast<uint8_t>(prefix.size()));
-        }
-        parent = it->second;
-      }
-      at_row[r * ndims + d] = parent;
-    }
-  }
-  if (!out.errors.empty()) return out;
-  size_t cells = 1;
-  for (size_t d = 0; d < ndims; ++d) {
-    Table::Dimension& dim = t.dims[d];
-    const uint32_t total = static_cast<uint32_t>(dim.labels.size());
-    if (dim.columns.size() > 1 &&
-        std::find(dim.depth.begin(), dim.depth.end(), dim.columns.size()) == dim.depth.end()) {
-      fail("table.hierarchy", 1,
-           fmt::format("the hierarchy {} has no row below `{}`; list its columns in the "
-                       "pack's `hierarchies` only when the table has them",
-                       fmt::join(dim.columns, " > "), dim.columns.back()));
-    }
-    dim.labels.push_back(total_label[d]);
-    dim.depth.push_back(0);
-    dim.children.assign(dim.labels.size(), {});
-    for (uint32_t k = 0; k < total; ++k) {
-      if (dim.parent[k] < 0) dim.parent[k] = static_cast<int32_t>(total);
-      dim.children[static_cast<size_t>(dim.parent[k])].push_back(k);
-    }
-    dim.parent.push_back(-1);
-    cells *= dim.labels.size();
-    if (cells > kMaxCells) {
-      fail("table.limit", 1,
-           fmt::format("the table has more than {} cells, totals included", kMaxCells));
-      return out;
-    }
-  }
-  if (!out.errors.empty()) return out;
-  t.cells.assign(cells, Table::Cell{});
+  std::vector<uint32_t> at_row;
+  if (!detail::build_dimensions(long_form, used, format, &t, &at_row, &out.errors)) return out;
+  const size_t ndims = t.dims.size();
+  const size_t cells = t.cells.size();
   t.derived.assign(derived_cols.empty() ? 0 : cells * derived_cols.size(), std::string());
   std::vector<uint32_t> at(ndims);
   for (size_t r = 0; r < rows.size(); ++r) {
-    for (size_t d = 0; d < ndims; ++d) {
-      at[d] = at_row[r * ndims + d];
-      if (at[d] == kTotal) at[d] = static_cast<uint32_t>(t.dims[d].size() - 1);
-    }
+    for (size_t d = 0; d < ndims; ++d) at[d] = at_row[r * ndims + d];
     const size_t i = t.flat(at);
     Table::Cell& cell = t.cells[i];
     if (cell.line != 0) {

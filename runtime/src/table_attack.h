@@ -3,6 +3,8 @@
 #pragma once
 
 #include <coin/ClpSimplex.hpp>
+#include <functional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,8 @@ class TableAttack {
   std::pair<double, double> bounds(size_t cell);
   // Whether a hidden cell is protected by `rule`, solving no more LPs than needed.
   bool protected_cell(size_t cell, const ProtectionRule& rule);
+  // Whether a hidden cell's interval reaches down to `below` and up to `above`.
+  bool reaches(size_t cell, double below, double above);
   // The attack of someone who knows a hidden cell's value (a singleton's one respondent): until
   // `forget`, the cell is fixed at `value`. Values seen meanwhile stay valid after.
   void know(size_t cell, double value);
@@ -39,6 +43,24 @@ class TableAttack {
   ClpSimplex model_;
   bool feasible_ = true;
 };
+
+// What the rounds of secondary suppression ask of a suppressed cell: whether it is protected in
+// the current attack, and whether a complement is itself a cell to protect (counts: yes, every
+// suppressed count is held to the rule; magnitudes: no, only sensitive cells have a level).
+struct RoundCheck {
+  std::function<bool(TableAttack&, size_t)> safe;
+  bool complements = true;
+  bool operator()(TableAttack& a, size_t cell) const { return safe(a, cell); }
+};
+
+// Adds complements to `t` in rounds until every `pending` cell passes `check` (and, with
+// `singletons`, every cell on a suppressed 1's relations is protected against its respondent).
+// Returns "" or why no protected table was found.
+std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck& check,
+                           const ProtectionRule* singletons, std::vector<size_t>* secondary);
+
+// Fills the totals a table left out; false when a member is not published.
+bool fill_table_totals(Table& t);
 
 // Whether an interval [lo, hi] protects a cell under `rule`.
 bool interval_safe(double lo, double hi, const ProtectionRule& rule);

@@ -114,6 +114,12 @@ std::pair<double, double> TableAttack::bounds(size_t cell) {
   return {lo, hi};
 }
 
+bool TableAttack::reaches(size_t cell, double below, double above) {
+  const int var = var_[cell];
+  if (seen_lo_[var] > below + kEps && solve(var, false) > below + kEps) return false;
+  return seen_hi_[var] >= above - kEps || solve(var, true) >= above - kEps;
+}
+
 void TableAttack::know(size_t cell, double value) {
   saved_lo_ = seen_lo_;
   saved_hi_ = seen_hi_;

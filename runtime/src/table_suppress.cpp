@@ -68,11 +68,14 @@ size_t hidden_in(const Table& t, const Table::Relation& r, size_t except) {
   return n;
 }
 
-// The best complement for an exposed `cell`: a published non-zero count on one of its
-// relations. First one on a relation where the cell is the only suppressed one (that relation
-// gives it away); then one whose other relations already hold suppressed cells (it closes a
-// rectangle and is itself covered); then the smallest count; an interior cell before a total.
-std::optional<size_t> complement(const Table& t, size_t cell) {
+// The best complement for an exposed `cell`: a published non-zero value on one of its
+// relations, or, `further`, on a relation of a suppressed cell there (the corner that closes a
+// rectangle: needed when complements are not attacked themselves, so that no later round
+// reaches from a complement to that corner).
+// First one on a relation where the cell is the only suppressed one (that relation gives it
+// away); then one whose other relations already hold suppressed cells (it closes a rectangle and
+// is itself covered); then the smallest value; an interior cell before a total.
+std::optional<size_t> complement(const Table& t, size_t cell, bool further) {
   struct Key {
     bool exposing;
     size_t covered;
@@ -88,21 +91,33 @@ std::optional<size_t> complement(const Table& t, size_t cell) {
     return a.index < b.index;
   };
   std::optional<Key> best;
+  auto consider = [&](size_t j, const Table::Relation& via, bool exposing) {
+    const Table::Cell& c = t.cells[j];
+    if (j == cell || c.state != Table::State::kPublished || c.value <= 0) return;
+    size_t covered = 0;
+    for (const Table::Relation& other : t.relations_of(j)) {
+      if (other.total == via.total && other.dim == via.dim) continue;
+      covered += hidden_in(t, other, j) > 0;
+    }
+    Key key{exposing, covered, c.value, !t.interior(j), j};
+    if (!best || better(key, *best)) best = key;
+  };
   for (const Table::Relation& r : t.relations_of(cell)) {
     const bool exposing = hidden_in(t, r, cell) == 0;
-    auto consider = [&](size_t j) {
-      const Table::Cell& c = t.cells[j];
-      if (j == cell || c.state != Table::State::kPublished || c.value <= 0) return;
-      size_t covered = 0;
-      for (const Table::Relation& other : t.relations_of(j)) {
-        if (other.total == r.total && other.dim == r.dim) continue;
-        covered += hidden_in(t, other, j) > 0;
+    consider(r.total, r, exposing);
+    for (size_t m : r.members) consider(m, r, exposing);
+    if (!further) continue;
+    // One step further: the relations of the suppressed cells beside it.
+    auto beside = [&](size_t h) {
+      if (h == cell || !hidden(t, h)) return;
+      for (const Table::Relation& r2 : t.relations_of(h)) {
+        if (r2.total == r.total && r2.dim == r.dim) continue;
+        consider(r2.total, r2, false);
+        for (size_t m : r2.members) consider(m, r2, false);
       }
-      Key key{exposing, covered, c.value, !t.interior(j), j};
-      if (!best || better(key, *best)) best = key;
     };
-    consider(r.total);
-    for (size_t m : r.members) consider(m);
+    beside(r.total);
+    for (size_t m : r.members) beside(m);
   }
   if (!best) return std::nullopt;
   return best->index;
@@ -129,6 +144,76 @@ std::vector<size_t> exposed_to_singleton(const Table& t, size_t singleton,
 
 }  // namespace
 
+namespace detail {
+
+std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck& check,
+                           const ProtectionRule* singletons, std::vector<size_t>* secondary) {
+  // A cell found protected stays protected: suppressing more only widens every interval. So
+  // each round attacks only the cells still exposed and the ones just added.
+  std::vector<char> singleton_done(t.size(), 0);
+  for (size_t round = 0; round <= t.size(); ++round) {
+    TableAttack attack(t);
+    if (!attack.feasible()) return "the table's totals do not add up";
+    std::vector<size_t> exposed;
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (!pending[i]) continue;
+      if (check(attack, i))
+        pending[i] = 0;
+      else
+        exposed.push_back(i);
+    }
+    if (exposed.empty() && singletons != nullptr) {
+      for (size_t s = 0; s < t.size(); ++s) {
+        if (!hidden(t, s) || t.cells[s].value != 1 || singleton_done[s]) continue;
+        std::vector<size_t> e = exposed_to_singleton(t, s, attack, *singletons);
+        singleton_done[s] = e.empty();
+        exposed.insert(exposed.end(), e.begin(), e.end());
+      }
+    }
+    if (exposed.empty()) return "";
+    // One complement per exposed cell, each chosen seeing the ones chosen before it this round.
+    // A cell whose relation just gained a complement waits for the next round's audit: that
+    // complement may already protect it, and a second one would be lost for nothing.
+    std::vector<size_t> add;
+    for (size_t cell : exposed) {
+      bool helped = false;
+      for (const Table::Relation& rel : t.relations_of(cell)) {
+        for (size_t j : add)
+          helped |= j == rel.total ||
+                    std::find(rel.members.begin(), rel.members.end(), j) != rel.members.end();
+      }
+      if (helped) continue;
+      if (std::optional<size_t> j = complement(t, cell, !check.complements)) {
+        t.cells[*j].state = Table::State::kSuppressed;
+        add.push_back(*j);
+      }
+    }
+    if (add.empty()) {
+      // No published cell shares a relation with what is still exposed: suppress the smallest
+      // published non-zero value anywhere, or give up.
+      std::optional<size_t> any;
+      for (size_t i = 0; i < t.size(); ++i) {
+        const Table::Cell& c = t.cells[i];
+        if (c.state == Table::State::kPublished && c.value > 0 &&
+            (!any || c.value < t.cells[*any].value))
+          any = i;
+      }
+      if (!any)
+        return fmt::format("{} cells stay recoverable with every value suppressed", exposed.size());
+      t.cells[*any].state = Table::State::kSuppressed;
+      add.push_back(*any);
+    }
+    // A complement is attacked in later rounds only when it is itself a cell to protect.
+    for (size_t j : add) pending[j] = check.complements;
+    secondary->insert(secondary->end(), add.begin(), add.end());
+  }
+  return "no protected table was found";
+}
+
+bool fill_table_totals(Table& t) { return fill_totals(t); }
+
+}  // namespace detail
+
 SuppressResult suppress_table(const Table& input, const SuppressRule& rule) {
   SuppressResult out;
   out.table = input;
@@ -146,74 +231,13 @@ SuppressResult suppress_table(const Table& input, const SuppressRule& rule) {
       pending[i] = 1;
     }
   }
-  // A cell found protected stays protected: suppressing more only widens every interval. So
-  // each round attacks only the cells still exposed and the ones just added.
-  std::vector<char> singleton_done(t.size(), 0);
-  for (size_t round = 0; round <= t.size(); ++round) {
-    detail::TableAttack attack(t);
-    if (!attack.feasible()) {
-      out.error = "the table's totals do not add up";
-      return out;
-    }
-    std::vector<size_t> exposed;
-    for (size_t i = 0; i < t.size(); ++i) {
-      if (!pending[i]) continue;
-      if (attack.protected_cell(i, rule.protection))
-        pending[i] = 0;
-      else
-        exposed.push_back(i);
-    }
-    if (exposed.empty() && rule.singletons) {
-      for (size_t s = 0; s < t.size(); ++s) {
-        if (!hidden(t, s) || t.cells[s].value != 1 || singleton_done[s]) continue;
-        std::vector<size_t> e = exposed_to_singleton(t, s, attack, rule.protection);
-        singleton_done[s] = e.empty();
-        exposed.insert(exposed.end(), e.begin(), e.end());
-      }
-    }
-    if (exposed.empty()) break;
-    // One complement per exposed cell, each chosen seeing the ones chosen before it this round.
-    // A cell whose relation just gained a complement waits for the next round's audit: that
-    // complement may already protect it, and a second one would be lost for nothing.
-    std::vector<size_t> add;
-    for (size_t cell : exposed) {
-      bool helped = false;
-      for (const Table::Relation& rel : t.relations_of(cell)) {
-        for (size_t j : add)
-          helped |= j == rel.total ||
-                    std::find(rel.members.begin(), rel.members.end(), j) != rel.members.end();
-      }
-      if (helped) continue;
-      if (std::optional<size_t> j = complement(t, cell)) {
-        t.cells[*j].state = Table::State::kSuppressed;
-        add.push_back(*j);
-      }
-    }
-    if (add.empty()) {
-      // No published cell shares a relation with what is still exposed: suppress the smallest
-      // published non-zero count anywhere, or give up.
-      std::optional<size_t> any;
-      for (size_t i = 0; i < t.size(); ++i) {
-        const Table::Cell& c = t.cells[i];
-        if (c.state == Table::State::kPublished && c.value > 0 &&
-            (!any || c.value < t.cells[*any].value))
-          any = i;
-      }
-      if (!any) {
-        out.error =
-            fmt::format("{} cells stay recoverable with every count suppressed", exposed.size());
-        return out;
-      }
-      t.cells[*any].state = Table::State::kSuppressed;
-      add.push_back(*any);
-    }
-    for (size_t j : add) pending[j] = 1;
-    out.secondary.insert(out.secondary.end(), add.begin(), add.end());
-    if (round == t.size()) {
-      out.error = "no protected table was found";
-      return out;
-    }
-  }
+  detail::RoundCheck check{[&](detail::TableAttack& attack, size_t cell) {
+                             return attack.protected_cell(cell, rule.protection);
+                           },
+                           true};
+  out.error = detail::protect_rounds(t, pending, check,
+                                     rule.singletons ? &rule.protection : nullptr, &out.secondary);
+  if (!out.ok()) return out;
   // Rates and percentages go with their counts.
   const size_t nd = t.derived_columns.size();
   for (size_t i = 0; i < t.size() && nd > 0; ++i) {

@@ -35,6 +35,12 @@ for path in jsons:
     seeds.append(request("POST", "/v1/evaluate", open(path, "rb").read(), "application/json", token=True))
 batch = "[" + ",".join(open(p).read() for p in jsons[:3]) + "]"
 seeds.append(request("POST", "/v1/evaluate/batch", batch.encode(), "application/json"))
+# An agreement with the data files it will send (the JSON envelope of /v1/evaluate/data).
+if yamls:
+    envelope = {"agreement": open(yamls[0]).read(), "format": "yaml",
+                "data": [{"name": "people.csv", "text": "county,ssn\nHartford,123-45-6789\n"},
+                         {"name": "rows.jsonl", "text": "{\"age\": 93}\n", "format": "jsonl"}]}
+    seeds.append(request("POST", "/v1/evaluate/data", json.dumps(envelope).encode(), "application/json"))
 for path in ("/v1/policy", "/v1/decisions?decision=deny&limit=3", "/v1/decisions?agreement=DSA-EX-01",
              "/v1/decisions/d-1000000000000000000000001", "/healthz", "/readyz", "/metrics", "/openapi.json"):
     seeds.append(request("GET", path))

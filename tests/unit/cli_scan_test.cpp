@@ -267,3 +267,32 @@ TEST_CASE("suppress and audit: offices within regions, rates with their counts (
   CHECK_THAT(rate.out, Catch::Contains("derived value shown: `rate` of suppressed `county=A`"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("suppress --contributions: payments per provider by the pack's dominance rules",
+          "[cli][table]") {
+  fs::path dir = fs::temp_directory_path() / ("steward_magn_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  write_text(dir / "pay.csv",
+             "region,service,provider,amount\n"
+             "north,foster,P1,100\nnorth,foster,P2,5\nnorth,foster,P3,3\n"
+             "north,kin,P4,40\nnorth,kin,P5,35\nnorth,kin,P6,30\n"
+             "south,foster,P7,50\nsouth,foster,P8,45\nsouth,foster,P9,42\n"
+             "south,kin,P10,60\nsouth,kin,P11,25.50\nsouth,kin,P12,20\n");
+  const std::string out = (dir / "out.csv").string(), report = (dir / "r.json").string();
+  auto r = run(bin() + " suppress -p policies/dcf-5-4 --contributions '" +
+               (dir / "pay.csv").string() + "' -o '" + out + "' --report '" + report + "'");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.err, Catch::Contains("1 primary and 3 secondary suppressions"));
+  CHECK_THAT(read_text(out), Catch::Contains("north,foster,*\n"));
+  json j = json::parse(read_text(report));
+  REQUIRE(j["audit"].size() == 4);
+  for (const auto& c : j["audit"]) CHECK(c["safe"] == true);
+  // The provider column is not a dimension, and a total among contributions is refused.
+  CHECK(read_text(out).find("P1") == std::string::npos);
+  write_text(dir / "bad.csv", "region,service,provider,amount\nTotal,kin,P1,4\n");
+  auto bad = run(bin() + " suppress -p policies/dcf-5-4 --contributions '" +
+                 (dir / "bad.csv").string() + "'");
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("bad.csv:2:1: error[table.shape]"));
+  fs::remove_all(dir);
+}

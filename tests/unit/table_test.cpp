@@ -193,6 +193,23 @@ TEST_CASE("the pack's table plan: the threshold follows its parameter, mistakes 
         std::vector<std::string>{"tables.column:3"});
   CHECK(codes("threshold: 5\nsingletons: maybe\n") == std::vector<std::string>{"tables.type:2"});
   CHECK(codes("threshold: 5\nhierarchies: region\n") == std::vector<std::string>{"tables.type:2"});
+  // Magnitude tables.
+  auto m = compile_with(
+      "threshold: 5\nmagnitude: {contributor_column: who, p_percent: 15, dominance: {n: 2, k: "
+      "85}}\n");
+  REQUIRE(m.ok());
+  CHECK(m.pack->tables.magnitude);
+  CHECK(m.pack->tables.contributor_column == "who");
+  CHECK(m.pack->tables.dominance_k == 85);
+  CHECK(m.pack->tables.min_contributors == 3);
+  CHECK(codes("threshold: 5\nmagnitude: {p_percent: 150}\n") ==
+        std::vector<std::string>{"tables.type:2"});
+  CHECK(codes("threshold: 5\nmagnitude: {dominance: {n: 9, k: 85}}\n") ==
+        std::vector<std::string>{"tables.type:2"});
+  CHECK(codes("threshold: 5\nmagnitude: {dominance: {n: 2}}\n") ==
+        std::vector<std::string>{"tables.missing:2"});
+  CHECK(codes("threshold: 5\nmagnitude: {p: 15}\n") ==
+        std::vector<std::string>{"tables.unknown-key:2"});
 }
 
 TEST_CASE("suppress: sdcTable's region x gender gets its optimal pattern, and passes audits",
@@ -451,4 +468,84 @@ TEST_CASE("the audit's intervals equal glpsol's on random 3-D tables with a hier
       if (!std::isinf(c.hi)) CHECK(glpsol(table_lp(t, c.cell, true)) == Approx(c.hi).margin(1e-6));
     }
   }
+}
+
+TEST_CASE("magnitude tables: contributions, the p% and (n,k) rules, and their levels", "[table]") {
+  ContributionFormat f;
+  f.contributor_column = "provider";
+  // Region x service payments; provider P1 dominates north/foster.
+  std::istringstream in(
+      "region,service,provider,amount\n"
+      "north,foster,P1,100\nnorth,foster,P2,5\nnorth,foster,P3,3\n"
+      "north,kin,P4,40\nnorth,kin,P5,35\nnorth,kin,P6,30\n"
+      "south,foster,P7,50\nsouth,foster,P8,45\nsouth,foster,P9,42\n"
+      "south,kin,P10,60\nsouth,kin,P10,20\nsouth,kin,P11,25.50\n");
+  ContributionsResult r = read_contributions(in, "pay.csv", f);
+  for (const auto& e : r.table.errors) UNSCOPED_INFO(e.code << " " << e.line << ": " << e.message);
+  REQUIRE(r.ok());
+  const Table& t = r.table.table;
+  REQUIRE(t.size() == 9);
+  auto cell = [&](const std::string& name) {
+    for (size_t i = 0; i < t.size(); ++i)
+      if (t.describe(i) == name) return i;
+    FAIL(name);
+    return size_t{0};
+  };
+  const size_t nf = cell("region=north, service=foster");
+  CHECK(t.cells[nf].value == 108);
+  CHECK(r.contributors[nf].count == 3);
+  CHECK(r.contributors[nf].top[0] == 100);
+  // P10's two payments are one contributor of 80.
+  const size_t sk = cell("region=south, service=kin");
+  CHECK(r.contributors[sk].count == 2);
+  CHECK(r.contributors[sk].top[0] == 80);
+  CHECK(t.cells[cell("region=Total, service=Total")].value == Approx(455.5));
+  CHECK(r.contributors[cell("region=Total, service=Total")].count == 11);
+
+  MagnitudeRule p;
+  p.p_percent = 15;
+  p.min_contributors = 0;
+  // p%: 108 - 100 - 5 = 3 is less than 15% of 100, so P2 could estimate P1 within 3: level 12.
+  CHECK(magnitude_level(r.contributors[nf], 108, p) == Approx(12));
+  CHECK(magnitude_level(r.contributors[cell("region=north, service=kin")], 105, p) == 0);
+  MagnitudeRule nk;
+  nk.min_contributors = 0;
+  nk.dominance_n = 2;
+  nk.dominance_k = 85;
+  // (2, 85): 105 of 108 is 97%: level 100/85 * 105 - 108.
+  CHECK(magnitude_level(r.contributors[nf], 108, nk) == Approx(100.0 / 85 * 105 - 108));
+  MagnitudeRule freq;  // 3 contributors at least: south/kin has 2, level 10% of 105.5
+  CHECK(magnitude_level(r.contributors[sk], 105.5, freq) == Approx(10.55));
+
+  MagnitudeRule rule = p;
+  rule.min_contributors = 3;
+  SuppressResult s = suppress_magnitude(t, r.contributors, rule);
+  REQUIRE(s.ok());
+  CHECK(std::set<size_t>(s.primary.begin(), s.primary.end()) == std::set<size_t>{nf, sk});
+  CHECK(s.audit.unsafe == 0);
+  // Each primary's interval reaches its level on both sides; glpsol agrees with each bound.
+  for (const auto& c : s.audit.cells) {
+    const double v = s.table.cells[c.cell].value;
+    const double level = magnitude_level(r.contributors[c.cell], v, rule);
+    CHECK(c.lo <= std::max(0.0, v - level) + 1e-6);
+    CHECK(c.hi >= v + level - 1e-6);
+    CHECK(glpsol(table_lp(s.table, c.cell, false)) == Approx(c.lo).margin(1e-6));
+    CHECK(glpsol(table_lp(s.table, c.cell, true)) == Approx(c.hi).margin(1e-6));
+  }
+}
+
+TEST_CASE("magnitude tables: located mistakes in contributions", "[table]") {
+  auto codes = [](const std::string& text, const std::string& who = "") {
+    ContributionFormat f;
+    f.contributor_column = who;
+    std::istringstream in(text);
+    std::vector<std::string> out;
+    for (const auto& e : read_contributions(in, "c.csv", f).table.errors)
+      out.push_back(e.code + ":" + std::to_string(e.line));
+    return out;
+  };
+  CHECK(codes("k,v\na,1\nTotal,4\n") == std::vector<std::string>{"table.shape:3"});
+  CHECK(codes("k,v\na,1e3\nb,-2\nc,.5\n") ==
+        std::vector<std::string>{"table.count:2", "table.count:3", "table.count:4"});
+  CHECK(codes("k,v\na,1\n", "provider") == std::vector<std::string>{"table.shape:1"});
 }

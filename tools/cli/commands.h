@@ -64,8 +64,9 @@ struct SuppressCommandOptions {
   std::vector<std::string> trust_keys;
   std::vector<std::string> params;
   std::string file;
-  std::string output;  // "" = standard output
-  std::string report;  // "" = none
+  std::string output;          // "" = standard output
+  std::string report;          // "" = none
+  bool contributions = false;  // the file holds contributions to a magnitude table
 };
 // `steward suppress`: exit 0 with a protected table written, 2 when none could be written.
 int run_suppress(const SuppressCommandOptions& o);

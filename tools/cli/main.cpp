@@ -332,6 +332,9 @@ int main(int argc, char** argv) {
       "then complements until no suppressed cell can be worked out from the rest (LP audit)");
   add_pack_source(suppress, &suo.pack, &suo.bundle, &suo.trust_keys);
   suppress->add_option("table", suo.file, "The table (CSV, one row per cell)")->required();
+  suppress->add_flag("--contributions", suo.contributions,
+                     "The file holds contributions to a magnitude table (one row per "
+                     "contribution): protect it by the pack's dominance rules");
   suppress->add_option("-o,--output", suo.output,
                        "Write the protected table here (default: standard output)");
   suppress->add_option("--report", suo.report,

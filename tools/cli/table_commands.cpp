@@ -204,8 +204,33 @@ int run_suppress(const SuppressCommandOptions& o) {
   if (loaded == nullptr) return kExitError;
   const TablePlan& plan = loaded->tables;
   const TableFormat format = format_of(plan);
-  TableResult read = read_table_file(o.file, format);
   const std::string file = escape_for_display(o.file);
+  if (o.contributions && !plan.magnitude) {
+    fmt::print(stderr,
+               "error[tables.no-magnitude]: pack `{}` has no rules for magnitude tables "
+               "(`magnitude:` in its tables file)\n",
+               loaded->name);
+    return kExitError;
+  }
+  TableResult read;
+  ContributionsResult contributions;
+  if (o.contributions) {
+    ContributionFormat cf;
+    cf.table = format;
+    cf.value_column = plan.value_column;
+    cf.contributor_column = plan.contributor_column;
+    struct stat st;
+    std::ifstream in;
+    if (stat(o.file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) in.open(o.file, std::ios::binary);
+    if (in.is_open()) {
+      contributions = read_contributions(in, o.file, cf);
+      read = contributions.table;
+    } else {
+      read.errors.push_back({"datafile.read", "", 0, 0, "not a readable regular file"});
+    }
+  } else {
+    read = read_table_file(o.file, format);
+  }
   for (const auto& e : read.errors)
     fmt::print(stderr, "{}:{}:{}: error[{}]: {}\n", file, e.line, e.column, e.code,
                escape_for_display(e.message));
@@ -215,7 +240,15 @@ int run_suppress(const SuppressCommandOptions& o) {
   rule.zeros_suppressed = plan.zeros_suppressed;
   rule.singletons = plan.singletons_protected;
   rule.protection = {static_cast<double>(plan.min_width), static_cast<double>(plan.inside_below)};
-  SuppressResult r = suppress_table(read.table, rule);
+  MagnitudeRule mrule;
+  mrule.min_contributors = static_cast<uint64_t>(plan.min_contributors);
+  mrule.protection_percent = static_cast<double>(plan.protection_percent);
+  mrule.p_percent = static_cast<double>(plan.p_percent);
+  mrule.dominance_n = static_cast<int>(plan.dominance_n);
+  mrule.dominance_k = static_cast<double>(plan.dominance_k);
+  SuppressResult r = o.contributions
+                         ? suppress_magnitude(read.table, contributions.contributors, mrule)
+                         : suppress_table(read.table, rule);
   if (!r.ok()) {
     fmt::print(stderr, "{}: error[suppress.failed]: {}\n", file, r.error);
     return kExitError;
@@ -229,11 +262,18 @@ int run_suppress(const SuppressCommandOptions& o) {
     Json primary = Json::array(), secondary = Json::array(), intervals = Json::array();
     for (size_t i : r.primary) primary.push_back(cell_json(t, i));
     for (size_t i : r.secondary) secondary.push_back(cell_json(t, i));
-    for (const auto& c : r.audit.cells)
-      intervals.push_back({{"cell", cell_json(t, c.cell)},
-                           {"lo", c.lo},
-                           {"hi", std::isinf(c.hi) ? Json(nullptr) : Json(c.hi)},
-                           {"safe", c.safe}});
+    for (const auto& c : r.audit.cells) {
+      Json entry = {{"cell", cell_json(t, c.cell)},
+                    {"lo", c.lo},
+                    {"hi", std::isinf(c.hi) ? Json(nullptr) : Json(c.hi)},
+                    {"safe", c.safe}};
+      // A magnitude cell's level, so a reader can check the interval against it; its value
+      // is the sum of contributions the publisher holds, not shown to others anyway.
+      if (o.contributions)
+        entry["level"] =
+            magnitude_level(contributions.contributors[c.cell], t.cells[c.cell].value, mrule);
+      intervals.push_back(entry);
+    }
     Json doc = {
         {"policy",
          {{"name", loaded->name}, {"version", loaded->version}, {"digest", loaded->digest}}},
@@ -243,6 +283,17 @@ int run_suppress(const SuppressCommandOptions& o) {
         {"secondary", secondary},
         {"audit", intervals}};
     if (!write_file_atomically(o.report, doc.dump(2) + "\n")) return kExitError;
+  }
+  if (o.contributions) {
+    fmt::print(
+        stderr,
+        "{}: {} primary and {} secondary suppressions; every sensitive cell's interval "
+        "reaches its protection level (fewer than {} contributors: {}%{}{})\n",
+        file, r.primary.size(), r.secondary.size(), plan.min_contributors, plan.protection_percent,
+        plan.p_percent ? fmt::format("; p% rule, p = {}", plan.p_percent) : "",
+        plan.dominance_n ? fmt::format("; ({}, {}) dominance", plan.dominance_n, plan.dominance_k)
+                         : "");
+    return kExitAllow;
   }
   fmt::print(stderr,
              "{}: {} primary and {} secondary suppressions; every suppressed cell passes the "

@@ -29,6 +29,16 @@ struct TablePlan {
   std::vector<std::string> derived_columns;
   // A suppressed count of 1 is also attacked by its one respondent, who knows it.
   bool singletons_protected = true;
+  // Magnitude tables built from contributions (`steward suppress --contributions`): present
+  // when the file has `magnitude:`. Percentages are whole numbers; 0 turns a rule off.
+  bool magnitude = false;
+  std::string value_column;        // "" = the last column
+  std::string contributor_column;  // "" = each row is one contributor
+  int64_t min_contributors = 3;
+  int64_t protection_percent = 10;
+  int64_t p_percent = 0;
+  int64_t dominance_n = 0;
+  int64_t dominance_k = 0;
 };
 
 }  // namespace steward

@@ -44,7 +44,7 @@ void pass_tables(CompileContext& cx) {
   plan.present = true;
   if (!r.map(root, "the tables file",
              {"threshold", "zeros", "protection", "count_column", "markers", "hierarchies",
-              "derived", "singletons"}))
+              "derived", "singletons", "magnitude"}))
     return;
   if (const YAML::Node t = r.need(root, "threshold", "the tables file")) {
     if (t.IsMap()) {
@@ -106,6 +106,35 @@ void pass_tables(CompileContext& cx) {
       }
       (std::string(key) == "suppressed" ? plan.suppressed_markers : plan.total_markers) = list;
     }
+  }
+  if (const YAML::Node m = root["magnitude"];
+      m && r.map(m, "`magnitude`",
+                 {"value_column", "contributor_column", "min_contributors", "protection_percent",
+                  "p_percent", "dominance"})) {
+    plan.magnitude = true;
+    if (m["value_column"])
+      r.text(m["value_column"], "`magnitude.value_column`", &plan.value_column);
+    if (m["contributor_column"])
+      r.text(m["contributor_column"], "`magnitude.contributor_column`", &plan.contributor_column);
+    if (m["min_contributors"])
+      whole(r, m["min_contributors"], "`magnitude.min_contributors`", 0, &plan.min_contributors);
+    auto percent = [&](const YAML::Node& n, const std::string& what, int64_t least, int64_t* out) {
+      if (whole(r, n, what, least, out) && *out > 100)
+        r.error("type", n, fmt::format("{} is a percentage, at most 100", what));
+    };
+    if (m["protection_percent"])
+      percent(m["protection_percent"], "`magnitude.protection_percent`", 0,
+              &plan.protection_percent);
+    if (m["p_percent"]) percent(m["p_percent"], "`magnitude.p_percent`", 0, &plan.p_percent);
+    if (const YAML::Node d = m["dominance"]; d && r.map(d, "`magnitude.dominance`", {"n", "k"})) {
+      if (const YAML::Node n = r.need(d, "n", "`magnitude.dominance`");
+          n && whole(r, n, "`magnitude.dominance.n`", 1, &plan.dominance_n) && plan.dominance_n > 4)
+        r.error("type", n, "`magnitude.dominance.n` is at most 4");
+      if (const YAML::Node k = r.need(d, "k", "`magnitude.dominance`"))
+        percent(k, "`magnitude.dominance.k`", 1, &plan.dominance_k);
+    }
+    if (!plan.value_column.empty() && plan.value_column == plan.contributor_column)
+      r.error("column", m["contributor_column"], "the value and contributor columns must differ");
   }
   if (const YAML::Node z = root["singletons"]) {
     if (!z.IsScalar() || (z.Scalar() != "protected" && z.Scalar() != "ignored"))

@@ -161,6 +161,59 @@ struct SuppressResult {
 // every table it returns passes the audit.
 SuppressResult suppress_table(const Table& table, const SuppressRule& rule);
 
+// A magnitude table (payments per provider) is built from its contributions: one row per
+// contribution, a column per dimension (categories only: totals are computed), the value column
+// and, optionally, the contributor's column (contributions of one contributor to a cell add up;
+// without it each row is its own contributor).
+struct ContributionFormat {
+  TableFormat table;               // dimensions, hierarchies, delimiter
+  std::string value_column;        // "" = the last column
+  std::string contributor_column;  // "" = each row is one contributor
+};
+
+// Per cell of a magnitude table: how many contribute, and the largest contributions.
+struct Contributors {
+  uint64_t count = 0;
+  double top[4] = {0, 0, 0, 0};  // largest first
+};
+
+struct ContributionsResult {
+  TableResult table;                       // values are the sums; every cell published
+  std::vector<Contributors> contributors;  // one per cell of table.table
+  bool ok() const { return table.ok(); }
+};
+
+// Reads contributions into a magnitude table with located errors (`table.*`; a value is a
+// decimal number >= 0). At most 1,000,000 rows.
+ContributionsResult read_contributions(std::istream& in, const std::string& file,
+                                       const ContributionFormat& format);
+
+// When a cell of a magnitude table is sensitive, and how far an attacker's interval must reach
+// around its value T (tau-Argus's protection levels), the largest that applies:
+// - fewer than `min_contributors` (but at least one): `protection_percent` of T each way;
+// - the p% rule (`p_percent` > 0), T - x1 - x2 < p/100 * x1: p/100 * x1 - (T - x1 - x2);
+// - the (n,k) dominance rule (`dominance_n` > 0), x1 + ... + xn > k/100 * T:
+//   100/k * (x1 + ... + xn) - T.
+// A cell is protected when its interval reaches at least T - level below and T + level above
+// (below, never past 0).
+struct MagnitudeRule {
+  uint64_t min_contributors = 3;
+  double protection_percent = 10;
+  double p_percent = 0;
+  int dominance_n = 0;  // at most 4
+  double dominance_k = 0;
+};
+
+// The protection level a cell needs (0: not sensitive).
+double magnitude_level(const Contributors& c, double total, const MagnitudeRule& rule);
+
+// Protects a magnitude table: its sensitive cells are primary; complements as suppress_table
+// chooses them (the smallest values first), until every sensitive cell's interval reaches its
+// level. `audit` lists every suppressed cell's interval, `safe` against the cell's own level
+// (a complement, not sensitive, is always safe).
+SuppressResult suppress_magnitude(const Table& table, const std::vector<Contributors>& contributors,
+                                  const MagnitudeRule& rule);
+
 // A table in long form, as read_table reads it: suppressed counts (and their derived values) as
 // the first suppression marker, totals with the first total marker, absent cells left out.
 std::string write_table(const Table& table, const TableFormat& format, char delimiter = ',');
