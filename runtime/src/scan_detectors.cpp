@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -198,39 +199,58 @@ Match zip5(std::string_view s) {
 
 }  // namespace
 
+namespace {
+
+// Each byte's class, for shape_of's one table lookup a byte (no branches in the loop).
+enum : uint8_t {
+  kDigit = 1,
+  kLetter = 2,
+  kAt = 4,
+  kColon = 8,
+  kDot = 16,
+  kDash = 32,
+  kSlash = 64,
+  kSpace = 128
+};
+
+constexpr std::array<uint8_t, 256> byte_classes() {
+  std::array<uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = kDigit;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kLetter;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kLetter;
+  t['@'] = kAt;
+  t[':'] = kColon;
+  t['.'] = kDot;
+  t['-'] = kDash;
+  t['/'] = kSlash;
+  t[' '] = t['\t'] = kSpace;
+  return t;
+}
+
+constexpr std::array<uint8_t, 256> kClasses = byte_classes();
+
+}  // namespace
+
+// Cells are a few bytes long: GCC's vectorized loop (table lookups emulated lane by lane) spent
+// more in its prologue than the plain loop does in all (perf: 14.7% of a scan against 5%).
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-vectorize")))
+#endif
 Shape shape_of(std::string_view s) {
   Shape sh;
+  uint8_t seen = 0;
   for (char c : s) {
-    if (digit(c)) {
-      ++sh.digits;
-    } else if (alpha(c)) {
-      ++sh.letters;
-    } else {
-      switch (c) {
-        case '@':
-          sh.at = true;
-          break;
-        case ':':
-          sh.colon = true;
-          break;
-        case '.':
-          sh.dot = true;
-          break;
-        case '-':
-          sh.dash = true;
-          break;
-        case '/':
-          sh.slash = true;
-          break;
-        case ' ':
-        case '\t':
-          sh.space = true;
-          break;
-        default:
-          break;
-      }
-    }
+    const uint8_t k = kClasses[static_cast<unsigned char>(c)];
+    sh.digits += k & kDigit;
+    sh.letters += (k >> 1) & 1;
+    seen |= k;
   }
+  sh.at = seen & kAt;
+  sh.colon = seen & kColon;
+  sh.dot = seen & kDot;
+  sh.dash = seen & kDash;
+  sh.slash = seen & kSlash;
+  sh.space = seen & kSpace;
   return sh;
 }
 

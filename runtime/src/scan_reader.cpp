@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "steward/source.h"
 
@@ -58,10 +59,25 @@ class Bytes {
   }
   // Appends the bytes before the next one `stop` marks, within what is buffered, to `out`;
   // returns how many characters (UTF-8 lead bytes) they hold. Unquoted fields are read so,
-  // a run at a time rather than a byte at a time.
-  size_t take_run(std::string* out, const std::array<bool, 256>& stop) {
+  // a run at a time rather than a byte at a time: eight ASCII bytes a step while none of them is
+  // one of the four `words` (each a stop byte repeated eight times), then a byte at a time.
+  size_t take_run(std::string* out, const std::array<bool, 256>& stop,
+                  const std::array<uint64_t, 4>& words) {
+    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+    auto has = [](uint64_t w, uint64_t b) {
+      const uint64_t x = w ^ b;
+      return ((x - kOnes) & ~x & kHigh) != 0;
+    };
     const size_t begin = pos_;
-    size_t chars = 0;
+    while (pos_ + 8 <= len_) {
+      uint64_t w;
+      std::memcpy(&w, buf_.data() + pos_, 8);
+      if ((w & kHigh) != 0 || has(w, words[0]) || has(w, words[1]) || has(w, words[2]) ||
+          has(w, words[3]))
+        break;
+      pos_ += 8;
+    }
+    size_t chars = pos_ - begin;
     while (pos_ < len_) {
       const unsigned char c = static_cast<unsigned char>(buf_[pos_]);
       if (stop[c]) break;
@@ -92,9 +108,12 @@ class CsvReader : public RecordReader {
   std::string digest() const override { return bytes_.digest(); }
   CsvReader(std::istream& in, char delimiter, const ScanOptions& options)
       : bytes_(in), delimiter_(delimiter), options_(options) {
-    for (int c :
-         {static_cast<int>(static_cast<unsigned char>(delimiter)), int{'\n'}, int{'\r'}, int{'"'}})
+    size_t k = 0;
+    for (int c : {static_cast<int>(static_cast<unsigned char>(delimiter)), int{'\n'}, int{'\r'},
+                  int{'"'}}) {
       stop_[static_cast<size_t>(c)] = true;
+      stop_words_[k++] = 0x0101010101010101ull * static_cast<uint64_t>(c);
+    }
     // A byte order mark is not part of the first column's name.
     if (bytes_.peek() == 0xEF) {
       bytes_.get();
@@ -147,6 +166,7 @@ class CsvReader : public RecordReader {
   bool read_record(std::vector<std::string_view>* fields, uint64_t* line) {
     data_.clear();
     ends_.clear();
+    starts_.clear();
     quoted_any_ = false;
     *line = line_;
     int c = bytes_.get();
@@ -201,17 +221,13 @@ class CsvReader : public RecordReader {
           }
           if ((c & 0xC0) != 0x80) ++col_;
           data_ += static_cast<char>(c);
-          col_ += bytes_.take_run(&data_, stop_);
+          col_ += bytes_.take_run(&data_, stop_, stop_words_);
           if (data_.size() - start > options_.max_field_bytes)
             return too_long(field_line, field_col);
           c = bytes_.get();
         }
       }
-      std::string_view value(data_.data() + start, data_.size() - start);
-      if (size_t bad = find_invalid_utf8(value); bad != std::string_view::npos) {
-        fail("datafile.utf8", field_line, field_col, "the field is not valid UTF-8");
-        return false;
-      }
+      starts_.emplace_back(field_line, field_col);
       ends_.push_back(data_.size());
       if (ends_.size() > options_.max_columns) {
         fail("datafile.limit", field_line, field_col,
@@ -231,6 +247,24 @@ class CsvReader : public RecordReader {
       }
       break;
     }
+    // UTF-8 once per record: the record is valid and no field starts inside a character (a
+    // sequence split across two fields is two broken fields), or the first bad field is named.
+    bool valid = find_invalid_utf8(data_) == std::string::npos;
+    for (size_t f = 0; f + 1 < ends_.size() && valid; ++f)
+      valid =
+          ends_[f] == data_.size() || (static_cast<unsigned char>(data_[ends_[f]]) & 0xC0) != 0x80;
+    if (!valid) {
+      size_t begin = 0;
+      for (size_t f = 0; f < ends_.size(); ++f) {
+        std::string_view value(data_.data() + begin, ends_[f] - begin);
+        if (find_invalid_utf8(value) != std::string_view::npos) {
+          fail("datafile.utf8", starts_[f].first, starts_[f].second,
+               "the field is not valid UTF-8");
+          return false;
+        }
+        begin = ends_[f];
+      }
+    }
     fields->clear();
     size_t begin = 0;
     for (size_t end : ends_) {
@@ -248,6 +282,8 @@ class CsvReader : public RecordReader {
 
   Bytes bytes_;
   std::array<bool, 256> stop_{};  // the bytes that end an unquoted run
+  std::array<uint64_t, 4> stop_words_{};
+  std::vector<std::pair<uint64_t, uint64_t>> starts_;  // each field's line and column
   const int delimiter_;
   const ScanOptions& options_;
   uint64_t line_ = 1, col_ = 1;

@@ -234,6 +234,12 @@ TEST_CASE("malformed data files are located errors, never a clean scan", "[scan]
       {"a,a\n1,2\n", "datafile.header", 1, 2},
       {"a,\n1,2\n", "datafile.header", 1, 2},
       {"a,b\n1,\xff\n", "datafile.utf8", 2, 3},
+      // UTF-8 is checked once per record: a character split across two fields (each half
+      // broken) must still be refused, at the first field; so must one in a quoted field.
+      {"a,b\nx\xC3,\xA9y\n", "datafile.utf8", 2, 1},
+      {"a,b,c\nok,x\xC3,\xA9\n", "datafile.utf8", 2, 4},
+      {"a,b\n\"q\xE2\x82\",1\n", "datafile.utf8", 2, 1},
+      {"a,b\n1,abcdefghijklmnop\xffqrstuvwxyz\n", "datafile.utf8", 2, 3},
       {"\xEF\xBB"
        "a\n",
        "datafile.utf8", 1, 1},
@@ -246,6 +252,9 @@ TEST_CASE("malformed data files are located errors, never a clean scan", "[scan]
     CHECK(r.errors[0].line == c.line);
     CHECK(r.errors[0].column == c.column);
   }
+  // Whole characters in every field, quoted or not, some after long ASCII runs: no error.
+  CHECK(scan_text(*p, "a,b\nx\xC3\xA9,\"\xE2\x82\xAC y\"\nabcdefghij\xC3\xA9,z\n", "t.csv")
+            .errors.empty());
   ScanOptions tight;
   tight.max_field_bytes = 8;
   CHECK(scan_text(*p, "a\n0123456789\n", "t.csv", tight).errors.at(0).code == "datafile.limit");
