@@ -89,6 +89,7 @@ std::string plan_digest(const CompiledPack& p) {
     fmt::format_to(std::back_inserter(s), "Z{} U{} {:a} {}\n", sc.zip3_category,
                    sc.near_unique_rows, sc.near_unique_ratio, sc.near_unique_category);
   }
+  if (p.archive_text_to_readers) s += "archive_text readers\n";
   if (p.tables.present) {
     const TablePlan& t = p.tables;
     fmt::format_to(std::back_inserter(s), "tables {} {} {} {}\n", t.threshold,

@@ -90,7 +90,11 @@ struct Fixture {
     open = std::make_unique<steward::cli::Service>(served, &archive,
                                                    steward::cli::ServiceOptions{{}, true, discard});
     guarded = std::make_unique<steward::cli::Service>(
-        served, &archive, steward::cli::ServiceOptions{{{"fuzz", "fuzz-token"}}, true, discard});
+        served, &archive,
+        steward::cli::ServiceOptions{
+            {{"fuzz", "fuzz-token", {"admin", "propose", "read", "review:commissioner"}}},
+            true,
+            discard});
     steward::cli::HttpServerOptions o;
     o.threads = 2;
     o.max_body = 1 << 16;

@@ -60,16 +60,22 @@ try:
     good = "a" * 40
     cases = [
         # (file text, mode, expected error text)
-        ("# a comment\nBearer #\nreviewer " + good + "\n", 0o600, "tokens:2:8: error[serve.tokens]"),
-        ("ci " + good + " # trailing comment\n", 0o600, "tokens:1:" + str(len("ci " + good) + 2) +
-         ": error[serve.tokens]: a line is `name token`, found 5 fields"),
-        ("ci short-token\n", 0o600, "tokens:1:4: error[serve.tokens]: the token for `ci` is 11 characters"),
-        ("ci " + good + "\n", 0o644, "can be read by other users"),
-        ("ci " + good + "\n", 0o620, "can be changed by other users"),
-        ("ci " + good + "\nci " + "b" * 40 + "\n", 0o600, "tokens:2:1: error[serve.tokens]: the name `ci` is given twice"),
-        ("ci " + good + "\nbot " + good + "\n", 0o600, "tokens:2:5: error[serve.tokens]: this token is given twice"),
+        ("# a comment\nBearer #\nreviewer " + good + " read\n", 0o600,
+         "tokens:2:9: error[serve.tokens]: a line is `name token roles`"),
+        # A line without roles grants nothing: refused, not read as a token with every role.
+        ("ci " + good + "\n", 0o600, "tokens:1:44: error[serve.tokens]: a line is `name token roles`"),
+        ("ci " + good + " propose # trailing comment\n", 0o600, "tokens:1:" + str(len("ci " + good + " propose") + 2) +
+         ": error[serve.tokens]: a line is `name token roles`"),
+        ("ci short-token propose\n", 0o600, "tokens:1:4: error[serve.tokens]: the token for `ci` is 11 characters"),
+        ("ci " + good + " propose\n", 0o644, "can be read by other users"),
+        ("ci " + good + " propose\n", 0o620, "can be changed by other users"),
+        ("ci " + good + " propose\nci " + "b" * 40 + " read\n", 0o600, "tokens:2:1: error[serve.tokens]: the name `ci` is given twice"),
+        ("ci " + good + " propose\nbot " + good + " read\n", 0o600, "tokens:2:5: error[serve.tokens]: this token is given twice"),
         ("# only comments\n\n", 0o600, "holds no token"),
-        ("ci tok\u00e9n" + good + "\n", 0o600, "tokens:1:4: error[serve.tokens]: a token may hold"),
+        ("ci tok\u00e9n" + good + " propose\n", 0o600, "tokens:1:4: error[serve.tokens]: a token may hold"),
+        ("ci " + good + " propose,root\n", 0o600, "tokens:1:53: error[serve.tokens]: unknown role `root`"),
+        ("ci " + good + " review:ombudsman\n", 0o600,
+         "tokens:1:52: error[serve.tokens]: `ombudsman` is not a reviewer body of the pack"),
     ]
     for text, mode, expected in cases:
         path = os.path.join(tmp, "tokens")
@@ -84,7 +90,7 @@ try:
     # A valid file with comments: only the listed tokens work (`Bearer #` once did).
     path = os.path.join(tmp, "tokens")
     with open(path, "w") as f:
-        f.write("# tokens for the staging server\n\n  ci-pipeline\t" + good + "\n# reviewer " + "c" * 40 + "\n")
+        f.write("# tokens for the staging server\n\n  ci-pipeline\t" + good + "\tpropose\n# reviewer " + "c" * 40 + " read\n")
     os.chmod(path, 0o600)
     proc, port = start("--token-file", path, "--listen", "127.0.0.1:0")
     check(port is not None, "a commented token file starts")
@@ -93,6 +99,89 @@ try:
             st, _ = request(port, "POST", "/v1/evaluate", BODY,
                             {"Authorization": "Bearer " + token, "Content-Type": "application/json"})
             check(st == want, f"Bearer {token[:12]}: {st}, expected {want}")
+        stop(proc)
+
+    # --- roles: every route with every role and with none ---------------------------------------
+    tokens = {"proposer": ("p" * 40, "propose"), "reader": ("r" * 40, "read"),
+              "dgc": ("d" * 40, "review:data_governance_committee"), "admin": ("m" * 40, "admin"),
+              "both": ("b" * 40, "propose,read")}
+    with open(path, "w") as f:
+        for name, (tok, roles) in tokens.items():
+            f.write(f"{name} {tok} {roles}\n")
+    os.chmod(path, 0o600)
+    proc = subprocess.Popen([STEWARD, "serve", "--policy", PACK, "--archive", f"sqlite:{tmp}/roles.db",
+                             "--token-file", path, "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    port = int(line.strip().rsplit(":", 1)[1]) if "://" in line else None
+    check(port is not None, "a server with role tokens starts")
+    if port:
+        def call(who, method, route, body=None):
+            h = {"Content-Type": "application/json"}
+            if who:
+                h["Authorization"] = "Bearer " + tokens[who][0]
+            return request(port, method, route, body, h)
+        st, body = call("proposer", "POST", "/v1/evaluate", BODY)
+        check(st == 200, f"the proposer evaluates ({st})")
+        st, body = call("both", "GET", "/v1/decisions")
+        listed = json.loads(body) if st == 200 else []
+        decision_id = listed[0].get("decision_id", listed[0].get("id", "none")) if listed else "none"
+        envelope = json.dumps({"agreement": BODY.decode(), "format": "json",
+                               "data": [{"name": "a.csv", "text": "x\n1\n"}]}).encode()
+        routes = [("POST", "/v1/evaluate", BODY), ("POST", "/v1/evaluate/batch", b"[" + BODY + b"]"),
+                  ("POST", "/v1/evaluate/data", envelope), ("GET", "/v1/decisions", None),
+                  ("GET", "/v1/decisions/" + decision_id, None), ("GET", "/v1/policy", None),
+                  ("GET", "/healthz", None), ("GET", "/readyz", None), ("GET", "/metrics", None),
+                  ("GET", "/openapi.json", None)]
+        # Expected status by route, for: no token, proposer, reader, dgc, admin, both.
+        want = {
+            "/v1/evaluate": (401, 200, 403, 403, 403, 200),
+            "/v1/evaluate/batch": (401, 200, 403, 403, 403, 200),
+            "/v1/evaluate/data": (401, 200, 403, 403, 403, 200),
+            "/v1/decisions": (401, 403, 200, 200, 403, 200),
+            "/v1/decisions/" + decision_id: (401, 403, 200, 200, 403, 200),
+            "/v1/policy": (401, 200, 200, 200, 200, 200),
+            "/healthz": (200,) * 6, "/readyz": (200,) * 6, "/metrics": (200,) * 6, "/openapi.json": (200,) * 6,
+        }
+        whos = [None, "proposer", "reader", "dgc", "admin", "both"]
+        for method, route, body in routes:
+            for who, expected in zip(whos, want[route]):
+                st, answer = call(who, method, route, body)
+                check(st == expected, f"{method} {route} as {who}: {st}, expected {expected}")
+                if st == 403:
+                    check(b"needs the `" in answer, f"a 403 names the role it needed: {answer[:120]!r}")
+        # Agreement text: the DCF pack says `archive_text: readers` (5-4: "accessible to DCF staff
+        # at all levels"); a reviewer sees it too.
+        for who in ("reader", "dgc"):
+            st, answer = call(who, "GET", "/v1/decisions/" + decision_id)
+            check(st == 200 and "agreement" in json.loads(answer), f"{who} sees the agreement text")
+        stop(proc)
+        err = proc.stderr.read()
+        check('"event":"forbidden"' in err and '"caller":"reader"' in err, "refused calls are logged")
+    # A pack that keeps the text for reviewers: a reader gets reasons and metadata only.
+    private = os.path.join(tmp, "private-pack")
+    shutil.copytree(PACK, private)
+    manifest = os.path.join(private, "pack.yaml")
+    text = open(manifest).read().replace("archive_text: readers", "archive_text: reviewers")
+    open(manifest, "w").write(text)
+    proc = subprocess.Popen([STEWARD, "serve", "--policy", private, "--archive", f"sqlite:{tmp}/private.db",
+                             "--token-file", path, "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    port = int(line.strip().rsplit(":", 1)[1]) if "://" in line else None
+    check(port is not None, "a server with `archive_text: reviewers` starts")
+    if port:
+        request(port, "POST", "/v1/evaluate", BODY,
+                {"Authorization": "Bearer " + tokens["proposer"][0], "Content-Type": "application/json"})
+        st, body = request(port, "GET", "/v1/decisions", None, {"Authorization": "Bearer " + tokens["reader"][0]})
+        listed = json.loads(body) if st == 200 else []
+        did = listed[0]["decision_id"] if listed else "none"
+        for who, shown in (("reader", False), ("dgc", True), ("both", False)):
+            st, answer = request(port, "GET", "/v1/decisions/" + did, None,
+                                 {"Authorization": "Bearer " + tokens[who][0]})
+            got = json.loads(answer) if st == 200 else {}
+            check(st == 200 and ("agreement" in got) == shown and "document" in got,
+                  f"{who}: agreement text {'shown' if shown else 'withheld'}, reasons kept ({st})")
         stop(proc)
 
     # --- listening where others can reach ------------------------------------------------------

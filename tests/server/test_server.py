@@ -287,7 +287,8 @@ finally:
 # --- tokens and the body limit ---------------------------------------------------------------
 tokdir = tempfile.mkdtemp()
 with open(os.path.join(tokdir, "tokens"), "w") as f:
-    f.write("ci-pipeline s3cret-token-one-0123456789abcdef0123\nreviewer another-token-two-0123456789abcdef\n")
+    f.write("ci-pipeline s3cret-token-one-0123456789abcdef0123 propose\n"
+            "reviewer another-token-two-0123456789abcdef read,review:commissioner\n")
 os.chmod(os.path.join(tokdir, "tokens"), 0o600)
 s = Server("--policy", os.path.join(SRC, "policies/dcf-5-4"), "--token-file", os.path.join(tokdir, "tokens"),
            "--max-body", "4000")

@@ -255,3 +255,17 @@ rule s { clause: c, outcome: deny, when: count  >  3, message: "m" }
   CHECK_THAT(all, Catch::Contains("`count` may be missing, and a missing value has no order"));
   CHECK_THAT(all, Catch::Contains("e.g. `count ?? ...`"));
 }
+
+TEST_CASE("archive_text: who sees archived agreement text is the pack's to say", "[compiler]") {
+  const std::string body = "document D { id: string }\n";
+  auto plain = compile(steward::testing::pack_of(body));
+  REQUIRE(plain.ok());
+  CHECK_FALSE(plain.pack->archive_text_to_readers);  // reviewers only, by default
+  auto readers = compile(steward::testing::pack_of(body, "archive_text: readers\n"));
+  REQUIRE(readers.ok());
+  CHECK(readers.pack->archive_text_to_readers);
+  CHECK(readers.pack->digest != plain.pack->digest);
+  auto bad = compile(steward::testing::pack_of(body, "archive_text: everyone\n"));
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.diagnostics.items()[0].code == "manifest.type");
+}

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -65,8 +66,8 @@ bool is_ip_literal(const std::string& host) {
 
 }  // namespace
 
-bool read_token_file(const std::string& path, std::vector<Token>* tokens,
-                     std::vector<std::string>* errors) {
+bool read_token_file(const std::string& path, const std::vector<std::string>& bodies,
+                     std::vector<Token>* tokens, std::vector<std::string>* errors) {
   auto error = [&](unsigned line, unsigned col, const std::string& message) {
     errors->push_back(
         line ? fmt::format("{}:{}:{}: error[serve.tokens]: {}", escape_for_display(path), line, col,
@@ -114,16 +115,50 @@ bool read_token_file(const std::string& path, std::vector<Token>* tokens,
       i = j;
     }
     if (fields.empty() || fields[0].first[0] == '#') continue;
-    if (fields.size() != 2) {
-      error(line_no, fields.size() > 2 ? fields[2].second : fields[0].second + 1,
-            fmt::format("a line is `name token`, found {} field{}{}", fields.size(),
-                        fields.size() == 1 ? "" : "s",
-                        fields.size() > 2 ? " (a comment must be a line of its own)" : ""));
+    if (fields.size() != 3) {
+      error(line_no,
+            fields.size() > 3   ? fields[3].second
+            : fields.size() > 1 ? fields[1].second + static_cast<unsigned>(fields[1].first.size())
+                                : fields[0].second + 1,
+            fmt::format("a line is `name token roles` (roles: propose, read, admin, "
+                        "review:<body>, comma-separated), found {} field{}{}",
+                        fields.size(), fields.size() == 1 ? "" : "s",
+                        fields.size() > 3 ? " (a comment must be a line of its own)" : ""));
       continue;
     }
     const auto& [name, name_col] = fields[0];
     const auto& [secret, secret_col] = fields[1];
+    const auto& [role_list, roles_col] = fields[2];
     bool good = true;
+    std::vector<std::string> roles;
+    for (size_t at = 0; at <= role_list.size();) {
+      size_t comma = role_list.find(',', at);
+      if (comma == std::string::npos) comma = role_list.size();
+      const std::string role = role_list.substr(at, comma - at);
+      const unsigned col = roles_col + static_cast<unsigned>(at);
+      const bool review = role.rfind("review:", 0) == 0;
+      if (role == "propose" || role == "read" || role == "admin") {
+        roles.push_back(role);
+      } else if (review &&
+                 std::find(bodies.begin(), bodies.end(), role.substr(7)) != bodies.end()) {
+        roles.push_back(role);
+      } else if (review) {
+        error(line_no, col + 7,
+              fmt::format("`{}` is not a reviewer body of the pack (it has: {})",
+                          escape_for_display(role.substr(7)),
+                          bodies.empty() ? std::string("none")
+                                         : fmt::format("{}", fmt::join(bodies, ", "))));
+        good = false;
+      } else {
+        error(line_no, col,
+              fmt::format("unknown role `{}`; roles are propose, read, admin and review:<body>",
+                          escape_for_display(role)));
+        good = false;
+      }
+      at = comma + 1;
+    }
+    std::sort(roles.begin(), roles.end());
+    roles.erase(std::unique(roles.begin(), roles.end()), roles.end());
     if (!std::all_of(name.begin(), name.end(), name_char)) {
       error(line_no, name_col, "a name may hold letters, digits and `-`, `_`, `.`, `@` only");
       good = false;
@@ -147,7 +182,7 @@ bool read_token_file(const std::string& path, std::vector<Token>* tokens,
       error(line_no, secret_col, "this token is given twice; each caller needs its own");
       good = false;
     }
-    if (good) tokens->push_back({name, secret, line_no});
+    if (good) tokens->push_back({name, secret, roles, line_no});
   }
   if (errors->size() == before && tokens->empty()) error(0, 0, "the token file holds no token");
   return errors->size() == before;

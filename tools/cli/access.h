@@ -7,10 +7,12 @@
 
 namespace steward::cli {
 
-// One line of a token file: `name token`. A token names its caller in the archive.
+// One line of a token file: `name token roles`. A token names its caller in the archive; its
+// roles say which routes it may call (service.h, `kRole...`).
 struct Token {
   std::string name;
   std::string token;
+  std::vector<std::string> roles;  // sorted, unique
   unsigned line = 0;
 };
 
@@ -18,13 +20,16 @@ struct Token {
 // `openssl rand -hex 16`), so a token cannot be guessed online.
 inline constexpr size_t kMinTokenLength = 32;
 
-// Reads a token file: one `name token` pair a line, blank lines and lines starting with `#`
-// ignored. Refuses, with `file:line:col: error[serve.tokens]: ...` lines in `errors`: a file
-// that others can read or write, a line with more or fewer than two fields, a name or token
-// with characters outside their alphabets, a short token, a name or token given twice, and a
-// file with no token. Returns true when there are no errors.
-bool read_token_file(const std::string& path, std::vector<Token>* tokens,
-                     std::vector<std::string>* errors);
+// Reads a token file: one `name token roles` line a caller (roles comma-separated: `propose`,
+// `read`, `admin`, `review:<body>` for a reviewer body of the pack, one of `bodies`), blank
+// lines and lines starting with `#` ignored. Refuses, with `file:line:col:
+// error[serve.tokens]: ...` lines in `errors`: a file that others can read or write, a line
+// with other than three fields (a line without roles grants nothing, so it is an error rather
+// than a token with every role), a name or token with characters outside their alphabets, a
+// short token, an unknown role or body, a name or token given twice, and a file with no token.
+// Returns true when there are no errors.
+bool read_token_file(const std::string& path, const std::vector<std::string>& bodies,
+                     std::vector<Token>* tokens, std::vector<std::string>* errors);
 
 // True for an address only this machine can reach: 127.0.0.0/8, ::1 and `localhost`.
 bool is_loopback_host(std::string_view host);

@@ -413,7 +413,8 @@ int main(int argc, char** argv) {
   serve->add_flag("--no-archive", so.no_archive,
                   "Keep no archive (decisions are then not recorded)");
   serve->add_option("--token-file", so.token_file,
-                    "Bearer tokens, one `name token` pair a line; required when given");
+                    "Bearer tokens, one `name token roles` line a caller (roles: propose, read, "
+                    "admin, review:<body>; docs/http-api.md)");
   serve->add_option("--max-body", so.max_body, "Largest request body in bytes (413 above)")
       ->capture_default_str();
   serve

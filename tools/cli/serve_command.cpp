@@ -84,15 +84,18 @@ int run_serve(const ServeOptions& o) {
     if (!setup_checkpoints(*archive, o.checkpoints)) return kExitError;
   }
   // Named bearer tokens (access.h): read and checked before anything listens.
-  std::vector<std::pair<std::string, std::string>> tokens;
+  std::vector<Grant> tokens;
   if (!o.token_file.empty()) {
     std::vector<Token> parsed;
     std::vector<std::string> errors;
-    if (!read_token_file(o.token_file, &parsed, &errors)) {
+    // `review:<body>` names a reviewer body the pack declares (the one served at start).
+    std::vector<std::string> bodies;
+    for (const auto& r : served->pack->reviewers) bodies.push_back(r.name);
+    if (!read_token_file(o.token_file, bodies, &parsed, &errors)) {
       for (const auto& e : errors) log_line(e);
       return kExitError;
     }
-    for (auto& t : parsed) tokens.emplace_back(std::move(t.name), std::move(t.token));
+    for (auto& t : parsed) tokens.push_back({std::move(t.name), std::move(t.token), t.roles});
   }
   // Nobody reads decisions by accident: a server others can reach needs tokens.
   const std::string host = o.listen.substr(0, o.listen.rfind(':'));

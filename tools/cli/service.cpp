@@ -3,6 +3,7 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <openssl/crypto.h>
 
 #include <algorithm>
@@ -157,23 +158,70 @@ bool open_route(const std::string& path) {
   return path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/openapi.json";
 }
 
-// The caller's token name ("anonymous" when the server has no tokens), or "" when the request
-// carries no valid token.
-std::string caller_of(const ServiceState& st, const HttpRequest& req) {
+// Who is calling: the token's name and roles. Without tokens on the server, "anonymous" with
+// every role; with a missing or unknown token, no name at all.
+struct Caller {
+  std::string name;
+  const std::vector<std::string>* roles = nullptr;  // null: every role
+  bool known() const { return !name.empty(); }
+  bool has(std::string_view role) const {
+    return known() &&
+           (roles == nullptr || std::find(roles->begin(), roles->end(), role) != roles->end());
+  }
+  bool reviewer() const {
+    if (!known()) return false;
+    if (roles == nullptr) return true;
+    return std::any_of(roles->begin(), roles->end(),
+                       [](const std::string& r) { return r.rfind("review:", 0) == 0; });
+  }
+};
+
+Caller caller_of(const ServiceState& st, const HttpRequest& req) {
   const auto& tokens = st.options.tokens;
-  if (tokens.empty()) return "anonymous";
+  if (tokens.empty()) return {"anonymous", nullptr};
   std::string auth = req.header("Authorization");
   const std::string prefix = "Bearer ";
-  if (auth.rfind(prefix, 0) != 0) return "";
+  if (auth.rfind(prefix, 0) != 0) return {};
   std::string given = auth.substr(prefix.size());
-  std::string who;
-  for (const auto& [name, token] : tokens) {
+  Caller who;
+  for (const Grant& g : tokens) {
     // Constant-time comparison, so response timing does not reveal a token's prefix.
-    bool same = given.size() == token.size() &&
-                CRYPTO_memcmp(given.data(), token.data(), token.size()) == 0;
-    if (same) who = name;
+    bool same = given.size() == g.token.size() &&
+                CRYPTO_memcmp(given.data(), g.token.data(), g.token.size()) == 0;
+    if (same) who = {g.name, &g.roles};
   }
   return who;
+}
+
+// The role a route needs ("" for any known caller): evaluating needs `propose`; reading
+// decisions needs `read` or a reviewer's role (`read` stands for both here).
+const char* required_role(const std::string& path) {
+  if (path.rfind("/v1/evaluate", 0) == 0) return "propose";
+  if (path.rfind("/v1/decisions", 0) == 0) return "read";
+  return "";
+}
+
+bool allowed(const Caller& c, std::string_view role) {
+  if (role.empty()) return c.known();
+  if (role == "read") return c.has("read") || c.reviewer();
+  return c.has(role);
+}
+
+HttpResponse forbidden(const ServiceState& st, const Caller& c, const std::string& path,
+                       std::string_view role) {
+  const std::string has = c.roles == nullptr || c.roles->empty()
+                              ? std::string("none")
+                              : fmt::format("{}", fmt::join(*c.roles, ", "));
+  // Logged whether or not the access log is on: a refused call is a security event.
+  const std::string line = json_text(Json{
+      {"event", "forbidden"}, {"caller", c.name}, {"path", path}, {"needs", std::string(role)}});
+  if (st.options.log)
+    st.options.log(line);
+  else
+    log_line(line);
+  return error_response(403,
+                        fmt::format("this route needs the `{}` role{}; token `{}` has: {}", role,
+                                    role == "read" ? " (or a reviewer's)" : "", c.name, has));
 }
 
 HttpResponse unauthorized() {
@@ -430,11 +478,13 @@ bool decision_id_like(std::string_view id) {
   });
 }
 
-HttpResponse get_decision(ServiceState& st, std::string_view id) {
+// One archived decision; its agreement text only for `with_text` (a reviewer, an admin, or a
+// reader when the pack says `archive_text: readers`).
+HttpResponse get_decision(ServiceState& st, std::string_view id, bool with_text) {
   auto r = st.archive && decision_id_like(id) ? st.archive->get(id) : std::nullopt;
   if (!r) return error_response(404, "no such decision");
   HttpResponse res;
-  res.set_content(record_to_json(*r, true), "application/json");
+  res.set_content(record_to_json(*r, with_text), "application/json");
   return res;
 }
 
@@ -546,8 +596,14 @@ std::optional<HttpResponse> Service::screen(const HttpRequest& head) {
   if (head.has_header("Range")) return error_response(416, "range requests are not supported");
   if (st.options.host_allowed && !st.options.host_allowed(head.header("Host")))
     return error_response(421, "this server does not answer to that Host; see --server-name");
-  // Before the body: a client without a token cannot make the server read (and hold) one.
-  if (!open_route(head.path) && caller_of(st, head).empty()) return unauthorized();
+  // Before the body: a client without a token, or without the route's role, cannot make the
+  // server read (and hold) one.
+  if (!open_route(head.path)) {
+    const Caller c = caller_of(st, head);
+    if (!c.known()) return unauthorized();
+    const char* role = required_role(head.path);
+    if (!allowed(c, role)) return forbidden(st, c, head.path, role);
+  }
   return std::nullopt;
 }
 
@@ -563,7 +619,8 @@ HttpResponse Service::handle(const HttpRequest& req) {
   };
   try {
     const std::string& path = req.path;
-    const std::string caller = caller_of(st, req);
+    const Caller who = caller_of(st, req);
+    const std::string& caller = who.name;
     if (path == "/v1/evaluate" || path == "/v1/evaluate/batch" || path == "/v1/evaluate/data") {
       if (!post) return wrong_method("POST");
       auto s = current();
@@ -582,7 +639,9 @@ HttpResponse Service::handle(const HttpRequest& req) {
     if (path == "/v1/policy") return policy(current());
     if (path == "/v1/decisions") return list_decisions(st, req);
     if (path.rfind("/v1/decisions/", 0) == 0)
-      return get_decision(st, std::string_view(path).substr(std::strlen("/v1/decisions/")));
+      return get_decision(st, std::string_view(path).substr(std::strlen("/v1/decisions/")),
+                          who.has("admin") || who.reviewer() ||
+                              (who.has("read") && current()->pack->archive_text_to_readers));
     if (path == "/healthz") {
       res.set_content(R"({"status":"ok"})", "application/json");
     } else if (path == "/readyz") {

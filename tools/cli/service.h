@@ -40,9 +40,19 @@ struct ConnectionStats {
   uint64_t refused = 0;  // refused at accept: every place was taken by a request in progress
 };
 
+// A bearer token, the name it gives its caller, and its roles: `propose` (evaluate), `read`
+// (decisions and reasons), `admin`, `review:<body>` (a reviewer body of the pack: reads
+// decisions and their agreement text).
+struct Grant {
+  std::string name;
+  std::string token;
+  std::vector<std::string> roles;
+};
+
 struct ServiceOptions {
-  // Named bearer tokens (name, token); empty: no authentication.
-  std::vector<std::pair<std::string, std::string>> tokens;
+  // Named bearer tokens with their roles; empty: no authentication, and every caller may do
+  // everything (a loopback server for one user).
+  std::vector<Grant> tokens;
   bool access_log = true;  // JSON lines, on stderr unless `log` is set
   std::function<void(const std::string&)> log;
   // Host header check (421 when it fails); unset: every Host is answered.

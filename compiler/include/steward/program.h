@@ -239,6 +239,9 @@ struct CompiledPack {
   int observed_field = -1;
   // How the pack's published tables are written and protected (the manifest's `tables:`).
   TablePlan tables;
+  // Whether `read` tokens see archived agreement text (the manifest's `archive_text: readers`);
+  // otherwise only reviewers and admins do, and readers get reasons and metadata.
+  bool archive_text_to_readers = false;
 
   std::vector<GraphVertex> graph_vertices;
   std::vector<std::pair<uint32_t, uint32_t>> graph_edges;  // dependency -> dependent

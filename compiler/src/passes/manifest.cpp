@@ -165,9 +165,9 @@ void pass_manifest(CompileContext& cx) {
                    "the manifest must be a YAML mapping with `name` and `version`");
     return;
   }
-  static const std::vector<std::string> kKeys = {"name",    "version",    "description", "modules",
-                                                 "data",    "parameters", "decision",    "id_field",
-                                                 "formats", "scan",       "observed"};
+  static const std::vector<std::string> kKeys = {
+      "name",     "version", "description", "modules",  "data",         "parameters", "decision",
+      "id_field", "formats", "scan",        "observed", "archive_text", "tables"};
   auto scalar = [&](const YAML::Node& n, const std::string& key, std::string* out) {
     if (!n.IsScalar()) {
       cx.diags.error("manifest.type", mark_span(f, n.Mark()),
@@ -248,6 +248,19 @@ void pass_manifest(CompileContext& cx) {
     } else if (key == "tables") {
       // The file is read by pass `tables`.
       if (scalar(v, "tables", &cx.tables_file)) cx.tables_span = mark_span(f, v.Mark());
+    } else if (key == "archive_text") {
+      // Who sees an archived agreement's text: its reviewers (and admins) only, or every token
+      // that may read decisions too. Reasons and metadata are shown to readers either way.
+      std::string who;
+      if (scalar(v, "archive_text", &who)) {
+        if (who == "readers" || who == "reviewers") {
+          cx.pack->archive_text_to_readers = who == "readers";
+        } else {
+          cx.diags.error(
+              "manifest.type", mark_span(f, v.Mark()),
+              fmt::format("`archive_text` is `reviewers` or `readers`, not {}", quote(who)));
+        }
+      }
     } else if (key == "observed") {
       // Checked against the schema by pass `observed`.
       if (scalar(v, "observed", &cx.observed_field)) {
