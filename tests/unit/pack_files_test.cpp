@@ -100,6 +100,12 @@ TEST_CASE("pack tests read only files inside the pack", "[pack][hostile]") {
                                "  - name: base\n    base: /etc/hostname\n"
                                "    want: {decision: allow}\n"
                                "  - name: ok\n    agreement: \"id: y\"\n"
+                               "    want: {decision: allow}\n"
+                               "  - name: data escape\n    agreement: \"id: z\"\n"
+                               "    data: {x.csv: {file: ../../../../../../etc/passwd}}\n"
+                               "    want: {decision: allow}\n"
+                               "  - name: data shape\n    agreement: \"id: z\"\n"
+                               "    data: {x.csv: [1, 2]}\n"
                                "    want: {decision: allow}\n");
   fs::create_symlink("/etc/shadow", dir / "tests" / "linked.yaml");
   std::vector<std::string> problems;
@@ -107,9 +113,13 @@ TEST_CASE("pack tests read only files inside the pack", "[pack][hostile]") {
   fs::remove_all(dir);
   REQUIRE(tests.size() == 1);
   CHECK(tests[0].name == "ok");
-  REQUIRE(problems.size() == 3);
+  REQUIRE(problems.size() == 5);
   CHECK_THAT(problems[0], Catch::Contains("linked.yaml: cannot read the test file: it resolves "
                                           "to a file outside the pack directory"));
   CHECK_THAT(problems[1], Catch::Contains("outside the pack directory"));
   CHECK_THAT(problems[2], Catch::Contains("outside the pack directory"));
+  // A data file a test names is read from inside the pack too, and has one of two shapes.
+  CHECK_THAT(problems[3], Catch::Contains("cannot read the data file"));
+  CHECK_THAT(problems[3], Catch::Contains("outside the pack directory"));
+  CHECK_THAT(problems[4], Catch::Contains("data file `x.csv` is its text or `{file: path}`"));
 }

@@ -213,11 +213,31 @@ std::vector<PackTest> load_pack_tests(const fs::path& dir, std::vector<std::stri
         if (t["extension"]) pt.extension = t["extension"].Scalar();
         if (t["data"]) {
           if (!t["data"].IsMap()) {
-            fail("`data` maps data file names to their text");
+            fail("`data` maps data file names to their text, or to `{file: path}`");
             continue;
           }
-          for (auto it = t["data"].begin(); it != t["data"].end(); ++it)
-            pt.data.emplace_back(it->first.Scalar(), it->second.Scalar());
+          bool data_ok = true;
+          for (auto it = t["data"].begin(); it != t["data"].end() && data_ok; ++it) {
+            const YAML::Node v = it->second;
+            if (v.IsScalar()) {
+              pt.data.emplace_back(it->first.Scalar(), v.Scalar());
+            } else if (v.IsMap() && v.size() == 1 && v["file"] && v["file"].IsScalar()) {
+              // A file beside the tests (a real extract, too big to inline): inside the pack.
+              fs::path p = f.parent_path() / v["file"].Scalar();
+              std::string data_text;
+              if (!read_in_pack(pack, p, &data_text, &why)) {
+                fail(fmt::format("cannot read the data file `{}`: {}", p.string(), why));
+                data_ok = false;
+                break;
+              }
+              pt.data.emplace_back(it->first.Scalar(), std::move(data_text));
+            } else {
+              fail(fmt::format("data file `{}` is its text or `{{file: path}}`",
+                               it->first.Scalar()));
+              data_ok = false;
+            }
+          }
+          if (!data_ok) continue;
         }
         const YAML::Node w = t["want"];
         if (!w || !w["decision"]) {
