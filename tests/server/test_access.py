@@ -27,9 +27,10 @@ def check(cond, what):
         print("FAIL", what)
 
 
-def start(*args, stderr=subprocess.PIPE):
+def start(*args, stderr=subprocess.PIPE, pack=PACK, archive=None):
     """Starts a server on a free loopback port; returns (process, port) or (process, None)."""
-    proc = subprocess.Popen([STEWARD, "serve", "--policy", PACK, "--no-archive", "-q", *args],
+    where = ["--archive", archive] if archive else ["--no-archive"]
+    proc = subprocess.Popen([STEWARD, "serve", "--policy", pack, *where, "-q", *args],
                             stdout=subprocess.PIPE, stderr=stderr, text=True)
     line = proc.stdout.readline()
     if "://" not in line:
@@ -109,11 +110,7 @@ try:
         for name, (tok, roles) in tokens.items():
             f.write(f"{name} {tok} {roles}\n")
     os.chmod(path, 0o600)
-    proc = subprocess.Popen([STEWARD, "serve", "--policy", PACK, "--archive", f"sqlite:{tmp}/roles.db",
-                             "--token-file", path, "--listen", "127.0.0.1:0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    port = int(line.strip().rsplit(":", 1)[1]) if "://" in line else None
+    proc, port = start("--token-file", path, "--listen", "127.0.0.1:0", archive=f"sqlite:{tmp}/roles.db")
     check(port is not None, "a server with role tokens starts")
     if port:
         def call(who, method, route, body=None):
@@ -164,11 +161,8 @@ try:
     manifest = os.path.join(private, "pack.yaml")
     text = open(manifest).read().replace("archive_text: readers", "archive_text: reviewers")
     open(manifest, "w").write(text)
-    proc = subprocess.Popen([STEWARD, "serve", "--policy", private, "--archive", f"sqlite:{tmp}/private.db",
-                             "--token-file", path, "--listen", "127.0.0.1:0"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    port = int(line.strip().rsplit(":", 1)[1]) if "://" in line else None
+    proc, port = start("--token-file", path, "--listen", "127.0.0.1:0", pack=private,
+                       archive=f"sqlite:{tmp}/private.db")
     check(port is not None, "a server with `archive_text: reviewers` starts")
     if port:
         request(port, "POST", "/v1/evaluate", BODY,

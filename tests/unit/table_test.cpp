@@ -279,6 +279,19 @@ TableResult read_text(const std::string& text, const TableFormat& f = {}) {
   return read_table(in, "t.csv", f);
 }
 
+// Suppresses a hierarchical table given as text, counts below `threshold` primary and the
+// interval rule at the same figure.
+SuppressResult suppress_hierarchical(const std::string& text, int64_t threshold) {
+  TableResult raw = read_text(text, hierarchy_format());
+  REQUIRE(raw.ok());
+  SuppressRule rule;
+  rule.threshold = threshold;
+  rule.protection = {static_cast<double>(threshold), static_cast<double>(threshold)};
+  SuppressResult r = suppress_table(raw.table, rule);
+  REQUIRE(r.ok());
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("hierarchies: region subtotals give away what the office rows hide", "[table]") {
@@ -342,13 +355,8 @@ TEST_CASE("suppress: a hierarchical table is protected at every level", "[table]
     text += offices[i].first + "," + offices[i].second + ",m," + std::to_string(male[i]) + "\n";
     text += offices[i].first + "," + offices[i].second + ",f," + std::to_string(female[i]) + "\n";
   }
-  TableResult raw = read_text(text, hierarchy_format());
-  REQUIRE(raw.ok());
-  SuppressRule rule;
-  rule.threshold = 5;
-  rule.protection = {5, 5};
-  SuppressResult r = suppress_table(raw.table, rule);
-  REQUIRE(r.ok());
+  SuppressResult r = suppress_hierarchical(text, 5);
+  const ProtectionRule protection{5, 5};
   CHECK(r.primary.size() == 2);  // A2-m 3, A3-f 2
   CHECK(r.audit.unsafe == 0);
   // The subtotals were computed: region A, male is 14 + 3 + 40.
@@ -363,7 +371,7 @@ TEST_CASE("suppress: a hierarchical table is protected at every level", "[table]
     }
   }
   CHECK(found);
-  AuditResult a = audit_table(back.table, rule.protection);
+  AuditResult a = audit_table(back.table, protection);
   CHECK(a.unsafe == 0);
   for (const auto& c : a.cells) {
     CHECK(glpsol(table_lp(back.table, c.cell, false)) == Approx(c.lo));
@@ -450,13 +458,7 @@ TEST_CASE("the audit's intervals equal glpsol's on random 3-D tables with a hier
               std::string(office) + "," + k + "," + g + "," + std::to_string(next() % 30) + "\n";
       }
     }
-    TableResult raw = read_text(text, hierarchy_format());
-    REQUIRE(raw.ok());
-    SuppressRule rule;
-    rule.threshold = 8;
-    rule.protection = {8, 8};
-    SuppressResult r = suppress_table(raw.table, rule);
-    REQUIRE(r.ok());
+    SuppressResult r = suppress_hierarchical(text, 8);
     // Also hide a few more cells at random, so that some intervals are narrow.
     Table t = r.table;
     for (int k = 0; k < 6; ++k) t.cells[next() % t.size()].state = Table::State::kSuppressed;
