@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "steward/table.h"
 #include "table_attack.h"
@@ -57,6 +58,22 @@ bool fill_totals(Table& t) {
     c.value = sum;
   }
   return true;
+}
+
+// "" when every given total is the sum of its members; otherwise the first one that is not.
+// Every cell is published here: a wrong total would be published as it is, and the audit,
+// which only sees published cells as constants, cannot tell.
+std::string totals_mismatch(const Table& t) {
+  for (const Table::Relation& r : t.relations()) {
+    double sum = 0;
+    for (size_t m : r.members) sum += t.cells[m].value;
+    if (std::fabs(sum - t.cells[r.total].value) > 1e-6 * std::max(1.0, std::fabs(sum)))
+      return fmt::format(
+          "the table's totals do not add up: {} (line {}) is {}, its members add up "
+          "to {}",
+          t.describe(r.total), t.cells[r.total].line, t.cells[r.total].value, sum);
+  }
+  return "";
 }
 
 bool hidden(const Table& t, size_t i) { return t.cells[i].state == Table::State::kSuppressed; }
@@ -210,7 +227,7 @@ std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck
   return "no protected table was found";
 }
 
-bool fill_table_totals(Table& t) { return fill_totals(t); }
+bool fill_table_totals(Table& t) { return fill_totals(t) && totals_mismatch(t).empty(); }
 
 }  // namespace detail
 
@@ -222,6 +239,7 @@ SuppressResult suppress_table(const Table& input, const SuppressRule& rule) {
     out.error = "the table to protect must show every count (it has suppressed cells already)";
     return out;
   }
+  if (out.error = totals_mismatch(t); !out.ok()) return out;
   std::vector<char> pending(t.size(), 0);  // suppressed cells the next round must attack
   for (size_t i = 0; i < t.size(); ++i) {
     const double v = t.cells[i].value;

@@ -379,6 +379,21 @@ TEST_CASE("suppress: a hierarchical table is protected at every level", "[table]
   }
 }
 
+TEST_CASE("suppress: a given total that its members do not add up to is refused", "[table]") {
+  // Published as given, the wrong subtotal would hide A1 and A2 behind a sum that is not theirs.
+  SuppressResult r =
+      suppress_table(read_text("region,office,n\nA,A1,4\nA,A2,30\nA,Total,99\nB,B1,40\nB,B2,50\n",
+                               hierarchy_format())
+                         .table,
+                     SuppressRule{});
+  CHECK_FALSE(r.ok());
+  CHECK_THAT(r.error, Catch::Contains("region=A, office=Total (line 4) is 99, its members add up "
+                                      "to 34"));
+  SuppressResult flat =
+      suppress_table(read_text("k,n\nx,3\ny,40\nTotal,44\n").table, SuppressRule{});
+  CHECK_FALSE(flat.ok());
+}
+
 TEST_CASE("singletons: sdcTable's a=1, b=2, c=1 with maxN = 1", "[table]") {
   auto secondaries = [](bool singletons, double width) {
     TableResult t = read_text("k,n\na,1\nb,2\nc,1\n");
