@@ -89,6 +89,10 @@ ContributionsResult read_contributions(std::istream& in, const std::string& file
   out.contributors.assign(t.size(), Contributors{});
   for (auto& c : t.cells) c.state = Table::State::kPublished;
   std::vector<uint32_t> at(ndims);
+  // Each contribution adds into every cell above it; with contributor ids each of those cells
+  // keeps a map entry. Bounded, so that many dimensions cannot turn a file into gigabytes.
+  constexpr uint64_t kMaxAdds = 16'000'000;
+  uint64_t adds = 0;
   for (size_t r = 0; r < rows.rows.size(); ++r) {
     bool leaf = true;
     for (size_t d = 0; d < ndims; ++d) {
@@ -113,6 +117,15 @@ ContributionsResult read_contributions(std::istream& in, const std::string& file
     for (size_t d = 0; d < ndims; ++d) {
       for (int32_t k = static_cast<int32_t>(at[d]); k >= 0; k = t.dims[d].parent[k])
         chains[d].push_back(static_cast<uint32_t>(k));
+    }
+    uint64_t above = 1;
+    for (const auto& chain : chains) above *= chain.size();
+    if ((adds += above) > kMaxAdds) {
+      fail("table.limit", rows.lines[r],
+           fmt::format("the contributions add into more than {} cells in all (rows times the "
+                       "cells above each)",
+                       kMaxAdds));
+      return out;
     }
     std::vector<size_t> pick(ndims, 0);
     while (true) {

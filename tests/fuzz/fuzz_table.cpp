@@ -1,6 +1,7 @@
 // libFuzzer target: bytes -> a table of counts, then `audit` and (when every count is shown)
-// `suppress`. The first byte picks the reading (a region > office hierarchy, a derived `rate`
-// column, the delimiter) and the protection; the rest is the file. Any bytes must give a table
+// `suppress`; or contributions -> a magnitude table -> `suppress --contributions`. The first
+// byte picks the reading (a region > office hierarchy, a derived `rate` column, the delimiter
+// or contributions) and the protection; the rest is the file. Any bytes must give a table
 // or located errors, never a crash or a hang; an audit's intervals hold together; a table
 // `suppress` returns passes its own audit, and a read-back of what it writes gives the same table.
 #include <cmath>
@@ -19,6 +20,28 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const char delimiters[] = {0, ',', ';', '\t'};
   format.delimiter = delimiters[(mode >> 2) & 3];
   std::istringstream in(std::string(reinterpret_cast<const char*>(data) + 1, size - 1));
+  if (((mode >> 2) & 3) == 3) {
+    // Contributions to a magnitude table (a `who` column when there is one): the levels are
+    // never negative, and a protected table's sensitive cells reach them.
+    steward::ContributionFormat cf;
+    cf.table = format;
+    cf.table.delimiter = 0;
+    cf.contributor_column = (mode & 0x40) ? "who" : "";
+    steward::ContributionsResult c = steward::read_contributions(in, "fuzz.csv", cf);
+    if (!c.ok() || c.table.table.size() > 150) return 0;
+    steward::MagnitudeRule m;
+    m.p_percent = 15;
+    m.dominance_n = 2;
+    m.dominance_k = 85;
+    for (size_t i = 0; i < c.contributors.size(); ++i) {
+      const double level =
+          steward::magnitude_level(c.contributors[i], c.table.table.cells[i].value, m);
+      if (level < 0 || std::isnan(level)) __builtin_trap();
+    }
+    steward::SuppressResult s = steward::suppress_magnitude(c.table.table, c.contributors, m);
+    if (s.ok() && s.audit.unsafe != 0) __builtin_trap();
+    return 0;
+  }
   steward::TableResult r = steward::read_table(in, "fuzz.csv", format);
   if (!r.ok()) {
     for (const auto& e : r.errors)

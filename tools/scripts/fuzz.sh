@@ -45,6 +45,7 @@ for f in tests/data/tables/*.csv; do { printf '\0'; cat "$f"; } > "$seeds/fuzz_t
 { printf '\1'; cat tests/data/tables/region-office.csv; } > "$seeds/fuzz_table/hier.csv"
 printf '\201region,office,g,n\nA,A1,m,3\nA,A1,f,12\nA,A2,m,1\nA,A2,f,9\nB,B1,m,14\nB,B1,f,2\n' > "$seeds/fuzz_table/hier-raw.csv"
 printf '\2county,n,rate\nA,3,1.2\nB,40,16.0\nTotal,43,4.1\n' > "$seeds/fuzz_table/rate.csv"
+printf '\114region,who,amount\nnorth,P1,100\nnorth,P2,5\nsouth,P3,50\nsouth,P4,45.5\nsouth,P3,2\n' > "$seeds/fuzz_table/contrib.csv"
 
 declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict [fuzz_scan]="" [fuzz_table]="")
 status=0
