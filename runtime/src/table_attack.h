@@ -31,6 +31,8 @@ class TableAttack {
   // The attack of someone who knows a hidden cell's value (a singleton's one respondent): until
   // `forget`, the cell is fixed at `value`. Values seen meanwhile stay valid after.
   void know(size_t cell, double value);
+  // LPs the solver could not finish; each bound it gave up on is the seen value instead.
+  size_t failures() const { return failures_; }
   void forget(size_t cell);
 
  private:
@@ -42,6 +44,7 @@ class TableAttack {
   std::vector<double> slack_;                // per variable: the least a published total leaves
   ClpSimplex model_;
   bool feasible_ = true;
+  size_t failures_ = 0;
 };
 
 // What the rounds of secondary suppression ask of a suppressed cell: whether it is protected in

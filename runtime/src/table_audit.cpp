@@ -98,10 +98,17 @@ double TableAttack::solve(int var, bool maximize) {
   model_.setObjectiveCoefficient(var, 1.0);
   model_.setOptimizationDirection(maximize ? -1 : 1);
   model_.primal(0, 1 | 2);
-  double v = maximize ? std::numeric_limits<double>::infinity() : 0;
+  double v;
   if (model_.isProvenOptimal()) {
     v = tidy(model_.objectiveValue());
     record();
+  } else if (maximize && model_.isProvenDualInfeasible()) {
+    v = std::numeric_limits<double>::infinity();  // nothing bounds the cell from above
+  } else {
+    // The solver gave up (numerical trouble): claim only what solutions already showed, the
+    // narrowest interval the cell is known to reach, so a failure never reads as protection.
+    v = maximize ? seen_hi_[var] : seen_lo_[var];
+    ++failures_;
   }
   model_.setObjectiveCoefficient(var, 0.0);
   return v;
@@ -167,6 +174,7 @@ AuditResult audit_table(const Table& t, const ProtectionRule& rule) {
     std::tie(c.lo, c.hi) = attack.bounds(i);
     c.safe = detail::interval_safe(c.lo, c.hi, rule);
     out.unsafe += c.safe ? 0 : 1;
+    out.inexact = attack.failures();
     out.cells.push_back(c);
     for (size_t k = 0; k < nd; ++k) {
       if (!t.derived[i * nd + k].empty()) out.derived_shown.push_back({i, k});

@@ -127,6 +127,7 @@ int run_audit(const AuditCommandOptions& o) {
       }
       const Table& t = a.read.table;
       f["infeasible"] = a.audit.infeasible;
+      f["inexact_bounds"] = a.audit.inexact;
       Json cells = Json::array();
       for (const auto& c : a.audit.cells) {
         cells.push_back({{"cell", cell_json(t, c.cell)},
@@ -170,6 +171,11 @@ int run_audit(const AuditCommandOptions& o) {
             file);
         continue;
       }
+      if (a.audit.inexact > 0)
+        fmt::print(
+            "{}: warning[audit.inexact]: the solver gave up on {} bound{}; each is the "
+            "value its solutions reached, so those intervals may be wider in truth\n",
+            file, a.audit.inexact, a.audit.inexact == 1 ? "" : "s");
       for (const auto& c : a.audit.cells) {
         if (c.safe) continue;
         fmt::print("{}:{}: recoverable: `{}` lies in [{}, {}]\n", file, t.cells[c.cell].line,

@@ -121,6 +121,9 @@ struct AuditResult {
   // A rate or percentage shown beside a suppressed count gives the count away (with its base).
   std::vector<DerivedShown> derived_shown;
   bool infeasible = false;  // the published values contradict the totals: no interval exists
+  // Bounds the solver could not finish: each is then the value its solutions reached (an
+  // interval known to be reachable, so never wider than the truth), not the exact optimum.
+  size_t inexact = 0;
 };
 
 // The attacker's LP audit of a table: for each suppressed cell, min and max of its value
