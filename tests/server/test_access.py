@@ -129,7 +129,7 @@ try:
                   ("POST", "/v1/evaluate/data", envelope), ("GET", "/v1/decisions", None),
                   ("GET", "/v1/decisions/" + decision_id, None), ("GET", "/v1/policy", None),
                   ("GET", "/healthz", None), ("GET", "/readyz", None), ("GET", "/metrics", None),
-                  ("GET", "/openapi.json", None)]
+                  ("GET", "/openapi.json", None), ("POST", "/v1/admin/reload", b"")]
         # Expected status by route, for: no token, proposer, reader, dgc, admin, both.
         want = {
             "/v1/evaluate": (401, 200, 403, 403, 403, 200),
@@ -139,6 +139,7 @@ try:
             "/v1/decisions/" + decision_id: (401, 403, 200, 200, 403, 200),
             "/v1/policy": (401, 200, 200, 200, 200, 200),
             "/healthz": (200,) * 6, "/readyz": (200,) * 6, "/metrics": (200,) * 6, "/openapi.json": (200,) * 6,
+            "/v1/admin/reload": (401, 403, 403, 403, 202, 403),
         }
         whos = [None, "proposer", "reader", "dgc", "admin", "both"]
         for method, route, body in routes:
@@ -147,6 +148,15 @@ try:
                 check(st == expected, f"{method} {route} as {who}: {st}, expected {expected}")
                 if st == 403:
                     check(b"needs the `" in answer, f"a 403 names the role it needed: {answer[:120]!r}")
+        # The admin's reload is a reload like SIGHUP's: its outcome shows in /readyz.
+        reloaded = False
+        for _ in range(100):  # the reload runs the pack's own tests first
+            st, body = call(None, "GET", "/readyz")
+            if st == 200 and json.loads(body).get("reload", {}).get("outcome") == "loaded":
+                reloaded = True
+                break
+            time.sleep(0.2)
+        check(reloaded, "POST /v1/admin/reload by an admin reloads the pack (/readyz says so)")
         # Agreement text: the DCF pack says `archive_text: readers` (5-4: "accessible to DCF staff
         # at all levels"); a reviewer sees it too.
         for who in ("reader", "dgc"):

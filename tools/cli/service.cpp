@@ -32,9 +32,10 @@ constexpr size_t kMaxDataFiles = 64;
 // The route a request counts under in /metrics: a fixed set, so that clients cannot grow the
 // metrics without bound or put their bytes into label values.
 std::string metrics_route(const std::string& path) {
-  static const char* kRoutes[] = {"/v1/evaluate", "/v1/evaluate/batch", "/v1/evaluate/data",
-                                  "/v1/policy",   "/v1/decisions",      "/healthz",
-                                  "/readyz",      "/metrics",           "/openapi.json"};
+  static const char* kRoutes[] = {"/v1/evaluate",    "/v1/evaluate/batch", "/v1/evaluate/data",
+                                  "/v1/policy",      "/v1/decisions",      "/healthz",
+                                  "/readyz",         "/metrics",           "/openapi.json",
+                                  "/v1/admin/reload"};
   for (const char* r : kRoutes)
     if (path == r) return path;
   if (path.rfind("/v1/decisions/", 0) == 0) return "/v1/decisions/{id}";
@@ -196,6 +197,7 @@ Caller caller_of(const ServiceState& st, const HttpRequest& req) {
 // The role a route needs ("" for any known caller): evaluating needs `propose`; reading
 // decisions needs `read` or a reviewer's role (`read` stands for both here).
 const char* required_role(const std::string& path) {
+  if (path.rfind("/v1/admin/", 0) == 0) return "admin";
   if (path.rfind("/v1/evaluate", 0) == 0) return "propose";
   if (path.rfind("/v1/decisions", 0) == 0) return "read";
   return "";
@@ -627,6 +629,21 @@ HttpResponse Service::handle(const HttpRequest& req) {
       if (path == "/v1/evaluate/data") return evaluate_data(st, s, req, caller);
       return path == "/v1/evaluate" ? evaluate_one(st, s, req, caller)
                                     : evaluate_batch(st, s, req, caller);
+    }
+    if (path == "/v1/admin/reload" && st.options.request_reload) {
+      if (!post) return wrong_method("POST");
+      st.options.request_reload();
+      const std::string line = json_text(Json{{"event", "reload-requested"}, {"caller", caller}});
+      if (st.options.log)
+        st.options.log(line);
+      else
+        log_line(line);
+      HttpResponse res;
+      res.status = 202;
+      res.set_content(
+          R"({"status":"reload requested","outcome":"see /readyz (reload) and /metrics"})",
+          "application/json");
+      return res;
     }
     const char* kGetRoutes[] = {"/v1/policy", "/v1/decisions", "/healthz",
                                 "/readyz",    "/metrics",      "/openapi.json"};

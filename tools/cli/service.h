@@ -62,6 +62,9 @@ struct ServiceOptions {
   bool allow_as_of = false;
   // The connection layer's counts; unset: /metrics shows none.
   std::function<ConnectionStats()> connections;
+  // Asks for a reload, as SIGHUP does (`POST /v1/admin/reload`, the `admin` role); unset: the
+  // route answers 404. The outcome shows in /readyz and /metrics, as for any reload.
+  std::function<void()> request_reload;
 };
 
 // JSON text of a value that may hold client-supplied bytes (a request path, say): invalid
