@@ -28,7 +28,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     cf.table.delimiter = 0;
     cf.contributor_column = (mode & 0x40) ? "who" : "";
     steward::ContributionsResult c = steward::read_contributions(in, "fuzz.csv", cf);
-    if (!c.ok() || c.table.table.size() > 150) return 0;
+    if (!c.ok() || c.table.table.size() > 64) return 0;
     steward::MagnitudeRule m;
     m.p_percent = 15;
     m.dominance_n = 2;
@@ -50,7 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   const steward::Table& t = r.table;
   // The LPs grow with the table: keep each input fast.
-  if (t.size() > 600) return 0;
+  if (t.size() > 300) return 0;
   const double width = 1 + (mode >> 4);
   steward::ProtectionRule rule{width, width};
   steward::AuditResult a = steward::audit_table(t, rule);
@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (t.cells[c.cell].state != steward::Table::State::kSuppressed) __builtin_trap();
   }
   // Suppression runs rounds of LPs: a smaller table keeps every input well under a second.
-  if (t.size() > 150) return 0;
+  if (t.size() > 64) return 0;
   steward::SuppressRule srule;
   srule.threshold = static_cast<int64_t>(width);
   srule.protection = rule;
