@@ -236,6 +236,41 @@ TEST_CASE("suppress: the written table passes steward audit, the report lists ev
   fs::remove_all(dir);
 }
 
+TEST_CASE("suppress -o: a device or pipe is written in place, never replaced; no guessable temp",
+          "[cli][table][hostile]") {
+  fs::path dir = fs::temp_directory_path() / ("steward_out_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  // `-o /dev/null` as root once renamed a regular file over the device. A FIFO stands in for it
+  // here: it must stay a FIFO, and its reader must get the table.
+  const fs::path fifo = dir / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // The reader in a group, so that run()'s `cd` applies to the whole line; bounded in time,
+  // so that a writer that never opens the pipe fails the test instead of hanging it.
+  auto r = run("{ timeout 20 cat '" + fifo.string() + "' > '" + (dir / "got.csv").string() +
+               "' & } ; " + bin() +
+               " suppress -p policies/dcf-5-4 --param min_cell_size=3 "
+               "tests/data/tables/region-gender-raw.csv -o '" +
+               fifo.string() + "'; wait");
+  CHECK(r.exit_code == 0);
+  CHECK(fs::is_fifo(fifo));
+  CHECK_THAT(read_text(dir / "got.csv"), Catch::Contains("A,female,*"));
+  // A symlink planted where the old temporary name was (`out.csv.tmp`) is not written through.
+  write_text(dir / "victim", "untouched\n");
+  fs::create_symlink(dir / "victim", dir / "out.csv.tmp");
+  auto out = run(bin() +
+                 " suppress -p policies/dcf-5-4 --param min_cell_size=3 "
+                 "tests/data/tables/region-gender-raw.csv -o '" +
+                 (dir / "out.csv").string() + "'");
+  CHECK(out.exit_code == 0);
+  CHECK(read_text(dir / "victim") == "untouched\n");
+  CHECK_THAT(read_text(dir / "out.csv"), Catch::Contains("A,female,*"));
+  // Nothing else is left in the directory.
+  size_t entries = 0;
+  for (const auto& e : fs::directory_iterator(dir)) entries += e.path().filename() != "" ? 1 : 0;
+  CHECK(entries == 5);  // pipe, got.csv, victim, out.csv.tmp, out.csv
+  fs::remove_all(dir);
+}
+
 TEST_CASE("suppress and audit: offices within regions, rates with their counts (the DCF pack)",
           "[cli][table]") {
   fs::path dir = fs::temp_directory_path() / ("steward_hier_" + std::to_string(::getpid()));

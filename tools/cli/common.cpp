@@ -1,12 +1,15 @@
 // Helpers shared by the subcommands of `steward`.
 #include "common.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <glob.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -341,24 +344,63 @@ ScanReport scan_path(const CompiledPack& pack, const std::string& path,
   return scan_data_file(pack, path, options);
 }
 
+namespace {
+
+bool write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
 // Writes `text` to `path` through a temporary file and a rename, so a reader never sees half
-// of it; `mode` applies to the new file.
+// of it; `mode` applies to the new file. The temporary file is created exclusively under a
+// random name beside `path` (a name others could guess, `path.tmp`, let anyone who can write
+// the directory plant a symlink there and have a root process write through it), and is on disk
+// before the rename. A `path` that is a device or a pipe (`-o /dev/null`, `/dev/stdout`, a FIFO)
+// is written in place: a rename would replace the device itself (as root, /dev/null became a
+// regular file that other users could no longer write).
 bool write_atomically(const std::string& path, const std::string& text, std::filesystem::perms mode,
                       std::string* error) {
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) {
+      *error = "it is a directory";
+      return false;
+    }
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    const bool ok = fd >= 0 && write_all(fd, text);
+    if (fd >= 0 && ::close(fd) != 0 && ok) {
       *error = "cannot write the file";
       return false;
     }
+    if (!ok) *error = "cannot write the file";
+    return ok;
   }
-  std::error_code ec;
-  std::filesystem::permissions(tmp, mode, ec);
-  if (!ec) std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    *error = ec.message();
+  const std::filesystem::path target(path);
+  const std::string dir = target.has_parent_path() ? target.parent_path().string() : ".";
+  std::string tmp = dir + "/.steward-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) {
+    *error = fmt::format("cannot create a file in `{}`", dir);
+    return false;
+  }
+  const bool ok =
+      write_all(fd, text) && ::fchmod(fd, static_cast<mode_t>(mode)) == 0 && ::fsync(fd) == 0;
+  if (::close(fd) != 0 || !ok) {
+    ::unlink(tmp.c_str());
+    *error = "cannot write the file";
+    return false;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    *error = std::strerror(errno);
+    ::unlink(tmp.c_str());
     return false;
   }
   return true;

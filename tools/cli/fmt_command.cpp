@@ -71,13 +71,12 @@ int run_fmt(const std::vector<std::string>& paths, bool check, bool write) {
       if (differs) fmt::print("{}", unified_diff(f, r.text));
     } else if (write) {
       if (!differs) continue;
-      std::string tmp = f + ".fmt.tmp";
-      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      out << r.text;
-      out.close();
+      // Through the same exclusive temporary file as every output (common.h), keeping the
+      // file's permissions.
       std::error_code ec;
-      fs::rename(tmp, f, ec);
-      if (!out || ec) {
+      const fs::perms mode = fs::status(f, ec).permissions() & fs::perms::all;
+      std::string why;
+      if (ec || !write_atomically(f, r.text, mode, &why)) {
         fmt::print(stderr, "{}: error[fmt.write]: cannot rewrite the file\n", f);
         status = kExitError;
         continue;
