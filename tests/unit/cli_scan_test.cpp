@@ -236,7 +236,7 @@ TEST_CASE("suppress: the written table passes steward audit, the report lists ev
   fs::remove_all(dir);
 }
 
-TEST_CASE("suppress -o: a device or pipe is written in place, never replaced; no guessable temp",
+TEST_CASE("suppress -o: a device or pipe is written in place and never replaced, no guessable temp",
           "[cli][table][hostile]") {
   fs::path dir = fs::temp_directory_path() / ("steward_out_" + std::to_string(::getpid()));
   fs::create_directories(dir);
