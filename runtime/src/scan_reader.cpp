@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "steward/source.h"
 
@@ -58,26 +57,11 @@ class Bytes {
     return static_cast<unsigned char>(buf_[pos_]);
   }
   // Appends the bytes before the next one `stop` marks, within what is buffered, to `out`;
-  // returns how many characters (UTF-8 lead bytes) they hold. Unquoted fields are read so,
-  // a run at a time rather than a byte at a time: eight ASCII bytes a step while none of them is
-  // one of the four `words` (each a stop byte repeated eight times), then a byte at a time.
-  size_t take_run(std::string* out, const std::array<bool, 256>& stop,
-                  const std::array<uint64_t, 4>& words) {
-    constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-    auto has = [](uint64_t w, uint64_t b) {
-      const uint64_t x = w ^ b;
-      return ((x - kOnes) & ~x & kHigh) != 0;
-    };
+  // returns how many characters (UTF-8 lead bytes) they hold. Unquoted fields are read so, a
+  // run at a time rather than a byte at a time through `get`.
+  size_t take_run(std::string* out, const std::array<bool, 256>& stop) {
     const size_t begin = pos_;
-    while (pos_ + 8 <= len_) {
-      uint64_t w;
-      std::memcpy(&w, buf_.data() + pos_, 8);
-      if ((w & kHigh) != 0 || has(w, words[0]) || has(w, words[1]) || has(w, words[2]) ||
-          has(w, words[3]))
-        break;
-      pos_ += 8;
-    }
-    size_t chars = pos_ - begin;
+    size_t chars = 0;
     while (pos_ < len_) {
       const unsigned char c = static_cast<unsigned char>(buf_[pos_]);
       if (stop[c]) break;
@@ -108,12 +92,9 @@ class CsvReader : public RecordReader {
   std::string digest() const override { return bytes_.digest(); }
   CsvReader(std::istream& in, char delimiter, const ScanOptions& options)
       : bytes_(in), delimiter_(delimiter), options_(options) {
-    size_t k = 0;
-    for (int c : {static_cast<int>(static_cast<unsigned char>(delimiter)), int{'\n'}, int{'\r'},
-                  int{'"'}}) {
+    for (int c :
+         {static_cast<int>(static_cast<unsigned char>(delimiter)), int{'\n'}, int{'\r'}, int{'"'}})
       stop_[static_cast<size_t>(c)] = true;
-      stop_words_[k++] = 0x0101010101010101ull * static_cast<uint64_t>(c);
-    }
     // A byte order mark is not part of the first column's name.
     if (bytes_.peek() == 0xEF) {
       bytes_.get();
@@ -221,7 +202,7 @@ class CsvReader : public RecordReader {
           }
           if ((c & 0xC0) != 0x80) ++col_;
           data_ += static_cast<char>(c);
-          col_ += bytes_.take_run(&data_, stop_, stop_words_);
+          col_ += bytes_.take_run(&data_, stop_);
           if (data_.size() - start > options_.max_field_bytes)
             return too_long(field_line, field_col);
           c = bytes_.get();
@@ -281,8 +262,7 @@ class CsvReader : public RecordReader {
   }
 
   Bytes bytes_;
-  std::array<bool, 256> stop_{};  // the bytes that end an unquoted run
-  std::array<uint64_t, 4> stop_words_{};
+  std::array<bool, 256> stop_{};                       // the bytes that end an unquoted run
   std::vector<std::pair<uint64_t, uint64_t>> starts_;  // each field's line and column
   const int delimiter_;
   const ScanOptions& options_;

@@ -78,7 +78,9 @@ std::vector<Table::Relation> Table::relations_of(size_t i) const {
 std::vector<std::string> Table::values(size_t i, size_t d, const std::string& total) const {
   const Dimension& dim = dims[d];
   std::vector<std::string> out(dim.columns.size(), total);
-  for (int32_t k = static_cast<int32_t>(position(i)[d]); k >= 0 && dim.depth[k] > 0;
+  size_t stride = 1;  // row-major: the positions of the later dimensions vary fastest
+  for (size_t e = d + 1; e < dims.size(); ++e) stride *= dims[e].size();
+  for (int32_t k = static_cast<int32_t>(i / stride % dim.size()); k >= 0 && dim.depth[k] > 0;
        k = dim.parent[k])
     out[dim.depth[k] - 1] = dim.labels[k];
   return out;
@@ -305,6 +307,7 @@ TableResult read_table(std::istream& in, const std::string& file, const TableFor
     count_col = static_cast<size_t>(it - columns.begin());
   }
   Table& t = out.table;
+  t.count_column = columns[count_col];
   std::vector<bool> used(columns.size(), false);
   used[count_col] = true;
   std::vector<size_t> derived_cols;

@@ -12,6 +12,15 @@
 
 namespace steward::detail {
 
+// Every relation of a table and, per cell, the ones it takes part in, in the order
+// `Table::relations_of` gives them. Relations depend on the dimensions only, so one index serves
+// every round of a suppression.
+struct RelationIndex {
+  explicit RelationIndex(const Table& t);
+  std::vector<Table::Relation> all;
+  std::vector<std::vector<uint32_t>> of;  // per cell: indexes into `all`
+};
+
 // Variables are the cells not published (suppressed, or totals the file left out); published
 // cells are constants moved to the right-hand side, so the LP is as small as what is hidden.
 // Every solution found is a feasible table, so each hidden cell's values seen across solutions
@@ -19,6 +28,8 @@ namespace steward::detail {
 class TableAttack {
  public:
   explicit TableAttack(const Table& table);
+  // The same over relations already listed (`Table::relations()` of this table's shape).
+  TableAttack(const Table& table, const std::vector<Table::Relation>& relations);
   // False when the published cells contradict a relation: no interval exists.
   bool feasible() const { return feasible_; }
   // The exact interval of a hidden cell. An LP is skipped when a seen value meets a bound the
@@ -62,8 +73,12 @@ struct RoundCheck {
 std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck& check,
                            const ProtectionRule* singletons, std::vector<size_t>* secondary);
 
-// Fills the totals a table left out; false when a member is not published.
-bool fill_table_totals(Table& t);
+// Fills the totals a table left out, lowest first; false when a member is not published.
+bool fill_totals(Table& t);
+
+// "" when every total of a fully published table is the sum of its members; otherwise why
+// not, naming the first total that is not.
+std::string totals_mismatch(const Table& t);
 
 // Whether an interval [lo, hi] protects a cell under `rule`.
 bool interval_safe(double lo, double hi, const ProtectionRule& rule);

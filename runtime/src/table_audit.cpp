@@ -33,7 +33,29 @@ bool interval_safe(double lo, double hi, const ProtectionRule& rule) {
   return !narrow && !small;
 }
 
-TableAttack::TableAttack(const Table& t) : var_(t.size(), -1) {
+RelationIndex::RelationIndex(const Table& t) : all(t.relations()), of(t.size()) {
+  const size_t nd = t.dims.size();
+  std::vector<uint32_t> at(t.size() * nd, 0);  // (total cell, dimension) -> its relation
+  for (size_t r = 0; r < all.size(); ++r)
+    at[all[r].total * nd + all[r].dim] = static_cast<uint32_t>(r);
+  for (size_t i = 0; i < t.size(); ++i) {
+    const std::vector<uint32_t> p = t.position(i);
+    for (size_t d = 0; d < nd; ++d) {
+      const Table::Dimension& dim = t.dims[d];
+      if (!dim.leaf(p[d])) of[i].push_back(at[i * nd + d]);
+      if (dim.parent[p[d]] >= 0) {
+        std::vector<uint32_t> q = p;
+        q[d] = static_cast<uint32_t>(dim.parent[p[d]]);
+        of[i].push_back(at[t.flat(q) * nd + d]);
+      }
+    }
+  }
+}
+
+TableAttack::TableAttack(const Table& t) : TableAttack(t, t.relations()) {}
+
+TableAttack::TableAttack(const Table& t, const std::vector<Table::Relation>& relations)
+    : var_(t.size(), -1) {
   int n = 0;
   for (size_t i = 0; i < t.size(); ++i) {
     if (t.cells[i].state != Table::State::kPublished) var_[i] = n++;
@@ -41,7 +63,7 @@ TableAttack::TableAttack(const Table& t) : var_(t.size(), -1) {
   std::vector<int> ri, ci;
   std::vector<double> el, rhs;
   std::vector<std::pair<int, double>> slack;  // (variable, -(total - published members))
-  for (const Table::Relation& r : t.relations()) {
+  for (const Table::Relation& r : relations) {
     // sum(members) - total = 0, published cells moved to the right-hand side.
     double constant = 0;
     bool any = false;

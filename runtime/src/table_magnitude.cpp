@@ -81,6 +81,7 @@ ContributionsResult read_contributions(std::istream& in, const std::string& file
   used[value_col] = true;
   if (who_col >= 0) used[who_col] = true;
   Table& t = out.table.table;
+  t.count_column = columns[value_col];
   std::vector<uint32_t> at_row;
   if (!detail::build_dimensions(rows, used, format.table, &t, &at_row, &errors)) return out;
   const size_t ndims = t.dims.size();
@@ -179,10 +180,11 @@ SuppressResult suppress_magnitude(const Table& input, const std::vector<Contribu
   SuppressResult out;
   out.table = input;
   Table& t = out.table;
-  if (contributors.size() != t.size() || !detail::fill_table_totals(t)) {
+  if (contributors.size() != t.size() || !detail::fill_totals(t)) {
     out.error = "the magnitude table must show every value, with its contributors";
     return out;
   }
+  if (out.error = detail::totals_mismatch(t); !out.ok()) return out;
   std::vector<double> level(t.size(), 0);
   std::vector<char> pending(t.size(), 0);
   for (size_t i = 0; i < t.size(); ++i) {

@@ -27,6 +27,99 @@ std::vector<std::vector<uint32_t>> heights(const Table& t) {
   return h;
 }
 
+bool hidden(const Table& t, size_t i) { return t.cells[i].state == Table::State::kSuppressed; }
+
+// Suppressed cells of a relation (its total and members), `except` left out.
+size_t hidden_in(const Table& t, const Table::Relation& r, size_t except) {
+  size_t n = r.total != except && hidden(t, r.total);
+  for (size_t m : r.members) n += m != except && hidden(t, m);
+  return n;
+}
+
+// The best complement for an exposed `cell`: a published non-zero value on one of its
+// relations, or, `further`, on a relation of a suppressed cell there (the corner that closes a
+// rectangle: needed when complements are not attacked themselves, so that no later round
+// reaches from a complement to that corner).
+// First one on a relation where the cell is the only suppressed one (that relation gives it
+// away); then one whose other relations already hold suppressed cells (it closes a rectangle and
+// is itself covered); then the smallest value; an interior cell before a total.
+std::optional<size_t> complement(const Table& t, const detail::RelationIndex& rel, size_t cell,
+                                 bool further) {
+  struct Key {
+    bool exposing;
+    size_t covered;
+    double value;
+    bool total;
+    size_t index;
+  };
+  auto better = [](const Key& a, const Key& b) {
+    if (a.exposing != b.exposing) return a.exposing;
+    if (a.covered != b.covered) return a.covered > b.covered;
+    if (a.value != b.value) return a.value < b.value;
+    if (a.total != b.total) return !a.total;
+    return a.index < b.index;
+  };
+  std::optional<Key> best;
+  auto consider = [&](size_t j, const Table::Relation& via, bool exposing) {
+    const Table::Cell& c = t.cells[j];
+    if (j == cell || c.state != Table::State::kPublished || c.value <= 0) return;
+    size_t covered = 0;
+    for (uint32_t o : rel.of[j]) {
+      const Table::Relation& other = rel.all[o];
+      if (other.total == via.total && other.dim == via.dim) continue;
+      covered += hidden_in(t, other, j) > 0;
+    }
+    Key key{exposing, covered, c.value, !t.interior(j), j};
+    if (!best || better(key, *best)) best = key;
+  };
+  for (uint32_t ri : rel.of[cell]) {
+    const Table::Relation& r = rel.all[ri];
+    const bool exposing = hidden_in(t, r, cell) == 0;
+    consider(r.total, r, exposing);
+    for (size_t m : r.members) consider(m, r, exposing);
+    if (!further) continue;
+    // One step further: the relations of the suppressed cells beside it.
+    auto beside = [&](size_t h) {
+      if (h == cell || !hidden(t, h)) return;
+      for (uint32_t r2i : rel.of[h]) {
+        const Table::Relation& r2 = rel.all[r2i];
+        if (r2.total == r.total && r2.dim == r.dim) continue;
+        consider(r2.total, r2, false);
+        for (size_t m : r2.members) consider(m, r2, false);
+      }
+    };
+    beside(r.total);
+    for (size_t m : r.members) beside(m);
+  }
+  if (!best) return std::nullopt;
+  return best->index;
+}
+
+// The cells a singleton's one respondent can pin: suppressed cells on the singleton's relations
+// that are unprotected once the singleton's value is known.
+std::vector<size_t> exposed_to_singleton(const Table& t, const detail::RelationIndex& rel,
+                                         size_t singleton, detail::TableAttack& attack,
+                                         const ProtectionRule& rule) {
+  attack.know(singleton, t.cells[singleton].value);
+  std::vector<size_t> out;
+  for (uint32_t ri : rel.of[singleton]) {
+    const Table::Relation& r = rel.all[ri];
+    auto check = [&](size_t j) {
+      if (j == singleton || !hidden(t, j)) return;
+      if (std::find(out.begin(), out.end(), j) != out.end()) return;
+      if (!attack.protected_cell(j, rule)) out.push_back(j);
+    };
+    check(r.total);
+    for (size_t m : r.members) check(m);
+  }
+  attack.forget(singleton);
+  return out;
+}
+
+}  // namespace
+
+namespace detail {
+
 // Fills the totals the file left out, lowest first, so that each is the sum of members already
 // known. False when a member is unknown (a suppressed input cell).
 bool fill_totals(Table& t) {
@@ -76,100 +169,14 @@ std::string totals_mismatch(const Table& t) {
   return "";
 }
 
-bool hidden(const Table& t, size_t i) { return t.cells[i].state == Table::State::kSuppressed; }
-
-// Suppressed cells of a relation (its total and members), `except` left out.
-size_t hidden_in(const Table& t, const Table::Relation& r, size_t except) {
-  size_t n = r.total != except && hidden(t, r.total);
-  for (size_t m : r.members) n += m != except && hidden(t, m);
-  return n;
-}
-
-// The best complement for an exposed `cell`: a published non-zero value on one of its
-// relations, or, `further`, on a relation of a suppressed cell there (the corner that closes a
-// rectangle: needed when complements are not attacked themselves, so that no later round
-// reaches from a complement to that corner).
-// First one on a relation where the cell is the only suppressed one (that relation gives it
-// away); then one whose other relations already hold suppressed cells (it closes a rectangle and
-// is itself covered); then the smallest value; an interior cell before a total.
-std::optional<size_t> complement(const Table& t, size_t cell, bool further) {
-  struct Key {
-    bool exposing;
-    size_t covered;
-    double value;
-    bool total;
-    size_t index;
-  };
-  auto better = [](const Key& a, const Key& b) {
-    if (a.exposing != b.exposing) return a.exposing;
-    if (a.covered != b.covered) return a.covered > b.covered;
-    if (a.value != b.value) return a.value < b.value;
-    if (a.total != b.total) return !a.total;
-    return a.index < b.index;
-  };
-  std::optional<Key> best;
-  auto consider = [&](size_t j, const Table::Relation& via, bool exposing) {
-    const Table::Cell& c = t.cells[j];
-    if (j == cell || c.state != Table::State::kPublished || c.value <= 0) return;
-    size_t covered = 0;
-    for (const Table::Relation& other : t.relations_of(j)) {
-      if (other.total == via.total && other.dim == via.dim) continue;
-      covered += hidden_in(t, other, j) > 0;
-    }
-    Key key{exposing, covered, c.value, !t.interior(j), j};
-    if (!best || better(key, *best)) best = key;
-  };
-  for (const Table::Relation& r : t.relations_of(cell)) {
-    const bool exposing = hidden_in(t, r, cell) == 0;
-    consider(r.total, r, exposing);
-    for (size_t m : r.members) consider(m, r, exposing);
-    if (!further) continue;
-    // One step further: the relations of the suppressed cells beside it.
-    auto beside = [&](size_t h) {
-      if (h == cell || !hidden(t, h)) return;
-      for (const Table::Relation& r2 : t.relations_of(h)) {
-        if (r2.total == r.total && r2.dim == r.dim) continue;
-        consider(r2.total, r2, false);
-        for (size_t m : r2.members) consider(m, r2, false);
-      }
-    };
-    beside(r.total);
-    for (size_t m : r.members) beside(m);
-  }
-  if (!best) return std::nullopt;
-  return best->index;
-}
-
-// The cells a singleton's one respondent can pin: suppressed cells on the singleton's relations
-// that are unprotected once the singleton's value is known.
-std::vector<size_t> exposed_to_singleton(const Table& t, size_t singleton,
-                                         detail::TableAttack& attack, const ProtectionRule& rule) {
-  attack.know(singleton, t.cells[singleton].value);
-  std::vector<size_t> out;
-  for (const Table::Relation& r : t.relations_of(singleton)) {
-    auto check = [&](size_t j) {
-      if (j == singleton || !hidden(t, j)) return;
-      if (std::find(out.begin(), out.end(), j) != out.end()) return;
-      if (!attack.protected_cell(j, rule)) out.push_back(j);
-    };
-    check(r.total);
-    for (size_t m : r.members) check(m);
-  }
-  attack.forget(singleton);
-  return out;
-}
-
-}  // namespace
-
-namespace detail {
-
 std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck& check,
                            const ProtectionRule* singletons, std::vector<size_t>* secondary) {
   // A cell found protected stays protected: suppressing more only widens every interval. So
   // each round attacks only the cells still exposed and the ones just added.
   std::vector<char> singleton_done(t.size(), 0);
+  const RelationIndex rel(t);
   for (size_t round = 0; round <= t.size(); ++round) {
-    TableAttack attack(t);
+    TableAttack attack(t, rel.all);
     if (!attack.feasible()) return "the table's totals do not add up";
     std::vector<size_t> exposed;
     for (size_t i = 0; i < t.size(); ++i) {
@@ -182,7 +189,7 @@ std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck
     if (exposed.empty() && singletons != nullptr) {
       for (size_t s = 0; s < t.size(); ++s) {
         if (!hidden(t, s) || t.cells[s].value != 1 || singleton_done[s]) continue;
-        std::vector<size_t> e = exposed_to_singleton(t, s, attack, *singletons);
+        std::vector<size_t> e = exposed_to_singleton(t, rel, s, attack, *singletons);
         singleton_done[s] = e.empty();
         exposed.insert(exposed.end(), e.begin(), e.end());
       }
@@ -194,13 +201,14 @@ std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck
     std::vector<size_t> add;
     for (size_t cell : exposed) {
       bool helped = false;
-      for (const Table::Relation& rel : t.relations_of(cell)) {
+      for (uint32_t ri : rel.of[cell]) {
+        const Table::Relation& r = rel.all[ri];
         for (size_t j : add)
-          helped |= j == rel.total ||
-                    std::find(rel.members.begin(), rel.members.end(), j) != rel.members.end();
+          helped |=
+              j == r.total || std::find(r.members.begin(), r.members.end(), j) != r.members.end();
       }
       if (helped) continue;
-      if (std::optional<size_t> j = complement(t, cell, !check.complements)) {
+      if (std::optional<size_t> j = complement(t, rel, cell, !check.complements)) {
         t.cells[*j].state = Table::State::kSuppressed;
         add.push_back(*j);
       }
@@ -227,19 +235,17 @@ std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck
   return "no protected table was found";
 }
 
-bool fill_table_totals(Table& t) { return fill_totals(t) && totals_mismatch(t).empty(); }
-
 }  // namespace detail
 
 SuppressResult suppress_table(const Table& input, const SuppressRule& rule) {
   SuppressResult out;
   out.table = input;
   Table& t = out.table;
-  if (!fill_totals(t)) {
+  if (!detail::fill_totals(t)) {
     out.error = "the table to protect must show every count (it has suppressed cells already)";
     return out;
   }
-  if (out.error = totals_mismatch(t); !out.ok()) return out;
+  if (out.error = detail::totals_mismatch(t); !out.ok()) return out;
   std::vector<char> pending(t.size(), 0);  // suppressed cells the next round must attack
   for (size_t i = 0; i < t.size(); ++i) {
     const double v = t.cells[i].value;
@@ -278,7 +284,9 @@ std::string write_table(const Table& t, const TableFormat& format, char delimite
   for (const auto& d : t.dims) {
     for (const auto& c : d.columns) out += field(c) + delimiter;
   }
-  out += field(format.count_column.empty() ? std::string("count") : format.count_column);
+  out += field(!t.count_column.empty()        ? t.count_column
+               : !format.count_column.empty() ? format.count_column
+                                              : std::string("count"));
   for (const auto& c : t.derived_columns) out += delimiter + field(c);
   out += '\n';
   const std::string total = format.totals.empty() ? "Total" : format.totals[0];

@@ -456,6 +456,25 @@ TEST_CASE("derived columns: a rate goes with its count", "[table]") {
   CHECK(shown.table.describe(a.derived_shown[0].cell) == "county=A");
 }
 
+TEST_CASE("a written table keeps the name of its count column", "[table]") {
+  // Found by fuzz_table: counts under `yn` beside a dimension called `count` were written under
+  // `count`, a second column of that name, and the table no longer read back.
+  TableFormat f;
+  f.derived = {"rate"};
+  TableResult t = read_text("count,yn,rate\nA,1,1\nB,40,16.0\n@Totalal,35,4.1\n", f);
+  REQUIRE(t.ok());
+  CHECK(t.table.count_column == "yn");
+  SuppressResult r = suppress_table(t.table, SuppressRule{});
+  REQUIRE(r.ok());
+  const std::string out = write_table(r.table, f);
+  CHECK(out.rfind("count,yn,rate\n", 0) == 0);
+  std::istringstream in(out);
+  TableResult back = read_table(in, "out.csv", f);
+  REQUIRE(back.ok());
+  CHECK(back.table.size() == r.table.size());
+  CHECK(audit_table(back.table, ProtectionRule{}).unsafe == 0);
+}
+
 TEST_CASE("the audit's intervals equal glpsol's on random 3-D tables with a hierarchy", "[table]") {
   // Small tables, many suppressed cells: every shortcut the audit takes (a seen zero, a seen
   // value that meets what a published total leaves) must give glpsol's optimum.

@@ -38,16 +38,22 @@ TableFormat format_of(const TablePlan& plan) {
   return format;
 }
 
-// Reads one table file named on the command line: only a regular file (a FIFO would block,
-// a directory has no rows; neither is skipped).
-TableResult read_table_file(const std::string& path, const TableFormat& format) {
-  TableResult r;
+// Opens a table file named on the command line: only a regular file (a FIFO would block,
+// a directory has no rows; neither is skipped). False leaves `in` closed.
+bool open_table_file(const std::string& path, std::ifstream& in) {
   struct stat st;
-  const bool regular = stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  if (stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
+  in.open(path, std::ios::binary);
+  return in.is_open();
+}
+
+const InputError kUnreadable{"datafile.read", "", 0, 0, "not a readable regular file"};
+
+TableResult read_table_file(const std::string& path, const TableFormat& format) {
   std::ifstream in;
-  if (regular) in.open(path, std::ios::binary);
-  if (!regular || !in) {
-    r.errors.push_back({"datafile.read", "", 0, 0, "not a readable regular file"});
+  if (!open_table_file(path, in)) {
+    TableResult r;
+    r.errors.push_back(kUnreadable);
     return r;
   }
   return read_table(in, path, format);
@@ -225,14 +231,12 @@ int run_suppress(const SuppressCommandOptions& o) {
     cf.table = format;
     cf.value_column = plan.value_column;
     cf.contributor_column = plan.contributor_column;
-    struct stat st;
     std::ifstream in;
-    if (stat(o.file.c_str(), &st) == 0 && S_ISREG(st.st_mode)) in.open(o.file, std::ios::binary);
-    if (in.is_open()) {
+    if (open_table_file(o.file, in)) {
       contributions = read_contributions(in, o.file, cf);
       read = contributions.table;
     } else {
-      read.errors.push_back({"datafile.read", "", 0, 0, "not a readable regular file"});
+      read.errors.push_back(kUnreadable);
     }
   } else {
     read = read_table_file(o.file, format);

@@ -47,6 +47,9 @@ struct Table {
   };
   std::vector<Dimension> dims;
   std::vector<Cell> cells;
+  // The column the counts (or a magnitude table's values) were read from, which a written table
+  // keeps: "" for a table built in code, written `count`.
+  std::string count_column;
   // Columns whose values derive from the count (rates, percentages): shown only beside a
   // published count. `derived[i * derived_columns.size() + k]` is cell i's value in column k.
   std::vector<std::string> derived_columns;
@@ -218,7 +221,8 @@ SuppressResult suppress_magnitude(const Table& table, const std::vector<Contribu
                                   const MagnitudeRule& rule);
 
 // A table in long form, as read_table reads it: suppressed counts (and their derived values) as
-// the first suppression marker, totals with the first total marker, absent cells left out.
+// the first suppression marker, totals with the first total marker, absent cells left out; the
+// counts under the column they were read from.
 std::string write_table(const Table& table, const TableFormat& format, char delimiter = ',');
 
 // The LP of one bound of one cell in CPLEX LP format, for an independent re-check (glpsol).
