@@ -49,15 +49,22 @@ namespace {
 
 std::string decision_id_for(const ArchiveRecord& r) {
   return fmt::format(
-      "d-{:010x}{}", r.seq,
+      "{}-{:010x}{}", r.is_review() ? 'r' : 'd', r.seq,
       sha256_hex(fmt::format("{}|{}|{}|{}", r.prev_hash, r.seq, r.time, r.agreement_digest))
           .substr(0, 14));
 }
 
 // Why a record's columns disagree with its own decision document and agreement text, or "".
+// A review record repeats no text: its digest is checked against the reviewed record instead.
 std::string inconsistency(const ArchiveRecord& r) {
-  if (r.agreement_digest != "sha256:" + sha256_hex(r.agreement))
+  if (r.is_review()) {
+    if (!r.agreement.empty()) return "a review record carries agreement text";
+    std::optional<Review> review = review_in(r);
+    if (!review) return "its review document is not a review";
+    if (review->reviewer != r.caller) return "the reviewer differs from its caller column";
+  } else if (r.agreement_digest != "sha256:" + sha256_hex(r.agreement)) {
     return "the agreement text does not have the recorded digest";
+  }
   if (r.decision_id != decision_id_for(r)) return "its decision id is not the one it was given";
   if (json_nesting(r.document) > 64) return "its decision document is not a decision";
   nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
@@ -101,8 +108,7 @@ ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head) {
 
 bool ChainedArchive::append(const Decision& d, std::string_view agreement_text,
                             std::string_view caller, ArchiveRecord* out, std::string* error) {
-  Pending p;
-  ArchiveRecord& r = p.record;
+  ArchiveRecord r;
   // Everything that does not depend on the chain is prepared here, in parallel with others.
   r.agreement_id = d.agreement;
   r.agreement_digest = "sha256:" + sha256_hex(agreement_text);
@@ -113,7 +119,12 @@ bool ChainedArchive::append(const Decision& d, std::string_view agreement_text,
   r.decision = outcome_name(d.outcome);
   r.document = to_json(d, -1);
   r.caller = std::string(caller);
+  return append_record(std::move(r), out, error);
+}
 
+bool ChainedArchive::append_record(ArchiveRecord record, ArchiveRecord* out, std::string* error) {
+  Pending p;
+  p.record = std::move(record);
   std::unique_lock<std::mutex> lock(queue_mu_);
   queue_.push_back(&p);
   while (!p.done) {
@@ -175,6 +186,37 @@ ArchiveVerification ChainedArchive::verify() {
   std::string hash_at_head = kGenesis;
   std::string prev = kGenesis;
   int64_t expected = 1;
+  std::map<std::string, size_t> decision_at;  // decision id -> its index in `records`
+  for (size_t i = 0; i < records.size(); ++i) {
+    const ArchiveRecord& r = records[i];
+    if (!r.is_review()) {
+      decision_at.emplace(r.decision_id, i);
+      continue;
+    }
+    // A review must name a decision before it, on the same text, by a body it asked for.
+    std::optional<Review> review = review_in(r);
+    if (!review) continue;  // inconsistency() reports it
+    auto it = decision_at.find(review->decision_id);
+    std::string why;
+    if (it == decision_at.end()) {
+      why = fmt::format("it reviews `{}`, which is not an earlier decision", review->decision_id);
+    } else {
+      const ArchiveRecord& reviewed = records[it->second];
+      const std::vector<std::string> asked = reviewers_asked(reviewed);
+      if (reviewed.decision != "needs_review")
+        why = fmt::format("it reviews `{}`, a decision that asked for no review",
+                          reviewed.decision_id);
+      else if (std::find(asked.begin(), asked.end(), review->body) == asked.end())
+        why = fmt::format("`{}` reviewed `{}`, which did not ask for it", review->body,
+                          reviewed.decision_id);
+      else if (reviewed.agreement_digest != r.agreement_digest ||
+               reviewed.agreement_id != r.agreement_id)
+        why = fmt::format("it is not bound to the text of `{}`", reviewed.decision_id);
+    }
+    if (!why.empty())
+      v.problems.push_back(
+          fmt::format("review record {} ({}) does not link: {}", r.seq, r.decision_id, why));
+  }
   for (const auto& r : records) {
     ++v.records;
     if (r.seq != expected) {

@@ -38,6 +38,7 @@ class ChainedArchive : public Archive {
   bool append(const Decision& decision, std::string_view agreement_text, std::string_view caller,
               ArchiveRecord* out, std::string* error) final;
   ArchiveVerification verify() final;
+  bool append_record(ArchiveRecord record, ArchiveRecord* out, std::string* error) final;
   bool enable_checkpoints(const CheckpointOptions& options, std::string* error) final;
 
  protected:

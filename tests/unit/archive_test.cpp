@@ -308,3 +308,138 @@ TEST_CASE("CI runs the archive tests on PostgreSQL too", "[archive]") {
   // .ci/run starts a throwaway cluster; a CI run that lost it must not pass quietly.
   if (std::getenv("CI")) CHECK(postgres_url() != nullptr);
 }
+
+TEST_CASE("a review is bound to its decision's text and body, chained, and verified",
+          "[archive][review]") {
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  const ArchiveRecord& asked = f.records[2];  // needs_review by the governance committee
+  REQUIRE(asked.decision == "needs_review");
+  REQUIRE(reviewers_asked(asked) == std::vector<std::string>{"data_governance_committee"});
+  Review review{asked.decision_id,
+                asked.agreement_digest,
+                "data_governance_committee",
+                "request_changes",
+                "name the purpose\nin the summary",
+                "dgc-chair"};
+  ArchiveRecord first, second;
+  std::string error;
+  bool refused = true;
+  REQUIRE(f.archive->append_review(review, &first, &error, &refused));
+  CHECK_FALSE(refused);
+  review.verdict = "approve";
+  review.note = "";
+  REQUIRE(f.archive->append_review(review, &second, &error));
+  CHECK(first.decision_id.rfind("r-", 0) == 0);
+  CHECK(first.seq == 6);
+  CHECK(first.prev_hash == f.records[4].hash);
+  CHECK(first.agreement_id == asked.agreement_id);
+  CHECK(first.agreement.empty());
+  CHECK(first.caller == "dgc-chair");
+  std::optional<Review> back = review_in(second);
+  REQUIRE(back);
+  CHECK(back->verdict == "approve");
+  CHECK(back->decision_id == asked.decision_id);
+  auto history = f.archive->reviews_of(asked);
+  REQUIRE(history.size() == 2);
+  CHECK(history[0].decision_id == first.decision_id);
+  CHECK(review_in(history[0])->note == "name the purpose\nin the summary");
+  // Reviews are listed by kind, not as decisions.
+  CHECK(f.archive->list({"", "review", 10}).size() == 2);
+  CHECK(f.archive->list({"", "needs_review", 10}).size() == 1);
+  CHECK(f.problems().empty());
+}
+
+TEST_CASE("a review is refused for the wrong body, changed text, or a decision without review",
+          "[archive][review]") {
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  const ArchiveRecord& asked = f.records[2];
+  auto refusal = [&](Review r) {
+    ArchiveRecord out;
+    std::string error;
+    bool refused = false;
+    CHECK_FALSE(f.archive->append_review(r, &out, &error, &refused));
+    CHECK(refused);
+    return error;
+  };
+  const Review good{
+      asked.decision_id, asked.agreement_digest, "data_governance_committee", "approve", "",
+      "dgc-chair"};
+  Review r = good;
+  r.body = "cphs";
+  CHECK_THAT(refusal(r), Catch::Contains("did not ask `cphs` for review; it asked: "
+                                         "`data_governance_committee`"));
+  r = good;
+  r.agreement_digest = f.records[0].agreement_digest;
+  CHECK_THAT(refusal(r), Catch::Contains("is not the text `" + asked.decision_id + "` decided"));
+  r = good;
+  r.decision_id = f.records[1].decision_id;  // a deny
+  CHECK_THAT(refusal(r), Catch::Contains("only a needs_review decision is reviewed"));
+  r = good;
+  r.decision_id = "d-0000000000ffffffffffffff";
+  CHECK_THAT(refusal(r), Catch::Contains("there is no decision"));
+  r = good;
+  r.verdict = "allow";
+  CHECK_THAT(refusal(r), Catch::Contains("is not approve, deny or request_changes"));
+  r = good;
+  r.note = "looks fine\x1b[2K\rALLOW";
+  CHECK_THAT(refusal(r), Catch::Contains("the note must be"));
+  r = good;
+  r.reviewer = "";
+  CHECK_THAT(refusal(r), Catch::Contains("the reviewer needs a name"));
+  // The proposer sends new text under the same id: the old decision can no longer be reviewed.
+  Decision d;
+  d.agreement = asked.agreement_id;
+  d.outcome = Outcome::kNeedsReview;
+  ArchiveRecord newer;
+  std::string error;
+  REQUIRE(f.archive->append(d, "changed text", "test", &newer, &error));
+  CHECK_THAT(refusal(good), Catch::Contains("has changed since `" + asked.decision_id + "`") &&
+                                Catch::Contains(newer.decision_id));
+  // Nothing refused was written.
+  CHECK(f.archive->list({"", "review", 10}).empty());
+  CHECK(f.problems().empty());
+}
+
+TEST_CASE("verify names a review record that was forged or moved to another decision",
+          "[archive][review]") {
+  std::string backend = GENERATE(from_range(backends()));
+  INFO(backend);
+  Fixture f(backend);
+  const ArchiveRecord& asked = f.records[2];
+  ArchiveRecord review;
+  std::string error;
+  REQUIRE(f.archive->append_review({asked.decision_id, asked.agreement_digest,
+                                    "data_governance_committee", "approve", "", "dgc-chair"},
+                                   &review, &error));
+  // Rewritten to approve a denied agreement, hash recomputed: the link check names it.
+  ArchiveRecord moved = review;
+  moved.document.replace(moved.document.find(asked.decision_id), asked.decision_id.size(),
+                         f.records[1].decision_id);
+  moved.agreement_digest = f.records[1].agreement_digest;
+  moved.agreement_id = f.records[1].agreement_id;
+  moved.hash = archive_record_hash(moved);
+  f.store.sql(fmt::format(
+      "UPDATE decisions SET document = '{}', agreement_digest = '{}', agreement_id = '{}', "
+      "hash = '{}' WHERE seq = 6;",
+      moved.document, moved.agreement_digest, moved.agreement_id, moved.hash));
+  CHECK_THAT(f.problems(),
+             Catch::Contains("review record 6 (" + review.decision_id + ") does not link") &&
+                 Catch::Contains("a decision that asked for no review"));
+  // A review typed straight into the database with its own chain hash has the wrong id.
+  Fixture g(backend);
+  ArchiveRecord forged = g.records[4];
+  forged.seq = 6;
+  forged.prev_hash = g.records[4].hash;
+  forged.decision = "review";
+  forged.agreement = "";
+  forged.document = "{\"decision\":\"review\"}";
+  forged.hash = archive_record_hash(forged);
+  g.store.sql(fmt::format(
+      "INSERT INTO decisions SELECT 6, '{}', time, agreement_id, agreement_digest, '', "
+      "pack_name, pack_version, pack_digest, 'review', '{}', caller, '{}', '{}' FROM decisions "
+      "WHERE seq = 5;",
+      forged.decision_id + "x", forged.document, forged.prev_hash, forged.hash));
+  CHECK_THAT(g.problems(), Catch::Contains("its review document is not a review"));
+}

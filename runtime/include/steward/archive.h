@@ -22,12 +22,40 @@ struct ArchiveRecord {
   std::string agreement_digest;  // "sha256:..." of the agreement text
   std::string agreement;         // the agreement text as received
   std::string pack_name, pack_version, pack_digest;
-  std::string decision;  // allow | deny | needs_review
-  std::string document;  // the decision document (JSON)
-  std::string caller;    // who asked (a token's name, "cli", ...)
+  std::string decision;  // allow | deny | needs_review; `review` for a review record
+  std::string document;  // the decision document, or the review document (JSON)
+  std::string caller;    // who asked (a token's name, "cli", ...); for a review, the reviewer
   std::string prev_hash;
   std::string hash;
+  bool is_review() const { return decision == kReviewKind; }
+  static constexpr const char* kReviewKind = "review";
 };
+
+// A reviewer body's verdict on a `needs_review` decision, bound to the exact text it judged.
+// Archived as a record of its own (`decision` is `review`, the id starts `r-`, the agreement
+// text is the reviewed record's and not repeated) whose document is
+// {"decision": "review", "agreement": id, "policy": {...}, "review": {decision_id, body,
+// verdict, note, reviewer}}.
+struct Review {
+  std::string decision_id;       // the needs_review decision reviewed
+  std::string agreement_digest;  // "sha256:..." of the text the reviewer read
+  std::string body;              // one of the bodies that decision asked for
+  std::string verdict;           // approve | deny | request_changes
+  std::string note;              // up to 4096 bytes; newlines and tabs, no other control
+  std::string reviewer;          // who: a token's name, a CLI user
+};
+
+// The review a review record holds; nullopt for a decision or a record whose document is not
+// a review.
+std::optional<Review> review_in(const ArchiveRecord& record);
+
+// The reviewer bodies a `needs_review` decision record asks for (its document's `reviewers`).
+std::vector<std::string> reviewers_asked(const ArchiveRecord& decision);
+
+// Why `review` may not be recorded against `reviewed` (the archived decision it names) and
+// `latest` (the newest decision on the same agreement id), or "": each refusal a user can act on.
+std::string review_refusal(const Review& review, const ArchiveRecord& reviewed,
+                           const ArchiveRecord& latest);
 
 // What `verify` found: ok, or each problem with the record it concerns.
 struct ArchiveVerification {
@@ -93,6 +121,20 @@ class Archive {
   virtual bool append(const Decision& decision, std::string_view agreement_text,
                       std::string_view caller, ArchiveRecord* out, std::string* error) = 0;
 
+ protected:
+  // Appends a record whose chain fields (time, seq, ids, hashes) are still to be filled.
+  virtual bool append_record(ArchiveRecord record, ArchiveRecord* out, std::string* error) = 0;
+
+ public:
+  // Appends a review record after checking it against the decision it names (review_refusal):
+  // false with `error` when it is refused or cannot be written. `refused` tells the two apart
+  // (a refusal is the reviewer's to mend; a write failure the operator's).
+  bool append_review(const Review& review, ArchiveRecord* out, std::string* error,
+                     bool* refused = nullptr);
+
+  // The review records of a decision, oldest first.
+  std::vector<ArchiveRecord> reviews_of(const ArchiveRecord& decision);
+
   // The readers below throw std::runtime_error when the archive cannot be read.
   // Records matching `q`, newest first.
   virtual std::vector<ArchiveRecord> list(const ArchiveQuery& q) = 0;
@@ -103,7 +145,8 @@ class Archive {
   // Recomputes the chain: an edited record, a deleted one (a gap, or a missing last record) or
   // a broken link is a problem naming the record; so is a record whose columns disagree with
   // its own decision document or agreement text (decision, agreement id and digest, pack,
-  // decision id).
+  // decision id), and a review record that does not name an earlier `needs_review` decision on
+  // the same text by a body it asked for.
   virtual ArchiveVerification verify() = 0;
 
   // verify(), then every checkpoint in `checkpoint_text` (JSON lines) must carry a signature

@@ -1,0 +1,154 @@
+// Review records: a reviewer body's verdict on a `needs_review` decision, checked against the
+// archived decision it names and appended to the same chain.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "steward/archive.h"
+#include "steward/document.h"
+#include "steward/source.h"
+
+namespace steward {
+namespace {
+
+constexpr size_t kMaxNote = 4096;
+constexpr size_t kMaxName = 200;
+
+bool is_verdict(const std::string& v) {
+  return v == "approve" || v == "deny" || v == "request_changes";
+}
+
+// Valid UTF-8 without controls or bidirectional overrides (newlines and tabs in a note): they
+// would reach every page and log that shows it.
+bool printable(const std::string& s, bool newlines) {
+  return find_invalid_utf8(s) == std::string_view::npos &&
+         !find_control(s, newlines ? "\t\n" : "").found();
+}
+
+nlohmann::json parse_document(const std::string& text) {
+  if (json_nesting(text) > 64) return nlohmann::json();
+  return nlohmann::json::parse(text, nullptr, false);
+}
+
+}  // namespace
+
+std::optional<Review> review_in(const ArchiveRecord& r) {
+  if (!r.is_review()) return std::nullopt;
+  const nlohmann::json doc = parse_document(r.document);
+  if (!doc.is_object() || !doc.contains("review") || !doc["review"].is_object())
+    return std::nullopt;
+  const nlohmann::json& j = doc["review"];
+  Review out;
+  for (auto [key, field] : {std::pair{"decision_id", &out.decision_id},
+                            {"body", &out.body},
+                            {"verdict", &out.verdict},
+                            {"note", &out.note},
+                            {"reviewer", &out.reviewer}}) {
+    if (!j.contains(key) || !j[key].is_string()) return std::nullopt;
+    *field = j[key].get<std::string>();
+  }
+  if (!is_verdict(out.verdict)) return std::nullopt;
+  out.agreement_digest = r.agreement_digest;
+  return out;
+}
+
+std::vector<std::string> reviewers_asked(const ArchiveRecord& decision) {
+  std::vector<std::string> out;
+  if (decision.is_review()) return out;
+  const nlohmann::json doc = parse_document(decision.document);
+  if (!doc.is_object() || !doc.contains("reviewers") || !doc["reviewers"].is_array()) return out;
+  for (const auto& b : doc["reviewers"])
+    if (b.is_string()) out.push_back(b.get<std::string>());
+  return out;
+}
+
+std::string review_refusal(const Review& review, const ArchiveRecord& reviewed,
+                           const ArchiveRecord& latest) {
+  if (!is_verdict(review.verdict))
+    return fmt::format("the verdict `{}` is not approve, deny or request_changes", review.verdict);
+  if (review.reviewer.empty() || review.reviewer.size() > kMaxName ||
+      !printable(review.reviewer, false))
+    return "the reviewer needs a name of printable characters";
+  if (review.note.size() > kMaxNote || !printable(review.note, true))
+    return fmt::format("the note must be at most {} bytes of text (newlines and tabs allowed)",
+                       kMaxNote);
+  if (reviewed.is_review())
+    return fmt::format("`{}` is a review, not a decision", reviewed.decision_id);
+  if (reviewed.decision != "needs_review")
+    return fmt::format("`{}` is `{}`: only a needs_review decision is reviewed",
+                       reviewed.decision_id, reviewed.decision);
+  const std::vector<std::string> asked = reviewers_asked(reviewed);
+  if (std::find(asked.begin(), asked.end(), review.body) == asked.end())
+    return fmt::format("`{}` did not ask `{}` for review; it asked: {}", reviewed.decision_id,
+                       review.body,
+                       asked.empty() ? "nobody" : fmt::format("`{}`", fmt::join(asked, "`, `")));
+  if (review.agreement_digest != reviewed.agreement_digest)
+    return fmt::format(
+        "the text reviewed ({}) is not the text `{}` decided on ({}): review what was decided",
+        review.agreement_digest.empty() ? "no digest given" : review.agreement_digest,
+        reviewed.decision_id, reviewed.agreement_digest);
+  if (latest.agreement_digest != reviewed.agreement_digest)
+    return fmt::format(
+        "agreement `{}` has changed since `{}`: the latest decision on it, `{}` ({}), is on "
+        "other text; review that one",
+        reviewed.agreement_id, reviewed.decision_id, latest.decision_id, latest.time);
+  return "";
+}
+
+bool Archive::append_review(const Review& review, ArchiveRecord* out, std::string* error,
+                            bool* refused) {
+  auto refuse = [&](std::string why) {
+    if (refused) *refused = true;
+    *error = std::move(why);
+    return false;
+  };
+  if (refused) *refused = false;
+  std::optional<ArchiveRecord> reviewed = get(review.decision_id);
+  if (!reviewed) return refuse(fmt::format("there is no decision `{}`", review.decision_id));
+  // The newest decision on the same agreement (review records left out). Reviews are few and
+  // a person's, so a race with a new decision on the same id in the next instant is not
+  // guarded here: `archive verify` and re-evaluation both bind every review to its text.
+  ArchiveRecord latest = *reviewed;
+  ArchiveQuery q{reviewed->agreement_id, "", 1};
+  for (const char* kind : {"allow", "deny", "needs_review"}) {
+    q.decision = kind;
+    for (const ArchiveRecord& r : list(q))
+      if (r.seq > latest.seq) latest = r;
+  }
+  if (std::string why = review_refusal(review, *reviewed, latest); !why.empty())
+    return refuse(std::move(why));
+  ArchiveRecord r;
+  r.agreement_id = reviewed->agreement_id;
+  r.agreement_digest = reviewed->agreement_digest;
+  r.pack_name = reviewed->pack_name;
+  r.pack_version = reviewed->pack_version;
+  r.pack_digest = reviewed->pack_digest;
+  r.decision = ArchiveRecord::kReviewKind;
+  r.caller = review.reviewer;
+  nlohmann::ordered_json doc = {
+      {"decision", ArchiveRecord::kReviewKind},
+      {"agreement", reviewed->agreement_id},
+      {"policy", {{"name", r.pack_name}, {"version", r.pack_version}, {"digest", r.pack_digest}}},
+      {"review",
+       {{"decision_id", reviewed->decision_id},
+        {"body", review.body},
+        {"verdict", review.verdict},
+        {"note", review.note},
+        {"reviewer", review.reviewer}}}};
+  r.document = doc.dump();
+  return append_record(std::move(r), out, error);
+}
+
+std::vector<ArchiveRecord> Archive::reviews_of(const ArchiveRecord& decision) {
+  std::vector<ArchiveRecord> out;
+  for (ArchiveRecord& r : list({decision.agreement_id, ArchiveRecord::kReviewKind, 1000})) {
+    std::optional<Review> review = review_in(r);
+    if (review && review->decision_id == decision.decision_id) out.push_back(std::move(r));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace steward
