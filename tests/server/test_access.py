@@ -129,7 +129,10 @@ try:
                   ("POST", "/v1/evaluate/data", envelope), ("GET", "/v1/decisions", None),
                   ("GET", "/v1/decisions/" + decision_id, None), ("GET", "/v1/policy", None),
                   ("GET", "/healthz", None), ("GET", "/readyz", None), ("GET", "/metrics", None),
-                  ("GET", "/openapi.json", None), ("POST", "/v1/admin/reload", b"")]
+                  ("GET", "/openapi.json", None), ("POST", "/v1/admin/reload", b""),
+                  ("POST", "/v1/reviews", json.dumps({
+                      "decision_id": decision_id, "agreement_digest": "sha256:0",
+                      "body": "data_governance_committee", "verdict": "approve"}).encode())]
         # Expected status by route, for: no token, proposer, reader, dgc, admin, both.
         want = {
             "/v1/evaluate": (401, 200, 403, 403, 403, 200),
@@ -140,6 +143,9 @@ try:
             "/v1/policy": (401, 200, 200, 200, 200, 200),
             "/healthz": (200,) * 6, "/readyz": (200,) * 6, "/metrics": (200,) * 6, "/openapi.json": (200,) * 6,
             "/v1/admin/reload": (401, 403, 403, 403, 202, 403),
+            # The committee's reviewer passes the role check; the decision (an allow) asked for
+            # no review, so the review itself is refused.
+            "/v1/reviews": (401, 403, 403, 422, 403, 403),
         }
         whos = [None, "proposer", "reader", "dgc", "admin", "both"]
         for method, route, body in routes:

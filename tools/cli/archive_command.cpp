@@ -1,4 +1,4 @@
-// `steward archive`: verify, list, show and export the decision archive.
+// `steward archive`: verify, list, show and export the decision archive; `steward review`.
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
@@ -7,6 +7,8 @@
 #include "commands.h"
 #include "common.h"
 #include "steward/archive.h"
+#include "steward/compiler.h"
+#include "steward/source.h"
 
 namespace steward::cli {
 namespace {
@@ -44,6 +46,41 @@ int run_archive(const ArchiveOptions& o) {
     fmt::print(stderr, "error[archive.read]: {}\n", e.what());
     return kExitError;
   }
+}
+
+int run_review(const ReviewOptions& o) {
+  Review review{o.decision_id, o.digest, o.body, o.verdict, o.note, o.reviewer};
+  if (!o.agreement_file.empty()) {
+    std::string text;
+    if (!read_file(o.agreement_file, &text)) {
+      fmt::print(stderr, "{}: error[review.read]: cannot read the agreement\n",
+                 escape_for_display(o.agreement_file));
+      return kExitError;
+    }
+    review.agreement_digest = "sha256:" + sha256_hex(text);
+  }
+  std::string error;
+  auto archive = Archive::open(o.url, &error, ArchiveMode::kExisting);
+  if (!archive) {
+    fmt::print(stderr, "error[archive.open]: {}\n", error);
+    return kExitError;
+  }
+  ArchiveRecord record;
+  bool refused = false;
+  try {
+    if (!archive->append_review(review, &record, &error, &refused)) {
+      fmt::print(stderr, "error[{}]: {}\n", refused ? "review.refused" : "archive.write",
+                 escape_for_display(error));
+      return kExitError;
+    }
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "error[archive.read]: {}\n", e.what());
+    return kExitError;
+  }
+  fmt::print("{}: {} by `{}` on {} (agreement `{}`), record {}\n", record.decision_id,
+             review.verdict, escape_for_display(review.body), review.decision_id,
+             escape_for_display(record.agreement_id), record.seq);
+  return kExitAllow;
 }
 
 namespace {

@@ -101,6 +101,18 @@ struct CheckpointFlags {
 // `steward archive`: read and check the decision archive.
 int run_archive(const ArchiveOptions& o);
 
+struct ReviewOptions {
+  std::string url;
+  std::string decision_id;
+  std::string body, verdict, note, reviewer;
+  std::string agreement_file;  // the text the reviewer read, or
+  std::string digest;          // its digest
+};
+
+// `steward review`: records a reviewer body's verdict on a needs_review decision in the
+// archive. Exit 0 when recorded, 2 when refused (the reason printed) or not written.
+int run_review(const ReviewOptions& o);
+
 }  // namespace steward::cli
 
 namespace steward::cli {

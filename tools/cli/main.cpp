@@ -381,8 +381,8 @@ int main(int argc, char** argv) {
     }
     if (std::string_view(action) == "list") {
       sub->add_option("--agreement", ao.agreement, "Only this agreement id");
-      sub->add_option("--decision", ao.decision, "Only this decision")
-          ->check(CLI::IsMember({"allow", "deny", "needs_review"}));
+      sub->add_option("--decision", ao.decision, "Only this decision (or `review` records)")
+          ->check(CLI::IsMember({"allow", "deny", "needs_review", "review"}));
       sub->add_option("--limit", ao.limit, "At most this many")->capture_default_str();
     }
     if (std::string_view(action) == "show")
@@ -393,6 +393,25 @@ int main(int argc, char** argv) {
           ->capture_default_str();
     sub->callback([&ao, action] { ao.action = action; });
   }
+
+  ReviewOptions ro;
+  auto* review = app.add_subcommand(
+      "review", "Record a reviewer body's verdict on a needs_review decision (docs/reviews.md)");
+  review->add_option("--archive", ro.url, "The archive: sqlite:PATH or postgresql://...")
+      ->required();
+  review->add_option("decision_id", ro.decision_id, "The needs_review decision reviewed")
+      ->required();
+  review->add_option("--body", ro.body, "The reviewer body the decision asked for")->required();
+  review->add_option("--verdict", ro.verdict, "approve, deny or request_changes")
+      ->required()
+      ->check(CLI::IsMember({"approve", "deny", "request_changes"}));
+  review->add_option("--note", ro.note, "Why (recorded with the verdict)");
+  review->add_option("--reviewer", ro.reviewer, "Who reviews (recorded)")->required();
+  auto* review_text = review->add_option("--agreement", ro.agreement_file,
+                                         "The agreement text the reviewer read (its digest binds "
+                                         "the review)");
+  review->add_option("--digest", ro.digest, "...or that text's digest, sha256:...")
+      ->excludes(review_text);
 
   ServeOptions so;
   auto* serve = app.add_subcommand("serve", "Serve the evaluator over HTTP (see docs/http-api.md)");
@@ -524,6 +543,15 @@ int main(int argc, char** argv) {
     }
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
     if (archive_cmd->parsed()) return run_archive(ao);
+    if (review->parsed()) {
+      if (ro.agreement_file.empty() && ro.digest.empty()) {
+        fmt::print(
+            stderr,
+            "error[usage]: give the text reviewed: --agreement FILE or --digest sha256:...\n");
+        return kExitError;
+      }
+      return run_review(ro);
+    }
     if (serve->parsed()) {
       if (so.pack.empty() == so.bundle.empty()) {
         fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");

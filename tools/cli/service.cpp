@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "common.h"
+#include "review_routes.h"
 #include "steward/date.h"
 
 namespace steward::cli {
@@ -32,10 +33,10 @@ constexpr size_t kMaxDataFiles = 64;
 // The route a request counts under in /metrics: a fixed set, so that clients cannot grow the
 // metrics without bound or put their bytes into label values.
 std::string metrics_route(const std::string& path) {
-  static const char* kRoutes[] = {"/v1/evaluate",    "/v1/evaluate/batch", "/v1/evaluate/data",
-                                  "/v1/policy",      "/v1/decisions",      "/healthz",
-                                  "/readyz",         "/metrics",           "/openapi.json",
-                                  "/v1/admin/reload"};
+  static const char* kRoutes[] = {"/v1/evaluate",     "/v1/evaluate/batch", "/v1/evaluate/data",
+                                  "/v1/policy",       "/v1/decisions",      "/healthz",
+                                  "/readyz",          "/metrics",           "/openapi.json",
+                                  "/v1/admin/reload", "/v1/reviews"};
   for (const char* r : kRoutes)
     if (path == r) return path;
   if (path.rfind("/v1/decisions/", 0) == 0) return "/v1/decisions/{id}";
@@ -195,9 +196,11 @@ Caller caller_of(const ServiceState& st, const HttpRequest& req) {
 }
 
 // The role a route needs ("" for any known caller): evaluating needs `propose`; reading
-// decisions needs `read` or a reviewer's role (`read` stands for both here).
+// decisions needs `read` or a reviewer's role (`read` stands for both here); recording a
+// review some reviewer's role (`review`; the route then checks the body's own).
 const char* required_role(const std::string& path) {
   if (path.rfind("/v1/admin/", 0) == 0) return "admin";
+  if (path == "/v1/reviews") return "review";
   if (path.rfind("/v1/evaluate", 0) == 0) return "propose";
   if (path.rfind("/v1/decisions", 0) == 0) return "read";
   return "";
@@ -206,6 +209,7 @@ const char* required_role(const std::string& path) {
 bool allowed(const Caller& c, std::string_view role) {
   if (role.empty()) return c.known();
   if (role == "read") return c.has("read") || c.reviewer();
+  if (role == "review") return c.reviewer();
   return c.has(role);
 }
 
@@ -223,7 +227,10 @@ HttpResponse forbidden(const ServiceState& st, const Caller& c, const std::strin
     log_line(line);
   return error_response(403,
                         fmt::format("this route needs the `{}` role{}; token `{}` has: {}", role,
-                                    role == "read" ? " (or a reviewer's)" : "", c.name, has));
+                                    role == "read"     ? " (or a reviewer's)"
+                                    : role == "review" ? " of a reviewer body (`review:<body>`)"
+                                                       : "",
+                                    c.name, has));
 }
 
 HttpResponse unauthorized() {
@@ -451,8 +458,8 @@ HttpResponse list_decisions(ServiceState& st, const HttpRequest& req) {
   if (!st.archive) return error_response(404, "this server keeps no archive");
   ArchiveQuery q{req.param("agreement"), req.param("decision"), 100};
   if (!q.decision.empty() && q.decision != "allow" && q.decision != "deny" &&
-      q.decision != "needs_review")
-    return error_response(400, "`decision` must be allow, deny or needs_review");
+      q.decision != "needs_review" && q.decision != "review")
+    return error_response(400, "`decision` must be allow, deny, needs_review or review");
   if (req.has_param("limit")) {
     const std::string limit = req.param("limit");
     bool digits =
@@ -485,8 +492,14 @@ bool decision_id_like(std::string_view id) {
 HttpResponse get_decision(ServiceState& st, std::string_view id, bool with_text) {
   auto r = st.archive && decision_id_like(id) ? st.archive->get(id) : std::nullopt;
   if (!r) return error_response(404, "no such decision");
+  std::string body = record_to_json(*r, with_text);
+  // A decision that asked for review carries its review history.
+  if (r->decision == "needs_review") {
+    body.pop_back();
+    body += ",\"reviews\":" + reviews_json(*st.archive, *r) + "}";
+  }
   HttpResponse res;
-  res.set_content(record_to_json(*r, with_text), "application/json");
+  res.set_content(std::move(body), "application/json");
   return res;
 }
 
@@ -629,6 +642,14 @@ HttpResponse Service::handle(const HttpRequest& req) {
       if (path == "/v1/evaluate/data") return evaluate_data(st, s, req, caller);
       return path == "/v1/evaluate" ? evaluate_one(st, s, req, caller)
                                     : evaluate_batch(st, s, req, caller);
+    }
+    if (path == "/v1/reviews") {
+      if (!post) return wrong_method("POST");
+      return post_review(st.archive, req, caller,
+                         [&](const std::string& role) -> std::optional<HttpResponse> {
+                           if (allowed(who, role)) return std::nullopt;
+                           return forbidden(st, who, path, role);
+                         });
     }
     if (path == "/v1/admin/reload" && st.options.request_reload) {
       if (!post) return wrong_method("POST");

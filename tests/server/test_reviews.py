@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Reviews through `steward serve`: a needs_review decision, the reviews its bodies record, and
+every refusal a reviewer can meet (another body's role, a body not asked, other text, text
+changed since). The archive verifies at the end, reviews included.
+
+  test_reviews.py <steward binary> <source dir>
+"""
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+STEWARD, SRC = sys.argv[1], sys.argv[2]
+PACK = os.path.join(SRC, "policies/dcf-5-4")
+ASKED = open(os.path.join(PACK, "examples/agreements/10-unknown-purpose-review.yaml"), "rb").read()
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL", what)
+
+
+tmp = tempfile.mkdtemp(prefix="steward_reviews_")
+tokens = {"proposer": ("p" * 40, "propose"), "reader": ("r" * 40, "read"),
+          "dgc-chair": ("d" * 40, "review:data_governance_committee"),
+          "cphs-chair": ("c" * 40, "review:cphs")}
+token_file = os.path.join(tmp, "tokens")
+with open(token_file, "w") as f:
+    for name, (tok, roles) in tokens.items():
+        f.write(f"{name} {tok} {roles}\n")
+os.chmod(token_file, 0o600)
+db = os.path.join(tmp, "reviews.db")
+proc = subprocess.Popen([STEWARD, "serve", "--policy", PACK, "--archive", "sqlite:" + db, "-q",
+                         "--token-file", token_file, "--listen", "127.0.0.1:0"],
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+port = int(proc.stdout.readline().strip().rsplit(":", 1)[1])
+
+
+def call(who, method, path, body=None, content_type="application/json"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    headers = {"Host": f"127.0.0.1:{port}", "Content-Type": content_type,
+               "Authorization": "Bearer " + tokens[who][0]}
+    if isinstance(body, dict):
+        body = json.dumps(body).encode()
+    conn.request(method, path, body, headers)
+    r = conn.getresponse()
+    status, data, location = r.status, r.read(), r.getheader("Location")
+    conn.close()
+    return status, (json.loads(data) if data else None), location
+
+
+def review(who, decision, digest, body, verdict="approve", note=""):
+    return call(who, "POST", "/v1/reviews", {"decision_id": decision, "agreement_digest": digest,
+                                             "body": body, "verdict": verdict, "note": note})
+
+
+try:
+    # Propose: the purpose is not one the policy lists, so the committee must review it.
+    st, doc, _ = call("proposer", "POST", "/v1/evaluate", ASKED, "application/yaml")
+    check(st == 200 and doc["decision"] == "needs_review", f"the proposal needs review ({st})")
+    check(doc.get("reviewers") == ["data_governance_committee"], f"it asks the committee: {doc}")
+    st, listed, _ = call("reader", "GET", "/v1/decisions?decision=needs_review")
+    decision = listed[0]
+    did, digest = decision["decision_id"], decision["agreement_digest"]
+    st, shown, _ = call("dgc-chair", "GET", "/v1/decisions/" + did)
+    check(st == 200 and shown.get("reviews") == [], f"no review yet: {shown.get('reviews')}")
+
+    # Refusals. A reviewer of another body cannot speak for the committee.
+    st, answer, _ = review("cphs-chair", did, digest, "data_governance_committee")
+    check(st == 403 and "review:data_governance_committee" in answer["error"],
+          f"cphs-chair reviewing for the committee: {st} {answer}")
+    # A body the decision did not ask.
+    st, answer, _ = review("cphs-chair", did, digest, "cphs")
+    check(st == 422 and "did not ask `cphs`" in answer["error"], f"an unasked body: {st} {answer}")
+    # Text other than what was decided.
+    st, answer, _ = review("dgc-chair", did, "sha256:" + "0" * 64, "data_governance_committee")
+    check(st == 422 and "is not the text" in answer["error"], f"other text: {st} {answer}")
+    # A reader, a proposer: no reviewer role at all.
+    for who in ("reader", "proposer"):
+        st, answer, _ = review(who, did, digest, "data_governance_committee")
+        check(st == 403, f"{who} cannot review ({st})")
+    # Not a review: unknown fields, wrong types, a verdict that is a decision, a forged reviewer.
+    for bad in ({"decision_id": did, "agreement_digest": digest, "body": "data_governance_committee",
+                 "verdict": "approve", "reviewer": "commissioner"},
+                {"decision_id": did, "agreement_digest": digest, "body": "data_governance_committee",
+                 "verdict": 1},
+                "[1]"):
+        st, answer, _ = call("dgc-chair", "POST", "/v1/reviews",
+                             bad if isinstance(bad, dict) else bad.encode())
+        check(st == 400, f"not a review {bad!r}: {st} {answer}")
+    st, answer, _ = review("dgc-chair", did, digest, "data_governance_committee", "allow")
+    check(st == 422 and "approve, deny or request_changes" in answer["error"], f"verdict allow: {st}")
+    st, answer, _ = review("dgc-chair", did, digest, "data_governance_committee", "approve",
+                           "fine\x1b]0;ALLOW\x07")
+    check(st == 422 and "note" in answer["error"], f"a note with escape sequences: {st}")
+
+    # The committee asks for changes, then approves: both recorded, in order, under its name.
+    st, rec, location = review("dgc-chair", did, digest, "data_governance_committee",
+                               "request_changes", "name the purpose category")
+    check(st == 201 and rec["decision_id"].startswith("r-") and location.endswith(rec["decision_id"]),
+          f"request_changes recorded ({st} {rec})")
+    check(rec.get("caller") == "dgc-chair", "the review names its reviewer")
+    st, rec2, _ = review("dgc-chair", did, digest, "data_governance_committee", "approve", "ok")
+    check(st == 201, f"approve recorded ({st})")
+    st, shown, _ = call("reader", "GET", "/v1/decisions/" + did)
+    history = shown.get("reviews", [])
+    check([(r["verdict"], r["reviewer"]) for r in history] ==
+          [("request_changes", "dgc-chair"), ("approve", "dgc-chair")], f"history: {history}")
+    st, reviews, _ = call("reader", "GET", "/v1/decisions?decision=review")
+    check(st == 200 and len(reviews) == 2, f"reviews are listed by kind ({st})")
+    st, one, _ = call("reader", "GET", "/v1/decisions/" + rec["decision_id"])
+    check(st == 200 and one["document"]["review"]["decision_id"] == did, "a review record reads back")
+
+    # The proposer sends new text under the same id: the old decision can no longer be reviewed.
+    changed = ASKED.replace(b"Measure 12-month", b"Measure 18-month")
+    st, doc, _ = call("proposer", "POST", "/v1/evaluate", changed, "application/yaml")
+    check(st == 200 and doc["decision"] == "needs_review", "the changed text needs review again")
+    st, answer, _ = review("dgc-chair", did, digest, "data_governance_committee")
+    check(st == 422 and "has changed since" in answer["error"], f"review of stale text: {st} {answer}")
+
+finally:
+    proc.send_signal(signal.SIGTERM)
+    proc.wait(timeout=10)
+    err = proc.stderr.read()
+    check('"event":"forbidden"' in err and '"needs":"review:data_governance_committee"' in err,
+          "a review refused for its role is logged with the role it needed")
+    v = subprocess.run([STEWARD, "archive", "verify", "--archive", "sqlite:" + db],
+                       capture_output=True, text=True)
+    check(v.returncode == 0 and "4 records, the chain is intact" in v.stdout,
+          f"the archive verifies with its reviews: {v.stdout} {v.stderr}")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+if failures:
+    print(f"{len(failures)} failure(s)")
+    sys.exit(1)
+print("ok: reviews")
