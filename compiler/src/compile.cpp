@@ -82,6 +82,7 @@ constexpr Pass kPasses[] = {
     {"data", detail::pass_data},
     {"scan", detail::pass_scan},
     {"observed", detail::pass_observed},
+    {"approvals", detail::pass_approvals},
     {"tables", detail::pass_tables},
     {"graph", detail::pass_graph},
     {"definitions", detail::pass_definitions},

@@ -90,6 +90,11 @@ std::string plan_digest(const CompiledPack& p) {
                    sc.near_unique_rows, sc.near_unique_ratio, sc.near_unique_category);
   }
   if (p.archive_text_to_readers) s += "archive_text readers\n";
+  for (const auto& path : p.approval_lists) {
+    s += "approvals";
+    for (int f : path) fmt::format_to(std::back_inserter(s), " {}", f);
+    s += '\n';
+  }
   if (p.tables.present) {
     const TablePlan& t = p.tables;
     fmt::format_to(std::back_inserter(s), "tables {} {} {} {}\n", t.threshold,

@@ -87,6 +87,20 @@ std::string inconsistency(const ArchiveRecord& r) {
   return "";
 }
 
+// The review records a decision document says its approvals came from (`approvals.records`).
+std::vector<std::string> approval_records_named(const ArchiveRecord& r) {
+  std::vector<std::string> out;
+  if (r.document.find("\"review_records\"") == std::string::npos || json_nesting(r.document) > 64)
+    return out;
+  const nlohmann::json doc = nlohmann::json::parse(r.document, nullptr, false);
+  if (!doc.is_object() || !doc.contains("approvals") || !doc["approvals"].is_object()) return out;
+  const nlohmann::json& a = doc["approvals"];
+  if (!a.contains("records") || !a["records"].is_array()) return out;
+  for (const auto& id : a["records"])
+    out.push_back(id.is_string() ? id.get<std::string>() : std::string("(not a string)"));
+  return out;
+}
+
 }  // namespace
 
 ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head) {
@@ -187,12 +201,32 @@ ArchiveVerification ChainedArchive::verify() {
   std::string prev = kGenesis;
   int64_t expected = 1;
   std::map<std::string, size_t> decision_at;  // decision id -> its index in `records`
+  std::map<std::string, size_t> review_at;    // review id -> its index
   for (size_t i = 0; i < records.size(); ++i) {
     const ArchiveRecord& r = records[i];
     if (!r.is_review()) {
       decision_at.emplace(r.decision_id, i);
+      // A decision that took its approvals from review records names them: each must be an
+      // earlier verdict on this very text.
+      for (const std::string& id : approval_records_named(r)) {
+        auto it = review_at.find(id);
+        std::optional<Review> used =
+            it == review_at.end() ? std::nullopt : review_in(records[it->second]);
+        std::string why;
+        if (!used)
+          why = fmt::format("it counts the approval of `{}`, which is not an earlier review", id);
+        else if (records[it->second].agreement_digest != r.agreement_digest ||
+                 records[it->second].agreement_id != r.agreement_id)
+          why = fmt::format("it counts `{}`, a review of other text", id);
+        else if (used->verdict == "request_changes")
+          why = fmt::format("it counts `{}`, which approved nothing", id);
+        if (!why.empty())
+          v.problems.push_back(fmt::format("record {} ({}) does not link to its reviews: {}", r.seq,
+                                           r.decision_id, why));
+      }
       continue;
     }
+    review_at.emplace(r.decision_id, i);
     // A review must name a decision before it, on the same text, by a body it asked for.
     std::optional<Review> review = review_in(r);
     if (!review) continue;  // inconsistency() reports it

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "steward/archive.h"
+#include "steward/compiler.h"
+#include "steward/date.h"
 #include "steward/document.h"
 #include "steward/source.h"
 
@@ -146,6 +148,37 @@ std::vector<ArchiveRecord> Archive::reviews_of(const ArchiveRecord& decision) {
   for (ArchiveRecord& r : list({decision.agreement_id, ArchiveRecord::kReviewKind, 1000})) {
     std::optional<Review> review = review_in(r);
     if (review && review->decision_id == decision.decision_id) out.push_back(std::move(r));
+  }
+  std::reverse(out.begin(), out.end());
+  return out;
+}
+
+LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
+                             std::string file, const LoadLimits& limits, DocumentFormat format,
+                             const std::vector<ScanReport>* observed) {
+  LoadResult first = load_document(pack, text, file, limits, format, observed);
+  if (!first.ok()) return first;
+  const std::vector<ApprovalEvidence> records =
+      archive.approvals_for(first.document->id(), "sha256:" + sha256_hex(text));
+  return load_document(pack, text, std::move(file), limits, format, observed, &records);
+}
+
+std::vector<ApprovalEvidence> Archive::approvals_for(std::string_view agreement_id,
+                                                     std::string_view agreement_digest) {
+  std::vector<ApprovalEvidence> out;
+  std::vector<std::string> seen;  // bodies whose latest verdict was read
+  // Newest first: the first verdict of each body is its latest.
+  for (const ArchiveRecord& r :
+       list({std::string(agreement_id), ArchiveRecord::kReviewKind, 1000})) {
+    if (r.agreement_digest != agreement_digest) continue;
+    std::optional<Review> review = review_in(r);
+    if (!review) continue;
+    if (std::find(seen.begin(), seen.end(), review->body) != seen.end()) continue;
+    seen.push_back(review->body);
+    int32_t day = 0;
+    if (review->verdict == "request_changes" || !parse_iso_date(r.time.substr(0, 10), &day))
+      continue;
+    out.push_back({review->body, review->verdict == "approve", day, r.decision_id});
   }
   std::reverse(out.begin(), out.end());
   return out;

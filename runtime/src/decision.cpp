@@ -217,6 +217,22 @@ std::string to_json(const Decision& d, int indent) {
     }
     w.end_array();
   }
+  if (d.approvals.from_records) {
+    w.key("approvals").begin_object();
+    w.key("from").value("review_records");
+    w.key("records").strings(d.approvals.records);
+    w.key("not_counted").begin_array();
+    for (const auto& u : d.approvals.unbacked) {
+      w.begin_object();
+      w.key("path").value(u.path);
+      w.key("body").value(u.body);
+      w.key("line").value(u.line);
+      w.key("column").value(u.column);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  }
   w.end_object();
   return w.take();
 }

@@ -16,6 +16,7 @@
 #include <tuple>
 #include <unordered_set>
 
+#include "approvals.h"
 #include "document_builder.h"
 #include "observed.h"
 #include "raw_tree.h"
@@ -26,6 +27,10 @@
 #include "steward/suggest.h"
 
 namespace steward {
+
+void detail::set_approval_source(Document& doc, ApprovalSource source) {
+  doc.approval_source_ = std::move(source);
+}
 
 void detail::set_data_files(Document& doc, std::vector<DataFileRef> files) {
   doc.data_files_ = std::move(files);
@@ -103,7 +108,8 @@ InputError text_error(const char* code, std::string_view text, size_t offset, st
 
 LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
                          const LoadLimits& limits, DocumentFormat format,
-                         const std::vector<ScanReport>* observed) {
+                         const std::vector<ScanReport>* observed,
+                         const std::vector<ApprovalEvidence>* approvals) {
   LoadResult result;
   auto fail = [&](InputError e) {
     result.errors.push_back(std::move(e));
@@ -180,9 +186,14 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   if (!detail::refuse_stated_observations(pack, raw, &result.errors)) return result;
   if (observed != nullptr && !detail::attach_observations(pack, *observed, &raw, &result.errors))
     return result;
+  ApprovalSource approval_source;
+  if (approvals != nullptr &&
+      !detail::apply_approval_records(pack, *approvals, &raw, &approval_source, &result.errors))
+    return result;
   std::shared_ptr<Document> doc =
       detail::build_document(pack, limits, raw, std::move(file), result.errors);
   if (observed != nullptr && doc) detail::set_data_files(*doc, detail::data_file_refs(*observed));
+  if (doc) detail::set_approval_source(*doc, std::move(approval_source));
   std::stable_sort(result.errors.begin(), result.errors.end(),
                    [](const InputError& a, const InputError& b) {
                      return std::tie(a.line, a.column) < std::tie(b.line, b.column);

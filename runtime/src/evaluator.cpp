@@ -325,6 +325,17 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
       break;
     }
   }
+  // A reason that asks a body whose stated approval was not counted says why.
+  out.approvals = doc.approval_source();
+  for (const ApprovalSource::Unbacked& u : out.approvals.unbacked) {
+    for (Reason& r : out.reasons) {
+      if (std::find(r.reviewers.begin(), r.reviewers.end(), u.body) == r.reviewers.end()) continue;
+      r.message += fmt::format(
+          "; the approval by `{}` that the agreement states (`{}`, line {}) is not counted: no "
+          "review record of `{}` on this text backs it",
+          u.body, u.path, u.line, u.body);
+    }
+  }
   for (const auto& r : out.reasons)
     out.reviewers.insert(out.reviewers.end(), r.reviewers.begin(), r.reviewers.end());
   std::sort(out.reviewers.begin(), out.reviewers.end());

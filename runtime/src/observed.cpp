@@ -16,53 +16,6 @@ namespace {
 
 using Kind = RawNode::Kind;
 
-// Appends nodes to a RawTree. A collection's children are contiguous, so they are built
-// before the collection itself. Nodes have no position: they come from no agreement text.
-class RawWriter {
- public:
-  explicit RawWriter(RawTree& t) : t_(t) {}
-
-  uint32_t string(std::string_view s) { return scalar(s, true); }
-  uint32_t integer(uint64_t n) { return scalar(fmt::format("{}", n), false); }
-
-  uint32_t seq(const std::vector<uint32_t>& items) {
-    RawNode n;
-    n.kind = Kind::kSeq;
-    n.begin = static_cast<uint32_t>(t_.children.size());
-    n.size = static_cast<uint32_t>(items.size());
-    t_.children.insert(t_.children.end(), items.begin(), items.end());
-    return add(n);
-  }
-
-  uint32_t map(const std::vector<std::pair<uint32_t, uint32_t>>& pairs) {
-    RawNode n;
-    n.kind = Kind::kMap;
-    n.begin = static_cast<uint32_t>(t_.children.size());
-    n.size = static_cast<uint32_t>(pairs.size());
-    for (const auto& [k, v] : pairs) {
-      t_.children.push_back(k);
-      t_.children.push_back(v);
-    }
-    return add(n);
-  }
-
- private:
-  uint32_t scalar(std::string_view text, bool quoted) {
-    RawNode n;
-    n.kind = Kind::kScalar;
-    n.quoted = quoted;
-    n.begin = static_cast<uint32_t>(t_.text.size());
-    n.size = static_cast<uint32_t>(text.size());
-    t_.text.append(text);
-    return add(n);
-  }
-  uint32_t add(const RawNode& n) {
-    t_.nodes.push_back(n);
-    return static_cast<uint32_t>(t_.nodes.size() - 1);
-  }
-  RawTree& t_;
-};
-
 InputError observed_error(std::string message) {
   return {"input.observed", "", 0, 0, std::move(message)};
 }

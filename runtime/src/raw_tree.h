@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace steward::detail {
@@ -38,6 +39,55 @@ struct RawTree {
   uint32_t error_line = 0, error_column = 0;
 
   std::string_view scalar(const RawNode& n) const { return {text.data() + n.begin, n.size}; }
+};
+
+// Appends nodes to a RawTree. A collection's children are contiguous, so they are built
+// before the collection itself. Nodes have no position: they come from no agreement text.
+class RawWriter {
+ public:
+  explicit RawWriter(RawTree& t) : t_(t) {}
+
+  uint32_t string(std::string_view s) { return scalar(s, true); }
+  uint32_t integer(uint64_t n) { return scalar(std::to_string(n), false); }
+  // A plain scalar, read as YAML reads unquoted text (a number, a date).
+  uint32_t plain(std::string_view s) { return scalar(s, false); }
+
+  uint32_t seq(const std::vector<uint32_t>& items) {
+    RawNode n;
+    n.kind = RawNode::Kind::kSeq;
+    n.begin = static_cast<uint32_t>(t_.children.size());
+    n.size = static_cast<uint32_t>(items.size());
+    t_.children.insert(t_.children.end(), items.begin(), items.end());
+    return add(n);
+  }
+
+  uint32_t map(const std::vector<std::pair<uint32_t, uint32_t>>& pairs) {
+    RawNode n;
+    n.kind = RawNode::Kind::kMap;
+    n.begin = static_cast<uint32_t>(t_.children.size());
+    n.size = static_cast<uint32_t>(pairs.size());
+    for (const auto& [k, v] : pairs) {
+      t_.children.push_back(k);
+      t_.children.push_back(v);
+    }
+    return add(n);
+  }
+
+ private:
+  uint32_t scalar(std::string_view text, bool quoted) {
+    RawNode n;
+    n.kind = RawNode::Kind::kScalar;
+    n.quoted = quoted;
+    n.begin = static_cast<uint32_t>(t_.text.size());
+    n.size = static_cast<uint32_t>(text.size());
+    t_.text.append(text);
+    return add(n);
+  }
+  uint32_t add(const RawNode& n) {
+    t_.nodes.push_back(n);
+    return static_cast<uint32_t>(t_.nodes.size() - 1);
+  }
+  RawTree& t_;
 };
 
 struct ParseLimits {

@@ -163,6 +163,8 @@ struct EvalOptions {
   bool summary = true;
   std::string archive;
   std::string caller = "cli";
+  // Take approvals from this archive's review records, not from the agreement (docs/reviews.md).
+  std::string approvals_from;
   std::vector<std::string> trust_keys;
   CheckpointFlags checkpoints;
   double max_cost = kDefaultMaxCost;

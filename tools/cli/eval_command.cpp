@@ -95,6 +95,17 @@ int run_eval(const EvalOptions& o) {
     }
     if (!setup_checkpoints(*archive, o.checkpoints)) return kExitError;
   }
+  // Approvals from review records: the archive must exist (a mistyped path is not an empty
+  // archive that backs nothing and silently turns every approval into a review).
+  std::unique_ptr<Archive> reviews;
+  if (!o.approvals_from.empty()) {
+    std::string error;
+    reviews = Archive::open(o.approvals_from, &error, ArchiveMode::kExisting);
+    if (!reviews) {
+      fmt::print(stderr, "error[archive.open]: {}\n", error);
+      return kExitError;
+    }
+  }
   auto reporter = cli::make_reporter(ro);
   reporter->begin(*r.pack);
 
@@ -120,9 +131,11 @@ int run_eval(const EvalOptions& o) {
         } else if (!read_document_file(files[i].path, limits, &fr.text, &read_error)) {
           loaded.errors = {std::move(read_error)};
         } else {
-          loaded = load_document(*r.pack, fr.text, files[i].path, limits,
-                                 format_for(fs::path(files[i].path).filename().string()),
-                                 o.data.empty() ? nullptr : &observed);
+          const DocumentFormat format = format_for(fs::path(files[i].path).filename().string());
+          const std::vector<ScanReport>* data = o.data.empty() ? nullptr : &observed;
+          loaded = reviews ? load_with_reviews(*reviews, *r.pack, fr.text, files[i].path, limits,
+                                               format, data)
+                           : load_document(*r.pack, fr.text, files[i].path, limits, format, data);
         }
         if (loaded.ok()) {
           fr.decision = std::make_unique<Decision>(evaluator.evaluate(*loaded.document, context));

@@ -212,6 +212,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   eval->add_option("--archive", eo.archive,
                    "Record every decision in this archive (sqlite:PATH) before printing it");
+  eval->add_option("--approvals-from", eo.approvals_from,
+                   "Count an approval only when a review record in this archive backs it "
+                   "(sqlite:PATH or postgresql://...; docs/reviews.md)");
   eval->add_option("--caller", eo.caller, "The name recorded as the caller in the archive")
       ->capture_default_str();
   auto add_checkpoint_flags = [](CLI::App* cmd, CheckpointFlags* f) {

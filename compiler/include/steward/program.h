@@ -237,6 +237,11 @@ struct CompiledPack {
   // document (the manifest's `observed:`; steward/scan_plan.h, kObservedColumnFields), or -1.
   // A document can never state it itself.
   int observed_field = -1;
+  // The lists of approvals that review records stand for when a decision takes its approvals
+  // from the archive (the manifest's `approvals:`), each a path of field indexes from the
+  // root; every list holds records with `body`, `decision` (an enum with `approved` and
+  // `denied`) and `date` (steward/archive.h, load_document's `approvals`).
+  std::vector<std::vector<int>> approval_lists;
   // How the pack's published tables are written and protected (the manifest's `tables:`).
   TablePlan tables;
   // Whether `read` tokens see archived agreement text (the manifest's `archive_text: readers`);

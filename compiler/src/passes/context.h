@@ -76,6 +76,8 @@ struct CompileContext {
   SourceSpan tables_span;
   std::string observed_field;  // `observed:`, a root field the engine fills from data files
   SourceSpan observed_span;
+  // `approvals:`, the lists of approvals review records stand for (dotted paths from the root)
+  std::vector<std::pair<std::string, SourceSpan>> approval_lists;
 
   // parse
   std::vector<ast::Module> modules;
@@ -126,6 +128,7 @@ void pass_schema(CompileContext& cx);
 void pass_data(CompileContext& cx);
 void pass_scan(CompileContext& cx);
 void pass_observed(CompileContext& cx);
+void pass_approvals(CompileContext& cx);
 void pass_tables(CompileContext& cx);
 void pass_graph(CompileContext& cx);
 void pass_definitions(CompileContext& cx);

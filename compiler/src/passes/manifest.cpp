@@ -167,7 +167,7 @@ void pass_manifest(CompileContext& cx) {
   }
   static const std::vector<std::string> kKeys = {
       "name",     "version", "description", "modules",  "data",         "parameters", "decision",
-      "id_field", "formats", "scan",        "observed", "archive_text", "tables"};
+      "id_field", "formats", "scan",        "observed", "archive_text", "tables",     "approvals"};
   auto scalar = [&](const YAML::Node& n, const std::string& key, std::string* out) {
     if (!n.IsScalar()) {
       cx.diags.error("manifest.type", mark_span(f, n.Mark()),
@@ -260,6 +260,19 @@ void pass_manifest(CompileContext& cx) {
               "manifest.type", mark_span(f, v.Mark()),
               fmt::format("`archive_text` is `reviewers` or `readers`, not {}", quote(who)));
         }
+      }
+    } else if (key == "approvals") {
+      // Checked against the schema by pass `approvals`.
+      if (!v.IsSequence()) {
+        cx.diags.error("manifest.type", mark_span(f, v.Mark()),
+                       "`approvals` must be a list of paths to lists of approvals");
+        continue;
+      }
+      for (const auto& item : v) {
+        std::string path;
+        if (scalar(item, "approvals", &path))
+          cx.approval_lists.emplace_back(
+              path, mark_span(f, item.Mark(), static_cast<uint32_t>(path.size())));
       }
     } else if (key == "observed") {
       // Checked against the schema by pass `observed`.

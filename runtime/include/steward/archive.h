@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "steward/decision.h"
+#include "steward/document.h"
 
 namespace steward {
 
@@ -135,6 +136,12 @@ class Archive {
   // The review records of a decision, oldest first.
   std::vector<ArchiveRecord> reviews_of(const ArchiveRecord& decision);
 
+  // The approvals review records stand for on this exact text (agreement id and digest): each
+  // body's latest verdict, approve or deny, dated the day it was recorded. A body whose latest
+  // verdict is request_changes has none. For load_document's `approvals`.
+  std::vector<ApprovalEvidence> approvals_for(std::string_view agreement_id,
+                                              std::string_view agreement_digest);
+
   // The readers below throw std::runtime_error when the archive cannot be read.
   // Records matching `q`, newest first.
   virtual std::vector<ArchiveRecord> list(const ArchiveQuery& q) = 0;
@@ -155,6 +162,14 @@ class Archive {
   ArchiveVerification verify_checkpoints(std::string_view checkpoint_text,
                                          const std::vector<std::string>& trusted_public_keys_pem);
 };
+
+// load_document taking its approvals from `archive`'s review records instead of the proposer's
+// word: the text is read once for its id, then again with approvals_for(id, its digest). A
+// read of the archive that fails throws std::runtime_error: no decision without the evidence.
+LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
+                             std::string file, const LoadLimits& limits = {},
+                             DocumentFormat format = DocumentFormat::kAuto,
+                             const std::vector<ScanReport>* observed = nullptr);
 
 // The hash of a record (every field but `hash`), chained to `prev_hash`: "sha256:<hex>".
 std::string archive_record_hash(const ArchiveRecord& r);

@@ -46,6 +46,9 @@ struct Decision {
   std::vector<std::string> reviewers;  // sorted union over the reasons
   // The data files observed with the document (`data` in JSON, only when there are some).
   std::vector<DataFileRef> data;
+  // Where the approvals came from (`approvals` in JSON, only when from review records): the
+  // records used and the stated approvals no record backs.
+  ApprovalSource approvals;
 };
 
 // The decision document of the spec, as compact JSON (`indent` < 0) or indented.

@@ -46,9 +46,33 @@ struct DataFileRef {
 };
 
 struct ScanReport;  // steward/scan.h
+
+// An approval a review record stands for (steward/archive.h, approvals_for): the body's latest
+// verdict on this very text, approve or deny, and the day it was recorded.
+struct ApprovalEvidence {
+  std::string body;
+  bool approved = true;  // false: denied
+  int32_t date = 0;      // days since 1970-01-01
+  std::string record;    // the review record's id
+};
+
+// Where a document's approvals came from, when from review records: the records used, and each
+// `approved` entry the document stated that no record backs (it was not counted).
+struct ApprovalSource {
+  struct Unbacked {
+    std::string path;  // `approvals[1]`
+    std::string body;
+    uint32_t line = 0, column = 0;
+  };
+  bool from_records = false;
+  std::vector<std::string> records;
+  std::vector<Unbacked> unbacked;
+};
+
 class Document;
 namespace detail {
 void set_data_files(Document& doc, std::vector<DataFileRef> files);
+void set_approval_source(Document& doc, ApprovalSource source);
 }  // namespace detail
 
 // A validated document, immutable once loaded. It refers to the types of the pack it was
@@ -69,11 +93,15 @@ class Document {
   const std::string& id() const { return id_; }
   // The data files observed with it (load_document's `observed`), in the order given.
   const std::vector<DataFileRef>& data_files() const { return data_files_; }
+  // Where its approvals came from (load_document's `approvals`).
+  const ApprovalSource& approval_source() const { return approval_source_; }
 
  private:
   friend class DocumentBuilder;
   friend void detail::set_data_files(Document& doc, std::vector<DataFileRef> files);
+  friend void detail::set_approval_source(Document& doc, ApprovalSource source);
   std::vector<DataFileRef> data_files_;
+  ApprovalSource approval_source_;
   std::string file_;
   std::string id_;
   std::vector<DocNode> nodes_;
@@ -122,10 +150,19 @@ enum class DocumentFormat { kAuto, kJson, kYaml };
 // its findings, and the files are recorded on the document. A pack without one refuses them,
 // a report with errors is an input error, and a document that states the observed field
 // itself is always one (`input.observed`): only the engine writes observations.
+//
+// `approvals`: the approvals review records stand for (steward/archive.h, approvals_for), given
+// when a decision takes its approvals from the archive rather than the proposer's word. In each
+// of the pack's approval lists (the manifest's `approvals:`) whose parent the document has,
+// every `approved` entry the document states is replaced by the records' approvals and
+// denials, each dated the day it was recorded; stated `denied` and `pending` entries stay. An
+// `approved` entry no record backs is listed in the document's approval_source(). A pack
+// without approval lists refuses them (`input.approvals`).
 LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
                          const LoadLimits& limits = {},
                          DocumentFormat format = DocumentFormat::kAuto,
-                         const std::vector<ScanReport>* observed = nullptr);
+                         const std::vector<ScanReport>* observed = nullptr,
+                         const std::vector<ApprovalEvidence>* approvals = nullptr);
 
 // The format a file name asks for: `.json` (any case) is kJson, `.yaml`/`.yml` kYaml, else kAuto.
 DocumentFormat format_for(std::string_view file_name);

@@ -1,0 +1,211 @@
+// Approvals from review records (load_document's `approvals`, Archive::approvals_for): a stated
+// approval counts only when a record backs it, and the manifest's `approvals:` lists are
+// checked against the schema.
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "steward/archive.h"
+#include "steward/compiler.h"
+#include "steward/date.h"
+#include "steward/evaluator.h"
+#include "test_support.h"
+
+using namespace steward;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kPolicy = R"P(
+enum Body { board, chair }
+enum Verdict { approved, denied, pending }
+record Approval { body: Body, decision: Verdict, date: date? }
+document D {
+  id: string
+  approvals: [Approval]?
+  plan: { text: string, approvals: [Approval]? }?
+}
+reviewer board { title: "Board" }
+clause c { title: "C" }
+reviewer chair { title: "Chair" }
+rule needs_board {
+  clause: c, outcome: review(board),
+  when: not any(a in approvals: a.body == "board" and a.decision == "approved"),
+  message: "no approval by the board", evidence: approvals
+}
+rule board_denied for a in approvals {
+  clause: c, outcome: deny, when: a.decision == "denied", message: "denied by {a.body}"
+}
+rule plan_needs_chair {
+  clause: c, outcome: review(chair),
+  when: present(plan) and not any(a in plan.approvals: a.body == "chair" and a.decision == "approved"),
+  message: "no approval of the plan by the chair"
+}
+)P";
+
+std::shared_ptr<const CompiledPack> pack(
+    const std::string& manifest = "approvals: [approvals, plan.approvals]\n") {
+  auto r = compile(steward::testing::pack_of(kPolicy, manifest));
+  for (const auto& d : r.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(r.ok());
+  return r.pack;
+}
+
+Decision decide(const CompiledPack& p, const std::string& text,
+                const std::vector<ApprovalEvidence>* records, LoadResult* loaded = nullptr) {
+  LoadResult l = load_document(p, text, "a.yaml", {}, DocumentFormat::kYaml, nullptr, records);
+  for (const auto& e : l.errors) UNSCOPED_INFO(e.code << " " << e.line << ": " << e.message);
+  REQUIRE(l.ok());
+  std::shared_ptr<const CompiledPack> shared(&p, [](const CompiledPack*) {});
+  Decision d = Evaluator(shared).evaluate(*l.document);
+  if (loaded) *loaded = std::move(l);
+  return d;
+}
+
+const char* kStated =
+    "id: A-1\napprovals:\n  - {body: board, decision: approved, date: 2026-01-02}\n"
+    "plan:\n  text: letters\n  approvals:\n    - {body: chair, decision: approved, date: "
+    "2026-01-03}\n";
+
+}  // namespace
+
+TEST_CASE("a stated approval counts only when a review record backs it", "[approvals]") {
+  auto p = pack();
+  // The proposer's word: allowed.
+  CHECK(decide(*p, kStated, nullptr).outcome == Outcome::kAllow);
+  // From records, none: both stated approvals are not counted, and the reasons say so.
+  std::vector<ApprovalEvidence> none;
+  Decision d = decide(*p, kStated, &none);
+  CHECK(d.outcome == Outcome::kNeedsReview);
+  REQUIRE(d.approvals.unbacked.size() == 2);
+  CHECK(d.approvals.unbacked[0].path == "approvals[0]");
+  CHECK(d.approvals.unbacked[0].line == 3);
+  CHECK(d.approvals.unbacked[1].path == "plan.approvals[0]");
+  REQUIRE(d.reasons.size() == 2);
+  CHECK_THAT(d.reasons[0].message + d.reasons[1].message,
+             Catch::Contains("the approval by `board` that the agreement states (`approvals[0]`, "
+                             "line 3) is not counted"));
+  CHECK_THAT(to_json(d, -1), Catch::Contains("\"approvals\":{\"from\":\"review_records\""));
+  // The board's record backs the board; the chair has none yet.
+  int32_t day = 0;
+  REQUIRE(parse_iso_date("2026-02-01", &day));
+  std::vector<ApprovalEvidence> board{{"board", true, day, "r-1"}};
+  LoadResult loaded;
+  d = decide(*p, kStated, &board, &loaded);
+  CHECK(d.outcome == Outcome::kNeedsReview);
+  CHECK(d.reviewers == std::vector<std::string>{"chair"});
+  CHECK(d.approvals.records == std::vector<std::string>{"r-1"});
+  // Both lists take the record (the plan's too, since the plan is there); the chair's stated
+  // approval is the one not counted.
+  REQUIRE(d.approvals.unbacked.size() == 1);
+  CHECK(d.approvals.unbacked[0].body == "chair");
+  std::vector<ApprovalEvidence> both{{"board", true, day, "r-1"}, {"chair", true, day, "r-2"}};
+  d = decide(*p, kStated, &both);
+  CHECK(d.outcome == Outcome::kAllow);
+  CHECK(d.approvals.unbacked.empty());
+  // A denial on record denies, whatever the text states.
+  std::vector<ApprovalEvidence> denied{{"board", false, day, "r-3"}, {"chair", true, day, "r-2"}};
+  CHECK(decide(*p, kStated, &denied).outcome == Outcome::kDeny);
+}
+
+TEST_CASE("records fill a list the agreement left out, and stated denials stay", "[approvals]") {
+  auto p = pack();
+  int32_t day = 0;
+  REQUIRE(parse_iso_date("2026-02-01", &day));
+  std::vector<ApprovalEvidence> board{{"board", true, day, "r-1"}};
+  // No `approvals` at all: the record makes the list. No plan: none is made.
+  Decision d = decide(*p, "id: A-2\n", &board);
+  CHECK(d.outcome == Outcome::kAllow);
+  // `approvals: null` and `approvals: []` read the same.
+  CHECK(decide(*p, "id: A-2\napprovals:\n", &board).outcome == Outcome::kAllow);
+  CHECK(decide(*p, "id: A-2\napprovals: []\n", &board).outcome == Outcome::kAllow);
+  // A denial the proposer states is kept: it only holds the decision back.
+  d = decide(*p, "id: A-3\napprovals:\n  - {body: board, decision: denied, date: 2026-01-02}\n",
+             &board);
+  CHECK(d.outcome == Outcome::kDeny);
+  // Attack: the approval spelled through a JSON escape is still an approval, still not counted.
+  std::vector<ApprovalEvidence> none;
+  LoadResult l = load_document(
+      *p, R"({"id": "A-4", "approvals": [{"body": "board", "decision": "appro\u0076ed"}]})",
+      "a.json", {}, DocumentFormat::kJson, nullptr, &none);
+  REQUIRE(l.ok());
+  CHECK(l.document->approval_source().unbacked.size() == 1);
+  // A pack that names no approval lists refuses records rather than ignoring them.
+  auto plain = pack("");
+  LoadResult refused =
+      load_document(*plain, kStated, "a.yaml", {}, DocumentFormat::kYaml, nullptr, &board);
+  REQUIRE(refused.errors.size() == 1);
+  CHECK(refused.errors[0].code == "input.approvals");
+}
+
+TEST_CASE("the manifest's approval lists are checked against the schema", "[approvals][compiler]") {
+  auto errors = [](const std::string& manifest) {
+    auto r = compile(steward::testing::pack_of(kPolicy, manifest));
+    std::vector<std::string> out;
+    for (const auto& d : r.diagnostics.items()) out.push_back(d.code + ": " + d.message);
+    return out;
+  };
+  CHECK(errors("approvals: [approvals, plan.approvals]\n").empty());
+  auto one = [&](const std::string& manifest) {
+    auto e = errors(manifest);
+    REQUIRE(e.size() == 1);
+    return e[0];
+  };
+  CHECK_THAT(one("approvals: [aprovals]\n"),
+             Catch::Contains("manifest.approvals") &&
+                 Catch::Contains("`D` has no field `aprovals` (did you mean `approvals`?)"));
+  CHECK_THAT(one("approvals: [plan.text]\n"), Catch::Contains("it is `string`, not a list"));
+  CHECK_THAT(one("approvals: [id.x]\n"), Catch::Contains("`x` is `string`, not a record"));
+  CHECK_THAT(one("approvals: approvals\n"), Catch::Contains("must be a list of paths"));
+}
+
+TEST_CASE("approvals_for gives each body's latest verdict on this exact text",
+          "[approvals][archive]") {
+  fs::path db =
+      fs::temp_directory_path() / ("steward_approvals_" + std::to_string(::getpid()) + ".db");
+  fs::remove(db);
+  std::string error;
+  auto archive = Archive::open("sqlite:" + db.string(), &error);
+  REQUIRE(archive);
+  auto dcf = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
+  REQUIRE(dcf.ok());
+  const std::string text =
+      steward::testing::read_text(steward::testing::source_dir() +
+                                  "/policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
+  // The stated approvals do not count: needs review by the committee and the commissioner.
+  Archive& a = *archive;
+  auto first = load_with_reviews(a, *dcf.pack, text, "01.yaml");
+  REQUIRE(first.ok());
+  Decision d = Evaluator(dcf.pack).evaluate(*first.document);
+  REQUIRE(d.outcome == Outcome::kNeedsReview);
+  ArchiveRecord asked, r1, r2, r3;
+  REQUIRE(a.append(d, text, "test", &asked, &error));
+  const std::string digest = asked.agreement_digest;
+  REQUIRE(a.append_review({asked.decision_id, digest, "commissioner", "approve", "", "c"}, &r1,
+                          &error));
+  REQUIRE(a.append_review(
+      {asked.decision_id, digest, "data_governance_committee", "approve", "", "d"}, &r2, &error));
+  REQUIRE(a.append_review(
+      {asked.decision_id, digest, "data_governance_committee", "request_changes", "", "d"}, &r3,
+      &error));
+  // The committee's latest word withdrew its approval.
+  auto got = a.approvals_for("DSA-EX-01", digest);
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].body == "commissioner");
+  CHECK(got[0].record == r1.decision_id);
+  CHECK(format_iso_date(got[0].date) == r1.time.substr(0, 10));
+  CHECK(a.approvals_for("DSA-EX-01", "sha256:other").empty());
+  CHECK(a.approvals_for("DSA-EX-02", digest).empty());
+  // A decision that names a review it did not use, or one of other text, fails verify.
+  CHECK(a.verify().ok);
+  Decision forged = d;
+  forged.approvals.from_records = true;
+  forged.approvals.records = {"r-00000000ffffffffffffffff"};
+  REQUIRE(a.append(forged, text, "test", nullptr, &error));
+  auto v = a.verify();
+  CHECK_FALSE(v.ok);
+  REQUIRE(v.problems.size() == 1);
+  CHECK_THAT(v.problems[0], Catch::Contains("does not link to its reviews") &&
+                                Catch::Contains("not an earlier review"));
+  archive.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
