@@ -3,12 +3,25 @@
 // other field and never see an approval only the proposer vouches for.
 #pragma once
 
+#include <functional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "raw_tree.h"
 #include "steward/document.h"
 
 namespace steward::detail {
+
+// The review records for a document id (load_with_reviews asks the archive).
+using ApprovalRecords = std::function<std::vector<ApprovalEvidence>(const std::string& id)>;
+
+// load_document, with the approvals looked up by the id the text states once it is parsed (one
+// parse, not one to learn the id and another to decide). Null `approvals`: the stated ones.
+LoadResult load_document_with(const CompiledPack& pack, std::string_view text, std::string file,
+                              const LoadLimits& limits, DocumentFormat format,
+                              const std::vector<ScanReport>* observed,
+                              const ApprovalRecords* approvals);
 
 // Rewrites each of the pack's approval lists that `raw` reaches (load_document's contract for
 // `approvals`) and describes what was used and what was not counted in `source`. An error (a

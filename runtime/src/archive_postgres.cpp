@@ -89,6 +89,7 @@ CREATE TABLE IF NOT EXISTS decisions (
   hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS decisions_agreement ON decisions(agreement_id);
+CREATE INDEX IF NOT EXISTS decisions_reviews ON decisions(agreement_id, seq) WHERE decision = 'review';
 CREATE TABLE IF NOT EXISTS chain_head (
   id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);
 INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{}') ON CONFLICT (id) DO NOTHING;
@@ -186,6 +187,15 @@ COMMIT;
         query(fmt::format("SELECT {} FROM decisions WHERE decision_id = $1;", kColumns), 1, params);
     if (r.empty()) return std::nullopt;
     return r.front();
+  }
+
+  std::vector<ArchiveRecord> reviews_on(std::string_view agreement_id, size_t limit) override {
+    std::string id(agreement_id), n = std::to_string(limit);
+    const char* params[] = {id.c_str(), n.c_str()};
+    return query(fmt::format("SELECT {} FROM decisions WHERE agreement_id = $1 AND decision = "
+                             "'review' ORDER BY seq DESC LIMIT $2::bigint;",
+                             kColumns),
+                 2, params);
   }
 
   std::vector<ArchiveRecord> all() override {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "approvals.h"
 #include "steward/archive.h"
 #include "steward/compiler.h"
 #include "steward/date.h"
@@ -145,7 +146,7 @@ bool Archive::append_review(const Review& review, ArchiveRecord* out, std::strin
 
 std::vector<ArchiveRecord> Archive::reviews_of(const ArchiveRecord& decision) {
   std::vector<ArchiveRecord> out;
-  for (ArchiveRecord& r : list({decision.agreement_id, ArchiveRecord::kReviewKind, 1000})) {
+  for (ArchiveRecord& r : reviews_on(decision.agreement_id, 1000)) {
     std::optional<Review> review = review_in(r);
     if (review && review->decision_id == decision.decision_id) out.push_back(std::move(r));
   }
@@ -156,11 +157,12 @@ std::vector<ArchiveRecord> Archive::reviews_of(const ArchiveRecord& decision) {
 LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
                              std::string file, const LoadLimits& limits, DocumentFormat format,
                              const std::vector<ScanReport>* observed) {
-  LoadResult first = load_document(pack, text, file, limits, format, observed);
-  if (!first.ok()) return first;
-  const std::vector<ApprovalEvidence> records =
-      archive.approvals_for(first.document->id(), "sha256:" + sha256_hex(text));
-  return load_document(pack, text, std::move(file), limits, format, observed, &records);
+  const std::string digest = "sha256:" + sha256_hex(text);
+  const detail::ApprovalRecords records = [&](const std::string& id) {
+    return archive.approvals_for(id, digest);
+  };
+  return detail::load_document_with(pack, text, std::move(file), limits, format, observed,
+                                    &records);
 }
 
 std::vector<ApprovalEvidence> Archive::approvals_for(std::string_view agreement_id,
@@ -168,8 +170,7 @@ std::vector<ApprovalEvidence> Archive::approvals_for(std::string_view agreement_
   std::vector<ApprovalEvidence> out;
   std::vector<std::string> seen;  // bodies whose latest verdict was read
   // Newest first: the first verdict of each body is its latest.
-  for (const ArchiveRecord& r :
-       list({std::string(agreement_id), ArchiveRecord::kReviewKind, 1000})) {
+  for (const ArchiveRecord& r : reviews_on(agreement_id, 1000)) {
     if (r.agreement_digest != agreement_digest) continue;
     std::optional<Review> review = review_in(r);
     if (!review) continue;

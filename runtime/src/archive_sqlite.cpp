@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <array>
+#include <atomic>
 #include <mutex>
 
 #include "archive_chain.h"
@@ -28,6 +30,7 @@ CREATE TABLE IF NOT EXISTS decisions (
   hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS decisions_agreement ON decisions(agreement_id);
+CREATE INDEX IF NOT EXISTS decisions_reviews ON decisions(agreement_id, seq) WHERE decision = 'review';
 CREATE TABLE IF NOT EXISTS chain_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
 )";
 
@@ -36,6 +39,8 @@ class SqliteArchive : public ChainedArchive {
   SqliteArchive(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteArchive() override {
     finish_checkpoints();
+    for (Reader& rd : readers_)
+      if (rd.db) sqlite3_close(rd.db);
     sqlite3_close(db_);
   }
 
@@ -128,8 +133,9 @@ class SqliteArchive : public ChainedArchive {
   }
 
   std::vector<ArchiveRecord> list(const ArchiveQuery& q) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    Stmt s(db_,
+    Reader& rd = reader();
+    std::lock_guard<std::mutex> lock(rd.mu);
+    Stmt s(rd.db,
            "SELECT * FROM decisions WHERE (?1 = '' OR agreement_id = ?1) AND (?2 = '' OR decision "
            "= ?2) "
            "ORDER BY seq DESC LIMIT ?3;");
@@ -140,12 +146,24 @@ class SqliteArchive : public ChainedArchive {
   }
 
   std::optional<ArchiveRecord> get(std::string_view decision_id) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    Stmt s(db_, "SELECT * FROM decisions WHERE decision_id = ?1;");
+    Reader& rd = reader();
+    std::lock_guard<std::mutex> lock(rd.mu);
+    Stmt s(rd.db, "SELECT * FROM decisions WHERE decision_id = ?1;");
     s.bind(1, std::string(decision_id));
     auto r = rows(s);
     if (r.empty()) return std::nullopt;
     return r.front();
+  }
+
+  std::vector<ArchiveRecord> reviews_on(std::string_view agreement_id, size_t limit) override {
+    Reader& rd = reader();
+    std::lock_guard<std::mutex> lock(rd.mu);
+    Stmt s(rd.db,
+           "SELECT * FROM decisions WHERE agreement_id = ?1 AND decision = 'review' "
+           "ORDER BY seq DESC LIMIT ?2;");
+    s.bind(1, std::string(agreement_id));
+    s.bind(2, static_cast<int64_t>(limit));
+    return rows(s);
   }
 
   std::vector<ArchiveRecord> all() override {
@@ -191,7 +209,8 @@ class SqliteArchive : public ChainedArchive {
       out.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE)
-      throw std::runtime_error(fmt::format("cannot read the archive: {}", sqlite3_errmsg(db_)));
+      throw std::runtime_error(
+          fmt::format("cannot read the archive: {}", sqlite3_errmsg(sqlite3_db_handle(s.get()))));
     return out;
   }
 
@@ -212,7 +231,36 @@ class SqliteArchive : public ChainedArchive {
     return false;
   }
 
+  // Reads (list, get, reviews) go through connections of their own: in WAL mode they then never
+  // wait for a batch's commit and fsync under mu_, which every decision taken with approvals
+  // from review records would otherwise do; a few, so that deciding threads seldom queue.
+  struct Reader {
+    std::mutex mu;
+    sqlite3* db = nullptr;
+  };
+  static constexpr size_t kReaders = 4;
+
+  // A reader, its connection opened on first use.
+  Reader& reader() {
+    Reader& rd = readers_[next_reader_++ % kReaders];
+    std::lock_guard<std::mutex> lock(rd.mu);
+    if (rd.db == nullptr) {
+      sqlite3* r = nullptr;
+      if (sqlite3_open_v2(path_.c_str(), &r, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
+                          nullptr) != SQLITE_OK) {
+        std::string why = r ? sqlite3_errmsg(r) : "out of memory";
+        sqlite3_close(r);
+        throw std::runtime_error(fmt::format("cannot read the archive `{}`: {}", path_, why));
+      }
+      sqlite3_busy_timeout(r, 5000);
+      rd.db = r;
+    }
+    return rd;
+  }
+
   sqlite3* db_;
+  std::array<Reader, kReaders> readers_;
+  std::atomic<size_t> next_reader_{0};
   std::string path_;
   dev_t dev_ = 0;
   ino_t ino_ = 0;

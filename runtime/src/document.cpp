@@ -110,6 +110,34 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
                          const LoadLimits& limits, DocumentFormat format,
                          const std::vector<ScanReport>* observed,
                          const std::vector<ApprovalEvidence>* approvals) {
+  if (approvals == nullptr)
+    return detail::load_document_with(pack, text, std::move(file), limits, format, observed,
+                                      nullptr);
+  const detail::ApprovalRecords given = [&](const std::string&) { return *approvals; };
+  return detail::load_document_with(pack, text, std::move(file), limits, format, observed, &given);
+}
+
+namespace detail {
+
+std::string raw_id(const CompiledPack& pack, const RawTree& raw) {
+  if (pack.id_field < 0 || raw.nodes.empty()) return "";
+  const RawNode& root = raw.nodes[raw.root];
+  if (root.kind != RawNode::Kind::kMap) return "";
+  const std::string& name = pack.root->fields[pack.id_field].name;
+  for (uint32_t i = 0; i < root.size; ++i) {
+    const RawNode& k = raw.nodes[raw.children[root.begin + 2 * i]];
+    const RawNode& v = raw.nodes[raw.children[root.begin + 2 * i + 1]];
+    if (k.kind == RawNode::Kind::kScalar && raw.scalar(k) == name &&
+        v.kind == RawNode::Kind::kScalar)
+      return std::string(raw.scalar(v));
+  }
+  return "";
+}
+
+LoadResult load_document_with(const CompiledPack& pack, std::string_view text, std::string file,
+                              const LoadLimits& limits, DocumentFormat format,
+                              const std::vector<ScanReport>* observed,
+                              const ApprovalRecords* approvals) {
   LoadResult result;
   auto fail = [&](InputError e) {
     result.errors.push_back(std::move(e));
@@ -187,9 +215,13 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   if (observed != nullptr && !detail::attach_observations(pack, *observed, &raw, &result.errors))
     return result;
   ApprovalSource approval_source;
-  if (approvals != nullptr &&
-      !detail::apply_approval_records(pack, *approvals, &raw, &approval_source, &result.errors))
-    return result;
+  if (approvals != nullptr) {
+    // The records are looked up by the id the text states (the schema checks it below: a
+    // document whose id is not a string is refused whatever the records say).
+    const std::vector<ApprovalEvidence> records = (*approvals)(raw_id(pack, raw));
+    if (!detail::apply_approval_records(pack, records, &raw, &approval_source, &result.errors))
+      return result;
+  }
   std::shared_ptr<Document> doc =
       detail::build_document(pack, limits, raw, std::move(file), result.errors);
   if (observed != nullptr && doc) detail::set_data_files(*doc, detail::data_file_refs(*observed));
@@ -201,6 +233,8 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   if (result.errors.empty()) result.document = std::move(doc);
   return result;
 }
+
+}  // namespace detail
 
 DocumentFormat format_for(std::string_view name) {
   size_t dot = name.rfind('.');

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Reviews through `steward serve`: a needs_review decision, the reviews its bodies record, and
-every refusal a reviewer can meet (another body's role, a body not asked, other text, text
-changed since). The archive verifies at the end, reviews included.
+"""Reviews through `steward serve`, the whole lifecycle: a proposal whose stated approvals do not
+count (no review record backs them) -> needs_review -> each body reviews -> the decision derived
+again is allow; and every refusal a reviewer can meet (another body's role, a body not asked,
+other text, text changed since). The archive verifies at the end, reviews and links included.
 
   test_reviews.py <steward binary> <source dir>
 """
@@ -16,7 +17,12 @@ import tempfile
 
 STEWARD, SRC = sys.argv[1], sys.argv[2]
 PACK = os.path.join(SRC, "policies/dcf-5-4")
-ASKED = open(os.path.join(PACK, "examples/agreements/10-unknown-purpose-review.yaml"), "rb").read()
+# A compliant agreement with the approvals typed in, as a proposer would forge them; its term
+# starts in the future, so approvals recorded today still come before any data flows.
+ASKED = (open(os.path.join(PACK, "examples/agreements/01-compliant-allow.yaml"), "rb").read()
+         .replace(b"start: 2026-03-01", b"start: 2099-03-01").replace(b"end: 2027-02-28", b"end: 2100-02-28")
+         .replace(b"2027-05-29", b"2100-05-29"))
+BOTH = ["commissioner", "data_governance_committee"]
 failures = []
 
 
@@ -29,7 +35,7 @@ def check(cond, what):
 tmp = tempfile.mkdtemp(prefix="steward_reviews_")
 tokens = {"proposer": ("p" * 40, "propose"), "reader": ("r" * 40, "read"),
           "dgc-chair": ("d" * 40, "review:data_governance_committee"),
-          "cphs-chair": ("c" * 40, "review:cphs")}
+          "cphs-chair": ("c" * 40, "review:cphs"), "comm": ("m" * 40, "review:commissioner")}
 token_file = os.path.join(tmp, "tokens")
 with open(token_file, "w") as f:
     for name, (tok, roles) in tokens.items():
@@ -61,10 +67,14 @@ def review(who, decision, digest, body, verdict="approve", note=""):
 
 
 try:
-    # Propose: the purpose is not one the policy lists, so the committee must review it.
+    # Propose: the approvals the agreement states are the proposer's word, not counted.
     st, doc, _ = call("proposer", "POST", "/v1/evaluate", ASKED, "application/yaml")
-    check(st == 200 and doc["decision"] == "needs_review", f"the proposal needs review ({st})")
-    check(doc.get("reviewers") == ["data_governance_committee"], f"it asks the committee: {doc}")
+    check(st == 200 and doc["decision"] == "needs_review", f"the proposal needs review ({st} {doc})")
+    check(doc.get("reviewers") == BOTH, f"it asks the committee and the commissioner: {doc}")
+    check([u["body"] for u in doc.get("approvals", {}).get("not_counted", [])] ==
+          ["data_governance_committee", "commissioner"], f"the stated approvals are named: {doc}")
+    check(any("is not counted: no review record" in r["message"] for r in doc["reasons"]),
+          "the reason says why the stated approval did not count")
     st, listed, _ = call("reader", "GET", "/v1/decisions?decision=needs_review")
     decision = listed[0]
     did, digest = decision["decision_id"], decision["agreement_digest"]
@@ -100,27 +110,42 @@ try:
                            "fine\x1b]0;ALLOW\x07")
     check(st == 422 and "note" in answer["error"], f"a note with escape sequences: {st}")
 
-    # The committee asks for changes, then approves: both recorded, in order, under its name.
-    st, rec, location = review("dgc-chair", did, digest, "data_governance_committee",
+    # The committee asks for changes, then approves: both recorded, in order, under its name;
+    # after each, the decision is derived again from the reviewed text.
+    st, out, location = review("dgc-chair", did, digest, "data_governance_committee",
                                "request_changes", "name the purpose category")
+    rec = out["review"] if st == 201 else {}
     check(st == 201 and rec["decision_id"].startswith("r-") and location.endswith(rec["decision_id"]),
-          f"request_changes recorded ({st} {rec})")
+          f"request_changes recorded ({st} {out})")
     check(rec.get("caller") == "dgc-chair", "the review names its reviewer")
-    st, rec2, _ = review("dgc-chair", did, digest, "data_governance_committee", "approve", "ok")
-    check(st == 201, f"approve recorded ({st})")
+    check(st == 201 and out["decision"]["decision"] == "needs_review", "changes asked: still review")
+    st, out, _ = review("dgc-chair", did, digest, "data_governance_committee", "approve", "ok")
+    check(st == 201 and out["decision"]["reviewers"] == ["commissioner"],
+          f"the committee approved: only the commissioner is left ({st} {out.get('decision')})")
     st, shown, _ = call("reader", "GET", "/v1/decisions/" + did)
     history = shown.get("reviews", [])
     check([(r["verdict"], r["reviewer"]) for r in history] ==
           [("request_changes", "dgc-chair"), ("approve", "dgc-chair")], f"history: {history}")
-    st, reviews, _ = call("reader", "GET", "/v1/decisions?decision=review")
-    check(st == 200 and len(reviews) == 2, f"reviews are listed by kind ({st})")
     st, one, _ = call("reader", "GET", "/v1/decisions/" + rec["decision_id"])
     check(st == 200 and one["document"]["review"]["decision_id"] == did, "a review record reads back")
+    # The commissioner approves: the decision derived again is allow, and names its records.
+    st, out, _ = review("comm", did, digest, "commissioner", "approve")
+    final = out.get("decision", {}) if st == 201 else {}
+    check(final.get("decision") == "allow", f"both approvals on record: allow ({st} {final})")
+    check(len(final.get("approvals", {}).get("records", [])) == 2, "the allow names both records")
+    st, again, _ = call("reader", "GET", "/v1/decisions/" + str(out.get("decision_id")))
+    check(st == 200 and again["decision"] == "allow", "the derived decision is archived")
+    # Proposing the same text again is allow now: the records back the approvals.
+    st, doc, _ = call("proposer", "POST", "/v1/evaluate", ASKED, "application/yaml")
+    check(st == 200 and doc["decision"] == "allow", f"the same text proposed again: {doc.get('decision')}")
+    st, reviews, _ = call("reader", "GET", "/v1/decisions?decision=review")
+    check(st == 200 and len(reviews) == 3, f"reviews are listed by kind ({st})")
 
     # The proposer sends new text under the same id: the old decision can no longer be reviewed.
-    changed = ASKED.replace(b"Measure 12-month", b"Measure 18-month")
+    changed = ASKED.replace(b"title: \"", b"title: \"Revised: ", 1)
+    check(changed != ASKED, "the text was changed")
     st, doc, _ = call("proposer", "POST", "/v1/evaluate", changed, "application/yaml")
-    check(st == 200 and doc["decision"] == "needs_review", "the changed text needs review again")
+    check(st == 200 and doc["decision"] == "needs_review", f"the changed text needs review again: {doc}")
     st, answer, _ = review("dgc-chair", did, digest, "data_governance_committee")
     check(st == 422 and "has changed since" in answer["error"], f"review of stale text: {st} {answer}")
 
@@ -132,7 +157,7 @@ finally:
           "a review refused for its role is logged with the role it needed")
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", "sqlite:" + db],
                        capture_output=True, text=True)
-    check(v.returncode == 0 and "4 records, the chain is intact" in v.stdout,
+    check(v.returncode == 0 and "9 records, the chain is intact" in v.stdout,
           f"the archive verifies with its reviews: {v.stdout} {v.stderr}")
     shutil.rmtree(tmp, ignore_errors=True)
 

@@ -34,8 +34,10 @@ class Server:
     def __init__(self, *args, archive=None):
         self.tmp = tempfile.mkdtemp(prefix="steward_serve_")
         self.archive = archive or f"sqlite:{self.tmp}/a.db"
+        # The API with the approvals agreements state, as the case corpus writes them;
+        # approvals from review records are test_reviews.py's.
         self.proc = subprocess.Popen([STEWARD, "serve", "--listen", "127.0.0.1:0", "-q",
-                                      "--archive", self.archive, *args],
+                                      "--archive", self.archive, "--approvals-stated", *args],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
         if "://" not in line:

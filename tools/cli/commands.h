@@ -141,6 +141,7 @@ struct ServeOptions {
   int debounce_ms = 1000;              // --watch: quiet time before a reload
   bool insecure = false;               // allow a non-loopback listen without tokens
   bool allow_as_of = false;            // ?as_of= may name another day than today
+  bool approvals_stated = false;       // count stated approvals, not only review records
   CheckpointFlags checkpoints;
   double max_cost = 1e15;                 // kDefaultMaxCost (compiler.h)
   std::vector<std::string> server_names;  // Host names answered besides the listen address

@@ -481,6 +481,9 @@ int main(int argc, char** argv) {
   add_checkpoint_flags(serve, &so.checkpoints);
   serve->add_option("--max-cost", so.max_cost,
                     "Refuse a pack whose worst case passes this many plan steps per document");
+  serve->add_flag("--approvals-stated", so.approvals_stated,
+                  "Count the approvals agreements state; by default an approval counts only when "
+                  "a review record in the archive backs it (docs/reviews.md)");
   serve->add_flag("--allow-as-of", so.allow_as_of,
                   "Let requests decide as of another day than today (?as_of=), to replay "
                   "archived decisions");

@@ -12,7 +12,9 @@ namespace steward::cli {
 
 HttpResponse post_review(
     Archive* archive, const HttpRequest& req, const std::string& reviewer,
-    const std::function<std::optional<HttpResponse>(const std::string& role)>& forbid) {
+    const std::function<std::optional<HttpResponse>(const std::string& role)>& forbid,
+    const std::function<std::pair<std::string, std::string>(const ArchiveRecord& reviewed)>&
+        rederive) {
   if (!archive) return error_response(404, "this server keeps no archive");
   const std::string type = req.header("Content-Type");
   if (type.rfind("application/json", 0) != 0)
@@ -53,10 +55,17 @@ HttpResponse post_review(
     if (!refused) return error_response(503, error + "; the review was not recorded");
     return error_response(error.rfind("there is no decision", 0) == 0 ? 404 : 422, error);
   }
+  // The decision the review was on, with its text: derived again now that the review counts.
+  std::optional<ArchiveRecord> reviewed = archive->get(review.decision_id);
+  auto [id, decision] =
+      reviewed ? rederive(*reviewed) : std::make_pair(std::string(), std::string("null"));
   HttpResponse res;
   res.status = 201;
   res.set_header("Location", "/v1/decisions/" + record.decision_id);
-  res.set_content(record_to_json(record, false), "application/json");
+  std::string body = "{\"review\":" + record_to_json(record, false) + ",\"decision_id\":";
+  body += id.empty() ? "null" : "\"" + id + "\"";
+  body += ",\"decision\":" + decision + "}";
+  res.set_content(std::move(body), "application/json");
   return res;
 }
 

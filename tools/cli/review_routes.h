@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "service.h"
 #include "steward/archive.h"
@@ -15,10 +16,14 @@ namespace steward::cli {
 // "verdict", "note"}) as `reviewer`, who must hold `review:<body>`: `forbid` returns the 403
 // (logged) when the caller does not hold that role, nullopt when it does. 201 with the review
 // record; 404 for no such decision; 422 with the reason for a refused review; 503 when it
-// cannot be written.
+// cannot be written. Once recorded, `rederive` decides the reviewed text again (returning the
+// new decision's id, "" when it was not given, and its JSON or errors): the 201 body is
+// {"review": record, "decision_id": id, "decision": document}.
 HttpResponse post_review(
     Archive* archive, const HttpRequest& req, const std::string& reviewer,
-    const std::function<std::optional<HttpResponse>(const std::string& role)>& forbid);
+    const std::function<std::optional<HttpResponse>(const std::string& role)>& forbid,
+    const std::function<std::pair<std::string, std::string>(const ArchiveRecord& reviewed)>&
+        rederive);
 
 // The reviews of an archived decision as a JSON array, oldest first: each its record id, time,
 // body, verdict, note and reviewer.

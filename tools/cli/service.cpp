@@ -252,7 +252,27 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
                const EvaluationContext& context, std::string* decision_id,
                std::pair<uint32_t, uint32_t> at = {1, 1},
                const std::vector<ScanReport>* observed = nullptr) {
-  LoadResult loaded = load_document(*s->pack, text, name, {}, format, observed);
+  // Approvals from review records unless the operator says otherwise (with no archive none
+  // backs an approval); a pack without approval lists has none to check.
+  LoadResult loaded;
+  const std::vector<ApprovalEvidence> no_records;
+  if (st.options.approvals_stated || s->pack->approval_lists.empty())
+    loaded = load_document(*s->pack, text, name, {}, format, observed);
+  else if (st.archive) {
+    try {
+      loaded = load_with_reviews(*st.archive, *s->pack, text, name, {}, format, observed);
+    } catch (const std::exception& e) {
+      // The records that could back an approval cannot be read: no decision without them.
+      log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
+      std::lock_guard<std::mutex> lock(st.metrics.mu);
+      ++st.metrics.archive_errors;
+      return {503, json_text(Json{{"error",
+                                   "the archive's review records cannot be read; no decision is "
+                                   "given without them"}})};
+    }
+  }
+  else
+    loaded = load_document(*s->pack, text, name, {}, format, observed, &no_records);
   if (!loaded.ok()) {
     for (auto& e : loaded.errors) {
       if (e.line == 0) continue;
@@ -645,11 +665,21 @@ HttpResponse Service::handle(const HttpRequest& req) {
     }
     if (path == "/v1/reviews") {
       if (!post) return wrong_method("POST");
-      return post_review(st.archive, req, caller,
-                         [&](const std::string& role) -> std::optional<HttpResponse> {
-                           if (allowed(who, role)) return std::nullopt;
-                           return forbidden(st, who, path, role);
-                         });
+      // After a review the decision is derived again from the reviewed text, with the
+      // approvals the records now stand for, and archived like any.
+      auto rederive = [&](const ArchiveRecord& reviewed) {
+        std::string id;
+        Outcome out = decide(st, current(), reviewed.agreement, "reviewed", DocumentFormat::kAuto,
+                             caller, EvaluationContext{}, &id);
+        return std::make_pair(out.status == 200 ? id : std::string(), std::move(out.body));
+      };
+      return post_review(
+          st.archive, req, caller,
+          [&](const std::string& role) -> std::optional<HttpResponse> {
+            if (allowed(who, role)) return std::nullopt;
+            return forbidden(st, who, path, role);
+          },
+          rederive);
     }
     if (path == "/v1/admin/reload" && st.options.request_reload) {
       if (!post) return wrong_method("POST");

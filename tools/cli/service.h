@@ -65,6 +65,10 @@ struct ServiceOptions {
   // Asks for a reload, as SIGHUP does (`POST /v1/admin/reload`, the `admin` role); unset: the
   // route answers 404. The outcome shows in /readyz and /metrics, as for any reload.
   std::function<void()> request_reload;
+  // Count the approvals agreements state. Off by default: an approval counts only when a
+  // review record in the archive backs it (with no archive, none does), for packs that name
+  // their approval lists (docs/reviews.md).
+  bool approvals_stated = false;
 };
 
 // JSON text of a value that may hold client-supplied bytes (a request path, say): invalid

@@ -146,6 +146,9 @@ class Archive {
   // Records matching `q`, newest first.
   virtual std::vector<ArchiveRecord> list(const ArchiveQuery& q) = 0;
   virtual std::optional<ArchiveRecord> get(std::string_view decision_id) = 0;
+  // The review records on an agreement id, newest first (an index serves it: every decision
+  // taken with approvals from records asks).
+  virtual std::vector<ArchiveRecord> reviews_on(std::string_view agreement_id, size_t limit) = 0;
   // Every record in order, for export.
   virtual std::vector<ArchiveRecord> all() = 0;
 
