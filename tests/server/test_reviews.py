@@ -141,6 +141,16 @@ try:
     st, reviews, _ = call("reader", "GET", "/v1/decisions?decision=review")
     check(st == 200 and len(reviews) == 3, f"reviews are listed by kind ({st})")
 
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/metrics")
+    metrics = conn.getresponse().read().decode()
+    conn.close()
+    for line in ('steward_reviews_total{body="data_governance_committee",verdict="request_changes"} 1',
+                 'steward_reviews_total{body="data_governance_committee",verdict="approve"} 1',
+                 'steward_reviews_total{body="commissioner",verdict="approve"} 1'):
+        check(line in metrics, f"/metrics counts the review: {line}")
+    check('verdict="allow"' not in metrics, "refused reviews are not counted")
+
     # The proposer sends new text under the same id: the old decision can no longer be reviewed.
     changed = ASKED.replace(b"title: \"", b"title: \"Revised: ", 1)
     check(changed != ASKED, "the text was changed")

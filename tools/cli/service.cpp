@@ -47,6 +47,9 @@ struct Metrics {
   std::mutex mu;
   std::map<std::pair<std::string, int>, uint64_t> requests;  // (route, status)
   std::map<std::string, uint64_t> decisions;
+  // Reviews recorded, by body and verdict (only recorded ones: a body is then one the pack
+  // declares and a decision asked for, so clients cannot grow the labels).
+  std::map<std::pair<std::string, std::string>, uint64_t> reviews;
   uint64_t archive_errors = 0;
   // Request latency histogram (seconds).
   std::vector<double> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1};
@@ -81,6 +84,12 @@ struct Metrics {
         "steward_decisions_total counter\n";
     for (const char* d : {"allow", "deny", "needs_review"})
       out += fmt::format("steward_decisions_total{{decision=\"{}\"}} {}\n", d, decisions[d]);
+    out +=
+        "# HELP steward_reviews_total Reviews recorded, by reviewer body and verdict.\n"
+        "# TYPE steward_reviews_total counter\n";
+    for (const auto& [k, v] : reviews)
+      out += fmt::format("steward_reviews_total{{body=\"{}\",verdict=\"{}\"}} {}\n", k.first,
+                         k.second, v);
     out +=
         "# HELP steward_archive_errors_total Archive writes that failed (the decision was "
         "withheld).\n"
@@ -270,8 +279,7 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
                                    "the archive's review records cannot be read; no decision is "
                                    "given without them"}})};
     }
-  }
-  else
+  } else
     loaded = load_document(*s->pack, text, name, {}, format, observed, &no_records);
   if (!loaded.ok()) {
     for (auto& e : loaded.errors) {
@@ -673,13 +681,19 @@ HttpResponse Service::handle(const HttpRequest& req) {
                              caller, EvaluationContext{}, &id);
         return std::make_pair(out.status == 200 ? id : std::string(), std::move(out.body));
       };
-      return post_review(
+      HttpResponse res = post_review(
           st.archive, req, caller,
           [&](const std::string& role) -> std::optional<HttpResponse> {
             if (allowed(who, role)) return std::nullopt;
             return forbidden(st, who, path, role);
           },
           rederive);
+      if (res.status == 201) {
+        const Json review = Json::parse(req.body, nullptr, false);
+        std::lock_guard<std::mutex> lock(st.metrics.mu);
+        ++st.metrics.reviews[{review.value("body", ""), review.value("verdict", "")}];
+      }
+      return res;
     }
     if (path == "/v1/admin/reload" && st.options.request_reload) {
       if (!post) return wrong_method("POST");
