@@ -28,21 +28,31 @@ namespace {
 class RingArchive : public steward::Archive {
  public:
   bool append(const steward::Decision& d, std::string_view text, std::string_view caller,
-              steward::ArchiveRecord* out, std::string*) override {
-    std::lock_guard<std::mutex> lock(mu_);
+              steward::ArchiveRecord* out, std::string* error) override {
     steward::ArchiveRecord r;
-    r.seq = ++seq_;
-    r.decision_id =
-        "d-" + std::to_string(1000000000000000000ull + static_cast<uint64_t>(r.seq)).substr(0, 24);
     r.agreement_id = d.agreement;
+    r.agreement_digest = "sha256:" + steward::sha256_hex(text);
     r.agreement = std::string(text);
     r.decision = steward::outcome_name(d.outcome);
     r.document = steward::to_json(d, -1);
     r.caller = std::string(caller);
+    return append_record(std::move(r), out, error);
+  }
+  bool append_record(steward::ArchiveRecord r, steward::ArchiveRecord* out, std::string*) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    r.seq = ++seq_;
+    r.time = "2026-01-01T00:00:00Z";
+    r.decision_id =
+        std::string(r.is_review() ? "r-" : "d-") +
+        std::to_string(1000000000000000000ull + static_cast<uint64_t>(r.seq)).substr(0, 22);
     records_.push_back(r);
     if (records_.size() > 16) records_.pop_front();
     if (out) *out = r;
     return true;
+  }
+  std::vector<steward::ArchiveRecord> reviews_on(std::string_view agreement_id,
+                                                 size_t limit) override {
+    return list({std::string(agreement_id), steward::ArchiveRecord::kReviewKind, limit});
   }
   bool enable_checkpoints(const steward::CheckpointOptions&, std::string* error) override {
     *error = "the fuzzing archive keeps no checkpoints";

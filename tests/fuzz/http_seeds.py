@@ -45,6 +45,11 @@ for path in ("/v1/policy", "/v1/decisions?decision=deny&limit=3", "/v1/decisions
              "/v1/decisions/d-1000000000000000000000001", "/healthz", "/readyz", "/metrics", "/openapi.json"):
     seeds.append(request("GET", path))
     seeds.append(request("GET", path, token=True))
+# A review of the first decision the run archives (ids are `d-` and the sequence number).
+review = {"decision_id": "d-1000000000000000001", "agreement_digest": "sha256:0",
+          "body": "data_governance_committee", "verdict": "approve", "note": "ok"}
+seeds.append(request("POST", "/v1/reviews", json.dumps(review).encode(), "application/json"))
+seeds.append(request("POST", "/v1/reviews", json.dumps(review).encode(), "application/json", token=True))
 # Two requests on one kept-alive connection.
 seeds.append(request("GET", "/healthz").replace(b"Connection: close\r\n", b"") + request("GET", "/v1/policy"))
 
