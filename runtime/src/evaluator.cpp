@@ -325,11 +325,22 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
       break;
     }
   }
-  // A reason that asks a body whose stated approval was not counted says why.
+  // A reason that asks a body whose stated approval was not counted says why: naming the
+  // entries of the list it points at, or, when it points at none of them, every such entry.
   out.approvals = doc.approval_source();
-  for (const ApprovalSource::Unbacked& u : out.approvals.unbacked) {
-    for (Reason& r : out.reasons) {
-      if (std::find(r.reviewers.begin(), r.reviewers.end(), u.body) == r.reviewers.end()) continue;
+  for (Reason& r : out.reasons) {
+    auto in_evidence = [&](const ApprovalSource::Unbacked& u) {
+      return std::any_of(r.evidence.begin(), r.evidence.end(), [&](const Evidence& e) {
+        return !e.path.empty() && u.path.rfind(e.path + "[", 0) == 0;
+      });
+    };
+    auto asks = [&](const ApprovalSource::Unbacked& u) {
+      return std::find(r.reviewers.begin(), r.reviewers.end(), u.body) != r.reviewers.end();
+    };
+    const bool pointed = std::any_of(out.approvals.unbacked.begin(), out.approvals.unbacked.end(),
+                                     [&](const auto& u) { return asks(u) && in_evidence(u); });
+    for (const ApprovalSource::Unbacked& u : out.approvals.unbacked) {
+      if (!asks(u) || (pointed && !in_evidence(u))) continue;
       r.message += fmt::format(
           "; the approval by `{}` that the agreement states (`{}`, line {}) is not counted: no "
           "review record of `{}` on this text backs it",

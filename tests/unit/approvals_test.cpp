@@ -38,7 +38,7 @@ rule board_denied for a in approvals {
 rule plan_needs_chair {
   clause: c, outcome: review(chair),
   when: present(plan) and not any(a in plan.approvals: a.body == "chair" and a.decision == "approved"),
-  message: "no approval of the plan by the chair"
+  message: "no approval of the plan by the chair", evidence: plan.approvals
 }
 )P";
 
@@ -105,6 +105,23 @@ TEST_CASE("a stated approval counts only when a review record backs it", "[appro
   // A denial on record denies, whatever the text states.
   std::vector<ApprovalEvidence> denied{{"board", false, day, "r-3"}, {"chair", true, day, "r-2"}};
   CHECK(decide(*p, kStated, &denied).outcome == Outcome::kDeny);
+}
+
+TEST_CASE("a reason names the stated approvals of the list it points at", "[approvals]") {
+  auto p = pack();
+  std::vector<ApprovalEvidence> none;
+  Decision d = decide(*p,
+                      "id: A-5\napprovals:\n  - {body: board, decision: approved}\n"
+                      "  - {body: chair, decision: approved}\nplan:\n  text: t\n  approvals:\n"
+                      "    - {body: chair, decision: approved}\n",
+                      &none);
+  REQUIRE(d.approvals.unbacked.size() == 3);
+  const Reason* chair = nullptr;
+  for (const Reason& r : d.reasons)
+    if (r.rule == "plan_needs_chair") chair = &r;
+  REQUIRE(chair != nullptr);
+  CHECK_THAT(chair->message, Catch::Contains("(`plan.approvals[0]`, line 8)"));
+  CHECK_THAT(chair->message, !Catch::Contains("`approvals[1]`"));
 }
 
 TEST_CASE("records fill a list the agreement left out, and stated denials stay", "[approvals]") {
