@@ -28,6 +28,17 @@ struct ChainHead {
 // continues `head`, and returns the new head.
 ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head);
 
+// A query as SQL both backends read: the condition after WHERE (only the filters in use, so
+// the agreement index serves an agreement query), its text parameters in order, and the
+// ORDER BY ... LIMIT tail. `placeholder(i)` spells parameter i (1-based): `?i` or `$i`;
+// `postgres` picks the dialect's substring search.
+struct SqlQuery {
+  std::string where;
+  std::vector<std::string> params;
+  std::string tail;
+};
+SqlQuery sql_query(const ArchiveQuery& q, std::string (*placeholder)(size_t), bool postgres);
+
 // Group commit: concurrent `append` calls are gathered into one transaction per batch, so
 // that many decisions share one durable commit (one fsync) instead of paying one each. A
 // caller returns only once the batch holding its record is committed, or with the batch's

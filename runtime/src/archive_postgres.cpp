@@ -172,12 +172,12 @@ COMMIT;
   }
 
   std::vector<ArchiveRecord> list(const ArchiveQuery& q) override {
-    std::string limit = std::to_string(q.limit);
-    const char* params[] = {q.agreement_id.c_str(), q.decision.c_str(), limit.c_str()};
-    return query(fmt::format("SELECT {} FROM decisions WHERE ($1 = '' OR agreement_id = $1) AND "
-                             "($2 = '' OR decision = $2) ORDER BY seq DESC LIMIT $3::bigint;",
-                             kColumns),
-                 3, params);
+    const SqlQuery sql = sql_query(
+        q, [](size_t i) { return "$" + std::to_string(i); }, true);
+    std::vector<const char*> params;
+    for (const std::string& p : sql.params) params.push_back(p.c_str());
+    return query(fmt::format("SELECT {} FROM decisions WHERE {}{};", kColumns, sql.where, sql.tail),
+                 static_cast<int>(params.size()), params.data());
   }
 
   std::optional<ArchiveRecord> get(std::string_view decision_id) override {

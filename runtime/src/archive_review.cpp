@@ -113,13 +113,8 @@ bool Archive::append_review(const Review& review, ArchiveRecord* out, std::strin
   // The newest decision on the same agreement (review records left out). Reviews are few and
   // a person's, so a race with a new decision on the same id in the next instant is not
   // guarded here: `archive verify` and re-evaluation both bind every review to its text.
-  ArchiveRecord latest = *reviewed;
-  ArchiveQuery q{reviewed->agreement_id, "", 1};
-  for (const char* kind : {"allow", "deny", "needs_review"}) {
-    q.decision = kind;
-    for (const ArchiveRecord& r : list(q))
-      if (r.seq > latest.seq) latest = r;
-  }
+  std::optional<ArchiveRecord> newest = latest_decision(reviewed->agreement_id);
+  const ArchiveRecord& latest = newest && newest->seq > reviewed->seq ? *newest : *reviewed;
   if (std::string why = review_refusal(review, *reviewed, latest); !why.empty())
     return refuse(std::move(why));
   ArchiveRecord r;
@@ -182,6 +177,59 @@ std::vector<ApprovalEvidence> Archive::approvals_for(std::string_view agreement_
     out.push_back({review->body, review->verdict == "approve", day, r.decision_id});
   }
   std::reverse(out.begin(), out.end());
+  return out;
+}
+
+bool ArchiveQuery::matches(const ArchiveRecord& r) const {
+  if (!agreement_id.empty() && r.agreement_id != agreement_id) return false;
+  if (!decision.empty() && r.decision != decision) return false;
+  if (!caller.empty() && r.caller != caller) return false;
+  if ((decisions_only || latest_only) && r.is_review()) return false;
+  if (before_seq > 0 && r.seq >= before_seq) return false;
+  const std::string_view day = std::string_view(r.time).substr(0, 10);
+  if (!from.empty() && day < from) return false;
+  if (!to.empty() && day > to) return false;
+  if (!clause.empty() && r.document.find(clause_needle(clause)) == std::string::npos) return false;
+  return true;
+}
+
+std::string ArchiveQuery::clause_needle(std::string_view clause) {
+  // As the decision writer escapes a string; an id with other characters matches nothing.
+  return "\"clause\":" + nlohmann::json(std::string(clause))
+                             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::optional<ArchiveRecord> Archive::latest_decision(std::string_view agreement_id) {
+  ArchiveQuery q;
+  q.agreement_id = std::string(agreement_id);
+  q.decisions_only = true;
+  q.limit = 1;
+  std::vector<ArchiveRecord> r = list(q);
+  if (r.empty()) return std::nullopt;
+  return std::move(r.front());
+}
+
+std::vector<WaitingReview> Archive::waiting_for_review(size_t scan, bool* cut) {
+  ArchiveQuery q;
+  q.decision = "needs_review";
+  q.latest_only = true;
+  q.oldest_first = true;
+  q.limit = scan + 1;
+  std::vector<ArchiveRecord> standing = list(q);
+  if (cut) *cut = standing.size() > scan;
+  if (standing.size() > scan) standing.resize(scan);
+  std::vector<WaitingReview> out;
+  for (ArchiveRecord& d : standing) {
+    std::vector<std::string> bodies = reviewers_asked(d);
+    // A verdict on the same text counts whichever decision on it was reviewed: the decision
+    // derived again after one body's review still asks the others.
+    for (const ArchiveRecord& r : reviews_on(d.agreement_id, 1000)) {
+      if (r.agreement_digest != d.agreement_digest) continue;
+      if (std::optional<Review> review = review_in(r))
+        bodies.erase(std::remove(bodies.begin(), bodies.end(), review->body), bodies.end());
+    }
+    if (!bodies.empty()) out.push_back({std::move(d), std::move(bodies)});
+  }
   return out;
 }
 

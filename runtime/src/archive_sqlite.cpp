@@ -133,15 +133,13 @@ class SqliteArchive : public ChainedArchive {
   }
 
   std::vector<ArchiveRecord> list(const ArchiveQuery& q) override {
+    const SqlQuery sql = sql_query(
+        q, [](size_t i) { return "?" + std::to_string(i); }, false);
+    const std::string text = "SELECT * FROM decisions WHERE " + sql.where + sql.tail + ";";
     Reader& rd = reader();
     std::lock_guard<std::mutex> lock(rd.mu);
-    Stmt s(rd.db,
-           "SELECT * FROM decisions WHERE (?1 = '' OR agreement_id = ?1) AND (?2 = '' OR decision "
-           "= ?2) "
-           "ORDER BY seq DESC LIMIT ?3;");
-    s.bind(1, q.agreement_id);
-    s.bind(2, q.decision);
-    s.bind(3, static_cast<int64_t>(q.limit));
+    Stmt s(rd.db, text.c_str());
+    for (size_t i = 0; i < sql.params.size(); ++i) s.bind(static_cast<int>(i + 1), sql.params[i]);
     return rows(s);
   }
 
@@ -210,7 +208,8 @@ class SqliteArchive : public ChainedArchive {
     }
     if (rc != SQLITE_DONE)
       throw std::runtime_error(
-          fmt::format("cannot read the archive: {}", sqlite3_errmsg(sqlite3_db_handle(s.get()))));
+          fmt::format("cannot read the archive: {}",
+                      s.get() ? sqlite3_errmsg(sqlite3_db_handle(s.get())) : "query not prepared"));
     return out;
   }
 

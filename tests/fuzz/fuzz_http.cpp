@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -61,11 +62,17 @@ class RingArchive : public steward::Archive {
   std::vector<steward::ArchiveRecord> list(const steward::ArchiveQuery& q) override {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<steward::ArchiveRecord> out;
-    for (auto it = records_.rbegin(); it != records_.rend() && out.size() < q.limit; ++it) {
-      if (!q.agreement_id.empty() && it->agreement_id != q.agreement_id) continue;
-      if (!q.decision.empty() && it->decision != q.decision) continue;
+    for (auto it = records_.rbegin(); it != records_.rend(); ++it) {
+      if (!q.matches(*it)) continue;
+      if (q.latest_only &&
+          std::any_of(records_.rbegin(), it, [&](const steward::ArchiveRecord& newer) {
+            return newer.agreement_id == it->agreement_id && !newer.is_review();
+          }))
+        continue;
       out.push_back(*it);
     }
+    if (q.oldest_first) std::reverse(out.begin(), out.end());
+    if (out.size() > q.limit) out.resize(q.limit);
     return out;
   }
   std::optional<steward::ArchiveRecord> get(std::string_view id) override {

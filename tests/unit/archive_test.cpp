@@ -443,3 +443,104 @@ TEST_CASE("verify names a review record that was forged or moved to another deci
       forged.decision_id + "x", forged.document, forged.prev_hash, forged.hash));
   CHECK_THAT(g.problems(), Catch::Contains("its review document is not a review"));
 }
+
+TEST_CASE("every query filter reads the same records from SQL as the in-memory reference",
+          "[archive][query]") {
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  const ArchiveRecord& asked = f.records[2];
+  ArchiveRecord review, later;
+  std::string error;
+  REQUIRE(f.archive->append_review({asked.decision_id, asked.agreement_digest,
+                                    "data_governance_committee", "request_changes", "", "dgc"},
+                                   &review, &error));
+  // A newer decision on the first agreement: the first no longer stands.
+  Decision d = decision_for(f.records[0].agreement_id);
+  REQUIRE(f.archive->append(d, "newer text", "proposer-2", &later, &error));
+  const std::vector<ArchiveRecord> all = f.archive->all();
+  REQUIRE(all.size() == 7);
+  auto reference = [&](const ArchiveQuery& q) {
+    std::vector<int64_t> out;
+    for (auto it = all.rbegin(); it != all.rend(); ++it) {
+      if (!q.matches(*it)) continue;
+      if (q.latest_only && std::any_of(all.rbegin(), it, [&](const ArchiveRecord& n) {
+            return n.agreement_id == it->agreement_id && !n.is_review();
+          }))
+        continue;
+      out.push_back(it->seq);
+    }
+    if (q.oldest_first) std::reverse(out.begin(), out.end());
+    if (out.size() > q.limit) out.resize(q.limit);
+    return out;
+  };
+  const std::string today = all.back().time.substr(0, 10);
+  std::vector<ArchiveQuery> queries(16);
+  queries[1].decision = "review";
+  queries[2].caller = "proposer-2";
+  queries[3].caller = "dgc";
+  queries[4].clause = "sharing.purpose";
+  queries[5].clause = "request.channel";
+  queries[6].clause = "sharing\"purpose";  // quotes match nothing, and break no SQL
+  queries[7].from = today;
+  queries[8].to = "2000-01-01";
+  queries[9].from = "2000-01-01";
+  queries[9].to = today;
+  queries[10].before_seq = 4;
+  queries[11].decisions_only = true;
+  queries[12].latest_only = true;
+  queries[13].latest_only = true;
+  queries[13].decision = "needs_review";
+  queries[13].oldest_first = true;
+  queries[14].agreement_id = f.records[0].agreement_id;
+  queries[14].decisions_only = true;
+  queries[14].limit = 1;
+  queries[15].oldest_first = true;
+  queries[15].limit = 2;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    INFO("query " << i);
+    std::vector<int64_t> got;
+    for (const ArchiveRecord& r : f.archive->list(queries[i])) got.push_back(r.seq);
+    CHECK(got == reference(queries[i]));
+  }
+  // The cases above are not vacuous: each filter keeps some records and drops others.
+  CHECK(reference(queries[4]) == std::vector<int64_t>{3});
+  CHECK(reference(queries[3]) == std::vector<int64_t>{6});
+  CHECK(reference(queries[12]) == std::vector<int64_t>{7, 5, 4, 3, 2});
+  CHECK(reference(queries[14]) == std::vector<int64_t>{7});
+  CHECK(reference(queries[8]).empty());
+  CHECK(reference(queries[9]).size() == 7);
+  CHECK(f.archive->latest_decision(f.records[0].agreement_id)->seq == 7);
+  CHECK_FALSE(f.archive->latest_decision("DSA-NONE"));
+}
+
+TEST_CASE("the review queue holds standing needs_review decisions until each body has spoken",
+          "[archive][review]") {
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  const ArchiveRecord& asked = f.records[2];
+  bool cut = true;
+  auto waiting = f.archive->waiting_for_review(100, &cut);
+  CHECK_FALSE(cut);
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0].decision.decision_id == asked.decision_id);
+  CHECK(waiting[0].bodies == std::vector<std::string>{"data_governance_committee"});
+  // A verdict, even request_changes, takes it off the body's queue: the proposer acts next.
+  ArchiveRecord review;
+  std::string error;
+  REQUIRE(f.archive->append_review({asked.decision_id, asked.agreement_digest,
+                                    "data_governance_committee", "request_changes", "", "dgc"},
+                                   &review, &error));
+  CHECK(f.archive->waiting_for_review(100).empty());
+  // New text under the same id that asks again is on the queue again; the old one is not.
+  Decision d = decision_for(asked.agreement_id);
+  d.outcome = Outcome::kNeedsReview;
+  d.reviewers = {"commissioner", "data_governance_committee"};
+  ArchiveRecord newer;
+  REQUIRE(f.archive->append(d, "changed text", "test", &newer, &error));
+  waiting = f.archive->waiting_for_review(100);
+  REQUIRE(waiting.size() == 1);
+  CHECK(waiting[0].decision.decision_id == newer.decision_id);
+  CHECK(waiting[0].bodies.size() == 2);
+  CHECK(f.archive->waiting_for_review(0, &cut).empty());
+  CHECK(cut);
+}

@@ -67,8 +67,31 @@ struct ArchiveVerification {
 
 struct ArchiveQuery {
   std::string agreement_id;  // "" : any
-  std::string decision;      // "" : any
+  std::string decision;      // "" : any; `review` for review records
   size_t limit = 100;
+  std::string caller{};      // "" : any; who asked, or for a review record the reviewer
+  std::string clause{};      // "" : any; a decision with a reason citing this clause id
+  std::string from{}, to{};  // "" : open; UTC days YYYY-MM-DD the record's time falls in, inclusive
+  int64_t before_seq = 0;    // > 0: only records older than this one (paging)
+  bool decisions_only = false;  // leave review records out
+  // Only the newest decision on each agreement id, what stands now (no review records).
+  bool latest_only = false;
+  bool oldest_first = false;  // default: newest first
+
+  // Whether `r` passes the filters that concern one record alone (every one but latest_only):
+  // the reference the backends' SQL is tested against.
+  bool matches(const ArchiveRecord& r) const;
+  // The text a decision document holds when a reason cites `clause` (compact JSON, as the
+  // archive writes it): a reason's message cannot hold it, since quotes in a message are
+  // escaped.
+  static std::string clause_needle(std::string_view clause);
+};
+
+// A `needs_review` decision that stands (the newest on its agreement id) and the bodies it
+// still waits for: those it asked that have recorded no verdict on its text.
+struct WaitingReview {
+  ArchiveRecord decision;
+  std::vector<std::string> bodies;
 };
 
 // Signed checkpoints of the chain head, written outside the database so that removing or
@@ -135,6 +158,13 @@ class Archive {
 
   // The review records of a decision, oldest first.
   std::vector<ArchiveRecord> reviews_of(const ArchiveRecord& decision);
+
+  // The decisions that wait for a review, oldest first: at most `scan` standing `needs_review`
+  // decisions are looked at (`*cut` tells whether there were more). For the review queues.
+  std::vector<WaitingReview> waiting_for_review(size_t scan, bool* cut = nullptr);
+
+  // The newest decision (not a review) on an agreement id, if any.
+  std::optional<ArchiveRecord> latest_decision(std::string_view agreement_id);
 
   // The approvals review records stand for on this exact text (agreement id and digest): each
   // body's latest verdict, approve or deny, dated the day it was recorded. A body whose latest
