@@ -50,6 +50,17 @@ review = {"decision_id": "d-1000000000000000001", "agreement_digest": "sha256:0"
           "body": "data_governance_committee", "verdict": "approve", "note": "ok"}
 seeds.append(request("POST", "/v1/reviews", json.dumps(review).encode(), "application/json"))
 seeds.append(request("POST", "/v1/reviews", json.dumps(review).encode(), "application/json", token=True))
+# The staff pages: read-only pages, the sign-in form and a review form (the open server needs no
+# sign-in; its form token is not in the seed, so the fuzzer meets the refusal first).
+for path in ("/ui/", "/ui/search?decision=needs_review&clause=sharing.approval&from=2026-01-01",
+             "/ui/queue/data_governance_committee", "/ui/decisions/d-1000000000000000001",
+             "/ui/verify", "/ui/style.css", "/ui/signin"):
+    seeds.append(request("GET", path))
+seeds.append(request("POST", "/ui/signin", b"token=fuzz-token", "application/x-www-form-urlencoded",
+                     token=True))
+seeds.append(request("POST", "/ui/decisions/d-1000000000000000001/review",
+                     b"csrf=0&body=data_governance_committee&verdict=approve&digest=sha256%3A0&note=ok",
+                     "application/x-www-form-urlencoded"))
 # Two requests on one kept-alive connection.
 seeds.append(request("GET", "/healthz").replace(b"Connection: close\r\n", b"") + request("GET", "/v1/policy"))
 

@@ -135,6 +135,7 @@ int run_serve(const ServeOptions& o) {
   service_options.access_log = !o.quiet;
   service_options.allow_as_of = o.allow_as_of;
   service_options.approvals_stated = o.approvals_stated;
+  service_options.secure_cookies = !o.tls_cert.empty();
   service_options.request_reload = [] { g_reload = true; };
   auto host_check = std::make_shared<HostCheck>(host, 0, o.server_names);
   service_options.host_allowed = [host_check](std::string_view h) { return host_check->allows(h); };

@@ -1,4 +1,6 @@
-// The HTTP routes of `steward serve` (see service.h).
+// The HTTP routes of `steward serve` (see service.h). Past 600 lines: the routes share one
+// state, its locks and its metrics; reviews (review_routes), the staff pages (ui_routes) and
+// text formats (http_text) already live apart.
 #include "service.h"
 
 #include <fmt/chrono.h>
@@ -17,6 +19,8 @@
 #include "common.h"
 #include "review_routes.h"
 #include "steward/date.h"
+#include "ui_html.h"
+#include "ui_routes.h"
 
 namespace steward::cli {
 namespace {
@@ -40,6 +44,7 @@ std::string metrics_route(const std::string& path) {
   for (const char* r : kRoutes)
     if (path == r) return path;
   if (path.rfind("/v1/decisions/", 0) == 0) return "/v1/decisions/{id}";
+  if (StaffUi::owns(path)) return "/ui/";
   return "other";
 }
 
@@ -155,6 +160,7 @@ struct ServiceState {
   Archive* archive;
   ServiceOptions options;
   Metrics metrics;
+  std::unique_ptr<StaffUi> ui;
 };
 
 namespace {
@@ -311,6 +317,69 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
     ++st.metrics.decisions[outcome_name(d.outcome)];
   }
   return {200, to_json(d, -1)};
+}
+
+// POST /v1/reviews for `who`, and the staff pages' review form.
+HttpResponse record_review(ServiceState& st, const HttpRequest& req, const Caller& who) {
+  // After a review the decision is derived again from the reviewed text, with the approvals
+  // the records now stand for, and archived like any.
+  auto rederive = [&](const ArchiveRecord& reviewed) {
+    std::shared_ptr<Served> s;
+    {
+      std::lock_guard<std::mutex> lock(st.served_mu);
+      s = st.served;
+    }
+    std::string id;
+    Outcome out = decide(st, s, reviewed.agreement, "reviewed", DocumentFormat::kAuto, who.name,
+                         EvaluationContext{}, &id);
+    return std::make_pair(out.status == 200 ? id : std::string(), std::move(out.body));
+  };
+  HttpResponse res = post_review(
+      st.archive, req, who.name,
+      [&](const std::string& role) -> std::optional<HttpResponse> {
+        if (allowed(who, role)) return std::nullopt;
+        return forbidden(st, who, req.path, role);
+      },
+      rederive);
+  if (res.status == 201) {
+    const Json review = Json::parse(req.body, nullptr, false);
+    std::lock_guard<std::mutex> lock(st.metrics.mu);
+    ++st.metrics.reviews[{review.value("body", ""), review.value("verdict", "")}];
+  }
+  return res;
+}
+
+// The review queues in /metrics: how many decisions wait for each body and for how long.
+std::string queue_metrics(ServiceState& st, const CompiledPack& pack) {
+  if (!st.archive) return "";
+  std::vector<WaitingReview> waiting;
+  try {
+    waiting = st.archive->waiting_for_review(10000);
+  } catch (const std::exception&) {
+    return "";  // the archive cannot be read: the gauges are left out, not shown as zero
+  }
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::string length =
+      "# HELP steward_review_queue_length Decisions waiting for a reviewer body.\n"
+      "# TYPE steward_review_queue_length gauge\n";
+  std::string oldest =
+      "# HELP steward_review_queue_oldest_seconds Age of the oldest decision waiting for a "
+      "reviewer body (0: none waits).\n"
+      "# TYPE steward_review_queue_oldest_seconds gauge\n";
+  for (const ReviewerInfo& body : pack.reviewers) {
+    size_t n = 0;
+    int64_t age = 0;
+    for (const WaitingReview& w : waiting) {
+      if (std::find(w.bodies.begin(), w.bodies.end(), body.name) == w.bodies.end()) continue;
+      if (n++ == 0) age = std::max<int64_t>(0, now - ui::epoch_seconds(w.decision.time));
+    }
+    length += fmt::format("steward_review_queue_length{{body=\"{}\"}} {}\n", body.name, n);
+    oldest +=
+        fmt::format("steward_review_queue_oldest_seconds{{body=\"{}\"}} {}\n", body.name, age);
+  }
+  return length + oldest;
 }
 
 // The evaluation date of a request: `?as_of=YYYY-MM-DD`, else today (UTC). Another day than
@@ -597,6 +666,26 @@ Service::Service(std::shared_ptr<Served> served, Archive* archive, ServiceOption
   state_->served = std::move(served);
   state_->archive = archive;
   state_->options = std::move(options);
+  ServiceState* st = state_.get();
+  UiOptions ui;
+  ui.tokens = st->options.tokens;
+  ui.archive = archive;
+  ui.current = [st] {
+    std::lock_guard<std::mutex> lock(st->served_mu);
+    return st->served;
+  };
+  ui.review = [st](const std::string& body, const std::string& name,
+                   const std::vector<std::string>* roles) {
+    HttpRequest req;
+    req.method = "POST";
+    req.path = "/ui/review";
+    req.body = body;
+    req.headers.emplace_back("Content-Type", "application/json");
+    return record_review(*st, req, Caller{name, roles});
+  };
+  ui.log = st->options.log;
+  ui.secure_cookies = st->options.secure_cookies;
+  st->ui = std::make_unique<StaffUi>(std::move(ui));
 }
 
 Service::~Service() = default;
@@ -639,6 +728,8 @@ std::optional<HttpResponse> Service::screen(const HttpRequest& head) {
   if (head.has_header("Range")) return error_response(416, "range requests are not supported");
   if (st.options.host_allowed && !st.options.host_allowed(head.header("Host")))
     return error_response(421, "this server does not answer to that Host; see --server-name");
+  // The staff pages sign in with a session cookie, not a bearer token.
+  if (StaffUi::owns(head.path)) return st.ui->screen(head);
   // Before the body: a client without a token, or without the route's role, cannot make the
   // server read (and hold) one.
   if (!open_route(head.path)) {
@@ -662,6 +753,7 @@ HttpResponse Service::handle(const HttpRequest& req) {
   };
   try {
     const std::string& path = req.path;
+    if (StaffUi::owns(path)) return st.ui->handle(req);
     const Caller who = caller_of(st, req);
     const std::string& caller = who.name;
     if (path == "/v1/evaluate" || path == "/v1/evaluate/batch" || path == "/v1/evaluate/data") {
@@ -673,27 +765,7 @@ HttpResponse Service::handle(const HttpRequest& req) {
     }
     if (path == "/v1/reviews") {
       if (!post) return wrong_method("POST");
-      // After a review the decision is derived again from the reviewed text, with the
-      // approvals the records now stand for, and archived like any.
-      auto rederive = [&](const ArchiveRecord& reviewed) {
-        std::string id;
-        Outcome out = decide(st, current(), reviewed.agreement, "reviewed", DocumentFormat::kAuto,
-                             caller, EvaluationContext{}, &id);
-        return std::make_pair(out.status == 200 ? id : std::string(), std::move(out.body));
-      };
-      HttpResponse res = post_review(
-          st.archive, req, caller,
-          [&](const std::string& role) -> std::optional<HttpResponse> {
-            if (allowed(who, role)) return std::nullopt;
-            return forbidden(st, who, path, role);
-          },
-          rederive);
-      if (res.status == 201) {
-        const Json review = Json::parse(req.body, nullptr, false);
-        std::lock_guard<std::mutex> lock(st.metrics.mu);
-        ++st.metrics.reviews[{review.value("body", ""), review.value("verdict", "")}];
-      }
-      return res;
+      return record_review(st, req, who);
     }
     if (path == "/v1/admin/reload" && st.options.request_reload) {
       if (!post) return wrong_method("POST");
@@ -738,7 +810,7 @@ HttpResponse Service::handle(const HttpRequest& req) {
       }
       res.set_content(json_text(body), "application/json");
     } else if (path == "/metrics") {
-      std::string text = st.metrics.text();
+      std::string text = st.metrics.text() + queue_metrics(st, *current()->pack);
       if (st.options.connections) {
         ConnectionStats c = st.options.connections();
         text += fmt::format(

@@ -69,6 +69,8 @@ struct ServiceOptions {
   // review record in the archive backs it (with no archive, none does), for packs that name
   // their approval lists (docs/reviews.md).
   bool approvals_stated = false;
+  // The staff pages' session cookie is `Secure` (set when the server speaks TLS).
+  bool secure_cookies = false;
 };
 
 // JSON text of a value that may hold client-supplied bytes (a request path, say): invalid

@@ -10,6 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev catch2 python3-junitparser graphviz wrk
   clang-14 libclang-rt-14-dev
   coinor-libclp-dev glpk-utils
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -19,4 +20,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing: ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+fi
+# The staff pages' browser test: Node (Debian's, or one already on the machine) drives Debian's
+# Chromium through puppeteer-core, which downloads no browser; axe-core checks accessibility.
+# Both come from npm at the versions package-lock.json pins.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends nodejs npm > /dev/null
+fi
+ui_tests="$(dirname "$0")/../../tests/ui"
+if [ ! -d "$ui_tests/node_modules" ] || [ "$ui_tests/package-lock.json" -nt "$ui_tests/node_modules" ]; then
+  (cd "$ui_tests" && npm ci --no-audit --no-fund --loglevel=error > /dev/null && touch node_modules)
 fi
