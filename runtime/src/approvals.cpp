@@ -72,17 +72,8 @@ class Rewriter {
   static constexpr uint32_t kNone = UINT32_MAX;
 
  private:
-  // The scalar text of `field` in map `node`, or "".
   std::string field(uint32_t node, std::string_view name) const {
-    const RawNode& n = raw_.nodes[node];
-    if (n.kind != Kind::kMap) return "";
-    for (uint32_t i = 0; i < n.size; ++i) {
-      const RawNode& k = raw_.nodes[raw_.children[n.begin + 2 * i]];
-      const RawNode& v = raw_.nodes[raw_.children[n.begin + 2 * i + 1]];
-      if (k.kind == Kind::kScalar && raw_.scalar(k) == name && v.kind == Kind::kScalar)
-        return std::string(raw_.scalar(v));
-    }
-    return "";
+    return std::string(raw_.scalar_field(node, name));
   }
 
   // The list `node` (kNone: absent) rewritten: stated entries but the approvals, then the

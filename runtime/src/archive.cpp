@@ -104,31 +104,40 @@ std::vector<std::string> approval_records_named(const ArchiveRecord& r) {
 
 }  // namespace
 
-SqlQuery sql_query(const ArchiveQuery& q, std::string (*placeholder)(size_t), bool postgres) {
+SqlQuery sql_query(const ArchiveQuery& q, std::string (*placeholder)(size_t), bool postgres,
+                   bool standing) {
   SqlQuery out;
   std::vector<std::string> terms;
   auto param = [&](std::string value) {
     out.params.push_back(std::move(value));
     return placeholder(out.params.size());
   };
-  if (!q.agreement_id.empty()) terms.push_back("agreement_id = " + param(q.agreement_id));
-  if (!q.decision.empty()) terms.push_back("decision = " + param(q.decision));
-  if (!q.caller.empty()) terms.push_back("caller = " + param(q.caller));
-  if (q.decisions_only || q.latest_only) terms.push_back("decision <> 'review'");
-  if (q.before_seq > 0)
-    terms.push_back("seq < CAST(" + param(std::to_string(q.before_seq)) + " AS BIGINT)");
-  if (!q.from.empty()) terms.push_back("substr(time, 1, 10) >= " + param(q.from));
-  if (!q.to.empty()) terms.push_back("substr(time, 1, 10) <= " + param(q.to));
-  // strpos in PostgreSQL, instr in SQLite: both case-sensitive, unlike LIKE in SQLite.
-  if (!q.clause.empty())
-    terms.push_back(fmt::format("{}(document, {}) > 0", postgres ? "strpos" : "instr",
-                                param(ArchiveQuery::clause_needle(q.clause))));
-  if (q.latest_only)
+  out.from = "decisions";
+  if (q.latest_only && standing) {
+    // The standing table holds each agreement's newest decision: a join reads only those.
+    out.from = "standing JOIN decisions ON decisions.seq = standing.seq";
+    if (!q.decision.empty()) terms.push_back("standing.decision = " + param(q.decision));
+  } else if (q.latest_only) {
     terms.push_back(
         "NOT EXISTS (SELECT 1 FROM decisions e WHERE e.agreement_id = decisions.agreement_id AND "
         "e.seq > decisions.seq AND e.decision <> 'review')");
+  }
+  if (!q.agreement_id.empty()) terms.push_back("decisions.agreement_id = " + param(q.agreement_id));
+  if (!q.decision.empty()) terms.push_back("decisions.decision = " + param(q.decision));
+  if (!q.caller.empty()) terms.push_back("decisions.caller = " + param(q.caller));
+  if (q.decisions_only || q.latest_only) terms.push_back("decisions.decision <> 'review'");
+  if (q.before_seq > 0)
+    terms.push_back("decisions.seq < CAST(" + param(std::to_string(q.before_seq)) + " AS BIGINT)");
+  if (!q.from.empty()) terms.push_back("substr(decisions.time, 1, 10) >= " + param(q.from));
+  if (!q.to.empty()) terms.push_back("substr(decisions.time, 1, 10) <= " + param(q.to));
+  // strpos in PostgreSQL, instr in SQLite: both case-sensitive, unlike LIKE in SQLite.
+  if (!q.clause.empty())
+    terms.push_back(fmt::format("{}(decisions.document, {}) > 0", postgres ? "strpos" : "instr",
+                                param(ArchiveQuery::clause_needle(q.clause))));
   out.where = terms.empty() ? "TRUE" : fmt::format("{}", fmt::join(terms, " AND "));
-  out.tail = fmt::format(" ORDER BY seq {} LIMIT CAST({} AS BIGINT)",
+  // Ordered by the standing table's own column when it leads, so its index gives the order.
+  out.tail = fmt::format(" ORDER BY {}.seq {} LIMIT CAST({} AS BIGINT)",
+                         q.latest_only && standing ? "standing" : "decisions",
                          q.oldest_first ? "ASC" : "DESC", param(std::to_string(q.limit)));
   return out;
 }

@@ -28,16 +28,37 @@ struct ChainHead {
 // continues `head`, and returns the new head.
 ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head);
 
-// A query as SQL both backends read: the condition after WHERE (only the filters in use, so
-// the agreement index serves an agreement query), its text parameters in order, and the
-// ORDER BY ... LIMIT tail. `placeholder(i)` spells parameter i (1-based): `?i` or `$i`;
-// `postgres` picks the dialect's substring search.
+// A query as SQL both backends read: the tables after FROM, the condition after WHERE (only
+// the filters in use, so the agreement index serves an agreement query), its text parameters
+// in order, and the ORDER BY ... LIMIT tail; columns are named `decisions.<column>`.
+// `placeholder(i)` spells parameter i (1-based): `?i` or `$i`; `postgres` picks the dialect's
+// substring search; `standing` says the store keeps the standing table (kStandingSchema), which
+// then serves latest_only.
 struct SqlQuery {
+  std::string from;
   std::string where;
   std::vector<std::string> params;
   std::string tail;
 };
-SqlQuery sql_query(const ArchiveQuery& q, std::string (*placeholder)(size_t), bool postgres);
+SqlQuery sql_query(const ArchiveQuery& q, std::string (*placeholder)(size_t), bool postgres,
+                   bool standing);
+
+// The standing table: each agreement id's newest decision (review records aside), kept by the
+// writers in the batch's transaction, so that the review queues read the decisions that stand
+// instead of scanning every record. Derived from the chain and not part of it: rebuilt from
+// the decisions when it is created (kStandingFill).
+inline constexpr const char* kStandingSchema =
+    "CREATE TABLE IF NOT EXISTS standing (agreement_id TEXT PRIMARY KEY, seq BIGINT NOT NULL, "
+    "decision TEXT NOT NULL);\n"
+    "CREATE INDEX IF NOT EXISTS standing_decision ON standing(decision, seq);\n";
+inline constexpr const char* kStandingFill =
+    "INSERT INTO standing (agreement_id, seq, decision) SELECT d.agreement_id, d.seq, d.decision "
+    "FROM decisions d WHERE d.decision <> 'review' AND NOT EXISTS (SELECT 1 FROM decisions e "
+    "WHERE e.agreement_id = d.agreement_id AND e.seq > d.seq AND e.decision <> 'review');";
+// Moves an agreement's standing decision to a newer one: parameters agreement id, seq, decision.
+inline constexpr const char* kStandingUpsertTail =
+    " ON CONFLICT (agreement_id) DO UPDATE SET seq = excluded.seq, decision = excluded.decision "
+    "WHERE excluded.seq > standing.seq";
 
 // Group commit: concurrent `append` calls are gathered into one transaction per batch, so
 // that many decisions share one durable commit (one fsync) instead of paying one each. A

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <map>
 #include <mutex>
 
 #include "archive_chain.h"
@@ -14,6 +15,12 @@ namespace {
 constexpr const char* kColumns =
     "seq, decision_id, time, agreement_id, agreement_digest, agreement, pack_name, "
     "pack_version, pack_digest, decision, document, caller, prev_hash, hash";
+// The same, for queries that join the standing table.
+constexpr const char* kQualifiedColumns =
+    "decisions.seq, decisions.decision_id, decisions.time, decisions.agreement_id, "
+    "decisions.agreement_digest, decisions.agreement, decisions.pack_name, "
+    "decisions.pack_version, decisions.pack_digest, decisions.decision, decisions.document, "
+    "decisions.caller, decisions.prev_hash, decisions.hash";
 
 // An arbitrary key for pg_advisory_xact_lock: servers starting together create the schema
 // one at a time (CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin).
@@ -62,8 +69,31 @@ class PostgresArchive : public ChainedArchive {
     {
       Result r(PQexec(conn_,
                       "SELECT to_regclass('decisions') IS NOT NULL AND "
-                      "to_regclass('chain_head') IS NOT NULL;"));
-      if (r.ok() && r.rows() == 1 && r.text(0, 0) == "t") return true;
+                      "to_regclass('chain_head') IS NOT NULL, to_regclass('standing') IS NOT NULL "
+                      "AND has_table_privilege('standing', 'INSERT') AND "
+                      "has_table_privilege('standing', 'UPDATE');"));
+      if (r.ok() && r.rows() == 1 && r.text(0, 0) == "t") {
+        // A role without the standing grants (docs/archive.md) neither keeps nor reads it.
+        standing_ = r.text(0, 1) == "t";
+        // An archive from before the standing table gets it if this role may create it;
+        // otherwise the queues are found by scanning, as before.
+        if (!standing_ && mode == ArchiveMode::kCreate) {
+          const std::string add = fmt::format(
+              "BEGIN; SELECT pg_advisory_xact_lock({}); {} {} COMMIT;", kSchemaLockKey,
+              kStandingSchema,
+              "INSERT INTO standing (agreement_id, seq, decision) SELECT agreement_id, seq, "
+              "decision FROM (SELECT d.agreement_id, d.seq, d.decision FROM decisions d WHERE "
+              "d.decision <> 'review' AND NOT EXISTS (SELECT 1 FROM decisions e WHERE "
+              "e.agreement_id = d.agreement_id AND e.seq > d.seq AND e.decision <> 'review')) n "
+              "ON CONFLICT (agreement_id) DO NOTHING;");
+          Result a(PQexec(conn_, add.c_str()));
+          if (a.ok())
+            standing_ = true;
+          else
+            rollback();
+        }
+        return true;
+      }
     }
     if (mode == ArchiveMode::kExisting) {
       *error = "the database holds no steward archive (no decisions table)";
@@ -93,15 +123,17 @@ CREATE INDEX IF NOT EXISTS decisions_reviews ON decisions(agreement_id, seq) WHE
 CREATE TABLE IF NOT EXISTS chain_head (
   id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);
 INSERT INTO chain_head (id, seq, hash) VALUES (1, 0, '{}') ON CONFLICT (id) DO NOTHING;
+{}
 COMMIT;
 )",
-                                     kSchemaLockKey, kGenesis);
+                                     kSchemaLockKey, kGenesis, kStandingSchema);
     Result r(PQexec(conn_, schema.c_str()));
     if (!r.ok()) {
       *error = fmt::format("cannot prepare the archive: {}", message());
       rollback();
       return false;
     }
+    standing_ = true;
     return true;
   }
 
@@ -148,6 +180,7 @@ COMMIT;
       *error = fmt::format("the archive cannot be written: {}", message());
       return rollback();
     }
+    if (standing_ && !write_standing(batch, error)) return rollback();
     std::string seq = std::to_string(head.seq);
     const char* head_values[] = {seq.c_str(), head.hash.c_str()};
     Result upd(PQexecParams(conn_, "UPDATE chain_head SET seq = $1, hash = $2 WHERE id = 1;", 2,
@@ -162,6 +195,35 @@ COMMIT;
     return true;
   }
 
+  // Moves each agreement's standing decision to the newest of the batch (one statement, so an
+  // agreement id appears once in it: PostgreSQL refuses to update one row twice in a statement).
+  bool write_standing(const std::vector<ArchiveRecord*>& batch, std::string* error) {
+    std::map<std::string, const ArchiveRecord*> newest;
+    for (const ArchiveRecord* r : batch)
+      if (!r->is_review()) newest[r->agreement_id] = r;  // in seq order: the last is the newest
+    if (newest.empty()) return true;
+    std::string sql = "INSERT INTO standing (agreement_id, seq, decision) VALUES ";
+    std::vector<std::string> seqs;
+    seqs.reserve(newest.size());
+    std::vector<const char*> values;
+    size_t n = 0;
+    for (const auto& [id, r] : newest) {
+      sql +=
+          fmt::format("{}(${}, ${}::bigint, ${})", n ? "," : "", 3 * n + 1, 3 * n + 2, 3 * n + 3);
+      seqs.push_back(std::to_string(r->seq));
+      values.push_back(r->agreement_id.c_str());
+      values.push_back(seqs.back().c_str());
+      values.push_back(r->decision.c_str());
+      ++n;
+    }
+    sql += kStandingUpsertTail;
+    Result up(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                           values.data(), nullptr, nullptr, 0));
+    if (up.ok()) return true;
+    *error = fmt::format("the archive cannot be written: {}", message());
+    return false;
+  }
+
   std::optional<ChainHead> stored_head() override {
     std::lock_guard<std::mutex> lock(mu_);
     std::string error;
@@ -173,10 +235,11 @@ COMMIT;
 
   std::vector<ArchiveRecord> list(const ArchiveQuery& q) override {
     const SqlQuery sql = sql_query(
-        q, [](size_t i) { return "$" + std::to_string(i); }, true);
+        q, [](size_t i) { return "$" + std::to_string(i); }, true, standing_);
     std::vector<const char*> params;
     for (const std::string& p : sql.params) params.push_back(p.c_str());
-    return query(fmt::format("SELECT {} FROM decisions WHERE {}{};", kColumns, sql.where, sql.tail),
+    return query(fmt::format("SELECT {} FROM {} WHERE {}{};", kQualifiedColumns, sql.from,
+                             sql.where, sql.tail),
                  static_cast<int>(params.size()), params.data());
   }
 
@@ -259,6 +322,7 @@ COMMIT;
   }
 
   PGconn* conn_;
+  bool standing_ = false;  // the store keeps the standing table
   std::mutex mu_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <atomic>
+#include <map>
 #include <mutex>
 
 #include "archive_chain.h"
@@ -39,8 +40,10 @@ class SqliteArchive : public ChainedArchive {
   SqliteArchive(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteArchive() override {
     finish_checkpoints();
-    for (Reader& rd : readers_)
+    for (Reader& rd : readers_) {
+      for (auto& [sql, stmt] : rd.prepared) sqlite3_finalize(stmt);
       if (rd.db) sqlite3_close(rd.db);
+    }
     sqlite3_close(db_);
   }
 
@@ -58,17 +61,37 @@ class SqliteArchive : public ChainedArchive {
             path_);
         return false;
       }
+      // A reader of an archive written before the standing table finds the queues by scanning.
+      Stmt t(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'standing';");
+      standing_ = t.step() == SQLITE_ROW && sqlite3_column_int64(t.get(), 0) == 1;
     } else {
       for (const char* sql : {"PRAGMA page_size=16384;", "PRAGMA journal_mode=WAL;",
                               "PRAGMA synchronous=FULL;", "PRAGMA busy_timeout=5000;", kSchema}) {
         if (!exec(sql, error)) return false;
       }
+      if (!create_standing(error)) return false;
     }
     struct stat st {};
     if (::stat(path_.c_str(), &st) == 0) {
       dev_ = st.st_dev;
       ino_ = st.st_ino;
     }
+    return true;
+  }
+
+  // Creates the standing table, filled from the records when it is new (an archive written
+  // before it existed), in one transaction so that two processes opening it do not both fill.
+  bool create_standing(std::string* error) {
+    if (!exec("BEGIN IMMEDIATE;", error)) return false;
+    bool fill = false;
+    {
+      Stmt t(db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'standing';");
+      fill = t.step() == SQLITE_ROW && sqlite3_column_int64(t.get(), 0) == 0;
+    }
+    if (!exec(kStandingSchema, error) || (fill && !exec(kStandingFill, error)) ||
+        !exec("COMMIT;", error))
+      return rollback(error);
+    standing_ = true;
     return true;
   }
 
@@ -115,6 +138,20 @@ class SqliteArchive : public ChainedArchive {
       }
       if (ins.step() != SQLITE_DONE) return rollback(error);
     }
+    if (standing_) {
+      const std::string upsert =
+          std::string("INSERT INTO standing (agreement_id, seq, decision) VALUES (?, ?, ?)") +
+          kStandingUpsertTail + ";";
+      Stmt stand(db_, upsert.c_str());
+      for (const ArchiveRecord* r : batch) {
+        if (r->is_review()) continue;
+        sqlite3_reset(stand.get());
+        stand.bind(1, r->agreement_id);
+        stand.bind(2, r->seq);
+        stand.bind(3, r->decision);
+        if (stand.step() != SQLITE_DONE) return rollback(error);
+      }
+    }
     Stmt upd(db_,
              "INSERT INTO chain_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE "
              "SET seq = excluded.seq, hash = excluded.hash;");
@@ -134,19 +171,18 @@ class SqliteArchive : public ChainedArchive {
 
   std::vector<ArchiveRecord> list(const ArchiveQuery& q) override {
     const SqlQuery sql = sql_query(
-        q, [](size_t i) { return "?" + std::to_string(i); }, false);
-    const std::string text = "SELECT * FROM decisions WHERE " + sql.where + sql.tail + ";";
-    Reader& rd = reader();
-    std::lock_guard<std::mutex> lock(rd.mu);
-    Stmt s(rd.db, text.c_str());
+        q, [](size_t i) { return "?" + std::to_string(i); }, false, standing_);
+    const std::string text =
+        "SELECT decisions.* FROM " + sql.from + " WHERE " + sql.where + sql.tail + ";";
+    auto [rd, lock] = reader();
+    Stmt s(*rd, text);
     for (size_t i = 0; i < sql.params.size(); ++i) s.bind(static_cast<int>(i + 1), sql.params[i]);
     return rows(s);
   }
 
   std::optional<ArchiveRecord> get(std::string_view decision_id) override {
-    Reader& rd = reader();
-    std::lock_guard<std::mutex> lock(rd.mu);
-    Stmt s(rd.db, "SELECT * FROM decisions WHERE decision_id = ?1;");
+    auto [rd, lock] = reader();
+    Stmt s(*rd, "SELECT * FROM decisions WHERE decision_id = ?1;");
     s.bind(1, std::string(decision_id));
     auto r = rows(s);
     if (r.empty()) return std::nullopt;
@@ -154,9 +190,8 @@ class SqliteArchive : public ChainedArchive {
   }
 
   std::vector<ArchiveRecord> reviews_on(std::string_view agreement_id, size_t limit) override {
-    Reader& rd = reader();
-    std::lock_guard<std::mutex> lock(rd.mu);
-    Stmt s(rd.db,
+    auto [rd, lock] = reader();
+    Stmt s(*rd,
            "SELECT * FROM decisions WHERE agreement_id = ?1 AND decision = 'review' "
            "ORDER BY seq DESC LIMIT ?2;");
     s.bind(1, std::string(agreement_id));
@@ -171,10 +206,39 @@ class SqliteArchive : public ChainedArchive {
   }
 
  private:
+  // Reads go through connections of their own (see Reader), each keeping its prepared
+  // statements: preparing one cost as much as running it for the per-decision review lookup.
+  struct Reader {
+    std::mutex mu;
+    sqlite3* db = nullptr;
+    std::map<std::string, sqlite3_stmt*> prepared;  // by SQL text, under mu
+  };
+
   class Stmt {
    public:
     Stmt(sqlite3* db, const char* sql) { sqlite3_prepare_v2(db, sql, -1, &s_, nullptr); }
-    ~Stmt() { sqlite3_finalize(s_); }
+    // A statement of the reader's cache, prepared on first use; the caller holds rd.mu.
+    Stmt(Reader& rd, const std::string& sql) : cached_(true) {
+      auto it = rd.prepared.find(sql);
+      if (it != rd.prepared.end()) {
+        s_ = it->second;
+        return;
+      }
+      if (sqlite3_prepare_v3(rd.db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) ==
+              SQLITE_OK &&
+          s_ != nullptr)
+        rd.prepared.emplace(sql, s_);
+      else
+        cached_ = false;  // finalized here: nothing failed is kept
+    }
+    ~Stmt() {
+      if (!cached_) {
+        sqlite3_finalize(s_);
+      } else {
+        sqlite3_reset(s_);
+        sqlite3_clear_bindings(s_);
+      }
+    }
     Stmt(const Stmt&) = delete;
     Stmt& operator=(const Stmt&) = delete;
     sqlite3_stmt* get() { return s_; }
@@ -191,6 +255,7 @@ class SqliteArchive : public ChainedArchive {
 
    private:
     sqlite3_stmt* s_ = nullptr;
+    bool cached_ = false;
   };
 
   std::vector<ArchiveRecord> rows(Stmt& s) {
@@ -233,16 +298,25 @@ class SqliteArchive : public ChainedArchive {
   // Reads (list, get, reviews) go through connections of their own: in WAL mode they then never
   // wait for a batch's commit and fsync under mu_, which every decision taken with approvals
   // from review records would otherwise do; a few, so that deciding threads seldom queue.
-  struct Reader {
-    std::mutex mu;
-    sqlite3* db = nullptr;
-  };
   static constexpr size_t kReaders = 4;
 
   // A reader, its connection opened on first use.
-  Reader& reader() {
-    Reader& rd = readers_[next_reader_++ % kReaders];
-    std::lock_guard<std::mutex> lock(rd.mu);
+  // A reader, locked, its connection opened on first use: a free one when there is one, so
+  // that a long read (a queue page) does not hold up the short ones deciding threads make.
+  std::pair<Reader*, std::unique_lock<std::mutex>> reader() {
+    const size_t start = next_reader_++;
+    for (size_t k = 0; k < kReaders; ++k) {
+      Reader& rd = readers_[(start + k) % kReaders];
+      std::unique_lock<std::mutex> lock(rd.mu, std::try_to_lock);
+      if (lock.owns_lock()) return {&open_reader(rd), std::move(lock)};
+    }
+    Reader& rd = readers_[start % kReaders];
+    std::unique_lock<std::mutex> lock(rd.mu);
+    return {&open_reader(rd), std::move(lock)};
+  }
+
+  // The caller holds rd.mu.
+  Reader& open_reader(Reader& rd) {
     if (rd.db == nullptr) {
       sqlite3* r = nullptr;
       if (sqlite3_open_v2(path_.c_str(), &r, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX,
@@ -261,6 +335,7 @@ class SqliteArchive : public ChainedArchive {
   std::array<Reader, kReaders> readers_;
   std::atomic<size_t> next_reader_{0};
   std::string path_;
+  bool standing_ = false;  // the store keeps the standing table
   dev_t dev_ = 0;
   ino_t ino_ = 0;
   std::mutex mu_;

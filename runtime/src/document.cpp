@@ -121,17 +121,7 @@ namespace detail {
 
 std::string raw_id(const CompiledPack& pack, const RawTree& raw) {
   if (pack.id_field < 0 || raw.nodes.empty()) return "";
-  const RawNode& root = raw.nodes[raw.root];
-  if (root.kind != RawNode::Kind::kMap) return "";
-  const std::string& name = pack.root->fields[pack.id_field].name;
-  for (uint32_t i = 0; i < root.size; ++i) {
-    const RawNode& k = raw.nodes[raw.children[root.begin + 2 * i]];
-    const RawNode& v = raw.nodes[raw.children[root.begin + 2 * i + 1]];
-    if (k.kind == RawNode::Kind::kScalar && raw.scalar(k) == name &&
-        v.kind == RawNode::Kind::kScalar)
-      return std::string(raw.scalar(v));
-  }
-  return "";
+  return std::string(raw.scalar_field(raw.root, pack.root->fields[pack.id_field].name));
 }
 
 LoadResult load_document_with(const CompiledPack& pack, std::string_view text, std::string file,

@@ -39,6 +39,20 @@ struct RawTree {
   uint32_t error_line = 0, error_column = 0;
 
   std::string_view scalar(const RawNode& n) const { return {text.data() + n.begin, n.size}; }
+
+  // The scalar text of key `name` in map node `map`, or "" when `map` is not a map or has no
+  // scalar under that key (the first such key: the validator refuses duplicates).
+  std::string_view scalar_field(uint32_t map, std::string_view name) const {
+    const RawNode& n = nodes[map];
+    if (n.kind != RawNode::Kind::kMap) return {};
+    for (uint32_t i = 0; i < n.size; ++i) {
+      const RawNode& k = nodes[children[n.begin + 2 * i]];
+      const RawNode& v = nodes[children[n.begin + 2 * i + 1]];
+      if (k.kind == RawNode::Kind::kScalar && scalar(k) == name && v.kind == RawNode::Kind::kScalar)
+        return scalar(v);
+    }
+    return {};
+  }
 };
 
 // Appends nodes to a RawTree. A collection's children are contiguous, so they are built

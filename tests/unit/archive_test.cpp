@@ -274,7 +274,8 @@ TEST_CASE("a PostgreSQL role with only the documented grants can append but not 
   std::string role = "steward_server_" + std::to_string(::getpid());
   pg_exec(postgres_url(), "DROP ROLE IF EXISTS " + role + "; CREATE ROLE " + role + " LOGIN;");
   store.sql("GRANT SELECT, INSERT ON decisions TO " + role +
-            "; GRANT SELECT, UPDATE ON chain_head TO " + role + ";");
+            "; GRANT SELECT, UPDATE ON chain_head TO " + role +
+            "; GRANT SELECT, INSERT, UPDATE ON standing TO " + role + ";");
   std::string url = store.url;
   url.replace(url.find("://") + 3, url.find('@') - url.find("://") - 3, role);
   std::string error;
@@ -291,7 +292,7 @@ TEST_CASE("a PostgreSQL role with only the documented grants can append but not 
   PQclear(res);
   PQfinish(c);
   a.reset();
-  store.sql("REVOKE ALL ON decisions, chain_head FROM " + role + ";");
+  store.sql("REVOKE ALL ON decisions, chain_head, standing FROM " + role + ";");
   pg_exec(postgres_url(), "DROP ROLE " + role + ";");
 }
 
@@ -543,4 +544,40 @@ TEST_CASE("the review queue holds standing needs_review decisions until each bod
   CHECK(waiting[0].bodies.size() == 2);
   CHECK(f.archive->waiting_for_review(0, &cut).empty());
   CHECK(cut);
+}
+
+TEST_CASE("an archive from before the standing table gets it filled, and readers without it scan",
+          "[archive][query]") {
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  ArchiveRecord later;
+  std::string error;
+  Decision d = decision_for(f.records[0].agreement_id);
+  d.outcome = Outcome::kNeedsReview;
+  d.reviewers = {"cphs"};
+  REQUIRE(f.archive->append(d, "newer text", "test", &later, &error));
+  ArchiveQuery standing;
+  standing.latest_only = true;
+  standing.oldest_first = true;
+  std::vector<int64_t> expected;
+  for (const ArchiveRecord& r : f.archive->list(standing)) expected.push_back(r.seq);
+  CHECK(expected == std::vector<int64_t>{2, 3, 4, 5, 6});
+  f.archive.reset();
+  f.store.sql("DROP TABLE standing;");
+  auto seqs = [&](Archive& a) {
+    std::vector<int64_t> out;
+    for (const ArchiveRecord& r : a.list(standing)) out.push_back(r.seq);
+    return out;
+  };
+  // A reader does not create it: it finds what stands by scanning.
+  auto reader = Archive::open(f.store.url, &error, ArchiveMode::kExisting);
+  REQUIRE(reader);
+  CHECK(seqs(*reader) == expected);
+  reader.reset();
+  // A writer creates and fills it, and keeps it from then on.
+  auto writer = f.store.open();
+  CHECK(seqs(*writer) == expected);
+  REQUIRE(writer->append(decision_for(f.records[1].agreement_id), "again", "test", &later, &error));
+  CHECK(seqs(*writer) == std::vector<int64_t>{3, 4, 5, 6, 7});
+  CHECK(writer->waiting_for_review(10).size() == 2);
 }

@@ -14,7 +14,8 @@ HttpResponse post_review(
     Archive* archive, const HttpRequest& req, const std::string& reviewer,
     const std::function<std::optional<HttpResponse>(const std::string& role)>& forbid,
     const std::function<std::pair<std::string, std::string>(const ArchiveRecord& reviewed)>&
-        rederive) {
+        rederive,
+    Review* recorded) {
   if (!archive) return error_response(404, "this server keeps no archive");
   const std::string type = req.header("Content-Type");
   if (type.rfind("application/json", 0) != 0)
@@ -55,6 +56,7 @@ HttpResponse post_review(
     if (!refused) return error_response(503, error + "; the review was not recorded");
     return error_response(error.rfind("there is no decision", 0) == 0 ? 404 : 422, error);
   }
+  if (recorded) *recorded = review;
   // The decision the review was on, with its text: derived again now that the review counts.
   std::optional<ArchiveRecord> reviewed = archive->get(review.decision_id);
   auto [id, decision] =

@@ -18,12 +18,14 @@ namespace steward::cli {
 // record; 404 for no such decision; 422 with the reason for a refused review; 503 when it
 // cannot be written. Once recorded, `rederive` decides the reviewed text again (returning the
 // new decision's id, "" when it was not given, and its JSON or errors): the 201 body is
-// {"review": record, "decision_id": id, "decision": document}.
+// {"review": record, "decision_id": id, "decision": document}. `recorded`, when given, receives
+// the review once it is recorded.
 HttpResponse post_review(
     Archive* archive, const HttpRequest& req, const std::string& reviewer,
     const std::function<std::optional<HttpResponse>(const std::string& role)>& forbid,
     const std::function<std::pair<std::string, std::string>(const ArchiveRecord& reviewed)>&
-        rederive);
+        rederive,
+    Review* recorded = nullptr);
 
 // The reviews of an archived decision as a JSON array, oldest first: each its record id, time,
 // body, verdict, note and reviewer.
