@@ -228,6 +228,28 @@ try:
     st, page, _ = reader.get("/ui/verify")
     check(st == 200 and "the chain verifies" in page, f"the verify page: {st}")
 
+    # A review record forged into the database whose decision id carries a header: not a redirect.
+    import sqlite3
+    db = sqlite3.connect(os.path.join(tmp, "a.db"))
+    doc = json.dumps({"decision": "review", "agreement": "X", "review": {
+        "decision_id": "d-1\r\nSet-Cookie: pwned=1", "body": "cphs", "verdict": "approve",
+        "note": "", "reviewer": "x"}})
+    db.execute("INSERT INTO decisions VALUES (100000, 'r-forged', '2026-01-01T00:00:00Z', 'X', "
+               "'sha256:0', '', 'p', 'v', 'd', 'review', ?, 'x', 'h', 'h')", (doc,))
+    db.commit()
+    db.close()
+    st, _, r = reader.get("/ui/decisions/r-forged")
+    check(st == 404 and r.getheader("Set-Cookie") is None and r.getheader("Location") is None,
+          f"a forged review's decision id never reaches a header: {st}")
+    # Every page by who asks: no session, a reader, a reviewer.
+    pages = ["/ui/", "/ui/search", "/ui/queue/commissioner", "/ui/decisions/" + did]
+    for who, browser, expected in (("nobody", Browser(), 303), ("reader", reader, 200), ("dgc-chair", dgc, 200)):
+        for path in pages:
+            st, _, _ = browser.get(path)
+            check(st == expected, f"GET {path} as {who}: {st}, expected {expected}")
+    # Signing out needs the form token too.
+    st, _, _ = reader.post("/ui/signout", {"csrf": "0" * 64})
+    check(st == 403 and reader.get("/ui/")[0] == 200, f"a sign-out without the form token: {st}")
     # Signing out ends the session on the server, not only in the browser.
     kept = reader.cookie
     st, page, _ = reader.get("/ui/")

@@ -259,6 +259,10 @@ struct StaffUi::Impl {
   }
 
   HttpResponse signout(const HttpRequest& req) {
+    if (std::optional<Who> w = who(req);
+        w && !same_secret(field(form_fields(req.body), "csrf"), w->viewer.csrf))
+      return refused(*w, req.path, "csrf",
+                     "This form is out of date: open a page and sign out again.");
     {
       std::lock_guard<std::mutex> lock(mu);
       sessions.erase(cookie_value(req, kCookie));
@@ -548,8 +552,13 @@ struct StaffUi::Impl {
     std::optional<ArchiveRecord> r = id_like(id) ? options.archive->get(id) : std::nullopt;
     if (!r)
       return page(404, "No such decision", &w, "<p>The archive has no record by that id.</p>");
+    // A review record's page is its decision's; the id comes from the archive, so it is
+    // checked before it reaches a header.
     if (std::optional<Review> review = review_in(*r))
-      return redirect("/ui/decisions/" + review->decision_id + "#reviews");
+      return id_like(review->decision_id)
+                 ? redirect("/ui/decisions/" + review->decision_id + "#reviews")
+                 : page(404, "No such decision", &w,
+                        "<p>This review record names no decision this page can show.</p>");
     const Json doc = Json::parse(r->document, nullptr, false);
     const bool text_shown = w.roles == nullptr || has_role(w.roles, "admin") || reviewer(w.roles) ||
                             (has_role(w.roles, "read") && pack.archive_text_to_readers);
