@@ -15,21 +15,14 @@ import subprocess
 import sys
 import tempfile
 
+from review_support import Checks, asked_agreement
+
 STEWARD, SRC = sys.argv[1], sys.argv[2]
 PACK = os.path.join(SRC, "policies/dcf-5-4")
-# A compliant agreement with the approvals typed in, as a proposer would forge them; its term
-# starts in the future, so approvals recorded today still come before any data flows.
-ASKED = (open(os.path.join(PACK, "examples/agreements/01-compliant-allow.yaml"), "rb").read()
-         .replace(b"start: 2026-03-01", b"start: 2099-03-01").replace(b"end: 2027-02-28", b"end: 2100-02-28")
-         .replace(b"2027-05-29", b"2100-05-29"))
+ASKED = asked_agreement(PACK)
 BOTH = ["commissioner", "data_governance_committee"]
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL", what)
+check = Checks()
+failures = check.failures
 
 
 tmp = tempfile.mkdtemp(prefix="steward_reviews_")

@@ -17,19 +17,14 @@ import sys
 import tempfile
 import urllib.parse
 
+from review_support import Checks, asked_agreement
+
 STEWARD, SRC = sys.argv[1], sys.argv[2]
 PACK = os.path.join(SRC, "policies/dcf-5-4")
-ASKED = (open(os.path.join(PACK, "examples/agreements/01-compliant-allow.yaml"), "rb").read()
-         .replace(b"start: 2026-03-01", b"start: 2099-03-01").replace(b"end: 2027-02-28", b"end: 2100-02-28")
-         .replace(b"2027-05-29", b"2100-05-29"))
+ASKED = asked_agreement(PACK)
 HOSTILE_ID = b'<script>alert(1)</script>"x'
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL", what)
+check = Checks()
+failures = check.failures
 
 
 tmp = tempfile.mkdtemp(prefix="steward_ui_")

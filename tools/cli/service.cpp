@@ -358,9 +358,7 @@ std::string queue_metrics(ServiceState& st, const CompiledPack& pack) {
   } catch (const std::exception&) {
     return "";  // the archive cannot be read: the gauges are left out, not shown as zero
   }
-  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const int64_t now = ui::now_seconds();
   std::string length =
       "# HELP steward_review_queue_length Decisions waiting for a reviewer body.\n"
       "# TYPE steward_review_queue_length gauge\n";

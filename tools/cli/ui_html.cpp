@@ -5,7 +5,9 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <chrono>
 
+#include "common.h"
 #include "steward/date.h"
 
 namespace steward::cli::ui {
@@ -62,49 +64,27 @@ std::string outcome_class(std::string_view outcome) {
 std::string escape(std::string_view text) {
   std::string out;
   out.reserve(text.size() + text.size() / 8);
+  size_t run = 0;  // start of the ordinary text not yet written
   for (size_t i = 0; i < text.size();) {
     uint32_t cp = 0;
     const size_t n = utf8_at(text, i, &cp);
-    if (n == 0) {
-      out += "\xEF\xBF\xBD";  // U+FFFD
-      ++i;
+    const bool control = n == 1 && (cp < 0x20 || cp == 0x7f) && cp != '\n' && cp != '\t';
+    if (n != 0 && !control && !bidi_control(cp) && !(cp >= 0x80 && cp < 0xa0)) {
+      i += n;
       continue;
     }
-    if (n == 1) {
-      const char c = text[i];
-      switch (c) {
-        case '&':
-          out += "&amp;";
-          break;
-        case '<':
-          out += "&lt;";
-          break;
-        case '>':
-          out += "&gt;";
-          break;
-        case '"':
-          out += "&quot;";
-          break;
-        case '\'':
-          out += "&#39;";
-          break;
-        case '\n':
-        case '\t':
-          out += c;
-          break;
-        default:
-          if (cp < 0x20 || cp == 0x7f)
-            out += fmt::format("\\x{:02x}", cp);
-          else
-            out += c;
-      }
-    } else if (bidi_control(cp) || (cp >= 0x80 && cp < 0xa0)) {
+    // Ordinary text goes out by runs, markup characters escaped as in XML.
+    out += xml_escape(text.substr(run, i - run));
+    if (n == 0)
+      out += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
+    else if (control)
+      out += fmt::format("\\x{:02x}", cp);
+    else
       out += fmt::format("\\u{{{:04x}}}", cp);
-    } else {
-      out.append(text.substr(i, n));
-    }
-    i += n;
+    i += n == 0 ? 1 : n;
+    run = i;
   }
+  out += xml_escape(text.substr(run));
   return out;
 }
 
@@ -182,6 +162,12 @@ int64_t epoch_seconds(std::string_view t) {
 std::string when(std::string_view t) {
   if (t.size() < 16) return std::string(t);
   return fmt::format("{} {} UTC", t.substr(0, 10), t.substr(11, 5));
+}
+
+int64_t now_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::string age(int64_t s) {

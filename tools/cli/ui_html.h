@@ -41,6 +41,8 @@ std::string csrf_field(std::string_view csrf);
 std::string when(std::string_view archive_time);
 // Seconds since the epoch of an archive time (RFC 3339, UTC); -1 when it is not one.
 int64_t epoch_seconds(std::string_view archive_time);
+// Seconds since the epoch now.
+int64_t now_seconds();
 // "3 d 4 h", "5 h 12 min", "40 s".
 std::string age(int64_t seconds);
 

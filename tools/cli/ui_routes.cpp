@@ -284,9 +284,7 @@ struct StaffUi::Impl {
     const CompiledPack& pack = *served->pack;
     bool cut = false;
     const auto waiting = options.archive->waiting_for_review(kQueueScan, &cut);
-    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const int64_t now = ui::now_seconds();
     std::string rows;
     for (const ReviewerInfo& body : pack.reviewers) {
       size_t count = 0;
@@ -327,9 +325,7 @@ struct StaffUi::Impl {
                   "queues</a></p>");
     bool cut = false;
     const auto waiting = options.archive->waiting_for_review(kQueueScan, &cut);
-    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::system_clock::now().time_since_epoch())
-                            .count();
+    const int64_t now = ui::now_seconds();
     std::string rows;
     for (const WaitingReview& r : waiting) {
       if (std::find(r.bodies.begin(), r.bodies.end(), body) == r.bodies.end()) continue;
