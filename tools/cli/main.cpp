@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -19,6 +20,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "lsp.h"
 #include "report.h"
 #include "steward/archive.h"
 #include "steward/bundle.h"
@@ -509,6 +511,14 @@ int main(int argc, char** argv) {
                                        "Print a diff and exit 1 if any file is not formatted");
   fmt_cmd->add_flag("--write", fmt_write, "Rewrite the files in place")->excludes(check_flag);
 
+  LspOptions lo;
+  auto* lsp = app.add_subcommand(
+      "lsp",
+      "Serve the Language Server Protocol on stdin and stdout, for editors (docs/authoring.md)");
+  lsp->add_option("--policy", lo.pack,
+                  "The pack agreements are decided against (default: the nearest pack.yaml above "
+                  "each agreement)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -548,6 +558,10 @@ int main(int argc, char** argv) {
       return run_audit(auo);
     }
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
+    if (lsp->parsed()) {
+      std::ios::sync_with_stdio(false);
+      return run_lsp(std::cin, std::cout, lo);
+    }
     if (archive_cmd->parsed()) return run_archive(ao);
     if (review->parsed()) {
       if (ro.agreement_file.empty() && ro.digest.empty()) {

@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev catch2 python3-junitparser graphviz wrk
   clang-14 libclang-rt-14-dev
   coinor-libclp-dev glpk-utils
-  chromium
+  chromium neovim
 )
 missing=()
 for p in "${packages[@]}"; do

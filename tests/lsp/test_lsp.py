@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""`steward lsp` at the protocol level: a copy of the DCF pack opened as an editor would open
+it; diagnostics as the author types (an error appears at its place with its code, and goes when
+mended), formatting, an agreement's reasons at the lines they point at (and again when the
+policy changes), input errors, and hostile framing. Prints how long a diagnostic refresh of the
+DCF pack took after an edit.
+
+  test_lsp.py <steward binary> <source dir>
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+STEWARD, SRC = sys.argv[1], sys.argv[2]
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL", what)
+
+
+tmp = tempfile.mkdtemp(prefix="steward lsp ")  # a space, so URIs are percent-encoded
+pack = os.path.join(tmp, "dcf-5-4")
+shutil.copytree(os.path.join(SRC, "policies/dcf-5-4"), pack)
+
+
+def uri(path):
+    return "file://" + urllib.parse.quote(path)
+
+
+class Client:
+    def __init__(self, args=()):
+        self.proc = subprocess.Popen([STEWARD, "lsp", *args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.next_id = 1
+        self.diagnostics = {}
+
+    def send(self, payload):
+        body = json.dumps(payload).encode()
+        self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.proc.stdin.flush()
+
+    def read(self):
+        length = None
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                return None
+            line = line.strip()
+            if not line:
+                break
+            name, _, value = line.partition(b":")
+            if name.lower() == b"content-length":
+                length = int(value)
+        msg = json.loads(self.proc.stdout.read(length))
+        if msg.get("method") == "textDocument/publishDiagnostics":
+            self.diagnostics[msg["params"]["uri"]] = msg["params"]["diagnostics"]
+        return msg
+
+    def request(self, method, params):
+        rid = self.next_id
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": rid, "method": method, "params": params})
+        while True:
+            msg = self.read()
+            if msg is None or msg.get("id") == rid:
+                return msg
+
+    def notify(self, method, params, wait_for=None):
+        """Sends a notification; with wait_for, reads until that uri's diagnostics arrive."""
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+        if wait_for is None:
+            return None
+        while True:
+            msg = self.read()
+            if msg is None:
+                return None
+            if msg.get("method") == "textDocument/publishDiagnostics" and msg["params"]["uri"] == wait_for:
+                return msg["params"]["diagnostics"]
+
+
+try:
+    c = Client()
+    init = c.request("initialize", {"processId": None, "rootUri": uri(tmp), "capabilities": {}})
+    caps = init["result"]["capabilities"]
+    check(caps["textDocumentSync"]["change"] == 1 and caps["documentFormattingProvider"],
+          f"capabilities: {caps}")
+    c.notify("initialized", {})
+
+    # A module of the pack: no diagnostics as shipped.
+    module = os.path.join(pack, "sharing.policy")
+    text = open(module).read()
+    diags = c.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri(module), "languageId": "steward", "version": 1, "text": text}}, wait_for=uri(module))
+    check(diags == [], f"the shipped module has no diagnostics: {diags}")
+
+    # Type an error: a rule that names a definition nobody declared.
+    lines = text.split("\n")
+    broken = "\n".join(lines + ["rule typo_rule {", "  when no_such_definition", "  deny \"x\"", "}", ""])
+    start = time.perf_counter()
+    diags = c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 2},
+                                                "contentChanges": [{"text": broken}]}, wait_for=uri(module))
+    refresh_ms = (time.perf_counter() - start) * 1000
+    errors = [d for d in diags if d["severity"] == 1]
+    check(errors and all(d["source"] == "steward" and d.get("code") for d in errors),
+          f"the error appears with a code: {diags}")
+    check(any(d["range"]["start"]["line"] >= len(lines) for d in errors),
+          f"at the line typed: {[d['range'] for d in errors]}")
+    print(f"diagnostic refresh after an edit of the DCF pack: {refresh_ms:.1f} ms")
+    # Mended: the diagnostics go.
+    diags = c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 3},
+                                                "contentChanges": [{"text": text}]}, wait_for=uri(module))
+    check(diags == [], f"mended, the diagnostics go: {diags}")
+
+    # Formatting: a badly laid out buffer gets one edit with the formatter's text; a formatted
+    # one none; one that does not parse, an error and no edit.
+    messy = text.replace("rule ", "rule    ", 1)
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 4},
+                                        "contentChanges": [{"text": messy}]}, wait_for=uri(module))
+    edits = c.request("textDocument/formatting", {"textDocument": {"uri": uri(module)},
+                                                  "options": {"tabSize": 2, "insertSpaces": True}})
+    check(len(edits["result"]) == 1 and edits["result"][0]["newText"] == text,
+          f"formatting gives back the canonical text: {str(edits)[:200]}")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 5},
+                                        "contentChanges": [{"text": text}]}, wait_for=uri(module))
+    edits = c.request("textDocument/formatting", {"textDocument": {"uri": uri(module)}, "options": {}})
+    check(edits["result"] == [], "a formatted file needs no edit")
+
+    # An agreement: its reasons at the lines they point at.
+    agreement = os.path.join(pack, "examples/agreements/03-email-request-deny.yaml")
+    atext = open(agreement).read()
+    diags = c.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri(agreement), "languageId": "yaml", "version": 1, "text": atext}}, wait_for=uri(agreement))
+    summary = [d for d in diags if d.get("code") == "decision"]
+    check(summary and "decides `deny`" in summary[0]["message"], f"the decision is shown: {summary}")
+    denies = [d for d in diags if d["severity"] == 1]
+    channel_line = next(i for i, l in enumerate(atext.split("\n")) if l.startswith("request_channel"))
+    check(any(d["range"]["start"]["line"] == channel_line and "deny:" in d["message"] for d in denies),
+          f"the deny is at the request_channel line {channel_line}: {[(d['range']['start'], d['message'][:60]) for d in denies]}")
+    # An input error in the agreement: at its line, with its code.
+    bad = atext.replace("request_channel: email", "request_channel: [email")
+    diags = c.notify("textDocument/didChange", {"textDocument": {"uri": uri(agreement), "version": 2},
+                                                "contentChanges": [{"text": bad}]}, wait_for=uri(agreement))
+    check(diags and all(d["severity"] == 1 for d in diags) and diags[0]["code"].startswith("input."),
+          f"an input error: {diags}")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(agreement), "version": 3},
+                                        "contentChanges": [{"text": atext}]}, wait_for=uri(agreement))
+    # A policy edit decides the open agreement again: a pack with errors decides nothing.
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 6},
+                                        "contentChanges": [{"text": broken}]})
+    diags = None
+    while diags is None:
+        msg = c.read()
+        if msg.get("method") == "textDocument/publishDiagnostics" and msg["params"]["uri"] == uri(agreement):
+            diags = msg["params"]["diagnostics"]
+    check(len(diags) == 1 and diags[0]["code"] == "lsp.pack", f"the broken pack decides nothing: {diags}")
+    c.notify("textDocument/didClose", {"textDocument": {"uri": uri(agreement)}}, wait_for=uri(agreement))
+
+    # Requests it does not answer, and messages that are not JSON-RPC.
+    r = c.request("textDocument/hover", {"textDocument": {"uri": uri(module)}, "position": {"line": 0, "character": 0}})
+    check(r["error"]["code"] == -32601, f"an unknown request: {r}")
+    c.proc.stdin.write(b"Content-Length: 9\r\n\r\nnot json!")
+    c.proc.stdin.flush()
+    r = c.read()
+    check(r.get("error", {}).get("code") == -32700, f"not JSON: {r}")
+    deep = b"[" * 200000 + b"]" * 200000
+    c.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(deep) + deep)
+    c.proc.stdin.flush()
+    r = c.read()
+    check(r.get("error", {}).get("code") == -32700, f"200,000 nested arrays: {str(r)[:100]}")
+    r = c.request("textDocument/didOpen", {"textDocument": {"uri": 7}})
+    check(r is not None and "error" in r, f"a request with wrong types is an error: {r}")
+    r = c.request("shutdown", None)
+    check("result" in r, "shutdown")
+    c.notify("exit", None)
+    check(c.proc.wait(timeout=10) == 0, "exit after shutdown is status 0")
+
+    # Framing: a message announcing more than 64 MiB ends the session; so does end of input.
+    c = Client()
+    c.proc.stdin.write(b"Content-Length: 99999999999\r\n\r\n{}")
+    c.proc.stdin.close()
+    check(c.proc.wait(timeout=10) == 1, "an oversized message ends the session")
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+
+if failures:
+    print(f"{len(failures)} failures")
+    sys.exit(1)
+print("ok")

@@ -1,0 +1,453 @@
+// `steward lsp` (see lsp.h).
+#include "lsp.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "common.h"
+#include "steward/compiler.h"
+#include "steward/date.h"
+#include "steward/document.h"
+#include "steward/evaluator.h"
+#include "steward/format.h"
+
+namespace steward::cli {
+
+namespace {
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr size_t kMaxMessage = 64u << 20;
+constexpr size_t kMaxNesting = 64;
+
+// One message's body; false at the end of the stream or on framing that cannot be read.
+bool read_message(std::istream& in, std::string* body) {
+  size_t length = std::string::npos;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) break;
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (name != "content-length") continue;
+    const std::string value = line.substr(colon + 1);
+    size_t n = 0;
+    bool digits = false;
+    for (char c : value) {
+      if (c == ' ') continue;
+      if (c < '0' || c > '9' || n > kMaxMessage) return false;
+      n = n * 10 + static_cast<size_t>(c - '0');
+      digits = true;
+    }
+    if (!digits) return false;
+    length = n;
+  }
+  if (!in || length == std::string::npos || length > kMaxMessage) return false;
+  body->resize(length);
+  in.read(body->data(), static_cast<std::streamsize>(length));
+  return static_cast<size_t>(in.gcount()) == length;
+}
+
+void write_message(std::ostream& out, const Json& message) {
+  const std::string body = message.dump(-1, ' ', false, Json::error_handler_t::replace);
+  out << "Content-Length: " << body.size() << "\r\n\r\n" << body;
+  out.flush();
+}
+
+std::string uri_to_path(const std::string& uri) {
+  const std::string prefix = "file://";
+  if (uri.rfind(prefix, 0) != 0) return "";
+  std::string out;
+  for (size_t i = prefix.size(); i < uri.size(); ++i) {
+    if (uri[i] == '%' && i + 2 < uri.size() &&
+        std::isxdigit(static_cast<unsigned char>(uri[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(uri[i + 2]))) {
+      out += static_cast<char>(std::stoi(uri.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += uri[i];
+    }
+  }
+  return out;
+}
+
+std::string path_to_uri(const std::string& path) {
+  std::string out = "file://";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '.' || c == '_' || c == '~')
+      out += static_cast<char>(c);
+    else
+      out += fmt::format("%{:02X}", c);
+  }
+  return out;
+}
+
+// A path as the server keys it: absolute and without `..`, symbolic links resolved where the
+// file exists.
+std::string key_of(const fs::path& p) {
+  std::error_code ec;
+  fs::path k = fs::weakly_canonical(fs::absolute(p, ec), ec);
+  return ec ? fs::absolute(p).lexically_normal().string() : k.string();
+}
+
+// UTF-16 code units in the first `bytes` bytes of a line (LSP counts characters so).
+uint32_t utf16_units(std::string_view line, size_t bytes) {
+  uint32_t units = 0;
+  for (size_t i = 0; i < bytes && i < line.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(line[i]);
+    if ((c & 0xc0) == 0x80) continue;  // a continuation byte
+    units += c >= 0xf0 ? 2 : 1;
+  }
+  return units;
+}
+
+// The lines of a text, without their breaks.
+std::vector<std::string_view> lines_of(std::string_view text) {
+  std::vector<std::string_view> lines;
+  size_t start = 0;
+  while (true) {
+    size_t end = text.find('\n', start);
+    std::string_view l = text.substr(start, end == std::string_view::npos ? end : end - start);
+    if (!l.empty() && l.back() == '\r') l.remove_suffix(1);
+    lines.push_back(l);
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
+// A range from a 1-based (line, byte column) to the end of that line; line 0: the first line.
+Json line_range(const std::vector<std::string_view>& lines, uint32_t line, uint32_t column) {
+  const uint32_t l = line == 0 ? 0 : line - 1;
+  const std::string_view text = l < lines.size() ? lines[l] : std::string_view();
+  const uint32_t from = column == 0 ? 0 : utf16_units(text, column - 1);
+  uint32_t to = utf16_units(text, text.size());
+  if (to <= from) to = from + 1;
+  return {{"start", {{"line", l}, {"character", from}}}, {"end", {{"line", l}, {"character", to}}}};
+}
+
+enum class FileKind { kPolicy, kManifest, kAgreement, kOther };
+
+FileKind kind_of(const fs::path& p) {
+  const std::string ext = p.extension().string();
+  if (ext == ".policy") return FileKind::kPolicy;
+  if (p.filename() == "pack.yaml") return FileKind::kManifest;
+  if (ext == ".yaml" || ext == ".yml" || ext == ".json") return FileKind::kAgreement;
+  return FileKind::kOther;
+}
+
+// The nearest directory at or above `dir` holding a pack.yaml, or "".
+std::string pack_above(fs::path dir) {
+  std::error_code ec;
+  for (int i = 0; i < 64 && !dir.empty(); ++i) {
+    if (fs::is_regular_file(dir / "pack.yaml", ec)) return key_of(dir);
+    if (dir == dir.parent_path()) break;
+    dir = dir.parent_path();
+  }
+  return "";
+}
+
+class Server {
+ public:
+  Server(std::ostream& out, LspOptions options) : out_(out), options_(std::move(options)) {}
+
+  // Handles one message; returns the exit status once the client sent `exit`.
+  std::optional<int> handle(const std::string& body) {
+    // LSP messages nest a few levels; nlohmann's parser recurses, so a deeply nested message
+    // is refused before it is parsed.
+    if (json_nesting(body, kMaxNesting + 1) > kMaxNesting) {
+      reply_error(Json(), -32700, "the message nests deeper than 64 levels");
+      return std::nullopt;
+    }
+    Json msg = Json::parse(body, nullptr, false);
+    if (!msg.is_object() || !msg.contains("method") || !msg["method"].is_string()) {
+      // A response from the client (we send no requests), or not JSON-RPC at all.
+      if (msg.is_object() && (msg.contains("result") || msg.contains("error"))) return std::nullopt;
+      reply_error(Json(), -32700, "not a JSON-RPC message");
+      return std::nullopt;
+    }
+    const std::string method = msg["method"];
+    const Json id = msg.contains("id") ? msg["id"] : Json();
+    const Json params = msg.contains("params") ? msg["params"] : Json::object();
+    try {
+      if (method == "exit") return shutdown_ ? 0 : 1;
+      dispatch(method, id, params);
+    } catch (const std::exception& e) {
+      if (!id.is_null()) reply_error(id, -32603, e.what());
+    }
+    return std::nullopt;
+  }
+
+ private:
+  void dispatch(const std::string& method, const Json& id, const Json& params) {
+    if (method == "initialize") {
+      if (params.contains("initializationOptions") && params["initializationOptions"].is_object()) {
+        const Json& o = params["initializationOptions"];
+        if (o.contains("policy") && o["policy"].is_string())
+          options_.pack = o["policy"].get<std::string>();
+      }
+      reply(id, {{"capabilities",
+                  {{"textDocumentSync", {{"openClose", true}, {"change", 1}, {"save", true}}},
+                   {"documentFormattingProvider", true}}},
+                 {"serverInfo", {{"name", "steward"}}}});
+      return;
+    }
+    if (method == "shutdown") {
+      shutdown_ = true;
+      reply(id, Json());
+      return;
+    }
+    if (method == "textDocument/didOpen" || method == "textDocument/didChange" ||
+        method == "textDocument/didSave" || method == "textDocument/didClose") {
+      const Json& doc = params.at("textDocument");
+      const std::string path = uri_to_path(doc.at("uri").get<std::string>());
+      if (path.empty()) return;
+      const std::string key = key_of(path);
+      uris_[key] = doc.at("uri").get<std::string>();
+      if (method == "textDocument/didOpen") {
+        open_[key] = doc.at("text").get<std::string>();
+      } else if (method == "textDocument/didChange") {
+        const Json& changes = params.at("contentChanges");
+        if (!changes.empty()) open_[key] = changes.back().at("text").get<std::string>();
+      } else if (method == "textDocument/didClose") {
+        open_.erase(key);
+      }
+      refresh(key, method == "textDocument/didClose");
+      return;
+    }
+    if (method == "textDocument/formatting") {
+      const std::string path = uri_to_path(params.at("textDocument").at("uri").get<std::string>());
+      const std::string key = key_of(path);
+      auto it = open_.find(key);
+      if (kind_of(key) != FileKind::kPolicy || it == open_.end()) {
+        reply(id, Json::array());
+        return;
+      }
+      FormatResult f = format_policy(key, it->second);
+      if (!f.ok) {
+        reply_error(id, -32803, "the file does not parse, so it is not formatted: fix its errors");
+        return;
+      }
+      if (f.text == it->second) {
+        reply(id, Json::array());
+        return;
+      }
+      const auto lines = lines_of(it->second);
+      reply(id, Json::array({{{"range",
+                               {{"start", {{"line", 0}, {"character", 0}}},
+                                {"end", {{"line", lines.size()}, {"character", 0}}}}},
+                              {"newText", f.text}}}));
+      return;
+    }
+    if (!id.is_null()) reply_error(id, -32601, "steward lsp does not answer " + method + " yet");
+  }
+
+  void reply(const Json& id, const Json& result) {
+    write_message(out_, {{"jsonrpc", "2.0"}, {"id", id}, {"result", result}});
+  }
+  void reply_error(const Json& id, int code, const std::string& message) {
+    write_message(
+        out_, {{"jsonrpc", "2.0"}, {"id", id}, {"error", {{"code", code}, {"message", message}}}});
+  }
+  void publish(const std::string& key, Json diagnostics) {
+    auto uri = uris_.find(key);
+    write_message(out_, {{"jsonrpc", "2.0"},
+                         {"method", "textDocument/publishDiagnostics"},
+                         {"params",
+                          {{"uri", uri != uris_.end() ? uri->second : path_to_uri(key)},
+                           {"diagnostics", std::move(diagnostics)}}}});
+  }
+
+  // What changed in `key` is shown again: its pack's diagnostics (and its open agreements',
+  // whose decisions may change with it), or the agreement's own.
+  void refresh(const std::string& key, bool closed) {
+    const FileKind kind = kind_of(key);
+    if (kind == FileKind::kPolicy || kind == FileKind::kManifest) {
+      const std::string dir = pack_above(fs::path(key).parent_path());
+      if (dir.empty()) return;
+      packs_.erase(dir);
+      publish_pack(dir);
+      for (const auto& [path, text] : open_)
+        if (kind_of(path) == FileKind::kAgreement && pack_for(path) == dir) publish_agreement(path);
+    } else if (kind == FileKind::kAgreement) {
+      if (closed)
+        publish(key, Json::array());
+      else
+        publish_agreement(key);
+    }
+  }
+
+  // The pack's sources from disk, with the text of every open buffer in their place.
+  PackSources sources(const std::string& dir, Diagnostics& diags) {
+    PackSources src = read_pack(dir, diags);
+    if (auto it = open_.find(key_of(src.manifest_name)); it != open_.end())
+      src.manifest_text = it->second;
+    for (auto& m : src.modules)
+      if (auto it = open_.find(key_of(m.name)); it != open_.end()) m.text = it->second;
+    return src;
+  }
+
+  void publish_pack(const std::string& dir) {
+    Diagnostics read;
+    const PackSources src = sources(dir, read);
+    CompileResult r = compile(src);
+    std::map<std::string, Json> by_file;
+    const std::string manifest = key_of(src.manifest_name);
+    by_file[manifest] = Json::array();
+    for (const auto& m : src.modules) by_file[key_of(m.name)] = Json::array();
+    auto add = [&](const Diagnostic& d, std::string file, uint32_t line, uint32_t col,
+                   uint32_t end_line, uint32_t end_col) {
+      std::string message = d.message;
+      if (!d.help.empty()) message += "\nhelp: " + d.help;
+      Json diag = {{"range",
+                    {{"start", {{"line", line}, {"character", col}}},
+                     {"end", {{"line", end_line}, {"character", end_col}}}}},
+                   {"severity", d.severity == Severity::kError ? 1 : 2},
+                   {"code", d.code},
+                   {"source", "steward"},
+                   {"message", message}};
+      Json related = Json::array();
+      for (const auto& [span, note] : d.notes) {
+        if (!span.valid() || !r.sources) continue;
+        const SourceFile& f = r.sources->file(span.file);
+        const Position p = f.position(span.begin);
+        related.push_back({{"location",
+                            {{"uri", path_to_uri(key_of(f.name()))},
+                             {"range", line_range(lines_of(f.text()), p.line, p.column)}}},
+                           {"message", note}});
+      }
+      if (!related.empty()) diag["relatedInformation"] = related;
+      by_file[std::move(file)].push_back(std::move(diag));
+    };
+    for (const Diagnostic& d : read.items()) add(d, manifest, 0, 0, 0, 1);
+    for (const Diagnostic& d : r.diagnostics.items()) {
+      if (!d.span.valid() || !r.sources) {
+        add(d, manifest, 0, 0, 0, 1);
+        continue;
+      }
+      const SourceFile& f = r.sources->file(d.span.file);
+      const Position a = f.position(d.span.begin),
+                     b = f.position(std::max(d.span.end, d.span.begin));
+      const uint32_t al = a.line ? a.line - 1 : 0, bl = b.line ? b.line - 1 : 0;
+      const uint32_t ac = a.column ? utf16_units(f.line(a.line), a.column - 1) : 0;
+      uint32_t bc = b.column ? utf16_units(f.line(b.line), b.column - 1) : 0;
+      if (bl == al && bc <= ac) bc = ac + 1;
+      add(d, key_of(f.name()), al, ac, bl, bc);
+    }
+    std::set<std::string>& shown = published_[dir];
+    for (const std::string& old : shown)
+      if (!by_file.count(old)) publish(old, Json::array());
+    shown.clear();
+    for (auto& [file, diags] : by_file) {
+      shown.insert(file);
+      publish(file, std::move(diags));
+    }
+  }
+
+  // The pack an agreement is decided against: the one named at start, else the nearest above.
+  std::string pack_for(const std::string& agreement) {
+    if (!options_.pack.empty()) return key_of(options_.pack);
+    return pack_above(fs::path(agreement).parent_path());
+  }
+
+  void publish_agreement(const std::string& key) {
+    auto it = open_.find(key);
+    if (it == open_.end()) return;
+    const std::string& text = it->second;
+    const auto lines = lines_of(text);
+    Json diags = Json::array();
+    auto diag = [&](uint32_t line, uint32_t column, int severity, const std::string& code,
+                    const std::string& message) {
+      diags.push_back({{"range", line_range(lines, line, column)},
+                       {"severity", severity},
+                       {"code", code},
+                       {"source", "steward"},
+                       {"message", message}});
+    };
+    const std::string dir = pack_for(key);
+    // A pack's own tests and data are not agreements.
+    const fs::path rel = dir.empty() ? fs::path() : fs::path(key).lexically_relative(dir);
+    const std::string top = rel.empty() ? "" : rel.begin()->string();
+    if (dir.empty() || top == "tests" || top == "data") return;
+    std::shared_ptr<const CompiledPack> pack = compiled(dir);
+    if (!pack) {
+      diag(1, 1, 2, "lsp.pack",
+           fmt::format("the pack `{}` has errors, so this agreement is not decided: open its "
+                       "files to see them",
+                       dir));
+      publish(key, std::move(diags));
+      return;
+    }
+    LoadResult loaded = load_document(*pack, text, key);
+    if (!loaded.ok()) {
+      for (const InputError& e : loaded.errors)
+        diag(e.line, e.column, 1, e.code,
+             e.path.empty() ? e.message : fmt::format("{}: {}", e.path, e.message));
+      publish(key, std::move(diags));
+      return;
+    }
+    try {
+      const EvaluationContext context;
+      const Decision d = Evaluator(pack).evaluate(*loaded.document, context);
+      diag(1, 1, 3, "decision",
+           fmt::format("{} decides `{}` as of {} ({} reason{}; approvals as the agreement states "
+                       "them)",
+                       pack->name, outcome_name(d.outcome), format_iso_date(context.as_of),
+                       d.reasons.size(), d.reasons.size() == 1 ? "" : "s"));
+      for (const Reason& r : d.reasons) {
+        const int severity = r.outcome == Outcome::kDeny          ? 1
+                             : r.outcome == Outcome::kNeedsReview ? 2
+                                                                  : 3;
+        const std::string message =
+            fmt::format("{}: {} [{}]", outcome_name(r.outcome), r.message, r.clause);
+        bool placed = false;
+        for (const Evidence& e : r.evidence) {
+          if (e.line == 0) continue;
+          diag(e.line, e.column, severity, r.rule, message);
+          placed = true;
+        }
+        if (!placed) diag(1, 1, severity, r.rule, message);
+      }
+    } catch (const EvaluationError& e) {
+      diag(1, 1, 1, e.code(), e.what());
+    }
+    publish(key, std::move(diags));
+  }
+
+  std::shared_ptr<const CompiledPack> compiled(const std::string& dir) {
+    auto it = packs_.find(dir);
+    if (it != packs_.end()) return it->second;
+    Diagnostics read;
+    CompileResult r = compile(sources(dir, read));
+    return packs_[dir] = read.has_errors() ? nullptr : r.pack;
+  }
+
+  std::ostream& out_;
+  LspOptions options_;
+  bool shutdown_ = false;
+  std::map<std::string, std::string> open_;  // path -> the buffer's text
+  std::map<std::string, std::string> uris_;  // path -> the uri the client uses for it
+  std::map<std::string, std::shared_ptr<const CompiledPack>> packs_;  // by pack directory
+  std::map<std::string, std::set<std::string>> published_;  // pack -> files given diagnostics
+};
+
+}  // namespace
+
+int run_lsp(std::istream& in, std::ostream& out, const LspOptions& options) {
+  Server server(out, options);
+  std::string body;
+  while (read_message(in, &body)) {
+    if (std::optional<int> status = server.handle(body)) return *status;
+  }
+  return 1;
+}
+
+}  // namespace steward::cli
