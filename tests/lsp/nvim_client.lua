@@ -65,6 +65,22 @@ local function run()
   record('formatting restores the canonical layout',
     vim.deep_equal(vim.api.nvim_buf_get_lines(buf, 0, -1, false), original), nil)
 
+  -- Hover and go to definition on a definition used in the module.
+  local row, col
+  for i, line in ipairs(original) do
+    local at = line:find('consent_scope', 1, true)
+    if at and line:match('^  when:') then row, col = i - 1, at + 1 break end
+  end
+  local params = { textDocument = { uri = vim.uri_from_fname(module) },
+                   position = { line = row, character = col } }
+  local hover = vim.lsp.buf_request_sync(buf, 'textDocument/hover', params, 10000)
+  local value = hover and hover[client] and hover[client].result and hover[client].result.contents.value
+  record('hover names the definition and its type', value and value:find('consent_scope`: bool', 1, true), hover)
+  local def = vim.lsp.buf_request_sync(buf, 'textDocument/definition', params, 10000)
+  local target = def and def[client] and def[client].result
+  record('go to definition lands on the let', target and target.uri:match('terms%.policy$')
+    and target.range.start.character == 4, def)
+
   -- An agreement: its reasons as diagnostics at the lines they point at.
   vim.cmd('edit ' .. vim.fn.fnameescape(agreement))
   local abuf = vim.api.nvim_get_current_buf()

@@ -133,6 +133,52 @@ try:
     edits = c.request("textDocument/formatting", {"textDocument": {"uri": uri(module)}, "options": {}})
     check(edits["result"] == [], "a formatted file needs no edit")
 
+    # Names: symbols, definition, references, hover, rename.
+    syms = c.request("textDocument/documentSymbol", {"textDocument": {"uri": uri(module)}})["result"]
+    rules = [x["name"] for x in syms if x["kind"] == 12]
+    check("consent_plan_needs_commissioner" in rules and not any(x["detail"] == "local" for x in syms),
+          f"document symbols: {[x['name'] for x in syms][:8]}")
+    use = next(i for i, l in enumerate(text.split("\n")) if l.startswith("  when: consent_scope and consent_plan"))
+    col = text.split("\n")[use].index("consent_scope") + 3
+    terms = os.path.join(pack, "terms.policy")
+    tlines = open(terms).read().split("\n")
+    let_line = next(i for i, l in enumerate(tlines) if l.startswith("let consent_scope"))
+    d = c.request("textDocument/definition", {"textDocument": {"uri": uri(module)},
+                                              "position": {"line": use, "character": col}})["result"]
+    check(d and d["uri"] == uri(terms) and d["range"]["start"] == {"line": let_line, "character": 4},
+          f"go to definition of consent_scope: {d}")
+    refs = c.request("textDocument/references", {"textDocument": {"uri": uri(module)},
+                                                 "position": {"line": use, "character": col},
+                                                 "context": {"includeDeclaration": True}})["result"]
+    check(len(refs) >= 5 and any(r["uri"] == uri(terms) for r in refs),
+          f"references of consent_scope: {len(refs)}")
+    h = c.request("textDocument/hover", {"textDocument": {"uri": uri(module)},
+                                         "position": {"line": use, "character": col}})["result"]
+    check(h and "definition `consent_scope`: bool" in h["contents"]["value"], f"hover on a definition: {h}")
+    rev = next(i for i, l in enumerate(text.split("\n")) if "review(commissioner)" in l)
+    rcol = text.split("\n")[rev].index("commissioner")
+    h = c.request("textDocument/hover", {"textDocument": {"uri": uri(module)},
+                                         "position": {"line": rev, "character": rcol}})["result"]
+    check(h and "DCF Commissioner" in h["contents"]["value"], f"hover on a reviewer body: {h}")
+    clause_line = next(i for i, l in enumerate(text.split("\n")) if l.startswith("  clause: sharing.legal-basis"))
+    h = c.request("textDocument/hover", {"textDocument": {"uri": uri(module)},
+                                         "position": {"line": clause_line, "character": 20}})["result"]
+    check(h and "Legal Division" in h["contents"]["value"], f"hover on a clause id with a dash: {h}")
+    edit = c.request("textDocument/rename", {"textDocument": {"uri": uri(module)},
+                                             "position": {"line": use, "character": col},
+                                             "newName": "consent_in_scope"})["result"]
+    n_edits = sum(len(v) for v in edit["changes"].values())
+    check(n_edits == len(refs) and all(e["newText"] == "consent_in_scope"
+                                       for v in edit["changes"].values() for e in v),
+          f"rename edits every place: {n_edits} of {len(refs)}")
+    for bad, why in (("9lives", "not a name"), ("mandated", "already the name")):
+        r = c.request("textDocument/rename", {"textDocument": {"uri": uri(module)},
+                                              "position": {"line": use, "character": col}, "newName": bad})
+        check("error" in r and why in r["error"]["message"], f"rename to {bad}: {r}")
+    r = c.request("textDocument/rename", {"textDocument": {"uri": uri(module)},
+                                          "position": {"line": rev, "character": rcol}, "newName": "boss"})
+    check("error" in r and "token files" in r["error"]["message"], f"a reviewer body is not renamed: {r}")
+
     # An agreement: its reasons at the lines they point at.
     agreement = os.path.join(pack, "examples/agreements/03-email-request-deny.yaml")
     atext = open(agreement).read()
@@ -164,7 +210,7 @@ try:
     c.notify("textDocument/didClose", {"textDocument": {"uri": uri(agreement)}}, wait_for=uri(agreement))
 
     # Requests it does not answer, and messages that are not JSON-RPC.
-    r = c.request("textDocument/hover", {"textDocument": {"uri": uri(module)}, "position": {"line": 0, "character": 0}})
+    r = c.request("textDocument/completion", {"textDocument": {"uri": uri(module)}, "position": {"line": 0, "character": 0}})
     check(r["error"]["code"] == -32601, f"an unknown request: {r}")
     c.proc.stdin.write(b"Content-Length: 9\r\n\r\nnot json!")
     c.proc.stdin.flush()

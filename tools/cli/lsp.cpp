@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -10,6 +11,7 @@
 #include <set>
 
 #include "common.h"
+#include "lsp_index.h"
 #include "steward/compiler.h"
 #include "steward/date.h"
 #include "steward/document.h"
@@ -134,6 +136,47 @@ Json line_range(const std::vector<std::string_view>& lines, uint32_t line, uint3
   return {{"start", {{"line", l}, {"character", from}}}, {"end", {{"line", l}, {"character", to}}}};
 }
 
+// The byte offset of an LSP position (line, UTF-16 units) in a text; past the end: its end.
+uint32_t offset_of(std::string_view text, uint32_t line, uint32_t character) {
+  size_t at = 0;
+  for (uint32_t l = 0; l < line; ++l) {
+    const size_t nl = text.find('\n', at);
+    if (nl == std::string_view::npos) return static_cast<uint32_t>(text.size());
+    at = nl + 1;
+  }
+  uint32_t units = 0;
+  while (at < text.size() && text[at] != '\n' && units < character) {
+    const unsigned char c = static_cast<unsigned char>(text[at]);
+    const size_t n = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    units += n == 4 ? 2 : 1;
+    at += n;
+  }
+  return static_cast<uint32_t>(std::min(at, text.size()));
+}
+
+// The LSP position of a byte offset in a text.
+Json position_of(std::string_view text, uint32_t offset) {
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
+  const size_t start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  const size_t line_start = start == std::string_view::npos || offset == 0 ? 0 : start + 1;
+  const uint32_t line = static_cast<uint32_t>(
+      std::count(text.begin(), text.begin() + static_cast<long>(line_start), '\n'));
+  return {{"line", line}, {"character", utf16_units(text.substr(line_start), offset - line_start)}};
+}
+
+int symbol_kind(const std::string& kind) {
+  if (kind == "enum") return 10;
+  if (kind == "member") return 22;
+  if (kind == "record") return 23;
+  if (kind == "field") return 8;
+  if (kind == "set") return 18;
+  if (kind == "clause") return 20;
+  if (kind == "reviewer") return 5;
+  if (kind == "definition") return 13;
+  if (kind == "rule") return 12;
+  return 14;
+}
+
 enum class FileKind { kPolicy, kManifest, kAgreement, kOther };
 
 FileKind kind_of(const fs::path& p) {
@@ -196,7 +239,12 @@ class Server {
       }
       reply(id, {{"capabilities",
                   {{"textDocumentSync", {{"openClose", true}, {"change", 1}, {"save", true}}},
-                   {"documentFormattingProvider", true}}},
+                   {"documentFormattingProvider", true},
+                   {"documentSymbolProvider", true},
+                   {"definitionProvider", true},
+                   {"referencesProvider", true},
+                   {"hoverProvider", true},
+                   {"renameProvider", true}}},
                  {"serverInfo", {{"name", "steward"}}}});
       return;
     }
@@ -247,7 +295,124 @@ class Server {
                               {"newText", f.text}}}));
       return;
     }
+    if (method == "textDocument/documentSymbol" || method == "textDocument/definition" ||
+        method == "textDocument/references" || method == "textDocument/hover" ||
+        method == "textDocument/rename") {
+      names(method, id, params);
+      return;
+    }
     if (!id.is_null()) reply_error(id, -32601, "steward lsp does not answer " + method + " yet");
+  }
+
+  // Requests about names in a policy file, answered from the pack's index.
+  void names(const std::string& method, const Json& id, const Json& params) {
+    const std::string key =
+        key_of(uri_to_path(params.at("textDocument").at("uri").get<std::string>()));
+    const std::string dir =
+        kind_of(key) == FileKind::kPolicy ? pack_above(fs::path(key).parent_path()) : "";
+    if (dir.empty()) {
+      reply(id, method == "textDocument/documentSymbol" || method == "textDocument/references"
+                    ? Json::array()
+                    : Json());
+      return;
+    }
+    Diagnostics read;
+    const PackSources src = sources(dir, read);
+    std::vector<std::pair<std::string, std::string>> modules;
+    std::map<std::string, std::string> texts;
+    for (const auto& m : src.modules) {
+      modules.emplace_back(key_of(m.name), m.text);
+      texts[key_of(m.name)] = m.text;
+    }
+    const std::shared_ptr<const CompiledPack> pack = compiled(dir);
+    const PackIndex index(modules, pack.get());
+    auto location = [&](const std::string& file, uint32_t begin, uint32_t end) {
+      const std::string& text = texts[file];
+      return Json{
+          {"uri", uris_.count(file) ? uris_[file] : path_to_uri(file)},
+          {"range", {{"start", position_of(text, begin)}, {"end", position_of(text, end)}}}};
+    };
+    if (method == "textDocument/documentSymbol") {
+      Json out = Json::array();
+      for (const LspSymbol& sym : index.symbols()) {
+        if (sym.file != key || sym.kind == "local") continue;
+        const Json range = location(sym.file, sym.begin, sym.end)["range"];
+        out.push_back({{"name", sym.name},
+                       {"detail", sym.kind},
+                       {"kind", symbol_kind(sym.kind)},
+                       {"range", range},
+                       {"selectionRange", range}});
+      }
+      reply(id, out);
+      return;
+    }
+    const Json& pos = params.at("position");
+    const long at = index.at(key, offset_of(texts[key], pos.at("line").get<uint32_t>(),
+                                            pos.at("character").get<uint32_t>()));
+    if (at < 0) {
+      reply(id, method == "textDocument/references" ? Json::array() : Json());
+      return;
+    }
+    const LspSymbol& sym = index.symbols()[static_cast<size_t>(at)];
+    if (method == "textDocument/hover") {
+      reply(id, {{"contents", {{"kind", "markdown"}, {"value", sym.detail}}}});
+      return;
+    }
+    if (method == "textDocument/definition") {
+      reply(id, sym.file.empty() ? Json() : location(sym.file, sym.begin, sym.end));
+      return;
+    }
+    std::vector<std::pair<std::string, std::pair<uint32_t, uint32_t>>> places;
+    const bool with_declaration =
+        method == "textDocument/rename" ||
+        (params.contains("context") && params["context"].value("includeDeclaration", false));
+    if (with_declaration && !sym.file.empty()) places.push_back({sym.file, {sym.begin, sym.end}});
+    for (const LspReference& r : index.references())
+      if (r.symbol == static_cast<size_t>(at)) places.push_back({r.file, {r.begin, r.end}});
+    if (method == "textDocument/references") {
+      Json out = Json::array();
+      for (const auto& [file, span] : places)
+        out.push_back(location(file, span.first, span.second));
+      reply(id, out);
+      return;
+    }
+    // Rename: names that only policy text holds. Rule ids and reviewer bodies are also written
+    // in pack tests, token files and archived decisions, so they are renamed by hand.
+    const std::string to = params.at("newName").get<std::string>();
+    static const std::set<std::string> kRenamable = {"definition", "set",    "enum",
+                                                     "record",     "clause", "local"};
+    if (!kRenamable.count(sym.kind)) {
+      reply_error(id, -32803,
+                  fmt::format("a {} is not renamed here: its name is also written outside the "
+                              "policy (tests, token files, archived decisions)",
+                              sym.kind));
+      return;
+    }
+    const bool clause = sym.kind == "clause";
+    const bool valid = !to.empty() &&
+                       (std::isalpha(static_cast<unsigned char>(to[0])) || to[0] == '_') &&
+                       std::all_of(to.begin(), to.end(), [&](char c) {
+                         return std::isalnum(static_cast<unsigned char>(c)) || c == '_' ||
+                                (clause && (c == '.' || c == '-'));
+                       });
+    if (!valid) {
+      reply_error(id, -32602, fmt::format("`{}` is not a name", to));
+      return;
+    }
+    for (const LspSymbol& other : index.symbols())
+      if (other.name == to && other.kind != "local" && other.kind != "member" &&
+          other.kind != "field") {
+        reply_error(id, -32602, fmt::format("`{}` is already the name of a {}", to, other.kind));
+        return;
+      }
+    Json changes = Json::object();
+    for (const auto& [file, span] : places) {
+      const std::string uri = uris_.count(file) ? uris_[file] : path_to_uri(file);
+      if (!changes.contains(uri)) changes[uri] = Json::array();
+      changes[uri].push_back(
+          {{"range", location(file, span.first, span.second)["range"]}, {"newText", to}});
+    }
+    reply(id, {{"changes", changes}});
   }
 
   void reply(const Json& id, const Json& result) {

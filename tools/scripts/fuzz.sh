@@ -22,12 +22,12 @@ if [ -z "${FUZZ_BUILD:-}" ]; then
     -DSTEWARD_BUILD_TESTS=OFF -DSTEWARD_BUILD_TOOLS=ON -DSTEWARD_INSTALL=OFF "${launcher[@]}" > /dev/null
 fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_agreement fuzz_policy fuzz_bundle fuzz_http fuzz_scan fuzz_table)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_agreement fuzz_policy fuzz_bundle fuzz_http fuzz_lsp fuzz_scan fuzz_table)
 cmake --build "$build" -j 2 --target "${targets[@]}"
 
 # Seed corpora from the repository.
 seeds=$build/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle,fuzz_http,fuzz_scan,fuzz_table} $build/findings
+rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle,fuzz_http,fuzz_lsp,fuzz_scan,fuzz_table} $build/findings
 cp policies/dcf-5-4/examples/agreements/*.yaml bench/json/*.json "$seeds/fuzz_agreement/" 2> /dev/null || true
 find policies tests/packs tests/golden -name '*.policy' -exec cp --backup=numbered {} "$seeds/fuzz_policy/" \;
 if [ -x build/tools/steward ]; then
@@ -36,6 +36,7 @@ if [ -x build/tools/steward ]; then
 fi
 echo '{"format": "steward-bundle/2"}' > "$seeds/fuzz_bundle/minimal.json"
 python3 tests/fuzz/http_seeds.py "$seeds/fuzz_http"
+python3 tests/fuzz/lsp_seeds.py . "$seeds/fuzz_lsp"
 # Data files for the scanner: the first byte picks CSV (0), TSV (1) or JSON Lines (2).
 { printf '\0'; head -c 4000 tests/data/scan/planted.csv; } > "$seeds/fuzz_scan/planted.csv"
 printf '\2{"email": "a@example.org", "n": {"x": [1, "123-45-6789"]}}\n{"age": 93}\n' > "$seeds/fuzz_scan/lines.jsonl"
@@ -47,7 +48,7 @@ printf '\201region,office,g,n\nA,A1,m,3\nA,A1,f,12\nA,A2,m,1\nA,A2,f,9\nB,B1,m,1
 printf '\2county,n,rate\nA,3,1.2\nB,40,16.0\nTotal,43,4.1\n' > "$seeds/fuzz_table/rate.csv"
 printf '\114region,who,amount\nnorth,P1,100\nnorth,P2,5\nsouth,P3,50\nsouth,P4,45.5\nsouth,P3,2\n' > "$seeds/fuzz_table/contrib.csv"
 
-declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict [fuzz_scan]="" [fuzz_table]="")
+declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict [fuzz_lsp]=tests/fuzz/lsp.dict [fuzz_scan]="" [fuzz_table]="")
 status=0
 for t in "${targets[@]}"; do
   corpus=$build/corpus/$t

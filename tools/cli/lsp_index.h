@@ -1,0 +1,59 @@
+// The names of a pack for the language server: every declaration (enums, records and their
+// fields, sets, clauses, reviewers, definitions, rules, parameters) and every place a name
+// refers to one, found by parsing the modules and resolving names as the checker does
+// (locals, then definitions, parameters, sets, then the document's fields).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "steward/ast.h"
+#include "steward/program.h"
+
+namespace steward::cli {
+
+struct LspSymbol {
+  std::string kind;  // enum, member, record, field, set, clause, reviewer, definition, rule,
+                     // parameter, local
+  std::string name;
+  std::string file;             // "" for a parameter (declared in pack.yaml)
+  uint32_t begin = 0, end = 0;  // byte offsets of the name
+  std::string detail;           // for hover: a type, a title and citation, a value
+};
+
+struct LspReference {
+  std::string file;
+  uint32_t begin = 0, end = 0;
+  size_t symbol = 0;  // index into symbols()
+};
+
+class PackIndex {
+ public:
+  // Parses `modules` (file, text) of a pack; `pack` (may be null) gives parameter values and
+  // definitions' types. A module that does not parse contributes what could be built.
+  PackIndex(const std::vector<std::pair<std::string, std::string>>& modules,
+            const CompiledPack* pack);
+
+  const std::vector<LspSymbol>& symbols() const { return symbols_; }
+  const std::vector<LspReference>& references() const { return refs_; }
+  // The symbol named at a byte offset of a file (its declaration or a reference), or -1.
+  long at(const std::string& file, uint32_t offset) const;
+
+ private:
+  void declare(const std::string& file, const ast::Module& module);
+  void resolve(const std::string& file, const std::string& text, const ast::Module& module);
+  void expr(const std::string& file, const ast::Expr& e, std::vector<size_t>& locals);
+  void type_ref(const std::string& file, const ast::TypeRef& t);
+  long find(const std::string& kind, const std::string& name) const;
+  void ref(const std::string& file, const SourceSpan& span, long symbol);
+  long add(LspSymbol s);
+
+  std::vector<LspSymbol> symbols_;
+  std::vector<LspReference> refs_;
+  std::vector<std::string> document_fields_;  // the document record's fields, for bare names
+  std::string document_record_;
+};
+
+}  // namespace steward::cli
