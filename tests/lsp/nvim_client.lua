@@ -81,6 +81,20 @@ local function run()
   record('go to definition lands on the let', target and target.uri:match('terms%.policy$')
     and target.range.start.character == 4, def)
 
+  -- Completion after a dot, typed in insert mode.
+  vim.cmd('normal! Go  when: legal_basis.')
+  local last = vim.api.nvim_buf_line_count(buf)
+  local typed = vim.api.nvim_buf_get_lines(buf, last - 1, last, false)[1]
+  vim.wait(500)
+  local items = vim.lsp.buf_request_sync(buf, 'textDocument/completion', {
+    textDocument = { uri = vim.uri_from_fname(module) },
+    position = { line = last - 1, character = #typed } }, 10000)
+  local labels = {}
+  local list = items and items[client] and items[client].result
+  for _, item in ipairs(list and (list.items or list) or {}) do labels[item.label] = true end
+  record('completion offers the fields after a dot', labels['kind'] and labels['citation'], labels)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, original)
+
   -- An agreement: its reasons as diagnostics at the lines they point at.
   vim.cmd('edit ' .. vim.fn.fnameescape(agreement))
   local abuf = vim.api.nvim_get_current_buf()

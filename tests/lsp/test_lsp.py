@@ -179,6 +179,34 @@ try:
                                           "position": {"line": rev, "character": rcol}, "newName": "boss"})
     check("error" in r and "token files" in r["error"]["message"], f"a reviewer body is not renamed: {r}")
 
+    # Completion, in a half-written rule.
+    probe = ["rule probe {", "  clause: sh", "  outcome: review(comm", "  when: legal_basis.",
+             "  when: cons", "  when: legal_basis.kind == \"court_", "}"]
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 10},
+                                        "contentChanges": [{"text": text + "\n".join(probe)}]},
+             wait_for=uri(module))
+    base = len(text.split("\n")) - 1
+
+    def labels(row):
+        r = c.request("textDocument/completion", {"textDocument": {"uri": uri(module)},
+                                                  "position": {"line": base + row, "character": len(probe[row])}})
+        return [i["label"] for i in r["result"]["items"]]
+
+    got = labels(1)
+    check("sharing.legal-basis" in got and "request.channel" in got, f"clause ids after `clause:`: {got[:5]}")
+    got = labels(2)
+    check(got == ["commissioner"], f"reviewer bodies inside review(: {got}")
+    got = labels(3)
+    check("kind" in got and "citation" in got and "consent_scope" not in got,
+          f"the fields of legal_basis after the dot: {got}")
+    got = labels(4)
+    check("consent_scope" in got and "consent_plan" in got and all(g.startswith("cons") for g in got),
+          f"names starting with the word typed: {got}")
+    got = labels(5)
+    check("court_order" in got, f"enum members inside a string: {got}")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 11},
+                                        "contentChanges": [{"text": text}]}, wait_for=uri(module))
+
     # An agreement: its reasons at the lines they point at.
     agreement = os.path.join(pack, "examples/agreements/03-email-request-deny.yaml")
     atext = open(agreement).read()
@@ -210,7 +238,7 @@ try:
     c.notify("textDocument/didClose", {"textDocument": {"uri": uri(agreement)}}, wait_for=uri(agreement))
 
     # Requests it does not answer, and messages that are not JSON-RPC.
-    r = c.request("textDocument/completion", {"textDocument": {"uri": uri(module)}, "position": {"line": 0, "character": 0}})
+    r = c.request("textDocument/signatureHelp", {"textDocument": {"uri": uri(module)}, "position": {"line": 0, "character": 0}})
     check(r["error"]["code"] == -32601, f"an unknown request: {r}")
     c.proc.stdin.write(b"Content-Length: 9\r\n\r\nnot json!")
     c.proc.stdin.flush()

@@ -75,7 +75,8 @@ class Server {
                    {"definitionProvider", true},
                    {"referencesProvider", true},
                    {"hoverProvider", true},
-                   {"renameProvider", true}}},
+                   {"renameProvider", true},
+                   {"completionProvider", {{"triggerCharacters", {".", "(", "\""}}}}}},
                  {"serverInfo", {{"name", "steward"}}}});
       return;
     }
@@ -128,7 +129,7 @@ class Server {
     }
     if (method == "textDocument/documentSymbol" || method == "textDocument/definition" ||
         method == "textDocument/references" || method == "textDocument/hover" ||
-        method == "textDocument/rename") {
+        method == "textDocument/rename" || method == "textDocument/completion") {
       names(method, id, params);
       return;
     }
@@ -155,7 +156,9 @@ class Server {
       modules.emplace_back(key_of(m.name), m.text);
       texts[key_of(m.name)] = m.text;
     }
-    const std::shared_ptr<const CompiledPack> pack = compiled(dir);
+    // Half-written code does not compile: names and types come from the last pack that did.
+    std::shared_ptr<const CompiledPack> pack = compiled(dir);
+    if (!pack) pack = last_good_[dir];
     const PackIndex index(modules, pack.get());
     auto location = [&](const std::string& file, uint32_t begin, uint32_t end) {
       const std::string& text = texts[file];
@@ -178,6 +181,15 @@ class Server {
       return;
     }
     const Json& pos = params.at("position");
+    if (method == "textDocument/completion") {
+      Json items = Json::array();
+      for (const LspCompletion& c : complete(index, pack.get(), texts[key],
+                                             offset_of(texts[key], pos.at("line").get<uint32_t>(),
+                                                       pos.at("character").get<uint32_t>())))
+        items.push_back({{"label", c.label}, {"kind", c.kind}, {"detail", c.detail}});
+      reply(id, {{"isIncomplete", false}, {"items", items}});
+      return;
+    }
     const long at = index.at(key, offset_of(texts[key], pos.at("line").get<uint32_t>(),
                                             pos.at("character").get<uint32_t>()));
     if (at < 0) {
@@ -295,6 +307,10 @@ class Server {
     Diagnostics read;
     const PackSources src = sources(dir, read);
     CompileResult r = compile(src);
+    if (!read.has_errors()) {
+      packs_[dir] = r.pack;  // agreements are decided against it; null: it has errors
+      if (r.pack) last_good_[dir] = r.pack;
+    }
     std::map<std::string, Json> by_file;
     const std::string manifest = key_of(src.manifest_name);
     by_file[manifest] = Json::array();
@@ -423,6 +439,7 @@ class Server {
     if (it != packs_.end()) return it->second;
     Diagnostics read;
     CompileResult r = compile(sources(dir, read));
+    if (r.pack && !read.has_errors()) last_good_[dir] = r.pack;
     return packs_[dir] = read.has_errors() ? nullptr : r.pack;
   }
 
@@ -431,7 +448,8 @@ class Server {
   bool shutdown_ = false;
   std::map<std::string, std::string> open_;  // path -> the buffer's text
   std::map<std::string, std::string> uris_;  // path -> the uri the client uses for it
-  std::map<std::string, std::shared_ptr<const CompiledPack>> packs_;  // by pack directory
+  std::map<std::string, std::shared_ptr<const CompiledPack>> packs_;      // by pack directory
+  std::map<std::string, std::shared_ptr<const CompiledPack>> last_good_;  // the last that compiled
   std::map<std::string, std::set<std::string>> published_;  // pack -> files given diagnostics
 };
 

@@ -287,4 +287,90 @@ long PackIndex::at(const std::string& file, uint32_t offset) const {
   return -1;
 }
 
+namespace {
+
+bool word_char(char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; }
+
+// The record type a dotted path of document fields names (`data`, `legal_basis`), or null.
+const Type* path_type(const CompiledPack& pack, std::string_view path) {
+  const Type* t = pack.root;
+  size_t at = 0;
+  while (t && at <= path.size()) {
+    const size_t dot = path.find('.', at);
+    const std::string_view part = path.substr(at, dot == std::string_view::npos ? dot : dot - at);
+    if (t->kind != TypeKind::kRecord) return nullptr;
+    const int f = t->find_field(part);
+    if (f < 0) return nullptr;
+    t = t->fields[static_cast<size_t>(f)].type;
+    if (dot == std::string_view::npos) break;
+    at = dot + 1;
+  }
+  return t && t->kind == TypeKind::kRecord ? t : nullptr;
+}
+
+}  // namespace
+
+std::vector<LspCompletion> complete(const PackIndex& index, const CompiledPack* pack,
+                                    std::string_view text, uint32_t offset) {
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
+  const size_t line_start = [&] {
+    const size_t nl = offset == 0 ? std::string_view::npos : text.rfind('\n', offset - 1);
+    return nl == std::string_view::npos ? size_t{0} : nl + 1;
+  }();
+  const std::string_view line = text.substr(line_start, offset - line_start);
+  size_t w = line.size();
+  while (w > 0 && word_char(line[w - 1])) --w;
+  const std::string_view word = line.substr(w), before = line.substr(0, w);
+  std::vector<LspCompletion> out;
+  auto offer = [&](const std::string& label, int kind, const std::string& detail) {
+    if (label.rfind(word, 0) == 0) out.push_back({label, kind, detail});
+  };
+  auto symbols_of = [&](const char* kind, int item_kind) {
+    for (const LspSymbol& s : index.symbols())
+      if (s.kind == kind) offer(s.name, item_kind, s.detail);
+  };
+  const size_t first = line.find_first_not_of(" \t");
+  const std::string_view trimmed = first == std::string_view::npos ? "" : line.substr(first);
+  // A clause id is written with dots and dashes: offer them all, whatever is typed so far.
+  if (trimmed.rfind("clause:", 0) == 0) {
+    for (const LspSymbol& s : index.symbols())
+      if (s.kind == "clause") out.push_back({s.name, 21, s.detail});
+    return out;
+  }
+  if (std::count(before.begin(), before.end(), '"') % 2 == 1) {
+    for (const LspSymbol& s : index.symbols())
+      if (s.kind == "member") offer(s.name.substr(s.name.find('.') + 1), 20, s.detail);
+    return out;
+  }
+  const size_t open = before.rfind("review(");
+  if (open != std::string_view::npos && before.find(')', open) == std::string_view::npos) {
+    symbols_of("reviewer", 7);
+    return out;
+  }
+  if (!before.empty() && before.back() == '.') {
+    size_t p = before.size() - 1;
+    while (p > 0 && (word_char(before[p - 1]) || before[p - 1] == '.')) --p;
+    const std::string_view path = before.substr(p, before.size() - 1 - p);
+    if (const Type* t = pack ? path_type(*pack, path) : nullptr)
+      for (const FieldType& f : t->fields)
+        offer(f.name, 5, fmt::format("{}{}", f.type ? f.type->name : "?", f.optional ? "?" : ""));
+    return out;
+  }
+  symbols_of("definition", 6);
+  symbols_of("set", 21);
+  symbols_of("parameter", 21);
+  if (pack && pack->root)
+    for (const FieldType& f : pack->root->fields)
+      offer(
+          f.name, 5,
+          fmt::format("document field: {}{}", f.type ? f.type->name : "?", f.optional ? "?" : ""));
+  for (const char* fn :
+       {"any", "all", "none", "count", "filter", "present", "empty", "date", "as_of", "review"})
+    offer(fn, 3, "built-in");
+  for (const char* kw : {"and", "or", "not", "in", "let", "rule", "for", "clause", "outcome",
+                         "when", "message", "evidence", "deny", "allow", "true", "false"})
+    offer(kw, 14, "keyword");
+  return out;
+}
+
 }  // namespace steward::cli

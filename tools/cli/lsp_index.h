@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,23 @@ struct LspReference {
   uint32_t begin = 0, end = 0;
   size_t symbol = 0;  // index into symbols()
 };
+
+// One completion: the text offered, its LSP CompletionItemKind, and a line about it.
+struct LspCompletion {
+  std::string label;
+  int kind = 1;
+  std::string detail;
+};
+
+class PackIndex;
+
+// What may be written at byte `offset` of `text` (a module of the pack): after `clause:` the
+// clause ids; inside `review(` the reviewer bodies; after `name.` the fields of that document
+// field's record type; inside a string the enum members; elsewhere the names in scope
+// everywhere (definitions, sets, parameters, the document's fields), the built-in functions
+// and the keywords. Only those starting with the word being typed.
+std::vector<LspCompletion> complete(const PackIndex& index, const CompiledPack* pack,
+                                    std::string_view text, uint32_t offset);
 
 class PackIndex {
  public:
