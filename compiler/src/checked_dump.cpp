@@ -66,6 +66,16 @@ const char* op_name(Op op) {
       return "add";
     case Op::kSub:
       return "sub";
+    case Op::kLower:
+      return "lower";
+    case Op::kStartsWith:
+      return "starts_with";
+    case Op::kEndsWith:
+      return "ends_with";
+    case Op::kMatches:
+      return "matches";
+    case Op::kLength:
+      return "length";
   }
   return "?";
 }
@@ -155,6 +165,7 @@ std::string dump(const CheckedExpr& e) {
       break;
   }
   for (const auto& a : e.args) out += " " + dump(a);
+  if (e.op == Op::kMatches) out += " " + literal(e.value);
   return out + "):" + type;
 }
 

@@ -283,13 +283,15 @@ Checked Checker::check_call(const ast::Expr& e) {
     if (!arity(0)) return {};
     return checked_node(Op::kAsOf, cx_.builtin(TypeKind::kDate), e.span);
   }
-  static const std::vector<std::string> kFunctions = {"present", "empty", "count", "date",  "as_of",
-                                                      "any",     "all",   "none",  "filter"};
+  if (std::optional<Checked> c = check_string_call(e)) return std::move(*c);
+  static const std::vector<std::string> kFunctions = {
+      "present", "empty", "count", "date", "as_of",  "lower",       "length",
+      "matches", "any",   "all",   "none", "filter", "starts_with", "ends_with"};
   cx_.diags.error(
       "check.unknown-function", e.span,
       fmt::format("unknown function {}{}", quote(e.name), did_you_mean(e.name, kFunctions)),
-      "functions are present, empty, count, date and as_of; quantifiers are any, all, none, "
-      "count and filter");
+      "functions are present, empty, count, date, as_of, lower, length, starts_with, ends_with "
+      "and matches; quantifiers are any, all, none, count and filter");
   return {};
 }
 

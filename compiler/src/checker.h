@@ -3,6 +3,7 @@
 // It emits no plan: the planner lowers what it produces.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,8 @@ class Checker {
   Checked check_compare(const ast::Expr& e);
   Checked check_arith(const ast::Expr& e);
   Checked check_call(const ast::Expr& e);
+  // lower, length, starts_with, ends_with, matches; nullopt for another name.
+  std::optional<Checked> check_string_call(const ast::Expr& e);
   Checked check_quantifier(const ast::Expr& e);
   Checked check_unary(const ast::Expr& e);
   Checked literal(const ast::Expr& e);

@@ -1,8 +1,11 @@
 // The expression checker's binary operators: `and`/`or` (with flow typing), `??`, `in`,
-// comparisons, and `+`/`-`.
+// comparisons, and `+`/`-`; and the string functions (lower, length, starts_with, ends_with,
+// matches).
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <algorithm>
+#include <map>
 
 #include "checker.h"
 #include "steward/suggest.h"
@@ -334,6 +337,67 @@ Checked Checker::check_arith(const ast::Expr& e) {
   c.expr.mixed = mixed;
   c.expr.args.push_back(std::move(a.expr));
   c.expr.args.push_back(std::move(b.expr));
+  return c;
+}
+
+std::optional<Checked> Checker::check_string_call(const ast::Expr& e) {
+  static const std::map<std::string, Op> kOps = {{"lower", Op::kLower},
+                                                 {"length", Op::kLength},
+                                                 {"starts_with", Op::kStartsWith},
+                                                 {"ends_with", Op::kEndsWith},
+                                                 {"matches", Op::kMatches}};
+  const auto op = kOps.find(e.name);
+  if (op == kOps.end()) return std::nullopt;
+  const bool unary = op->second == Op::kLower || op->second == Op::kLength;
+  if (e.args.size() != (unary ? 1u : 2u)) {
+    cx_.diags.error("check.arity", e.span,
+                    fmt::format("`{}` takes {} argument{}, not {}", e.name, unary ? 1 : 2,
+                                unary ? "" : "s", e.args.size()));
+    return Checked{};
+  }
+  // Each operand a string; `matches` takes its pattern as a literal, checked here, so that a
+  // pattern RE2 cannot read is a located error and never a failure while deciding.
+  Checked result;
+  const size_t operands = op->second == Op::kMatches ? 1 : e.args.size();
+  bool optional = false;
+  for (size_t i = 0; i < operands; ++i) {
+    Checked a = check(*e.args[i]);
+    if (!a.ok()) return Checked{};
+    if (a.set != kNoIndex || a.expr.type->kind != TypeKind::kString) {
+      cx_.diags.error("check.type", e.args[i]->span,
+                      fmt::format("`{}` takes a string, not {}", e.name, quote(type_name(a))));
+      return Checked{};
+    }
+    optional = optional || a.expr.optional;
+    result.expr.args.push_back(std::move(a.expr));
+  }
+  const TypeKind kind = op->second == Op::kLower    ? TypeKind::kString
+                        : op->second == Op::kLength ? TypeKind::kInt
+                                                    : TypeKind::kBool;
+  Checked c = checked_node(op->second, cx_.builtin(kind), e.span);
+  c.expr.args = std::move(result.expr.args);
+  // lower and length of a missing string are missing; the predicates are false for it.
+  c.expr.optional = unary && optional;
+  if (op->second == Op::kMatches) {
+    const ast::Expr& p = *e.args[1];
+    if (p.kind != ast::ExprKind::kString) {
+      cx_.diags.error("check.type", p.span,
+                      "`matches` takes its pattern as a string literal, such as "
+                      "`\"[0-9]{3}-[0-9]{4}\"`");
+      return Checked{};
+    }
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    const re2::RE2 re(p.text, options);
+    if (!re.ok()) {
+      cx_.diags.error("check.pattern", p.span,
+                      fmt::format("{} is not a pattern RE2 reads: {}", quote(p.text), re.error()),
+                      "RE2 syntax: no backreferences or lookaround, so matching takes linear time");
+      return Checked{};
+    }
+    c.expr.value.kind = TypeKind::kString;
+    c.expr.value.s = p.text;
+  }
   return c;
 }
 

@@ -53,7 +53,15 @@ class CostModel {
       case Op::kEmpty:
       case Op::kCount:
       case Op::kInSet:
+      case Op::kLower:
+      case Op::kLength:
+      case Op::kMatches:
         add(p, cost(n.a));
+        return p;
+      case Op::kStartsWith:
+      case Op::kEndsWith:
+        add(p, cost(n.a));
+        add(p, cost(n.b));
         return p;
       case Op::kInList: {
         add(p, cost(n.a));

@@ -148,6 +148,8 @@ class Linter {
         return fmt::format("in({},s{})", canonical(n.a, slots), n.b);
       case Op::kAsOf:
         return "as_of";
+      case Op::kMatches:  // b is a pattern, not a node
+        return fmt::format("m({},p{})", canonical(n.a, slots), n.b);
       case Op::kAny:
       case Op::kAll:
       case Op::kNone:
@@ -161,7 +163,8 @@ class Linter {
       default: {
         std::string out = fmt::format("o{}(", static_cast<int>(n.op));
         bool unary = n.op == Op::kNot || n.op == Op::kNeg || n.op == Op::kPresent ||
-                     n.op == Op::kEmpty || n.op == Op::kCount;
+                     n.op == Op::kEmpty || n.op == Op::kCount || n.op == Op::kLower ||
+                     n.op == Op::kLength;
         out += canonical(n.a, slots);
         if (!unary) out += "," + canonical(n.b, slots);
         return out + ")";

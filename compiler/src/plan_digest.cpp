@@ -120,6 +120,12 @@ std::string plan_digest(const CompiledPack& p) {
     }
     s += '\n';
   }
+  // Only packs that match patterns say so, so that other packs' digests stay as they were.
+  for (const auto& pattern : p.patterns) {
+    s += 'P';
+    str(pattern);
+    s += '\n';
+  }
   for (const auto& bits : p.enum_bitsets) {
     s += 'B';
     for (bool b : bits) s += b ? '1' : '0';

@@ -62,6 +62,17 @@ uint32_t Planner::lower(const CheckedExpr& e) {
     case Op::kCountWhere:
     case Op::kFilter:
       return emit(e.op, e, ops[0], ops[1], e.slot);
+    case Op::kMatches: {
+      // One entry per distinct pattern: the evaluator compiles each once.
+      auto& patterns = pack_.patterns;
+      auto it = std::find(patterns.begin(), patterns.end(), e.value.s);
+      if (it == patterns.end()) it = patterns.insert(patterns.end(), e.value.s);
+      return emit(e.op, e, ops[0], static_cast<uint32_t>(it - patterns.begin()), 0);
+    }
+    case Op::kLower:
+    case Op::kLength:
+    case Op::kStartsWith:
+    case Op::kEndsWith:
     case Op::kNot:
     case Op::kNeg:
     case Op::kPresent:

@@ -4,6 +4,7 @@
 #include "steward/evaluator.h"
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 
@@ -38,6 +39,9 @@ bool always_bool(Op op) {
     case Op::kAny:
     case Op::kAll:
     case Op::kNone:
+    case Op::kStartsWith:
+    case Op::kEndsWith:
+    case Op::kMatches:
       return true;
     default:
       return false;
@@ -193,6 +197,15 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
       default:
         break;
     }
+  }
+  for (const std::string& pattern : pack_->patterns) {
+    re2::RE2::Options options;
+    options.set_log_errors(false);
+    auto re = std::make_shared<const re2::RE2>(pattern, options);
+    // The compiler checked every pattern; a pack built otherwise with a bad one decides nothing.
+    if (!re->ok())
+      throw std::invalid_argument(fmt::format("pattern `{}`: {}", pattern, re->error()));
+    p.patterns.push_back(std::move(re));
   }
   p.def_node.assign(pack_->def_slots, 0);
   p.def_bool.assign(pack_->def_slots, 0);

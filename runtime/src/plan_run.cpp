@@ -3,6 +3,7 @@
 #include "plan_run.h"
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 #include <algorithm>
 #include <cmath>
@@ -22,6 +23,7 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
     f_.def_stamp.resize(pack.def_slots, f_.stamp);
   }
   if (f_.filters.size() < prep.filter_count) f_.filters.resize(prep.filter_count);
+  f_.scratch.clear();
   // A new stamp forgets every definition value of the frame's previous decision; when the
   // counter wraps, the stamps are cleared so that no value from 2^32 decisions ago reads as
   // current.
@@ -421,6 +423,37 @@ Value Run::eval(uint32_t id) {
     case Op::kCoalesce: {
       Value v = eval(n.a);
       return v.kind != TypeKind::kNull ? v : eval(n.b);
+    }
+    case Op::kLower: {
+      Value v = eval(n.a);
+      if (v.kind == TypeKind::kNull) return v;
+      std::string& s = f_.scratch.emplace_back(v.sv());
+      for (char& c : s)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      v.str = s.data();
+      return v;
+    }
+    case Op::kLength: {
+      Value v = eval(n.a);
+      if (v.kind == TypeKind::kNull) return v;
+      int64_t points = 0;  // UTF-8 (the loader checked it): every byte but continuation bytes
+      for (char c : v.sv()) points += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+      Value out;
+      out.kind = TypeKind::kInt;
+      out.i = points;
+      return out;
+    }
+    case Op::kStartsWith:
+    case Op::kEndsWith: {
+      Value a = eval(n.a), b = eval(n.b);
+      if (a.kind == TypeKind::kNull || b.kind == TypeKind::kNull) return boolean(false);
+      return boolean(n.op == Op::kStartsWith ? a.sv().starts_with(b.sv())
+                                             : a.sv().ends_with(b.sv()));
+    }
+    case Op::kMatches: {
+      Value a = eval(n.a);
+      if (a.kind == TypeKind::kNull) return boolean(false);
+      return boolean(re2::RE2::FullMatch(re2::StringPiece(a.str, a.count), *prep_.patterns[n.b]));
     }
     case Op::kCount: {
       Value l = eval(n.a);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -77,6 +78,8 @@ struct Frame {
   std::vector<std::vector<uint32_t>> filters;
   std::vector<Reason> fired;
   std::vector<FiredKey> keys;
+  // Strings a decision makes (`lower`): values point into them until the next decision.
+  std::deque<std::string> scratch;
 };
 
 class Run {

@@ -83,6 +83,18 @@ TEST_CASE("the checker resolves names, literals and overloads", "[checked]") {
       {"(end ?? start) - start", "(sub (coalesce $.end:date? $.start:date):date $.start:date):int"},
       {"share + 1", "(add[mixed] $.share:number 1:int):number"},
       {"as_of() > start", "(gt[date] (as_of):date $.start:date):bool"},
+      // String functions: lower and length keep a missing value missing; the predicates read
+      // it as false; a pattern is kept with its node.
+      {"lower(id)", "(lower $.id:string):string"},
+      {"length(id) > 3", "(gt[int] (length $.id:string):int 3:int):bool"},
+      {"starts_with(id, \"DSA-\")", "(starts_with $.id:string \"DSA-\":string):bool"},
+      {"ends_with(lower(id), \"x\")", "(ends_with (lower $.id:string):string \"x\":string):bool"},
+      {"matches(id, \"[A-Z]+-[0-9]+\")", "(matches $.id:string \"[A-Z]+-[0-9]+\"):bool"},
+      {"any(i in items: lower(i.name) == \"x\")",
+       "(any %0 $.items:[Item] (eq[string] (lower %0.name:string?):string? \"x\":string):bool):"
+       "bool"},
+      {"any(i in items: matches(i.name, \"a|b\"))",
+       "(any %0 $.items:[Item] (matches %0.name:string? \"a|b\"):bool):bool"},
   };
   for (const auto& c : cases) {
     INFO(c.expr);

@@ -395,6 +395,64 @@ TEST_CASE("arithmetic: numbers, dates and days, range errors", "[evaluator][arit
   }
 }
 
+TEST_CASE("string functions: case, length in code points, prefixes, whole-value patterns",
+          "[evaluator][strings]") {
+  // Each row: a condition over the document below, and whether it holds.
+  const std::string doc =
+      "id: DSA-2026-007\nname: 'Åsa Öberg'\nemail: Case@Example.ORG\nnote: ''\n";
+  struct Row {
+    const char* when;
+    bool holds;
+  };
+  const Row rows[] = {
+      {"lower(email) == \"case@example.org\"", true},
+      {"lower(name) == \"åsa öberg\"", false},  // ASCII letters only: Å and Ö stay
+      {"lower(name) == \"Åsa Öberg\"", true},
+      {"length(name) == 9", true},  // code points, not the 11 bytes
+      {"length(note) == 0", true},
+      {"length(missing) == 0", false},
+      {"length(missing) ?? 0 == 0", true},
+      {"starts_with(id, \"DSA-\")", true},
+      {"starts_with(id, \"dsa-\")", false},
+      {"starts_with(lower(id), \"dsa-\")", true},
+      {"ends_with(email, \".ORG\")", true},
+      {"starts_with(id, \"\")", true},
+      {"starts_with(missing, \"\")", false},
+      {"ends_with(id, missing ?? \"7\")", true},
+      {"matches(id, \"DSA-[0-9]{4}-[0-9]{3}\")", true},
+      {"matches(id, \"[0-9]{3}\")", false},  // the whole value must match
+      {"matches(id, \".*[0-9]{3}\")", true},
+      {"matches(name, \"\\\\p{Lu}.*\")", true},
+      {"matches(missing, \".*\")", false},
+      {"not matches(missing, \".*\")", true},
+  };
+  for (const auto& row : rows) {
+    INFO(row.when);
+    std::string text =
+        "document Doc { id: string, name: string, email: string, note: string, missing: "
+        "string? }\nclause c { title: \"C\" }\nrule r { clause: c  outcome: deny  when: " +
+        std::string(row.when) + "  message: \"m {lower(id)}\" }\n";
+    auto res = compile(steward::testing::pack_of(text));
+    for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+    REQUIRE(res.ok());
+    auto loaded = load_document(*res.pack, doc, "d.yaml");
+    REQUIRE(loaded.ok());
+    const Decision d = Evaluator(res.pack).evaluate(*loaded.document);
+    CHECK((d.outcome == Outcome::kDeny) == row.holds);
+    if (row.holds) CHECK(d.reasons.at(0).message == "m dsa-2026-007");
+  }
+}
+
+TEST_CASE("a pack with a pattern RE2 cannot read decides nothing", "[evaluator][strings]") {
+  auto res = compile(steward::testing::pack_of(
+      "document Doc { id: string }\nclause c { title: \"C\" }\nrule r { clause: c  outcome: "
+      "deny  when: matches(id, \"a\")  message: \"m\" }\n"));
+  REQUIRE(res.ok());
+  auto broken = std::make_shared<CompiledPack>(*res.pack);
+  broken->patterns[0] = "(a";
+  CHECK_THROWS_AS(Evaluator(broken), std::invalid_argument);
+}
+
 TEST_CASE("arithmetic is checked: operand types, missing values", "[evaluator][arith]") {
   const std::string head =
       "document Doc { id: string, end: date, d2: date?, n: int, s: string, keep: int? }\n"

@@ -6,7 +6,7 @@
 
 using namespace steward::cli::lsp;
 
-TEST_CASE("LSP positions count UTF-16 units; offsets count bytes", "[lsp]") {
+TEST_CASE("LSP positions count UTF-16 units, offsets count bytes", "[lsp]") {
   // `é` is two bytes and one unit; `🙂` four bytes and two units.
   const std::string text = "ab\ncé🙂x\n\nlast";
   struct Case {
@@ -28,7 +28,7 @@ TEST_CASE("LSP positions count UTF-16 units; offsets count bytes", "[lsp]") {
   CHECK(lines_of("a\r\nb\n")[0] == "a");
 }
 
-TEST_CASE("file URIs round-trip through percent-encoding; other schemes have no path", "[lsp]") {
+TEST_CASE("file URIs round-trip through percent-encoding, other schemes have no path", "[lsp]") {
   const std::string path = "/tmp/steward lsp/ä#1%.policy";
   CHECK(path_to_uri(path) == "file:///tmp/steward%20lsp/%C3%A4%231%25.policy");
   CHECK(uri_to_path(path_to_uri(path)) == path);

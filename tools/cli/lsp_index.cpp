@@ -365,7 +365,8 @@ std::vector<LspCompletion> complete(const PackIndex& index, const CompiledPack* 
           f.name, 5,
           fmt::format("document field: {}{}", f.type ? f.type->name : "?", f.optional ? "?" : ""));
   for (const char* fn :
-       {"any", "all", "none", "count", "filter", "present", "empty", "date", "as_of", "review"})
+       {"any", "all", "none", "count", "filter", "present", "empty", "date", "as_of", "review",
+        "lower", "length", "starts_with", "ends_with", "matches"})
     offer(fn, 3, "built-in");
   for (const char* kw : {"and", "or", "not", "in", "let", "rule", "for", "clause", "outcome",
                          "when", "message", "evidence", "deny", "allow", "true", "false"})

@@ -90,6 +90,12 @@ enum class Op : uint8_t {
   kAsOf,    // the evaluation date (EvaluationContext::as_of)
   kAdd,     // a + b; type: int, number (c: 1 when an operand is an int), or date (b: days)
   kSub,     // a - b; as kAdd, and date - date: int days
+  // String functions. A missing string gives a missing result (lower, length) or false.
+  kLower,       // a: ASCII letters lowercased, other characters kept
+  kStartsWith,  // a, b
+  kEndsWith,    // a, b
+  kMatches,     // a: value, b: index into CompiledPack::patterns; the whole value must match
+  kLength,      // a: Unicode code points
 };
 
 // The op's name in dumps: `const`, `field`, `in_set`, `count_where`.
@@ -247,6 +253,8 @@ struct CompiledPack {
   // Whether `read` tokens see archived agreement text (the manifest's `archive_text: readers`);
   // otherwise only reviewers and admins do, and readers get reasons and metadata.
   bool archive_text_to_readers = false;
+  // The patterns of `matches`, RE2 syntax (linear-time matching), each checked when compiled.
+  std::vector<std::string> patterns;
 
   std::vector<GraphVertex> graph_vertices;
   std::vector<std::pair<uint32_t, uint32_t>> graph_edges;  // dependency -> dependent

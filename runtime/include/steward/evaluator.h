@@ -11,6 +11,10 @@
 #include "steward/document.h"
 #include "steward/program.h"
 
+namespace re2 {
+class RE2;
+}
+
 namespace steward {
 
 // One part of a condition (a maximal operand of `and`/`or`) with its value.
@@ -85,6 +89,8 @@ struct Prepared {
   // Definitions are computed when a rule first needs them, once per decision.
   std::vector<uint32_t> def_node;
   std::vector<uint8_t> def_bool;
+  // CompiledPack::patterns, compiled once: RE2 objects are safe to share between threads.
+  std::vector<std::shared_ptr<const re2::RE2>> patterns;
 };
 }  // namespace detail
 
