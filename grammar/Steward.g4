@@ -51,6 +51,7 @@ expr
   : expr DOT IDENT                                    # Member
   | MINUS expr                                        # Negate
   | expr QQ expr                                      # Coalesce
+  | expr op=(STAR | SLASH | PERCENT) expr             # Mul
   | expr op=(PLUS | MINUS) expr                       # Arith
   | expr op=(LT | LE | GT | GE | EQ | NE) expr        # Compare
   | expr KW_NOT? KW_IN expr                                 # In
@@ -111,6 +112,9 @@ LT        : '<' ;
 GT        : '>' ;
 MINUS     : '-' ;
 PLUS      : '+' ;
+STAR      : '*' ;
+SLASH     : '/' ;
+PERCENT   : '%' ;
 
 IDENT     : [a-zA-Z_] [a-zA-Z0-9_\-]* ;
 NUMBER    : [0-9]+ '.' [0-9]+ ;

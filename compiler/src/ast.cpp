@@ -33,6 +33,12 @@ const char* op_name(BinaryOp op) {
       return "+";
     case BinaryOp::kSub:
       return "-";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
+    case BinaryOp::kMod:
+      return "%";
   }
   return "?";
 }

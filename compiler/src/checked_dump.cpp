@@ -76,6 +76,12 @@ const char* op_name(Op op) {
       return "matches";
     case Op::kLength:
       return "length";
+    case Op::kMul:
+      return "mul";
+    case Op::kDiv:
+      return "div";
+    case Op::kMod:
+      return "mod";
   }
   return "?";
 }

@@ -90,6 +90,9 @@ Checked Checker::check_binary(const ast::Expr& e) {
     }
     case BinaryOp::kAdd:
     case BinaryOp::kSub:
+    case BinaryOp::kMul:
+    case BinaryOp::kDiv:
+    case BinaryOp::kMod:
       return check_arith(e);
     case BinaryOp::kCoalesce: {
       Checked a = check(l);
@@ -288,12 +291,13 @@ Checked Checker::check_compare(const ast::Expr& e) {
   return c;
 }
 
-// `+` and `-`: numbers, a date and a number of days, or (`-`) two dates. Operands must be
-// present, as for `<`: the author says what a missing value means.
+// `+` and `-`: numbers, a date and a number of days, or (`-`) two dates; `*` and `/` numbers,
+// `%` whole numbers. Operands must be present, as for `<`: the author says what a missing
+// value means.
 Checked Checker::check_arith(const ast::Expr& e) {
   const ast::Expr& l = *e.args[0];
   const ast::Expr& r = *e.args[1];
-  const char* sym = e.op == ast::BinaryOp::kAdd ? "+" : "-";
+  const char* sym = ast::op_name(e.op);
   Checked a = check(l);
   if (!a.ok()) return {};
   Checked b = check(r);
@@ -318,9 +322,29 @@ Checked Checker::check_arith(const ast::Expr& e) {
   auto num = [](TypeKind k) { return k == TypeKind::kInt || k == TypeKind::kNumber; };
   TypeKind result;
   bool mixed = false;
-  if (num(ka) && num(kb)) {
-    result = ka == TypeKind::kInt && kb == TypeKind::kInt ? TypeKind::kInt : TypeKind::kNumber;
-    mixed = ka != kb;
+  const bool additive = e.op == ast::BinaryOp::kAdd || e.op == ast::BinaryOp::kSub;
+  if (e.op == ast::BinaryOp::kMod) {
+    if (ka != TypeKind::kInt || kb != TypeKind::kInt) {
+      cx_.diags.error(
+          "check.type", e.span,
+          fmt::format("cannot compute {} % {}", quote(type_name(a)), quote(type_name(b))),
+          "`%` takes two whole numbers");
+      return {};
+    }
+    result = TypeKind::kInt;
+  } else if (num(ka) && num(kb)) {
+    // A quotient is a number: 7 / 2 is 3.5, not 3 (a truncated ratio would pass a threshold
+    // it does not reach).
+    result = ka == TypeKind::kInt && kb == TypeKind::kInt && e.op != ast::BinaryOp::kDiv
+                 ? TypeKind::kInt
+                 : TypeKind::kNumber;
+    mixed = ka != kb || (e.op == ast::BinaryOp::kDiv && ka == TypeKind::kInt);
+  } else if (!additive) {
+    cx_.diags.error(
+        "check.type", e.span,
+        fmt::format("cannot compute {} {} {}", quote(type_name(a)), sym, quote(type_name(b))),
+        "`*` and `/` take numbers");
+    return {};
   } else if (ka == TypeKind::kDate && kb == TypeKind::kInt) {
     result = TypeKind::kDate;  // days later or earlier
   } else if (ka == TypeKind::kDate && kb == TypeKind::kDate && e.op == ast::BinaryOp::kSub) {
@@ -332,8 +356,12 @@ Checked Checker::check_arith(const ast::Expr& e) {
         "`+` and `-` take numbers, a date and a whole number of days, or (`-`) two dates");
     return {};
   }
-  Checked c =
-      checked_node(e.op == ast::BinaryOp::kAdd ? Op::kAdd : Op::kSub, cx_.builtin(result), e.span);
+  const Op op = e.op == ast::BinaryOp::kAdd   ? Op::kAdd
+                : e.op == ast::BinaryOp::kSub ? Op::kSub
+                : e.op == ast::BinaryOp::kMul ? Op::kMul
+                : e.op == ast::BinaryOp::kDiv ? Op::kDiv
+                                              : Op::kMod;
+  Checked c = checked_node(op, cx_.builtin(result), e.span);
   c.expr.mixed = mixed;
   c.expr.args.push_back(std::move(a.expr));
   c.expr.args.push_back(std::move(b.expr));

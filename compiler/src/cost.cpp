@@ -60,6 +60,9 @@ class CostModel {
         return p;
       case Op::kStartsWith:
       case Op::kEndsWith:
+      case Op::kMul:
+      case Op::kDiv:
+      case Op::kMod:
         add(p, cost(n.a));
         add(p, cost(n.b));
         return p;

@@ -30,6 +30,9 @@ bool is_binary_operator(size_t t) {
     case StewardLexer::KW_IN:
     case StewardLexer::QQ:
     case StewardLexer::PLUS:
+    case StewardLexer::STAR:
+    case StewardLexer::SLASH:
+    case StewardLexer::PERCENT:
     case StewardLexer::EQ:
     case StewardLexer::NE:
     case StewardLexer::LT:

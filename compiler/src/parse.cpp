@@ -322,6 +322,14 @@ class Builder {
     if (auto* c = dynamic_cast<StewardParser::CoalesceContext*>(ctx)) {
       return binary(ctx, ast::BinaryOp::kCoalesce, c->expr(0), c->expr(1));
     }
+    if (auto* m = dynamic_cast<StewardParser::MulContext*>(ctx)) {
+      const size_t t = m->op->getType();
+      return binary(ctx,
+                    t == StewardLexer::STAR    ? ast::BinaryOp::kMul
+                    : t == StewardLexer::SLASH ? ast::BinaryOp::kDiv
+                                               : ast::BinaryOp::kMod,
+                    m->expr(0), m->expr(1));
+    }
     if (auto* a = dynamic_cast<StewardParser::ArithContext*>(ctx)) {
       return binary(
           ctx, a->op->getType() == StewardLexer::PLUS ? ast::BinaryOp::kAdd : ast::BinaryOp::kSub,

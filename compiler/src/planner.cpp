@@ -55,6 +55,9 @@ uint32_t Planner::lower(const CheckedExpr& e) {
       return emit(e.op, e, ops[0], ops[1], static_cast<uint32_t>(e.compare));
     case Op::kAdd:
     case Op::kSub:
+    case Op::kMul:
+    case Op::kDiv:
+    case Op::kMod:
       return emit(e.op, e, ops[0], ops[1], e.mixed ? 1 : 0);
     case Op::kAny:
     case Op::kAll:

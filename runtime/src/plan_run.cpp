@@ -91,11 +91,22 @@ Value Run::arith(const PlanNode& n) {
   const bool add = n.op == Op::kAdd;
   Value v;
   v.kind = n.type;
+  const char* sym = n.op == Op::kAdd   ? "+"
+                    : n.op == Op::kSub ? "-"
+                    : n.op == Op::kMul ? "*"
+                    : n.op == Op::kDiv ? "/"
+                                       : "%";
+  // Dividing by zero has no value: an error for this document, never a decision.
+  if ((n.op == Op::kDiv || n.op == Op::kMod) &&
+      (b.kind == TypeKind::kInt ? b.i == 0 : b.kind == TypeKind::kNumber && b.d == 0))
+    throw EvaluationError("eval.range", fmt::format("`{}` in the policy divides by zero for "
+                                                    "this document",
+                                                    sym));
   auto out_of_range = [&] {
     return EvaluationError("eval.range",
                            fmt::format("`{}` in the policy leaves the range of a {} for this "
                                        "document",
-                                       add ? "+" : "-",
+                                       sym,
                                        n.type == TypeKind::kInt      ? "whole number"
                                        : n.type == TypeKind::kNumber ? "number"
                                                                      : "date (years 1-9999)"));
@@ -104,6 +115,10 @@ Value Run::arith(const PlanNode& n) {
     case TypeKind::kInt:
       if (a.kind == TypeKind::kDate) {
         v.i = static_cast<int64_t>(a.date) - b.date;
+      } else if (n.op == Op::kMul) {
+        if (__builtin_mul_overflow(a.i, b.i, &v.i)) throw out_of_range();
+      } else if (n.op == Op::kMod) {
+        v.i = b.i == -1 ? 0 : a.i % b.i;  // INT64_MIN % -1 overflows in C++
       } else if (add ? __builtin_add_overflow(a.i, b.i, &v.i)
                      : __builtin_sub_overflow(a.i, b.i, &v.i)) {
         throw out_of_range();
@@ -111,7 +126,7 @@ Value Run::arith(const PlanNode& n) {
       return v;
     case TypeKind::kNumber: {
       double x = as_number(a), y = as_number(b);
-      v.d = add ? x + y : x - y;
+      v.d = n.op == Op::kMul ? x * y : n.op == Op::kDiv ? x / y : add ? x + y : x - y;
       if (!std::isfinite(v.d)) throw out_of_range();
       return v;
     }
@@ -341,6 +356,9 @@ Value Run::eval(uint32_t id) {
       return constant(pack_.constants[n.a]);
     case Op::kAdd:
     case Op::kSub:
+    case Op::kMul:
+    case Op::kDiv:
+    case Op::kMod:
       return arith(n);
     case Op::kAsOf: {
       Value v;

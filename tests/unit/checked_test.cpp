@@ -83,6 +83,11 @@ TEST_CASE("the checker resolves names, literals and overloads", "[checked]") {
       {"(end ?? start) - start", "(sub (coalesce $.end:date? $.start:date):date $.start:date):int"},
       {"share + 1", "(add[mixed] $.share:number 1:int):number"},
       {"as_of() > start", "(gt[date] (as_of):date $.start:date):bool"},
+      // `*`, `/`, `%` bind tighter than `+`; a quotient is a number; `%` takes whole numbers.
+      {"share * 2", "(mul[mixed] $.share:number 2:int):number"},
+      {"(count ?? 0) / 2", "(div[mixed] (coalesce $.count:int? 0:int):int 2:int):number"},
+      {"1 + (count ?? 0) % 7", "(add 1:int (mod (coalesce $.count:int? 0:int):int 7:int):int):int"},
+      {"-3 * 2", "(mul -3:int 2:int):int"},
       // String functions: lower and length keep a missing value missing; the predicates read
       // it as false; a pattern is kept with its node.
       {"lower(id)", "(lower $.id:string):string"},

@@ -365,6 +365,20 @@ TEST_CASE("arithmetic: numbers, dates and days, range errors", "[evaluator][arit
       {"far + 2", "eval.range"},
       {"end + big", "eval.range"},
       {"end - big", "eval.range"},
+      {"n * 3", "21"},
+      {"x * n", "3.5"},
+      {"n / 2", "3.5"},
+      {"n / x", "14.0"},
+      {"n % 3", "1"},
+      {"(0 - n) % 3", "-1"},
+      {"1 + n * 2", "15"},
+      {"(1 + n) * 2", "16"},
+      {"n - n / 2 * 2", "0.0"},
+      {"big * 2", "eval.range"},
+      {"n / 0", "eval.range"},
+      {"x / (n - n)", "eval.range"},
+      {"n % 0", "eval.range"},
+      {"(0 - big - 1) % (0 - 1)", "0"},
   };
   for (const auto& row : rows) {
     INFO(row.expr);

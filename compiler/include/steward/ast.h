@@ -42,6 +42,9 @@ enum class BinaryOp {
   kCoalesce,
   kAdd,  // numbers; a date plus days
   kSub,  // numbers; a date less days; days between two dates
+  kMul,  // numbers
+  kDiv,  // numbers; always a number
+  kMod,  // whole numbers
 };
 
 const char* op_name(BinaryOp op);

@@ -96,6 +96,9 @@ enum class Op : uint8_t {
   kEndsWith,    // a, b
   kMatches,     // a: value, b: index into CompiledPack::patterns; the whole value must match
   kLength,      // a: Unicode code points
+  kMul,         // a * b; int, or number (c: 1 when an operand is an int)
+  kDiv,         // a / b; a number, whatever the operands (c: as kMul)
+  kMod,         // a % b; int, the sign of a (as C++)
 };
 
 // The op's name in dumps: `const`, `field`, `in_set`, `count_where`.
