@@ -181,7 +181,8 @@ try:
 
     # Completion, in a half-written rule.
     probe = ["rule probe {", "  clause: sh", "  outcome: review(comm", "  when: legal_basis.",
-             "  when: cons", "  when: legal_basis.kind == \"court_", "}"]
+             "  when: cons", "  when: legal_basis.kind == \"court_",
+             "  when: any(f in data.fields: f.", "}"]
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 10},
                                         "contentChanges": [{"text": text + "\n".join(probe)}]},
              wait_for=uri(module))
@@ -204,6 +205,9 @@ try:
           f"names starting with the word typed: {got}")
     got = labels(5)
     check("court_order" in got, f"enum members inside a string: {got}")
+    got = labels(6)
+    check(sorted(got) == ["category", "justification", "name"],
+          f"the fields of a quantifier's variable: {got}")
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 11},
                                         "contentChanges": [{"text": text}]}, wait_for=uri(module))
 
@@ -218,6 +222,33 @@ try:
     channel_line = next(i for i, l in enumerate(atext.split("\n")) if l.startswith("request_channel"))
     check(any(d["range"]["start"]["line"] == channel_line and "deny:" in d["message"] for d in denies),
           f"the deny is at the request_channel line {channel_line}: {[(d['range']['start'], d['message'][:60]) for d in denies]}")
+    # Completion in the agreement: keys where the cursor's indentation is, values of enums.
+    alines = atext.split("\n")
+
+    def agreement_labels(insert_after, typed):
+        at = next(i for i, l in enumerate(alines) if l.startswith(insert_after)) + 1
+        t = "\n".join(alines[:at] + [typed] + alines[at:])
+        c.notify("textDocument/didChange", {"textDocument": {"uri": uri(agreement), "version": 9},
+                                            "contentChanges": [{"text": t}]}, wait_for=uri(agreement))
+        r = c.request("textDocument/completion", {"textDocument": {"uri": uri(agreement)},
+                                                  "position": {"line": at, "character": len(typed)}})
+        return [i["label"] for i in r["result"]["items"]]
+
+    got = agreement_labels("risk_mitigation:", "")
+    check("consent" in got and "legal_basis" in got and "title" not in got and "id" not in got,
+          f"top-level keys not yet given: {got}")
+    got = agreement_labels("  level: client", "  ")
+    check("fields" not in got and "level" not in got and "deidentification" not in got and got,
+          f"keys of data not yet given: {got}")
+    got = agreement_labels("      justification: \"Link", "      ")
+    check(got == [], f"a list item with every key given: {got}")
+    got = agreement_labels("      justification: \"Disagg", "    - na")
+    check(got == ["name"], f"a new list item: {got}")
+    got = agreement_labels("  subjects:", "  level: ag")
+    check(got == ["aggregate"], f"enum members after a key: {got}")
+    got = agreement_labels("  encryption_at_rest: true", "  encryption_in_transit: ")
+    check(got == ["true", "false"], f"a bool after a key: {got}")
+
     # An input error in the agreement: at its line, with its code.
     bad = atext.replace("request_channel: email", "request_channel: [email")
     diags = c.notify("textDocument/didChange", {"textDocument": {"uri": uri(agreement), "version": 2},

@@ -140,6 +140,10 @@ class Server {
   void names(const std::string& method, const Json& id, const Json& params) {
     const std::string key =
         key_of(uri_to_path(params.at("textDocument").at("uri").get<std::string>()));
+    if (method == "textDocument/completion" && kind_of(key) == FileKind::kAgreement) {
+      complete_keys(id, key, params.at("position"));
+      return;
+    }
     const std::string dir =
         kind_of(key) == FileKind::kPolicy ? pack_above(fs::path(key).parent_path()) : "";
     if (dir.empty()) {
@@ -256,6 +260,22 @@ class Server {
           {{"range", location(file, span.first, span.second)["range"]}, {"newText", to}});
     }
     reply(id, {{"changes", changes}});
+  }
+
+  // Completion in an agreement: the schema's keys and values where the cursor is.
+  void complete_keys(const Json& id, const std::string& key, const Json& pos) {
+    const std::string dir = pack_for(key);
+    auto text = open_.find(key);
+    std::shared_ptr<const CompiledPack> pack = dir.empty() ? nullptr : compiled(dir);
+    if (!pack && !dir.empty()) pack = last_good_[dir];
+    Json items = Json::array();
+    if (pack && text != open_.end())
+      for (const LspCompletion& c :
+           complete_agreement(*pack, text->second,
+                              offset_of(text->second, pos.at("line").get<uint32_t>(),
+                                        pos.at("character").get<uint32_t>())))
+        items.push_back({{"label", c.label}, {"kind", c.kind}, {"detail", c.detail}});
+    reply(id, {{"isIncomplete", false}, {"items", items}});
   }
 
   void reply(const Json& id, const Json& result) {

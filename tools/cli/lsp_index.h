@@ -47,6 +47,12 @@ class PackIndex;
 std::vector<LspCompletion> complete(const PackIndex& index, const CompiledPack* pack,
                                     std::string_view text, uint32_t offset);
 
+// What may be written at byte `offset` of an agreement: the keys of the record the cursor's
+// indentation puts it in (inside list items too), or after `key:` the members of an enum or
+// true and false. Keys already given at that level are left out.
+std::vector<LspCompletion> complete_agreement(const CompiledPack& pack, std::string_view text,
+                                              uint32_t offset);
+
 class PackIndex {
  public:
   // Parses `modules` (file, text) of a pack; `pack` (may be null) gives parameter values and
