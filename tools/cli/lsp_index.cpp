@@ -113,11 +113,9 @@ PackIndex::PackIndex(const std::vector<std::pair<std::string, std::string>>& mod
     }
   }
   for (const auto& [file, m] : parsed) {
-    const SourceId id = [&] {
-      for (SourceId i = 0; i < sources.size(); ++i)
-        if (sources.file(i).name() == file) return i;
-      return SourceId{0};
-    }();
+    SourceId id = 0;
+    for (SourceId i = 0; i < sources.size(); ++i)
+      if (sources.file(i).name() == file) id = i;
     resolve(file, sources.file(id).text(), m);
   }
 }
