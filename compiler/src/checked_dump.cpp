@@ -86,10 +86,12 @@ const char* op_name(Op op) {
   return "?";
 }
 
-namespace {
-
-const char* kind_name(TypeKind k) {
+const char* type_kind_name(TypeKind k) {
   switch (k) {
+    case TypeKind::kNull:
+      return "null";
+    case TypeKind::kBool:
+      return "bool";
     case TypeKind::kInt:
       return "int";
     case TypeKind::kNumber:
@@ -98,14 +100,17 @@ const char* kind_name(TypeKind k) {
       return "string";
     case TypeKind::kDate:
       return "date";
-    case TypeKind::kBool:
-      return "bool";
     case TypeKind::kEnum:
       return "enum";
-    default:
-      return "?";
+    case TypeKind::kList:
+      return "list";
+    case TypeKind::kRecord:
+      return "record";
   }
+  return "?";
 }
+
+namespace {
 
 std::string literal(const Constant& c) {
   switch (c.kind) {
@@ -154,7 +159,7 @@ std::string dump(const CheckedExpr& e) {
   std::string out = "(";
   out += op_name(e.op);
   if (e.compare != TypeKind::kNull)
-    fmt::format_to(std::back_inserter(out), "[{}]", kind_name(e.compare));
+    fmt::format_to(std::back_inserter(out), "[{}]", type_kind_name(e.compare));
   if (e.mixed) out += "[mixed]";
   switch (e.op) {
     case Op::kAny:

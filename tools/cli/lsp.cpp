@@ -152,20 +152,16 @@ class Server {
                     : Json());
       return;
     }
-    Diagnostics read;
-    const PackSources src = sources(dir, read);
-    std::vector<std::pair<std::string, std::string>> modules;
-    std::map<std::string, std::string> texts;
-    for (const auto& m : src.modules) {
-      modules.emplace_back(key_of(m.name), m.text);
-      texts[key_of(m.name)] = m.text;
-    }
-    // Half-written code does not compile: names and types come from the last pack that did.
-    std::shared_ptr<const CompiledPack> pack = compiled(dir);
-    if (!pack) pack = last_good_[dir];
-    const PackIndex index(modules, pack.get());
+    const Indexed& indexed = index_of(dir);
+    const PackIndex& index = *indexed.index;
+    const std::shared_ptr<const CompiledPack>& pack = indexed.pack;
+    static const std::string kNoText;
+    auto text_of = [&](const std::string& file) -> const std::string& {
+      auto it = indexed.texts.find(file);
+      return it != indexed.texts.end() ? it->second : kNoText;
+    };
     auto location = [&](const std::string& file, uint32_t begin, uint32_t end) {
-      const std::string& text = texts[file];
+      const std::string& text = text_of(file);
       return Json{
           {"uri", uris_.count(file) ? uris_[file] : path_to_uri(file)},
           {"range", {{"start", position_of(text, begin)}, {"end", position_of(text, end)}}}};
@@ -187,14 +183,14 @@ class Server {
     const Json& pos = params.at("position");
     if (method == "textDocument/completion") {
       Json items = Json::array();
-      for (const LspCompletion& c : complete(index, pack.get(), texts[key],
-                                             offset_of(texts[key], pos.at("line").get<uint32_t>(),
+      for (const LspCompletion& c : complete(index, pack.get(), text_of(key),
+                                             offset_of(text_of(key), pos.at("line").get<uint32_t>(),
                                                        pos.at("character").get<uint32_t>())))
         items.push_back({{"label", c.label}, {"kind", c.kind}, {"detail", c.detail}});
       reply(id, {{"isIncomplete", false}, {"items", items}});
       return;
     }
-    const long at = index.at(key, offset_of(texts[key], pos.at("line").get<uint32_t>(),
+    const long at = index.at(key, offset_of(text_of(key), pos.at("line").get<uint32_t>(),
                                             pos.at("character").get<uint32_t>()));
     if (at < 0) {
       reply(id, method == "textDocument/references" ? Json::array() : Json());
@@ -302,6 +298,7 @@ class Server {
       const std::string dir = pack_above(fs::path(key).parent_path());
       if (dir.empty()) return;
       packs_.erase(dir);
+      indexes_.erase(dir);
       publish_pack(dir);
       for (const auto& [path, text] : open_)
         if (kind_of(path) == FileKind::kAgreement && pack_for(path) == dir) publish_agreement(path);
@@ -454,6 +451,30 @@ class Server {
     publish(key, std::move(diags));
   }
 
+  // The pack's names, built once per edit of the pack rather than once per request.
+  struct Indexed {
+    std::map<std::string, std::string> texts;  // module path -> its text
+    std::shared_ptr<const CompiledPack> pack;  // the pack the index was built against
+    std::unique_ptr<PackIndex> index;
+  };
+
+  const Indexed& index_of(const std::string& dir) {
+    if (auto it = indexes_.find(dir); it != indexes_.end()) return it->second;
+    Diagnostics read;
+    const PackSources src = sources(dir, read);
+    std::vector<std::pair<std::string, std::string>> modules;
+    Indexed out;
+    for (const auto& m : src.modules) {
+      modules.emplace_back(key_of(m.name), m.text);
+      out.texts[key_of(m.name)] = m.text;
+    }
+    // Half-written code does not compile: names and types come from the last pack that did.
+    out.pack = compiled(dir);
+    if (!out.pack) out.pack = last_good_[dir];
+    out.index = std::make_unique<PackIndex>(modules, out.pack.get());
+    return indexes_[dir] = std::move(out);
+  }
+
   std::shared_ptr<const CompiledPack> compiled(const std::string& dir) {
     auto it = packs_.find(dir);
     if (it != packs_.end()) return it->second;
@@ -470,6 +491,7 @@ class Server {
   std::map<std::string, std::string> uris_;  // path -> the uri the client uses for it
   std::map<std::string, std::shared_ptr<const CompiledPack>> packs_;      // by pack directory
   std::map<std::string, std::shared_ptr<const CompiledPack>> last_good_;  // the last that compiled
+  std::map<std::string, Indexed> indexes_;                                // by pack directory
   std::map<std::string, std::set<std::string>> published_;  // pack -> files given diagnostics
 };
 

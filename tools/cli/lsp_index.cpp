@@ -41,30 +41,6 @@ std::string type_text(const ast::TypeRef& t) {
   return t.optional ? s + "?" : s;
 }
 
-const char* type_kind_name(TypeKind k) {
-  switch (k) {
-    case TypeKind::kNull:
-      return "null";
-    case TypeKind::kBool:
-      return "bool";
-    case TypeKind::kInt:
-      return "int";
-    case TypeKind::kNumber:
-      return "number";
-    case TypeKind::kString:
-      return "string";
-    case TypeKind::kDate:
-      return "date";
-    case TypeKind::kEnum:
-      return "enum";
-    case TypeKind::kList:
-      return "list";
-    case TypeKind::kRecord:
-      return "record";
-  }
-  return "?";
-}
-
 }  // namespace
 
 PackIndex::PackIndex(const std::vector<std::pair<std::string, std::string>>& modules,

@@ -29,6 +29,9 @@ enum class TypeKind : uint8_t {
   kRecord
 };
 
+// The kind's name in dumps and editor hovers: `int`, `string`, `record`.
+const char* type_kind_name(TypeKind k);
+
 struct Type;
 
 // A field of a record type. Absent and `null` values of an optional field read as missing;
