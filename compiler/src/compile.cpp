@@ -2,14 +2,17 @@
 // a file in passes/), reading a pack from disk, and the digests.
 #include <fmt/format.h>
 #include <openssl/evp.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "passes/context.h"
+#include "sha256_stream.h"
 #include "steward/compiler.h"
 #include "steward/pack_files.h"
 #include "steward/suggest.h"
@@ -101,6 +104,18 @@ std::vector<std::string> pass_names() {
   return names;
 }
 
+namespace {
+
+// The process's resident memory in MB, for STEWARD_PASS_TIMES; 0 where /proc cannot say.
+long resident_mb() {
+  std::ifstream statm("/proc/self/statm");
+  long pages = 0, resident = 0;
+  if (!(statm >> pages >> resident)) return 0;
+  return resident * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
+}
+
+}  // namespace
+
 CompileResult compile(const PackSources& sources, const CompileOptions& options) {
   detail::CompileContext cx(sources, options);
   // STEWARD_PASS_TIMES=1 prints how long each pass took (for profiling large packs).
@@ -111,7 +126,8 @@ CompileResult compile(const PackSources& sources, const CompileOptions& options)
     if (timing) {
       auto us = std::chrono::duration_cast<std::chrono::microseconds>(
           std::chrono::steady_clock::now() - start);
-      fmt::print(stderr, "pass {:<13} {:>10.3f} ms\n", p.name, us.count() / 1000.0);
+      fmt::print(stderr, "pass {:<13} {:>10.3f} ms  {:>6} MB resident\n", p.name,
+                 us.count() / 1000.0, resident_mb());
     }
   }
   cx.diags.sort();
@@ -128,17 +144,22 @@ CompileResult compile(const PackSources& sources, const CompileOptions& options)
 
 std::string pack_digest(const PackSources& src) {
   // Length-prefixed names and texts, so no two packs share a byte stream.
-  std::vector<std::pair<std::string, std::string>> files;
-  files.emplace_back(fs::path(src.manifest_name).filename().string(), src.manifest_text);
+  // Names and views, not copies: a large pack's text is tens of megabytes.
+  std::vector<std::pair<std::string, std::string_view>> names;
+  names.emplace_back(fs::path(src.manifest_name).filename().string(), src.manifest_text);
   for (const auto& m : src.modules)
-    files.emplace_back(fs::path(m.name).filename().string(), m.text);
+    names.emplace_back(fs::path(m.name).filename().string(), m.text);
   // Data files by the name the manifest gives them (they may sit in a subdirectory).
-  for (const auto& d : src.data) files.emplace_back(d.listed, d.text);
-  std::sort(files.begin(), files.end());
-  std::string stream;
-  for (const auto& [n, t] : files)
-    stream += fmt::format("{}:{}\n{}:{}\n", n.size(), n, t.size(), t);
-  return "sha256:" + sha256_hex(stream);
+  for (const auto& d : src.data) names.emplace_back(d.listed, d.text);
+  std::sort(names.begin(), names.end());
+  detail::Sha256Stream hash;
+  for (const auto& [n, t] : names) {
+    fmt::format_to(std::back_inserter(hash.buffer()), "{}:{}\n{}:", n.size(), n, t.size());
+    hash.add(t);
+    hash.add("\n");
+    hash.spill();
+  }
+  return "sha256:" + hash.hex();
 }
 
 PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
