@@ -352,6 +352,80 @@ try:
 finally:
     s.stop()
 
+# --- Memory for bodies: bounded in total and per address, not connections x --max-body ----------
+def probe_from(port, source, body=AGREEMENT, headers=None):
+    """One evaluate from `source` (a loopback address): (status, Retry-After)."""
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5, source_address=(source, 0))
+        c.request("POST", "/v1/evaluate", body, headers or {"Content-Type": "application/json"})
+        r = c.getresponse()
+        r.read()
+        c.close()
+        return r.status, r.getheader("Retry-After")
+    except OSError as e:
+        return str(e), None
+
+
+def slow_body(port, source, length, sent):
+    """A connection from `source` that declares `length` body bytes and sends `sent` of them."""
+    c = connect(port, source)
+    c.sendall(b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+              + f"Content-Length: {length}\r\n\r\n".encode())
+    try:
+        c.sendall(b" " * sent)
+    except OSError:
+        pass
+    return c
+
+
+s = Server("--max-body", "65536", "--max-body-per-client", "262144", "--max-body-total", "524288",
+           "--max-connections-per-client", "5000")
+try:
+    one = [slow_body(s.port, "127.0.0.1", 65536, 100) for _ in range(4)]
+    time.sleep(0.3)
+    check(s.metric("steward_request_body_bytes") == 4 * 65536,
+          f"four slow bodies of 64 KiB hold 256 KiB ({s.metric('steward_request_body_bytes')})")
+    status, retry = probe_from(s.port, "127.0.0.1")
+    check(status == 503 and retry == "1",
+          f"a body past one address's share is 503 with Retry-After ({status}, {retry})")
+    check(probe_from(s.port, "127.0.0.2")[0] == 200, "another address still gets its answer")
+    two = [slow_body(s.port, "127.0.0.2", 65536, 100) for _ in range(4)]
+    time.sleep(0.3)
+    status, _ = probe_from(s.port, "127.0.0.3")
+    check(status == 503, f"a body past the server's total is 503 ({status})")
+    refused = s.metric("steward_request_bodies_refused_total")
+    check(refused is not None and refused >= 2, f"refused bodies are counted ({refused})")
+    probe_get = http.client.HTTPConnection("127.0.0.1", s.port, timeout=5)
+    probe_get.request("GET", "/healthz")
+    check(probe_get.getresponse().status == 200, "requests without a body are still answered")
+    probe_get.close()
+    for c in one + two:
+        c.close()
+    until = time.monotonic() + 5
+    while time.monotonic() < until and s.metric("steward_request_body_bytes") != 0:
+        time.sleep(0.1)
+    check(s.metric("steward_request_body_bytes") == 0, "closed connections give their bodies back")
+    check(probe_from(s.port, "127.0.0.1")[0] == 200, "and the first address is answered again")
+finally:
+    s.stop()
+
+# Nearly whole bodies that stall: without a bound, 100 of them held 90 MB.
+s = Server("--max-body-per-client", "2097152", "--max-body-total", "8388608",
+           "--max-connections-per-client", "5000")
+try:
+    rss = s.rss_kb()
+    stalled = [slow_body(s.port, f"127.0.0.{10 + i % 10}", 1_000_000, 900_000) for i in range(100)]
+    time.sleep(0.5)
+    grew = s.rss_kb() - rss
+    check(grew < 40_000, f"100 stalled bodies of 900 KB cost the server {grew} KB (bound: 8 MiB of bodies)")
+    refused = s.metric("steward_request_bodies_refused_total")
+    check(refused is not None and refused >= 90, f"past the bound they are refused ({refused})")
+    probes_answer(s.port, "beside 100 stalled bodies")
+    for c in stalled:
+        c.close()
+finally:
+    s.stop()
+
 # --- TLS: connections that never finish a handshake -----------------------------------------
 if shutil.which("openssl"):
     certdir = tempfile.mkdtemp()

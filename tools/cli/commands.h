@@ -130,6 +130,8 @@ struct ServeOptions {
   size_t threads = 32;
   size_t max_connections = 10000;
   size_t max_connections_per_client = 256;
+  size_t max_body_total = 64u << 20;       // request bodies being received, all clients
+  size_t max_body_per_client = 16u << 20;  // ... from one address
   int header_timeout_ms = 10000;  // a request's line and headers, from the connection's start
   int idle_timeout_ms = 5000;     // a kept-alive connection between requests
   int body_timeout_ms = 30000;    // a request's whole body, from its header

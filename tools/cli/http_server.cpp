@@ -39,8 +39,41 @@ using beast::error_code;
 // else's connections, and slow senders cannot hold places that others need.
 class Registry {
  public:
-  Registry(size_t max_total, size_t max_per_client)
-      : max_total_(max_total), max_per_client_(max_per_client) {}
+  Registry(size_t max_total, size_t max_per_client, size_t body_total, size_t body_per_client)
+      : max_total_(max_total),
+        max_per_client_(max_per_client),
+        body_total_(body_total),
+        body_per_client_(body_per_client) {}
+
+  // Reserves `bytes` of the memory for request bodies for connection `id`, until
+  // release_body() or remove(): false when the server's total or this client's share would
+  // pass its bound. A body is reserved whole at its header (Beast allocates a declared
+  // length at once), so bodies that trickle in hold at most these bounds, not connections x
+  // max_body.
+  bool reserve_body(uint64_t id, size_t bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(id);
+    if (it == entries_.end()) return false;
+    Entry& e = it->second;
+    size_t& client = body_of_client_[e.client];
+    const size_t total = body_reserved_ - e.body + bytes;
+    const size_t mine = client - e.body + bytes;
+    if (total > body_total_ || mine > body_per_client_) {
+      if (client == 0) body_of_client_.erase(e.client);
+      ++bodies_refused_;
+      return false;
+    }
+    body_reserved_ = total;
+    client = mine;
+    e.body = bytes;
+    return true;
+  }
+
+  void release_body(uint64_t id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find(id);
+    if (it != entries_.end()) release_body_locked(it->second);
+  }
 
   // Admits a connection from `client`; `close` closes it from any thread. Returns its id, or 0
   // when it is refused (the limits are reached and no waiting connection can make room).
@@ -90,6 +123,7 @@ class Registry {
     auto it = entries_.find(id);
     if (it == entries_.end()) return;
     if (it->second.evicting) --evicting_;
+    release_body_locked(it->second);
     auto pc = per_client_.find(it->second.client);
     if (pc != per_client_.end() && --pc->second == 0) per_client_.erase(pc);
     entries_.erase(it);
@@ -112,7 +146,7 @@ class Registry {
   }
   ConnectionStats stats() const {
     std::lock_guard<std::mutex> lock(mu_);
-    return {entries_.size(), evicted_, refused_};
+    return {entries_.size(), evicted_, refused_, bodies_refused_, body_reserved_};
   }
 
  private:
@@ -122,7 +156,16 @@ class Registry {
     bool waiting;
     bool evicting;
     std::function<void()> close;
+    size_t body = 0;  // bytes reserved for the body being received
   };
+
+  void release_body_locked(Entry& e) {
+    if (e.body == 0) return;
+    body_reserved_ -= e.body;
+    auto c = body_of_client_.find(e.client);
+    if (c != body_of_client_.end() && (c->second -= e.body) == 0) body_of_client_.erase(c);
+    e.body = 0;
+  }
 
   // Linear, and only when a limit is reached: at most max_total entries.
   std::optional<uint64_t> oldest_waiting(const std::string* client) const {
@@ -152,20 +195,23 @@ class Registry {
     return e.close;
   }
 
-  const size_t max_total_, max_per_client_;
+  const size_t max_total_, max_per_client_, body_total_, body_per_client_;
   mutable std::mutex mu_;
   std::unordered_map<uint64_t, Entry> entries_;
   std::unordered_map<std::string, size_t> per_client_;
   size_t evicting_ = 0;
   uint64_t next_ = 0;
-  uint64_t evicted_ = 0, refused_ = 0;
+  uint64_t evicted_ = 0, refused_ = 0, bodies_refused_ = 0;
+  size_t body_reserved_ = 0;
+  std::unordered_map<std::string, size_t> body_of_client_;
 };
 
 struct Shared {
   Shared(Service& s, HttpServerOptions o)
       : service(s),
         options(std::move(o)),
-        registry(options.max_connections, options.max_connections_per_client),
+        registry(options.max_connections, options.max_connections_per_client,
+                 options.max_body_total, options.max_body_per_client),
         workers(std::make_unique<net::thread_pool>(std::max<size_t>(1, options.threads))) {}
 
   Service& service;
@@ -265,6 +311,14 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
       return finish(std::move(*early), body_pending);
     }
     if (parser_->is_done()) return handle();
+    // A declared length is what Beast allocates; a chunked body may grow to max_body.
+    const auto declared = parser_->content_length();
+    if (!shared_.registry.reserve_body(id_, declared ? *declared : shared_.options.max_body)) {
+      HttpResponse busy = error_response(
+          503, "the server is receiving too many request bodies at once; retry shortly");
+      busy.set_header("Retry-After", "1");
+      return finish(std::move(busy), true);
+    }
     lowest().expires_after(ms(shared_.options.body_ms));
     const std::string expect = request_.header("Expect");
     if (expect.size() == 12 && beast::iequals(expect, "100-continue")) {
@@ -319,6 +373,11 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
   void finish(HttpResponse out, bool close_after) {
     shared_.registry.set_waiting(id_, false);
     shared_.service.log(request_, out, Clock::now() - started_);
+    // The body's memory goes back before the answer is written: a client that reads its
+    // answer slowly holds a connection, not a body.
+    std::string().swap(request_.body);
+    std::string().swap(parser_->get().body());
+    shared_.registry.release_body(id_);
     const auto& req = parser_->get();
     const bool head = request_.method == "HEAD";
     keep_alive_ = !close_after && !out.close && parser_->is_header_done() && req.keep_alive() &&

@@ -30,6 +30,11 @@ struct HttpServerOptions {
   // address's (or anyone's) connections whose request is not yet whole is closed to make
   // room; when every one is being answered, the new connection is refused.
   size_t max_connections_per_client = 256;
+  // Memory for request bodies being received, all connections together and from one address:
+  // a body is counted whole from its header (its declared length, or max_body when chunked)
+  // until it is answered; a body past either bound gets 503 with Retry-After.
+  size_t max_body_total = 64u << 20;
+  size_t max_body_per_client = 16u << 20;
   std::string tls_cert, tls_key;  // both set: HTTPS (TLS 1.2 and later)
 };
 

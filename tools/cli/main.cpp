@@ -457,6 +457,18 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   serve
+      ->add_option("--max-body-total", so.max_body_total,
+                   "Bytes of request bodies being received at once, all clients (503 above; at "
+                   "least --max-body-per-client)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 40));
+  serve
+      ->add_option("--max-body-per-client", so.max_body_per_client,
+                   "Bytes of request bodies being received at once from one address (503 "
+                   "above; at least --max-body)")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1024}, size_t{1} << 40));
+  serve
       ->add_option("--header-timeout-ms", so.header_timeout_ms,
                    "A request's line and headers must arrive within this of the connection")
       ->capture_default_str()

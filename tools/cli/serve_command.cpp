@@ -124,6 +124,9 @@ int run_serve(const ServeOptions& o) {
   http.tls_cert = o.tls_cert;
   http.tls_key = o.tls_key;
   http.max_connections_per_client = o.max_connections_per_client;
+  // A bound below one largest body would refuse every such body: raised to fit it.
+  http.max_body_per_client = std::max(o.max_body_per_client, o.max_body);
+  http.max_body_total = std::max(o.max_body_total, http.max_body_per_client);
   // Descriptors also serve the archive, the pack files and the log.
   const size_t budget = descriptor_budget();
   http.max_connections = std::min(o.max_connections, budget > 128 ? budget - 64 : budget / 2);

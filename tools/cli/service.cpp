@@ -818,8 +818,15 @@ HttpResponse Service::handle(const HttpRequest& req) {
             "(evicted) or refused at accept (refused).\n"
             "# TYPE steward_connections_closed_total counter\n"
             "steward_connections_closed_total{{reason=\"evicted\"}} {}\n"
-            "steward_connections_closed_total{{reason=\"refused\"}} {}\n",
-            c.open, c.evicted, c.refused);
+            "steward_connections_closed_total{{reason=\"refused\"}} {}\n"
+            "# HELP steward_request_body_bytes Memory reserved for request bodies being "
+            "received.\n"
+            "# TYPE steward_request_body_bytes gauge\nsteward_request_body_bytes {}\n"
+            "# HELP steward_request_bodies_refused_total Requests answered 503 because the "
+            "memory for request bodies was taken.\n"
+            "# TYPE steward_request_bodies_refused_total counter\n"
+            "steward_request_bodies_refused_total {}\n",
+            c.open, c.evicted, c.refused, c.body_bytes, c.bodies_refused);
       }
       res.set_content(std::move(text), "text/plain; version=0.0.4");
     } else {

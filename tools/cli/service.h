@@ -36,8 +36,10 @@ std::shared_ptr<Served> make_served(std::shared_ptr<const CompiledPack> pack);
 // The connection layer's counts, shown in /metrics.
 struct ConnectionStats {
   size_t open = 0;
-  uint64_t evicted = 0;  // closed to make room for a newer connection
-  uint64_t refused = 0;  // refused at accept: every place was taken by a request in progress
+  uint64_t evicted = 0;         // closed to make room for a newer connection
+  uint64_t refused = 0;         // refused at accept: every place was taken by a request in progress
+  uint64_t bodies_refused = 0;  // 503: the memory for request bodies was taken
+  size_t body_bytes = 0;        // reserved now for bodies being received
 };
 
 // A bearer token, the name it gives its caller, and its roles: `propose` (evaluate), `read`
