@@ -33,4 +33,4 @@ for run in 1 2 3; do
   read -r secs kb <<< "$out"
   python3 -c "import sys; s, kb, b = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]); print(f'scan {b/1e6:.0f} MB: {s:.2f} s, {b/1e6/s:.0f} MB/s, peak {kb/1024:.0f} MiB')" "$secs" "$kb" "$size"
 done
-rm -f "$file"
+[ -n "${SCAN_KEEP:-}" ] || rm -f "$file"

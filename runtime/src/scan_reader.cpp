@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "steward/source.h"
 
@@ -55,6 +56,23 @@ class Bytes {
   int peek() {
     if (pos_ == len_ && !refill()) return -1;
     return static_cast<unsigned char>(buf_[pos_]);
+  }
+  // The bytes buffered and not yet read, and how to consume some of them: a record that lies
+  // whole in the buffer is split where it lies (CsvReader's fast path).
+  std::string_view window() const { return {buf_.data() + pos_, len_ - pos_}; }
+  void skip(size_t n) { pos_ += n; }
+  // Moves the unread bytes to the front and reads more after them: false when nothing more
+  // came (the end of the input, or a buffer already full of one unfinished line).
+  bool top_up() {
+    if (!in_ || pos_ == 0) return false;
+    const size_t rest = len_ - pos_;
+    std::memmove(buf_.data(), buf_.data() + pos_, rest);
+    pos_ = 0;
+    in_.read(buf_.data() + rest, static_cast<std::streamsize>(buf_.size() - rest));
+    const size_t got = static_cast<size_t>(in_.gcount());
+    if (got > 0) EVP_DigestUpdate(md_, buf_.data() + rest, got);
+    len_ = rest + got;
+    return got > 0;
   }
   // Appends the bytes before the next one `stop` marks, within what is buffered, to `out`;
   // returns how many characters (UTF-8 lead bytes) they hold. Unquoted fields are read so, a
@@ -128,7 +146,7 @@ class CsvReader : public RecordReader {
   bool next(std::vector<std::string_view>* fields, uint64_t* line) override {
     if (failed_) return false;
     for (;;) {
-      if (!read_record(fields, line)) return false;
+      if (!fast_record(fields, line) && !read_record(fields, line)) return false;
       // A blank line between records (or at the end) is not a record.
       if (fields->size() == 1 && (*fields)[0].empty() && !quoted_any_) continue;
       if (fields->size() != columns_.size()) {
@@ -143,6 +161,65 @@ class CsvReader : public RecordReader {
   }
 
  private:
+  // Most records of most files are one line without a quote: such a record, when the buffer
+  // holds it whole and it is valid UTF-8 within every limit, is split where it lies, its
+  // fields views into the buffer (valid until the next call, as next() promises). Anything
+  // else (quotes, a lone CR, a limit, bad UTF-8, a line across the buffer's end) returns false
+  // having consumed nothing, and read_record() reads it byte by byte, with its positions for
+  // errors.
+  bool fast_record(std::vector<std::string_view>* fields, uint64_t* line) {
+    if (static_cast<unsigned char>(delimiter_) >= 0x80) return false;
+    std::string_view w = bytes_.window();
+    const char* nl = static_cast<const char*>(std::memchr(w.data(), '\n', w.size()));
+    if (!nl) {
+      if (!bytes_.top_up()) return false;
+      w = bytes_.window();
+      nl = static_cast<const char*>(std::memchr(w.data(), '\n', w.size()));
+      if (!nl) return false;
+    }
+    std::string_view rec(w.data(), static_cast<size_t>(nl - w.data()));
+    const size_t consumed = rec.size() + 1;
+    if (!rec.empty() && rec.back() == '\r') rec.remove_suffix(1);
+    if (rec.find('\r') != std::string_view::npos ||
+        find_invalid_utf8(rec) != std::string_view::npos)
+      return false;
+    const char delimiter = static_cast<char>(delimiter_);
+    size_t quote = rec.find('"');  // the next quote at or after `begin`, or npos
+    bool quoted = false;
+    fields->clear();
+    size_t begin = 0;
+    for (;;) {
+      if (fields->size() >= options_.max_columns) return false;
+      std::string_view field;
+      size_t end;
+      if (quote == begin) {
+        // A quoted field on this line with no doubled quote: its text is what lies between.
+        const size_t close = rec.find('"', begin + 1);
+        if (close == std::string_view::npos) return false;  // it goes on past this line
+        end = close + 1;
+        if (end < rec.size() && rec[end] != delimiter) return false;  // "" or text after it
+        field = rec.substr(begin + 1, close - begin - 1);
+        quoted = true;
+        quote = rec.find('"', end);
+      } else {
+        // Fields are a few bytes: a plain loop beats a memchr call per field.
+        end = begin;
+        while (end < rec.size() && rec[end] != delimiter) ++end;
+        if (quote < end) return false;  // a quote inside an unquoted field: an error, below
+        field = rec.substr(begin, end - begin);
+      }
+      if (field.size() > options_.max_field_bytes) return false;
+      fields->push_back(field);
+      if (end >= rec.size()) break;
+      begin = end + 1;
+    }
+    bytes_.skip(consumed);
+    quoted_any_ = quoted;
+    *line = line_++;
+    col_ = 1;
+    return true;
+  }
+
   // One record into data_/ends_; false at the end of the input or on an error.
   bool read_record(std::vector<std::string_view>* fields, uint64_t* line) {
     data_.clear();
