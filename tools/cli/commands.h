@@ -36,6 +36,20 @@ struct ImpactOptions {
 };
 int run_impact(const ImpactOptions& o);
 
+// `steward verify compare|rules|selftest` (tools/verify, docs/authoring.md).
+struct VerifyCommandOptions {
+  std::string action;  // compare | rules | selftest
+  std::string from, to, pack;
+  std::string counterexample;   // compare: write the agreement here
+  std::string format = "text";  // text | json | sarif
+  std::string as_of;            // YYYY-MM-DD; "": any date
+  uint32_t bound = 2;           // list elements in the formula
+  unsigned timeout_s = 60;      // per solver call
+  size_t samples = 2000;        // selftest
+  uint64_t seed = 1;            // selftest
+};
+int run_verify(const VerifyCommandOptions& o);
+
 struct ScanCommandOptions {
   std::string pack, bundle;
   std::vector<std::string> trust_keys;

@@ -364,6 +364,40 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   impact->add_option("--as-of", io.as_of, "The evaluation date for both packs, YYYY-MM-DD");
 
+  VerifyCommandOptions vo;
+  auto* verify_cmd = app.add_subcommand(
+      "verify", "Prove properties of a pack over every agreement its schema admits (Z3)");
+  verify_cmd->require_subcommand(1);
+  auto verify_common = [&](CLI::App* sub) {
+    sub->add_option("--bound", vo.bound, "Elements per list in the formula")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 6));
+    sub->add_option("--as-of", vo.as_of, "The evaluation date, YYYY-MM-DD (default: any date)");
+    sub->add_option("--timeout", vo.timeout_s, "Seconds per solver call")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 3600));
+    sub->add_option("-f,--format", vo.format, "Output format")
+        ->check(CLI::IsMember({"text", "json", "sarif"}))
+        ->capture_default_str();
+  };
+  auto* verify_compare = verify_cmd->add_subcommand(
+      "compare", "Does any agreement get a more permissive decision under the new pack?");
+  verify_compare->add_option("--from", vo.from, "The pack as it is")->required();
+  verify_compare->add_option("--to", vo.to, "The pack as it would be")->required();
+  verify_compare->add_option("--counterexample", vo.counterexample,
+                             "Write the agreement found to this file");
+  verify_common(verify_compare);
+  auto* verify_rules = verify_cmd->add_subcommand(
+      "rules", "Dead rules, review rules a deny shadows, rules another one makes redundant");
+  verify_rules->add_option("-p,--policy", vo.pack, "Policy pack directory")->required();
+  verify_common(verify_rules);
+  auto* verify_self = verify_cmd->add_subcommand(
+      "selftest", "Check the translation against the evaluator on generated agreements");
+  verify_self->add_option("-p,--policy", vo.pack, "Policy pack directory")->required();
+  verify_self->add_option("--samples", vo.samples, "Agreements to generate")->capture_default_str();
+  verify_self->add_option("--seed", vo.seed, "Random seed")->capture_default_str();
+  verify_common(verify_self);
+
   ArchiveOptions ao;
   auto* archive_cmd = app.add_subcommand("archive", "Read and check the decision archive");
   archive_cmd->require_subcommand(1);
@@ -548,6 +582,12 @@ int main(int argc, char** argv) {
                          explain_as_of);
     if (graph->parsed()) return run_graph(graph_pack, graph_format, graph_out);
     if (impact->parsed()) return run_impact(io);
+    if (verify_cmd->parsed()) {
+      vo.action = verify_compare->parsed() ? "compare"
+                  : verify_rules->parsed() ? "rules"
+                                           : "selftest";
+      return run_verify(vo);
+    }
     if (scan->parsed()) {
       if (sco.pack.empty() == sco.bundle.empty()) {
         fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
