@@ -17,6 +17,7 @@ decl
   | reviewerDecl
   | letDecl
   | ruleDecl
+  | assertDecl
   ;
 
 enumDecl     : ENUM name=IDENT LBRACE (enumMember (COMMA enumMember)* COMMA?)? RBRACE ;
@@ -41,9 +42,10 @@ clauseDecl   : CLAUSE dottedName LBRACE prop* RBRACE ;
 reviewerDecl : REVIEWER name=IDENT (LBRACE prop* RBRACE)? ;
 letDecl      : LET name=IDENT ASSIGN expr ;
 ruleDecl     : RULE name=IDENT (KW_FOR var=IDENT KW_IN expr)? LBRACE prop* RBRACE ;
+assertDecl   : ASSERT name=IDENT LBRACE prop* RBRACE ;
 
 prop         : key=propName COLON expr (COMMA expr)* (COMMA | SEMI)? ;
-propName     : IDENT | CLAUSE | REVIEWER | SET | KW_FOR | ENUM | RECORD | DOCUMENT | LET | RULE ;
+propName     : IDENT | CLAUSE | REVIEWER | SET | KW_FOR | ENUM | RECORD | DOCUMENT | LET | RULE | ASSERT ;
 
 dottedName   : IDENT (DOT IDENT)* ;
 
@@ -80,6 +82,7 @@ CLAUSE    : 'clause' ;
 REVIEWER  : 'reviewer' ;
 LET       : 'let' ;
 RULE      : 'rule' ;
+ASSERT    : 'assert' ;
 KW_FOR       : 'for' ;
 KW_IN        : 'in' ;
 KW_NOT       : 'not' ;

@@ -145,6 +145,8 @@ std::string dump(const Module& m) {
             out += "rule " + x.name;
             if (!x.var.empty()) out += " for " + x.var + " in " + (x.range ? dump(*x.range) : "_");
             out += dump_props(x.props);
+          } else if constexpr (std::is_same_v<T, AssertDecl>) {
+            out += "assert " + x.name + dump_props(x.props);
           }
         },
         d);

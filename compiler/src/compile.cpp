@@ -90,6 +90,7 @@ constexpr Pass kPasses[] = {
     {"graph", detail::pass_graph},
     {"definitions", detail::pass_definitions},
     {"rules", detail::pass_rules},
+    {"asserts", detail::pass_asserts},
     {"plan", detail::pass_plan},
     {"lint", detail::pass_lint},
     {"unused", detail::pass_unused},

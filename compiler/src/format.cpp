@@ -56,6 +56,7 @@ bool starts_declaration(size_t t) {
     case StewardLexer::REVIEWER:
     case StewardLexer::LET:
     case StewardLexer::RULE:
+    case StewardLexer::ASSERT:
       return true;
     default:
       return false;

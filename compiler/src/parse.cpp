@@ -129,6 +129,8 @@ class Builder {
         m.decls.emplace_back(let_decl(l));
       else if (auto* ru = d->ruleDecl())
         m.decls.emplace_back(rule_decl(ru));
+      else if (auto* as = d->assertDecl())
+        m.decls.emplace_back(assert_decl(as));
     }
     return m;
   }
@@ -264,6 +266,15 @@ class Builder {
     }
     r.props = props(ctx->prop());
     return r;
+  }
+
+  ast::AssertDecl assert_decl(StewardParser::AssertDeclContext* ctx) {
+    ast::AssertDecl a;
+    a.name = ctx->name ? ctx->name->getText() : "";
+    a.span = ctx->name ? span(ctx->name) : span(ctx);
+    a.begin = span(ctx).begin;
+    a.props = props(ctx->prop());
+    return a;
   }
 
   ast::ExprPtr literal(StewardParser::LiteralContext* ctx) {

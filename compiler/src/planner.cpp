@@ -116,4 +116,9 @@ void Planner::plan_rule(const CheckedRule& r) {
   pack_.rules.push_back(std::move(rp));
 }
 
+void Planner::plan_assert(const CheckedAssert& a) {
+  pack_.asserts.push_back(
+      {a.name, lower(a.condition), a.expect, a.message, a.file, a.position, a.span});
+}
+
 }  // namespace steward::detail

@@ -17,6 +17,7 @@ class Planner {
   uint32_t lower(const CheckedExpr& e);
   void plan_def(const CheckedDef& d);
   void plan_rule(const CheckedRule& r);
+  void plan_assert(const CheckedAssert& a);
 
  private:
   uint32_t emit(Op op, const CheckedExpr& e, uint32_t a, uint32_t b, uint32_t c);

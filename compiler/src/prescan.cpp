@@ -95,8 +95,8 @@ size_t nesting_limit_breach(std::string_view t) {
 // Where top-level declarations start: a declaration keyword as a whole word outside strings,
 // comments and brackets. Always includes 0.
 std::vector<uint32_t> declaration_starts(std::string_view t) {
-  static constexpr std::string_view kKeywords[] = {"enum",   "record",   "document", "set",
-                                                   "clause", "reviewer", "let",      "rule"};
+  static constexpr std::string_view kKeywords[] = {
+      "enum", "record", "document", "set", "clause", "reviewer", "let", "rule", "assert"};
   std::vector<uint32_t> starts = {0};
   int depth = 0;
   size_t i = 0, n = t.size();

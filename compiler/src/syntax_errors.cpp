@@ -64,6 +64,7 @@ std::string context_phrase(antlr4::Parser* parser) {
   for (auto& rule : parser->getRuleInvocationStack()) {
     if (rule == "prop" || rule == "propName") return " in a property";
     if (rule == "ruleDecl") return " in a rule";
+    if (rule == "assertDecl") return " in an assert";
     if (rule == "clauseDecl") return " in a clause";
     if (rule == "reviewerDecl") return " in a reviewer";
     if (rule == "letDecl") return " in a `let` definition";

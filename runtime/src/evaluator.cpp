@@ -269,6 +269,20 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
   return trace;
 }
 
+std::vector<const AssertPlan*> Evaluator::broken_asserts(const Document& doc,
+                                                         const Decision& decision,
+                                                         const EvaluationContext& context) const {
+  std::vector<const AssertPlan*> out;
+  if (pack_->asserts.empty()) return out;
+  Frame frame;
+  Run run(*pack_, prep_, doc, frame, max_steps_, context.as_of);
+  for (const AssertPlan& a : pack_->asserts) {
+    const bool expected = (a.expect >> static_cast<unsigned>(decision.outcome)) & 1u;
+    if (!expected && run.eval_bool(a.condition)) out.push_back(&a);
+  }
+  return out;
+}
+
 Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& context) const {
   const CompiledPack& pack = *pack_;
   // One scratch frame per thread, reused across decisions (and across packs: it only grows),

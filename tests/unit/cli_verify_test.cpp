@@ -107,3 +107,28 @@ rule ordered { clause: c outcome: deny when: title < "m" message: "x" }
   CHECK(s.out.find("200 agreements, 200 decided alike") != std::string::npos);
   fs::remove_all(dir);
 }
+
+TEST_CASE("steward test holds every test agreement to the pack's invariants",
+          "[cli][verify][assert]") {
+  const std::string bin = steward_bin();
+  CHECK(run(bin + " verify asserts -p policies/dcf-5-4").exit_code == 0);
+  fs::path dir = edited_dcf("invariants.policy", "// Invariants:",
+                            "assert wrong_on_purpose {\n  when: data.level == \"client\" and kind "
+                            "== \"internal_analysis\"\n  expect: deny\n  message: \"m\"\n}\n\n// "
+                            "Invariants:");
+  auto t = run(bin + " test '" + dir.string() + "'");
+  CHECK(t.exit_code == 1);
+  CHECK(t.out.find("assert `wrong_on_purpose`") != std::string::npos);
+  auto v = run(bin + " verify asserts -f json -p '" + dir.string() + "'");
+  CHECK(v.exit_code == 1);
+  json j = json::parse(v.out);
+  bool found = false;
+  for (const auto& a : j["asserts"])
+    if (a["assert"] == "wrong_on_purpose") {
+      found = a["status"] == "counterexample" && !a.contains("verify_bug");
+    } else {
+      CHECK(a["status"] == "proved");
+    }
+  CHECK(found);
+  fs::remove_all(dir);
+}

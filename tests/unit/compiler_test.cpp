@@ -115,6 +115,42 @@ TEST_CASE("type and name errors are located", "[compiler]") {
   CHECK_THAT(codes(res), Catch::Contains(want));
 }
 
+TEST_CASE("assert errors are located", "[compiler][assert]") {
+  auto [body, want] = GENERATE(table<std::string, std::string>({
+      {"assert a { when: levle == \"client\", expect: deny, message: \"m\" }",
+       "check.unknown-name:16:18"},
+      {"assert a { when: count, expect: deny, message: \"m\" }", "check.type:16:18"},
+      {"assert a { when: true, expect: maybe, message: \"m\" }", "check.outcome:16:32"},
+      {"assert a { when: true, message: \"m\" }", "check.missing-property:16:8"},
+      {"assert a { when: true, expect: deny, mesage: \"m\" }", "check.unknown-property:16:38"},
+      {"assert a { when: true, expect: deny, message: 3 }", "check.property:16:38"},
+      {"assert a { when: true, expect: deny, message: \"m\" }\n"
+       "assert a { when: true, expect: deny, message: \"m\" }",
+       "check.duplicate:17:8"},
+      {"assert a { when: true expect: deny message: \"m\" ", "parse."},
+  }));
+  auto res = compile_text("rule r0 { clause: c, outcome: deny, when: false, message: \"m\" }\n" +
+                          std::string() + body);
+  CHECK_FALSE(res.ok());
+  INFO(body);
+  CHECK_THAT(codes(res), Catch::Contains(want));
+}
+
+TEST_CASE("an assert compiles into the plan with the outcomes it expects", "[compiler][assert]") {
+  auto res = compile_text(
+      "rule r0 { clause: c, outcome: deny, when: level == \"client\", message: \"m\" }\n"
+      "assert client_denied { when: level == \"client\", expect: deny, review, message: \"m\" }\n");
+  for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(res.ok());
+  REQUIRE(res.pack->asserts.size() == 1);
+  const AssertPlan& a = res.pack->asserts[0];
+  CHECK(a.name == "client_denied");
+  CHECK(a.expect == ((1u << static_cast<unsigned>(Outcome::kDeny)) |
+                     (1u << static_cast<unsigned>(Outcome::kNeedsReview))));
+  CHECK(a.position.line == 16);
+  CHECK(a.message == "m");
+}
+
 TEST_CASE("flow typing: present() and not empty() make optional values usable", "[compiler]") {
   auto res = compile_text(R"(
 rule a { clause: c, outcome: deny, when: present(count) and count > 3, message: "m" }

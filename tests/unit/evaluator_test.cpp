@@ -582,3 +582,28 @@ TEST_CASE("compiled tests decide each DCF example as the general evaluator does"
   }
   CHECK(n >= 30);
 }
+
+TEST_CASE("broken_asserts names the invariants a decision breaks", "[evaluator][assert]") {
+  auto res = compile(steward::testing::pack_of(R"P(
+document Doc { id: string, external: bool, approved: bool? }
+clause c { title: "c" citation: "c" }
+rule unapproved { clause: c outcome: deny when: external and approved == false message: "x" }
+assert external_needs_approval { when: external and approved != true expect: deny message: "m" }
+assert internal_any { when: not external expect: allow, deny message: "m" }
+)P"));
+  REQUIRE(res.ok());
+  Evaluator ev(res.pack);
+  auto broken = [&](const std::string& text) {
+    auto loaded = load_document(*res.pack, text, "doc.yaml");
+    REQUIRE(loaded.ok());
+    Decision d = ev.evaluate(*loaded.document);
+    std::vector<std::string> names;
+    for (const AssertPlan* a : ev.broken_asserts(*loaded.document, d)) names.push_back(a->name);
+    return names;
+  };
+  // Missing approval is not `false`: the rule stays silent and the invariant catches it.
+  CHECK(broken("id: a\nexternal: true\n") == std::vector<std::string>{"external_needs_approval"});
+  CHECK(broken("id: a\nexternal: true\napproved: false\n").empty());
+  CHECK(broken("id: a\nexternal: true\napproved: true\n").empty());
+  CHECK(broken("id: a\nexternal: false\n").empty());
+}

@@ -151,3 +151,34 @@ rule alive_review { clause: d outcome: review(desk) when: empty(title) message: 
   for (const auto& f : r.findings) CHECK(f.line > 0);
   CHECK(r.unknown == 0);
 }
+
+TEST_CASE("the DCF pack's invariants hold for every agreement", "[verify][assert]") {
+  auto pack = compile_dir(source_dir() + "/policies/dcf-5-4");
+  REQUIRE(pack->asserts.size() >= 6);
+  for (const auto& options : {as_of_2026(), verify::VerifyOptions{}}) {
+    auto r = verify::check_asserts(pack, options);
+    REQUIRE(r.asserts.size() == pack->asserts.size());
+    for (const auto& a : r.asserts) {
+      INFO(a.name << "\n" << a.agreement_yaml);
+      CHECK(a.status == verify::Status::kProved);
+    }
+  }
+}
+
+TEST_CASE("an invariant the rules do not keep gets a counterexample the evaluator confirms",
+          "[verify][assert]") {
+  auto pack = compile_text(R"P(
+document Doc { id: string, external: bool, approved: bool?, n: int }
+clause c { title: "c" citation: "c" }
+rule unapproved { clause: c outcome: deny when: external and approved != true and n > 3 message: "x" }
+assert external_needs_approval { when: external and approved != true expect: deny message: "m" }
+assert small_is_fine { when: n <= 3 and not external expect: allow message: "m" }
+)P");
+  auto r = verify::check_asserts(pack, as_of_2026());
+  REQUIRE(r.asserts.size() == 2);
+  CHECK(r.asserts[0].status == verify::Status::kCounterexample);
+  CHECK(r.asserts[0].check_failure.empty());
+  CHECK(r.asserts[0].outcome == Outcome::kAllow);
+  CHECK(r.asserts[0].agreement_yaml.find("external: true") != std::string::npos);
+  CHECK(r.asserts[1].status == verify::Status::kProved);
+}

@@ -372,6 +372,12 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
                    std::set<std::string>(d.reviewers.begin(), d.reviewers.end()), r.problems);
       for (const auto& rule : w.rules)
         if (!rules.count(rule)) r.problems.push_back(fmt::format("rule `{}` did not fire", rule));
+      // Every test agreement is also held to the pack's invariants.
+      EvaluationContext context;
+      context.as_of = d.as_of;
+      for (const AssertPlan* a : Evaluator(it->second).broken_asserts(*loaded.document, d, context))
+        r.problems.push_back(fmt::format("assert `{}` ({}:{}) fails: the decision is {}: {}",
+                                         a->name, a->file, a->position.line, got, a->message));
       if (!r.problems.empty()) {
         r.problems.push_back("reasons given:");
         for (const auto& reason : d.reasons) {

@@ -38,7 +38,7 @@ int run_impact(const ImpactOptions& o);
 
 // `steward verify compare|rules|selftest` (tools/verify, docs/authoring.md).
 struct VerifyCommandOptions {
-  std::string action;  // compare | rules | selftest
+  std::string action;  // compare | rules | asserts | selftest
   std::string from, to, pack;
   std::string counterexample;   // compare: write the agreement here
   std::string format = "text";  // text | json | sarif

@@ -222,8 +222,8 @@ class Server {
     // Rename: names that only policy text holds. Rule ids and reviewer bodies are also written
     // in pack tests, token files and archived decisions, so they are renamed by hand.
     const std::string to = params.at("newName").get<std::string>();
-    static const std::set<std::string> kRenamable = {"definition", "set",    "enum",
-                                                     "record",     "clause", "local"};
+    static const std::set<std::string> kRenamable = {"definition", "set",   "enum",  "record",
+                                                     "clause",     "local", "assert"};
     if (!kRenamable.count(sym.kind)) {
       reply_error(id, -32803,
                   fmt::format("a {} is not renamed here: its name is also written outside the "

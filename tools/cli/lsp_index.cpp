@@ -150,6 +150,9 @@ void PackIndex::declare(const std::string& file, const ast::Module& m) {
           } else if constexpr (std::is_same_v<T, ast::RuleDecl>) {
             add({"rule", decl.name, file, decl.span.begin, decl.span.end,
                  fmt::format("rule `{}`", decl.name)});
+          } else if constexpr (std::is_same_v<T, ast::AssertDecl>) {
+            add({"assert", decl.name, file, decl.span.begin, decl.span.end,
+                 fmt::format("assert `{}`: an invariant of every decision", decl.name)});
           }
         },
         d);
@@ -248,6 +251,12 @@ void PackIndex::resolve(const std::string& file, const std::string& text, const 
           }
         }
       }
+    } else if (const auto* as = std::get_if<ast::AssertDecl>(&d)) {
+      // `expect` lists outcomes, not names; `when` and `message` are expressions like a rule's.
+      for (const ast::Prop& p : as->props)
+        if (p.key != "expect")
+          for (const auto& v : p.values)
+            if (v) expr(file, *v, locals);
     }
   }
 }
@@ -364,8 +373,9 @@ std::vector<LspCompletion> complete(const PackIndex& index, const CompiledPack* 
        {"any", "all", "none", "count", "filter", "present", "empty", "date", "as_of", "review",
         "lower", "length", "starts_with", "ends_with", "matches"})
     offer(fn, 3, "built-in");
-  for (const char* kw : {"and", "or", "not", "in", "let", "rule", "for", "clause", "outcome",
-                         "when", "message", "evidence", "deny", "allow", "true", "false"})
+  for (const char* kw :
+       {"and", "or", "not", "in", "let", "rule", "for", "clause", "outcome", "when", "message",
+        "evidence", "deny", "allow", "true", "false", "assert", "expect"})
     offer(kw, 14, "keyword");
   return out;
 }

@@ -157,6 +157,7 @@ int symbol_kind(const std::string& kind) {
   if (kind == "reviewer") return 5;
   if (kind == "definition") return 13;
   if (kind == "rule") return 12;
+  if (kind == "assert") return 24;  // Event: a property every decision must have
   return 14;
 }
 

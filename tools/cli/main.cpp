@@ -391,6 +391,11 @@ int main(int argc, char** argv) {
       "rules", "Dead rules, review rules a deny shadows, rules another one makes redundant");
   verify_rules->add_option("-p,--policy", vo.pack, "Policy pack directory")->required();
   verify_common(verify_rules);
+  auto* verify_asserts = verify_cmd->add_subcommand(
+      "asserts",
+      "Prove each of the pack's invariants (`assert`), or find an agreement that breaks it");
+  verify_asserts->add_option("-p,--policy", vo.pack, "Policy pack directory")->required();
+  verify_common(verify_asserts);
   auto* verify_self = verify_cmd->add_subcommand(
       "selftest", "Check the translation against the evaluator on generated agreements");
   verify_self->add_option("-p,--policy", vo.pack, "Policy pack directory")->required();
@@ -583,9 +588,10 @@ int main(int argc, char** argv) {
     if (graph->parsed()) return run_graph(graph_pack, graph_format, graph_out);
     if (impact->parsed()) return run_impact(io);
     if (verify_cmd->parsed()) {
-      vo.action = verify_compare->parsed() ? "compare"
-                  : verify_rules->parsed() ? "rules"
-                                           : "selftest";
+      vo.action = verify_compare->parsed()   ? "compare"
+                  : verify_rules->parsed()   ? "rules"
+                  : verify_asserts->parsed() ? "asserts"
+                                             : "selftest";
       return run_verify(vo);
     }
     if (scan->parsed()) {

@@ -172,6 +172,86 @@ int run_rules(const VerifyCommandOptions& o, const verify::VerifyOptions& vo) {
   return r.findings.empty() ? 0 : 1;
 }
 
+int run_asserts(const VerifyCommandOptions& o, const verify::VerifyOptions& vo) {
+  auto pack = pack_at(o.pack);
+  if (!pack) return kExitError;
+  verify::AssertsResult r = verify::check_asserts(pack, vo);
+  size_t broken = 0, unknown = 0, bugs = 0;
+  for (const auto& a : r.asserts) {
+    broken += a.status == verify::Status::kCounterexample;
+    unknown += a.status == verify::Status::kUnknown;
+    bugs += a.status == verify::Status::kCounterexample && !a.check_failure.empty();
+  }
+  auto status = [](const verify::AssertResult& a) {
+    return a.status == verify::Status::kProved           ? "proved"
+           : a.status == verify::Status::kCounterexample ? "counterexample"
+                                                         : "unknown";
+  };
+  if (o.format == "json") {
+    Json list = Json::array();
+    for (const auto& a : r.asserts) {
+      Json j = {{"assert", a.name},
+                {"file", a.file},
+                {"line", a.line},
+                {"status", status(a)},
+                {"message", a.message}};
+      if (a.status == verify::Status::kCounterexample) {
+        j["agreement"] = a.agreement_yaml;
+        j["as_of"] = format_iso_date(a.as_of);
+        j["decision"] = outcome_name(a.outcome);
+      }
+      if (!a.check_failure.empty())
+        j[a.status == verify::Status::kUnknown ? "reason" : "verify_bug"] = a.check_failure;
+      list.push_back(std::move(j));
+    }
+    fmt::print("{}\n", Json{{"pack", o.pack}, {"scope", r.scope}, {"asserts", list}}.dump(2));
+  } else if (o.format == "sarif") {
+    Json rules = Json::array(
+        {Json{{"id", "assert"}, {"shortDescription", {{"text", "a pack invariant that fails"}}}}});
+    Json results = Json::array();
+    for (const auto& a : r.asserts)
+      if (a.status == verify::Status::kCounterexample)
+        results.push_back(
+            {{"ruleId", "assert"},
+             {"level", "error"},
+             {"message",
+              {{"text", fmt::format("assert `{}` fails ({}): {}", a.name, outcome_name(a.outcome),
+                                    a.message)}}},
+             {"locations", Json::array({Json{{"physicalLocation",
+                                              {{"artifactLocation", {{"uri", file_uri(a.file)}}},
+                                               {"region", {{"startLine", a.line}}}}}}})},
+             {"properties",
+              {{"agreement", a.agreement_yaml}, {"as_of", format_iso_date(a.as_of)}}}});
+    fmt::print("{}\n", sarif("steward verify", rules, results, bugs == 0 && unknown == 0).dump(2));
+  } else {
+    for (const auto& a : r.asserts) {
+      if (a.status == verify::Status::kProved) {
+        fmt::print("{}:{}: assert `{}`: proved\n", escape_for_display(a.file), a.line, a.name);
+      } else if (a.status == verify::Status::kCounterexample) {
+        fmt::print(
+            "{}:{}: error[verify.assert]: assert `{}` fails: this agreement (as of {}) is "
+            "decided {}: {}\n---\n{}---\n",
+            escape_for_display(a.file), a.line, a.name, format_iso_date(a.as_of),
+            outcome_name(a.outcome), a.message, a.agreement_yaml);
+      } else {
+        fmt::print("{}:{}: assert `{}`: unknown ({})\n", escape_for_display(a.file), a.line, a.name,
+                   a.check_failure);
+      }
+    }
+    fmt::print("{}: {} assert{}, {} proved, {} failing ({})\n", o.pack, r.asserts.size(),
+               r.asserts.size() == 1 ? "" : "s", r.asserts.size() - broken - unknown, broken,
+               r.scope);
+  }
+  for (const auto& a : r.asserts)
+    if (a.status == verify::Status::kCounterexample && !a.check_failure.empty())
+      fmt::print(stderr,
+                 "error[verify.bug]: assert `{}`: {}; this is a bug in steward verify, please "
+                 "report it with the agreement\n",
+                 a.name, a.check_failure);
+  if (bugs || unknown) return kExitError;
+  return broken ? 1 : 0;
+}
+
 int run_selftest(const VerifyCommandOptions& o, const verify::VerifyOptions& vo) {
   auto pack = pack_at(o.pack);
   if (!pack) return kExitError;
@@ -193,6 +273,7 @@ int run_verify(const VerifyCommandOptions& o) {
   try {
     if (o.action == "compare") return run_compare(o, vo);
     if (o.action == "rules") return run_rules(o, vo);
+    if (o.action == "asserts") return run_asserts(o, vo);
     return run_selftest(o, vo);
   } catch (const verify::Unsupported& e) {
     fmt::print(stderr, "error[verify.unsupported]: {}\n", e.what());

@@ -601,6 +601,13 @@ SymVal Encoder::eval(uint32_t id) {
   unsupported(id, "an operation");
 }
 
+z3::expr Encoder::condition(uint32_t node, const std::string& where) {
+  where_ = where;
+  if (locals_.size() < pack_.local_slots) locals_.resize(pack_.local_slots);
+  path_.clear();
+  return cond(node);
+}
+
 SymDecision Encoder::decide() {
   SymDecision out;
   locals_.assign(pack_.local_slots, std::nullopt);

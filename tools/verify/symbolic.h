@@ -96,6 +96,8 @@ class Encoder {
  public:
   Encoder(z3::context& ctx, StringTable& strings, const SymDoc& doc, z3::expr as_of);
   SymDecision decide();
+  // A condition of the plan (an assert's `when`) as a formula; `where` names it for errors.
+  z3::expr condition(uint32_t node, const std::string& where);
 
  private:
   SymVal eval(uint32_t id);

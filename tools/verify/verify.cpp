@@ -388,6 +388,76 @@ RulesResult check_rules(const std::shared_ptr<const CompiledPack>& pack,
   return out;
 }
 
+AssertsResult check_asserts(const std::shared_ptr<const CompiledPack>& pack,
+                            const VerifyOptions& options) {
+  AssertsResult out;
+  out.scope = scope_text(options, false);
+  Problem pb(options);
+  detail::collect_strings(*pack, pb.strings);
+  pb.strings.seal();
+  SymDoc doc(pb.ctx, pb.strings, *pack, options.list_bound);
+  z3::expr as_of = pb.as_of();
+  Encoder enc(pb.ctx, pb.strings, doc, as_of);
+  SymDecision d = enc.decide();
+  pb.solver.add(doc.domain());
+  // An evaluation that ends in an error decides nothing, so no invariant speaks of it.
+  pb.solver.add(!*d.error);
+  for (const AssertPlan& a : pack->asserts) {
+    AssertResult r;
+    r.name = a.name;
+    r.file = a.file;
+    r.line = a.position.line;
+    r.message = a.message;
+    z3::expr when = enc.condition(
+        a.condition, fmt::format("assert `{}` ({}:{})", a.name, a.file, a.position.line));
+    z3::expr_vector allowed(pb.ctx);
+    for (Outcome o : {Outcome::kAllow, Outcome::kNeedsReview, Outcome::kDeny})
+      if ((a.expect >> static_cast<unsigned>(o)) & 1u)
+        allowed.push_back(*d.outcome == static_cast<int>(o));
+    pb.solver.push();
+    pb.solver.add(when && !z3::mk_or(allowed));
+    const z3::check_result res = pb.solver.check();
+    if (res == z3::unsat) {
+      r.status = Status::kProved;
+    } else if (res == z3::unknown) {
+      r.check_failure = pb.solver.reason_unknown();
+    } else {
+      r.status = Status::kCounterexample;
+      z3::model m = pb.solver.get_model();
+      ValueOf value = [&](const z3::expr& e) { return m.eval(e, true); };
+      r.agreement_yaml = agreement_yaml(doc, value, pb.strings);
+      r.as_of = static_cast<int32_t>(value(as_of).get_numeral_int64());
+      r.outcome = static_cast<Outcome>(value(*d.outcome).get_numeral_int64());
+      // The evaluator must break the same invariant on the same text.
+      LoadResult loaded =
+          load_document(*pack, r.agreement_yaml, "counterexample.yaml", {}, DocumentFormat::kYaml);
+      if (!loaded.ok()) {
+        r.check_failure = "the loader refuses the counterexample: " +
+                          (loaded.errors.empty() ? std::string() : loaded.errors[0].message);
+      } else {
+        try {
+          EvaluationContext ctx;
+          ctx.as_of = r.as_of;
+          Evaluator ev(pack);
+          Decision dec = ev.evaluate(*loaded.document, ctx);
+          bool broken = false;
+          for (const AssertPlan* b : ev.broken_asserts(*loaded.document, dec, ctx))
+            broken = broken || b == &a;
+          if (!broken)
+            r.check_failure = fmt::format("the evaluator decides {} and keeps the invariant",
+                                          outcome_name(dec.outcome));
+          r.outcome = dec.outcome;
+        } catch (const EvaluationError& e) {
+          r.check_failure = std::string("the evaluator fails on it: ") + e.what();
+        }
+      }
+    }
+    pb.solver.pop();
+    out.asserts.push_back(std::move(r));
+  }
+  return out;
+}
+
 CrossCheck cross_check(const std::shared_ptr<const CompiledPack>& pack, size_t samples,
                        uint64_t seed, const VerifyOptions& options) {
   CrossCheck out;

@@ -66,6 +66,24 @@ struct RulesResult {
 RulesResult check_rules(const std::shared_ptr<const CompiledPack>& pack,
                         const VerifyOptions& options);
 
+// `asserts`: each invariant of the pack proved for every agreement, or a counterexample
+// (decided again by the evaluator, as compare's are).
+struct AssertResult {
+  std::string name, file, message;
+  uint32_t line = 0;
+  Status status = Status::kUnknown;
+  std::string agreement_yaml;
+  int32_t as_of = 0;
+  Outcome outcome = Outcome::kAllow;  // the counterexample's decision
+  std::string check_failure;          // as in CompareResult
+};
+struct AssertsResult {
+  std::vector<AssertResult> asserts;
+  std::string scope;
+};
+AssertsResult check_asserts(const std::shared_ptr<const CompiledPack>& pack,
+                            const VerifyOptions& options);
+
 // The translation checked against the evaluator: `samples` random agreements drawn from the
 // formula's own variables (biased towards the pack's constants), each written as YAML, loaded
 // and decided by Evaluator, and decided by the formula. Used by the test suite and by

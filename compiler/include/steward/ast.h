@@ -151,8 +151,17 @@ struct RuleDecl {
   std::vector<Prop> props;
 };
 
-using Decl =
-    std::variant<EnumDecl, RecordDecl, SetDecl, ClauseDecl, ReviewerDecl, LetDecl, RuleDecl>;
+// `assert name { when: ..., expect: deny, ..., message: "..." }`: a property every decision
+// must have (docs/language.md, "Invariants").
+struct AssertDecl {
+  std::string name;
+  SourceSpan span;     // the name
+  uint32_t begin = 0;  // byte offset of the `assert` keyword
+  std::vector<Prop> props;
+};
+
+using Decl = std::variant<EnumDecl, RecordDecl, SetDecl, ClauseDecl, ReviewerDecl, LetDecl,
+                          RuleDecl, AssertDecl>;
 
 // One parsed .policy file.
 struct Module {

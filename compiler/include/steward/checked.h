@@ -63,6 +63,17 @@ struct CheckedRule {
   SourceSpan span;
 };
 
+// An invariant (`assert`): wherever `condition` holds, the decision is one of `expect`.
+struct CheckedAssert {
+  std::string name;
+  CheckedExpr condition;
+  uint8_t expect = 0;  // bit (1 << Outcome) for each outcome allowed
+  std::string message;
+  std::string file;
+  Position position;
+  SourceSpan span;
+};
+
 // The checked pack: definitions in evaluation order, then the rules that checked cleanly.
 // `types` keeps the types that the expressions point at alive; with compile errors it is an
 // incomplete pack, good for reading types but not for evaluation.
@@ -70,6 +81,7 @@ struct CheckedPack {
   std::shared_ptr<const CompiledPack> types;
   std::vector<CheckedDef> defs;
   std::vector<CheckedRule> rules;
+  std::vector<CheckedAssert> asserts;
   uint32_t local_slots = 0;
   uint32_t def_slots = 0;
 };

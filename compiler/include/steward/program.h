@@ -173,6 +173,19 @@ struct RulePlan {
   SourceSpan span;
 };
 
+// An invariant of the pack (`assert`): wherever `condition` holds, the decision's outcome is
+// one of `expect`. Not part of deciding (its condition's nodes are in the plan all the same):
+// `steward test` checks it on every test agreement, `steward verify asserts` for every agreement.
+struct AssertPlan {
+  std::string name;
+  uint32_t condition = 0;
+  uint8_t expect = 0;  // bit (1 << Outcome) for each outcome allowed
+  std::string message;
+  std::string file;
+  Position position;
+  SourceSpan span;
+};
+
 struct ClauseInfo {
   std::string id;
   std::string title;
@@ -226,6 +239,7 @@ struct CompiledPack {
   std::vector<std::vector<bool>> enum_bitsets;  // for `enum in set`: one bit per enum member
   std::vector<DefPlan> defs;                    // in evaluation (topological) order
   std::vector<RulePlan> rules;                  // in declaration order
+  std::vector<AssertPlan> asserts;              // in declaration order
   std::vector<ClauseInfo> clauses;
   std::vector<ReviewerInfo> reviewers;
   std::vector<ParamInfo> params;

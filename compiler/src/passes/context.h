@@ -91,6 +91,7 @@ struct CompileContext {
   std::map<std::string, const ast::ClauseDecl*> clauses;
   std::map<std::string, const ast::ReviewerDecl*> reviewers;
   std::vector<const ast::RuleDecl*> rules;
+  std::vector<const ast::AssertDecl*> asserts;
   const ast::RecordDecl* document = nullptr;
 
   // schema
@@ -133,6 +134,7 @@ void pass_tables(CompileContext& cx);
 void pass_graph(CompileContext& cx);
 void pass_definitions(CompileContext& cx);
 void pass_rules(CompileContext& cx);
+void pass_asserts(CompileContext& cx);
 void pass_plan(CompileContext& cx);
 void pass_lint(CompileContext& cx);
 void pass_unused(CompileContext& cx);

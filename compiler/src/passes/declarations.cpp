@@ -31,7 +31,7 @@ void pass_declarations(CompileContext& cx) {
   };
   for (const char* b : {"string", "bool", "int", "number", "date"}) types.emplace(b, SourceSpan{});
   for (const auto& [name, ps] : cx.params) values.emplace(name, ps.span);
-  std::map<std::string, SourceSpan> clause_ns, reviewer_ns, rule_ns;
+  std::map<std::string, SourceSpan> clause_ns, reviewer_ns, rule_ns, assert_ns;
   for (const auto& m : cx.modules) {
     for (const auto& d : m.decls) {
       std::visit(
@@ -70,6 +70,8 @@ void pass_declarations(CompileContext& cx) {
               if (dup(reviewer_ns, x.name, x.span, "reviewer")) cx.reviewers[x.name] = &x;
             } else if constexpr (std::is_same_v<T, ast::RuleDecl>) {
               if (dup(rule_ns, x.name, x.span, "rule")) cx.rules.push_back(&x);
+            } else if constexpr (std::is_same_v<T, ast::AssertDecl>) {
+              if (dup(assert_ns, x.name, x.span, "assert")) cx.asserts.push_back(&x);
             }
           },
           d);

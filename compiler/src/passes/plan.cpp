@@ -10,6 +10,7 @@ void pass_plan(CompileContext& cx) {
   Planner planner(*cx.pack);
   for (const auto& d : cx.checked->defs) planner.plan_def(d);
   for (const auto& r : cx.checked->rules) planner.plan_rule(r);
+  for (const auto& a : cx.checked->asserts) planner.plan_assert(a);
   cx.pack->local_slots = cx.checked->local_slots;
   cx.pack->def_slots = cx.checked->def_slots;
 }

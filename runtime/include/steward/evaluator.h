@@ -140,6 +140,11 @@ class Evaluator {
   // EvaluationBudgetExceeded past the step budget.
   Decision evaluate(const Document& doc, const EvaluationContext& context = {}) const;
 
+  // The pack's invariants (`assert`) that `decision`, made on `doc` with `context`, breaks:
+  // those whose `when` holds while the outcome is not one they expect, in declaration order.
+  std::vector<const AssertPlan*> broken_asserts(const Document& doc, const Decision& decision,
+                                                const EvaluationContext& context = {}) const;
+
   // Decides and records every definition's value and every rule's condition parts. `sources`
   // are the pack's sources (CompileResult::sources), for the text of expressions.
   Trace explain(const Document& doc, const SourceMap& sources,
