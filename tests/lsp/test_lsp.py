@@ -282,6 +282,53 @@ try:
     check(r.get("error", {}).get("code") == -32700, f"200,000 nested arrays: {str(r)[:100]}")
     r = c.request("textDocument/didOpen", {"textDocument": {"uri": 7}})
     check(r is not None and "error" in r, f"a request with wrong types is an error: {r}")
+    # pack.yaml: a parameter's hover, definition and references; a module entry leads to its
+    # file; completion of manifest keys and of the pack's unlisted modules.
+    manifest = os.path.join(pack, "pack.yaml")
+    mtext = open(manifest).read()
+    open(os.path.join(pack, "extra.policy"), "w").write("")
+    c.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri(manifest), "languageId": "yaml", "version": 1, "text": mtext}}, wait_for=uri(manifest))
+    mlines = mtext.split("\n")
+    prow = next(i for i, l in enumerate(mlines) if l.startswith("  min_cell_size:"))
+    h = c.request("textDocument/hover", {"textDocument": {"uri": uri(manifest)},
+                                         "position": {"line": prow, "character": 4}})["result"]
+    check(h and "parameter `min_cell_size`: int = 10" in h["contents"]["value"],
+          f"hover on a parameter in pack.yaml: {h}")
+    data_text = open(os.path.join(pack, "data.policy")).read().split("\n")
+    drow = next(i for i, l in enumerate(data_text) if "< min_cell_size" in l)
+    d = c.request("textDocument/definition", {"textDocument": {"uri": uri(os.path.join(pack, "data.policy"))},
+                                              "position": {"line": drow, "character": data_text[drow].index("min_cell_size") + 2}})["result"]
+    check(d and d["uri"] == uri(manifest) and d["range"]["start"] == {"line": prow, "character": 2},
+          f"a parameter's definition is its key in pack.yaml: {d}")
+    refs = c.request("textDocument/references", {"textDocument": {"uri": uri(manifest)},
+                                                 "position": {"line": prow, "character": 4},
+                                                 "context": {"includeDeclaration": False}})["result"]
+    check(refs and all(r["uri"] != uri(manifest) for r in refs),
+          f"references of a parameter from pack.yaml: {len(refs or [])}")
+    mrow = next(i for i, l in enumerate(mlines) if l.strip() == "- terms.policy")
+    d = c.request("textDocument/definition", {"textDocument": {"uri": uri(manifest)},
+                                              "position": {"line": mrow, "character": 5}})["result"]
+    check(d and d["uri"] == uri(terms), f"a modules: entry leads to its file: {d}")
+    probe = mtext.replace("modules:\n", "modules:\n  - ex\n", 1) + "arch\n"
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(manifest), "version": 2},
+                                        "contentChanges": [{"text": probe}]}, wait_for=uri(manifest))
+    plines = probe.split("\n")
+    erow = next(i for i, l in enumerate(plines) if l == "  - ex")
+    got = [i["label"] for i in c.request("textDocument/completion", {"textDocument": {"uri": uri(manifest)},
+             "position": {"line": erow, "character": 6}})["result"]["items"]]
+    check(got == ["extra.policy"], f"unlisted modules in a modules: item: {got}")
+    got = [i["label"] for i in c.request("textDocument/completion", {"textDocument": {"uri": uri(manifest)},
+             "position": {"line": len(plines) - 2, "character": 4}})["result"]["items"]]
+    check(got == [], f"archive_text is given already, so nothing: {got}")
+    got = [i["label"] for i in c.request("textDocument/completion", {"textDocument": {"uri": uri(manifest)},
+             "position": {"line": len(plines) - 2, "character": 0}})["result"]["items"]]
+    check("name" not in got and "description" not in got and got == [],
+          f"every manifest key is given in the DCF pack: {got}")
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(manifest), "version": 3},
+                                        "contentChanges": [{"text": mtext}]}, wait_for=uri(manifest))
+    os.remove(os.path.join(pack, "extra.policy"))
+
     r = c.request("shutdown", None)
     check("result" in r, "shutdown")
     c.notify("exit", None)

@@ -144,8 +144,9 @@ class Server {
       complete_keys(id, key, params.at("position"));
       return;
     }
-    const std::string dir =
-        kind_of(key) == FileKind::kPolicy ? pack_above(fs::path(key).parent_path()) : "";
+    const std::string dir = kind_of(key) == FileKind::kPolicy || kind_of(key) == FileKind::kManifest
+                                ? pack_above(fs::path(key).parent_path())
+                                : "";
     if (dir.empty()) {
       reply(id, method == "textDocument/documentSymbol" || method == "textDocument/references"
                     ? Json::array()
@@ -181,6 +182,17 @@ class Server {
       return;
     }
     const Json& pos = params.at("position");
+    if (method == "textDocument/completion" && kind_of(key) == FileKind::kManifest) {
+      const std::string& text = text_of(key);
+      Json items = Json::array();
+      for (const LspCompletion& c : complete_manifest(
+               index, text,
+               offset_of(text, pos.at("line").get<uint32_t>(), pos.at("character").get<uint32_t>()),
+               dir))
+        items.push_back({{"label", c.label}, {"kind", c.kind}, {"detail", c.detail}});
+      reply(id, {{"isIncomplete", false}, {"items", items}});
+      return;
+    }
     if (method == "textDocument/completion") {
       Json items = Json::array();
       for (const LspCompletion& c : complete(index, pack.get(), text_of(key),
@@ -202,6 +214,12 @@ class Server {
       return;
     }
     if (method == "textDocument/definition") {
+      if (sym.kind == "module") {
+        // A `modules:` entry leads to the file it names.
+        const std::string file = index.module_file(static_cast<size_t>(at));
+        reply(id, file.empty() ? Json() : location(key_of(file), 0, 0));
+        return;
+      }
       reply(id, sym.file.empty() ? Json() : location(sym.file, sym.begin, sym.end));
       return;
     }
@@ -472,6 +490,9 @@ class Server {
     out.pack = compiled(dir);
     if (!out.pack) out.pack = last_good_[dir];
     out.index = std::make_unique<PackIndex>(modules, out.pack.get());
+    // pack.yaml: parameters are declared at their keys there, modules lead to their files.
+    out.texts[key_of(src.manifest_name)] = src.manifest_text;
+    out.index->manifest(key_of(src.manifest_name), src.manifest_text, dir);
     return indexes_[dir] = std::move(out);
   }
 

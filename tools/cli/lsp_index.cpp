@@ -3,9 +3,12 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <regex>
+#include <set>
 
 #include "steward/parser.h"
 #include "steward/source.h"
@@ -261,6 +264,46 @@ void PackIndex::resolve(const std::string& file, const std::string& text, const 
   }
 }
 
+void PackIndex::manifest(const std::string& file, const std::string& text, const std::string& dir) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception&) {
+    return;  // its diagnostics say why; nothing to point at
+  }
+  if (!root.IsMap()) return;
+  auto span_of = [&](const YAML::Node& n, const std::string& s) {
+    const auto begin = static_cast<uint32_t>(std::max(0, n.Mark().pos));
+    return std::make_pair(begin, begin + static_cast<uint32_t>(s.size()));
+  };
+  if (const YAML::Node params = root["parameters"]; params && params.IsMap()) {
+    for (const auto& kv : params) {
+      if (!kv.first.IsScalar()) continue;
+      const std::string name = kv.first.Scalar();
+      const auto [begin, end] = span_of(kv.first, name);
+      const long s = find("parameter", name);
+      if (s >= 0) {
+        LspSymbol& sym = symbols_[static_cast<size_t>(s)];
+        sym.file = file;
+        sym.begin = begin;
+        sym.end = end;
+      } else {
+        add({"parameter", name, file, begin, end, fmt::format("parameter `{}`", name)});
+      }
+    }
+  }
+  if (const YAML::Node modules = root["modules"]; modules && modules.IsSequence()) {
+    for (const auto& m : modules) {
+      if (!m.IsScalar()) continue;
+      const auto [begin, end] = span_of(m, m.Scalar());
+      const long s =
+          add({"module", m.Scalar(), file, begin, end, fmt::format("module `{}`", m.Scalar())});
+      module_files_[static_cast<size_t>(s)] =
+          (std::filesystem::path(dir) / m.Scalar()).lexically_normal().string();
+    }
+  }
+}
+
 long PackIndex::at(const std::string& file, uint32_t offset) const {
   for (size_t i = 0; i < symbols_.size(); ++i) {
     const LspSymbol& s = symbols_[i];
@@ -505,6 +548,62 @@ std::vector<LspCompletion> complete_agreement(const CompiledPack& pack, std::str
         {f.name, 10,
          fmt::format("{}{}", f.type ? f.type->name : "?", f.optional ? " (optional)" : "")});
   }
+  return out;
+}
+
+std::vector<LspCompletion> complete_manifest(const PackIndex& index, std::string_view text,
+                                             uint32_t offset, const std::string& dir) {
+  std::vector<LspCompletion> out;
+  offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text.size()));
+  const size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  const size_t begin = line_start == std::string_view::npos || offset == 0 ? 0 : line_start + 1;
+  const std::string_view prefix = text.substr(begin, offset - begin);
+  if (prefix.find(':') != std::string_view::npos) return out;
+  if (prefix.empty() || std::isalpha(static_cast<unsigned char>(prefix[0]))) {
+    // A top-level key: those the manifest does not give yet.
+    static const char* kKeys[] = {"name",       "version",      "description", "modules",  "data",
+                                  "parameters", "decision",     "id_field",    "formats",  "scan",
+                                  "observed",   "archive_text", "tables",      "approvals"};
+    for (const char* k : kKeys) {
+      const std::string key = std::string(k) + ":";
+      const bool given = text.rfind("\n" + key, std::string_view::npos) != std::string_view::npos ||
+                         text.substr(0, key.size()) == key;
+      if (!given && std::string_view(k).starts_with(prefix)) out.push_back({k, 10, "manifest key"});
+    }
+    return out;
+  }
+  // A list item: is the nearest top-level key above `modules:`?
+  const size_t item = prefix.find_first_not_of(' ');
+  if (item == std::string_view::npos || prefix[item] != '-') return out;
+  std::string_view typed = prefix.substr(item + 1);
+  while (!typed.empty() && typed.front() == ' ') typed.remove_prefix(1);
+  // The lines above, from the nearest: the first that starts at column 0 owns the list.
+  std::string_view owner;
+  for (size_t line_begin = begin; line_begin > 0;) {
+    const size_t line_end = line_begin - 1;  // the newline that ends the line above
+    const size_t prev = line_end == 0 ? std::string_view::npos : text.rfind('\n', line_end - 1);
+    const size_t from = prev == std::string_view::npos ? 0 : prev + 1;
+    const std::string_view line = text.substr(from, line_end - from);
+    if (!line.empty() && std::isalpha(static_cast<unsigned char>(line[0]))) {
+      owner = line.substr(0, line.find(':'));
+      break;
+    }
+    line_begin = from;
+  }
+  if (owner != "modules") return out;
+  std::set<std::string> listed;
+  for (const LspSymbol& s : index.symbols())
+    if (s.kind == "module") listed.insert(s.name);
+  std::error_code ec;
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().extension() == ".policy" && !listed.count(name) &&
+        std::string_view(name).starts_with(typed))
+      files.push_back(name);
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) out.push_back({f, 17, "policy module"});
   return out;
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -17,9 +18,9 @@ namespace steward::cli {
 
 struct LspSymbol {
   std::string kind;  // enum, member, record, field, set, clause, reviewer, definition, rule,
-                     // parameter, local
+                     // assert, parameter, local, module (a `modules:` entry of pack.yaml)
   std::string name;
-  std::string file;             // "" for a parameter (declared in pack.yaml)
+  std::string file;             // "" for a parameter of a pack.yaml that was not read
   uint32_t begin = 0, end = 0;  // byte offsets of the name
   std::string detail;           // for hover: a type, a title and citation, a value
 };
@@ -47,6 +48,12 @@ class PackIndex;
 std::vector<LspCompletion> complete(const PackIndex& index, const CompiledPack* pack,
                                     std::string_view text, uint32_t offset);
 
+// What may be written at byte `offset` of a pack's manifest (`dir`/pack.yaml): at the start of
+// a line, the manifest keys not yet given; in a `modules:` list item, the `.policy` files of the
+// pack's directory not yet listed.
+std::vector<LspCompletion> complete_manifest(const PackIndex& index, std::string_view text,
+                                             uint32_t offset, const std::string& dir);
+
 // What may be written at byte `offset` of an agreement: the keys of the record the cursor's
 // indentation puts it in (inside list items too), or after `key:` the members of an enum or
 // true and false. Keys already given at that level are left out.
@@ -64,6 +71,14 @@ class PackIndex {
   const std::vector<LspReference>& references() const { return refs_; }
   // The symbol named at a byte offset of a file (its declaration or a reference), or -1.
   long at(const std::string& file, uint32_t offset) const;
+  // Reads the pack's manifest (`file`, its text, the pack directory): each parameter is declared
+  // at its key there, and each `modules:` entry becomes a symbol naming its file.
+  void manifest(const std::string& file, const std::string& text, const std::string& dir);
+  // The file a `module` symbol names ("" for other symbols).
+  std::string module_file(size_t symbol) const {
+    auto it = module_files_.find(symbol);
+    return it == module_files_.end() ? "" : it->second;
+  }
 
  private:
   void declare(const std::string& file, const ast::Module& module);
@@ -78,6 +93,7 @@ class PackIndex {
   std::vector<LspReference> refs_;
   std::vector<std::string> document_fields_;  // the document record's fields, for bare names
   std::string document_record_;
+  std::map<size_t, std::string> module_files_;
 };
 
 }  // namespace steward::cli
