@@ -95,13 +95,14 @@ rule external_sharing { clause: c outcome: deny when: external message: "x" }
 TEST_CASE("verify: what the translation lacks is an error naming the rule, never an answer",
           "[cli][verify]") {
   fs::path dir = small_pack("verify_gap", R"P(
-document Doc { id: string, title: string }
+document Doc { id: string, title: string, tags: [string]?, more: [string] }
 clause c { title: "c" citation: "c" }
 rule ordered { clause: c outcome: deny when: title < "m" message: "x" }
+rule coalesced { clause: c outcome: deny when: count(tags ?? more) > 1 message: "x" }
 )P");
   auto r = run(steward_bin() + " verify rules -p '" + dir.string() + "'");
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find("error[verify.unsupported]: rule `ordered`") != std::string::npos);
+  CHECK(r.err.find("error[verify.unsupported]: rule `coalesced`") != std::string::npos);
   auto s = run(steward_bin() + " verify selftest --samples 200 -p policies/dcf-5-4");
   CHECK(s.exit_code == 0);
   CHECK(s.out.find("200 agreements, 200 decided alike") != std::string::npos);

@@ -89,6 +89,7 @@ rule r6 for t in tags { clause: c outcome: deny when: starts_with(t, "alp") or t
 rule r7 { clause: c outcome: review(desk) when: first_word or length(title ?? "") == 5 message: "r7" }
 rule r8 { clause: c outcome: deny when: count(i in items: i.name == title) == 1 and count(filter(i in items: i.level == "high")) < 2 and n != 4 message: "r8" }
 rule r9 { clause: c outcome: review(desk) when: matches(title ?? "", "[a-z]+x") message: "r9" }
+rule r10 { clause: c outcome: deny when: (title ?? "") > "beta" and id <= lower(title ?? "") message: "r10" }
 )P");
   auto r = verify::cross_check(pack, 3000, 3, as_of_2026());
   for (const auto& d : r.disagreements) UNSCOPED_INFO(d);

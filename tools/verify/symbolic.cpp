@@ -306,8 +306,29 @@ z3::expr Encoder::order(const SymVal& a, const SymVal& b, TypeKind k, Op op, uin
       y = position(y);
       break;
     }
+    case TypeKind::kString: {
+      // Strings order by their bytes (as the evaluator's std::string_view::compare): each
+      // operand's table index is mapped to its rank among every value the table holds now,
+      // which includes every value either operand can take.
+      std::vector<int> order(static_cast<size_t>(strings_.size()));
+      for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+      std::sort(order.begin(), order.end(),
+                [&](int p, int q) { return strings_.at(p) < strings_.at(q); });
+      std::vector<int> rank(order.size());
+      for (size_t r = 0; r < order.size(); ++r)
+        rank[static_cast<size_t>(order[r])] = static_cast<int>(r);
+      auto ranked = [&](const z3::expr& e) {
+        z3::expr out = ctx_.int_val(-1);
+        for (size_t i = 0; i < rank.size(); ++i)
+          out = z3::ite(e == static_cast<int>(i), ctx_.int_val(rank[i]), out);
+        return out;
+      };
+      x = ranked(x);
+      y = ranked(y);
+      break;
+    }
     default:
-      unsupported(id, "an order of strings or booleans");
+      unsupported(id, "an order of booleans");
   }
   z3::expr r = op == Op::kLt ? x < y : op == Op::kLe ? x <= y : op == Op::kGt ? x > y : x >= y;
   return a.def && b.def && r;
