@@ -179,10 +179,14 @@ try:
                                           "position": {"line": rev, "character": rcol}, "newName": "boss"})
     check("error" in r and "token files" in r["error"]["message"], f"a reviewer body is not renamed: {r}")
 
-    # Completion, in a half-written rule.
-    probe = ["rule probe {", "  clause: sh", "  outcome: review(comm", "  when: legal_basis.",
+    # Completion, in a half-written rule. First a version that compiles, with a definition that
+    # holds a record, so that the last good pack knows its type.
+    c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 9},
+                                        "contentChanges": [{"text": text + "let basis_probe = legal_basis\n"}]},
+             wait_for=uri(module))
+    probe = ["let basis_probe = legal_basis", "rule probe {", "  clause: sh", "  outcome: review(comm", "  when: legal_basis.",
              "  when: cons", "  when: legal_basis.kind == \"court_",
-             "  when: any(f in data.fields: f.", "}"]
+             "  when: any(f in data.fields: f.", "  when: basis_probe.", "}"]
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 10},
                                         "contentChanges": [{"text": text + "\n".join(probe)}]},
              wait_for=uri(module))
@@ -193,21 +197,23 @@ try:
                                                   "position": {"line": base + row, "character": len(probe[row])}})
         return [i["label"] for i in r["result"]["items"]]
 
-    got = labels(1)
-    check("sharing.legal-basis" in got and "request.channel" in got, f"clause ids after `clause:`: {got[:5]}")
     got = labels(2)
-    check(got == ["commissioner"], f"reviewer bodies inside review(: {got}")
+    check("sharing.legal-basis" in got and "request.channel" in got, f"clause ids after `clause:`: {got[:5]}")
     got = labels(3)
+    check(got == ["commissioner"], f"reviewer bodies inside review(: {got}")
+    got = labels(4)
     check("kind" in got and "citation" in got and "consent_scope" not in got,
           f"the fields of legal_basis after the dot: {got}")
-    got = labels(4)
+    got = labels(5)
     check("consent_scope" in got and "consent_plan" in got and all(g.startswith("cons") for g in got),
           f"names starting with the word typed: {got}")
-    got = labels(5)
-    check("court_order" in got, f"enum members inside a string: {got}")
     got = labels(6)
+    check("court_order" in got, f"enum members inside a string: {got}")
+    got = labels(7)
     check(sorted(got) == ["category", "justification", "name"],
           f"the fields of a quantifier's variable: {got}")
+    got = labels(8)
+    check("kind" in got and "citation" in got, f"the fields of a definition that holds a record: {got}")
     c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 11},
                                         "contentChanges": [{"text": text}]}, wait_for=uri(module))
 

@@ -351,7 +351,16 @@ const Type* record_before_dot(const CompiledPack& pack, std::string_view text, s
          it != std::sregex_iterator(); ++it)
       range = (*it)[2];
     const Type* list = range.empty() ? nullptr : type_at(pack.root, range);
-    if (list && list->kind == TypeKind::kList) t = type_at(list->element, rest);
+    if (list && list->kind == TypeKind::kList) {
+      t = type_at(list->element, rest);
+    } else if (range.empty()) {
+      // No variable of that name: a definition that holds a record (`let consent_plan = consent`).
+      for (const DefPlan& d : pack.defs) {
+        if (d.name != head) continue;
+        const PlanNode& n = pack.nodes[d.node];
+        if (n.type == TypeKind::kRecord && n.static_type) t = type_at(n.static_type, rest);
+      }
+    }
   }
   return t && t->kind == TypeKind::kRecord ? t : nullptr;
 }
