@@ -18,7 +18,7 @@ build=${FUZZ_BUILD:-build-fuzz}
 if [ -z "${FUZZ_BUILD:-}" ]; then
   launcher=()
   command -v ccache > /dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
-  CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEWARD_FUZZ=ON \
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSTEWARD_FUZZ=ON \
     -DSTEWARD_BUILD_TESTS=OFF -DSTEWARD_BUILD_TOOLS=ON -DSTEWARD_INSTALL=OFF "${launcher[@]}" > /dev/null
 fi
 targets=("$@")

@@ -23,8 +23,8 @@ if [ -z "${STEWARD_SKIP_SANITIZERS:-}" ]; then
   launcher=()
   if command -v ccache > /dev/null; then launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache); fi
   san="-fno-omit-frame-pointer -fno-sanitize-recover=all"
-  CXX=clang++-14 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DSTEWARD_BUILD_TESTS=ON -DSTEWARD_FUZZ=ON -DSTEWARD_INSTALL=OFF -DCMAKE_CXX_FLAGS="$san" \
+  CC=clang-14 CXX=clang++-14 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DSTEWARD_BUILD_TESTS=ON -DSTEWARD_FUZZ=ON -DSTEWARD_INSTALL=OFF -DCMAKE_CXX_FLAGS="$san" -DCMAKE_C_FLAGS="$san" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" "${launcher[@]}" > /dev/null
   cmake --build build-asan -j "${STEWARD_JOBS:-2}"
   # Formatting checks do not depend on the build; the consumer test needs an install.

@@ -1,0 +1,218 @@
+// The C API (steward/c_api.h) over the compiler and the evaluator. Every entry point catches
+// everything: a C caller sees STEWARD_INTERNAL and a message, never an exception.
+#include "steward/c_api.h"
+
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "steward/bundle.h"
+#include "steward/compiler.h"
+#include "steward/date.h"
+#include "steward/decision.h"
+#include "steward/document.h"
+#include "steward/evaluator.h"
+
+struct steward_pack {
+  std::shared_ptr<const steward::CompiledPack> pack;
+  std::unique_ptr<steward::Evaluator> evaluator;
+};
+
+namespace {
+
+using Json = nlohmann::json;
+
+// A copy the caller releases with steward_free (malloc'd, so free() is all it takes).
+char* give(const std::string& s) {
+  char* out = static_cast<char*>(std::malloc(s.size() + 1));
+  if (!out) return nullptr;
+  std::memcpy(out, s.data(), s.size());
+  out[s.size()] = '\0';
+  return out;
+}
+
+void set(char** out, const std::string& s) {
+  if (out) *out = give(s);
+}
+
+std::string diagnostics_json(const steward::CompileResult& r) {
+  Json list = Json::array();
+  for (const auto& d : r.diagnostics.items()) {
+    Json j = {{"severity", d.severity == steward::Severity::kError ? "error" : "warning"},
+              {"code", d.code},
+              {"message", d.message}};
+    if (d.span.valid() && r.sources) {
+      const steward::Position p = r.sources->position(d.span);
+      j["file"] = r.sources->file(d.span.file).name();
+      j["line"] = p.line;
+      j["column"] = p.column;
+    }
+    if (!d.help.empty()) j["help"] = d.help;
+    list.push_back(std::move(j));
+  }
+  return list.dump();
+}
+
+std::string internal_json(const char* what) {
+  return Json::array({Json{{"severity", "error"}, {"code", "internal"}, {"message", what}}}).dump();
+}
+
+steward_result finish(steward::CompileResult r, steward_pack** out, char** diagnostics) {
+  set(diagnostics, diagnostics_json(r));
+  if (!r.ok()) return STEWARD_INVALID;
+  auto* p = new steward_pack;
+  p->pack = r.pack;
+  p->evaluator = std::make_unique<steward::Evaluator>(r.pack);
+  *out = p;
+  return STEWARD_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* steward_version(void) { return STEWARD_VERSION; }
+
+int steward_api_version(void) { return STEWARD_C_API_VERSION; }
+
+steward_result steward_pack_compile(const char* dir, const char* const* params, steward_pack** out,
+                                    char** diagnostics) {
+  if (diagnostics) *diagnostics = nullptr;
+  if (!out || !dir) {
+    set(diagnostics, internal_json("steward_pack_compile: `dir` and `out` must not be NULL"));
+    return STEWARD_INVALID;
+  }
+  *out = nullptr;
+  try {
+    steward::CompileOptions options;
+    for (size_t i = 0; params && params[i]; ++i) {
+      const std::string kv = params[i];
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        set(diagnostics,
+            Json::array({Json{{"severity", "error"},
+                              {"code", "usage"},
+                              {"message", fmt::format("a parameter is `name=value`, "
+                                                      "not `{}`",
+                                                      steward::escape_for_display(kv))}}})
+                .dump());
+        return STEWARD_INVALID;
+      }
+      options.params[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    return finish(steward::compile_pack(dir, options), out, diagnostics);
+  } catch (const std::exception& e) {
+    set(diagnostics, internal_json(e.what()));
+    return STEWARD_INTERNAL;
+  } catch (...) {
+    set(diagnostics, internal_json("unknown failure"));
+    return STEWARD_INTERNAL;
+  }
+}
+
+steward_result steward_pack_load_bundle(const char* bundle_text, size_t length,
+                                        const char* const* trust_keys, steward_pack** out,
+                                        char** diagnostics) {
+  if (diagnostics) *diagnostics = nullptr;
+  if (!out || (!bundle_text && length > 0)) {
+    set(diagnostics, internal_json("steward_pack_load_bundle: `out` must not be NULL"));
+    return STEWARD_INVALID;
+  }
+  *out = nullptr;
+  try {
+    std::vector<std::string> keys;
+    for (size_t i = 0; trust_keys && trust_keys[i]; ++i) keys.emplace_back(trust_keys[i]);
+    return finish(
+        steward::compile_bundle(std::string_view(bundle_text ? bundle_text : "", length), keys, {}),
+        out, diagnostics);
+  } catch (const std::exception& e) {
+    set(diagnostics, internal_json(e.what()));
+    return STEWARD_INTERNAL;
+  } catch (...) {
+    set(diagnostics, internal_json("unknown failure"));
+    return STEWARD_INTERNAL;
+  }
+}
+
+void steward_pack_free(steward_pack* pack) { delete pack; }
+
+const char* steward_pack_digest(const steward_pack* pack) {
+  return pack ? pack->pack->digest.c_str() : "";
+}
+const char* steward_pack_name(const steward_pack* pack) {
+  return pack ? pack->pack->name.c_str() : "";
+}
+const char* steward_pack_version(const steward_pack* pack) {
+  return pack ? pack->pack->version.c_str() : "";
+}
+
+steward_result steward_evaluate(const steward_pack* pack, const char* text, size_t length,
+                                const steward_eval_options* options, steward_outcome* outcome,
+                                char** json) {
+  if (json) *json = nullptr;
+  if (!pack || !outcome || (!text && length > 0)) {
+    set(json, internal_json("steward_evaluate: `pack` and `outcome` must not be NULL"));
+    return STEWARD_INVALID;
+  }
+  try {
+    std::string file = "agreement";
+    steward::DocumentFormat format = steward::DocumentFormat::kAuto;
+    steward::EvaluationContext context;
+    // Only the fields the caller's struct has: `size` says how far it reaches.
+    auto has = [&](size_t offset) { return options && options->size > offset; };
+    if (has(offsetof(steward_eval_options, file)) && options->file) file = options->file;
+    if (has(offsetof(steward_eval_options, format)) && options->format) {
+      const std::string f = options->format;
+      if (f == "json") {
+        format = steward::DocumentFormat::kJson;
+      } else if (f == "yaml") {
+        format = steward::DocumentFormat::kYaml;
+      } else {
+        set(json, steward::errors_to_json(file, {{"usage", "", 0, 0,
+                                                  fmt::format("unknown format `{}`: `yaml` or "
+                                                              "`json`",
+                                                              steward::escape_for_display(f))}}));
+        return STEWARD_INVALID;
+      }
+    }
+    if (has(offsetof(steward_eval_options, as_of)) && options->as_of &&
+        !steward::parse_iso_date(options->as_of, &context.as_of)) {
+      set(json, steward::errors_to_json(
+                    file, {{"usage", "", 0, 0,
+                            fmt::format("`as_of` wants a calendar date YYYY-MM-DD, not `{}`",
+                                        steward::escape_for_display(options->as_of))}}));
+      return STEWARD_INVALID;
+    }
+    steward::LoadResult loaded = steward::load_document(
+        *pack->pack, std::string_view(text ? text : "", length), file, {}, format);
+    if (!loaded.ok()) {
+      set(json, steward::errors_to_json(file, loaded.errors));
+      return STEWARD_INVALID;
+    }
+    try {
+      steward::Decision d = pack->evaluator->evaluate(*loaded.document, context);
+      *outcome = d.outcome == steward::Outcome::kAllow  ? STEWARD_ALLOW
+                 : d.outcome == steward::Outcome::kDeny ? STEWARD_DENY
+                                                        : STEWARD_NEEDS_REVIEW;
+      set(json, steward::to_json(d));
+      return STEWARD_OK;
+    } catch (const steward::EvaluationError& e) {
+      set(json, steward::errors_to_json(file, {{e.code(), "", 0, 0, e.what()}}));
+      return STEWARD_INVALID;
+    }
+  } catch (const std::exception& e) {
+    set(json, internal_json(e.what()));
+    return STEWARD_INTERNAL;
+  } catch (...) {
+    set(json, internal_json("unknown failure"));
+    return STEWARD_INTERNAL;
+  }
+}
+
+void steward_free(char* s) { std::free(s); }
+
+}  // extern "C"
