@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev catch2 python3-junitparser graphviz wrk
   clang-14 libclang-rt-14-dev
   coinor-libclp-dev glpk-utils libre2-dev libz3-dev
-  chromium neovim
+  chromium neovim python3-pytest python3-yaml
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,255 @@
+"""steward for Python: decide data sharing agreements against a policy pack.
+
+A thin layer over the C API (libsteward.so, docs/c-api.md) through ctypes, which releases the
+GIL during each call, so `Pack.evaluate_many` decides on several threads at once.
+
+    import steward
+    pack = steward.Pack.compile("policies/dcf-5-4")
+    decision = pack.evaluate(open("agreement.yaml").read(), as_of="2026-03-01")
+    print(decision.outcome, [r.clause for r in decision.reasons])
+
+The library is found from STEWARD_LIBRARY (a path to libsteward.so), else next to this package,
+else by the system's loader.
+"""
+from __future__ import annotations
+
+import ctypes
+import datetime
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Union
+
+__all__ = ["Pack", "Decision", "Reason", "StewardError", "PackError", "InputError", "library_version"]
+
+_OK, _INVALID, _INTERNAL = 0, 2, 4
+_OUTCOMES = {0: "allow", 1: "deny", 3: "needs_review"}
+
+
+class StewardError(Exception):
+    """A refusal or failure of steward, with every error it reported (dicts: code, message,
+    and where known file, line, column, path)."""
+
+    def __init__(self, message: str, errors: list[dict]):
+        super().__init__(message)
+        self.errors = errors
+
+
+class PackError(StewardError):
+    """The pack or bundle does not compile or load; `errors` are its diagnostics."""
+
+
+class InputError(StewardError):
+    """The agreement was refused (never a decision); `errors` are its located input errors, or
+    the evaluation error (`eval.budget`, `eval.range`)."""
+
+
+class _Options(ctypes.Structure):
+    _fields_ = [("size", ctypes.c_size_t), ("as_of", ctypes.c_char_p),
+                ("format", ctypes.c_char_p), ("file", ctypes.c_char_p)]
+
+
+def _load() -> ctypes.CDLL:
+    candidates = [os.environ.get("STEWARD_LIBRARY", ""),
+                  os.path.join(os.path.dirname(__file__), "libsteward.so"), "libsteward.so.1"]
+    last = None
+    for c in candidates:
+        if not c:
+            continue
+        try:
+            lib = ctypes.CDLL(c)
+            break
+        except OSError as e:
+            last = e
+    else:
+        raise OSError(f"libsteward.so not found (set STEWARD_LIBRARY): {last}")
+    p, cp, sz = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t
+    out = ctypes.POINTER(ctypes.c_void_p)
+    lib.steward_version.restype = cp
+    lib.steward_api_version.restype = ctypes.c_int
+    lib.steward_pack_compile.argtypes = [cp, ctypes.POINTER(cp), ctypes.POINTER(p), out]
+    lib.steward_pack_compile.restype = ctypes.c_int
+    lib.steward_pack_load_bundle.argtypes = [cp, sz, ctypes.POINTER(cp), ctypes.POINTER(p), out]
+    lib.steward_pack_load_bundle.restype = ctypes.c_int
+    lib.steward_pack_free.argtypes = [p]
+    for name in ("steward_pack_digest", "steward_pack_name", "steward_pack_version"):
+        getattr(lib, name).argtypes = [p]
+        getattr(lib, name).restype = cp
+    lib.steward_evaluate.argtypes = [p, cp, sz, ctypes.POINTER(_Options),
+                                     ctypes.POINTER(ctypes.c_int), out]
+    lib.steward_evaluate.restype = ctypes.c_int
+    lib.steward_free.argtypes = [p]
+    if lib.steward_api_version() != 1:
+        raise OSError(f"libsteward.so speaks C API {lib.steward_api_version()}, this package 1")
+    return lib
+
+
+_lib = _load()
+
+
+def library_version() -> str:
+    return _lib.steward_version().decode()
+
+
+def _take(ptr: ctypes.c_void_p) -> str:
+    """The text of a string the library returned, released."""
+    if not ptr.value:
+        return ""
+    try:
+        return ctypes.string_at(ptr.value).decode("utf-8")
+    finally:
+        _lib.steward_free(ptr)
+
+
+def _strings(items: Iterable[str]):
+    values = [s.encode() for s in items]
+    arr = (ctypes.c_char_p * (len(values) + 1))(*values, None)
+    return arr
+
+
+@dataclass(frozen=True)
+class Reason:
+    outcome: str
+    clause: str
+    rule: str
+    message: str
+    citation: str = ""
+    reviewers: tuple = ()
+    evidence: tuple = ()  # dicts: path, line, column
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: str  # allow | deny | needs_review
+    agreement: str
+    reasons: tuple
+    reviewers: tuple
+    as_of: str
+    policy: dict
+    document: dict = field(repr=False)  # the whole decision JSON, as `steward eval -f json`
+
+    @staticmethod
+    def _from(doc: dict) -> "Decision":
+        reasons = tuple(Reason(r["outcome"], r["clause"], r["rule"], r["message"], r.get("citation", ""),
+                               tuple(r.get("reviewers", [])), tuple(r.get("evidence", [])))
+                        for r in doc.get("reasons", []))
+        return Decision(doc["decision"], doc.get("agreement", ""), reasons, tuple(doc.get("reviewers", [])),
+                        doc.get("as_of", ""), doc.get("policy", {}), doc)
+
+
+class Pack:
+    """A compiled policy pack. Immutable; safe to share between threads."""
+
+    def __init__(self, handle: int):
+        self._handle = ctypes.c_void_p(handle)
+
+    @staticmethod
+    def _made(status: int, handle: ctypes.c_void_p, diags: ctypes.c_void_p, what: str) -> "Pack":
+        errors = json.loads(_take(diags) or "[]")
+        if status != _OK:
+            first = next((e for e in errors if e.get("severity") == "error"), {"message": "failed"})
+            raise PackError(f"{what}: {first.get('message')}", errors)
+        pack = Pack(handle.value)
+        pack.warnings = [e for e in errors if e.get("severity") == "warning"]
+        return pack
+
+    @staticmethod
+    def compile(path: Union[str, os.PathLike], params: Optional[dict] = None) -> "Pack":
+        """Compiles the pack in directory `path`; `params` overrides its parameters."""
+        handle, diags = ctypes.c_void_p(), ctypes.c_void_p()
+        arr = _strings(f"{k}={v}" for k, v in (params or {}).items())
+        status = _lib.steward_pack_compile(os.fspath(path).encode(), arr, ctypes.byref(handle),
+                                           ctypes.byref(diags))
+        return Pack._made(status, handle, diags, os.fspath(path))
+
+    @staticmethod
+    def load_bundle(path: Union[str, os.PathLike], trust_keys: Iterable[Union[str, os.PathLike]]) -> "Pack":
+        """Loads a signed bundle, verified against the public key files in `trust_keys`."""
+        text = open(path, "rb").read()
+        keys = _strings(open(k).read() for k in trust_keys)
+        handle, diags = ctypes.c_void_p(), ctypes.c_void_p()
+        status = _lib.steward_pack_load_bundle(text, len(text), keys, ctypes.byref(handle),
+                                               ctypes.byref(diags))
+        return Pack._made(status, handle, diags, os.fspath(path))
+
+    def close(self) -> None:
+        if self._handle:
+            _lib.steward_pack_free(self._handle)
+            self._handle = ctypes.c_void_p()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def digest(self) -> str:
+        return _lib.steward_pack_digest(self._handle).decode()
+
+    @property
+    def name(self) -> str:
+        return _lib.steward_pack_name(self._handle).decode()
+
+    @property
+    def version(self) -> str:
+        return _lib.steward_pack_version(self._handle).decode()
+
+    def evaluate(self, agreement: Union[str, bytes, dict], as_of: Union[None, str, datetime.date] = None,
+                 file: Optional[str] = None) -> Decision:
+        """Decides one agreement: YAML or JSON text, or a dict (sent as JSON). Raises InputError
+        with every located error when the agreement is refused; never returns a decision then."""
+        if not self._handle:
+            raise ValueError("the pack is closed")
+        fmt = None
+        if isinstance(agreement, dict):
+            text, fmt = json.dumps(agreement).encode(), b"json"
+        elif isinstance(agreement, str):
+            text = agreement.encode("utf-8")
+        else:
+            text = bytes(agreement)
+        if isinstance(as_of, datetime.date):
+            as_of = as_of.isoformat()
+        options = _Options(ctypes.sizeof(_Options), as_of.encode() if as_of else None, fmt,
+                           (file or "agreement").encode())
+        outcome, out = ctypes.c_int(), ctypes.c_void_p()
+        status = _lib.steward_evaluate(self._handle, text, len(text), ctypes.byref(options),
+                                       ctypes.byref(outcome), ctypes.byref(out))
+        doc = _take(out)
+        if status == _OK:
+            return Decision._from(json.loads(doc))
+        parsed: Any = json.loads(doc) if doc else {}
+        errors = parsed.get("errors", parsed) if isinstance(parsed, dict) else parsed
+        first = errors[0] if errors else {"message": "refused"}
+        cls = InputError if status == _INVALID else StewardError
+        raise cls(f"{file or 'agreement'}: {first.get('code', '')}: {first.get('message')}", errors)
+
+    def evaluate_many(self, agreements: Iterable[Union[str, bytes, dict]], as_of=None,
+                      threads: int = 0) -> list:
+        """Decides every agreement, in order, on `threads` threads (default: the CPU count); the
+        GIL is released while each is decided. Each item is a Decision or the InputError that
+        refused it."""
+        items = list(agreements)
+        workers = max(1, min(threads or os.cpu_count() or 1, len(items)))
+
+        def run(chunk):
+            out = []
+            for a in chunk:
+                try:
+                    out.append(self.evaluate(a, as_of=as_of))
+                except InputError as e:
+                    out.append(e)
+            return out
+
+        # One contiguous chunk a thread: a task per item cost more than the decision itself.
+        size = (len(items) + workers - 1) // workers
+        chunks = [items[i:i + size] for i in range(0, len(items), size)]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return [d for part in pool.map(run, chunks) for d in part]
