@@ -71,6 +71,19 @@ steward_result finish(steward::CompileResult r, steward_pack** out, char** diagn
   return STEWARD_OK;
 }
 
+// Runs an entry point's body: an exception becomes STEWARD_INTERNAL with its message in `out`.
+template <class F>
+steward_result guarded(char** out, F&& body) {
+  try {
+    return body();
+  } catch (const std::exception& e) {
+    set(out, internal_json(e.what()));
+  } catch (...) {
+    set(out, internal_json("unknown failure"));
+  }
+  return STEWARD_INTERNAL;
+}
+
 }  // namespace
 
 extern "C" {
@@ -87,7 +100,7 @@ steward_result steward_pack_compile(const char* dir, const char* const* params, 
     return STEWARD_INVALID;
   }
   *out = nullptr;
-  try {
+  return guarded(diagnostics, [&] {
     steward::CompileOptions options;
     for (size_t i = 0; params && params[i]; ++i) {
       const std::string kv = params[i];
@@ -105,13 +118,7 @@ steward_result steward_pack_compile(const char* dir, const char* const* params, 
       options.params[kv.substr(0, eq)] = kv.substr(eq + 1);
     }
     return finish(steward::compile_pack(dir, options), out, diagnostics);
-  } catch (const std::exception& e) {
-    set(diagnostics, internal_json(e.what()));
-    return STEWARD_INTERNAL;
-  } catch (...) {
-    set(diagnostics, internal_json("unknown failure"));
-    return STEWARD_INTERNAL;
-  }
+  });
 }
 
 steward_result steward_pack_load_bundle(const char* bundle_text, size_t length,
@@ -123,19 +130,13 @@ steward_result steward_pack_load_bundle(const char* bundle_text, size_t length,
     return STEWARD_INVALID;
   }
   *out = nullptr;
-  try {
+  return guarded(diagnostics, [&] {
     std::vector<std::string> keys;
     for (size_t i = 0; trust_keys && trust_keys[i]; ++i) keys.emplace_back(trust_keys[i]);
     return finish(
         steward::compile_bundle(std::string_view(bundle_text ? bundle_text : "", length), keys, {}),
         out, diagnostics);
-  } catch (const std::exception& e) {
-    set(diagnostics, internal_json(e.what()));
-    return STEWARD_INTERNAL;
-  } catch (...) {
-    set(diagnostics, internal_json("unknown failure"));
-    return STEWARD_INTERNAL;
-  }
+  });
 }
 
 void steward_pack_free(steward_pack* pack) { delete pack; }
@@ -158,7 +159,7 @@ steward_result steward_evaluate(const steward_pack* pack, const char* text, size
     set(json, internal_json("steward_evaluate: `pack` and `outcome` must not be NULL"));
     return STEWARD_INVALID;
   }
-  try {
+  return guarded(json, [&] {
     std::string file = "agreement";
     steward::DocumentFormat format = steward::DocumentFormat::kAuto;
     steward::EvaluationContext context;
@@ -204,13 +205,7 @@ steward_result steward_evaluate(const steward_pack* pack, const char* text, size
       set(json, steward::errors_to_json(file, {{e.code(), "", 0, 0, e.what()}}));
       return STEWARD_INVALID;
     }
-  } catch (const std::exception& e) {
-    set(json, internal_json(e.what()));
-    return STEWARD_INTERNAL;
-  } catch (...) {
-    set(json, internal_json("unknown failure"));
-    return STEWARD_INTERNAL;
-  }
+  });
 }
 
 void steward_free(char* s) { std::free(s); }

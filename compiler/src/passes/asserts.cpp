@@ -23,19 +23,8 @@ void pass_asserts(CompileContext& cx) {
     const SourceFile& file = cx.sources->file(a->span.file);
     ca.file = file.name();
     ca.position = file.position(a->begin);
-    std::map<std::string, const ast::Prop*> props;
-    for (const auto& p : a->props) {
-      if (std::find(kProps.begin(), kProps.end(), p.key) == kProps.end()) {
-        cx.diags.error(
-            "check.unknown-property", p.key_span,
-            fmt::format("asserts have no property {}{}", quote(p.key), did_you_mean(p.key, kProps)),
-            "an assert has when, expect and message");
-        continue;
-      }
-      if (!props.emplace(p.key, &p).second)
-        cx.diags.error("check.duplicate", p.key_span,
-                       fmt::format("property {} is given twice", quote(p.key)));
-    }
+    const auto props =
+        block_props(cx, a->props, kProps, "asserts", "an assert has when, expect and message");
     bool good = true;
     for (const char* req : {"when", "expect", "message"}) {
       if (!props.count(req)) {

@@ -133,6 +133,14 @@ void pass_approvals(CompileContext& cx);
 void pass_tables(CompileContext& cx);
 void pass_graph(CompileContext& cx);
 void pass_definitions(CompileContext& cx);
+// A block's properties by key (a rule's or an assert's), each known one once: an unknown key is
+// `check.unknown-property` (`kind` names the block, `help` lists what it takes), one given twice
+// `check.duplicate`.
+std::map<std::string, const ast::Prop*> block_props(CompileContext& cx,
+                                                    const std::vector<ast::Prop>& props,
+                                                    const std::vector<std::string>& known,
+                                                    const char* kind, const char* help);
+
 void pass_rules(CompileContext& cx);
 void pass_asserts(CompileContext& cx);
 void pass_plan(CompileContext& cx);

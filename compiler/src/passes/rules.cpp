@@ -12,6 +12,26 @@
 
 namespace steward::detail {
 
+std::map<std::string, const ast::Prop*> block_props(CompileContext& cx,
+                                                    const std::vector<ast::Prop>& props,
+                                                    const std::vector<std::string>& known,
+                                                    const char* kind, const char* help) {
+  std::map<std::string, const ast::Prop*> out;
+  for (const auto& p : props) {
+    if (std::find(known.begin(), known.end(), p.key) == known.end()) {
+      cx.diags.error(
+          "check.unknown-property", p.key_span,
+          fmt::format("{} have no property {}{}", kind, quote(p.key), did_you_mean(p.key, known)),
+          help);
+      continue;
+    }
+    if (!out.emplace(p.key, &p).second)
+      cx.diags.error("check.duplicate", p.key_span,
+                     fmt::format("property {} is given twice", quote(p.key)));
+  }
+  return out;
+}
+
 void pass_rules(CompileContext& cx) {
   static const std::vector<std::string> kProps = {"clause",  "outcome",  "when",
                                                   "message", "citation", "evidence"};
@@ -24,20 +44,9 @@ void pass_rules(CompileContext& cx) {
     const SourceFile& file = cx.sources->file(r->span.file);
     rp.file = file.name();
     rp.position = file.position(r->begin);
-    std::map<std::string, const ast::Prop*> props;
-    for (const auto& p : r->props) {
-      if (std::find(kProps.begin(), kProps.end(), p.key) == kProps.end()) {
-        cx.diags.error(
-            "check.unknown-property", p.key_span,
-            fmt::format("rules have no property {}{}", quote(p.key), did_you_mean(p.key, kProps)),
-            "a rule has clause, outcome, when, message, and optionally citation and evidence");
-        continue;
-      }
-      if (!props.emplace(p.key, &p).second) {
-        cx.diags.error("check.duplicate", p.key_span,
-                       fmt::format("property {} is given twice", quote(p.key)));
-      }
-    }
+    const auto props = block_props(
+        cx, r->props, kProps, "rules",
+        "a rule has clause, outcome, when, message, and optionally citation and evidence");
     bool good = true;
     for (const char* req : {"clause", "outcome", "when", "message"}) {
       if (!props.count(req)) {
