@@ -51,8 +51,10 @@ class _Options(ctypes.Structure):
 
 
 def _load() -> ctypes.CDLL:
-    candidates = [os.environ.get("STEWARD_LIBRARY", ""),
-                  os.path.join(os.path.dirname(__file__), "libsteward.so"), "libsteward.so.1"]
+    # A library the caller names is the only one tried: its own error is the useful one.
+    named = os.environ.get("STEWARD_LIBRARY", "")
+    candidates = [named] if named else [os.path.join(os.path.dirname(__file__), "libsteward.so"),
+                                        "libsteward.so.1"]
     last = None
     for c in candidates:
         if not c:
