@@ -183,3 +183,24 @@ assert small_is_fine { when: n <= 3 and not external expect: allow message: "m" 
   CHECK(r.asserts[0].agreement_yaml.find("external: true") != std::string::npos);
   CHECK(r.asserts[1].status == verify::Status::kProved);
 }
+
+TEST_CASE("long strings and pattern matches are reachable: no false proof", "[verify]") {
+  // Attack: strings drawn only from the pack's constants are all short and match no pattern,
+  // so a rule on `length(...) > 40` or on `matches` looked dead and dropping it looked safe.
+  const std::string doc = R"P(
+document Doc { id: string, title: string? }
+clause c { title: "c" citation: "c" }
+)P";
+  const std::string guards = R"P(
+rule long_title { clause: c outcome: deny when: length(title ?? "") > 40 message: "x" }
+rule ssn_id { clause: c outcome: deny when: matches(id, "[0-9]{3}-[0-9]{2}-[0-9]{4}") message: "x" }
+)P";
+  auto with = compile_text(doc + guards);
+  auto without =
+      compile_text(doc + "rule never { clause: c outcome: deny when: false message: \"x\" }\n");
+  auto rules = verify::check_rules(with, as_of_2026());
+  for (const auto& f : rules.findings) CHECK(f.kind != "dead");
+  auto r = verify::compare_packs(with, without, as_of_2026());
+  REQUIRE(r.status == verify::Status::kCounterexample);
+  CHECK(r.check_failure.empty());
+}

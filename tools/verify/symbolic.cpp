@@ -80,6 +80,42 @@ void collect_strings(const CompiledPack& pack, StringTable& t) {
   for (const auto& type : pack.types)
     for (const auto& m : type.members) t.add(m);
   for (const auto& [name, message] : pack.retired_formats) t.add(name);
+  // What the pack can tell apart beyond equality. `length(s)` compared with a number: strings of
+  // that length and one either side (up to the loader's 1 MiB a value), so that no comparison
+  // of a length is decided by the table's short strings alone.
+  bool length = false;
+  for (const auto& n : pack.nodes) length = length || n.op == Op::kLength;
+  if (length) {
+    for (const auto& c : pack.constants) {
+      if (c.kind != TypeKind::kInt) continue;
+      for (int64_t k : {c.i - 1, c.i, c.i + 1})
+        if (k >= 0 && k < (int64_t{1} << 20)) t.add(std::string(static_cast<size_t>(k), 'a'));
+    }
+  }
+  // `matches`: a string each pattern matches (the ends of its possible match range, when one
+  // of them matches), so that a rule on a pattern is never reported dead for want of one.
+  for (const auto& pattern : pack.patterns) {
+    re2::RE2::Options o;
+    o.set_log_errors(false);
+    re2::RE2 re(pattern, o);
+    re2::RE2 anchored("^(?:" + pattern + ")$", o);
+    bool found = false;
+    for (int i = 0; i < t.size() && !found; ++i) found = re2::RE2::FullMatch(t.at(i), re);
+    std::string lo, hi;
+    if (!found && anchored.ok() && anchored.PossibleMatchRange(&lo, &hi, 256)) {
+      for (const std::string& s : {lo, hi}) {
+        if (!found && re2::RE2::FullMatch(s, re) && !find_control(s, "\t\n").found() &&
+            find_invalid_utf8(s) == std::string::npos) {
+          t.add(s);
+          found = true;
+        }
+      }
+    }
+    if (!found)
+      throw Unsupported(fmt::format(
+          "pattern `{}`: no string it matches could be built, so rules on it cannot be verified",
+          escape_for_display(pattern)));
+  }
 }
 
 SymDoc::SymDoc(z3::context& ctx, StringTable& strings, const CompiledPack& pack, uint32_t bound,
@@ -118,10 +154,7 @@ int SymDoc::build(const Type* type, const std::string& path, bool optional, bool
       break;
     case TypeKind::kDate: {
       z3::expr v = ctx_.int_const(path.c_str());
-      int32_t lo = 0, hi = 0;
-      parse_iso_date("0001-01-01", &lo);
-      parse_iso_date("9999-12-31", &hi);
-      domain_.push_back(v >= lo && v <= hi);
+      domain_.push_back(v >= first_iso_day() && v <= last_iso_day());
       nodes_.back().value = v;
       break;
     }
@@ -374,12 +407,8 @@ SymVal Encoder::arith(uint32_t id) {
     default:
       unsupported(id, "arithmetic");
   }
-  if (n.type == TypeKind::kDate) {
-    int32_t lo = 0, hi = 0;
-    parse_iso_date("0001-01-01", &lo);
-    parse_iso_date("9999-12-31", &hi);
-    errors_ = errors_ || guarded(out.def && (*out.v < lo || *out.v > hi));
-  }
+  if (n.type == TypeKind::kDate)
+    errors_ = errors_ || guarded(out.def && (*out.v < first_iso_day() || *out.v > last_iso_day()));
   return out;
 }
 
@@ -515,8 +544,7 @@ SymVal Encoder::eval(uint32_t id) {
       SymVal list = eval(n.b);
       z3::expr_vector any(ctx_);
       for (size_t i = 0; i < list.elems.size(); ++i)
-        any.push_back(list.guards[i] &&
-                      equal(a, list.elems[i], a.kind == TypeKind::kNull ? a.kind : a.kind, id));
+        any.push_back(list.guards[i] && equal(a, list.elems[i], a.kind, id));
       return boolean(a.def && z3::mk_or(any));
     }
     case Op::kPresent:
