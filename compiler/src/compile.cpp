@@ -56,12 +56,9 @@ bool parse_outcome(std::string_view s, Outcome* out) {
 }
 
 std::string sha256_hex(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
-  return out;
+  detail::Sha256Stream hash;
+  hash.add(data);
+  return hash.hex();
 }
 
 namespace {

@@ -40,6 +40,24 @@ bool parse_iso_date(std::string_view s, int32_t* days) {
   return true;
 }
 
+int32_t first_iso_day() {
+  static const int32_t day = [] {
+    int32_t d = 0;
+    parse_iso_date("0001-01-01", &d);
+    return d;
+  }();
+  return day;
+}
+
+int32_t last_iso_day() {
+  static const int32_t day = [] {
+    int32_t d = 0;
+    parse_iso_date("9999-12-31", &d);
+    return d;
+  }();
+  return day;
+}
+
 std::string format_iso_date(int32_t z) {
   z += 719468;
   const int era = (z >= 0 ? z : z - 146096) / 146097;

@@ -6,6 +6,7 @@
 #include <openssl/evp.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,16 @@ class Sha256Stream {
 
   // Text is formatted into this buffer; call spill() now and then to hash and empty it.
   fmt::memory_buffer& buffer() { return buf_; }
-  void add(std::string_view v) { buf_.append(v.data(), v.data() + v.size()); }
+  // Large pieces (a module's text) are hashed where they lie rather than copied.
+  void add(std::string_view v) {
+    if (v.size() < kChunk) {
+      buf_.append(v.data(), v.data() + v.size());
+      return;
+    }
+    flush();
+    if (EVP_DigestUpdate(ctx_.get(), v.data(), v.size()) != 1)
+      throw std::runtime_error("sha256: OpenSSL could not hash");
+  }
   void spill() {
     if (buf_.size() >= kChunk) flush();
   }

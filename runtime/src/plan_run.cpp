@@ -131,7 +131,7 @@ Value Run::arith(const PlanNode& n) {
       return v;
     }
     case TypeKind::kDate: {
-      static const int32_t kFirst = first_day(), kLast = last_day();
+      const int32_t kFirst = first_iso_day(), kLast = last_iso_day();
       // Days beyond the calendar's span cannot land inside it: no overflow below.
       if (b.i < kFirst - kLast || b.i > kLast - kFirst) throw out_of_range();
       int64_t d = static_cast<int64_t>(a.date) + (add ? b.i : -b.i);
@@ -142,17 +142,6 @@ Value Run::arith(const PlanNode& n) {
     default:
       return Value{};
   }
-}
-
-int32_t Run::first_day() {
-  int32_t d = 0;
-  parse_iso_date("0001-01-01", &d);
-  return d;
-}
-int32_t Run::last_day() {
-  int32_t d = 0;
-  parse_iso_date("9999-12-31", &d);
-  return d;
 }
 
 bool Run::in_set(const Value& v, const PlanNode& n) const {

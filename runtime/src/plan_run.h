@@ -213,8 +213,6 @@ class Run {
   Evidence evidence(const EvidencePlan& e);
 
  private:
-  static int32_t first_day();
-  static int32_t last_day();
   uint32_t node_of_computed(uint32_t id);
   // The document node of a flat path (is_path), or kNoIndex.
   uint32_t path_node(uint32_t id) const;

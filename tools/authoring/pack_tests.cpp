@@ -316,16 +316,16 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
     // A document that cannot be decided (past the step budget, arithmetic out of range) is an
     // error like an input error: `want: {decision: error, errors: [{code: eval.range}]}`.
     std::unique_ptr<Decision> decided;
+    const Evaluator evaluator(it->second);
+    EvaluationContext context;
+    if (t.as_of) {
+      context.as_of = *t.as_of;
+    } else if (as_of) {
+      context.as_of = *as_of;
+    }
     if (loaded.ok()) {
-      EvaluationContext context;
-      if (t.as_of) {
-        context.as_of = *t.as_of;
-      } else if (as_of) {
-        context.as_of = *as_of;
-      }
       try {
-        decided =
-            std::make_unique<Decision>(Evaluator(it->second).evaluate(*loaded.document, context));
+        decided = std::make_unique<Decision>(evaluator.evaluate(*loaded.document, context));
       } catch (const EvaluationError& e) {
         loaded.document.reset();
         loaded.errors = {{e.code(), "", 0, 0, e.what()}};
@@ -373,9 +373,7 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
       for (const auto& rule : w.rules)
         if (!rules.count(rule)) r.problems.push_back(fmt::format("rule `{}` did not fire", rule));
       // Every test agreement is also held to the pack's invariants.
-      EvaluationContext context;
-      context.as_of = d.as_of;
-      for (const AssertPlan* a : Evaluator(it->second).broken_asserts(*loaded.document, d, context))
+      for (const AssertPlan* a : evaluator.broken_asserts(*loaded.document, d, context))
         r.problems.push_back(fmt::format("assert `{}` ({}:{}) fails: the decision is {}: {}",
                                          a->name, a->file, a->position.line, got, a->message));
       if (!r.problems.empty()) {
