@@ -138,11 +138,15 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
                  fmt::format("the document is {} bytes; the limit is {} bytes", text.size(),
                              limits.max_bytes)});
   }
-  if (size_t bad = find_invalid_utf8(text); bad != std::string_view::npos) {
-    return fail(text_error("input.utf8", text, bad, "the file is not valid UTF-8"));
+  // UTF-8 first: a control character after an invalid byte is not reported.
+  const TextCheck checked = check_text(text, "\t\n\r");
+  if (checked.invalid_utf8 != std::string_view::npos) {
+    return fail(
+        text_error("input.utf8", text, checked.invalid_utf8, "the file is not valid UTF-8"));
   }
-  if (ControlChar c = find_control(text, "\t\n\r"); c.found()) {
-    return fail(text_error("input.control", text, c.offset, control_message(c)));
+  if (checked.control.found()) {
+    return fail(text_error("input.control", text, checked.control.offset,
+                           control_message(checked.control)));
   }
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return fail({"input.empty", "", 1, 1, "the document is empty"});

@@ -53,7 +53,7 @@ std::string clip(std::string_view s) {
 // Builds a Document from a parser's RawTree, validating it against the schema as it goes.
 class DocumentBuilder {
  public:
-  DocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, const detail::RawTree& raw,
+  DocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, detail::RawTree& raw,
                   std::vector<InputError>& errors)
       : pack_(pack), limits_(limits), raw_(raw), errors_(errors) {
     doc_ = std::make_shared<Document>();
@@ -70,6 +70,8 @@ class DocumentBuilder {
       return doc_;
     }
     record(r, raw_.root, pack_.root);
+    // String values point into the parser's text, which the document now owns: no second copy.
+    doc_->strings_ = std::move(raw_.text);
     // An incomplete document (a breached limit stops validation early) has no id to read.
     if (pack_.id_field >= 0 && errors_.empty()) {
       const DocNode& root_node = doc_->nodes_[r];
@@ -164,9 +166,10 @@ class DocumentBuilder {
             fmt::format("a mapping holds {} keys; the limit is {}", map.size, limits_.max_keys));
       return;
     }
-    // Small mappings compare keys pairwise; larger ones use a set, so loading stays linear.
-    constexpr uint32_t kPairwise = 16;
-    std::unordered_set<std::string_view> seen_keys;
+    // A known key is a duplicate when its field is already filled; unknown keys (an error
+    // anyway) go into a set, so that loading stays linear however many there are.
+    std::unordered_set<std::string_view> unknown_keys;
+    uint32_t next_field = 0;  // keys usually come in the schema's order: try that one first
     for (uint32_t k = 0; k < map.size; ++k) {
       const RawNode& key = raw_.nodes[raw_.children[map.begin + 2 * k]];
       uint32_t value = raw_.children[map.begin + 2 * k + 1];
@@ -176,16 +179,11 @@ class DocumentBuilder {
         continue;
       }
       std::string_view name = raw_.scalar(key);
-      bool duplicate = false;
-      if (map.size <= kPairwise) {
-        for (uint32_t j = 0; j < k && !duplicate; ++j) {
-          const RawNode& other = raw_.nodes[raw_.children[map.begin + 2 * j]];
-          duplicate =
-              other.kind == RawNode::Kind::kScalar && !other.tagged && raw_.scalar(other) == name;
-        }
-      } else {
-        duplicate = !seen_keys.insert(name).second;
-      }
+      int f = next_field < nf && type->fields[next_field].name == name
+                  ? static_cast<int>(next_field)
+                  : type->find_field(name);
+      const bool duplicate =
+          f >= 0 ? scratch_[base + 3 * f] != kNoIndex : !unknown_keys.insert(name).second;
       if (duplicate) {
         error("input.duplicate-key", r, at(key),
               fmt::format("key `{}` appears twice in this mapping; each key may be given once",
@@ -193,7 +191,7 @@ class DocumentBuilder {
               clip(std::string(name)));
         continue;
       }
-      int f = type->find_field(name);
+      if (f >= 0) next_field = static_cast<uint32_t>(f) + 1;
       if (f < 0) {
         std::string shown = clip(std::string(name));
         if (name == "<<") {
@@ -279,7 +277,7 @@ class DocumentBuilder {
     if (!budget(n, at(v))) return;
     if (v.tagged) {
       error("input.tag", n, at(v),
-            fmt::format("YAML tags such as `{}` are not supported", clip(v.tag)));
+            fmt::format("YAML tags such as `{}` are not supported", clip(raw_.tag(vid))));
       return;
     }
     switch (t->kind) {
@@ -349,9 +347,8 @@ class DocumentBuilder {
           return;
         }
         node.kind = TypeKind::kString;
-        node.begin = static_cast<uint32_t>(doc_->strings_.size());
-        node.size = static_cast<uint32_t>(s.size());
-        doc_->strings_ += s;
+        node.begin = v.begin;
+        node.size = v.size;
         return;
       case TypeKind::kBool:
         if (kind != Scalar::kBool) return type_error();
@@ -422,7 +419,7 @@ class DocumentBuilder {
 
   const CompiledPack& pack_;
   const LoadLimits& limits_;
-  const detail::RawTree& raw_;
+  detail::RawTree& raw_;
   std::vector<InputError>& errors_;
   std::shared_ptr<Document> doc_;
   size_t values_ = 0;
@@ -431,7 +428,7 @@ class DocumentBuilder {
 };
 
 std::shared_ptr<Document> detail::build_document(const CompiledPack& pack, const LoadLimits& limits,
-                                                 const detail::RawTree& raw, std::string file,
+                                                 detail::RawTree& raw, std::string file,
                                                  std::vector<InputError>& errors) {
   DocumentBuilder builder(pack, limits, raw, errors);
   return builder.build(std::move(file));

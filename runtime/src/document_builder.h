@@ -12,8 +12,9 @@ namespace steward::detail {
 
 // The Document `raw` describes, checked against `pack`'s schema within `limits`; every
 // problem is appended to `errors` with its line and column (the document is then incomplete).
+// The document takes `raw`'s text (its strings point into it); `raw` is spent.
 std::shared_ptr<Document> build_document(const CompiledPack& pack, const LoadLimits& limits,
-                                         const RawTree& raw, std::string file,
+                                         RawTree& raw, std::string file,
                                          std::vector<InputError>& errors);
 
 }  // namespace steward::detail

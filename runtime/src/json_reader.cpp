@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "raw_tree.h"
@@ -20,8 +21,14 @@ class JsonBuilder {
  public:
   JsonBuilder(const padded_string& buf, const ParseLimits& limits, RawTree* out)
       : base_(buf.data()), size_(buf.size()), limits_(limits), out_(out) {
-    for (size_t i = 0; i < size_; ++i)
-      if (base_[i] == '\n') line_starts_.push_back(static_cast<uint32_t>(i + 1));
+    for (const char* p = base_; (p = static_cast<const char*>(
+                                     std::memchr(p, '\n', size_ - static_cast<size_t>(p - base_))));
+         ++p)
+      line_starts_.push_back(static_cast<uint32_t>(p - base_ + 1));
+    // A node takes about 12 bytes of text; keys and values both become nodes.
+    out_->nodes.reserve(size_ / 12 + 8);
+    out_->children.reserve(size_ / 12 + 8);
+    out_->text.reserve(size_);
   }
 
   // Returns false when the caller should fall back to the YAML parser.
@@ -38,7 +45,7 @@ class JsonBuilder {
         ondemand::object obj;
         if (v.get_object().get(obj)) return false;
         n.kind = RawNode::Kind::kMap;
-        std::vector<uint32_t> items;
+        const size_t mark = items_.size();
         for (auto field : obj) {
           ondemand::field f;
           if (std::move(field).get(f)) return false;
@@ -51,31 +58,27 @@ class JsonBuilder {
           key.size = static_cast<uint32_t>(k.size());
           out_->text.append(k);
           out_->nodes.push_back(std::move(key));
-          items.push_back(static_cast<uint32_t>(out_->nodes.size() - 1));
+          items_.push_back(static_cast<uint32_t>(out_->nodes.size() - 1));
           uint32_t child;
           if (!value(f.value(), depth + 1, &child)) return false;
-          items.push_back(child);
+          items_.push_back(child);
         }
-        n.begin = static_cast<uint32_t>(out_->children.size());
-        n.size = static_cast<uint32_t>(items.size() / 2);
-        out_->children.insert(out_->children.end(), items.begin(), items.end());
+        close(mark, 2, &n);
         break;
       }
       case ondemand::json_type::array: {
         ondemand::array arr;
         if (v.get_array().get(arr)) return false;
         n.kind = RawNode::Kind::kSeq;
-        std::vector<uint32_t> items;
+        const size_t mark = items_.size();
         for (auto item : arr) {
           ondemand::value iv;
           if (std::move(item).get(iv)) return false;
           uint32_t child;
           if (!value(iv, depth + 1, &child)) return false;
-          items.push_back(child);
+          items_.push_back(child);
         }
-        n.begin = static_cast<uint32_t>(out_->children.size());
-        n.size = static_cast<uint32_t>(items.size());
-        out_->children.insert(out_->children.end(), items.begin(), items.end());
+        close(mark, 1, &n);
         break;
       }
       case ondemand::json_type::string: {
@@ -116,12 +119,28 @@ class JsonBuilder {
   }
 
  private:
-  void position(const char* at, RawNode* n) const {
-    size_t off = static_cast<size_t>(at - base_);
-    auto it =
-        std::upper_bound(line_starts_.begin(), line_starts_.end(), static_cast<uint32_t>(off));
-    n->line = static_cast<uint32_t>(it - line_starts_.begin());
-    n->column = static_cast<uint32_t>(off - line_starts_[n->line - 1] + 1);
+  // A collection's children are contiguous in the tree, and nested collections finish first:
+  // they wait on one stack shared by every level (no vector per collection).
+  void close(size_t mark, uint32_t per_item, RawNode* n) {
+    n->begin = static_cast<uint32_t>(out_->children.size());
+    n->size = static_cast<uint32_t>((items_.size() - mark) / per_item);
+    out_->children.insert(out_->children.end(), items_.begin() + static_cast<ptrdiff_t>(mark),
+                          items_.end());
+    items_.resize(mark);
+  }
+
+  // Nodes are met in the order of the text, so the line only moves forward: a cursor instead
+  // of a search per node (a search when an offset goes back, which the walk never does).
+  void position(const char* at, RawNode* n) {
+    const uint32_t off = static_cast<uint32_t>(at - base_);
+    if (off < line_starts_[line_]) {
+      line_ = static_cast<size_t>(std::upper_bound(line_starts_.begin(), line_starts_.end(), off) -
+                                  line_starts_.begin()) -
+              1;
+    }
+    while (line_ + 1 < line_starts_.size() && line_starts_[line_ + 1] <= off) ++line_;
+    n->line = static_cast<uint32_t>(line_ + 1);
+    n->column = off - line_starts_[line_] + 1;
   }
 
   const char* base_;
@@ -129,6 +148,8 @@ class JsonBuilder {
   const ParseLimits& limits_;
   RawTree* out_;
   std::vector<uint32_t> line_starts_{0};
+  size_t line_ = 0;  // index into line_starts_ of the last position's line
+  std::vector<uint32_t> items_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 // so the parser can change without touching validation or the evaluator.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -20,7 +21,6 @@ struct RawNode {
   uint32_t column = 0;  // 1-based
   uint32_t begin = 0;   // scalar: offset of its text in RawTree::text; map/seq: first child
   uint32_t size = 0;    // scalar: length; map: number of key/value pairs; seq: number of items
-  std::string tag;      // when tagged
 };
 
 // A parsed document: nodes, and for maps (key, value) pairs and for sequences items, stored
@@ -30,6 +30,8 @@ struct RawTree {
   std::vector<RawNode> nodes;
   std::vector<uint32_t> children;
   std::string text;  // scalar texts
+  // The tag of each tagged node (rare: tags are refused), kept apart so that a node stays small.
+  std::vector<std::pair<uint32_t, std::string>> tags;
   uint32_t root = 0;
   size_t documents = 0;
   // The first parse error, if any.
@@ -39,6 +41,14 @@ struct RawTree {
   uint32_t error_line = 0, error_column = 0;
 
   std::string_view scalar(const RawNode& n) const { return {text.data() + n.begin, n.size}; }
+
+  // Tags are added as nodes are made, so `tags` is sorted by node.
+  std::string_view tag(uint32_t node) const {
+    auto it = std::lower_bound(tags.begin(), tags.end(), node,
+                               [](const auto& entry, uint32_t id) { return entry.first < id; });
+    return it != tags.end() && it->first == node ? std::string_view(it->second)
+                                                 : std::string_view();
+  }
 
   // The scalar text of key `name` in map node `map`, or "" when `map` is not a map or has no
   // scalar under that key (the first such key: the validator refuses duplicates).

@@ -72,12 +72,12 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
     n.kind = kind;
     n.line = static_cast<uint32_t>(mark.line + 1);
     n.column = static_cast<uint32_t>(mark.column + 1);
-    if (tag != nullptr) {
-      n.tagged = true;
-      n.tag = reinterpret_cast<const char*>(tag);
-    }
-    out->nodes.push_back(std::move(n));
+    out->nodes.push_back(n);
     uint32_t id = static_cast<uint32_t>(out->nodes.size() - 1);
+    if (tag != nullptr) {
+      out->nodes.back().tagged = true;
+      out->tags.emplace_back(id, reinterpret_cast<const char*>(tag));
+    }
     if (anchor != nullptr) anchors[reinterpret_cast<const char*>(anchor)] = id;
     return id;
   };

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "steward/compiler.h"
+#include "steward/source.h"
 #include "test_support.h"
 
 using namespace steward;
@@ -230,6 +231,40 @@ TEST_CASE("decision JSON stays valid JSON for text that is not UTF-8", "[decisio
   e.message = "m";
   auto errors = nlohmann::json::parse(errors_to_json(bad, {e}, -1));
   CHECK(errors["file"] == replaced);
+}
+
+TEST_CASE("decision strings are escaped alike at every offset of a sixteen-byte block",
+          "[decision]") {
+  // The writer skips safe bytes sixteen at a time: every byte that needs a look, at every
+  // offset of three blocks and in strings of every length around them, must come out as a
+  // JSON library writes it (and invalid UTF-8 as U+FFFD).
+  std::vector<std::string> pieces = {
+      "\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x80\x94", "\xf0\x9f\x98\x80",
+      "/",  " "};
+  for (const std::string& piece : pieces) {
+    for (size_t length = 0; length <= 48; ++length) {
+      for (size_t pos = 0; pos + piece.size() <= length; pos += (length > 20 ? 3 : 1)) {
+        Decision d;
+        d.agreement = std::string(length, 'a');
+        d.agreement.replace(pos, piece.size(), piece);
+        for (int indent : {2, -1}) {
+          const std::string mine = to_json(d, indent);
+          auto parsed = nlohmann::ordered_json::parse(mine);
+          INFO("piece " << escape_for_display(piece) << " at " << pos << " of " << length);
+          REQUIRE(parsed["agreement"] == d.agreement);
+          REQUIRE(mine == parsed.dump(indent));
+        }
+      }
+    }
+  }
+  for (size_t pos = 0; pos < 40; ++pos) {
+    Decision d;
+    d.agreement = std::string(40, 'b');
+    d.agreement[pos] = '\xff';
+    std::string want = d.agreement;
+    want.replace(pos, 1, "\xef\xbf\xbd");
+    CHECK(nlohmann::json::parse(to_json(d, -1))["agreement"] == want);
+  }
 }
 
 TEST_CASE("evaluation past its step budget is an error, never a decision", "[evaluator][hostile]") {

@@ -2,6 +2,8 @@
 #include "steward/source.h"
 
 #include <catch2/catch.hpp>
+#include <string>
+#include <vector>
 
 using namespace steward;
 
@@ -82,4 +84,81 @@ TEST_CASE("is_blank: Unicode White_Space and Default_Ignorable_Code_Point show n
     INFO(escape_for_display(c.text));
     CHECK(is_blank(c.text) == c.blank);
   }
+}
+
+namespace {
+
+// A byte-at-a-time reading of the same rules as check_text, to compare the block scan with.
+steward::TextCheck reference_check(std::string_view s, std::string_view allowed) {
+  steward::TextCheck out;
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      bool control =
+          (c < 0x20 && allowed.find(static_cast<char>(c)) == std::string_view::npos) || c == 0x7F;
+      if (control && !out.control.found()) out.control = {i, c, false};
+      ++i;
+      continue;
+    }
+    size_t len = c >= 0xC2 && c <= 0xDF   ? 2
+                 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4
+                                          : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (size_t k = 1; ok && k < len; ++k) ok = (p[i + k] & 0xC0) == 0x80;
+    if (ok && c == 0xE0) ok = p[i + 1] >= 0xA0;
+    if (ok && c == 0xED) ok = p[i + 1] <= 0x9F;
+    if (ok && c == 0xF0) ok = p[i + 1] >= 0x90;
+    if (ok && c == 0xF4) ok = p[i + 1] <= 0x8F;
+    if (!ok) {
+      out.invalid_utf8 = i;
+      return out;
+    }
+    uint32_t cp = c & (0x7F >> len);
+    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (p[i + k] & 0x3F);
+    bool bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    if ((bidi || (cp >= 0x80 && cp <= 0x9F)) && !out.control.found()) out.control = {i, cp, bidi};
+    i += len;
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("check_text reads every piece at every offset of three blocks alike", "[source]") {
+  // The scan takes sixteen bytes at a time: each byte value, and each interesting sequence,
+  // at each offset of 48 bytes, must be judged as a byte-at-a-time reading judges it.
+  std::vector<std::string> pieces;
+  for (int b = 0; b < 256; ++b) pieces.emplace_back(1, static_cast<char>(b));
+  for (const char* s :
+       {"\xc2\x85", "\xc2\xa0", "\xc3\xa9", "\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x80\x94",
+        "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xe0\x80\xaf", "\xf4\x90\x80\x80", "\xc3", "\xe2\x80"})
+    pieces.emplace_back(s);
+  for (std::string_view allowed : {std::string_view("\t\n\r"), std::string_view("")}) {
+    for (const std::string& piece : pieces) {
+      for (size_t pos = 0; pos + piece.size() <= 48; ++pos) {
+        std::string text(48, 'a');
+        text.replace(pos, piece.size(), piece);
+        const steward::TextCheck got = steward::check_text(text, allowed);
+        const steward::TextCheck want = reference_check(text, allowed);
+        INFO("piece " << steward::escape_for_display(piece) << " at " << pos);
+        REQUIRE(got.invalid_utf8 == want.invalid_utf8);
+        REQUIRE(got.control.offset == want.control.offset);
+        REQUIRE(got.control.code_point == want.control.code_point);
+        REQUIRE(got.control.bidi == want.control.bidi);
+        if (want.invalid_utf8 == std::string::npos) {
+          REQUIRE(steward::find_control(text, allowed).offset == want.control.offset);
+        }
+        REQUIRE(steward::find_invalid_utf8(text) == want.invalid_utf8);
+      }
+    }
+  }
+  // A control before an invalid byte: both are reported, the byte first by the caller.
+  auto both = steward::check_text(
+      "a\x01"
+      "b\xff",
+      "\t\n\r");
+  CHECK(both.control.offset == 1);
+  CHECK(both.invalid_utf8 == 3);
 }

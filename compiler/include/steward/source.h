@@ -82,6 +82,15 @@ struct ControlChar {
 // The first such character in valid UTF-8 text, skipping the C0 controls listed in `allowed`.
 ControlChar find_control(std::string_view text, std::string_view allowed = "\t\n");
 
+// Both checks every input text goes through, in one pass: the first byte that is not valid
+// UTF-8 (npos: none; the scan stops there) and the first control character before it, with
+// the C0 controls in `allowed` (at most three bytes) let through.
+struct TextCheck {
+  size_t invalid_utf8 = std::string_view::npos;
+  ControlChar control;
+};
+TextCheck check_text(std::string_view text, std::string_view allowed);
+
 // Whether text shows nothing: empty, or only Unicode White_Space (space, tab, line breaks,
 // U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000, ...) and
 // Default_Ignorable_Code_Point characters (U+00AD, U+200B-U+200F, U+2060-U+206F, U+FEFF,
