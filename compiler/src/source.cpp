@@ -19,14 +19,19 @@ namespace {
 class PlainBlocks {
  public:
   static constexpr size_t kWidth = 16;
-  explicit PlainBlocks(std::string_view allowed) {
+  // `stop` and `stop2` send their blocks to the byte path too (even an allowed byte).
+  explicit PlainBlocks(std::string_view allowed, char stop = 0x7F, char stop2 = 0x7F) {
     unsigned char a[3] = {' ', ' ', ' '};  // a space is printable: padding that allows nothing
     for (size_t i = 0; i < allowed.size() && i < 3; ++i)
       a[i] = static_cast<unsigned char>(allowed[i]);
 #if defined(__SSE2__)
     for (int i = 0; i < 3; ++i) allowed_[i] = _mm_set1_epi8(static_cast<char>(a[i]));
+    stop_ = _mm_set1_epi8(stop);
+    stop2_ = _mm_set1_epi8(stop2);
 #else
     for (int i = 0; i < 3; ++i) allowed_[i] = a[i];
+    stop_ = static_cast<unsigned char>(stop);
+    stop2_ = static_cast<unsigned char>(stop2);
 #endif
   }
   bool plain(const unsigned char* p) const {
@@ -38,10 +43,12 @@ class PlainBlocks {
         _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, allowed_[0]), _mm_cmpeq_epi8(v, allowed_[1])),
                      _mm_cmpeq_epi8(v, allowed_[2]));
     bad = _mm_or_si128(_mm_andnot_si128(ok, bad), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+    bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(v, stop_), _mm_cmpeq_epi8(v, stop2_)));
     return _mm_movemask_epi8(bad) == 0;
 #else
     for (size_t i = 0; i < kWidth; ++i) {
       const unsigned char c = p[i];
+      if (c == stop_ || c == stop2_) return false;
       if ((c < 0x20 || c >= 0x7F) && c != allowed_[0] && c != allowed_[1] && c != allowed_[2])
         return false;
     }
@@ -52,8 +59,10 @@ class PlainBlocks {
  private:
 #if defined(__SSE2__)
   __m128i allowed_[3];
+  __m128i stop_, stop2_;
 #else
   unsigned char allowed_[3];
+  unsigned char stop_, stop2_;
 #endif
 };
 
@@ -175,7 +184,7 @@ size_t find_invalid_utf8(std::string_view s) {
 TextCheck check_text(std::string_view text, std::string_view allowed) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
-  const PlainBlocks blocks(allowed);
+  const PlainBlocks blocks(allowed, '\\', '\r');
   TextCheck out;
   size_t i = 0;
   while (i < n) {
@@ -184,6 +193,7 @@ TextCheck check_text(std::string_view text, std::string_view allowed) {
       continue;
     }
     const unsigned char c = p[i];
+    if (c == '\\' || c == '\r') out.escapes = true;
     if (c < 0x80) {
       if ((c < 0x20 || c == 0x7F) && allowed.find(static_cast<char>(c)) == std::string_view::npos &&
           !out.control.found())

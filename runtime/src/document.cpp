@@ -167,8 +167,9 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
     detail::parse_yaml(text, parse_limits, &raw);
   }
   if (raw.failed) return fail({raw.error_code, "", raw.error_line, raw.error_column, raw.error});
-  // Escapes (`"\e"`, `\u001b`) can put into a value what the text check above refused.
-  if (ControlChar c = find_control(raw.text, "\t\n"); c.found()) {
+  // Escapes (`"\e"`, `\u001b`) can put into a value what the text check above refused; a
+  // text without a backslash or carriage return has none.
+  if (ControlChar c = checked.escapes ? find_control(raw.text, "\t\n") : ControlChar{}; c.found()) {
     for (const detail::RawNode& n : raw.nodes) {
       if (n.kind == detail::RawNode::Kind::kScalar && c.offset >= n.begin &&
           c.offset < n.begin + n.size) {

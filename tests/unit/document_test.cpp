@@ -266,6 +266,28 @@ TEST_CASE("control characters written as escapes are refused where they are",
   CHECK(r.errors[0].column > 0);
 }
 
+TEST_CASE("a carriage return written raw in a string never reaches a value",
+          "[document][hostile]") {
+  // The text check lets carriage returns through (CRLF line ends) and the value check runs only
+  // when the text holds a backslash or a carriage return: whatever the parser makes of a raw
+  // one inside quotes, it is refused or gone.
+  const std::string text = "{\"format\": \"steward/agreement/v2\",\n \"id\": \"a\rb\"}";
+  for (const char* name : {"c.json", "c.yaml", "c"}) {
+    INFO(name);
+    auto r = load_document(dcf(), text, name, LoadLimits{}, format_for(name));
+    for (const InputError& e : r.errors) CHECK(e.message.find('\r') == std::string::npos);
+    if (r.ok()) CHECK(r.document->id().find('\r') == std::string::npos);
+    auto with_key = load_document(dcf(), kHead + "title: \"a\rb\"\n" + kData, name);
+    if (with_key.ok()) {
+      const Document& d = *with_key.document;
+      for (size_t i = 0; i < d.node_count(); ++i) {
+        const DocNode& n = d.node(static_cast<uint32_t>(i));
+        if (n.kind == TypeKind::kString) CHECK(d.string(n).find('\r') == std::string_view::npos);
+      }
+    }
+  }
+}
+
 TEST_CASE("text that must be JSON is JSON, never YAML", "[document][json]") {
   // Found by the fail-closed review: `.json` files took comments, trailing commas and single
   // quotes by falling back to the YAML parser.

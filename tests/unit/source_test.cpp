@@ -94,6 +94,7 @@ steward::TextCheck reference_check(std::string_view s, std::string_view allowed)
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   for (size_t i = 0; i < s.size();) {
     unsigned char c = p[i];
+    if (c == '\\' || c == '\r') out.escapes = true;
     if (c < 0x80) {
       bool control =
           (c < 0x20 && allowed.find(static_cast<char>(c)) == std::string_view::npos) || c == 0x7F;
@@ -131,9 +132,9 @@ TEST_CASE("check_text reads every piece at every offset of three blocks alike", 
   // at each offset of 48 bytes, must be judged as a byte-at-a-time reading judges it.
   std::vector<std::string> pieces;
   for (int b = 0; b < 256; ++b) pieces.emplace_back(1, static_cast<char>(b));
-  for (const char* s :
-       {"\xc2\x85", "\xc2\xa0", "\xc3\xa9", "\xe2\x80\xae", "\xe2\x81\xa6", "\xe2\x80\x94",
-        "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xe0\x80\xaf", "\xf4\x90\x80\x80", "\xc3", "\xe2\x80"})
+  for (const char* s : {"\xc2\x85", "\xc2\xa0", "\xc3\xa9", "\xe2\x80\xae", "\xe2\x81\xa6",
+                        "\xe2\x80\x94", "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xe0\x80\xaf",
+                        "\xf4\x90\x80\x80", "\xc3", "\xe2\x80", "\\n", "\r\n"})
     pieces.emplace_back(s);
   for (std::string_view allowed : {std::string_view("\t\n\r"), std::string_view("")}) {
     for (const std::string& piece : pieces) {
@@ -147,6 +148,7 @@ TEST_CASE("check_text reads every piece at every offset of three blocks alike", 
         REQUIRE(got.control.offset == want.control.offset);
         REQUIRE(got.control.code_point == want.control.code_point);
         REQUIRE(got.control.bidi == want.control.bidi);
+        REQUIRE(got.escapes == want.escapes);
         if (want.invalid_utf8 == std::string::npos) {
           REQUIRE(steward::find_control(text, allowed).offset == want.control.offset);
         }

@@ -85,9 +85,13 @@ ControlChar find_control(std::string_view text, std::string_view allowed = "\t\n
 // Both checks every input text goes through, in one pass: the first byte that is not valid
 // UTF-8 (npos: none; the scan stops there) and the first control character before it, with
 // the C0 controls in `allowed` (at most three bytes) let through.
+// `escapes`: the text holds a backslash or a carriage return (before any invalid byte), the
+// only ways a parser's values can hold a character the text itself does not (an escape such
+// as `\e`, or a line break it rewrites); without them, values need no second check.
 struct TextCheck {
   size_t invalid_utf8 = std::string_view::npos;
   ControlChar control;
+  bool escapes = false;
 };
 TextCheck check_text(std::string_view text, std::string_view allowed);
 
