@@ -166,9 +166,14 @@ PackSources read_pack(const std::filesystem::path& dir, Diagnostics& diags) {
   src.manifest_name = manifest.string();
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
+    // A bundle is a file: the likeliest slip is `--policy x.bundle` for `--bundle x.bundle`.
+    const bool file = fs::is_regular_file(dir, ec);
     diags.error("pack.not-found", {},
                 fmt::format("{} is not a directory with a policy pack", quote(dir.string())),
-                "a pack is a directory holding `pack.yaml` and `.policy` modules");
+                file ? "this is a file; a pack is a directory holding `pack.yaml` and `.policy` "
+                       "modules, and a bundle written by `steward build` is given with `--bundle "
+                       "FILE --trust-key KEY.pem`"
+                     : "a pack is a directory holding `pack.yaml` and `.policy` modules");
     return src;
   }
   std::string why;

@@ -103,7 +103,7 @@ void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& s
 }
 
 std::string location(const SourceSpan& span, const SourceMap& sources) {
-  if (!span.valid() || span.file >= sources.size()) return "<unknown>";
+  if (!span.valid() || span.file >= sources.size()) return "";
   const SourceFile& f = sources.file(span.file);
   Position p = f.position(span.begin);
   return fmt::format("{}:{}:{}", f.name(), p.line, p.column);
@@ -153,13 +153,17 @@ void Diagnostics::sort() {
 
 std::string render(const Diagnostic& d, const SourceMap& sources, bool color) {
   Style st{color};
+  // A diagnostic about no file in particular (a pack that is not there) names its path in its
+  // message and starts at its severity.
+  const std::string where = location(d.span, sources);
   std::string out =
-      fmt::format("{}: {}: {}\n", st.bold(location(d.span, sources)),
+      fmt::format("{}{}: {}\n", where.empty() ? "" : st.bold(where) + ": ",
                   st.color(d.severity, fmt::format("{}[{}]", severity_name(d.severity), d.code)),
                   st.bold(d.message));
   render_snippet(out, d.span, sources, st, d.severity);
   for (const auto& [span, text] : d.notes) {
-    out += fmt::format("{}: {}: {}\n", location(span, sources), st.color(Severity::kNote, "note"),
+    const std::string at = location(span, sources);
+    out += fmt::format("{}{}: {}\n", at.empty() ? "" : at + ": ", st.color(Severity::kNote, "note"),
                        text);
     render_snippet(out, span, sources, st, Severity::kNote);
   }

@@ -48,6 +48,13 @@ TEST_CASE("check: a clean pack exits 0, a broken one exits 2 with every error lo
   }
   auto missing = run(bin() + " check no/such/pack");
   CHECK(missing.exit_code == 2);
+  // A diagnostic about no file starts at its severity (it printed `<unknown>:` before).
+  CHECK_THAT(missing.err, Catch::StartsWith("error[pack.not-found]: `no/such/pack`"));
+  // The newcomer's slip: a bundle file given to --policy says what to write instead.
+  auto file = run(bin() + " eval --policy README.md policies/dcf-5-4/examples/agreements");
+  CHECK(file.exit_code == 2);
+  CHECK_THAT(file.err, Catch::Contains("this is a file") && Catch::Contains("--bundle FILE"));
+  CHECK_THAT(file.err, !Catch::Contains("<unknown>"));
   auto strict = run(bin() + " check --strict tests/packs/lending");
   CHECK(strict.exit_code == 2);
   CHECK(run(bin() + " check tests/packs/lending").exit_code == 0);

@@ -20,6 +20,7 @@
 
 #include "commands.h"
 #include "common.h"
+#include "completion.h"
 #include "lsp.h"
 #include "report.h"
 #include "steward/archive.h"
@@ -147,7 +148,10 @@ int run_build(const std::string& pack, const std::string& output,
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"steward: decides on data sharing agreements against a policy pack, with reasons"};
+  // Named, not read from argv[0]: help, man pages and completions say `steward` however the
+  // binary was started.
+  CLI::App app{"steward: decides on data sharing agreements against a policy pack, with reasons",
+               "steward"};
   app.set_version_flag("--version", std::string("steward ") + STEWARD_VERSION);
   app.require_subcommand(1);
   app.footer(
@@ -570,6 +574,14 @@ int main(int argc, char** argv) {
                   "The pack agreements are decided against (default: the nearest pack.yaml above "
                   "each agreement)");
 
+  std::string completion_shell;
+  auto* completion = app.add_subcommand(
+      "completion",
+      "Print a shell completion script (source it, or install it for bash-completion)");
+  completion->add_option("shell", completion_shell, "The shell")
+      ->required()
+      ->check(CLI::IsMember({"bash"}));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -614,6 +626,10 @@ int main(int argc, char** argv) {
         return kExitError;
       }
       return run_audit(auo);
+    }
+    if (completion->parsed()) {
+      fmt::print("{}", bash_completion(app));
+      return 0;
     }
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
     if (lsp->parsed()) {
