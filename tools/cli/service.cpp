@@ -797,6 +797,17 @@ HttpResponse Service::handle(const HttpRequest& req) {
     if (path == "/healthz") {
       res.set_content(R"({"status":"ok"})", "application/json");
     } else if (path == "/readyz") {
+      // Ready means able to decide, and a decision is given only once it is archived: a
+      // server whose archive cannot be read is not ready, so that a load balancer sends its
+      // requests elsewhere (tools/package/haproxy.cfg).
+      if (st.archive) {
+        try {
+          (void)st.archive->get("00000000-0000-0000-0000-000000000000");
+        } catch (const std::exception& e) {
+          log_line(json_text(Json{{"event", "not_ready"}, {"message", e.what()}}));
+          return error_response(503, "not ready: the archive cannot be read");
+        }
+      }
       auto s = current();
       Json body{
           {"status", "ready"},

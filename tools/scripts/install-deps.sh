@@ -29,7 +29,7 @@ packages=(
   coinor-libclp-dev glpk-utils libre2-dev libz3-dev
   chromium neovim python3-pytest python3-yaml
   clang-format curl
-  help2man dpkg-dev mmdebstrap systemd
+  help2man dpkg-dev mmdebstrap systemd haproxy
 )
 missing=()
 for p in "${packages[@]}"; do
