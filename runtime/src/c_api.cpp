@@ -4,11 +4,16 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "steward/bundle.h"
 #include "steward/compiler.h"
@@ -82,6 +87,57 @@ steward_result guarded(char** out, F&& body) {
     set(out, internal_json("unknown failure"));
   }
   return STEWARD_INTERNAL;
+}
+
+// One agreement decided: STEWARD_OK with the decision document, or STEWARD_INVALID with the
+// errors document (refused input, a bad option, an evaluation error). Throws on failure.
+steward_result decide_one(const steward_pack& pack, std::string_view text,
+                          const steward_eval_options* options, steward_outcome* outcome,
+                          std::string* doc) {
+  std::string file = "agreement";
+  steward::DocumentFormat format = steward::DocumentFormat::kAuto;
+  steward::EvaluationContext context;
+  // Only the fields the caller's struct has: `size` says how far it reaches.
+  auto has = [&](size_t offset) { return options && options->size > offset; };
+  if (has(offsetof(steward_eval_options, file)) && options->file) file = options->file;
+  if (has(offsetof(steward_eval_options, format)) && options->format) {
+    const std::string f = options->format;
+    if (f == "json") {
+      format = steward::DocumentFormat::kJson;
+    } else if (f == "yaml") {
+      format = steward::DocumentFormat::kYaml;
+    } else {
+      *doc = steward::errors_to_json(
+          file,
+          {{"usage", "", 0, 0,
+            fmt::format("unknown format `{}`: `yaml` or `json`", steward::escape_for_display(f))}});
+      return STEWARD_INVALID;
+    }
+  }
+  if (has(offsetof(steward_eval_options, as_of)) && options->as_of &&
+      !steward::parse_iso_date(options->as_of, &context.as_of)) {
+    *doc = steward::errors_to_json(
+        file, {{"usage", "", 0, 0,
+                fmt::format("`as_of` wants a calendar date YYYY-MM-DD, not `{}`",
+                            steward::escape_for_display(options->as_of))}});
+    return STEWARD_INVALID;
+  }
+  steward::LoadResult loaded = steward::load_document(*pack.pack, text, file, {}, format);
+  if (!loaded.ok()) {
+    *doc = steward::errors_to_json(file, loaded.errors);
+    return STEWARD_INVALID;
+  }
+  try {
+    steward::Decision d = pack.evaluator->evaluate(*loaded.document, context);
+    *outcome = d.outcome == steward::Outcome::kAllow  ? STEWARD_ALLOW
+               : d.outcome == steward::Outcome::kDeny ? STEWARD_DENY
+                                                      : STEWARD_NEEDS_REVIEW;
+    *doc = steward::to_json(d);
+    return STEWARD_OK;
+  } catch (const steward::EvaluationError& e) {
+    *doc = steward::errors_to_json(file, {{e.code(), "", 0, 0, e.what()}});
+    return STEWARD_INVALID;
+  }
 }
 
 }  // namespace
@@ -160,51 +216,77 @@ steward_result steward_evaluate(const steward_pack* pack, const char* text, size
     return STEWARD_INVALID;
   }
   return guarded(json, [&] {
-    std::string file = "agreement";
-    steward::DocumentFormat format = steward::DocumentFormat::kAuto;
-    steward::EvaluationContext context;
-    // Only the fields the caller's struct has: `size` says how far it reaches.
-    auto has = [&](size_t offset) { return options && options->size > offset; };
-    if (has(offsetof(steward_eval_options, file)) && options->file) file = options->file;
-    if (has(offsetof(steward_eval_options, format)) && options->format) {
-      const std::string f = options->format;
-      if (f == "json") {
-        format = steward::DocumentFormat::kJson;
-      } else if (f == "yaml") {
-        format = steward::DocumentFormat::kYaml;
-      } else {
-        set(json, steward::errors_to_json(file, {{"usage", "", 0, 0,
-                                                  fmt::format("unknown format `{}`: `yaml` or "
-                                                              "`json`",
-                                                              steward::escape_for_display(f))}}));
-        return STEWARD_INVALID;
+    std::string doc;
+    const steward_result r =
+        decide_one(*pack, std::string_view(text ? text : "", length), options, outcome, &doc);
+    set(json, doc);
+    return r;
+  });
+}
+
+steward_result steward_evaluate_batch(const steward_pack* pack, const char* const* texts,
+                                      const size_t* lengths, size_t count,
+                                      const steward_eval_options* options, int threads,
+                                      int* outcomes, char** json) {
+  if (json) *json = nullptr;
+  if (!pack || (count > 0 && (!texts || !lengths))) {
+    set(json, internal_json("steward_evaluate_batch: `pack`, `texts` and `lengths` must not be "
+                            "NULL"));
+    return STEWARD_INVALID;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    if (!texts[i] && lengths[i] > 0) {
+      set(json, internal_json("steward_evaluate_batch: a NULL text with a length"));
+      return STEWARD_INVALID;
+    }
+  }
+  return guarded(json, [&] {
+    std::vector<std::string> docs(count);
+    std::vector<steward_result> results(count, STEWARD_INTERNAL);
+    std::vector<int> decided(count, -1);
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    std::string failure;
+    std::mutex failure_mu;
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < count;) {
+        try {
+          steward_outcome o = STEWARD_DENY;
+          results[i] = decide_one(*pack, std::string_view(texts[i] ? texts[i] : "", lengths[i]),
+                                  options, &o, &docs[i]);
+          if (results[i] == STEWARD_OK) decided[i] = static_cast<int>(o);
+        } catch (const std::exception& e) {
+          std::lock_guard<std::mutex> lock(failure_mu);
+          failed = true;
+          failure = e.what();
+        }
       }
+    };
+    const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    const size_t n = std::min(count, threads > 0 ? static_cast<size_t>(threads) : cores);
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < n; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (failed) {
+      set(json, internal_json(failure.c_str()));
+      return STEWARD_INTERNAL;
     }
-    if (has(offsetof(steward_eval_options, as_of)) && options->as_of &&
-        !steward::parse_iso_date(options->as_of, &context.as_of)) {
-      set(json, steward::errors_to_json(
-                    file, {{"usage", "", 0, 0,
-                            fmt::format("`as_of` wants a calendar date YYYY-MM-DD, not `{}`",
-                                        steward::escape_for_display(options->as_of))}}));
-      return STEWARD_INVALID;
+    size_t total = 2;
+    for (const auto& d : docs) total += d.size() + 1;
+    std::string out;
+    out.reserve(total);
+    out += '[';
+    steward_result all = STEWARD_OK;
+    for (size_t i = 0; i < count; ++i) {
+      if (i) out += ',';
+      out += docs[i];
+      if (results[i] != STEWARD_OK) all = STEWARD_INVALID;
+      if (outcomes) outcomes[i] = decided[i];
     }
-    steward::LoadResult loaded = steward::load_document(
-        *pack->pack, std::string_view(text ? text : "", length), file, {}, format);
-    if (!loaded.ok()) {
-      set(json, steward::errors_to_json(file, loaded.errors));
-      return STEWARD_INVALID;
-    }
-    try {
-      steward::Decision d = pack->evaluator->evaluate(*loaded.document, context);
-      *outcome = d.outcome == steward::Outcome::kAllow  ? STEWARD_ALLOW
-                 : d.outcome == steward::Outcome::kDeny ? STEWARD_DENY
-                                                        : STEWARD_NEEDS_REVIEW;
-      set(json, steward::to_json(d));
-      return STEWARD_OK;
-    } catch (const steward::EvaluationError& e) {
-      set(json, steward::errors_to_json(file, {{e.code(), "", 0, 0, e.what()}}));
-      return STEWARD_INVALID;
-    }
+    out += ']';
+    set(json, out);
+    return all;
   });
 }
 

@@ -120,6 +120,54 @@ int main(int argc, char** argv) {
         "NULL text with a length is refused");
   CHECK(steward_evaluate(pack, "", 0, NULL, NULL, NULL) == STEWARD_INVALID,
         "a NULL outcome is refused");
+
+  /* A batch on the library's threads: in order, each decision or its errors, one array. */
+  snprintf(path, sizeof path, "%s/examples/agreements/01-compliant-allow.yaml", dir);
+  char* allow_text = read_file(path, &length);
+  size_t allow_length = length;
+  snprintf(path, sizeof path, "%s/examples/agreements/14-aggregate-threshold-9-deny.yaml", dir);
+  char* deny_text = read_file(path, &length);
+  enum { kBatch = 40 };
+  const char* texts[kBatch];
+  size_t lengths[kBatch];
+  int outcomes[kBatch];
+  for (int i = 0; i < kBatch; ++i) {
+    texts[i] = i == 17 ? broken : i % 2 ? deny_text : allow_text;
+    lengths[i] = i == 17 ? strlen(broken) : i % 2 ? length : allow_length;
+  }
+  options.format = NULL;
+  options.as_of = "2026-03-01";
+  CHECK(steward_evaluate_batch(pack, texts, lengths, kBatch, &options, 3, outcomes, &json) ==
+            STEWARD_INVALID,
+        "a batch with one broken agreement says so");
+  int in_order = 1;
+  for (int i = 0; i < kBatch; ++i) {
+    int want = i == 17 ? -1 : i % 2 ? STEWARD_DENY : STEWARD_ALLOW;
+    if (outcomes[i] != want) in_order = 0;
+  }
+  CHECK(in_order, "every outcome in order, -1 for the refused one");
+  CHECK(json && json[0] == '[' && strstr(json, "\"decision\": null") != NULL,
+        "one JSON array with the errors document in its place");
+  steward_free(json);
+  texts[17] = allow_text;
+  lengths[17] = allow_length;
+  CHECK(
+      steward_evaluate_batch(pack, texts, lengths, kBatch, &options, 0, NULL, &json) == STEWARD_OK,
+      "a batch of good agreements, one thread a core, no outcomes wanted");
+  steward_free(json);
+  CHECK(steward_evaluate_batch(pack, texts, lengths, 0, NULL, 2, NULL, &json) == STEWARD_OK &&
+            json && strcmp(json, "[]") == 0,
+        "an empty batch is an empty array");
+  steward_free(json);
+  texts[3] = NULL;
+  CHECK(
+      steward_evaluate_batch(pack, texts, lengths, kBatch, NULL, 2, NULL, &json) == STEWARD_INVALID,
+      "a NULL text with a length is refused");
+  steward_free(json);
+  CHECK(steward_evaluate_batch(pack, NULL, lengths, 2, NULL, 2, NULL, NULL) == STEWARD_INVALID,
+        "NULL texts are refused");
+  free(allow_text);
+  free(deny_text);
   steward_pack_free(pack);
 
   /* Packs that do not compile or load. */

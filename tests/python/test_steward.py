@@ -96,6 +96,20 @@ def test_batch_on_threads_keeps_order(pack):
     assert isinstance(got[-1], steward.InputError)
 
 
+def test_batch_is_one_call_and_matches_single_decisions(pack):
+    texts = [example(os.path.basename(p)) for p in sorted(glob.glob(os.path.join(EXAMPLES, "*.yaml")))]
+    items = texts + [{"not": "an agreement"}, b"id: [\n"] + texts
+    got = pack.evaluate_many(items, as_of="2026-03-01", threads=2, batch=7)
+    assert len(got) == len(items)
+    for item, d in zip(texts, got[:len(texts)]):
+        one = pack.evaluate(item, as_of="2026-03-01")
+        assert (d.outcome, [r.rule for r in d.reasons]) == (one.outcome, [r.rule for r in one.reasons])
+    assert isinstance(got[len(texts)], steward.InputError) and got[len(texts)].errors
+    assert isinstance(got[len(texts) + 1], steward.InputError)
+    assert [d.outcome for d in got[-len(texts):]] == [d.outcome for d in got[:len(texts)]]
+    assert pack.evaluate_many([]) == []
+
+
 def test_bundles_load_only_with_their_key(tmp_path):
     steward_bin = os.environ.get("STEWARD_BIN")
     if not steward_bin:

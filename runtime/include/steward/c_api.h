@@ -83,6 +83,19 @@ STEWARD_API steward_result steward_evaluate(const steward_pack* pack, const char
                                             size_t length, const steward_eval_options* options,
                                             steward_outcome* outcome, char** json);
 
+/* Decides `count` agreements at once: texts[i] of lengths[i] bytes, with one set of options
+ * (`file`, when given, names them all). They are decided on up to `threads` threads of the
+ * library's own (0: one a core), without the caller's involvement, so that a caller with a
+ * global lock (Python's GIL) holds it once for the whole batch. *json receives one JSON array
+ * with, in order, each agreement's decision document or errors document; `outcomes` (NULL or
+ * `count` ints) receives each outcome, or -1 for an agreement that was refused. Returns
+ * STEWARD_OK when every agreement was decided, STEWARD_INVALID when any was refused (the others
+ * are still decided), STEWARD_INTERNAL when steward failed (then *json holds the failure). */
+STEWARD_API steward_result steward_evaluate_batch(const steward_pack* pack,
+                                                  const char* const* texts, const size_t* lengths,
+                                                  size_t count, const steward_eval_options* options,
+                                                  int threads, int* outcomes, char** json);
+
 /* Releases a string this API returned (NULL is accepted). */
 STEWARD_API void steward_free(char* s);
 
