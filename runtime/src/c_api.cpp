@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,6 +22,8 @@
 #include "steward/decision.h"
 #include "steward/document.h"
 #include "steward/evaluator.h"
+#include "steward/scan.h"
+#include "steward/table.h"
 
 struct steward_pack {
   std::shared_ptr<const steward::CompiledPack> pack;
@@ -87,6 +90,15 @@ steward_result guarded(char** out, F&& body) {
     set(out, internal_json("unknown failure"));
   }
   return STEWARD_INTERNAL;
+}
+
+// Input errors as the JSON array the scan and suppress calls return on refusal.
+std::string errors_json(const std::vector<steward::InputError>& errors) {
+  Json list = Json::array();
+  for (const auto& e : errors)
+    list.push_back(
+        {{"code", e.code}, {"line", e.line}, {"column", e.column}, {"message", e.message}});
+  return list.dump(2, ' ', false, Json::error_handler_t::replace);
 }
 
 // One agreement decided: STEWARD_OK with the decision document, or STEWARD_INVALID with the
@@ -287,6 +299,65 @@ steward_result steward_evaluate_batch(const steward_pack* pack, const char* cons
     out += ']';
     set(json, out);
     return all;
+  });
+}
+
+steward_result steward_scan(const steward_pack* pack, const char* text, size_t length,
+                            const char* file, const char* format, char** json) {
+  if (json) *json = nullptr;
+  if (!pack || (!text && length > 0)) {
+    set(json, internal_json("steward_scan: `pack` must not be NULL, nor `text` with a length"));
+    return STEWARD_INVALID;
+  }
+  return guarded(json, [&] {
+    const std::string name = file ? file : "data.csv";
+    steward::ScanOptions options;
+    options.format = steward::data_format_of(name);
+    if (format && !steward::parse_data_format(format, &options.format)) {
+      set(json, errors_json({{"usage", "", 0, 0,
+                              fmt::format("unknown data format `{}`: csv, tsv or jsonl",
+                                          steward::escape_for_display(format))}}));
+      return STEWARD_INVALID;
+    }
+    std::istringstream in(std::string(text ? text : "", length));
+    const steward::ScanReport report = steward::scan_data(*pack->pack, in, name, options);
+    set(json, steward::scan_report_json(*pack->pack, report, 2));
+    return report.errors.empty() ? STEWARD_OK : STEWARD_INVALID;
+  });
+}
+
+steward_result steward_suppress(const steward_pack* pack, const char* text, size_t length,
+                                const char* file, char** table, char** report) {
+  if (table) *table = nullptr;
+  if (report) *report = nullptr;
+  if (!pack || !table || (!text && length > 0)) {
+    set(report, internal_json("steward_suppress: `pack` and `table` must not be NULL"));
+    return STEWARD_INVALID;
+  }
+  return guarded(report, [&] {
+    const steward::CompiledPack& p = *pack->pack;
+    const std::string name = file ? file : "table.csv";
+    if (!p.tables.present) {
+      set(report, errors_json({{"tables.no-plan", "", 0, 0,
+                                fmt::format("pack `{}` has no table plan", p.name)}}));
+      return STEWARD_INVALID;
+    }
+    std::istringstream in(std::string(text ? text : "", length));
+    const steward::TableFormat format = steward::table_format_of(p.tables);
+    steward::TableResult read = steward::read_table(in, name, format);
+    if (!read.ok()) {
+      set(report, errors_json(read.errors));
+      return STEWARD_INVALID;
+    }
+    steward::SuppressResult r =
+        steward::suppress_table(read.table, steward::suppress_rule_of(p.tables));
+    if (!r.ok()) {
+      set(report, errors_json({{"suppress.failed", "", 0, 0, r.error}}));
+      return STEWARD_INVALID;
+    }
+    set(table, steward::write_table(r.table, format));
+    set(report, steward::suppress_report_json(p, name, r));
+    return STEWARD_OK;
   });
 }
 

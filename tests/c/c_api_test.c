@@ -168,6 +168,48 @@ int main(int argc, char** argv) {
         "NULL texts are refused");
   free(allow_text);
   free(deny_text);
+
+  /* Data scanned and a table protected, from text, as `steward scan` and `steward suppress`. */
+  const char* data = "case_number,ssn,note\nC100007,141-57-9111,ok\nC100014,432-52-2178,ok\n";
+  CHECK(steward_scan(pack, data, strlen(data), "extract.csv", NULL, &json) == STEWARD_OK,
+        "data text is scanned");
+  CHECK(json && strstr(json, "\"findings\"") && strstr(json, "\"ssn\"") &&
+            !strstr(json, "141-57-9111"),
+        "the report names the identifier's column, never its value");
+  steward_free(json);
+  CHECK(steward_scan(pack, data, strlen(data), "x.csv", "xlsx", &json) == STEWARD_INVALID && json &&
+            strstr(json, "xlsx"),
+        "an unknown data format is refused");
+  steward_free(json);
+  const char* ragged = "a,b\n1,2,3\n";
+  CHECK(steward_scan(pack, ragged, strlen(ragged), "r.csv", "csv", &json) == STEWARD_INVALID &&
+            json && strstr(json, "\"errors\"") && strstr(json, "\"line\": 2"),
+        "a ragged CSV is refused with the line");
+  steward_free(json);
+  CHECK(steward_scan(NULL, data, strlen(data), NULL, NULL, &json) == STEWARD_INVALID,
+        "scan: a NULL pack is refused");
+  steward_free(json);
+  const char* counts =
+      "region,gender,count\nA,male,3\nA,female,17\nB,male,14\nB,female,19\n"
+      "C,male,12\nC,female,10\n";
+  char* table = NULL;
+  char* report = NULL;
+  CHECK(steward_suppress(pack, counts, strlen(counts), "counts.csv", &table, &report) == STEWARD_OK,
+        "a table of counts is protected");
+  CHECK(table && strstr(table, "A,male,*") != NULL && strstr(table, "A,male,3") == NULL,
+        "the small count is suppressed");
+  CHECK(report && strstr(report, "\"secondary\"") && strstr(report, "\"audit\""),
+        "with the report of primary and secondary suppressions and the audit");
+  steward_free(table);
+  steward_free(report);
+  const char* bad_table = "region,count\nA,many\n";
+  CHECK(steward_suppress(pack, bad_table, strlen(bad_table), NULL, &table, &report) ==
+                STEWARD_INVALID &&
+            table == NULL && report && strstr(report, "\"line\": 2"),
+        "a count that is not a number is refused with its line, and no table");
+  steward_free(report);
+  CHECK(steward_suppress(pack, counts, strlen(counts), NULL, NULL, NULL) == STEWARD_INVALID,
+        "suppress: a NULL table pointer is refused");
   steward_pack_free(pack);
 
   /* Packs that do not compile or load. */

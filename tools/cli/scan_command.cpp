@@ -71,20 +71,7 @@ int run_scan(const ScanCommandOptions& o) {
   const auto& cats = pack.scan.categories;
   if (o.format == "json") {
     Json out = Json::array();
-    for (const auto& r : reports) {
-      Json f = Json::array();
-      for (const auto& x : r.findings) f.push_back(finding_json(x, cats[x.category]));
-      Json e = Json::array();
-      for (const auto& x : r.errors)
-        e.push_back(
-            {{"code", x.code}, {"line", x.line}, {"column", x.column}, {"message", x.message}});
-      out.push_back({{"file", r.file},
-                     {"format", data_format_name(r.format)},
-                     {"columns", r.columns},
-                     {"rows", r.rows},
-                     {"findings", f},
-                     {"errors", e}});
-    }
+    for (const auto& r : reports) out.push_back(Json::parse(scan_report_json(pack, r, -1)));
     fmt::print("{}\n", out.dump(2));
   } else if (o.format == "sarif") {
     Json rules = Json::array();

@@ -28,15 +28,7 @@ struct Audited {
   std::vector<size_t> small;  // published cells with a small non-zero count
 };
 
-TableFormat format_of(const TablePlan& plan) {
-  TableFormat format;
-  format.count_column = plan.count_column;
-  format.suppressed = plan.suppressed_markers;
-  format.totals = plan.total_markers;
-  format.hierarchies = plan.hierarchies;
-  format.derived = plan.derived_columns;
-  return format;
-}
+TableFormat format_of(const TablePlan& plan) { return table_format_of(plan); }
 
 // Opens a table file named on the command line: only a regular file (a FIFO would block,
 // a directory has no rows; neither is skipped). False leaves `in` closed.
@@ -245,11 +237,7 @@ int run_suppress(const SuppressCommandOptions& o) {
     fmt::print(stderr, "{}:{}:{}: error[{}]: {}\n", file, e.line, e.column, e.code,
                escape_for_display(e.message));
   if (!read.ok()) return kExitError;
-  SuppressRule rule;
-  rule.threshold = plan.threshold;
-  rule.zeros_suppressed = plan.zeros_suppressed;
-  rule.singletons = plan.singletons_protected;
-  rule.protection = {static_cast<double>(plan.min_width), static_cast<double>(plan.inside_below)};
+  const SuppressRule rule = suppress_rule_of(plan);
   MagnitudeRule mrule;
   mrule.min_contributors = static_cast<uint64_t>(plan.min_contributors);
   mrule.protection_percent = static_cast<double>(plan.protection_percent);
@@ -269,30 +257,16 @@ int run_suppress(const SuppressCommandOptions& o) {
   if (!o.output.empty() && !write_file_atomically(o.output, csv)) return kExitError;
   if (o.output.empty()) fmt::print("{}", csv);
   if (!o.report.empty()) {
-    Json primary = Json::array(), secondary = Json::array(), intervals = Json::array();
-    for (size_t i : r.primary) primary.push_back(cell_json(t, i));
-    for (size_t i : r.secondary) secondary.push_back(cell_json(t, i));
-    for (const auto& c : r.audit.cells) {
-      Json entry = {{"cell", cell_json(t, c.cell)},
-                    {"lo", c.lo},
-                    {"hi", std::isinf(c.hi) ? Json(nullptr) : Json(c.hi)},
-                    {"safe", c.safe}};
-      // A magnitude cell's level, so a reader can check the interval against it; its value
-      // is the sum of contributions the publisher holds, not shown to others anyway.
-      if (o.contributions)
-        entry["level"] =
-            magnitude_level(contributions.contributors[c.cell], t.cells[c.cell].value, mrule);
-      intervals.push_back(entry);
+    // A magnitude cell's level goes with its interval; its value is the sum of contributions
+    // the publisher holds, not shown to others anyway.
+    std::vector<double> levels;
+    if (o.contributions) {
+      for (size_t i = 0; i < t.cells.size(); ++i)
+        levels.push_back(magnitude_level(contributions.contributors[i], t.cells[i].value, mrule));
     }
-    Json doc = {
-        {"policy",
-         {{"name", loaded->name}, {"version", loaded->version}, {"digest", loaded->digest}}},
-        {"file", o.file},
-        {"threshold", plan.threshold},
-        {"primary", primary},
-        {"secondary", secondary},
-        {"audit", intervals}};
-    if (!write_file_atomically(o.report, doc.dump(2) + "\n")) return kExitError;
+    const std::string doc =
+        suppress_report_json(*loaded, o.file, r, o.contributions ? &levels : nullptr);
+    if (!write_file_atomically(o.report, doc + "\n")) return kExitError;
   }
   if (o.contributions) {
     fmt::print(

@@ -96,6 +96,26 @@ STEWARD_API steward_result steward_evaluate_batch(const steward_pack* pack,
                                                   size_t count, const steward_eval_options* options,
                                                   int threads, int* outcomes, char** json);
 
+/* Scans the data a text holds (`length` bytes: CSV, TSV or JSON Lines) for the identifiers the
+ * pack's scan plan names (`steward scan`). `file` names it in the report and, when `format` is
+ * NULL, tells the format by its extension (".tsv", ".jsonl", else CSV); `format` is "csv",
+ * "tsv" or "jsonl". *json receives the report as `steward scan -f json` writes one file's:
+ * columns, rows, findings (column, category, detector, count, row numbers), errors; never a
+ * value of the data. STEWARD_OK when the text was read whole, STEWARD_INVALID when it could
+ * not be (its errors are in the report) or the pack has no scan plan. */
+STEWARD_API steward_result steward_scan(const steward_pack* pack, const char* text, size_t length,
+                                        const char* file, const char* format, char** json);
+
+/* Protects a table of counts (CSV text, read by the pack's table plan) as `steward suppress`
+ * does: primary suppressions by the pack's threshold, secondary ones until every suppressed
+ * cell passes the attacker's audit. On STEWARD_OK, *table receives the protected table as CSV
+ * (suppressed cells marked) and *report, when not NULL, the JSON report of `steward suppress
+ * --report`. On STEWARD_INVALID (a table that cannot be read, a pack with no table plan),
+ * *report receives the errors as a JSON array ({code, line, column, message}); *table is NULL. */
+STEWARD_API steward_result steward_suppress(const steward_pack* pack, const char* text,
+                                            size_t length, const char* file, char** table,
+                                            char** report);
+
 /* Releases a string this API returned (NULL is accepted). */
 STEWARD_API void steward_free(char* s);
 

@@ -65,4 +65,9 @@ ScanReport scan_data(const CompiledPack& pack, std::istream& in, const std::stri
 ScanReport scan_data_file(const CompiledPack& pack, const std::string& path,
                           const ScanOptions& options = {});
 
+// One report as the JSON `steward scan -f json` writes for each file: file, format, columns,
+// rows, findings (column, category, safe_harbor, how, detector, count, rows, line) and errors.
+// Never a value of the data. `indent` < 0: compact.
+std::string scan_report_json(const CompiledPack& pack, const ScanReport& report, int indent = 2);
+
 }  // namespace steward

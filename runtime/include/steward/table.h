@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "steward/document.h"
+#include "steward/program.h"
 
 namespace steward {
 
@@ -224,6 +225,18 @@ SuppressResult suppress_magnitude(const Table& table, const std::vector<Contribu
 // the first suppression marker, totals with the first total marker, absent cells left out; the
 // counts under the column they were read from.
 std::string write_table(const Table& table, const TableFormat& format, char delimiter = ',');
+
+// How a pack's table plan reads a table (its columns and markers), and the rule `steward
+// suppress` protects a table of counts by.
+TableFormat table_format_of(const TablePlan& plan);
+SuppressRule suppress_rule_of(const TablePlan& plan);
+
+// The report `steward suppress --report` writes: the policy, the file, the threshold, the
+// primary and secondary suppressions (each cell by its labels) and the audit interval of each
+// suppressed cell (`levels`, when given, adds each cell's magnitude protection level).
+std::string suppress_report_json(const CompiledPack& pack, const std::string& file,
+                                 const SuppressResult& result,
+                                 const std::vector<double>* levels = nullptr, int indent = 2);
 
 // The LP of one bound of one cell in CPLEX LP format, for an independent re-check (glpsol).
 std::string table_lp(const Table& table, size_t cell, bool maximize);

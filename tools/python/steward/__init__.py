@@ -84,6 +84,10 @@ def _load() -> ctypes.CDLL:
                                            ctypes.POINTER(_Options), ctypes.c_int,
                                            ctypes.POINTER(ctypes.c_int), out]
     lib.steward_evaluate_batch.restype = ctypes.c_int
+    lib.steward_scan.argtypes = [p, cp, sz, cp, cp, out]
+    lib.steward_scan.restype = ctypes.c_int
+    lib.steward_suppress.argtypes = [p, cp, sz, cp, out, out]
+    lib.steward_suppress.restype = ctypes.c_int
     lib.steward_free.argtypes = [p]
     if lib.steward_api_version() != 1:
         raise OSError(f"libsteward.so speaks C API {lib.steward_api_version()}, this package 1")
@@ -141,6 +145,48 @@ class Decision:
                         for r in doc.get("reasons", []))
         return Decision(doc["decision"], doc.get("agreement", ""), reasons, tuple(doc.get("reviewers", [])),
                         doc.get("as_of", ""), doc.get("policy", {}), doc)
+
+
+class ScanReport:
+    """What `steward scan` reports on one data file: its columns and row count, and each finding
+    (column, category, how it was found, how many rows, the first row numbers). Never a value."""
+
+    def __init__(self, document: dict):
+        self.document = document
+        self.file: str = document.get("file", "")
+        self.columns: list = document.get("columns", [])
+        self.rows: int = document.get("rows", 0)
+        self.findings: list = document.get("findings", [])
+        self.errors: list = document.get("errors", [])
+
+    def __repr__(self) -> str:
+        return f"ScanReport({self.file!r}: {self.rows} rows, {len(self.findings)} findings)"
+
+
+class Suppressed:
+    """A protected table: `table` in the form it was given (a DataFrame for a DataFrame, CSV
+    text otherwise), with suppressed cells marked; `report` as `steward suppress --report`."""
+
+    def __init__(self, table: Any, report: dict):
+        self.table = table
+        self.report = report
+        self.primary: list = report.get("primary", [])
+        self.secondary: list = report.get("secondary", [])
+
+
+def _data_text(data: Any, name: Optional[str], default: str) -> "tuple[bytes, str, bool]":
+    """The bytes of a DataFrame (as CSV), a path, CSV text or bytes; the name to report them
+    under; whether it was a DataFrame."""
+    if hasattr(data, "to_csv"):  # a pandas DataFrame, without importing pandas here
+        return data.to_csv(index=False).encode("utf-8"), name or default, True
+    if isinstance(data, os.PathLike) or (isinstance(data, str) and "\n" not in data
+                                          and os.path.isfile(data)):
+        path = os.fspath(data)
+        with open(path, "rb") as f:
+            return f.read(), name or path, False
+    if isinstance(data, str):
+        return data.encode("utf-8"), name or default, False
+    return bytes(data), name or default, False
 
 
 class Pack:
@@ -274,6 +320,49 @@ class Pack:
                         f"agreement {start + k}: {first.get('code', '')}: {first.get('message')}",
                         errors))
         return out_items
+
+    def scan(self, data: Any, name: Optional[str] = None, format: Optional[str] = None) -> ScanReport:
+        """Scans data for the identifiers the pack's scan plan names: a pandas DataFrame, a CSV,
+        TSV or JSON Lines file's path, or its text. Raises InputError (with `.report`) when the
+        data cannot be read whole; the findings until then are in the report."""
+        if not self._handle:
+            raise ValueError("the pack is closed")
+        text, name, _ = _data_text(data, name, "data.csv")
+        out = ctypes.c_void_p()
+        status = _lib.steward_scan(self._handle, text, len(text), name.encode(),
+                                   format.encode() if format else None, ctypes.byref(out))
+        doc = json.loads(_take(out) or "{}")
+        if status == _OK:
+            return ScanReport(doc)
+        errors = doc.get("errors", doc) if isinstance(doc, dict) else doc
+        first = errors[0] if errors else {"message": "refused"}
+        error = (InputError if status == _INVALID else StewardError)(
+            f"{name}: {first.get('code', '')}: {first.get('message')}", errors)
+        error.report = ScanReport(doc) if isinstance(doc, dict) else None
+        raise error
+
+    def suppress(self, table: Any, name: Optional[str] = None) -> Suppressed:
+        """Protects a table of counts by the pack's rules (`steward suppress`): a pandas
+        DataFrame, a CSV file's path, or CSV text. Returns the protected table in the same form
+        (every column as text, so that suppressed cells keep their marker) and the report."""
+        if not self._handle:
+            raise ValueError("the pack is closed")
+        text, name, frame = _data_text(table, name, "table.csv")
+        out_table, out_report = ctypes.c_void_p(), ctypes.c_void_p()
+        status = _lib.steward_suppress(self._handle, text, len(text), name.encode(),
+                                       ctypes.byref(out_table), ctypes.byref(out_report))
+        csv_text, report = _take(out_table), json.loads(_take(out_report) or "[]")
+        if status != _OK:
+            errors = report if isinstance(report, list) else [report]
+            first = errors[0] if errors else {"message": "refused"}
+            raise (InputError if status == _INVALID else StewardError)(
+                f"{name}: {first.get('code', '')}: {first.get('message')}", errors)
+        if frame:
+            import io
+            import pandas  # the caller gave a DataFrame, so pandas is there
+            return Suppressed(pandas.read_csv(io.StringIO(csv_text), dtype=str,
+                                              keep_default_na=False), report)
+        return Suppressed(csv_text, report)
 
     @staticmethod
     def _encode(agreement: Union[str, bytes, dict]) -> bytes:
