@@ -34,14 +34,20 @@ std::string scan_report_json(const CompiledPack& pack, const ScanReport& r, int 
   return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
+std::vector<std::pair<std::string, std::string>> cell_labels(const Table& t, size_t cell) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (size_t d = 0; d < t.dims.size(); ++d) {
+    std::vector<std::string> v = t.values(cell, d, t.dims[d].labels.back());
+    for (size_t c = 0; c < v.size(); ++c) out.emplace_back(t.dims[d].columns[c], v[c]);
+  }
+  return out;
+}
+
 namespace {
 
 Json cell_json(const Table& t, size_t i) {
   Json at = Json::object();
-  for (size_t d = 0; d < t.dims.size(); ++d) {
-    std::vector<std::string> v = t.values(i, d, t.dims[d].labels.back());
-    for (size_t c = 0; c < v.size(); ++c) at[t.dims[d].columns[c]] = v[c];
-  }
+  for (auto& [column, value] : cell_labels(t, i)) at[column] = value;
   return at;
 }
 

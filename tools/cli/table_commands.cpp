@@ -54,10 +54,7 @@ TableResult read_table_file(const std::string& path, const TableFormat& format) 
 // A cell as JSON: {column: category, ...}, a total as its dimension's total marker.
 Json cell_json(const Table& t, size_t i) {
   Json at = Json::object();
-  for (size_t d = 0; d < t.dims.size(); ++d) {
-    std::vector<std::string> v = t.values(i, d, t.dims[d].labels.back());
-    for (size_t c = 0; c < v.size(); ++c) at[t.dims[d].columns[c]] = v[c];
-  }
+  for (auto& [column, value] : cell_labels(t, i)) at[column] = value;
   return at;
 }
 

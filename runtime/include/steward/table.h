@@ -8,6 +8,7 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "steward/document.h"
@@ -225,6 +226,10 @@ SuppressResult suppress_magnitude(const Table& table, const std::vector<Contribu
 // the first suppression marker, totals with the first total marker, absent cells left out; the
 // counts under the column they were read from.
 std::string write_table(const Table& table, const TableFormat& format, char delimiter = ',');
+
+// The labels that name cell `cell`: each dimension's columns with their values, in order
+// (`region` = `A`, `gender` = `male`).
+std::vector<std::pair<std::string, std::string>> cell_labels(const Table& table, size_t cell);
 
 // How a pack's table plan reads a table (its columns and markers), and the rule `steward
 // suppress` protects a table of counts by.
