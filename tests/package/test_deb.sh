@@ -55,7 +55,8 @@ owner="$(in_root stat -c '%U:%a' /var/lib/steward)"
 [ "$owner" = "steward:750" ] || fail "/var/lib/steward is $owner"
 for f in usr/bin/steward usr/share/steward/policies/dcf-5-4/pack.yaml lib/systemd/system/steward.service \
   etc/default/steward usr/share/bash-completion/completions/steward usr/share/man/man1/steward.1.gz \
-  usr/share/man/man1/steward-serve.1.gz usr/share/doc/steward/copyright; do
+  usr/share/man/man1/steward-serve.1.gz usr/share/man/man1/steward-verify-compare.1.gz \
+  usr/share/man/man1/steward-archive-verify.1.gz usr/share/doc/steward/copyright; do
   [ -e "$root/$f" ] || fail "missing /$f"
 done
 in_root steward check /usr/share/steward/policies/dcf-5-4 > /dev/null || fail "the installed pack"

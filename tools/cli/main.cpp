@@ -154,10 +154,9 @@ int main(int argc, char** argv) {
                "steward"};
   app.set_version_flag("--version", std::string("steward ") + STEWARD_VERSION);
   app.require_subcommand(1);
-  app.footer(
+  const std::string eval_status =
       "Exit status of eval: 0 every agreement allowed, 1 any denied, 3 none denied and any needs "
-      "review,\n"
-      "2 a usage, input or policy error. Run `steward <command> --help` for a command's options.");
+      "review,\n2 a usage, input or policy error.";
 
   std::string pack;
   std::vector<std::string> params;
@@ -581,6 +580,10 @@ int main(int argc, char** argv) {
   completion->add_option("shell", completion_shell, "The shell")
       ->required()
       ->check(CLI::IsMember({"bash"}));
+
+  // Set last: a subcommand made after it would inherit it, and this footer is the command's.
+  app.footer(eval_status + " Run `steward <command> --help` for a command's options.");
+  eval->footer(eval_status);
 
   try {
     app.parse(argc, argv);

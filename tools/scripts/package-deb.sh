@@ -62,13 +62,25 @@ see_also="$work/see_also"
 help2man --no-info --no-discard-stderr --section=1 --version-string="steward $version" \
   --name="decide on data sharing agreements against a policy pack" --include="$see_also" \
   --output="$man/steward.1" "$steward"
-for c in "${commands[@]}"; do
-  desc="$("$steward" --help | awk -v c="$c" '/^Subcommands:/{on=1; next} on && $1 == c {$1=""; sub(/^ +/, ""); print}')"
-  printf '[SEE ALSO]\n.BR steward (1)\n' > "$work/see_$c"
-  help2man --no-info --no-discard-stderr --section=1 --version-string="steward-$c $version" \
-    --help-option="$c --help" --name="${desc:-steward $c}" --include="$work/see_$c" \
-    --output="$man/steward-$c.1" "$steward"
-done
+# A command's subcommands and their descriptions, from its --help: "name<TAB>description".
+subcommands_of() {
+  "$steward" "$@" --help | awk '/^Subcommands:/{on=1; next} on && /^  [a-z]/{n=$1; $1=""; sub(/^ +/, ""); print n "\t" $0}'
+}
+# One page per command and per command under it (`steward verify compare`: steward-verify-compare).
+page() {  # page "<words after steward>" "<description>" "<parent page>"
+  local words="$1" desc="$2" parent="$3" name
+  name="steward-${words// /-}"
+  printf '[SEE ALSO]\n.BR %s (1)\n' "$parent" > "$work/see_$name"
+  help2man --no-info --no-discard-stderr --section=1 --version-string="$name $version" \
+    --help-option="$words --help" --name="${desc:-steward $words}" --include="$work/see_$name" \
+    --output="$man/$name.1" "$steward"
+}
+while IFS=$'\t' read -r c desc; do
+  page "$c" "$desc" steward
+  while IFS=$'\t' read -r sub subdesc; do
+    page "$c $sub" "$subdesc" "steward-$c"
+  done < <(subcommands_of "$c")
+done < <(subcommands_of)
 gzip -9n "$man"/*.1
 
 mkdir -p "$stage/DEBIAN" "$work/shlibs/debian"
