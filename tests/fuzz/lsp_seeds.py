@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Seed inputs for fuzz_lsp: client sessions as an editor sends them, on the repository's DCF
-pack (a module opened, broken, mended and formatted; an agreement opened and broken).
+"""Seed inputs for fuzz_lsp: client sessions as an editor sends them, on the test suite's small
+`lending` pack (a module opened, broken, mended and formatted; an agreement opened and broken;
+the manifest opened). Not the DCF pack: every edit compiles the pack, and the DCF pack under the
+sanitizers took about a second an input, so a 20 s CI run never got past its seeds.
 
   lsp_seeds.py <source dir> <output dir>
 """
@@ -10,10 +12,14 @@ import sys
 
 src, out = os.path.abspath(sys.argv[1]), sys.argv[2]
 os.makedirs(out, exist_ok=True)
-pack = os.path.join(src, "policies/dcf-5-4")
-module = os.path.join(pack, "request.policy")
-agreement = os.path.join(pack, "examples/agreements/03-email-request-deny.yaml")
-mtext, atext = open(module).read(), open(agreement).read()
+pack = os.path.join(src, "tests/packs/lending")
+module = os.path.join(pack, "lending.policy")
+manifest = os.path.join(pack, "pack.yaml")
+# An agreement open in the editor (its text comes with didOpen; the file need not exist).
+agreement = os.path.join(pack, "examples/fuzz-loan.yaml")
+mtext, ptext = open(module).read(), open(manifest).read()
+atext = ("id: L-1\nborrower: {name: Ada, role: student}\nitems: [{name: SICP, kind: book}]\n"
+         "start: 2026-01-01\nend: 2026-01-15\n")
 
 
 def frame(*messages):
@@ -42,9 +48,15 @@ seeds = {
                     *bye),
     "agreement": frame(init, {"method": "textDocument/didOpen", "params": {"textDocument": doc(agreement, atext)}},
                        {"method": "textDocument/didChange", "params": {"textDocument": doc(agreement),
-                        "contentChanges": [{"text": atext.replace("email", "[email")}]}},
+                        "contentChanges": [{"text": atext.replace("book", "[book")}]}},
                        {"method": "textDocument/didClose", "params": {"textDocument": doc(agreement)}}, *bye),
     "bare": frame(init, {"id": 3, "method": "textDocument/hover", "params": {}}, *bye),
+    "manifest": frame(init, {"method": "textDocument/didOpen", "params": {"textDocument": doc(manifest, ptext)}},
+                      {"id": 4, "method": "textDocument/hover",
+                       "params": {"textDocument": doc(manifest), "position": {"line": 5, "character": 4}}},
+                      {"id": 5, "method": "textDocument/completion",
+                       "params": {"textDocument": doc(module), "position": {"line": 3, "character": 2}}},
+                      *bye),
 }
 for name, data in seeds.items():
     open(os.path.join(out, name), "wb").write(data)
