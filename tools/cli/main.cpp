@@ -1,4 +1,6 @@
 // The `steward` command: check packs, build bundles, and evaluate agreements.
+// Longer than 600 lines on purpose: every command and option is declared here, in one CLI11
+// definition, which the help, the man pages and the shell completion are all generated from.
 #include <fmt/format.h>
 #include <glob.h>
 #include <unistd.h>
