@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Seed inputs for fuzz_lsp: client sessions as an editor sends them, on the test suite's small
 `lending` pack (a module opened, broken, mended and formatted; an agreement opened and broken;
-the manifest opened). Not the DCF pack: every edit compiles the pack, and the DCF pack under the
-sanitizers took about a second an input, so a 20 s CI run never got past its seeds.
+the manifest opened). Not the DCF pack: every edit compiles the pack, and a session on the DCF
+pack took 0.39 s under the sanitizers against 49 ms on this one.
 
   lsp_seeds.py <source dir> <output dir>
 """
