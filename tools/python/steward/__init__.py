@@ -174,6 +174,14 @@ class Suppressed:
         self.secondary: list = report.get("secondary", [])
 
 
+def _refused(status: int, where: str, errors: list) -> StewardError:
+    """The exception for a call the library refused: InputError for refused input (every located
+    error in `.errors`), StewardError when the library itself failed."""
+    first = errors[0] if errors else {"message": "refused"}
+    cls = InputError if status == _INVALID else StewardError
+    return cls(f"{where}: {first.get('code', '')}: {first.get('message')}", errors)
+
+
 def _data_text(data: Any, name: Optional[str], default: str) -> "tuple[bytes, str, bool]":
     """The bytes of a DataFrame (as CSV), a path, CSV text or bytes; the name to report them
     under; whether it was a DataFrame."""
@@ -259,13 +267,8 @@ class Pack:
         with every located error when the agreement is refused; never returns a decision then."""
         if not self._handle:
             raise ValueError("the pack is closed")
-        fmt = None
-        if isinstance(agreement, dict):
-            text, fmt = json.dumps(agreement).encode(), b"json"
-        elif isinstance(agreement, str):
-            text = agreement.encode("utf-8")
-        else:
-            text = bytes(agreement)
+        text = self._encode(agreement)
+        fmt = b"json" if isinstance(agreement, dict) else None
         if isinstance(as_of, datetime.date):
             as_of = as_of.isoformat()
         options = _Options(ctypes.sizeof(_Options), as_of.encode() if as_of else None, fmt,
@@ -278,9 +281,7 @@ class Pack:
             return Decision._from(json.loads(doc))
         parsed: Any = json.loads(doc) if doc else {}
         errors = parsed.get("errors", parsed) if isinstance(parsed, dict) else parsed
-        first = errors[0] if errors else {"message": "refused"}
-        cls = InputError if status == _INVALID else StewardError
-        raise cls(f"{file or 'agreement'}: {first.get('code', '')}: {first.get('message')}", errors)
+        raise _refused(status, file or "agreement", errors)
 
     def evaluate_many(self, agreements: Iterable[Union[str, bytes, dict]], as_of=None,
                       threads: int = 0, batch: int = 256) -> list:
@@ -314,11 +315,8 @@ class Pack:
                 if outcomes[k] >= 0:
                     out_items.append(Decision._from(parsed))
                 else:
-                    errors = parsed.get("errors", [])
-                    first = errors[0] if errors else {"message": "refused"}
-                    out_items.append(InputError(
-                        f"agreement {start + k}: {first.get('code', '')}: {first.get('message')}",
-                        errors))
+                    out_items.append(_refused(_INVALID, f"agreement {start + k}",
+                                              parsed.get("errors", [])))
         return out_items
 
     def scan(self, data: Any, name: Optional[str] = None, format: Optional[str] = None) -> ScanReport:
@@ -334,10 +332,7 @@ class Pack:
         doc = json.loads(_take(out) or "{}")
         if status == _OK:
             return ScanReport(doc)
-        errors = doc.get("errors", doc) if isinstance(doc, dict) else doc
-        first = errors[0] if errors else {"message": "refused"}
-        error = (InputError if status == _INVALID else StewardError)(
-            f"{name}: {first.get('code', '')}: {first.get('message')}", errors)
+        error = _refused(status, name, doc.get("errors", doc) if isinstance(doc, dict) else doc)
         error.report = ScanReport(doc) if isinstance(doc, dict) else None
         raise error
 
@@ -353,10 +348,7 @@ class Pack:
                                        ctypes.byref(out_table), ctypes.byref(out_report))
         csv_text, report = _take(out_table), json.loads(_take(out_report) or "[]")
         if status != _OK:
-            errors = report if isinstance(report, list) else [report]
-            first = errors[0] if errors else {"message": "refused"}
-            raise (InputError if status == _INVALID else StewardError)(
-                f"{name}: {first.get('code', '')}: {first.get('message')}", errors)
+            raise _refused(status, name, report if isinstance(report, list) else [report])
         if frame:
             import io
             import pandas  # the caller gave a DataFrame, so pandas is there
