@@ -156,7 +156,16 @@ def test_scan_text_path_and_dataframe(pack, tmp_path):
     path = tmp_path / "extract.csv"
     path.write_text(data)
     assert pack.scan(path).findings == from_text.findings
-    assert pack.scan(str(path)).findings == from_text.findings
+    # A str is the data, never a path: text from an untrusted caller must not make the library
+    # read a local file and report its first line as column names.
+    named = pack.scan(str(path))
+    assert named.rows == 0 and named.columns == [str(path)] and not named.findings
+    secret = tmp_path / "secret.csv"
+    secret.write_text("hidden_header_a,hidden_header_b\nx,y\n")
+    assert "hidden_header" not in json.dumps(pack.scan(str(secret)).document)
+    with pytest.raises(steward.InputError) as refused:
+        pack.suppress(str(secret))
+    assert "hidden_header" not in str(refused.value) + json.dumps(refused.value.errors)
     pandas = _pandas()
     frame = pandas.DataFrame({"case_number": ["C100007", "C100014"],
                               "ssn": ["141-57-9111", "432-52-2178"], "note": ["ok", "ok"]})

@@ -184,11 +184,12 @@ def _refused(status: int, where: str, errors: list) -> StewardError:
 
 def _data_text(data: Any, name: Optional[str], default: str) -> "tuple[bytes, str, bool]":
     """The bytes of a DataFrame (as CSV), a path, CSV text or bytes; the name to report them
-    under; whether it was a DataFrame."""
+    under; whether it was a DataFrame. Only an os.PathLike is read as a file: a str is always
+    the data itself, so text from an untrusted caller can never make the library read a local
+    file (a one-line "/etc/passwd" is a one-column table with no rows)."""
     if hasattr(data, "to_csv"):  # a pandas DataFrame, without importing pandas here
         return data.to_csv(index=False).encode("utf-8"), name or default, True
-    if isinstance(data, os.PathLike) or (isinstance(data, str) and "\n" not in data
-                                          and os.path.isfile(data)):
+    if isinstance(data, os.PathLike):
         path = os.fspath(data)
         with open(path, "rb") as f:
             return f.read(), name or path, False
@@ -321,7 +322,8 @@ class Pack:
 
     def scan(self, data: Any, name: Optional[str] = None, format: Optional[str] = None) -> ScanReport:
         """Scans data for the identifiers the pack's scan plan names: a pandas DataFrame, a CSV,
-        TSV or JSON Lines file's path, or its text. Raises InputError (with `.report`) when the
+        TSV or JSON Lines file's path (an os.PathLike such as pathlib.Path), or its text (a str
+        or bytes, never opened as a path). Raises InputError (with `.report`) when the
         data cannot be read whole; the findings until then are in the report."""
         if not self._handle:
             raise ValueError("the pack is closed")
@@ -338,8 +340,9 @@ class Pack:
 
     def suppress(self, table: Any, name: Optional[str] = None) -> Suppressed:
         """Protects a table of counts by the pack's rules (`steward suppress`): a pandas
-        DataFrame, a CSV file's path, or CSV text. Returns the protected table in the same form
-        (every column as text, so that suppressed cells keep their marker) and the report."""
+        DataFrame, a CSV file's path (an os.PathLike), or CSV text (a str is never a path).
+        Returns the protected table in the same form (every column as text, so that suppressed
+        cells keep their marker) and the report."""
         if not self._handle:
             raise ValueError("the pack is closed")
         text, name, frame = _data_text(table, name, "table.csv")
