@@ -300,7 +300,6 @@ class SqliteArchive : public ChainedArchive {
   // from review records would otherwise do; a few, so that deciding threads seldom queue.
   static constexpr size_t kReaders = 4;
 
-  // A reader, its connection opened on first use.
   // A reader, locked, its connection opened on first use: a free one when there is one, so
   // that a long read (a queue page) does not hold up the short ones deciding threads make.
   std::pair<Reader*, std::unique_lock<std::mutex>> reader() {

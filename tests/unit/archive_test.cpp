@@ -266,6 +266,57 @@ TEST_CASE("concurrent appends share commits and keep one unbroken chain", "[arch
   CHECK(v.records == kThreads * kEach);
 }
 
+TEST_CASE("texts that read as SQL or array syntax are stored byte for byte, in batches too",
+          "[archive]") {
+  // The PostgreSQL store sends a batch's columns as array literals: quotes, backslashes,
+  // braces, commas, `NULL` and empty texts must come back exactly as they were hashed.
+  std::string backend = GENERATE(from_range(backends()));
+  INFO(backend);
+  Store store(backend);
+  auto archive = store.open();
+  const std::vector<std::string> texts = {"",
+                                          "NULL",
+                                          "null",
+                                          "\"",
+                                          "\\",
+                                          "\\\"",
+                                          "{}",
+                                          "{\"a\",\"b\"}",
+                                          "a,b",
+                                          "'; DROP TABLE x;--",
+                                          "line\nbreak\ttab\r",
+                                          "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80",
+                                          "$1::text[]",
+                                          " "};
+  std::vector<ArchiveRecord> got(texts.size());
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  // Appended together, so that several share a batch.
+  for (size_t i = 0; i < texts.size(); ++i) {
+    threads.emplace_back([&, i] {
+      std::string error;
+      if (!archive->append(decision_for(texts[i].empty() ? "EMPTY" : texts[i]), texts[i],
+                           texts[(i + 1) % texts.size()], &got[i], &error))
+        ++failures;
+    });
+  }
+  for (auto& th : threads) th.join();
+  REQUIRE(failures == 0);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    INFO(i);
+    auto stored = archive->get(got[i].decision_id);
+    REQUIRE(stored);
+    CHECK(stored->agreement == texts[i]);
+    CHECK(stored->caller == texts[(i + 1) % texts.size()]);
+    CHECK(stored->agreement_id == got[i].agreement_id);
+    CHECK(archive->list({got[i].agreement_id, "", 10}).size() == 1);
+  }
+  auto v = archive->verify();
+  INFO((v.problems.empty() ? "" : v.problems.front()));
+  CHECK(v.ok);
+  CHECK(v.records == texts.size());
+}
+
 TEST_CASE("a PostgreSQL role with only the documented grants can append but not rewrite",
           "[archive]") {
   if (!postgres_url()) return;
