@@ -4,6 +4,9 @@
 # names a server) and without an archive. After each archived run, `archive verify` must pass
 # and hold exactly as many records as decisions answered.
 #   bash bench/load/run.sh [seconds] [connections]      (defaults: 10 s, 32 connections)
+# STEWARD_SERVE_ARGS adds options to every `steward serve` (e.g. --approvals-stated). First it
+# prints the latency of one 8 kB write and fdatasync in the archive's directory
+# (PostgreSQL's pg_test_fsync), the floor under every group commit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
@@ -17,7 +20,8 @@ export STEWARD_LOAD_BODY=bench/json/01-compliant-allow.json
 run() {  # name, archive args...
   local name=$1
   shift
-  "$steward" serve --policy policies/dcf-5-4 --listen 127.0.0.1:0 -q "$@" > "$tmp/out" 2> "$tmp/err" &
+  # shellcheck disable=SC2086 # STEWARD_SERVE_ARGS is a list of options
+  "$steward" serve --policy policies/dcf-5-4 --listen 127.0.0.1:0 -q ${STEWARD_SERVE_ARGS:-} "$@" > "$tmp/out" 2> "$tmp/err" &
   pid=$!
   for _ in $(seq 50); do grep -q "://" "$tmp/out" 2> /dev/null && break; sleep 0.1; done
   local base
@@ -44,6 +48,11 @@ check_archive() {  # url
   fi
 }
 
+fsync_probe=$(ls /usr/lib/postgresql/*/bin/pg_test_fsync 2> /dev/null | sort -V | tail -1)
+if [ -n "$fsync_probe" ]; then
+  us=$("$fsync_probe" -s 1 -f "$tmp/fsync.probe" 2> /dev/null | awk '/one 8kB write/ {on=1} on && $1 == "fdatasync" {print $(NF-1); exit}')
+  echo "{\"fsync\": \"one 8 kB write + fdatasync in $(dirname "$tmp")\", \"us_per_op\": ${us:-null}}"
+fi
 run none --no-archive
 run sqlite --archive "sqlite:$tmp/a.db"
 check_archive "sqlite:$tmp/a.db"

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdlib>
@@ -400,6 +401,45 @@ TEST_CASE("a review is bound to its decision's text and body, chained, and verif
   CHECK(f.archive->list({"", "review", 10}).size() == 2);
   CHECK(f.archive->list({"", "needs_review", 10}).size() == 1);
   CHECK(f.problems().empty());
+}
+
+TEST_CASE("concurrent review reads each get their own agreement's reviews, newest first",
+          "[archive][review]") {
+  // PostgreSQL gathers concurrent reads into one statement for many agreements: each caller
+  // must still get exactly its agreement's reviews, in order, up to its own limit.
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  const ArchiveRecord& asked = f.records[2];
+  REQUIRE(asked.decision == "needs_review");
+  std::vector<std::string> review_ids;
+  for (const char* verdict : {"request_changes", "request_changes", "approve"}) {
+    Review review{asked.decision_id, asked.agreement_digest, "data_governance_committee",
+                  verdict, "", "dgc-chair"};
+    ArchiveRecord r;
+    std::string error;
+    REQUIRE(f.archive->append_review(review, &r, &error));
+    review_ids.insert(review_ids.begin(), r.decision_id);  // newest first
+  }
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 24; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 30; ++i) {
+        const ArchiveRecord& on = f.records[static_cast<size_t>((t + i) % 5)];
+        const size_t limit = static_cast<size_t>(1 + (t % 4));
+        std::vector<ArchiveRecord> got = f.archive->reviews_on(on.agreement_id, limit);
+        std::vector<std::string> ids;
+        for (const ArchiveRecord& r : got) ids.push_back(r.decision_id);
+        std::vector<std::string> want;
+        if (on.agreement_id == asked.agreement_id)
+          want.assign(review_ids.begin(),
+                      review_ids.begin() + static_cast<ptrdiff_t>(std::min(limit, size_t{3})));
+        if (ids != want) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(wrong == 0);
 }
 
 TEST_CASE("a review is refused for the wrong body, changed text, or a decision without review",
