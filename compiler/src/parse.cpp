@@ -1,5 +1,6 @@
 // The ANTLR boundary: runs the generated parser, turns syntax errors into diagnostics in the
-// language's own terms, and builds the AST. This and nothing else includes generated headers.
+// language's own terms, and builds the AST. This (with alternative.h) and nothing else includes
+// generated headers.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 
 #include "StewardLexer.h"
 #include "StewardParser.h"
+#include "alternative.h"
 #include "antlr4-runtime.h"
 #include "prescan.h"
 #include "steward/parser.h"
@@ -169,7 +171,7 @@ class Builder {
       ast::FieldDecl fd;
       auto* n = f->fieldName();
       if (!n) continue;
-      fd.name = n->STRING() ? unescape(n->STRING()->getText()) : n->getText();
+      fd.name = n->STRING() ? unescape(n->STRING()->getText()) : n->getStart()->getText();
       fd.span = span(n);
       if (f->typeRef())
         fd.type = type_ref(f->typeRef());
@@ -186,15 +188,23 @@ class Builder {
     t->optional = ctx->QUESTION() != nullptr;
     t->nonempty = ctx->NONEMPTY() != nullptr;
     auto* b = ctx->baseType();
-    if (auto* n = dynamic_cast<StewardParser::NamedTypeContext*>(b)) {
-      t->kind = ast::TypeRef::Kind::kNamed;
-      t->name = n->IDENT()->getText();
-    } else if (auto* l = dynamic_cast<StewardParser::ListTypeContext*>(b)) {
-      t->kind = ast::TypeRef::Kind::kList;
-      t->element = l->typeRef() ? type_ref(l->typeRef()) : std::make_unique<ast::TypeRef>();
-    } else if (auto* r = dynamic_cast<StewardParser::InlineRecordTypeContext*>(b)) {
-      t->kind = ast::TypeRef::Kind::kRecord;
-      t->fields = fields(r->recordBody());
+    switch (alt_of_.of(b)) {
+      case detail::Alt::kNamedType:
+        t->kind = ast::TypeRef::Kind::kNamed;
+        t->name = static_cast<StewardParser::NamedTypeContext*>(b)->IDENT()->getText();
+        break;
+      case detail::Alt::kListType: {
+        auto* l = static_cast<StewardParser::ListTypeContext*>(b);
+        t->kind = ast::TypeRef::Kind::kList;
+        t->element = l->typeRef() ? type_ref(l->typeRef()) : std::make_unique<ast::TypeRef>();
+        break;
+      }
+      case detail::Alt::kInlineRecordType:
+        t->kind = ast::TypeRef::Kind::kRecord;
+        t->fields = fields(static_cast<StewardParser::InlineRecordTypeContext*>(b)->recordBody());
+        break;
+      default:
+        break;
     }
     return t;
   }
@@ -207,17 +217,28 @@ class Builder {
     return s;
   }
 
+  // `a.b.c` from its tokens (RuleContext::getText builds a stringstream each call).
+  static std::string dotted(StewardParser::DottedNameContext* ctx) {
+    std::string out;
+    for (auto* id : ctx->IDENT()) {
+      if (!out.empty()) out += '.';
+      out += id->getText();
+    }
+    return out;
+  }
+
   std::vector<ast::Prop> props(const std::vector<StewardParser::PropContext*>& ps) {
     std::vector<ast::Prop> out;
     for (auto* p : ps) {
       ast::Prop prop;
-      prop.key = p->key ? p->key->getText() : "";
+      // One token (RuleContext::getText would build a stringstream for it, every property).
+      prop.key = p->key ? p->key->getStart()->getText() : "";
       prop.key_span = p->key ? span(p->key) : span(p);
       for (auto* e : p->expr()) {
         ast::ExprPtr x = expr(e);
         if (x && x->kind == ast::ExprKind::kString &&
             (prop.key == "message" || prop.key == "help")) {
-          x = template_of(std::move(x), e);
+          x = template_of(std::move(x));
         }
         prop.values.push_back(std::move(x));
       }
@@ -229,7 +250,7 @@ class Builder {
   ast::ClauseDecl clause_decl(StewardParser::ClauseDeclContext* ctx) {
     ast::ClauseDecl c;
     if (ctx->dottedName()) {
-      c.id = ctx->dottedName()->getText();
+      c.id = dotted(ctx->dottedName());
       c.span = span(ctx->dottedName());
     } else {
       c.span = span(ctx);
@@ -314,74 +335,86 @@ class Builder {
 
   ast::ExprPtr expr(StewardParser::ExprContext* ctx) {
     if (ctx == nullptr) return make_null();
-    if (auto* m = dynamic_cast<StewardParser::MemberContext*>(ctx)) {
-      auto e = make(ast::ExprKind::kMember, ctx);
-      e->args.push_back(expr(m->expr()));
-      e->name = m->IDENT() ? m->IDENT()->getText() : "";
-      return e;
-    }
-    if (auto* n = dynamic_cast<StewardParser::NegateContext*>(ctx)) {
-      auto e = make(ast::ExprKind::kNegate, ctx);
-      e->args.push_back(expr(n->expr()));
-      return e;
-    }
-    if (auto* n = dynamic_cast<StewardParser::NotContext*>(ctx)) {
-      auto e = make(ast::ExprKind::kNot, ctx);
-      e->args.push_back(expr(n->expr()));
-      return e;
-    }
-    if (auto* c = dynamic_cast<StewardParser::CoalesceContext*>(ctx)) {
-      return binary(ctx, ast::BinaryOp::kCoalesce, c->expr(0), c->expr(1));
-    }
-    if (auto* m = dynamic_cast<StewardParser::MulContext*>(ctx)) {
-      const size_t t = m->op->getType();
-      return binary(ctx,
-                    t == StewardLexer::STAR    ? ast::BinaryOp::kMul
-                    : t == StewardLexer::SLASH ? ast::BinaryOp::kDiv
-                                               : ast::BinaryOp::kMod,
-                    m->expr(0), m->expr(1));
-    }
-    if (auto* a = dynamic_cast<StewardParser::ArithContext*>(ctx)) {
-      return binary(
-          ctx, a->op->getType() == StewardLexer::PLUS ? ast::BinaryOp::kAdd : ast::BinaryOp::kSub,
-          a->expr(0), a->expr(1));
-    }
-    if (auto* c = dynamic_cast<StewardParser::CompareContext*>(ctx)) {
-      ast::BinaryOp op = ast::BinaryOp::kEq;
-      switch (c->op->getType()) {
-        case StewardLexer::EQ:
-          op = ast::BinaryOp::kEq;
-          break;
-        case StewardLexer::NE:
-          op = ast::BinaryOp::kNe;
-          break;
-        case StewardLexer::LT:
-          op = ast::BinaryOp::kLt;
-          break;
-        case StewardLexer::LE:
-          op = ast::BinaryOp::kLe;
-          break;
-        case StewardLexer::GT:
-          op = ast::BinaryOp::kGt;
-          break;
-        case StewardLexer::GE:
-          op = ast::BinaryOp::kGe;
-          break;
+    switch (alt_of_.of(ctx)) {
+      case detail::Alt::kMember: {
+        auto* m = static_cast<StewardParser::MemberContext*>(ctx);
+        auto e = make(ast::ExprKind::kMember, ctx);
+        e->args.push_back(expr(m->expr()));
+        e->name = m->IDENT() ? m->IDENT()->getText() : "";
+        return e;
       }
-      return binary(ctx, op, c->expr(0), c->expr(1));
+      case detail::Alt::kNegate: {
+        auto e = make(ast::ExprKind::kNegate, ctx);
+        e->args.push_back(expr(static_cast<StewardParser::NegateContext*>(ctx)->expr()));
+        return e;
+      }
+      case detail::Alt::kNot: {
+        auto e = make(ast::ExprKind::kNot, ctx);
+        e->args.push_back(expr(static_cast<StewardParser::NotContext*>(ctx)->expr()));
+        return e;
+      }
+      case detail::Alt::kCoalesce: {
+        auto* c = static_cast<StewardParser::CoalesceContext*>(ctx);
+        return binary(ctx, ast::BinaryOp::kCoalesce, c->expr(0), c->expr(1));
+      }
+      case detail::Alt::kMul: {
+        auto* m = static_cast<StewardParser::MulContext*>(ctx);
+        const size_t t = m->op->getType();
+        return binary(ctx,
+                      t == StewardLexer::STAR    ? ast::BinaryOp::kMul
+                      : t == StewardLexer::SLASH ? ast::BinaryOp::kDiv
+                                                 : ast::BinaryOp::kMod,
+                      m->expr(0), m->expr(1));
+      }
+      case detail::Alt::kArith: {
+        auto* a = static_cast<StewardParser::ArithContext*>(ctx);
+        return binary(
+            ctx, a->op->getType() == StewardLexer::PLUS ? ast::BinaryOp::kAdd : ast::BinaryOp::kSub,
+            a->expr(0), a->expr(1));
+      }
+      case detail::Alt::kCompare: {
+        auto* c = static_cast<StewardParser::CompareContext*>(ctx);
+        ast::BinaryOp op = ast::BinaryOp::kEq;
+        switch (c->op->getType()) {
+          case StewardLexer::EQ:
+            op = ast::BinaryOp::kEq;
+            break;
+          case StewardLexer::NE:
+            op = ast::BinaryOp::kNe;
+            break;
+          case StewardLexer::LT:
+            op = ast::BinaryOp::kLt;
+            break;
+          case StewardLexer::LE:
+            op = ast::BinaryOp::kLe;
+            break;
+          case StewardLexer::GT:
+            op = ast::BinaryOp::kGt;
+            break;
+          case StewardLexer::GE:
+            op = ast::BinaryOp::kGe;
+            break;
+        }
+        return binary(ctx, op, c->expr(0), c->expr(1));
+      }
+      case detail::Alt::kIn: {
+        auto* i = static_cast<StewardParser::InContext*>(ctx);
+        return binary(ctx, i->KW_NOT() ? ast::BinaryOp::kNotIn : ast::BinaryOp::kIn, i->expr(0),
+                      i->expr(1));
+      }
+      case detail::Alt::kAnd: {
+        auto* a = static_cast<StewardParser::AndContext*>(ctx);
+        return binary(ctx, ast::BinaryOp::kAnd, a->expr(0), a->expr(1));
+      }
+      case detail::Alt::kOr: {
+        auto* o = static_cast<StewardParser::OrContext*>(ctx);
+        return binary(ctx, ast::BinaryOp::kOr, o->expr(0), o->expr(1));
+      }
+      case detail::Alt::kPrim:
+        return primary(static_cast<StewardParser::PrimContext*>(ctx)->primary());
+      default:
+        return make_null();
     }
-    if (auto* i = dynamic_cast<StewardParser::InContext*>(ctx)) {
-      return binary(ctx, i->KW_NOT() ? ast::BinaryOp::kNotIn : ast::BinaryOp::kIn, i->expr(0),
-                    i->expr(1));
-    }
-    if (auto* a = dynamic_cast<StewardParser::AndContext*>(ctx)) {
-      return binary(ctx, ast::BinaryOp::kAnd, a->expr(0), a->expr(1));
-    }
-    if (auto* o = dynamic_cast<StewardParser::OrContext*>(ctx)) {
-      return binary(ctx, ast::BinaryOp::kOr, o->expr(0), o->expr(1));
-    }
-    if (auto* p = dynamic_cast<StewardParser::PrimContext*>(ctx)) return primary(p->primary());
-    return make_null();
   }
 
   ast::ExprPtr make_null() { return std::make_unique<ast::Expr>(); }
@@ -397,40 +430,51 @@ class Builder {
 
   ast::ExprPtr primary(StewardParser::PrimaryContext* ctx) {
     if (ctx == nullptr) return make_null();
-    if (auto* l = dynamic_cast<StewardParser::LitContext*>(ctx)) return literal(l->literal());
-    if (auto* q = dynamic_cast<StewardParser::QuantifierContext*>(ctx)) {
-      auto e = make(ast::ExprKind::kQuantifier, ctx);
-      e->name = q->fn->getText();
-      e->var = q->var->getText();
-      e->var_span = span(q->var);
-      e->args.push_back(expr(q->expr(0)));
-      e->args.push_back(expr(q->expr(1)));
-      return e;
+    switch (alt_of_.of(ctx)) {
+      case detail::Alt::kLit:
+        return literal(static_cast<StewardParser::LitContext*>(ctx)->literal());
+      case detail::Alt::kQuantifier: {
+        auto* q = static_cast<StewardParser::QuantifierContext*>(ctx);
+        auto e = make(ast::ExprKind::kQuantifier, ctx);
+        e->name = q->fn->getText();
+        e->var = q->var->getText();
+        e->var_span = span(q->var);
+        e->args.push_back(expr(q->expr(0)));
+        e->args.push_back(expr(q->expr(1)));
+        return e;
+      }
+      case detail::Alt::kCall: {
+        auto* c = static_cast<StewardParser::CallContext*>(ctx);
+        auto e = make(ast::ExprKind::kCall, ctx);
+        e->name = c->fn->getText();
+        for (auto* a : c->expr()) e->args.push_back(expr(a));
+        return e;
+      }
+      case detail::Alt::kName: {
+        auto e = make(ast::ExprKind::kName, ctx);
+        e->name = static_cast<StewardParser::NameContext*>(ctx)->IDENT()->getText();
+        return e;
+      }
+      case detail::Alt::kParen:
+        return expr(static_cast<StewardParser::ParenContext*>(ctx)->expr());
+      case detail::Alt::kListLit: {
+        auto e = make(ast::ExprKind::kList, ctx);
+        for (auto* a : static_cast<StewardParser::ListLitContext*>(ctx)->expr())
+          e->args.push_back(expr(a));
+        return e;
+      }
+      default:
+        return make_null();
     }
-    if (auto* c = dynamic_cast<StewardParser::CallContext*>(ctx)) {
-      auto e = make(ast::ExprKind::kCall, ctx);
-      e->name = c->fn->getText();
-      for (auto* a : c->expr()) e->args.push_back(expr(a));
-      return e;
-    }
-    if (auto* n = dynamic_cast<StewardParser::NameContext*>(ctx)) {
-      auto e = make(ast::ExprKind::kName, ctx);
-      e->name = n->IDENT()->getText();
-      return e;
-    }
-    if (auto* p = dynamic_cast<StewardParser::ParenContext*>(ctx)) return expr(p->expr());
-    if (auto* l = dynamic_cast<StewardParser::ListLitContext*>(ctx)) {
-      auto e = make(ast::ExprKind::kList, ctx);
-      for (auto* a : l->expr()) e->args.push_back(expr(a));
-      return e;
-    }
-    return make_null();
   }
 
   // Splits a message string into text and `{expr}` holes; `{{` and `}}` are literal braces.
   // Holes are parsed from the raw token text so their spans point into the file.
-  ast::ExprPtr template_of(ast::ExprPtr str, StewardParser::ExprContext* ctx) {
-    const std::string raw = ctx->getText();
+  // The literal's own bytes in the file (its span), not the context's getText(): that builds a
+  // std::stringstream each call, a locale's worth of work, once for every message in a pack.
+  ast::ExprPtr template_of(ast::ExprPtr str) {
+    const std::string raw(std::string_view(sources_.file(file_).text())
+                              .substr(str->span.begin, str->span.end - str->span.begin));
     if (raw.find('{') == std::string::npos && raw.find('}') == std::string::npos) return str;
     auto t = std::make_unique<ast::Expr>();
     t->kind = ast::ExprKind::kTemplate;
@@ -486,6 +530,7 @@ class Builder {
   Diagnostics& diags_;
   uint32_t base_;
   const std::vector<uint32_t>* cp_to_byte_;
+  detail::AltOf alt_of_;
 };
 
 struct Pipeline {

@@ -413,8 +413,9 @@ TEST_CASE("concurrent review reads each get their own agreement's reviews, newes
   REQUIRE(asked.decision == "needs_review");
   std::vector<std::string> review_ids;
   for (const char* verdict : {"request_changes", "request_changes", "approve"}) {
-    Review review{asked.decision_id, asked.agreement_digest, "data_governance_committee",
-                  verdict, "", "dgc-chair"};
+    Review review{
+        asked.decision_id, asked.agreement_digest, "data_governance_committee", verdict, "",
+        "dgc-chair"};
     ArchiveRecord r;
     std::string error;
     REQUIRE(f.archive->append_review(review, &r, &error));

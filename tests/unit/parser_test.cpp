@@ -148,3 +148,27 @@ TEST_CASE("a large module parses in groups with the same result and exact locati
   CHECK(std::count(lines.begin(), lines.end(), 11u) >= 1);
   CHECK(std::count(lines.begin(), lines.end(), 351u) >= 1);
 }
+
+TEST_CASE("a message in brackets keeps its holes where they are written", "[parser]") {
+  // The holes were once read from the bracketed expression's text, one character off from
+  // the string they index into: `{borrower.nmae}` was reported as the unknown name `orrower`.
+  SourceMap sm;
+  SourceId id = sm.add("p.policy", "rule r {\n  message: (\"é {who.nmae} left\")\n}\n");
+  Diagnostics d;
+  ast::Module m = parse_module(sm, id, d);
+  REQUIRE_FALSE(d.has_errors());
+  const auto& rule = std::get<ast::RuleDecl>(m.decls.front());
+  REQUIRE(rule.props.size() == 1);
+  const ast::Expr& message = *rule.props[0].values.at(0);
+  REQUIRE(message.kind == ast::ExprKind::kTemplate);
+  REQUIRE(message.parts.size() == 3);
+  CHECK(message.parts[0].text == "é ");
+  const ast::Expr& hole = *message.parts[1].expr;
+  CHECK(hole.kind == ast::ExprKind::kMember);
+  CHECK(hole.name == "nmae");
+  CHECK(hole.args.at(0)->name == "who");
+  Position at = sm.position(hole.span);
+  CHECK(at.line == 2);
+  CHECK(at.column == 18);  // `who`, counted in bytes (é is two)
+  CHECK(message.parts[2].text == " left");
+}
