@@ -34,8 +34,10 @@ class TableAttack {
   bool feasible() const { return feasible_; }
   // The exact interval of a hidden cell. An LP is skipped when a seen value meets a bound the
   // table states outright (zero; what a published total leaves for the cell).
-  std::pair<double, double> bounds(size_t cell);
-  // Whether a hidden cell is protected by `rule`, solving no more LPs than needed.
+  // `whole_counts`: rounded inward to whole numbers, as an attacker reads a count's interval.
+  std::pair<double, double> bounds(size_t cell, bool whole_counts);
+  // Whether a hidden count is protected by `rule` (judged on its whole-number interval),
+  // solving no more LPs than needed.
   bool protected_cell(size_t cell, const ProtectionRule& rule);
   // Whether a hidden cell's interval reaches down to `below` and up to `above`.
   bool reaches(size_t cell, double below, double above);

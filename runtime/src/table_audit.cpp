@@ -25,6 +25,15 @@ double tidy(double v) {
   return std::fabs(v - r) < kEps ? r : v;
 }
 
+// Counts are whole, so an attacker who finds a hidden count in the LP's [lo, hi] knows it is in
+// [ceil(lo), floor(hi)]. In 2-D the LP's bounds are whole already; in 3-D and more a vertex can
+// be fractional (tests/data/tables/three-d-fractional.csv: [5, 9.5] for a count of 6), and the
+// fractional interval looked wider than what anyone can read, and outside 1..9 when it was not.
+std::pair<double, double> whole(double lo, double hi) {
+  // `+ 0.0` turns the -0 that ceil(-1e-6) gives into 0, which reports print as `0`.
+  return {std::ceil(lo - kEps) + 0.0, std::isinf(hi) ? hi : std::floor(hi + kEps) + 0.0};
+}
+
 }  // namespace
 
 bool interval_safe(double lo, double hi, const ProtectionRule& rule) {
@@ -136,11 +145,11 @@ double TableAttack::solve(int var, bool maximize) {
   return v;
 }
 
-std::pair<double, double> TableAttack::bounds(size_t cell) {
+std::pair<double, double> TableAttack::bounds(size_t cell, bool whole_counts) {
   const int var = var_[cell];
   const double lo = seen_lo_[var] < kEps ? 0 : solve(var, false);
   const double hi = seen_hi_[var] > slack_[var] - kEps ? tidy(slack_[var]) : solve(var, true);
-  return {lo, hi};
+  return whole_counts ? whole(lo, hi) : std::make_pair(lo, hi);
 }
 
 bool TableAttack::reaches(size_t cell, double below, double above) {
@@ -168,20 +177,22 @@ void TableAttack::forget(size_t cell) {
 
 bool TableAttack::protected_cell(size_t cell, const ProtectionRule& rule) {
   const int var = var_[cell];
-  // Seen values are feasible ones: an interval holding them is at least as wide.
+  // Seen values are feasible ones: the whole-count interval holding them lies inside the
+  // cell's, and a wider interval is as safe (interval_safe only grows with the interval).
   auto seen_safe = [&] {
-    return seen_hi_[var] - seen_lo_[var] >= rule.min_width - kEps &&
-           (seen_lo_[var] < 1 - kEps || seen_hi_[var] > rule.inside_below - 1 + kEps);
+    const auto [lo, hi] = whole(seen_lo_[var], seen_hi_[var]);
+    return lo <= hi && interval_safe(lo, hi, rule);
   };
   if (seen_safe()) return true;
   const double lo = solve(var, false);
   if (seen_safe()) return true;
-  return interval_safe(lo, solve(var, true), rule);
+  const auto [wlo, whi] = whole(lo, solve(var, true));
+  return interval_safe(wlo, whi, rule);
 }
 
 }  // namespace detail
 
-AuditResult audit_table(const Table& t, const ProtectionRule& rule) {
+AuditResult audit_table(const Table& t, const ProtectionRule& rule, bool whole_counts) {
   AuditResult out;
   detail::TableAttack attack(t);
   if (!attack.feasible()) {
@@ -193,7 +204,7 @@ AuditResult audit_table(const Table& t, const ProtectionRule& rule) {
     if (t.cells[i].state != Table::State::kSuppressed) continue;
     CellInterval c;
     c.cell = i;
-    std::tie(c.lo, c.hi) = attack.bounds(i);
+    std::tie(c.lo, c.hi) = attack.bounds(i, whole_counts);
     c.safe = detail::interval_safe(c.lo, c.hi, rule);
     out.unsafe += c.safe ? 0 : 1;
     out.inexact = attack.failures();

@@ -203,7 +203,7 @@ SuppressResult suppress_magnitude(const Table& input, const std::vector<Contribu
                                      &out.secondary);
   if (!out.ok()) return out;
   // The final audit: every interval, each sensitive cell against its own level.
-  out.audit = audit_table(t, ProtectionRule{0, 0});
+  out.audit = audit_table(t, ProtectionRule{0, 0}, /*whole_counts=*/false);
   out.audit.unsafe = 0;
   for (CellInterval& c : out.audit.cells) {
     const double v = t.cells[c.cell].value;

@@ -585,3 +585,26 @@ TEST_CASE("magnitude tables: located mistakes in contributions", "[table]") {
         std::vector<std::string>{"table.count:2", "table.count:3", "table.count:4"});
   CHECK(codes("k,v\na,1\n", "provider") == std::vector<std::string>{"table.shape:1"});
 }
+
+TEST_CASE("3-D: a fractional LP bound is rounded to whole counts, and a small cell is exposed",
+          "[table]") {
+  // A 3x3x4 table with 29 of its 36 cells suppressed and every margin published. The LP puts
+  // a0-b1-c3 (truly 6) in [5, 9.5]; counts are whole, so anyone can read [5, 9]: a value
+  // between 1 and 9, which the threshold 10 protects. Unrounded, 9.5 made it look safe.
+  Table t = load("three-d-fractional.csv");
+  const size_t cell = t.flat({0, 1, 3});
+  REQUIRE(t.cells[cell].state == Table::State::kSuppressed);
+  REQUIRE(glpsol(table_lp(t, cell, true)) == Approx(9.5));  // the LP relaxation's bound
+  const ProtectionRule rule{3, 10};
+  AuditResult a = audit_table(t, rule);
+  REQUIRE_FALSE(a.infeasible);
+  auto iv = intervals(t, a);
+  CHECK(iv["a=a0, b=b1, c=c3"] == std::make_pair(5.0, 9.0));
+  for (const auto& c : a.cells) {
+    INFO(t.describe(c.cell));
+    CHECK(c.lo == std::ceil(c.lo));
+    CHECK_FALSE(std::signbit(c.lo));  // reports print `-0` for a negative zero
+    if (!std::isinf(c.hi)) CHECK(c.hi == std::floor(c.hi));
+    if (c.cell == cell) CHECK_FALSE(c.safe);
+  }
+}

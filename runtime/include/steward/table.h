@@ -135,8 +135,10 @@ struct AuditResult {
 // subject to the published cells, every additivity relation (each subtotal and total is the sum
 // of its children, in every dimension, at every position of the others), and non-negativity.
 // Solved with COIN-OR CLP over the suppressed and absent cells only (published ones are
-// constants). Also lists derived values shown beside suppressed counts.
-AuditResult audit_table(const Table& table, const ProtectionRule& rule);
+// constants). Also lists derived values shown beside suppressed counts. `whole_counts`: the
+// values are counts, so each interval is what an attacker reads knowing that, [ceil(lo),
+// floor(hi)] (in 3-D and more the LP's bounds can be fractional); false for a magnitude table.
+AuditResult audit_table(const Table& table, const ProtectionRule& rule, bool whole_counts = true);
 
 // What `suppress` protects: a count below `threshold` (zero only with `zeros_suppressed`) is a
 // primary suppression; then cells are added until the audit finds every one protected.
