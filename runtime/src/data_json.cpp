@@ -93,7 +93,10 @@ std::string suppress_report_json(const CompiledPack& pack, const std::string& fi
               {"threshold", pack.tables.threshold},
               {"primary", primary},
               {"secondary", secondary},
-              {"audit", intervals}};
+              {"audit", intervals},
+              {"inexact_bounds", r.audit.inexact},
+              {"integer_programs", r.audit.integer_programs},
+              {"rounded_bounds", r.audit.rounded}};
   return doc.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 

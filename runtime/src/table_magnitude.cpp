@@ -199,7 +199,7 @@ SuppressResult suppress_magnitude(const Table& input, const std::vector<Contribu
     const double v = t.cells[cell].value;
     return attack.reaches(cell, std::max(0.0, v - level[cell]), v + level[cell]);
   };
-  out.error = detail::protect_rounds(t, pending, detail::RoundCheck{reaches, false}, nullptr,
+  out.error = detail::protect_rounds(t, pending, detail::RoundCheck{reaches, false, false}, nullptr,
                                      &out.secondary);
   if (!out.ok()) return out;
   // The final audit: every interval, each sensitive cell against its own level.

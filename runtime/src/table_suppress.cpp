@@ -175,9 +175,11 @@ std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck
   // each round attacks only the cells still exposed and the ones just added.
   std::vector<char> singleton_done(t.size(), 0);
   const RelationIndex rel(t);
+  long integer_left = kIntegerNodes;
   for (size_t round = 0; round <= t.size(); ++round) {
-    TableAttack attack(t, rel.all);
+    TableAttack attack(t, rel.all, check.whole_counts);
     if (!attack.feasible()) return "the table's totals do not add up";
+    attack.set_integer_left(integer_left);
     std::vector<size_t> exposed;
     for (size_t i = 0; i < t.size(); ++i) {
       if (!pending[i]) continue;
@@ -194,6 +196,7 @@ std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck
         exposed.insert(exposed.end(), e.begin(), e.end());
       }
     }
+    integer_left = attack.integer_left();
     if (exposed.empty()) return "";
     // One complement per exposed cell, each chosen seeing the ones chosen before it this round.
     // A cell whose relation just gained a complement waits for the next round's audit: that

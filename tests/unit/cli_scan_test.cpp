@@ -303,6 +303,18 @@ TEST_CASE("suppress and audit: offices within regions, rates with their counts (
   fs::remove_all(dir);
 }
 
+TEST_CASE("audit says when bounds are the LP's rounded, not proved whole", "[cli][table]") {
+  auto r = run(bin() + " audit -p policies/dcf-5-4 tests/data/tables/three-d-10-suppressed.csv");
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.out, Catch::Contains("warning[audit.rounded]: "));
+  CHECK_THAT(r.out, Catch::Contains("280 suppressed cells, 0 recoverable"));
+  auto j =
+      run(bin() + " audit -p policies/dcf-5-4 -f json tests/data/tables/three-d-10-suppressed.csv");
+  json doc = json::parse(j.out);
+  CHECK(doc["files"][0]["rounded_bounds"].get<int>() > 0);
+  CHECK(doc["files"][0]["integer_programs"].get<int>() > 0);
+}
+
 TEST_CASE("suppress --contributions: payments per provider by the pack's dominance rules",
           "[cli][table]") {
   fs::path dir = fs::temp_directory_path() / ("steward_magn_" + std::to_string(::getpid()));

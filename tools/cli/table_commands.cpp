@@ -21,6 +21,16 @@ using Json = nlohmann::ordered_json;
 
 std::string bound(double v) { return std::isinf(v) ? "unbounded" : fmt::format("{}", v); }
 
+// Bounds left at the LP's rounded optimum can be wider than the truth: say so wherever the
+// audit's verdict is shown.
+void print_rounded(FILE* out, const std::string& file, size_t n) {
+  fmt::print(out,
+             "{}: warning[audit.rounded]: {} bound{} of counts {} the LP's rounded to whole "
+             "numbers (the integer program was not proved in its budget); a whole-number table "
+             "may not reach {}, so a cell judged protected may be less so\n",
+             file, n, n == 1 ? "" : "s", n == 1 ? "is" : "are", n == 1 ? "it" : "them");
+}
+
 struct Audited {
   std::string file;
   TableResult read;
@@ -123,6 +133,8 @@ int run_audit(const AuditCommandOptions& o) {
       const Table& t = a.read.table;
       f["infeasible"] = a.audit.infeasible;
       f["inexact_bounds"] = a.audit.inexact;
+      f["integer_programs"] = a.audit.integer_programs;
+      f["rounded_bounds"] = a.audit.rounded;
       Json cells = Json::array();
       for (const auto& c : a.audit.cells) {
         cells.push_back({{"cell", cell_json(t, c.cell)},
@@ -171,6 +183,7 @@ int run_audit(const AuditCommandOptions& o) {
             "{}: warning[audit.inexact]: the solver gave up on {} bound{}; each is the "
             "value its solutions reached, so those intervals may be wider in truth\n",
             file, a.audit.inexact, a.audit.inexact == 1 ? "" : "s");
+      if (a.audit.rounded > 0) print_rounded(stdout, file, a.audit.rounded);
       for (const auto& c : a.audit.cells) {
         if (c.safe) continue;
         fmt::print("{}:{}: recoverable: `{}` lies in [{}, {}]\n", file, t.cells[c.cell].line,
@@ -276,6 +289,7 @@ int run_suppress(const SuppressCommandOptions& o) {
                          : "");
     return kExitAllow;
   }
+  if (r.audit.rounded > 0) print_rounded(stderr, file, r.audit.rounded);
   fmt::print(stderr,
              "{}: {} primary and {} secondary suppressions; every suppressed cell passes the "
              "audit (interval at least {} wide, not inside 1..{})\n",

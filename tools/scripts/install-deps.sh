@@ -26,7 +26,7 @@ packages=(
   libboost-dev libboost-graph-dev libyaml-cpp-dev libyaml-dev libsimdjson-dev libsqlite3-dev libpq-dev postgresql libfmt-dev libssl-dev libjemalloc-dev
   nlohmann-json3-dev libcli11-dev catch2 python3-junitparser graphviz wrk
   clang-14 libclang-rt-14-dev
-  coinor-libclp-dev glpk-utils libre2-dev libz3-dev
+  coinor-libclp-dev coinor-libcbc-dev glpk-utils libre2-dev libz3-dev
   chromium neovim python3-pytest python3-yaml python3-pandas
   clang-format curl
   help2man dpkg-dev mmdebstrap systemd haproxy

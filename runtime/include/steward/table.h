@@ -129,15 +129,23 @@ struct AuditResult {
   // Bounds the solver could not finish: each is then the value its solutions reached (an
   // interval known to be reachable, so never wider than the truth), not the exact optimum.
   size_t inexact = 0;
+  // Bounds of counts where the LP stopped at a fractional vertex and an integer program gave
+  // the whole-number bound (3-D tables and more; never in 2-D).
+  size_t integer_programs = 0;
+  // Bounds of counts left at the LP's fractional optimum rounded inward, because the integer
+  // program was not proved within its budget (large 3-D tables): such an interval can be wider
+  // than any whole-number table reaches, so a cell judged safe on it may not be.
+  size_t rounded = 0;
 };
 
-// The attacker's LP audit of a table: for each suppressed cell, min and max of its value
+// The attacker's audit of a table: for each suppressed cell, min and max of its value
 // subject to the published cells, every additivity relation (each subtotal and total is the sum
 // of its children, in every dimension, at every position of the others), and non-negativity.
 // Solved with COIN-OR CLP over the suppressed and absent cells only (published ones are
-// constants). Also lists derived values shown beside suppressed counts. `whole_counts`: the
-// values are counts, so each interval is what an attacker reads knowing that, [ceil(lo),
-// floor(hi)] (in 3-D and more the LP's bounds can be fractional); false for a magnitude table.
+// constants); for counts, a bound at a fractional vertex with COIN-OR CBC as an integer program.
+// Also lists derived values shown beside suppressed counts. `whole_counts`: the values are counts,
+// so each interval is what an attacker reads knowing that, [ceil(lo), floor(hi)] (in 3-D and more
+// the LP's bounds can be fractional); false for a magnitude table.
 AuditResult audit_table(const Table& table, const ProtectionRule& rule, bool whole_counts = true);
 
 // What `suppress` protects: a count below `threshold` (zero only with `zeros_suppressed`) is a
@@ -245,7 +253,8 @@ std::string suppress_report_json(const CompiledPack& pack, const std::string& fi
                                  const SuppressResult& result,
                                  const std::vector<double>* levels = nullptr, int indent = 2);
 
-// The LP of one bound of one cell in CPLEX LP format, for an independent re-check (glpsol).
-std::string table_lp(const Table& table, size_t cell, bool maximize);
+// The LP of one bound of one cell in CPLEX LP format, for an independent re-check (glpsol);
+// `integer`: every cell a whole number (the integer program a count's bound is).
+std::string table_lp(const Table& table, size_t cell, bool maximize, bool integer = false);
 
 }  // namespace steward
