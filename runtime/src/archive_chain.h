@@ -2,6 +2,8 @@
 // verification of the chain. A backend only stores batches and reads rows back.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -124,5 +126,23 @@ std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error
 // Builds the PostgreSQL archive for a libpq connection URL.
 std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* error,
                                        ArchiveMode mode);
+
+// A backend's read connection, locked: a free one when there is one, so that a long read (a
+// queue page) does not hold up the short ones deciding threads make; else the next in turn.
+// `open(reader)` opens its connection on first use (the caller then holds reader.mu).
+template <typename Reader, size_t N, typename Open>
+std::pair<Reader*, std::unique_lock<std::mutex>> pick_reader(std::array<Reader, N>& readers,
+                                                             std::atomic<size_t>& next,
+                                                             Open&& open) {
+  const size_t start = next++;
+  for (size_t k = 0; k < N; ++k) {
+    Reader& rd = readers[(start + k) % N];
+    std::unique_lock<std::mutex> lock(rd.mu, std::try_to_lock);
+    if (lock.owns_lock()) return {&open(rd), std::move(lock)};
+  }
+  Reader& rd = readers[start % N];
+  std::unique_lock<std::mutex> lock(rd.mu);
+  return {&open(rd), std::move(lock)};
+}
 
 }  // namespace steward::archive_internal

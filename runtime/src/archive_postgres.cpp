@@ -344,15 +344,8 @@ COMMIT;
   static constexpr const char* kReviewsStatement = "steward_reviews_on";
 
   std::pair<Reader*, std::unique_lock<std::mutex>> reader() {
-    const size_t start = next_reader_++;
-    for (size_t k = 0; k < kReaders; ++k) {
-      Reader& rd = readers_[(start + k) % kReaders];
-      std::unique_lock<std::mutex> lock(rd.mu, std::try_to_lock);
-      if (lock.owns_lock()) return {&open_reader(rd), std::move(lock)};
-    }
-    Reader& rd = readers_[start % kReaders];
-    std::unique_lock<std::mutex> lock(rd.mu);
-    return {&open_reader(rd), std::move(lock)};
+    return pick_reader(readers_, next_reader_,
+                       [this](Reader& rd) -> Reader& { return open_reader(rd); });
   }
 
   // Opens the reader's connection, or reconnects it once if the server went away. The caller

@@ -300,18 +300,10 @@ class SqliteArchive : public ChainedArchive {
   // from review records would otherwise do; a few, so that deciding threads seldom queue.
   static constexpr size_t kReaders = 4;
 
-  // A reader, locked, its connection opened on first use: a free one when there is one, so
-  // that a long read (a queue page) does not hold up the short ones deciding threads make.
+  // A reader, locked, its connection opened on first use (pick_reader).
   std::pair<Reader*, std::unique_lock<std::mutex>> reader() {
-    const size_t start = next_reader_++;
-    for (size_t k = 0; k < kReaders; ++k) {
-      Reader& rd = readers_[(start + k) % kReaders];
-      std::unique_lock<std::mutex> lock(rd.mu, std::try_to_lock);
-      if (lock.owns_lock()) return {&open_reader(rd), std::move(lock)};
-    }
-    Reader& rd = readers_[start % kReaders];
-    std::unique_lock<std::mutex> lock(rd.mu);
-    return {&open_reader(rd), std::move(lock)};
+    return pick_reader(readers_, next_reader_,
+                       [this](Reader& rd) -> Reader& { return open_reader(rd); });
   }
 
   // The caller holds rd.mu.
