@@ -27,9 +27,9 @@ struct RelationIndex {
 // lie inside its interval: `protected_cell` uses them to skip LPs whose answer is already known.
 //
 // Branch-and-bound nodes one audit of a table may spend in CBC, all rounds of a suppression
-// together (about 0.7 ms a node on a 12x12x12 table). Suppressing an 8x8x8 table takes a few; a
-// 10x10x10 one with 280 hidden cells spends it on 45 programs, a 12x12x12 one would spend
-// 42,000 on its first 307; past it, bounds are the LP's rounded (`rounded()`). Nodes, not
+// together (about 0.7 ms a node on a 12x12x12 table). An 8x8x8 or a 10x10x10 table (280 hidden
+// cells, 40 programs) stays within it; a 12x12x12 one would spend 42,000 on its first 307
+// programs; past it, bounds are the LP's rounded (`rounded()`). Nodes, not
 // seconds, so that a table gets the same verdict on every machine.
 inline constexpr long kIntegerNodes = 5000;
 

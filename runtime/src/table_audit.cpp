@@ -202,7 +202,13 @@ double TableAttack::solve_integer(int var, bool maximize) {
   if (!cbc.isProvenOptimal() || cbc.bestSolution() == nullptr)
     return std::numeric_limits<double>::quiet_NaN();
   ++integer_programs_;
-  return std::round(cbc.bestSolution()[var]);
+  // The optimum is a whole-number table: its values are seen values like any other.
+  const double* x = cbc.bestSolution();
+  for (size_t j = 0; j < seen_lo_.size(); ++j) {
+    seen_lo_[j] = std::min(seen_lo_[j], std::round(x[j]));
+    seen_hi_[j] = std::max(seen_hi_[j], std::round(x[j]));
+  }
+  return std::round(x[var]);
 }
 
 std::pair<double, double> TableAttack::bounds(size_t cell) {

@@ -304,12 +304,12 @@ TEST_CASE("suppress and audit: offices within regions, rates with their counts (
 }
 
 TEST_CASE("audit says when bounds are the LP's rounded, not proved whole", "[cli][table]") {
-  auto r = run(bin() + " audit -p policies/dcf-5-4 tests/data/tables/three-d-10-suppressed.csv");
+  auto r = run(bin() + " audit -p policies/dcf-5-4 tests/data/tables/three-d-12-suppressed.csv");
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Catch::Contains("warning[audit.rounded]: "));
-  CHECK_THAT(r.out, Catch::Contains("280 suppressed cells, 0 recoverable"));
+  CHECK_THAT(r.out, Catch::Contains("424 suppressed cells, 0 recoverable"));
   auto j =
-      run(bin() + " audit -p policies/dcf-5-4 -f json tests/data/tables/three-d-10-suppressed.csv");
+      run(bin() + " audit -p policies/dcf-5-4 -f json tests/data/tables/three-d-12-suppressed.csv");
   json doc = json::parse(j.out);
   CHECK(doc["files"][0]["rounded_bounds"].get<int>() > 0);
   CHECK(doc["files"][0]["integer_programs"].get<int>() > 0);
