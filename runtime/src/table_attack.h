@@ -21,18 +21,18 @@ struct RelationIndex {
   std::vector<std::vector<uint32_t>> of;  // per cell: indexes into `all`
 };
 
+// Branch-and-bound nodes one audit of a table may spend in CBC, all rounds of a suppression
+// together (about 0.7 ms a node on a 12x12x12 table). An 8x8x8 or a 10x10x10 table (280 hidden
+// cells, 40 programs) stays within it; a 12x12x12 one would spend 42,000 on its first 307
+// programs; past it, bounds are the LP's rounded (`rounded()`). Nodes, not seconds, so that a
+// table gets the same verdict on every machine.
+inline constexpr long kIntegerNodes = 5000;
+
 // Variables are the cells not published (suppressed, or totals the file left out); published
 // cells are constants moved to the right-hand side, so the LP is as small as what is hidden.
 // Every solution found is a feasible table, so each hidden cell's values seen across solutions
 // lie inside its interval: `protected_cell` uses them to skip LPs whose answer is already known.
 //
-// Branch-and-bound nodes one audit of a table may spend in CBC, all rounds of a suppression
-// together (about 0.7 ms a node on a 12x12x12 table). An 8x8x8 or a 10x10x10 table (280 hidden
-// cells, 40 programs) stays within it; a 12x12x12 one would spend 42,000 on its first 307
-// programs; past it, bounds are the LP's rounded (`rounded()`). Nodes, not
-// seconds, so that a table gets the same verdict on every machine.
-inline constexpr long kIntegerNodes = 5000;
-
 // Counts (`whole_counts`) are whole numbers, and in 3-D and more the LP can stop at a fractional
 // vertex: its bound is then not one any table reaches. Such a bound is re-solved as an integer
 // program (COIN-OR CBC's branch and bound over the same rows), so the bound is reached by a
@@ -62,7 +62,7 @@ class TableAttack {
   void know(size_t cell, double value);
   // LPs the solver could not finish; each bound it gave up on is the seen value instead.
   size_t failures() const { return failures_; }
-  // Bounds that needed an integer program (the LP's vertex was fractional).
+  // Bounds CBC proved as integer programs (the LP's vertex was fractional).
   size_t integer_programs() const { return integer_programs_; }
   // Bounds left at the LP's fractional optimum (rounded inward by `bounds`): CBC gave up.
   size_t rounded() const { return rounded_; }
@@ -78,14 +78,19 @@ class TableAttack {
   double solve_integer(int var, bool maximize);
   // Whether the LP's current solution is whole in every column.
   bool solution_whole() const;
+  // Records the LP's current solution as seen values (when it is a table anyone could publish).
   void record();
+  // Widens every column's seen interval to a solution's value.
+  void see(const double* x);
   std::vector<int> var_;  // per cell: its LP column, or -1 when published
   std::vector<double> seen_lo_, seen_hi_;
   std::vector<double> saved_lo_, saved_hi_;  // the seen values from before `know`
   std::vector<double> slack_;                // per variable: the least a published total leaves
   ClpSimplex model_;
   bool whole_ = true;
-  bool integer_ok_ = true;  // false once CBC has failed to prove a bound of this table
+  // False once CBC has failed to prove a bound of this table. Not the same as a spent budget:
+  // until a bound is actually rounded, fractional solutions must not count as seen values.
+  bool integer_ok_ = true;
   long integer_left_ = kIntegerNodes;
   bool feasible_ = true;
   size_t failures_ = 0;

@@ -136,7 +136,10 @@ void TableAttack::record() {
   // A fractional solution is no table anyone could publish: its values say nothing about a
   // count's interval (unless CBC has given up on this table: its bounds are the LP's then).
   if (whole_ && integer_ok_ && !solution_whole()) return;
-  const double* x = model_.primalColumnSolution();
+  see(model_.primalColumnSolution());
+}
+
+void TableAttack::see(const double* x) {
   for (size_t j = 0; j < seen_lo_.size(); ++j) {
     seen_lo_[j] = std::min(seen_lo_[j], x[j]);
     seen_hi_[j] = std::max(seen_hi_[j], x[j]);
@@ -203,12 +206,10 @@ double TableAttack::solve_integer(int var, bool maximize) {
     return std::numeric_limits<double>::quiet_NaN();
   ++integer_programs_;
   // The optimum is a whole-number table: its values are seen values like any other.
-  const double* x = cbc.bestSolution();
-  for (size_t j = 0; j < seen_lo_.size(); ++j) {
-    seen_lo_[j] = std::min(seen_lo_[j], std::round(x[j]));
-    seen_hi_[j] = std::max(seen_hi_[j], std::round(x[j]));
-  }
-  return std::round(x[var]);
+  std::vector<double> x(cbc.bestSolution(), cbc.bestSolution() + seen_lo_.size());
+  for (double& v : x) v = std::round(v);
+  see(x.data());
+  return x[var];
 }
 
 std::pair<double, double> TableAttack::bounds(size_t cell) {

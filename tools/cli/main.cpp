@@ -326,7 +326,8 @@ int main(int argc, char** argv) {
   auto* audit = app.add_subcommand(
       "audit",
       "Audit suppressed tables (CSV, one row per cell) as an attacker would: each suppressed "
-      "cell's feasible interval from the published cells and totals, by the pack's table plan");
+      "cell's interval from the published cells and totals (whole numbers for counts; the LP's, "
+      "rounded and warned of, past the integer budget), by the pack's table plan");
   add_pack_source(audit, &auo.pack, &auo.bundle, &auo.trust_keys);
   audit->add_option("tables", auo.files, "Published tables")->required();
   audit->add_option("-f,--format", auo.format, "Output format")
