@@ -132,7 +132,7 @@ class Writer {
     out_.put("null");
     return *this;
   }
-  Writer& strings(const std::vector<std::string>& items) {
+  Writer& strings(std::span<const std::string> items) {
     begin_array();
     for (const auto& s : items) value(s);
     return end_array();

@@ -296,6 +296,7 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
   out.policy = {pack.name, pack.version, pack.digest};
   out.as_of = context.as_of;
   out.data = doc.data_files();
+  out.pack = pack_;
   frame.fired.clear();
   frame.keys.clear();
   auto rank = [&](Outcome o) {

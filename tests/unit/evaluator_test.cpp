@@ -48,6 +48,38 @@ TEST_CASE("per-element rules give one reason per element, naming it", "[evaluato
   CHECK(d.reasons[1].evidence[0].path == "items[1]");
 }
 
+TEST_CASE("a decision keeps its pack alive: reasons point into it, not into copies",
+          "[evaluator]") {
+  Decision d;
+  const CompiledPack* where = nullptr;
+  {
+    auto pack = pack_at("tests/packs/lending");
+    where = pack.get();
+    d = decide(pack,
+               "id: L\nborrower: {name: B, role: guest}\nitems:\n  - {name: Mac, kind: laptop}\n"
+               "start: 2026-01-01\nend: 2026-01-02\n");
+  }  // the compiled pack's last owner outside the decision is gone
+  REQUIRE(d.pack.get() == where);
+  CHECK(d.pack.use_count() == 1);
+  REQUIRE(d.reasons.size() == 1);
+  const Reason& r = d.reasons[0];
+  const RulePlan* rule = nullptr;
+  for (const RulePlan& p : d.pack->rules)
+    if (p.id == r.rule) rule = &p;
+  REQUIRE(rule != nullptr);
+  // The same bytes, not equal copies.
+  CHECK(r.rule.data() == rule->id.data());
+  CHECK(r.clause.data() == rule->clause.data());
+  CHECK(r.citation.data() == rule->citation.data());
+  CHECK(r.policy_file.data() == rule->file.data());
+  CHECK(r.reviewers.data() == rule->reviewers.data());
+  // A copy of the decision shares the pack; the JSON reads the same after the original goes.
+  const std::string json = to_json(d, -1);
+  Decision copy = d;
+  d = Decision();
+  CHECK(to_json(copy, -1) == json);
+}
+
 TEST_CASE("evidence for a missing key points at the nearest key that exists", "[evaluator]") {
   auto pack = pack_at("tests/packs/lending");
   Decision d = decide(pack,
@@ -200,7 +232,7 @@ rule any_external { clause: c, outcome: deny, when: any(p in parties: p.external
     REQUIRE(loaded.ok());
     std::set<std::string> rules;
     for (const auto& r : Evaluator(res.pack).evaluate(*loaded.document).reasons)
-      rules.insert(r.rule);
+      rules.emplace(r.rule);
     return rules;
   };
   // Everything missing: no bool is false, `!=` holds, empty() holds, quantifiers see no items.
@@ -545,7 +577,7 @@ void check_fast_matches_general(const CompileResult& res, const std::string& tex
   for (const auto& r : trace.rules)
     if (r.fired) general.insert(r.id + " " + r.message);
   for (const auto& r : ev.evaluate(*loaded.document, context).reasons)
-    fast.insert(r.rule + " " + r.message);
+    fast.insert(std::string(r.rule) + " " + r.message);
   INFO(file << ":\n" << text);
   CHECK(fast == general);
 }

@@ -359,8 +359,8 @@ std::vector<PackTestResult> run_pack_tests(const fs::path& pack_dir,
         (reason.outcome == Outcome::kDeny          ? deny
          : reason.outcome == Outcome::kNeedsReview ? review
                                                    : allow)
-            .insert(reason.clause);
-        rules.insert(reason.rule);
+            .emplace(reason.clause);
+        rules.emplace(reason.rule);
       }
       std::string got = outcome_name(d.outcome);
       if (got != w.decision)
@@ -395,7 +395,7 @@ Coverage coverage(const CompiledPack& pack, const std::vector<PackTestResult>& r
   std::set<std::string> fired;
   for (const auto& r : results)
     if (r.decision)
-      for (const auto& reason : r.decision->reasons) fired.insert(reason.rule);
+      for (const auto& reason : r.decision->reasons) fired.emplace(reason.rule);
   Coverage c;
   for (const auto& clause : pack.clauses) {
     Coverage::ClauseCoverage cc;

@@ -328,8 +328,8 @@ Outcome2 decide(const CompiledPack& pack, const Evaluator& ev, const std::string
   }
   out.decision = outcome_name(d.outcome);
   for (const auto& r : d.reasons) {
-    if (r.outcome == Outcome::kDeny) out.deny.insert(r.clause);
-    if (r.outcome == Outcome::kNeedsReview) out.review.insert(r.clause);
+    if (r.outcome == Outcome::kDeny) out.deny.emplace(r.clause);
+    if (r.outcome == Outcome::kNeedsReview) out.review.emplace(r.clause);
   }
   return out;
 }

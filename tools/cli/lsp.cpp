@@ -458,10 +458,10 @@ class Server {
         bool placed = false;
         for (const Evidence& e : r.evidence) {
           if (e.line == 0) continue;
-          diag(e.line, e.column, severity, r.rule, message);
+          diag(e.line, e.column, severity, std::string(r.rule), message);
           placed = true;
         }
-        if (!placed) diag(1, 1, severity, r.rule, message);
+        if (!placed) diag(1, 1, severity, std::string(r.rule), message);
       }
     } catch (const EvaluationError& e) {
       diag(1, 1, 1, e.code(), e.what());

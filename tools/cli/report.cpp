@@ -66,12 +66,12 @@ struct Tally {
         ++review;
         break;
     }
-    std::vector<std::string> seen;
+    std::vector<std::string_view> seen;
     for (const auto& reason : r.decision->reasons) {
       if (reason.outcome == Outcome::kAllow) continue;
       if (std::find(seen.begin(), seen.end(), reason.clause) != seen.end()) continue;
       seen.push_back(reason.clause);
-      ++clauses[reason.clause];
+      ++clauses[std::string(reason.clause)];
     }
   }
   size_t total() const { return allow + deny + review + errors; }
@@ -264,7 +264,7 @@ class SarifReporter : public Reporter {
       if (reason.outcome == Outcome::kAllow) continue;
       Json res;
       res["ruleId"] = reason.rule;
-      res["ruleIndex"] = rule_index_[reason.rule];
+      res["ruleIndex"] = rule_index_[std::string(reason.rule)];
       res["level"] = sarif_level(reason.outcome);
       res["message"] = {{"text", reason.message}};
       Json locs = Json::array();

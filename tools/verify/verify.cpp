@@ -199,8 +199,8 @@ Decided decide(const std::shared_ptr<const CompiledPack>& pack, const std::strin
     d.ok = true;
     d.outcome = dec.outcome;
     for (const auto& reason : dec.reasons) {
-      d.rules.insert(reason.rule);
-      if (reason.outcome == Outcome::kDeny) d.deny_clauses.insert(reason.clause);
+      d.rules.emplace(reason.rule);
+      if (reason.outcome == Outcome::kDeny) d.deny_clauses.emplace(reason.clause);
       if (reason.outcome == Outcome::kNeedsReview)
         for (const auto& b : reason.reviewers) d.reviewers.insert(b);
     }

@@ -1,7 +1,10 @@
 // Decisions: the outcome for one document, with every reason, and its JSON document.
 #pragma once
 
+#include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "steward/document.h"
@@ -17,15 +20,19 @@ struct Evidence {
 };
 
 // Why a rule fired. Reasons carry the clause they enforce and where the rule is written.
+// `clause`, `rule`, `citation`, `reviewers` and `policy_file` point into the compiled pack, not
+// copies of it (a decision would otherwise allocate and free them for every reason): they are
+// valid while the Decision that holds the reason lives (it keeps its pack alive), or while the
+// caller keeps the pack alive. Copy them into strings to keep a reason longer.
 struct Reason {
   Outcome outcome = Outcome::kDeny;
-  std::string clause;
-  std::string rule;
-  std::string message;
-  std::string citation;
-  std::vector<std::string> reviewers;  // sorted
+  std::string_view clause;
+  std::string_view rule;
+  std::string message;  // made for this document (holes filled in)
+  std::string_view citation;
+  std::span<const std::string> reviewers;  // sorted
   std::vector<Evidence> evidence;
-  std::string policy_file;
+  std::string_view policy_file;
   Position policy_position;
 };
 
@@ -49,6 +56,9 @@ struct Decision {
   // Where the approvals came from (`approvals` in JSON, only when from review records): the
   // records used and the stated approvals no record backs.
   ApprovalSource approvals;
+  // What the reasons point into (the evaluator's pack), shared so that a decision outlives a
+  // reload of the pack that made it.
+  std::shared_ptr<const CompiledPack> pack;
 };
 
 // The decision document of the spec, as compact JSON (`indent` < 0) or indented.
