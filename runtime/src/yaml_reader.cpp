@@ -39,9 +39,11 @@ class Parser {
   bool has_event_ = false;
 };
 
+// A collection being read: its items are `pending` from `first` on (one vector for every open
+// collection, not one each: a vector per collection cost an allocation and its regrowths).
 struct Open {
   uint32_t node;
-  std::vector<uint32_t> items;
+  uint32_t first;
   std::string anchor;  // registered when the collection ends, so it cannot contain itself
 };
 
@@ -50,7 +52,13 @@ struct Open {
 void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out) {
   Parser p(input);
   std::vector<Open> stack;
+  std::vector<uint32_t> pending;
   std::map<std::string, uint32_t> anchors;
+  // Sized from the text once (a node takes at least a few bytes of it), so the tree does not
+  // regrow as it is read; scalar texts are no longer than the text they come from.
+  out->nodes.reserve(input.size() / 8 + 16);
+  out->children.reserve(input.size() / 8 + 16);
+  out->text.reserve(input.size());
   auto fail = [&](std::string code, std::string message, const yaml_mark_t& mark) {
     if (out->failed) return;
     out->failed = true;
@@ -61,7 +69,7 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
   };
   auto add = [&](uint32_t node) {
     if (!stack.empty()) {
-      stack.back().items.push_back(node);
+      pending.push_back(node);
     } else {
       out->root = node;
     }
@@ -139,7 +147,8 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
         uint32_t id =
             map ? new_node(RawNode::Kind::kMap, e.start_mark, e.data.mapping_start.tag, nullptr)
                 : new_node(RawNode::Kind::kSeq, e.start_mark, e.data.sequence_start.tag, nullptr);
-        stack.push_back({id, {}, anchor ? reinterpret_cast<const char*>(anchor) : ""});
+        stack.push_back({id, static_cast<uint32_t>(pending.size()),
+                         anchor ? reinterpret_cast<const char*>(anchor) : ""});
         break;
       }
       case YAML_SEQUENCE_END_EVENT:
@@ -147,10 +156,11 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
         Open open = std::move(stack.back());
         stack.pop_back();
         RawNode& n = out->nodes[open.node];
+        const size_t items = pending.size() - open.first;
         n.begin = static_cast<uint32_t>(out->children.size());
-        n.size = static_cast<uint32_t>(n.kind == RawNode::Kind::kMap ? open.items.size() / 2
-                                                                     : open.items.size());
-        out->children.insert(out->children.end(), open.items.begin(), open.items.end());
+        n.size = static_cast<uint32_t>(n.kind == RawNode::Kind::kMap ? items / 2 : items);
+        out->children.insert(out->children.end(), pending.begin() + open.first, pending.end());
+        pending.resize(open.first);
         if (!open.anchor.empty()) anchors[open.anchor] = open.node;
         add(open.node);
         break;
