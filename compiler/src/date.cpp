@@ -69,7 +69,17 @@ std::string format_iso_date(int32_t z) {
   const unsigned d = doy - (153 * mp + 2) / 5 + 1;
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   y += m <= 2;
-  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
+  // Written by hand: every decision's JSON carries one (`as_of`), and fmt::format cost more
+  // than the rest of the date's work.
+  if (y < 0 || y > 9999) return fmt::format("{:04}-{:02}-{:02}", y, m, d);
+  std::string out = "0000-00-00";
+  for (int i = 3, v = y; i >= 0; --i, v /= 10)
+    out[static_cast<size_t>(i)] = static_cast<char>('0' + v % 10);
+  out[5] = static_cast<char>('0' + m / 10);
+  out[6] = static_cast<char>('0' + m % 10);
+  out[8] = static_cast<char>('0' + d / 10);
+  out[9] = static_cast<char>('0' + d % 10);
+  return out;
 }
 
 int32_t today_utc() { return static_cast<int32_t>(std::time(nullptr) / 86400); }

@@ -69,11 +69,12 @@ size_t skip_safe(const char* p, size_t n, size_t i) {
 class Out {
  public:
   Out() : buf_(4096, '\0') {}
-  void put(char c) {
+  // Inlined: most puts are a byte or a key, and a call each cost more than the copy.
+  [[gnu::always_inline]] void put(char c) {
     room(1);
     buf_[n_++] = c;
   }
-  void put(std::string_view s) {
+  [[gnu::always_inline]] void put(std::string_view s) {
     room(s.size());
     std::memcpy(buf_.data() + n_, s.data(), s.size());
     n_ += s.size();
@@ -90,9 +91,11 @@ class Out {
   }
 
  private:
-  void room(size_t k) {
-    if (n_ + k > buf_.size()) buf_.resize(std::max(2 * buf_.size(), n_ + k));
+  [[gnu::always_inline]] void room(size_t k) {
+    if (n_ + k > buf_.size()) [[unlikely]]
+      grow(k);
   }
+  [[gnu::noinline]] void grow(size_t k) { buf_.resize(std::max(2 * buf_.size(), n_ + k)); }
   std::string buf_;
   size_t n_ = 0;
 };

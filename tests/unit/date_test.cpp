@@ -32,3 +32,20 @@ TEST_CASE("dates round-trip and order by day", "[date]") {
   REQUIRE(parse_iso_date("2027-03-01", &a));
   CHECK(a == b + 1);
 }
+
+TEST_CASE("every day of four centuries formats as it parses, and the years beyond as fmt would",
+          "[date]") {
+  int32_t first = 0, last = 0;
+  REQUIRE(parse_iso_date("1899-12-31", &first));
+  REQUIRE(parse_iso_date("2300-03-01", &last));
+  for (int32_t day = first; day <= last; ++day) {
+    const std::string text = format_iso_date(day);
+    int32_t back = -1;
+    REQUIRE(parse_iso_date(text, &back));
+    REQUIRE(back == day);
+  }
+  CHECK(format_iso_date(-719528) == "0000-01-01");  // the first day four digits can write
+  CHECK(format_iso_date(-719529) == "-001-12-31");  // before it, as fmt's `{:04}` writes it
+  CHECK(format_iso_date(2932896) == "9999-12-31");
+  CHECK(format_iso_date(2932897) == "10000-01-01");
+}
