@@ -205,14 +205,8 @@ inline uint32_t Run::test_path(const Test& t) const {
 }
 
 // Conditions are most of the plan: they run as compiled tests (detail::Test) that build no
-// Values; a node that was not compiled (explain asks for any part) goes through eval().
-bool Run::eval_bool(uint32_t id) {
-  uint32_t entry = prep_.entry[id];
-  if (entry == kNoIndex) [[unlikely]]
-    return eval(id).b;
-  return run_tests(entry);
-}
-
+// Values; a node that was not compiled (explain asks for any part) goes through eval()
+// (eval_bool, in plan_run.h).
 bool Run::run_tests(uint32_t i) {
   const Test* tests = prep_.tests.data();
   for (;;) {

@@ -189,8 +189,13 @@ class Run {
   uint32_t node_of(uint32_t id);
   // A node whose value is a document position node_of finds without evaluating anything.
   bool is_path(uint32_t id) const { return prep_.paths[id].begin != kNoIndex; }
-  // A condition, without building Values.
-  bool eval_bool(uint32_t id);
+  // A condition, without building Values. Inline: the rule loop calls it once per rule.
+  bool eval_bool(uint32_t id) {
+    const uint32_t entry = prep_.entry[id];
+    if (entry == kNoIndex) [[unlikely]]
+      return eval(id).b;
+    return run_tests(entry);
+  }
   Value eval(uint32_t id);
   // A definition's value in this decision, computed on first use.
   const Value& def(uint32_t slot) {

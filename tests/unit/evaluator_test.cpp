@@ -73,6 +73,8 @@ TEST_CASE("a decision keeps its pack alive: reasons point into it, not into copi
   CHECK(r.citation.data() == rule->citation.data());
   CHECK(r.policy_file.data() == rule->file.data());
   CHECK(r.reviewers.data() == rule->reviewers.data());
+  CHECK(d.policy.digest.data() == d.pack->digest.data());
+  CHECK(d.policy.name == d.pack->name);
   // A copy of the decision shares the pack; the JSON reads the same after the original goes.
   const std::string json = to_json(d, -1);
   Decision copy = d;

@@ -36,10 +36,12 @@ struct Reason {
   Position policy_position;
 };
 
+// The pack a decision was made by: views into it, valid while the Decision (which keeps its
+// pack alive) or the pack lives, like a reason's.
 struct PolicyRef {
-  std::string name;
-  std::string version;
-  std::string digest;
+  std::string_view name;
+  std::string_view version;
+  std::string_view digest;
 };
 
 // The decision on one document: always with its reasons, sorted strongest first.
