@@ -303,34 +303,35 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
     auto it = std::find(pack.precedence.begin(), pack.precedence.end(), o);
     return static_cast<size_t>(it - pack.precedence.begin());
   };
+  // Made once, not per rule: its captures were stores on every rule of every decision.
+  auto fire = [&](const RulePlan& r, size_t ri) {
+    Reason& reason = frame.fired.emplace_back();
+    reason.outcome = r.outcome;
+    reason.clause = r.clause;
+    reason.rule = r.id;
+    reason.citation = r.citation;
+    reason.reviewers = r.reviewers;
+    reason.message = run.message(r);
+    reason.evidence.reserve(r.evidence.size());
+    for (const auto& e : r.evidence) reason.evidence.push_back(run.evidence(e));
+    reason.policy_file = r.file;
+    reason.policy_position = r.position;
+    uint32_t line = reason.evidence.empty() ? 0 : reason.evidence[0].line;
+    uint32_t column = reason.evidence.empty() ? 0 : reason.evidence[0].column;
+    frame.keys.push_back({rank(r.outcome), &r.clause, ri, line, column,
+                          static_cast<uint32_t>(frame.fired.size() - 1)});
+  };
   for (size_t ri = 0; ri < pack.rules.size(); ++ri) {
     const RulePlan& r = pack.rules[ri];
-    auto fire = [&] {
-      Reason& reason = frame.fired.emplace_back();
-      reason.outcome = r.outcome;
-      reason.clause = r.clause;
-      reason.rule = r.id;
-      reason.citation = r.citation;
-      reason.reviewers = r.reviewers;
-      reason.message = run.message(r);
-      reason.evidence.reserve(r.evidence.size());
-      for (const auto& e : r.evidence) reason.evidence.push_back(run.evidence(e));
-      reason.policy_file = r.file;
-      reason.policy_position = r.position;
-      uint32_t line = reason.evidence.empty() ? 0 : reason.evidence[0].line;
-      uint32_t column = reason.evidence.empty() ? 0 : reason.evidence[0].column;
-      frame.keys.push_back({rank(r.outcome), &r.clause, ri, line, column,
-                            static_cast<uint32_t>(frame.fired.size() - 1)});
-    };
     if (r.range == kNoIndex) {
-      if (run.eval_bool(r.condition)) fire();
+      if (run.eval_bool(r.condition)) fire(r, ri);
       continue;
     }
     Value list = run.eval(r.range);
     for (uint32_t i = 0; i < list.count; ++i) {
       run.tick();
       run.set_node(frame.locals[r.local], list.items[i]);
-      if (run.eval_bool(r.condition)) fire();
+      if (run.eval_bool(r.condition)) fire(r, ri);
     }
   }
   // Stable bytes: the order of FiredKey, and one reason per rule, message and position.
