@@ -327,10 +327,9 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
       if (run.eval_bool(r.condition)) fire(r, ri);
       continue;
     }
-    Value list = run.eval(r.range);
-    for (uint32_t i = 0; i < list.count; ++i) {
+    for (uint32_t item : run.items(r.range)) {
       run.tick();
-      run.set_node(frame.locals[r.local], list.items[i]);
+      run.set_node(frame.locals[r.local], item);
       if (run.eval_bool(r.condition)) fire(r, ri);
     }
   }

@@ -164,19 +164,6 @@ uint32_t Run::node_of(uint32_t id) {
   return path_node(id);
 }
 
-inline uint32_t Run::path_node(uint32_t id) const {
-  const FlatPath& p = prep_.paths[id];
-  uint32_t cur = p.base == kNoIndex ? doc_.root() : f_.locals[p.base].node;
-  const uint32_t* step = prep_.path_steps.data() + p.begin;
-  for (const uint32_t* end = step + p.length; step != end; ++step) {
-    if (cur == kNoIndex) return kNoIndex;
-    const DocNode& rec = doc_.node(cur);
-    if (rec.kind != TypeKind::kRecord) return kNoIndex;
-    cur = doc_.children(rec)[*step];
-  }
-  return cur;
-}
-
 inline uint32_t Run::test_path(const Test& t) const {
   if (t.path_len == UINT8_MAX) [[unlikely]]
     return path_node(t.a);

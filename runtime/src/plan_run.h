@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -189,6 +190,18 @@ class Run {
   uint32_t node_of(uint32_t id);
   // A node whose value is a document position node_of finds without evaluating anything.
   bool is_path(uint32_t id) const { return prep_.paths[id].begin != kNoIndex; }
+  // The items of a list expression (a rule's range); a field path is read where it is,
+  // without building a Value.
+  std::span<const uint32_t> items(uint32_t id) {
+    if (is_path(id)) {
+      const uint32_t d = path_node(id);
+      if (d == kNoIndex) return {};
+      const DocNode& n = doc_.node(d);
+      return n.kind == TypeKind::kList ? doc_.children(n) : std::span<const uint32_t>();
+    }
+    const Value v = eval(id);
+    return {v.items, v.count};
+  }
   // A condition, without building Values. Inline: the rule loop calls it once per rule.
   bool eval_bool(uint32_t id) {
     const uint32_t entry = prep_.entry[id];
@@ -239,5 +252,18 @@ class Run {
   Frame& f_;
   uint64_t steps_left_;
 };
+
+inline uint32_t Run::path_node(uint32_t id) const {
+  const FlatPath& p = prep_.paths[id];
+  uint32_t cur = p.base == kNoIndex ? doc_.root() : f_.locals[p.base].node;
+  const uint32_t* step = prep_.path_steps.data() + p.begin;
+  for (const uint32_t* end = step + p.length; step != end; ++step) {
+    if (cur == kNoIndex) return kNoIndex;
+    const DocNode& rec = doc_.node(cur);
+    if (rec.kind != TypeKind::kRecord) return kNoIndex;
+    cur = doc_.children(rec)[*step];
+  }
+  return cur;
+}
 
 }  // namespace steward::detail
