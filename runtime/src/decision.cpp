@@ -75,6 +75,9 @@ class Out {
     buf_[n_++] = c;
   }
   [[gnu::always_inline]] void put(std::string_view s) {
+    // An empty view may have no data at all (a default PolicyRef or Reason field), and memcpy
+    // from a null pointer is undefined even for no bytes.
+    if (s.empty()) return;
     room(s.size());
     std::memcpy(buf_.data() + n_, s.data(), s.size());
     n_ += s.size();

@@ -48,6 +48,18 @@ TEST_CASE("per-element rules give one reason per element, naming it", "[evaluato
   CHECK(d.reasons[1].evidence[0].path == "items[1]");
 }
 
+TEST_CASE("a default decision, whose views hold no data at all, writes as JSON", "[decision]") {
+  // Reason and PolicyRef fields are views: empty ones have a null data pointer (UBSan caught
+  // memcpy being handed one).
+  Decision d;
+  d.reasons.emplace_back();
+  REQUIRE(d.policy.digest.data() == nullptr);
+  const auto parsed = nlohmann::json::parse(to_json(d, -1));
+  CHECK(parsed["policy"]["digest"] == "");
+  CHECK(parsed["reasons"][0]["clause"] == "");
+  CHECK(parsed["reasons"][0]["reviewers"].empty());
+}
+
 TEST_CASE("a decision keeps its pack alive: reasons point into it, not into copies",
           "[evaluator]") {
   Decision d;
