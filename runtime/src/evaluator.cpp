@@ -65,7 +65,79 @@ class TestCompiler {
     return prep_.entry[id];
   }
 
+  // Prepared::rules_entry: built last to first, so each rule knows where the next begins. A
+  // rule's condition gets tests of its own, ending at its action or the next rule, instead of
+  // a call per rule into tests that end in true or false.
+  //
+  // Rules run in an order of their own: the order of firing decides nothing (reasons are
+  // sorted by rule index, which each action keeps). Rules that open with the same test run
+  // side by side, so that when it fails for one, the next ones are skipped without asking again
+  // (thread(): a test's result cannot change within a decision).
+  void chain_rules() {
+    std::vector<uint32_t> order(pack_.rules.size());
+    std::vector<uint64_t> key(pack_.rules.size());
+    for (uint32_t ri = 0; ri < order.size(); ++ri) {
+      order[ri] = ri;
+      key[ri] = opening_leaf(pack_.rules[ri]);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](uint32_t x, uint32_t y) { return key[x] < key[y]; });
+    const uint32_t first = static_cast<uint32_t>(prep_.tests.size());
+    uint32_t next = detail::kTestTrue;
+    for (size_t k = order.size(); k-- > 0;) {
+      const RulePlan& r = pack_.rules[order[k]];
+      detail::Test action;
+      action.op =
+          static_cast<uint8_t>(r.range == kNoIndex ? detail::TestOp::kFire : detail::TestOp::kEach);
+      action.a = order[k];
+      action.on_true = action.on_false = next;
+      prep_.tests.push_back(action);
+      const uint32_t act = static_cast<uint32_t>(prep_.tests.size() - 1);
+      next = r.range == kNoIndex ? gen(r.condition, act, next) : act;
+    }
+    prep_.rules_entry = next;
+    // Each test's successors were made before it, so one pass in the order of making sees
+    // every successor already threaded.
+    for (uint32_t i = first; i < prep_.tests.size(); ++i) {
+      detail::Test& t = prep_.tests[i];
+      t.on_true = thread(t, t.on_true, true);
+      t.on_false = thread(t, t.on_false, false);
+    }
+  }
+
  private:
+  // What a rule's condition tests first: the same value for two rules means the same test.
+  // Rules with a range test per element and come last.
+  uint64_t opening_leaf(const RulePlan& r) const {
+    if (r.range != kNoIndex) return UINT64_MAX;
+    uint32_t id = r.condition;
+    for (;;) {
+      const PlanNode& n = pack_.nodes[id];
+      if (n.op != Op::kNot && n.op != Op::kAnd && n.op != Op::kOr) break;
+      id = n.a;
+    }
+    const PlanNode& n = pack_.nodes[id];
+    return n.op == Op::kDef ? n.a : (uint64_t{1} << 32) + id;
+  }
+
+  // Where a test that gave `result` leads, skipping tests that ask the same question again: a
+  // successor runs in the same pass as its test, and within one pass a leaf's value is fixed
+  // (definitions are computed once; the document, the evaluation date and any loop element
+  // stay as they are). Path tests from a loop's element are left alone all the same.
+  uint32_t thread(const detail::Test& t, uint32_t to, bool result) const {
+    using detail::TestOp;
+    if (t.op >= static_cast<uint8_t>(TestOp::kFire)) return to;
+    while (to < detail::kTestFalse) {
+      const detail::Test& s = prep_.tests[to];
+      const bool same =
+          s.op == t.op && s.base == kNoIndex && t.base == kNoIndex &&
+          (t.op == static_cast<uint8_t>(TestOp::kDef) ? s.a == t.a : s.node == t.node);
+      if (!same) break;
+      to = result ? s.on_true : s.on_false;
+    }
+    return to;
+  }
+
   // Tests for `id` that continue at `t` when it holds and at `f` when not; returns the first.
   uint32_t gen(uint32_t id, uint32_t t, uint32_t f) {
     const PlanNode& n = pack_.nodes[id];
@@ -184,7 +256,8 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
   // that are conditions.
   p.entry.assign(nodes.size(), kNoIndex);
   TestCompiler tests(*pack_, p);
-  for (const auto& r : pack_->rules) tests.entry(r.condition);
+  for (const auto& r : pack_->rules)
+    if (r.range != kNoIndex) tests.entry(r.condition);  // others: chain_rules
   for (const auto& n : nodes) {
     switch (n.op) {
       case Op::kAny:
@@ -216,6 +289,7 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
     p.def_bool[d.slot] = always_bool(nodes[d.node].op);
     if (p.def_bool[d.slot]) tests.entry(d.node);
   }
+  tests.chain_rules();
 }
 
 Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
@@ -321,10 +395,12 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
     frame.keys.push_back({rank(r.outcome), &r.clause, ri, line, column,
                           static_cast<uint32_t>(frame.fired.size() - 1)});
   };
-  for (size_t ri = 0; ri < pack.rules.size(); ++ri) {
+  for (uint32_t i = run.next_action(prep_.rules_entry); i < detail::kTestFalse;
+       i = run.next_action(prep_.tests[i].on_true)) {
+    const size_t ri = prep_.tests[i].a;
     const RulePlan& r = pack.rules[ri];
-    if (r.range == kNoIndex) {
-      if (run.eval_bool(r.condition)) fire(r, ri);
+    if (prep_.tests[i].op == static_cast<uint8_t>(detail::TestOp::kFire)) {
+      fire(r, ri);
       continue;
     }
     for (uint32_t item : run.items(r.range)) {

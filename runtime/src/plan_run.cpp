@@ -23,6 +23,8 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
     f_.def_stamp.resize(pack.def_slots, f_.stamp);
   }
   if (f_.filters.size() < prep.filter_count) f_.filters.resize(prep.filter_count);
+  if (doc_.node_count() != 0 && doc_.node(doc_.root()).kind == TypeKind::kRecord)
+    root_kids_ = doc_.children(doc_.node(doc_.root())).data();
   f_.scratch.clear();
   // A new stamp forgets every definition value of the frame's previous decision; when the
   // counter wraps, the stamps are cleared so that no value from 2^32 decisions ago reads as
@@ -167,8 +169,17 @@ uint32_t Run::node_of(uint32_t id) {
 inline uint32_t Run::test_path(const Test& t) const {
   if (t.path_len == UINT8_MAX) [[unlikely]]
     return path_node(t.a);
-  uint32_t cur = t.base == kNoIndex ? doc_.root() : f_.locals[t.base].node;
-  for (uint32_t i = 0; i < t.path_len; ++i) {
+  uint32_t cur;
+  uint32_t i = 0;
+  if (t.base != kNoIndex) {
+    cur = f_.locals[t.base].node;
+  } else if (root_kids_ != nullptr && t.path_len != 0) {
+    cur = root_kids_[t.steps[0]];
+    i = 1;
+  } else {
+    cur = doc_.root();
+  }
+  for (; i < t.path_len; ++i) {
     if (cur == kNoIndex) return kNoIndex;
     const DocNode& rec = doc_.node(cur);
     if (rec.kind != TypeKind::kRecord) return kNoIndex;
@@ -201,6 +212,16 @@ bool Run::run_tests(uint32_t i) {
     i = leaf(t) ? t.on_true : t.on_false;
     if (i >= kTestFalse) return i == kTestTrue;
   }
+}
+
+uint32_t Run::next_action(uint32_t i) {
+  const Test* tests = prep_.tests.data();
+  while (i < kTestFalse) {
+    const Test& t = tests[i];
+    if (t.op >= static_cast<uint8_t>(TestOp::kFire)) return i;
+    i = leaf(t) ? t.on_true : t.on_false;
+  }
+  return i;
 }
 
 inline bool Run::leaf(const Test& t) {
@@ -252,6 +273,10 @@ inline bool Run::leaf(const Test& t) {
       return compare_leaf(t);
     case TestOp::kValue:
       break;
+    case TestOp::kFire:
+    case TestOp::kEach:
+      // Actions are handled by the rule loop (next_action) and never reach a condition.
+      return false;
   }
   return eval(t.node).b;
 }

@@ -66,6 +66,9 @@ enum class TestOp : uint8_t {
   kInEnums,     // a: path node of an enum type, b: enum bitset
   kQuantifier,  // any, all, none; b: the first test of its condition
   kCompare,     // a: path node, b: a constant, as_of() or a path node (node's op: ==, <, ...)
+  // Actions of Prepared::rules_entry, not leaves: a is the rule's index, on_true the next test.
+  kFire,  // the rule's condition held: it fires
+  kEach,  // a rule with a range: its condition is tested for each element
 };
 
 // Scratch state, one per thread, reused across decisions: evaluation allocates only its output.
@@ -244,6 +247,12 @@ class Run {
   // Runs compiled tests from `entry` to kTestTrue or kTestFalse.
   bool run_tests(uint32_t entry);
 
+ public:
+  // Runs the tests of Prepared::rules_entry from `i` to the next action (kFire or kEach), whose
+  // index it returns, or to the end of the chain (kTestTrue).
+  uint32_t next_action(uint32_t i);
+
+ private:
  private:
   const int32_t as_of_;
   const CompiledPack& pack_;
@@ -251,6 +260,9 @@ class Run {
   const Document& doc_;
   Frame& f_;
   uint64_t steps_left_;
+  // The root record's fields, or null: most tests read a path from the root, and its first
+  // step then needs no look at the root node.
+  const uint32_t* root_kids_ = nullptr;
 };
 
 inline uint32_t Run::path_node(uint32_t id) const {

@@ -1,9 +1,12 @@
 // libFuzzer target: agreement text -> load and validate against the DCF pack -> evaluate ->
 // decision JSON, with the approvals the agreement states and again with approvals from review
 // records (the lists rewritten before validation). Any crash, leak, timeout or sanitizer report
-// is a finding; so is a decision for an input that had errors.
+// is a finding; so is a decision for an input that had errors, and so is a rule that fires in
+// the decision but not in explain's general evaluator (no compiled tests), or the reverse.
 #include <cstdint>
 #include <cstdlib>
+#include <set>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -12,13 +15,41 @@
 
 namespace {
 
-const steward::Evaluator& evaluator() {
-  static steward::Evaluator* ev = [] {
-    auto r = steward::compile_pack(STEWARD_SOURCE_DIR "/policies/dcf-5-4");
-    if (!r.ok()) std::abort();
-    return new steward::Evaluator(r.pack);
+const steward::CompileResult& compiled() {
+  static const steward::CompileResult* r = [] {
+    auto* c =
+        new steward::CompileResult(steward::compile_pack(STEWARD_SOURCE_DIR "/policies/dcf-5-4"));
+    if (!c->ok()) std::abort();
+    return c;
   }();
+  return *r;
+}
+
+const steward::Evaluator& evaluator() {
+  static steward::Evaluator* ev = new steward::Evaluator(compiled().pack);
   return *ev;
+}
+
+// The rules (and messages) that fired, by the decision and by explain: the compiled tests and
+// the rule chain must decide exactly as the general evaluator does.
+void check_against_general(const steward::Document& doc, const steward::Decision& d) {
+  steward::Trace trace;
+  try {
+    trace = evaluator().explain(doc, *compiled().sources);
+  } catch (const steward::EvaluationError&) {
+    return;
+  }
+  std::set<std::string> general, fast;
+  for (const auto& r : trace.rules)
+    if (r.fired) general.insert(r.id + " " + r.message);
+  for (const auto& r : d.reasons) {
+    // The note on approvals not counted is appended after the rules ran; explain has none.
+    std::string message = r.message;
+    if (auto cut = message.find("; the approval by `"); cut != std::string::npos)
+      message.resize(cut);
+    fast.insert(std::string(r.rule) + " " + message);
+  }
+  if (general != fast) std::abort();
 }
 
 }  // namespace
@@ -41,6 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string json = steward::to_json(d);
   if (json.empty()) std::abort();
+  check_against_general(*loaded.document, d);
   // From review records: none, then the committee's approval and the commissioner's denial.
   for (int round = 0; round < 2; ++round) {
     std::vector<steward::ApprovalEvidence> records;

@@ -645,6 +645,55 @@ rule tagged { clause: c, outcome: deny, when: any(t in tags: t == "x") or empty(
     check_fast_matches_general(res, doc, "doc.yaml", context);
 }
 
+TEST_CASE("rules that open with the same test are decided as the general evaluator does",
+          "[evaluator]") {
+  // The evaluator runs rules with the same opening test side by side and, when that test fails
+  // for one, skips it for the next (true and false both carry over, through `not` and `or`, and
+  // around rules with a range). Every combination of missing, true and false is checked.
+  auto res = compile(steward::testing::pack_of(R"(
+document Doc {
+  id: string
+  a: bool?
+  b: bool?
+  c: bool?
+  g: bool?
+  items: [bool]?
+}
+clause c { title: "C" }
+reviewer dgc { title: "Data Governance Committee" }
+let gate = g == true
+let other = a == true or c == true
+rule r1 { clause: c, outcome: deny, when: gate and a == true, message: "1" }
+rule r2 { clause: c, outcome: review(dgc), when: gate and b == true, message: "2" }
+rule r3 { clause: c, outcome: deny, when: not gate and c == true, message: "3" }
+rule r4 { clause: c, outcome: deny, when: gate or c == false, message: "4" }
+rule r5 { clause: c, outcome: deny, when: gate, message: "5" }
+rule r6 { clause: c, outcome: deny, when: not gate, message: "6" }
+rule r7 { clause: c, outcome: deny, when: other and gate, message: "7" }
+rule r8 { clause: c, outcome: deny, when: other and not gate, message: "8" }
+rule r9 for x in items { clause: c, outcome: deny, when: x == gate, message: "9" }
+rule r10 { clause: c, outcome: deny, when: (gate and a == true) or (gate and b != true), message: "10" }
+rule r11 { clause: c, outcome: deny, when: a == true and b == true, message: "11" }
+rule r12 { clause: c, outcome: deny, when: a == true and not (b == true), message: "12" }
+rule r13 { clause: c, outcome: deny, when: a != true or b == true, message: "13" }
+)"));
+  for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(res.ok());
+  const char* values[] = {"", "true", "false"};
+  size_t docs = 0;
+  for (int i = 0; i < 81; ++i) {
+    std::string doc = "id: a\nitems: [true, false]\n";
+    int k = i;
+    for (const char* key : {"a", "b", "c", "g"}) {
+      if (k % 3 != 0) doc += std::string(key) + ": " + values[k % 3] + "\n";
+      k /= 3;
+    }
+    check_fast_matches_general(res, doc, "doc.yaml", EvaluationContext{});
+    ++docs;
+  }
+  CHECK(docs == 81);
+}
+
 TEST_CASE("compiled tests decide each DCF example as the general evaluator does",
           "[evaluator][dcf]") {
   CompileOptions options;

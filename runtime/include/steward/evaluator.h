@@ -85,6 +85,9 @@ struct Prepared {
   std::vector<uint32_t> path_steps;
   std::vector<Test> tests;
   std::vector<uint32_t> entry;  // per plan node: its first test, for conditions, or kNoIndex
+  // Every rule in order as one chain of tests: a rule's condition leads to its action (fire,
+  // or loop over its range), and both lead on to the next rule; kTestTrue ends the chain.
+  uint32_t rules_entry = UINT32_MAX;
   // Per definition slot: its expression, and whether it is computed on the bool path.
   // Definitions are computed when a rule first needs them, once per decision.
   std::vector<uint32_t> def_node;
