@@ -91,6 +91,19 @@ class TestCompiler {
           static_cast<uint8_t>(r.range == kNoIndex ? detail::TestOp::kFire : detail::TestOp::kEach);
       action.a = order[k];
       action.on_true = action.on_false = next;
+      if (r.range != kNoIndex) {
+        // `when: A and B` where A does not read the element: A is asked once, before the
+        // first element (never for an empty list, as before), and B for each element.
+        action.node = kNoIndex;
+        action.b = r.condition;
+        const PlanNode& c = pack_.nodes[r.condition];
+        if (c.op == Op::kAnd && !reads_local(c.a, r.local)) {
+          action.node = c.a;
+          action.b = c.b;
+          entry(c.a);
+        }
+        entry(action.b);
+      }
       prep_.tests.push_back(action);
       const uint32_t act = static_cast<uint32_t>(prep_.tests.size() - 1);
       next = r.range == kNoIndex ? gen(r.condition, act, next) : act;
@@ -106,6 +119,74 @@ class TestCompiler {
   }
 
  private:
+  // Whether the expression `id` can read local `slot`. Iterative: plans can be deep. An
+  // operator this does not know reads everything, so that nothing is hoisted by mistake.
+  bool reads_local(uint32_t id, uint32_t slot) {
+    if (seen_.size() < pack_.nodes.size()) seen_.resize(pack_.nodes.size(), 0);
+    if (++visit_ == 0) {
+      std::fill(seen_.begin(), seen_.end(), 0);
+      visit_ = 1;
+    }
+    std::vector<uint32_t> stack{id};
+    while (!stack.empty()) {
+      const uint32_t x = stack.back();
+      stack.pop_back();
+      if (seen_[x] == visit_) continue;
+      seen_[x] = visit_;
+      const PlanNode& n = pack_.nodes[x];
+      switch (n.op) {
+        case Op::kConst:
+        case Op::kRoot:
+        case Op::kAsOf:
+        case Op::kDef:  // definitions are top level: they see no rule's element
+          break;
+        case Op::kLocal:
+          if (n.a == slot) return true;
+          break;
+        case Op::kField:
+        case Op::kNot:
+        case Op::kNeg:
+        case Op::kPresent:
+        case Op::kEmpty:
+        case Op::kCount:
+        case Op::kLower:
+        case Op::kLength:
+        case Op::kMatches:
+        case Op::kInSet:
+          stack.push_back(n.a);
+          break;
+        case Op::kAnd:
+        case Op::kOr:
+        case Op::kEq:
+        case Op::kNe:
+        case Op::kLt:
+        case Op::kLe:
+        case Op::kGt:
+        case Op::kGe:
+        case Op::kInList:
+        case Op::kCoalesce:
+        case Op::kAdd:
+        case Op::kSub:
+        case Op::kStartsWith:
+        case Op::kEndsWith:
+        case Op::kMul:
+        case Op::kDiv:
+        case Op::kMod:
+        case Op::kAny:
+        case Op::kAll:
+        case Op::kNone:
+        case Op::kCountWhere:
+        case Op::kFilter:
+          stack.push_back(n.a);
+          stack.push_back(n.b);
+          break;
+        default:
+          return true;
+      }
+    }
+    return false;
+  }
+
   // What a rule's condition tests first: the same value for two rules means the same test.
   // Rules with a range test per element and come last.
   uint64_t opening_leaf(const RulePlan& r) const {
@@ -224,6 +305,8 @@ class TestCompiler {
 
   const CompiledPack& pack_;
   detail::Prepared& prep_;
+  std::vector<uint32_t> seen_;  // reads_local's visits: seen_[node] == visit_
+  uint32_t visit_ = 0;
 };
 
 }  // namespace
@@ -252,12 +335,10 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
     fp.length = static_cast<uint32_t>(steps.size());
     p.path_steps.insert(p.path_steps.end(), steps.rbegin(), steps.rend());
   }
-  // Every node eval_bool is asked for: rule conditions, conditions inside loops, definitions
-  // that are conditions.
+  // Every node eval_bool is asked for: conditions inside loops, definitions that are
+  // conditions, and (chain_rules) the conditions of rules with a range.
   p.entry.assign(nodes.size(), kNoIndex);
   TestCompiler tests(*pack_, p);
-  for (const auto& r : pack_->rules)
-    if (r.range != kNoIndex) tests.entry(r.condition);  // others: chain_rules
   for (const auto& n : nodes) {
     switch (n.op) {
       case Op::kAny:
@@ -403,10 +484,13 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
       fire(r, ri);
       continue;
     }
-    for (uint32_t item : run.items(r.range)) {
+    const detail::Test& each = prep_.tests[i];
+    const std::span<const uint32_t> items = run.items(r.range);
+    if (items.empty() || (each.node != kNoIndex && !run.eval_bool(each.node))) continue;
+    for (uint32_t item : items) {
       run.tick();
       run.set_node(frame.locals[r.local], item);
-      if (run.eval_bool(r.condition)) fire(r, ri);
+      if (run.eval_bool(each.b)) fire(r, ri);
     }
   }
   // Stable bytes: the order of FiredKey, and one reason per rule, message and position.

@@ -68,7 +68,8 @@ enum class TestOp : uint8_t {
   kCompare,     // a: path node, b: a constant, as_of() or a path node (node's op: ==, <, ...)
   // Actions of Prepared::rules_entry, not leaves: a is the rule's index, on_true the next test.
   kFire,  // the rule's condition held: it fires
-  kEach,  // a rule with a range: its condition is tested for each element
+  kEach,  // a rule with a range. node: the part of its condition that reads no element (tested
+          // once, or kNoIndex); b: the rest, tested for each element
 };
 
 // Scratch state, one per thread, reused across decisions: evaluation allocates only its output.

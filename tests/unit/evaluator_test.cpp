@@ -657,6 +657,7 @@ document Doc {
   b: bool?
   c: bool?
   g: bool?
+  n: int?
   items: [bool]?
 }
 clause c { title: "C" }
@@ -676,6 +677,11 @@ rule r10 { clause: c, outcome: deny, when: (gate and a == true) or (gate and b !
 rule r11 { clause: c, outcome: deny, when: a == true and b == true, message: "11" }
 rule r12 { clause: c, outcome: deny, when: a == true and not (b == true), message: "12" }
 rule r13 { clause: c, outcome: deny, when: a != true or b == true, message: "13" }
+rule r14 for x in items { clause: c, outcome: deny, when: (n ?? 0) + 9223372036854775000 > 0 and x, message: "14" }
+rule r15 for x in items { clause: c, outcome: deny, when: gate and x == true, message: "15" }
+rule r16 for x in items { clause: c, outcome: deny, when: x == true and gate, message: "16" }
+rule r17 for x in items { clause: c, outcome: deny, when: (gate or a == true) and x != b, message: "17" }
+rule r18 for x in items { clause: c, outcome: deny, when: any(y in items: y == x) and c == true, message: "18" }
 )"));
   for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
   REQUIRE(res.ok());
@@ -692,6 +698,15 @@ rule r13 { clause: c, outcome: deny, when: a != true or b == true, message: "13"
     ++docs;
   }
   CHECK(docs == 81);
+  // A rule's test that reads no element is asked once, and only when there is an element, as
+  // it was per element: an empty list raises no error from it.
+  Evaluator ev(res.pack);
+  auto empty = load_document(*res.pack, "id: a\nn: 1000\nitems: []\n", "doc.yaml");
+  REQUIRE(empty.ok());
+  CHECK_NOTHROW(ev.evaluate(*empty.document));
+  auto one = load_document(*res.pack, "id: a\nn: 1000\nitems: [true]\n", "doc.yaml");
+  REQUIRE(one.ok());
+  CHECK_THROWS_AS(ev.evaluate(*one.document), EvaluationError);
 }
 
 TEST_CASE("compiled tests decide each DCF example as the general evaluator does",
