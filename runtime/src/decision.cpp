@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -46,21 +47,38 @@ constexpr bool safe_byte(unsigned char c) { return c >= 0x20 && c < 0x80 && c !=
 // decision holds need no escape at all).
 size_t skip_safe(const char* p, size_t n, size_t i) {
 #if defined(__SSE2__)
-  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                backslash = _mm_set1_epi8('\\');
+  // A bit per byte of the sixteen at `at` that needs a look. Signed compares: bytes >= 0x80
+  // count as below 0x20 too, and go to the UTF-8 check.
+  auto bad_bytes = [](const char* at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+    const __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+    return static_cast<unsigned>(_mm_movemask_epi8(bad));
+  };
   while (i + 16 <= n) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    // Signed: bytes >= 0x80 count as below 0x20 too, and go to the UTF-8 check.
-    const __m128i bad =
-        _mm_or_si128(_mm_cmplt_epi8(v, space),
-                     _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)));
-    const int mask = _mm_movemask_epi8(bad);
-    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    const unsigned mask = bad_bytes(p + i);
+    if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
     i += 16;
   }
-#endif
+  if (i >= n) return n;
+  // The last bytes, fewer than sixteen: read as the end of a block inside the text when it
+  // has sixteen bytes (those before `i` were found safe already), or copied into a block of
+  // safe bytes when it is shorter. Never a read outside the text.
+  unsigned mask;
+  if (n >= 16) {
+    mask = bad_bytes(p + n - 16) >> (16 - (n - i));
+  } else {
+    char block[16];
+    std::memset(block, 'a', sizeof block);
+    std::memcpy(block, p + i, n - i);
+    mask = bad_bytes(block) & ((1u << (n - i)) - 1);
+  }
+  return mask != 0 ? i + static_cast<size_t>(__builtin_ctz(mask)) : n;
+#else
   while (i < n && safe_byte(static_cast<unsigned char>(p[i]))) ++i;
   return i;
+#endif
 }
 
 // Appends JSON to a string: objects and arrays with nlohmann-style layout, indent < 0 compact.
@@ -75,29 +93,48 @@ class Out {
     buf_[n_++] = c;
   }
   [[gnu::always_inline]] void put(std::string_view s) {
-    // An empty view may have no data at all (a default PolicyRef or Reason field), and memcpy
-    // from a null pointer is undefined even for no bytes.
-    if (s.empty()) return;
     room(s.size());
-    std::memcpy(buf_.data() + n_, s.data(), s.size());
-    n_ += s.size();
+    put_unchecked(s);
   }
-  void put(const char* p, size_t k) { put(std::string_view(p, k)); }
-  void fill(char c, size_t k) {
-    room(k);
-    std::memset(buf_.data() + n_, c, k);
+  // The caller has made room. Short views (keys, layout, most values) are copied inline by two
+  // overlapping loads and stores inside the view's own bytes: a memcpy call cost more than the
+  // copy. An empty view may have no data at all (a default PolicyRef or Reason field), and is
+  // never read.
+  [[gnu::always_inline]] void put_unchecked(std::string_view s) {
+    const size_t k = s.size();
+    const char* from = s.data();
+    char* to = buf_.data() + n_;
+    if (k >= 8 && k <= 16) {
+      uint64_t head, tail;
+      std::memcpy(&head, from, 8);
+      std::memcpy(&tail, from + k - 8, 8);
+      std::memcpy(to, &head, 8);
+      std::memcpy(to + k - 8, &tail, 8);
+    } else if (k >= 4 && k < 8) {
+      uint32_t head, tail;
+      std::memcpy(&head, from, 4);
+      std::memcpy(&tail, from + k - 4, 4);
+      std::memcpy(to, &head, 4);
+      std::memcpy(to + k - 4, &tail, 4);
+    } else if (k < 4) {
+      for (size_t i = 0; i < k; ++i) to[i] = from[i];
+    } else {
+      std::memcpy(to, from, k);
+    }
     n_ += k;
   }
+  [[gnu::always_inline]] void put_unchecked(char c) { buf_[n_++] = c; }
+  [[gnu::always_inline]] void room(size_t k) {
+    if (n_ + k > buf_.size()) [[unlikely]]
+      grow(k);
+  }
+  void put(const char* p, size_t k) { put(std::string_view(p, k)); }
   std::string take() {
     buf_.resize(n_);
     return std::move(buf_);
   }
 
  private:
-  [[gnu::always_inline]] void room(size_t k) {
-    if (n_ + k > buf_.size()) [[unlikely]]
-      grow(k);
-  }
   [[gnu::noinline]] void grow(size_t k) { buf_.resize(std::max(2 * buf_.size(), n_ + k)); }
   std::string buf_;
   size_t n_ = 0;
@@ -112,12 +149,23 @@ class Writer {
   Writer& begin_array() { return open('['); }
   Writer& end_array() { return close(']'); }
 
-  // `k` is one of the spec's key names: nothing in it needs an escape.
+  // `k` is one of the spec's key names: nothing in it needs an escape. Written with one check
+  // for room: a key is the most frequent thing a decision writes.
   Writer& key(std::string_view k) {
-    separator();
-    out_.put('"');
-    out_.put(k);
-    out_.put(indent_ >= 0 ? std::string_view("\": ") : std::string_view("\":"));
+    const size_t pad = indent_ >= 0 ? levels_.size() * static_cast<size_t>(indent_) : 0;
+    out_.room(k.size() + pad + 6);
+    if (after_key_) {
+      after_key_ = false;
+    } else if (!levels_.empty()) {  // as separator() does
+      if (levels_.back().items++ > 0) out_.put_unchecked(',');
+      if (indent_ >= 0) {
+        out_.put_unchecked('\n');
+        indent_unchecked(pad);
+      }
+    }
+    out_.put_unchecked('"');
+    out_.put_unchecked(k);
+    out_.put_unchecked(indent_ >= 0 ? std::string_view("\": ") : std::string_view("\":"));
     after_key_ = true;
     return *this;
   }
@@ -176,8 +224,19 @@ class Writer {
   }
   void newline() {
     if (indent_ < 0) return;
-    out_.put('\n');
-    out_.fill(' ', levels_.size() * static_cast<size_t>(indent_));
+    const size_t pad = levels_.size() * static_cast<size_t>(indent_);
+    out_.room(pad + 1);
+    out_.put_unchecked('\n');
+    indent_unchecked(pad);
+  }
+  // `pad` spaces, in room made by the caller.
+  void indent_unchecked(size_t pad) {
+    static constexpr std::string_view kSpaces = "                                ";  // 32
+    while (pad > kSpaces.size()) {
+      out_.put_unchecked(kSpaces);
+      pad -= kSpaces.size();
+    }
+    out_.put_unchecked(kSpaces.substr(0, pad));
   }
   void string_literal(std::string_view s) {
     out_.put('"');
