@@ -31,6 +31,56 @@ int Type::find_member(std::string_view n) const {
   return -1;
 }
 
+size_t plan_operands(const PlanNode& n, uint32_t out[2]) {
+  // Every op is listed, with no default: a new op fails to compile until it is placed here.
+  switch (n.op) {
+    case Op::kConst:
+    case Op::kRoot:
+    case Op::kLocal:
+    case Op::kDef:
+    case Op::kAsOf:
+      return 0;
+    case Op::kField:  // b: a field index
+    case Op::kNot:
+    case Op::kNeg:
+    case Op::kPresent:
+    case Op::kEmpty:
+    case Op::kCount:
+    case Op::kLower:
+    case Op::kLength:
+    case Op::kMatches:  // b: a pattern index
+    case Op::kInSet:    // b: a set, c: an enum bitset
+      out[0] = n.a;
+      return 1;
+    case Op::kAnd:
+    case Op::kOr:
+    case Op::kEq:
+    case Op::kNe:
+    case Op::kLt:
+    case Op::kLe:
+    case Op::kGt:
+    case Op::kGe:
+    case Op::kInList:
+    case Op::kCoalesce:
+    case Op::kAdd:
+    case Op::kSub:
+    case Op::kMul:
+    case Op::kDiv:
+    case Op::kMod:
+    case Op::kStartsWith:
+    case Op::kEndsWith:
+    case Op::kAny:  // a: the list, b: the condition, c: its element's local slot
+    case Op::kAll:
+    case Op::kNone:
+    case Op::kCountWhere:
+    case Op::kFilter:
+      out[0] = n.a;
+      out[1] = n.b;
+      return 2;
+  }
+  return 0;
+}
+
 const char* outcome_name(Outcome o) {
   switch (o) {
     case Outcome::kAllow:

@@ -119,8 +119,7 @@ class TestCompiler {
   }
 
  private:
-  // Whether the expression `id` can read local `slot`. Iterative: plans can be deep. An
-  // operator this does not know reads everything, so that nothing is hoisted by mistake.
+  // Whether the expression `id` reads local `slot`. Iterative: plans can be deep.
   bool reads_local(uint32_t id, uint32_t slot) {
     if (seen_.size() < pack_.nodes.size()) seen_.resize(pack_.nodes.size(), 0);
     if (++visit_ == 0) {
@@ -134,55 +133,11 @@ class TestCompiler {
       if (seen_[x] == visit_) continue;
       seen_[x] = visit_;
       const PlanNode& n = pack_.nodes[x];
-      switch (n.op) {
-        case Op::kConst:
-        case Op::kRoot:
-        case Op::kAsOf:
-        case Op::kDef:  // definitions are top level: they see no rule's element
-          break;
-        case Op::kLocal:
-          if (n.a == slot) return true;
-          break;
-        case Op::kField:
-        case Op::kNot:
-        case Op::kNeg:
-        case Op::kPresent:
-        case Op::kEmpty:
-        case Op::kCount:
-        case Op::kLower:
-        case Op::kLength:
-        case Op::kMatches:
-        case Op::kInSet:
-          stack.push_back(n.a);
-          break;
-        case Op::kAnd:
-        case Op::kOr:
-        case Op::kEq:
-        case Op::kNe:
-        case Op::kLt:
-        case Op::kLe:
-        case Op::kGt:
-        case Op::kGe:
-        case Op::kInList:
-        case Op::kCoalesce:
-        case Op::kAdd:
-        case Op::kSub:
-        case Op::kStartsWith:
-        case Op::kEndsWith:
-        case Op::kMul:
-        case Op::kDiv:
-        case Op::kMod:
-        case Op::kAny:
-        case Op::kAll:
-        case Op::kNone:
-        case Op::kCountWhere:
-        case Op::kFilter:
-          stack.push_back(n.a);
-          stack.push_back(n.b);
-          break;
-        default:
-          return true;
-      }
+      // Definitions are top level: they see no rule's element.
+      if (n.op == Op::kLocal && n.a == slot) return true;
+      uint32_t operands[2];
+      const size_t k = plan_operands(n, operands);
+      stack.insert(stack.end(), operands, operands + k);
     }
     return false;
   }

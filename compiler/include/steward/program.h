@@ -107,6 +107,11 @@ enum class Op : uint8_t {
 // The op's name in dumps: `const`, `field`, `in_set`, `count_where`.
 const char* op_name(Op op);
 
+struct PlanNode;
+// The operands of `n` that are other plan nodes (a, then b), for walks over a plan that need
+// no operator's meaning (which locals an expression reads, say). Returns how many it wrote.
+size_t plan_operands(const PlanNode& n, uint32_t out[2]);
+
 inline constexpr uint32_t kNoIndex = UINT32_MAX;
 
 struct PlanNode {
