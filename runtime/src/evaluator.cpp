@@ -159,7 +159,8 @@ class TestCompiler {
   // Where a test that gave `result` leads, skipping tests that ask the same question again: a
   // successor runs in the same pass as its test, and within one pass a leaf's value is fixed
   // (definitions are computed once; the document, the evaluation date and any loop element
-  // stay as they are). Path tests from a loop's element are left alone all the same.
+  // stay as they are). The check on `base` only keeps short paths from a loop's element out,
+  // which the argument does not need.
   uint32_t thread(const detail::Test& t, uint32_t to, bool result) const {
     using detail::TestOp;
     if (t.op >= static_cast<uint8_t>(TestOp::kFire)) return to;
