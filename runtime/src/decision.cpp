@@ -40,7 +40,9 @@ size_t utf8_sequence_length(std::string_view s) {
 }
 
 // Bytes a JSON string carries as they are: printable ASCII other than `"` and `\\`.
-constexpr bool safe_byte(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
+[[maybe_unused]] constexpr bool safe_byte(unsigned char c) {
+  return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
 
 // The first position at or after `i` whose byte needs a look (an escape, or a UTF-8 check),
 // or n: sixteen bytes a step while they last, then a byte at a time (issue 21: most strings a
