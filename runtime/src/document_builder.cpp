@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_set>
@@ -62,6 +63,7 @@ class DocumentBuilder {
   std::shared_ptr<Document> build(std::string file) {
     doc_->file_ = std::move(file);
     doc_->nodes_.reserve(raw_.nodes.size() + 64);
+    doc_->children_.reserve(raw_.nodes.size() + 64);
     const RawNode& root = raw_.nodes[raw_.root];
     uint32_t r = new_node(pack_.root, kNoIndex, 0, at(root));
     if (root.kind != RawNode::Kind::kMap) {
@@ -122,6 +124,16 @@ class DocumentBuilder {
     return static_cast<uint32_t>(doc_->nodes_.size() - 1);
   }
 
+  // Appends `n` unset child slots; returns the first. (resize() with a value is a call into
+  // the library's general insert for every record, which costs more than the slots.)
+  uint32_t add_children(uint32_t n) {
+    std::vector<uint32_t>& c = doc_->children_;
+    const uint32_t first = static_cast<uint32_t>(c.size());
+    if (c.capacity() - c.size() < n) c.reserve(std::max<size_t>(2 * c.capacity(), c.size() + n));
+    for (uint32_t i = 0; i < n; ++i) c.push_back(kNoIndex);
+    return first;
+  }
+
   void error(const char* code, uint32_t node, Pos pos, std::string message,
              std::string_view child_key = {}) {
     if (errors_.size() >= limits_.max_errors) return;
@@ -168,7 +180,7 @@ class DocumentBuilder {
     }
     // A known key is a duplicate when its field is already filled; unknown keys (an error
     // anyway) go into a set, so that loading stays linear however many there are.
-    std::unordered_set<std::string_view> unknown_keys;
+    std::optional<std::unordered_set<std::string_view>> unknown_keys;  // at the first one
     uint32_t next_field = 0;  // keys usually come in the schema's order: try that one first
     for (uint32_t k = 0; k < map.size; ++k) {
       const RawNode& key = raw_.nodes[raw_.children[map.begin + 2 * k]];
@@ -183,7 +195,8 @@ class DocumentBuilder {
                   ? static_cast<int>(next_field)
                   : type->find_field(name);
       const bool duplicate =
-          f >= 0 ? scratch_[base + 3 * f] != kNoIndex : !unknown_keys.insert(name).second;
+          f >= 0 ? scratch_[base + 3 * f] != kNoIndex
+                 : !(unknown_keys ? *unknown_keys : unknown_keys.emplace()).insert(name).second;
       if (duplicate) {
         error("input.duplicate-key", r, at(key),
               fmt::format("key `{}` appears twice in this mapping; each key may be given once",
@@ -211,8 +224,7 @@ class DocumentBuilder {
       scratch_[base + 3 * f + 2] = key.column;
     }
     // Children are contiguous: allocate them first, then fill each.
-    uint32_t first = static_cast<uint32_t>(doc_->children_.size());
-    doc_->children_.resize(first + nf, kNoIndex);
+    const uint32_t first = add_children(nf);
     doc_->nodes_[r].kind = TypeKind::kRecord;
     doc_->nodes_[r].begin = first;
     doc_->nodes_[r].size = nf;
@@ -293,8 +305,7 @@ class DocumentBuilder {
           error("input.type", n, at(v), fmt::format("expected a list, got {}", kind_of(v)));
           return;
         }
-        uint32_t first = static_cast<uint32_t>(doc_->children_.size());
-        doc_->children_.resize(first + v.size, kNoIndex);
+        const uint32_t first = add_children(v.size);
         doc_->nodes_[n].kind = TypeKind::kList;
         doc_->nodes_[n].begin = first;
         doc_->nodes_[n].size = v.size;

@@ -20,16 +20,20 @@ using namespace simdjson;
 class JsonBuilder {
  public:
   JsonBuilder(const padded_string& buf, const ParseLimits& limits, RawTree* out)
-      : base_(buf.data()), size_(buf.size()), limits_(limits), out_(out) {
-    for (const char* p = base_; (p = static_cast<const char*>(
-                                     std::memchr(p, '\n', size_ - static_cast<size_t>(p - base_))));
-         ++p)
-      line_starts_.push_back(static_cast<uint32_t>(p - base_ + 1));
+      : base_(buf.data()), size_(buf.size()), limits_(limits), out_(out), lines_(buf) {
     // A node takes about 12 bytes of text; keys and values both become nodes.
     out_->nodes.reserve(size_ / 12 + 8);
     out_->children.reserve(size_ / 12 + 8);
-    out_->text.reserve(size_);
+    // Every scalar's text (a key or string unescaped, another scalar's token) is shorter than
+    // the stretch of input it was read from, and those stretches do not overlap: the input's
+    // size is room for all of them, so they are copied in without a check per copy.
+    out_->text.resize(size_);
+    text_ = out_->text.data();
+    items_.reserve(64);
   }
+
+  // The scalar texts' length, once the walk is done.
+  size_t text_size() const { return used_; }
 
   // Returns false when the caller should fall back to the YAML parser.
   bool value(ondemand::value v, size_t depth, uint32_t* id) {
@@ -54,10 +58,8 @@ class JsonBuilder {
           std::string_view k;
           if (f.unescaped_key().get(k)) return false;
           key.quoted = true;
-          key.begin = static_cast<uint32_t>(out_->text.size());
-          key.size = static_cast<uint32_t>(k.size());
-          out_->text.append(k);
-          out_->nodes.push_back(std::move(key));
+          if (!put(k, &key)) return false;
+          out_->nodes.push_back(key);
           items_.push_back(static_cast<uint32_t>(out_->nodes.size() - 1));
           uint32_t child;
           if (!value(f.value(), depth + 1, &child)) return false;
@@ -85,9 +87,7 @@ class JsonBuilder {
         std::string_view s;
         if (v.get_string().get(s)) return false;
         n.quoted = true;
-        n.begin = static_cast<uint32_t>(out_->text.size());
-        n.size = static_cast<uint32_t>(s.size());
-        out_->text.append(s);
+        if (!put(s, &n)) return false;
         break;
       }
       default: {
@@ -107,18 +107,27 @@ class JsonBuilder {
         } else if (v.is_null().error() || !v.is_null().value_unsafe()) {
           return false;
         }
-        n.begin = static_cast<uint32_t>(out_->text.size());
-        n.size = static_cast<uint32_t>(raw.size());
-        out_->text.append(raw);
+        if (!put(raw, &n)) return false;
         break;
       }
     }
-    out_->nodes.push_back(std::move(n));
+    out_->nodes.push_back(n);
     *id = static_cast<uint32_t>(out_->nodes.size() - 1);
     return true;
   }
 
  private:
+  // Copies a scalar's text into the tree's text. The check holds the constructor's bound even
+  // if its reasoning were wrong (the YAML path would then read the text).
+  bool put(std::string_view s, RawNode* n) {
+    if (s.size() > size_ - used_) return false;
+    if (!s.empty()) std::memcpy(text_ + used_, s.data(), s.size());
+    n->begin = static_cast<uint32_t>(used_);
+    n->size = static_cast<uint32_t>(s.size());
+    used_ += s.size();
+    return true;
+  }
+
   // A collection's children are contiguous in the tree, and nested collections finish first:
   // they wait on one stack shared by every level (no vector per collection).
   void close(size_t mark, uint32_t per_item, RawNode* n) {
@@ -129,27 +138,18 @@ class JsonBuilder {
     items_.resize(mark);
   }
 
-  // Nodes are met in the order of the text, so the line only moves forward: a cursor instead
-  // of a search per node (a search when an offset goes back, which the walk never does).
   void position(const char* at, RawNode* n) {
-    const uint32_t off = static_cast<uint32_t>(at - base_);
-    if (off < line_starts_[line_]) {
-      line_ = static_cast<size_t>(std::upper_bound(line_starts_.begin(), line_starts_.end(), off) -
-                                  line_starts_.begin()) -
-              1;
-    }
-    while (line_ + 1 < line_starts_.size() && line_starts_[line_ + 1] <= off) ++line_;
-    n->line = static_cast<uint32_t>(line_ + 1);
-    n->column = off - line_starts_[line_] + 1;
+    lines_.at(static_cast<size_t>(at - base_), &n->line, &n->column);
   }
 
   const char* base_;
   size_t size_;
   const ParseLimits& limits_;
   RawTree* out_;
-  std::vector<uint32_t> line_starts_{0};
-  size_t line_ = 0;  // index into line_starts_ of the last position's line
+  LineCursor lines_;
   std::vector<uint32_t> items_;
+  char* text_ = nullptr;  // out_->text's bytes
+  size_t used_ = 0;       // of them
 };
 
 }  // namespace
@@ -168,6 +168,7 @@ bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out)
   JsonBuilder builder(buf, limits, out);
   uint32_t id;
   if (!builder.value(root, 1, &id)) return false;
+  out->text.resize(builder.text_size());
   const char* rest = nullptr;
   if (!doc.current_location().get(rest)) return false;  // trailing content after the value
   out->root = id;
