@@ -18,10 +18,11 @@ using ApprovalRecords = std::function<std::vector<ApprovalEvidence>(const std::s
 
 // load_document, with the approvals looked up by the id the text states once it is parsed (one
 // parse, not one to learn the id and another to decide). Null `approvals`: the stated ones.
+// `fast`: valid plain JSON may go straight to its document (json_document.cpp).
 LoadResult load_document_with(const CompiledPack& pack, std::string_view text, std::string file,
                               const LoadLimits& limits, DocumentFormat format,
                               const std::vector<ScanReport>* observed,
-                              const ApprovalRecords* approvals);
+                              const ApprovalRecords* approvals, bool fast = true);
 
 // Rewrites each of the pack's approval lists that `raw` reaches (load_document's contract for
 // `approvals`) and describes what was used and what was not counted in `source`. An error (a

@@ -117,6 +117,75 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
   return detail::load_document_with(pack, text, std::move(file), limits, format, observed, &given);
 }
 
+namespace {
+
+std::string differ(const Document& a, const Document& b, uint32_t x, uint32_t y) {
+  const DocNode& p = a.node(x);
+  const DocNode& q = b.node(y);
+  auto at = [&](std::string_view what) { return fmt::format("`{}`: {}", a.path(x), what); };
+  if (p.kind != q.kind) return at("kinds differ");
+  if (p.type != q.type) return at("declared types differ");
+  if (p.index != q.index) return at("indexes differ");
+  if (p.line != q.line || p.column != q.column)
+    return at(
+        fmt::format("positions differ ({}:{} and {}:{})", p.line, p.column, q.line, q.column));
+  switch (p.kind) {
+    case TypeKind::kBool:
+      return p.b == q.b ? "" : at("values differ");
+    case TypeKind::kInt:
+      return p.i == q.i ? "" : at("values differ");
+    case TypeKind::kNumber:
+      return std::memcmp(&p.d, &q.d, sizeof p.d) == 0 ? "" : at("values differ");
+    case TypeKind::kDate:
+      return p.date == q.date ? "" : at("values differ");
+    case TypeKind::kEnum:
+      return p.member == q.member ? "" : at("values differ");
+    case TypeKind::kString:
+      return a.string(p) == b.string(q) ? "" : at("values differ");
+    case TypeKind::kList:
+    case TypeKind::kRecord: {
+      if (p.size != q.size) return at("sizes differ");
+      const auto ca = a.children(p);
+      const auto cb = b.children(q);
+      for (uint32_t i = 0; i < p.size; ++i) {
+        if (a.node(ca[i]).parent != x || b.node(cb[i]).parent != y) return at("parents differ");
+        if (std::string d = differ(a, b, ca[i], cb[i]); !d.empty()) return d;
+      }
+      return "";
+    }
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+std::string document_difference(const Document& a, const Document& b) {
+  if (a.file() != b.file()) return "files differ";
+  if (a.id() != b.id()) return "ids differ";
+  if (a.node_count() == 0 || b.node_count() == 0)
+    return a.node_count() == b.node_count() ? "" : "one document is empty";
+  const auto& fa = a.data_files();
+  const auto& fb = b.data_files();
+  if (fa.size() != fb.size()) return "data files differ";
+  for (size_t i = 0; i < fa.size(); ++i)
+    if (fa[i].file != fb[i].file || fa[i].sha256 != fb[i].sha256 || fa[i].rows != fb[i].rows ||
+        fa[i].columns != fb[i].columns)
+      return "data files differ";
+  const ApprovalSource& sa = a.approval_source();
+  const ApprovalSource& sb = b.approval_source();
+  if (sa.from_records != sb.from_records || sa.records != sb.records ||
+      sa.unbacked.size() != sb.unbacked.size())
+    return "approval sources differ";
+  return differ(a, b, a.root(), b.root());
+}
+
+LoadResult load_document_general(const CompiledPack& pack, std::string_view text, std::string file,
+                                 const LoadLimits& limits, DocumentFormat format) {
+  return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, nullptr,
+                                    false);
+}
+
 namespace detail {
 
 std::string raw_id(const CompiledPack& pack, const RawTree& raw) {
@@ -127,7 +196,7 @@ std::string raw_id(const CompiledPack& pack, const RawTree& raw) {
 LoadResult load_document_with(const CompiledPack& pack, std::string_view text, std::string file,
                               const LoadLimits& limits, DocumentFormat format,
                               const std::vector<ScanReport>* observed,
-                              const ApprovalRecords* approvals) {
+                              const ApprovalRecords* approvals, bool fast) {
   LoadResult result;
   auto fail = [&](InputError e) {
     result.errors.push_back(std::move(e));
@@ -151,12 +220,22 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return fail({"input.empty", "", 1, 1, "the document is empty"});
   }
-  detail::RawTree raw;
-  detail::ParseLimits parse_limits;
-  parse_limits.max_depth = limits.max_depth;
   // JSON (text starting with `{` or `[`) takes the fast path when it is plain JSON. Text that
   // must be JSON never falls back to YAML, which would accept comments and single quotes.
   size_t first = text.find_first_not_of(" \t\r\n");
+  // A valid JSON agreement with nothing added to it goes straight to its document; anything
+  // else, or anything wrong with it, takes the general path below.
+  if (fast && format != DocumentFormat::kYaml && text[first] == '{' && !checked.escapes &&
+      observed == nullptr && approvals == nullptr) {
+    if (std::shared_ptr<Document> doc = build_json_document(pack, limits, text, file)) {
+      detail::set_approval_source(*doc, ApprovalSource{});
+      result.document = std::move(doc);
+      return result;
+    }
+  }
+  detail::RawTree raw;
+  detail::ParseLimits parse_limits;
+  parse_limits.max_depth = limits.max_depth;
   bool json = format != DocumentFormat::kYaml && first != std::string_view::npos &&
               (text[first] == '{' || text[first] == '[') &&
               detail::parse_json(text, parse_limits, &raw);

@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "raw_tree.h"
@@ -16,5 +17,12 @@ namespace steward::detail {
 std::shared_ptr<Document> build_document(const CompiledPack& pack, const LoadLimits& limits,
                                          RawTree& raw, std::string file,
                                          std::vector<InputError>& errors);
+
+// A JSON agreement read straight into its Document when it is valid and plain (no escape in
+// the text: the caller checks), or null: the caller then takes the general path, which reports
+// what is wrong. What it returns equals the general path's document (document_difference).
+// `file` is taken only when a document is returned.
+std::shared_ptr<Document> build_json_document(const CompiledPack& pack, const LoadLimits& limits,
+                                              std::string_view text, std::string& file);
 
 }  // namespace steward::detail

@@ -2,7 +2,8 @@
 // decision JSON, with the approvals the agreement states and again with approvals from review
 // records (the lists rewritten before validation). Any crash, leak, timeout or sanitizer report
 // is a finding; so is a decision for an input that had errors, and so is a rule that fires in
-// the decision but not in explain's general evaluator (no compiled tests), or the reverse.
+// the decision but not in explain's general evaluator (no compiled tests), or the reverse, and
+// a JSON text whose fast path (straight to the document) differs from the general path.
 #include <cstdint>
 #include <cstdlib>
 #include <set>
@@ -52,6 +53,26 @@ void check_against_general(const steward::Document& doc, const steward::Decision
   if (general != fast) std::abort();
 }
 
+std::string errors_of(const steward::LoadResult& r) {
+  std::string out;
+  for (const auto& e : r.errors)
+    out += e.code + " " + e.path + " " + std::to_string(e.line) + ":" + std::to_string(e.column) +
+           " " + e.message + "\n";
+  return out;
+}
+
+// A text that may take the JSON fast path (one that opens with `{`) loads to the result, the
+// errors and the document the general reader and validator give it.
+void check_against_general_path(std::string_view text, const steward::LoadLimits& limits,
+                                const steward::LoadResult& loaded) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || text[first] != '{') return;
+  auto general = steward::load_document_general(evaluator().pack(), text, "fuzz.yaml", limits);
+  if (general.ok() != loaded.ok() || errors_of(general) != errors_of(loaded)) std::abort();
+  if (loaded.ok() && !steward::document_difference(*loaded.document, *general.document).empty())
+    std::abort();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -60,6 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   steward::LoadLimits limits;
   limits.max_values = 20000;  // keep each run fast; the limit itself is under test too
   auto loaded = steward::load_document(ev.pack(), text, "fuzz.yaml", limits);
+  check_against_general_path(text, limits, loaded);
   if (!loaded.ok()) {
     if (loaded.errors.empty()) std::abort();  // fail closed: no document means a reported error
     return 0;

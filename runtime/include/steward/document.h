@@ -98,6 +98,7 @@ class Document {
 
  private:
   friend class DocumentBuilder;
+  friend class JsonDocumentBuilder;
   friend void detail::set_data_files(Document& doc, std::vector<DataFileRef> files);
   friend void detail::set_approval_source(Document& doc, ApprovalSource source);
   std::vector<DataFileRef> data_files_;
@@ -163,6 +164,17 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
                          DocumentFormat format = DocumentFormat::kAuto,
                          const std::vector<ScanReport>* observed = nullptr,
                          const std::vector<ApprovalEvidence>* approvals = nullptr);
+
+// load_document without its JSON fast path: every text through the general reader and
+// validator. The same result, slower; the reference tests and fuzzers hold the fast path to.
+LoadResult load_document_general(const CompiledPack& pack, std::string_view text, std::string file,
+                                 const LoadLimits& limits = {},
+                                 DocumentFormat format = DocumentFormat::kAuto);
+
+// "" when two documents hold the same values of the same types at the same positions (and
+// the same file, id, data files and approval source); else the key path of the first
+// difference and what differs. Node numbering may differ: the documents are walked.
+std::string document_difference(const Document& a, const Document& b);
 
 // The format a file name asks for: `.json` (any case) is kJson, `.yaml`/`.yml` kYaml, else kAuto.
 DocumentFormat format_for(std::string_view file_name);

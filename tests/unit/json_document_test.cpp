@@ -1,0 +1,182 @@
+// Tests for document.h's JSON fast path: every JSON text loads to the same result, errors and
+// document (document_difference) as through the general reader and validator.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "steward/compiler.h"
+#include "steward/document.h"
+#include "test_support.h"
+
+using namespace steward;
+using nlohmann::json;
+
+namespace {
+
+const CompiledPack& dcf() {
+  static CompileResult res = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
+  REQUIRE(res.ok());
+  return *res.pack;
+}
+
+std::string read(const std::filesystem::path& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+std::vector<std::filesystem::path> json_examples() {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e :
+       std::filesystem::directory_iterator(steward::testing::source_dir() + "/bench/json"))
+    out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string error_list(const LoadResult& r) {
+  std::string out;
+  for (const InputError& e : r.errors)
+    out += e.code + " " + e.path + " " + std::to_string(e.line) + ":" + std::to_string(e.column) +
+           " " + e.message + "\n";
+  return out;
+}
+
+// Both paths, compared; returns whether the text loaded.
+bool same_both_ways(const std::string& text, const LoadLimits& limits = {},
+                    DocumentFormat format = DocumentFormat::kAuto) {
+  LoadResult fast = load_document(dcf(), text, "a.json", limits, format);
+  LoadResult general = load_document_general(dcf(), text, "a.json", limits, format);
+  INFO(text.substr(0, 400));
+  REQUIRE(fast.ok() == general.ok());
+  CHECK(error_list(fast) == error_list(general));
+  if (fast.ok()) CHECK(document_difference(*fast.document, *general.document).empty());
+  return fast.ok();
+}
+
+}  // namespace
+
+TEST_CASE("the JSON fast path builds the general path's document for every example",
+          "[document][json]") {
+  const auto files = json_examples();
+  REQUIRE(files.size() >= 30);
+  for (const auto& f : files) {
+    INFO(f.filename().string());
+    CHECK(same_both_ways(read(f)));
+    CHECK(same_both_ways(read(f), {}, DocumentFormat::kJson));
+    // Written on one line and with other spacing, positions move; the paths still agree.
+    CHECK(same_both_ways(json::parse(read(f)).dump()));
+    CHECK(same_both_ways(json::parse(read(f)).dump(7)));
+  }
+}
+
+TEST_CASE("document_difference names the first difference", "[document][json]") {
+  const std::string text = read(json_examples()[0]);
+  std::string changed = text;
+  const size_t at = changed.find("\"title\": \"");
+  REQUIRE(at != std::string::npos);
+  changed.insert(at + 10, "Another ");
+  LoadResult a = load_document(dcf(), text, "a.json");
+  LoadResult b = load_document(dcf(), changed, "a.json");
+  LoadResult moved = load_document(dcf(), "\n" + text, "a.json");
+  LoadResult other_file = load_document(dcf(), text, "b.json");
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(moved.ok());
+  REQUIRE(other_file.ok());
+  CHECK(document_difference(*a.document, *a.document).empty());
+  CHECK(document_difference(*a.document, *b.document) == "`title`: values differ");
+  CHECK(document_difference(*a.document, *moved.document).find("positions differ") !=
+        std::string::npos);
+  CHECK(document_difference(*a.document, *other_file.document) == "files differ");
+}
+
+TEST_CASE("every change to a valid JSON agreement gets the general path's result",
+          "[document][json]") {
+  const json base = json::parse(read(json_examples()[0]));
+  REQUIRE(base.contains("data"));
+  std::vector<std::pair<std::string, json>> cases;
+  auto with = [&](const std::string& name, auto change) {
+    json j = base;
+    change(j);
+    cases.emplace_back(name, j);
+  };
+  with("unchanged", [](json&) {});
+  with("unknown key", [](json& j) { j["colour"] = "red"; });
+  with("unknown nested key", [](json& j) { j["data"]["colour"] = "red"; });
+  with("null required", [](json& j) { j["title"] = nullptr; });
+  with("missing required", [](json& j) { j.erase("title"); });
+  with("null optional", [](json& j) { j["request_reference"] = nullptr; });
+  with("number for a string", [](json& j) { j["title"] = 7; });
+  with("string for a bool", [](json& j) { j["parties"][0]["external"] = "false"; });
+  with("number for a bool", [](json& j) { j["parties"][0]["external"] = 0; });
+  with("list for a record", [](json& j) { j["term"] = json::array(); });
+  with("record for a list", [](json& j) { j["risks"] = json::object(); });
+  with("empty list", [](json& j) { j["parties"] = json::array(); });
+  with("null list item", [](json& j) { j["risks"].push_back(nullptr); });
+  with("blank string", [](json& j) { j["title"] = " \u00a0\t"; });
+  with("empty string", [](json& j) { j["title"] = ""; });
+  with("unknown enum member", [](json& j) { j["kind"] = "data_sharin"; });
+  with("bad date", [](json& j) { j["term"]["end"] = "2027-02-30"; });
+  with("empty date", [](json& j) { j["term"]["end"] = ""; });
+  with("retired format", [](json& j) { j["format"] = "steward/agreement/v1"; });
+  with("unknown format", [](json& j) { j["format"] = "steward/agreement/v9"; });
+  with("stated observations", [](json& j) { j["observed"] = json::array(); });
+  with("top-level list", [](json& j) { j = json::array({j}); });
+  with("merge key", [](json& j) { j["<<"] = json::object(); });
+  for (const auto& [name, j] : cases) {
+    INFO(name);
+    same_both_ways(j.dump(2));
+    same_both_ways(j.dump(2), {}, DocumentFormat::kJson);
+  }
+  // Texts no serializer writes: duplicates, numbers, escapes, trailing content.
+  const std::string text = base.dump(2);
+  const size_t title = text.find("\"title\"");
+  REQUIRE(title != std::string::npos);
+  const std::vector<std::string> raw = {
+      text.substr(0, title) + "\"title\": \"first\",\n  " + text.substr(title),
+      text + " {}",
+      text + " x",
+      text + "\n# YAML reads a comment after the value; JSON does not\n",
+      text.substr(0, text.size() - 1),
+      text.substr(0, title) + "\"ti\\u0074le\": \"escaped key\",\n  " + text.substr(title + 8),
+      text.substr(0, title) + "\"title\": \"a\\u001bb\",\n  " + text.substr(title + 8),
+  };
+  for (const std::string& t : raw) same_both_ways(t);
+  // Numbers in every form JSON allows, for an integer and a number field.
+  for (const char* n : {"0", "-0", "11", "011", "1e3", "1E+3", "1.0", "1.5", "-1", "1e400",
+                        "9223372036854775807", "9223372036854775808", "0.000001"}) {
+    json j = base;
+    j["data"]["suppression"] = {{"threshold", 1}, {"complementary", true}};
+    std::string t = j.dump(2);
+    const size_t at = t.find("\"threshold\": 1");
+    REQUIRE(at != std::string::npos);
+    t.replace(at + 13, 1, n);
+    INFO(n);
+    same_both_ways(t);
+  }
+}
+
+TEST_CASE("the JSON fast path stops at every limit where the general path does",
+          "[document][json][hostile]") {
+  const std::string text = read(json_examples()[0]);
+  for (size_t n : {0, 1, 2, 3, 4, 5, 8, 16, 40, 100}) {
+    INFO(n);
+    LoadLimits keys;
+    keys.max_keys = n;
+    same_both_ways(text, keys);
+    LoadLimits values;
+    values.max_values = n;
+    same_both_ways(text, values);
+    LoadLimits depth;
+    depth.max_depth = n;
+    same_both_ways(text, depth);
+    LoadLimits bytes;
+    bytes.max_string_bytes = n;
+    same_both_ways(text, bytes);
+  }
+}
