@@ -34,17 +34,18 @@ class PlainBlocks {
     stop2_ = static_cast<unsigned char>(stop2);
 #endif
   }
+#if defined(__SSE2__)
+  // Four blocks at once: one test for the 64 bytes the text mostly is.
+  bool plain4(const unsigned char* p) const {
+    const __m128i bad = _mm_or_si128(_mm_or_si128(bad_bytes(p), bad_bytes(p + 16)),
+                                     _mm_or_si128(bad_bytes(p + 32), bad_bytes(p + 48)));
+    return _mm_movemask_epi8(bad) == 0;
+  }
+#endif
+
   bool plain(const unsigned char* p) const {
 #if defined(__SSE2__)
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    // Signed compare: bytes >= 0x80 are negative, so they count as below 0x20 too.
-    __m128i bad = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-    const __m128i ok =
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, allowed_[0]), _mm_cmpeq_epi8(v, allowed_[1])),
-                     _mm_cmpeq_epi8(v, allowed_[2]));
-    bad = _mm_or_si128(_mm_andnot_si128(ok, bad), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
-    bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(v, stop_), _mm_cmpeq_epi8(v, stop2_)));
-    return _mm_movemask_epi8(bad) == 0;
+    return _mm_movemask_epi8(bad_bytes(p)) == 0;
 #else
     for (size_t i = 0; i < kWidth; ++i) {
       const unsigned char c = p[i];
@@ -58,6 +59,17 @@ class PlainBlocks {
 
  private:
 #if defined(__SSE2__)
+  __m128i bad_bytes(const unsigned char* p) const {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compare: bytes >= 0x80 are negative, so they count as below 0x20 too.
+    __m128i bad = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+    const __m128i ok =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, allowed_[0]), _mm_cmpeq_epi8(v, allowed_[1])),
+                     _mm_cmpeq_epi8(v, allowed_[2]));
+    bad = _mm_or_si128(_mm_andnot_si128(ok, bad), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)));
+    return _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(v, stop_), _mm_cmpeq_epi8(v, stop2_)));
+  }
+
   __m128i allowed_[3];
   __m128i stop_, stop2_;
 #else
@@ -188,6 +200,12 @@ TextCheck check_text(std::string_view text, std::string_view allowed) {
   TextCheck out;
   size_t i = 0;
   while (i < n) {
+#if defined(__SSE2__)
+    if (i + 4 * PlainBlocks::kWidth <= n && blocks.plain4(p + i)) {
+      i += 4 * PlainBlocks::kWidth;
+      continue;
+    }
+#endif
     if (i + PlainBlocks::kWidth <= n && blocks.plain(p + i)) {
       i += PlainBlocks::kWidth;
       continue;
