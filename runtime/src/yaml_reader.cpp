@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <yaml.h>
 
+#include <cstring>
 #include <map>
+#include <memory>
 
 #include "raw_tree.h"
 
@@ -58,7 +60,13 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
   // regrow as it is read; scalar texts are no longer than the text they come from.
   out->nodes.reserve(input.size() / 8 + 16);
   out->children.reserve(input.size() / 8 + 16);
-  out->text.reserve(input.size());
+  // Scalar texts go into a buffer the size of the text, grown only when escapes lengthen one
+  // (`\\L` is three bytes): std::string::append per scalar was a call each, and resizing the
+  // string instead would first fill it with zeros.
+  size_t capacity = input.size() + 16, used = 0;
+  std::unique_ptr<char[]> text(new char[capacity]);
+  stack.reserve(16);
+  pending.reserve(64);
   auto fail = [&](std::string code, std::string message, const yaml_mark_t& mark) {
     if (out->failed) return;
     out->failed = true;
@@ -101,6 +109,7 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
     const yaml_event_t& e = p.event();
     switch (e.type) {
       case YAML_STREAM_END_EVENT:
+        out->text.assign(text.get(), used);
         return;
       case YAML_DOCUMENT_START_EVENT:
         if (++out->documents > 1) {
@@ -115,9 +124,17 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
         RawNode& n = out->nodes[id];
         n.quoted = e.data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
                    e.data.scalar.style != YAML_ANY_SCALAR_STYLE;
-        n.begin = static_cast<uint32_t>(out->text.size());
-        n.size = static_cast<uint32_t>(e.data.scalar.length);
-        out->text.append(reinterpret_cast<const char*>(e.data.scalar.value), e.data.scalar.length);
+        const size_t length = e.data.scalar.length;
+        if (length > capacity - used) {
+          capacity = 2 * capacity + length;
+          std::unique_ptr<char[]> grown(new char[capacity]);
+          std::memcpy(grown.get(), text.get(), used);
+          text = std::move(grown);
+        }
+        if (length != 0) std::memcpy(text.get() + used, e.data.scalar.value, length);
+        n.begin = static_cast<uint32_t>(used);
+        n.size = static_cast<uint32_t>(length);
+        used += length;
         add(id);
         break;
       }
