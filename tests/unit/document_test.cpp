@@ -414,3 +414,19 @@ rule r { clause: c, outcome: deny, when: empty(basis), message: "m" }
     CHECK_THAT(render(r.diagnostics, *r.sources), Catch::Contains(expected));
   }
 }
+
+TEST_CASE("YAML escapes that lengthen a value past the text's own size are read whole",
+          "[document]") {
+  // `\L` (two bytes) is U+2028 (three): the reader's buffer, sized from the text, must grow.
+  std::string escapes, expected;
+  for (int i = 0; i < 300; ++i) {
+    escapes += "\\L";
+    expected += "\xe2\x80\xa8";
+  }
+  auto r = load_document(dcf(), kHead + kData + "title: \"" + escapes + "\"\n", "a.yaml");
+  REQUIRE(r.ok());
+  const Document& d = *r.document;
+  const uint32_t t = d.children(d.node(d.root()))[dcf().root->find_field("title")];
+  CHECK(d.string(d.node(t)) == expected);
+  CHECK(d.id() == "T-1");
+}
