@@ -206,6 +206,9 @@ class Run {
     const Value v = eval(id);
     return {v.items, v.count};
   }
+  // Runs the tests of Prepared::rules_entry from `i` to the next action (kFire or kEach), whose
+  // index it returns, or to the end of the chain (kTestTrue).
+  uint32_t next_action(uint32_t i);
   // A condition, without building Values. Inline: the rule loop calls it once per rule.
   bool eval_bool(uint32_t id) {
     const uint32_t entry = prep_.entry[id];
@@ -248,13 +251,6 @@ class Run {
   // Runs compiled tests from `entry` to kTestTrue or kTestFalse.
   bool run_tests(uint32_t entry);
 
- public:
-  // Runs the tests of Prepared::rules_entry from `i` to the next action (kFire or kEach), whose
-  // index it returns, or to the end of the chain (kTestTrue).
-  uint32_t next_action(uint32_t i);
-
- private:
- private:
   const int32_t as_of_;
   const CompiledPack& pack_;
   const Prepared& prep_;
