@@ -166,17 +166,11 @@ TEST_CASE("the JSON fast path stops at every limit where the general path does",
   const std::string text = read(json_examples()[0]);
   for (size_t n : {0, 1, 2, 3, 4, 5, 8, 16, 40, 100}) {
     INFO(n);
-    LoadLimits keys;
-    keys.max_keys = n;
-    same_both_ways(text, keys);
-    LoadLimits values;
-    values.max_values = n;
-    same_both_ways(text, values);
-    LoadLimits depth;
-    depth.max_depth = n;
-    same_both_ways(text, depth);
-    LoadLimits bytes;
-    bytes.max_string_bytes = n;
-    same_both_ways(text, bytes);
+    for (size_t LoadLimits::*limit : {&LoadLimits::max_keys, &LoadLimits::max_values,
+                                      &LoadLimits::max_depth, &LoadLimits::max_string_bytes}) {
+      LoadLimits limits;
+      limits.*limit = n;
+      same_both_ways(text, limits);
+    }
   }
 }
