@@ -174,8 +174,12 @@ std::string document_difference(const Document& a, const Document& b) {
       return "data files differ";
   const ApprovalSource& sa = a.approval_source();
   const ApprovalSource& sb = b.approval_source();
+  auto same_unbacked = [](const ApprovalSource::Unbacked& x, const ApprovalSource::Unbacked& y) {
+    return x.path == y.path && x.body == y.body && x.line == y.line && x.column == y.column;
+  };
   if (sa.from_records != sb.from_records || sa.records != sb.records ||
-      sa.unbacked.size() != sb.unbacked.size())
+      !std::equal(sa.unbacked.begin(), sa.unbacked.end(), sb.unbacked.begin(), sb.unbacked.end(),
+                  same_unbacked))
     return "approval sources differ";
   return differ(a, b, a.root(), b.root());
 }

@@ -171,9 +171,10 @@ LoadResult load_document_general(const CompiledPack& pack, std::string_view text
                                  const LoadLimits& limits = {},
                                  DocumentFormat format = DocumentFormat::kAuto);
 
-// "" when two documents hold the same values of the same types at the same positions (and
-// the same file, id, data files and approval source); else the key path of the first
-// difference and what differs. Node numbering may differ: the documents are walked.
+// "" when two documents of one pack hold the same values of the same types (compared by
+// identity) at the same positions, with the same file, id, data files and approval source; else
+// the key path of the first difference and what differs. Node numbering may differ: the
+// documents are walked.
 std::string document_difference(const Document& a, const Document& b);
 
 // The format a file name asks for: `.json` (any case) is kJson, `.yaml`/`.yml` kYaml, else kAuto.
