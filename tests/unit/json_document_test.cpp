@@ -1,5 +1,7 @@
 // Tests for document.h's JSON fast path: every JSON text loads to the same result, errors and
 // document (document_difference) as through the general reader and validator.
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -7,8 +9,10 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "case_corpus.h"
 #include "steward/compiler.h"
 #include "steward/document.h"
+#include "steward/scalar.h"
 #include "test_support.h"
 
 using namespace steward;
@@ -56,6 +60,43 @@ bool same_both_ways(const std::string& text, const LoadLimits& limits = {},
   CHECK(error_list(fast) == error_list(general));
   if (fast.ok()) CHECK(document_difference(*fast.document, *general.document).empty());
   return fast.ok();
+}
+
+// A YAML agreement as JSON, near enough to give the fast path every shape the case corpus has:
+// quoted scalars are strings, plain ones booleans, nulls or numbers where YAML reads them so
+// (and JSON can write them), else strings.
+json to_json_value(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : n) out[kv.first.as<std::string>()] = to_json_value(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : n) out.push_back(to_json_value(item));
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string text = n.Scalar();
+      if (n.Tag() == "!") return text;
+      switch (resolve_core_scalar(text)) {
+        case ScalarKind::kNull:
+          return nullptr;
+        case ScalarKind::kBool:
+          return text[0] == 't' || text[0] == 'T';
+        case ScalarKind::kInt:
+        case ScalarKind::kFloat: {
+          json number = json::parse(text, nullptr, false);
+          return number.is_number() ? number : json(text);
+        }
+        default:
+          return text;
+      }
+    }
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace
@@ -173,4 +214,29 @@ TEST_CASE("the JSON fast path stops at every limit where the general path does",
       same_both_ways(text, limits);
     }
   }
+}
+
+TEST_CASE("every agreement of the DCF pack's tests, written as JSON, loads the same both ways",
+          "[document][json]") {
+  size_t cases = 0, loaded = 0;
+  for (const auto& pc : steward::testing::load_corpus()) {
+    if (pc.pack != "policies/dcf-5-4") continue;
+    for (const auto& t : pc.tests) {
+      YAML::Node node;
+      try {
+        node = YAML::Load(t.agreement);
+      } catch (const YAML::Exception&) {
+        continue;  // a test of malformed text: nothing to write as JSON
+      }
+      if (!node.IsMap()) continue;
+      INFO(t.file << ":" << t.line << " " << t.name);
+      const json j = to_json_value(node);
+      ++cases;
+      loaded += same_both_ways(j.dump(2)) ? 1 : 0;
+      same_both_ways(j.dump());
+    }
+  }
+  // Most of the corpus is valid agreements, which the fast path reads whole.
+  CHECK(cases > 100);
+  CHECK(loaded > cases / 2);
 }
