@@ -28,7 +28,8 @@ cmake --build "$build" -j 2 --target "${targets[@]}"
 # Seed corpora from the repository.
 seeds=$build/seeds
 rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle,fuzz_http,fuzz_lsp,fuzz_scan,fuzz_table} $build/findings
-cp policies/dcf-5-4/examples/agreements/*.yaml bench/json/*.json "$seeds/fuzz_agreement/" 2> /dev/null || true
+cp policies/dcf-5-4/examples/agreements/*.yaml bench/json/*.json tests/fuzz/regressions/agreement-* \
+  "$seeds/fuzz_agreement/" 2> /dev/null || true
 find policies tests/packs tests/golden -name '*.policy' -exec cp --backup=numbered {} "$seeds/fuzz_policy/" \;
 if [ -x build/tools/steward ]; then
   build/tools/steward build policies/dcf-5-4 -o "$seeds/fuzz_bundle/dcf.bundle" > /dev/null 2>&1
