@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "document_builder.h"
+#include "raw_tree.h"
 #include "steward/date.h"
 #include "steward/scalar.h"
 #include "steward/source.h"
@@ -219,10 +220,7 @@ class JsonDocumentBuilder {
   bool number(ondemand::value v, uint32_t n, TypeKind kind) {
     ondemand::number checked;
     if (v.get_number().get(checked)) return false;  // well-formed JSON first
-    std::string_view raw = v.raw_json_token();
-    while (!raw.empty() &&
-           (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
-      raw.remove_suffix(1);
+    const std::string_view raw = detail::json_scalar_text(v.raw_json_token());
     if (raw.size() > limits_.max_string_bytes) return false;
     const ScalarKind sk = resolve_core_scalar(raw);
     DocNode& node = doc_->nodes_[n];

@@ -93,10 +93,7 @@ class JsonBuilder {
       default: {
         // Numbers, booleans and null keep their source text; validation resolves them exactly
         // as it resolves plain YAML scalars.
-        std::string_view raw = v.raw_json_token();
-        while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' ||
-                                raw.back() == '\t'))
-          raw.remove_suffix(1);
+        const std::string_view raw = json_scalar_text(v.raw_json_token());
         if (t == ondemand::json_type::number) {
           // Check the number is well-formed JSON before trusting its text.
           ondemand::number num;

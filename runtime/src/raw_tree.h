@@ -164,4 +164,14 @@ bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out)
 // is JSON after all (e.g. a scalar), which the YAML path then describes.
 bool json_error(std::string_view input, const ParseLimits& limits, RawTree* out);
 
+// A JSON scalar's own text from simdjson's raw token, which runs on to the next structural
+// character and so keeps the white space after the value (both JSON readers resolve numbers,
+// booleans and null from this text by the YAML 1.2 core rules).
+inline std::string_view json_scalar_text(std::string_view raw) {
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t'))
+    raw.remove_suffix(1);
+  return raw;
+}
+
 }  // namespace steward::detail
