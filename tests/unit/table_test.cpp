@@ -1,5 +1,6 @@
 // Tests for table.h: reading published tables (and their located errors), and the LP audit on
-// the research notes' reference cases (sdcTable's 4x4 table and its region x gender table),
+// the research notes' reference cases (sdcTable's 4x4 table and its region x gender table, the
+// tau-Argus manual's feasibility interval),
 // each bound re-checked by an independent solver (glpsol) on the exported LP.
 #include "steward/table.h"
 
@@ -103,6 +104,28 @@ TEST_CASE("region x gender: A-female = 2 protected by the rectangle {A,C} x {m,f
   CHECK(b.cells[0].lo == 2);
   CHECK(b.cells[0].hi == 2);
   CHECK_FALSE(b.cells[0].safe);
+}
+
+TEST_CASE("tau-Argus manual 4.1, section 2.15: X11 lies in [3, 6]", "[table]") {
+  // The manual's example of the feasibility interval: a 3x2 table whose first two rows are
+  // suppressed, non-negative counts; it gives X11 in [3, 6]. The other three bounds follow from
+  // the same four relations (X12 = 7 - X11, X21 = 6 - X11, X22 = X11 - 3).
+  Table t = load("tau-argus-manual.csv");
+  AuditResult a = audit_table(t, ProtectionRule{3, 3});
+  REQUIRE_FALSE(a.infeasible);
+  auto iv = intervals(t, a);
+  std::map<std::string, std::pair<double, double>> want = {{"row=1, col=1", {3, 6}},
+                                                           {"row=1, col=2", {1, 4}},
+                                                           {"row=2, col=1", {0, 3}},
+                                                           {"row=2, col=2", {0, 3}}};
+  CHECK(iv == want);
+  // Each interval is 3 wide: safe for a width of 3, and 1..4 for X12 is not inside 1..2.
+  CHECK(a.unsafe == 0);
+  CHECK(audit_table(t, ProtectionRule{4, 3}).unsafe == 4);
+  for (const auto& c : a.cells) {
+    CHECK(glpsol(table_lp(t, c.cell, false)) == Approx(c.lo));
+    CHECK(glpsol(table_lp(t, c.cell, true)) == Approx(c.hi));
+  }
 }
 
 TEST_CASE("totals left out are free, contradictory totals are reported and not audited",
