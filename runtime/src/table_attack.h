@@ -27,6 +27,27 @@ struct RelationIndex {
 // programs; past it, bounds are the LP's rounded (`rounded()`). Nodes, not seconds, so that a
 // table gets the same verdict on every machine.
 inline constexpr long kIntegerNodes = 5000;
+// Nodes one integer program may take on a model of up to kCapColumns hidden cells. A node's LPs
+// grow with the model, so on a larger one the cap shrinks in proportion (what is bounded is a
+// program's work, not its node count): a 20x20x20 table's 1,482 hidden cells get 269 nodes, and
+// its first program, which CBC does not prove, costs under a second instead of three to five.
+inline constexpr long kNodesPerProgram = 1000;
+inline constexpr long kCapColumns = 400;
+
+// A large attack runs in two parts, each over its own model, side by side when the machine has
+// a second core (CLP keeps no state shared between models; CBC runs one program at a time). How
+// the work is split depends on the work only, never on the machine, so a table gets the same
+// result everywhere; each part gets its share of the integer budget.
+inline constexpr size_t kPartsFrom = 16;  // items of work below which one part does it all
+size_t attack_parts(size_t work);
+// The items [first, second) that part `p` of `parts` takes from `n`: contiguous, so that each
+// LP starts from the optimum of a neighbour's.
+std::pair<size_t, size_t> part_range(size_t n, size_t p, size_t parts);
+// Part `p`'s share of an integer budget (the remainder goes to part 0).
+long integer_share(long budget, size_t p, size_t parts);
+// Calls f(p) for every part, part 0 on this thread and the others on their own when the machine
+// has the cores; waits for all and rethrows the first exception.
+void run_parts(size_t parts, const std::function<void(size_t)>& f);
 
 // Variables are the cells not published (suppressed, or totals the file left out); published
 // cells are constants moved to the right-hand side, so the LP is as small as what is hidden.
@@ -70,6 +91,8 @@ class TableAttack {
   // left to the next, so a table costs at most kIntegerNodes in all.
   long integer_left() const { return integer_ok_ ? integer_left_ : 0; }
   void set_integer_left(long nodes) { integer_left_ = nodes; }
+  // Whether CBC has failed to prove a bound of this table (its later bounds are the LP's).
+  bool integer_failed() const { return !integer_ok_; }
   void forget(size_t cell);
 
  private:

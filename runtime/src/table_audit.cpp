@@ -1,7 +1,8 @@
 // The attacker's audit of a suppressed table: two LPs per suppressed cell over one model of the
 // hidden cells, each warm-started from the last basis, solved with COIN-OR CLP (EPL-2.0; glpsol
 // re-checks the exported LPs in the tests, an independent solver); a count's bound at a
-// fractional vertex is re-solved as an integer program with COIN-OR CBC.
+// fractional vertex is re-solved as an integer program with COIN-OR CBC. A large audit runs in two
+// parts (table_attack.h), side by side on two cores.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -9,7 +10,12 @@
 #include <coin/CbcModel.hpp>
 #include <coin/CoinPackedMatrix.hpp>
 #include <coin/OsiClpSolverInterface.hpp>
+#include <exception>
+#include <future>
 #include <limits>
+#include <mutex>
+#include <system_error>
+#include <thread>
 
 #include "steward/table.h"
 #include "table_attack.h"
@@ -38,7 +44,54 @@ std::pair<double, double> whole(double lo, double hi) {
   return {std::ceil(lo - kEps) + 0.0, std::isinf(hi) ? hi : std::floor(hi + kEps) + 0.0};
 }
 
+// CBC has been reported not to be thread-safe across models (coin-or/Cbc issue 223); its
+// programs are few (a node budget per table), so they take turns.
+std::mutex cbc_turn;
+
 }  // namespace
+
+size_t attack_parts(size_t work) { return work < kPartsFrom ? 1 : 2; }
+
+std::pair<size_t, size_t> part_range(size_t n, size_t p, size_t parts) {
+  return {n * p / parts, n * (p + 1) / parts};
+}
+
+long integer_share(long budget, size_t p, size_t parts) {
+  const long n = static_cast<long>(parts);
+  return budget / n + (p == 0 ? budget % n : 0);
+}
+
+void run_parts(size_t parts, const std::function<void(size_t)>& f) {
+  std::exception_ptr error;
+  auto guarded = [&](size_t p) {
+    try {
+      f(p);
+    } catch (...) {
+      if (!error) error = std::current_exception();
+    }
+  };
+  std::vector<std::future<void>> others;
+  size_t launched = 1;
+  if (std::thread::hardware_concurrency() >= 2) {
+    for (; launched < parts; ++launched) {
+      try {
+        others.push_back(std::async(std::launch::async, [&f, launched] { f(launched); }));
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: the rest run here
+      }
+    }
+  }
+  guarded(0);
+  for (size_t p = launched; p < parts; ++p) guarded(p);
+  for (auto& o : others) {
+    try {
+      o.get();
+    } catch (...) {
+      if (!error) error = std::current_exception();
+    }
+  }
+  if (error) std::rethrow_exception(error);
+}
 
 bool interval_safe(double lo, double hi, const ProtectionRule& rule) {
   const bool narrow = hi - lo < rule.min_width - kEps;
@@ -182,6 +235,7 @@ double TableAttack::solve_integer(int var, bool maximize) {
   // A copy of the current model (its rows, the bounds `know` set, the objective on `var`), every
   // column integer. Plain branch and bound: the tables' rows are sums, and the LP bound is
   // usually one step from a whole one.
+  const std::lock_guard<std::mutex> turn(cbc_turn);
   OsiClpSolverInterface si;
   si.messageHandler()->setLogLevel(0);
   si.loadProblem(*model_.matrix(), model_.columnLower(), model_.columnUpper(), model_.objective(),
@@ -194,11 +248,14 @@ double TableAttack::solve_integer(int var, bool maximize) {
   cbc.solver()->messageHandler()->setLogLevel(0);
   // Exact integer bounds are NP-hard in 3-D: a 20x20x20 table's first bound is not proved
   // (no whole solution even found) in 20 s, while a small table's take milliseconds.
-  cbc.setMaximumNodes(static_cast<int>(std::min(integer_left_, 1000L)));
+  const long cols = static_cast<long>(seen_lo_.size());
+  const long cap = cols <= kCapColumns ? kNodesPerProgram : kNodesPerProgram * kCapColumns / cols;
+  cbc.setMaximumNodes(static_cast<int>(std::min(integer_left_, std::max(1L, cap))));
   // Strong branching solves several LPs a node: 3-4x the time for fewer nodes on these tables.
   cbc.setNumberStrong(0);
   cbc.setNumberBeforeTrust(0);
-  // A guard for nodes that take long (the counts keep the verdict machine-independent).
+  // A guard for nodes that take long (the counts keep the verdict machine-independent; CBC
+  // counts the process's CPU time, the other part's included, which the node cap keeps far off).
   cbc.setMaximumSeconds(5);
   cbc.branchAndBound();
   integer_left_ -= std::max(1, cbc.getNodeCount());
@@ -261,25 +318,53 @@ bool TableAttack::protected_cell(size_t cell, const ProtectionRule& rule) {
 
 AuditResult audit_table(const Table& t, const ProtectionRule& rule, bool whole_counts) {
   AuditResult out;
-  detail::TableAttack attack(t, whole_counts);
-  if (!attack.feasible()) {
-    out.infeasible = true;
-    return out;
+  std::vector<size_t> hidden;
+  for (size_t i = 0; i < t.size(); ++i)
+    if (t.cells[i].state == Table::State::kSuppressed) hidden.push_back(i);
+  struct Part {
+    bool feasible = true;
+    std::vector<std::pair<double, double>> bounds;
+    size_t failures = 0, rounded = 0, integer_programs = 0;
+  };
+  const size_t parts = detail::attack_parts(hidden.size());
+  std::vector<Part> part(parts);
+  detail::run_parts(parts, [&](size_t p) {
+    detail::TableAttack attack(t, whole_counts);
+    attack.set_integer_left(detail::integer_share(detail::kIntegerNodes, p, parts));
+    if (!attack.feasible()) {
+      part[p].feasible = false;
+      return;
+    }
+    const auto [first, end] = detail::part_range(hidden.size(), p, parts);
+    for (size_t k = first; k < end; ++k) part[p].bounds.push_back(attack.bounds(hidden[k]));
+    part[p].failures = attack.failures();
+    part[p].rounded = attack.rounded();
+    part[p].integer_programs = attack.integer_programs();
+  });
+  for (const Part& p : part) {
+    if (!p.feasible) {
+      out.infeasible = true;
+      return out;
+    }
+    out.inexact += p.failures;
+    out.rounded += p.rounded;
+    out.integer_programs += p.integer_programs;
   }
   const size_t nd = t.derived_columns.size();
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (t.cells[i].state != Table::State::kSuppressed) continue;
-    CellInterval c;
-    c.cell = i;
-    std::tie(c.lo, c.hi) = attack.bounds(i);
-    c.safe = detail::interval_safe(c.lo, c.hi, rule);
-    out.unsafe += c.safe ? 0 : 1;
-    out.inexact = attack.failures();
-    out.rounded = attack.rounded();
-    out.integer_programs = attack.integer_programs();
-    out.cells.push_back(c);
-    for (size_t k = 0; k < nd; ++k) {
-      if (!t.derived[i * nd + k].empty()) out.derived_shown.push_back({i, k});
+  size_t k = 0;
+  for (const Part& p : part) {
+    for (const auto& [lo, hi] : p.bounds) {
+      const size_t i = hidden[k++];
+      CellInterval c;
+      c.cell = i;
+      c.lo = lo;
+      c.hi = hi;
+      c.safe = detail::interval_safe(c.lo, c.hi, rule);
+      out.unsafe += c.safe ? 0 : 1;
+      out.cells.push_back(c);
+      for (size_t d = 0; d < nd; ++d) {
+        if (!t.derived[i * nd + d].empty()) out.derived_shown.push_back({i, d});
+      }
     }
   }
   return out;

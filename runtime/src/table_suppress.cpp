@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 
 #include "steward/table.h"
 #include "table_attack.h"
@@ -177,26 +178,54 @@ std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck
   const RelationIndex rel(t);
   long integer_left = kIntegerNodes;
   for (size_t round = 0; round <= t.size(); ++round) {
-    TableAttack attack(t, rel.all, check.whole_counts);
-    if (!attack.feasible()) return "the table's totals do not add up";
-    attack.set_integer_left(integer_left);
+    std::vector<size_t> todo;
+    for (size_t i = 0; i < t.size(); ++i)
+      if (pending[i]) todo.push_back(i);
+    // Suppressed 1s whose respondent could still pin a neighbour (checked once nothing else is
+    // exposed).
+    std::vector<size_t> singles;
+    for (size_t s = 0; s < t.size() && singletons != nullptr; ++s)
+      if (hidden(t, s) && t.cells[s].value == 1 && !singleton_done[s]) singles.push_back(s);
+    const size_t parts = attack_parts(todo.size() + singles.size());
+    std::vector<std::unique_ptr<TableAttack>> attacks(parts);
+    std::vector<char> safe(todo.size(), 0);
+    run_parts(parts, [&](size_t p) {
+      attacks[p] = std::make_unique<TableAttack>(t, rel.all, check.whole_counts);
+      if (!attacks[p]->feasible()) return;
+      attacks[p]->set_integer_left(integer_share(integer_left, p, parts));
+      const auto [first, end] = part_range(todo.size(), p, parts);
+      for (size_t k = first; k < end; ++k) safe[k] = check(*attacks[p], todo[k]);
+    });
+    for (const auto& attack : attacks)
+      if (!attack->feasible()) return "the table's totals do not add up";
     std::vector<size_t> exposed;
-    for (size_t i = 0; i < t.size(); ++i) {
-      if (!pending[i]) continue;
-      if (check(attack, i))
-        pending[i] = 0;
+    for (size_t k = 0; k < todo.size(); ++k) {
+      if (safe[k])
+        pending[todo[k]] = 0;
       else
-        exposed.push_back(i);
+        exposed.push_back(todo[k]);
     }
-    if (exposed.empty() && singletons != nullptr) {
-      for (size_t s = 0; s < t.size(); ++s) {
-        if (!hidden(t, s) || t.cells[s].value != 1 || singleton_done[s]) continue;
-        std::vector<size_t> e = exposed_to_singleton(t, rel, s, attack, *singletons);
-        singleton_done[s] = e.empty();
-        exposed.insert(exposed.end(), e.begin(), e.end());
+    if (exposed.empty() && !singles.empty()) {
+      std::vector<std::vector<size_t>> pinned(singles.size());
+      run_parts(parts, [&](size_t p) {
+        const auto [first, end] = part_range(singles.size(), p, parts);
+        for (size_t k = first; k < end; ++k)
+          pinned[k] = exposed_to_singleton(t, rel, singles[k], *attacks[p], *singletons);
+      });
+      for (size_t k = 0; k < singles.size(); ++k) {
+        singleton_done[singles[k]] = pinned[k].empty();
+        exposed.insert(exposed.end(), pinned[k].begin(), pinned[k].end());
       }
     }
-    integer_left = attack.integer_left();
+    // Once CBC gives up on this table in any part, no later round asks it again (as with one
+    // part: its next try would fail the same way and cost as long).
+    bool failed = false;
+    integer_left = 0;
+    for (const auto& attack : attacks) {
+      failed |= attack->integer_failed();
+      integer_left += attack->integer_left();
+    }
+    if (failed) integer_left = 0;
     if (exposed.empty()) return "";
     // One complement per exposed cell, each chosen seeing the ones chosen before it this round.
     // A cell whose relation just gained a complement waits for the next round's audit: that

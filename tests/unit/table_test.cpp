@@ -4,6 +4,8 @@
 // each bound re-checked by an independent solver (glpsol) on the exported LP.
 #include "steward/table.h"
 
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -639,6 +641,52 @@ TEST_CASE("3-D: a count's bounds are whole-number tables' bounds, not the LP's f
   AuditResult m = audit_table(t, rule, /*whole_counts=*/false);
   CHECK(intervals(t, m)["a=a0, b=b1, c=c3"].second == Approx(9.5));
   CHECK(m.integer_programs == 0);
+}
+
+TEST_CASE("a table attacked in two parts gets the same result on every run, and glpsol's bounds",
+          "[table]") {
+  // A 6x6x6 table with about twenty small counts: past the 16 items from which each round, the
+  // singleton checks and the audit run in two parts over two models (table_attack.h's
+  // kPartsFrom), side by side on two cores.
+  constexpr size_t kPartsFrom = 16;
+  std::string csv = "a,b,c,count\n";
+  uint32_t x = 12345;
+  for (int i = 0; i < 6; ++i)
+    for (int j = 0; j < 6; ++j)
+      for (int k = 0; k < 6; ++k) {
+        x = x * 1103515245u + 12345u;
+        const uint32_t r = (x >> 16) % 100;
+        csv += fmt::format("a{},b{},c{},{}\n", i, j, k, r < 10 ? 1 + r % 9 : 10 + r);
+      }
+  auto run = [&] {
+    std::istringstream in(csv);
+    TableResult read = read_table(in, "t.csv");
+    REQUIRE(read.ok());
+    return suppress_table(read.table, SuppressRule{});
+  };
+  const SuppressResult first = run();
+  REQUIRE(first.ok());
+  REQUIRE(first.primary.size() >= kPartsFrom);
+  CHECK(first.audit.unsafe == 0);
+  for (int again = 0; again < 2; ++again) {
+    const SuppressResult r = run();
+    CHECK(r.secondary == first.secondary);
+    REQUIRE(r.audit.cells.size() == first.audit.cells.size());
+    for (size_t k = 0; k < r.audit.cells.size(); ++k) {
+      CHECK(r.audit.cells[k].cell == first.audit.cells[k].cell);
+      CHECK(r.audit.cells[k].lo == first.audit.cells[k].lo);
+      CHECK(r.audit.cells[k].hi == first.audit.cells[k].hi);
+    }
+  }
+  // The LP bounds of both parts, cell by cell, are glpsol's.
+  AuditResult lp = audit_table(first.table, ProtectionRule{}, /*whole_counts=*/false);
+  REQUIRE(lp.cells.size() == first.primary.size() + first.secondary.size());
+  for (size_t k = 1; k < lp.cells.size(); ++k) CHECK(lp.cells[k].cell > lp.cells[k - 1].cell);
+  for (size_t k = 0; k < lp.cells.size(); k += std::max<size_t>(1, lp.cells.size() / 24)) {
+    const CellInterval& c = lp.cells[k];
+    CHECK(glpsol(table_lp(first.table, c.cell, false)) == Approx(c.lo).margin(1e-6));
+    CHECK(glpsol(table_lp(first.table, c.cell, true)) == Approx(c.hi).margin(1e-6));
+  }
 }
 
 TEST_CASE("3-D: past the integer budget, bounds are the LP's rounded and counted as such",
