@@ -44,20 +44,23 @@ size_t utf8_sequence_length(std::string_view s) {
   return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
 }
 
+#if defined(__SSE2__)
+// A bit per byte of the sixteen at `at` that needs a look. Signed compares: bytes >= 0x80
+// count as below 0x20 too, and go to the UTF-8 check.
+inline unsigned bad_bytes(const char* at) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  const __m128i bad = _mm_or_si128(
+      _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+  return static_cast<unsigned>(_mm_movemask_epi8(bad));
+}
+#endif
+
 // The first position at or after `i` whose byte needs a look (an escape, or a UTF-8 check),
 // or n: sixteen bytes a step while they last, then a byte at a time (issue 21: most strings a
 // decision holds need no escape at all).
 size_t skip_safe(const char* p, size_t n, size_t i) {
 #if defined(__SSE2__)
-  // A bit per byte of the sixteen at `at` that needs a look. Signed compares: bytes >= 0x80
-  // count as below 0x20 too, and go to the UTF-8 check.
-  auto bad_bytes = [](const char* at) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
-    const __m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-                                     _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                  _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
-    return static_cast<unsigned>(_mm_movemask_epi8(bad));
-  };
   while (i + 16 <= n) {
     const unsigned mask = bad_bytes(p + i);
     if (mask != 0) return i + static_cast<size_t>(__builtin_ctz(mask));
@@ -82,6 +85,9 @@ size_t skip_safe(const char* p, size_t n, size_t i) {
   return i;
 #endif
 }
+
+// 32 spaces, indentation's source.
+constexpr std::string_view kSpaces = "                                ";
 
 // Appends JSON to a string: objects and arrays with nlohmann-style layout, indent < 0 compact.
 // A growable buffer whose appends are a bounds check and a copy: std::string's `+=` was a call
@@ -118,19 +124,31 @@ class Out {
       std::memcpy(&tail, from + k - 4, 4);
       std::memcpy(to, &head, 4);
       std::memcpy(to + k - 4, &tail, 4);
-    } else if (k < 4) {
-      for (size_t i = 0; i < k; ++i) to[i] = from[i];
-    } else {
+    } else if (k != 0 && k < 4) {
+      // One, two or three bytes: the first, the middle and the last, some of them twice.
+      to[0] = from[0];
+      to[k / 2] = from[k / 2];
+      to[k - 1] = from[k - 1];
+    } else if (k != 0) {
       std::memcpy(to, from, k);
     }
     n_ += k;
   }
   [[gnu::always_inline]] void put_unchecked(char c) { buf_[n_++] = c; }
+  // `k` <= 32 spaces, in room for 32 made by the caller: all 32 are written, `k` kept.
+  [[gnu::always_inline]] void put_spaces(size_t k) {
+    std::memcpy(buf_.data() + n_, kSpaces.data(), kSpaces.size());
+    n_ += k;
+  }
   [[gnu::always_inline]] void room(size_t k) {
     if (n_ + k > buf_.size()) [[unlikely]]
       grow(k);
   }
   void put(const char* p, size_t k) { put(std::string_view(p, k)); }
+  // The end of what is written (room beyond it is the caller's to make), and taking back the
+  // last `k` bytes written.
+  char* end() { return buf_.data() + n_; }
+  void unput(size_t k) { n_ -= k; }
   std::string take() {
     buf_.resize(n_);
     return std::move(buf_);
@@ -154,12 +172,12 @@ class Writer {
   // `k` is one of the spec's key names: nothing in it needs an escape. Written with one check
   // for room: a key is the most frequent thing a decision writes.
   Writer& key(std::string_view k) {
-    const size_t pad = indent_ >= 0 ? levels_.size() * static_cast<size_t>(indent_) : 0;
-    out_.room(k.size() + pad + 6);
+    const size_t pad = indent_ >= 0 ? depth_ * static_cast<size_t>(indent_) : 0;
+    out_.room(k.size() + pad + kSpaces.size() + 6);
     if (after_key_) {
       after_key_ = false;
-    } else if (!levels_.empty()) {  // as separator() does
-      if (levels_.back().items++ > 0) out_.put_unchecked(',');
+    } else if (depth_ != 0) {  // as separator() does
+      if (levels_[depth_ - 1].items++ > 0) out_.put_unchecked(',');
       if (indent_ >= 0) {
         out_.put_unchecked('\n');
         indent_unchecked(pad);
@@ -204,12 +222,14 @@ class Writer {
   Writer& open(char c) {
     separator();
     out_.put(c);
-    levels_.push_back({});
+    // The documents written here nest five deep at most; a deeper one is a bug in this file.
+    if (depth_ == kMaxDepth) std::abort();
+    levels_[depth_++] = {};
     return *this;
   }
   Writer& close(char c) {
-    bool empty = levels_.back().items == 0;
-    levels_.pop_back();
+    bool empty = levels_[depth_ - 1].items == 0;
+    --depth_;
     if (!empty) newline();
     out_.put(c);
     return *this;
@@ -220,27 +240,44 @@ class Writer {
       after_key_ = false;
       return;
     }
-    if (levels_.empty()) return;
-    if (levels_.back().items++ > 0) out_.put(',');
+    if (depth_ == 0) return;
+    if (levels_[depth_ - 1].items++ > 0) out_.put(',');
     newline();
   }
   void newline() {
     if (indent_ < 0) return;
-    const size_t pad = levels_.size() * static_cast<size_t>(indent_);
-    out_.room(pad + 1);
+    const size_t pad = depth_ * static_cast<size_t>(indent_);
+    out_.room(pad + kSpaces.size() + 1);
     out_.put_unchecked('\n');
     indent_unchecked(pad);
   }
-  // `pad` spaces, in room made by the caller.
+  // `pad` spaces, in room made by the caller (at least kSpaces' size). Up to 32 as two
+  // stores of sixteen spaces, whatever `pad` is: copies of a length known only here cost a
+  // branch per size or a call.
   void indent_unchecked(size_t pad) {
-    static constexpr std::string_view kSpaces = "                                ";  // 32
     while (pad > kSpaces.size()) {
       out_.put_unchecked(kSpaces);
       pad -= kSpaces.size();
     }
-    out_.put_unchecked(kSpaces.substr(0, pad));
+    out_.put_spaces(pad);
   }
   void string_literal(std::string_view s) {
+#if defined(__SSE2__)
+    // Most values are short and need no escape: copied as they are, then their copy checked
+    // as one block of sixteen in the buffer (whose bytes past the end are its own), instead of
+    // copying them into a block first to check them. Taken back when a byte needs a look.
+    if (s.size() < 16) {
+      out_.room(s.size() + 18);
+      out_.put_unchecked('"');
+      const char* copy = out_.end();
+      out_.put_unchecked(s);
+      if ((bad_bytes(copy) & ((1u << s.size()) - 1)) == 0) {
+        out_.put_unchecked('"');
+        return;
+      }
+      out_.unput(s.size() + 1);
+    }
+#endif
     out_.put('"');
     size_t run = 0;  // start of the current run of characters that need no escaping
     for (size_t i = 0;; ++i) {
@@ -298,7 +335,10 @@ class Writer {
 
   int indent_;
   Out out_;
-  std::vector<Level> levels_;
+  static constexpr size_t kMaxDepth = 8;
+  // A fixed stack: a vector allocated and regrew on every decision.
+  Level levels_[kMaxDepth];
+  size_t depth_ = 0;
   bool after_key_ = false;
 };
 

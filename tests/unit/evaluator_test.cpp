@@ -166,7 +166,8 @@ TEST_CASE("the decision JSON is laid out exactly as a JSON library would write i
     auto r = load_document_file(*pack, e.path());
     REQUIRE(r.ok());
     Decision d = ev.evaluate(*r.document);
-    for (int indent : {2, -1}) {
+    // Indents past 32 spaces at depth five (9) take the writer's long-indent path.
+    for (int indent : {2, -1, 0, 1, 4, 9}) {
       std::string mine = to_json(d, indent);
       CHECK(mine == nlohmann::ordered_json::parse(mine).dump(indent));
     }
