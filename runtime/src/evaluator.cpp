@@ -491,6 +491,9 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
           u.body, u.path, u.line, u.body);
     }
   }
+  size_t named = 0;
+  for (const auto& r : out.reasons) named += r.reviewers.size();
+  out.reviewers.reserve(named);
   for (const auto& r : out.reasons)
     out.reviewers.insert(out.reviewers.end(), r.reviewers.begin(), r.reviewers.end());
   std::sort(out.reviewers.begin(), out.reviewers.end());

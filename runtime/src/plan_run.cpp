@@ -25,7 +25,14 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
   if (f_.filters.size() < prep.filter_count) f_.filters.resize(prep.filter_count);
   if (doc_.node_count() != 0 && doc_.node(doc_.root()).kind == TypeKind::kRecord)
     root_kids_ = doc_.children(doc_.node(doc_.root())).data();
-  f_.scratch.clear();
+  // A decision that made many or long strings does not leave them held by the thread.
+  constexpr size_t kKeptScratch = 64 * 1024, kKeptStrings = 64;
+  if (f_.scratch_bytes > kKeptScratch || f_.scratch.size() > kKeptStrings) f_.scratch.clear();
+  for (std::string* buffer : {&f_.fold, &f_.text}) {
+    if (buffer->capacity() > kKeptScratch) std::string().swap(*buffer);
+  }
+  f_.scratch_used = 0;
+  f_.scratch_bytes = 0;
   // A new stamp forgets every definition value of the frame's previous decision; when the
   // counter wraps, the stamps are cleared so that no value from 2^32 decisions ago reads as
   // current.
@@ -154,7 +161,10 @@ bool Run::in_set(const Value& v, const PlanNode& n) const {
   auto less = [](const auto& x, const auto& y) {
     return std::string_view(x) < std::string_view(y);
   };
-  if (set.fold) return std::binary_search(m.begin(), m.end(), fold_text(v.sv(), set.ignore), less);
+  if (set.fold) {
+    fold_text_into(v.sv(), set.ignore, &f_.fold);
+    return std::binary_search(m.begin(), m.end(), std::string_view(f_.fold), less);
+  }
   return std::binary_search(m.begin(), m.end(), v.sv(), less);
 }
 
@@ -440,7 +450,10 @@ Value Run::eval(uint32_t id) {
     case Op::kLower: {
       Value v = eval(n.a);
       if (v.kind == TypeKind::kNull) return v;
-      std::string& s = f_.scratch.emplace_back(v.sv());
+      if (f_.scratch_used == f_.scratch.size()) f_.scratch.emplace_back();
+      std::string& s = f_.scratch[f_.scratch_used++];
+      s.assign(v.sv());
+      f_.scratch_bytes += s.capacity();
       for (char& c : s)
         if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
       v.str = s.data();

@@ -84,7 +84,14 @@ struct Frame {
   std::vector<Reason> fired;
   std::vector<FiredKey> keys;
   // Strings a decision makes (`lower`): values point into them until the next decision.
+  // Kept across decisions (scratch_used counts this decision's) so that their room is reused;
+  // a deque, so that making one never moves another a value points into.
   std::deque<std::string> scratch;
+  size_t scratch_used = 0;
+  size_t scratch_bytes = 0;  // this decision's; past kKeptScratch they are not kept
+  // Buffers reused across decisions: a folded set key (in_set), a message being written.
+  std::string fold;
+  std::string text;
 };
 
 class Run {

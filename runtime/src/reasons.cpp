@@ -58,8 +58,10 @@ void Run::append_text(std::string& out, const Value& v) {
 }
 
 std::string Run::message(const RulePlan& r) {
-  std::string out;
-  out.reserve(128);
+  // Written in the frame's buffer and copied once at its size: a string of its own grew by
+  // reallocation, an allocation and a copy more per reason.
+  std::string& out = f_.text;
+  out.clear();
   for (const auto& p : r.message) {
     if (p.node == kNoIndex) {
       out += p.text;
@@ -69,7 +71,7 @@ std::string Run::message(const RulePlan& r) {
       append_text(out, v);
     }
   }
-  return out;
+  return std::string(out);
 }
 
 // A value as explain shows it: strings quoted, lists bracketed.

@@ -106,6 +106,9 @@ bool is_blank(std::string_view text);
 // reads them) and every code point that occurs in `ignore` dropped. Two citations written
 // `42 U.S.C. § 679` and `42 usc 679` fold alike with ignore ".§". `text` must be valid UTF-8.
 std::string fold_text(std::string_view text, std::string_view ignore);
+// fold_text into `out` (replacing what it held), so that a caller folding on every decision
+// reuses one buffer instead of allocating a string each time.
+void fold_text_into(std::string_view text, std::string_view ignore, std::string* out);
 
 // Text for a terminal, a log line or an annotation: every control character of find_control
 // (line breaks and tabs included), U+2028/U+2029, and each byte that is not valid UTF-8 are
