@@ -4,6 +4,7 @@
 
 #include <coin/ClpSimplex.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -87,12 +88,14 @@ class TableAttack {
   size_t integer_programs() const { return integer_programs_; }
   // Bounds left at the LP's fractional optimum (rounded inward by `bounds`): CBC gave up.
   size_t rounded() const { return rounded_; }
-  // The nodes CBC may still spend on this table; a suppression's rounds pass what one attack
-  // left to the next, so a table costs at most kIntegerNodes in all.
-  long integer_left() const { return integer_ok_ ? integer_left_ : 0; }
+  // The nodes CBC may still spend on this table, or nullopt once CBC has failed to prove one
+  // of its bounds (later bounds are the LP's: a next try would fail the same way). A
+  // suppression's rounds pass what one attack left to the next, so a table costs at most
+  // kIntegerNodes in all.
+  std::optional<long> integer_left() const {
+    return integer_ok_ ? std::optional<long>(integer_left_) : std::nullopt;
+  }
   void set_integer_left(long nodes) { integer_left_ = nodes; }
-  // Whether CBC has failed to prove a bound of this table (its later bounds are the LP's).
-  bool integer_failed() const { return !integer_ok_; }
   void forget(size_t cell);
 
  private:

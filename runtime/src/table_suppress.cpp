@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 #include "steward/table.h"
 #include "table_attack.h"
@@ -219,13 +220,12 @@ std::string protect_rounds(Table& t, std::vector<char> pending, const RoundCheck
     }
     // Once CBC gives up on this table in any part, no later round asks it again (as with one
     // part: its next try would fail the same way and cost as long).
-    bool failed = false;
-    integer_left = 0;
+    std::optional<long> left = 0;
     for (const auto& attack : attacks) {
-      failed |= attack->integer_failed();
-      integer_left += attack->integer_left();
+      const std::optional<long> part = attack->integer_left();
+      left = left && part ? std::optional<long>(*left + *part) : std::nullopt;
     }
-    if (failed) integer_left = 0;
+    integer_left = left.value_or(0);
     if (exposed.empty()) return "";
     // One complement per exposed cell, each chosen seeing the ones chosen before it this round.
     // A cell whose relation just gained a complement waits for the next round's audit: that
