@@ -68,6 +68,12 @@ TEST_CASE("fold_text drops blanks and the listed characters and lowercases ASCII
   CHECK(fold_text("A-B", "") == "a-b");    // only what is listed is dropped
   CHECK(fold_text("ÉTAT", "") == "État");  // ASCII case only
   CHECK(fold_text("", ".") == "");
+  // Into a reused buffer: what it held before is replaced, never kept as a tail.
+  std::string buffer = "a much longer text than the next key";
+  fold_text_into("42 U.S.C. § 679", ".§", &buffer);
+  CHECK(buffer == "42usc679");
+  fold_text_into("", ".", &buffer);
+  CHECK(buffer.empty());
 }
 
 TEST_CASE("a data file's keys are a folded set the policy tests with `in`", "[data]") {
