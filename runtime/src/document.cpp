@@ -52,18 +52,8 @@ std::string Document::path(uint32_t node) const {
     ++depth;
   }
   const uint32_t* chain = deep.empty() ? inline_chain : deep.data();
-  // Sized first, so that the path is one allocation (or none, when short) and no regrowth.
-  size_t size = 0;
-  for (size_t i = depth; i-- > 0;) {
-    const DocNode& n = nodes_[chain[i]];
-    const DocNode& p = nodes_[n.parent];
-    if (p.type->kind == TypeKind::kList)
-      size += 2 + fmt::format_int(n.index).size();
-    else
-      size += (size != 0) + p.type->fields[n.index].name.size();
-  }
   std::string out;
-  out.reserve(size);
+  out.reserve(depth * 12);  // a guess: most names are short, and a long one regrows once
   for (size_t i = depth; i-- > 0;) {
     const DocNode& n = nodes_[chain[i]];
     const DocNode& p = nodes_[n.parent];
