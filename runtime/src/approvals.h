@@ -18,11 +18,17 @@ using ApprovalRecords = std::function<std::vector<ApprovalEvidence>(const std::s
 
 // load_document, with the approvals looked up by the id the text states once it is parsed (one
 // parse, not one to learn the id and another to decide). Null `approvals`: the stated ones.
-// `fast`: valid plain JSON may go straight to its document (json_document.cpp).
+// `paths`: which readers may build the document (LoadPaths).
+enum class LoadPaths {
+  kAll,       // a plain JSON or YAML agreement goes straight to its document (json_document.cpp,
+              // yaml_document.cpp); anything else through the general reader and validator
+  kGeneral,   // the general reader and validator only (load_document_general)
+  kFastOnly,  // the fast paths only: no document and no error when they give up
+};
 LoadResult load_document_with(const CompiledPack& pack, std::string_view text, std::string file,
                               const LoadLimits& limits, DocumentFormat format,
                               const std::vector<ScanReport>* observed,
-                              const ApprovalRecords* approvals, bool fast = true);
+                              const ApprovalRecords* approvals, LoadPaths paths = LoadPaths::kAll);
 
 // Rewrites each of the pack's approval lists that `raw` reaches (load_document's contract for
 // `approvals`) and describes what was used and what was not counted in `source`. An error (a

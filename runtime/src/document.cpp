@@ -187,7 +187,15 @@ std::string document_difference(const Document& a, const Document& b) {
 LoadResult load_document_general(const CompiledPack& pack, std::string_view text, std::string file,
                                  const LoadLimits& limits, DocumentFormat format) {
   return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, nullptr,
-                                    false);
+                                    detail::LoadPaths::kGeneral);
+}
+
+std::shared_ptr<const Document> load_document_fast(const CompiledPack& pack, std::string_view text,
+                                                   std::string file, const LoadLimits& limits,
+                                                   DocumentFormat format) {
+  return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, nullptr,
+                                    detail::LoadPaths::kFastOnly)
+      .document;
 }
 
 namespace detail {
@@ -200,7 +208,7 @@ std::string raw_id(const CompiledPack& pack, const RawTree& raw) {
 LoadResult load_document_with(const CompiledPack& pack, std::string_view text, std::string file,
                               const LoadLimits& limits, DocumentFormat format,
                               const std::vector<ScanReport>* observed,
-                              const ApprovalRecords* approvals, bool fast) {
+                              const ApprovalRecords* approvals, LoadPaths paths) {
   LoadResult result;
   auto fail = [&](InputError e) {
     result.errors.push_back(std::move(e));
@@ -227,22 +235,29 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   // JSON (text starting with `{` or `[`) takes the fast path when it is plain JSON. Text that
   // must be JSON never falls back to YAML, which would accept comments and single quotes.
   size_t first = text.find_first_not_of(" \t\r\n");
-  // A valid JSON agreement with nothing added to it goes straight to its document; anything
-  // else, or anything wrong with it, takes the general path below.
-  if (fast && format != DocumentFormat::kYaml && text[first] == '{' && !checked.escapes &&
-      observed == nullptr && approvals == nullptr) {
-    if (std::shared_ptr<Document> doc = build_json_document(pack, limits, text, file)) {
+  // A valid JSON or YAML agreement with nothing added to it goes straight to its document;
+  // anything else, or anything wrong with it, takes the general path below. The YAML one only
+  // where the general path reads the text with libyaml (its positions are libyaml's).
+  const bool json_text = text[first] == '{' || text[first] == '[';
+  if (paths != LoadPaths::kGeneral && !checked.escapes && observed == nullptr &&
+      approvals == nullptr) {
+    std::shared_ptr<Document> doc;
+    if (format != DocumentFormat::kYaml && text[first] == '{')
+      doc = build_json_document(pack, limits, text, file);
+    else if (format == DocumentFormat::kYaml || (format == DocumentFormat::kAuto && !json_text))
+      doc = build_yaml_document(pack, limits, text, file);
+    if (doc) {
       detail::set_approval_source(*doc, ApprovalSource{});
       result.document = std::move(doc);
       return result;
     }
   }
+  if (paths == LoadPaths::kFastOnly) return result;
   detail::RawTree raw;
   detail::ParseLimits parse_limits;
   parse_limits.max_depth = limits.max_depth;
-  bool json = format != DocumentFormat::kYaml && first != std::string_view::npos &&
-              (text[first] == '{' || text[first] == '[') &&
-              detail::parse_json(text, parse_limits, &raw);
+  bool json =
+      format != DocumentFormat::kYaml && json_text && detail::parse_json(text, parse_limits, &raw);
   if (!json && format == DocumentFormat::kJson && detail::json_error(text, parse_limits, &raw))
     return fail({raw.error_code, "", raw.error_line, raw.error_column, raw.error});
   if (!json) {

@@ -3,7 +3,7 @@
 // records (the lists rewritten before validation). Any crash, leak, timeout or sanitizer report
 // is a finding; so is a decision for an input that had errors, and so is a rule that fires in
 // the decision but not in explain's general evaluator (no compiled tests), or the reverse, and
-// a JSON text whose fast path (straight to the document) differs from the general path.
+// a JSON or YAML text whose fast path (straight to the document) differs from the general path.
 #include <cstdint>
 #include <cstdlib>
 #include <set>
@@ -59,15 +59,17 @@ std::string errors_of(const steward::LoadResult& r) {
   return out;
 }
 
-// A text that may take the JSON fast path (one that opens with `{`) loads to the result, the
-// errors and the document the general reader and validator give it.
+// Every text loads to the result, the errors and the document the general reader and validator
+// give it (a JSON text opening with `{` and any YAML text may take a fast path), and the fast
+// paths alone build a document only where the general path does, and the same one.
 void check_against_general_path(std::string_view text, const steward::LoadLimits& limits,
                                 const steward::LoadResult& loaded) {
-  const size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos || text[first] != '{') return;
   auto general = steward::load_document_general(evaluator().pack(), text, "fuzz.yaml", limits);
   if (general.ok() != loaded.ok() || errors_of(general) != errors_of(loaded)) std::abort();
   if (loaded.ok() && !steward::document_difference(*loaded.document, *general.document).empty())
+    std::abort();
+  auto fast = steward::load_document_fast(evaluator().pack(), text, "fuzz.yaml", limits);
+  if (fast && (!general.ok() || !steward::document_difference(*fast, *general.document).empty()))
     std::abort();
 }
 

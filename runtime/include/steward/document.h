@@ -99,6 +99,7 @@ class Document {
  private:
   friend class DocumentBuilder;
   friend class JsonDocumentBuilder;
+  friend class YamlDocumentBuilder;
   friend void detail::set_data_files(Document& doc, std::vector<DataFileRef> files);
   friend void detail::set_approval_source(Document& doc, ApprovalSource source);
   std::vector<DataFileRef> data_files_;
@@ -165,11 +166,18 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
                          const std::vector<ScanReport>* observed = nullptr,
                          const std::vector<ApprovalEvidence>* approvals = nullptr);
 
-// load_document without its JSON fast path: every text through the general reader and
-// validator. The same result, slower; the reference tests and fuzzers hold the fast path to.
+// load_document without its fast paths (JSON and YAML): every text through the general reader
+// and validator. The same result, slower; the reference tests and fuzzers hold the fast paths to.
 LoadResult load_document_general(const CompiledPack& pack, std::string_view text, std::string file,
                                  const LoadLimits& limits = {},
                                  DocumentFormat format = DocumentFormat::kAuto);
+
+// load_document's fast paths alone, for tests and fuzzers: the document when the text is a plain
+// JSON or YAML agreement they read whole, else null (they report nothing: load_document then
+// takes the general path). What it returns equals load_document_general's document.
+std::shared_ptr<const Document> load_document_fast(const CompiledPack& pack, std::string_view text,
+                                                   std::string file, const LoadLimits& limits = {},
+                                                   DocumentFormat format = DocumentFormat::kAuto);
 
 // "" when two documents of one pack hold the same values of the same types (compared by
 // identity) at the same positions, with the same file, id, data files and approval source; else
