@@ -240,3 +240,29 @@ TEST_CASE("every agreement of the DCF pack's tests, written as JSON, loads the s
   CHECK(cases > 100);
   CHECK(loaded > cases / 2);
 }
+
+TEST_CASE("positions in JSON text are right wherever its line breaks fall", "[document][json]") {
+  // Lines of every length from 0 to 39 bytes, so line breaks fall at every offset of a
+  // sixteen-byte block (the text checks and the line index scan in blocks): the line and column
+  // of an error after them, with the format found and with the format `.json` asks for.
+  for (size_t width = 0; width < 40; ++width) {
+    for (size_t lines = 1; lines < 5; ++lines) {
+      std::string text = "{";
+      for (size_t i = 0; i < lines; ++i) text += std::string(width, ' ') + "\n";
+      text += std::string(width % 7, ' ') + "\"colour\": 1}";
+      INFO(width << " " << lines);
+      for (DocumentFormat format : {DocumentFormat::kAuto, DocumentFormat::kJson}) {
+        LoadResult r = load_document(dcf(), text, "a.json", {}, format);
+        REQUIRE_FALSE(r.ok());
+        bool found = false;
+        for (const InputError& e : r.errors) {
+          if (e.code != "input.unknown-key") continue;
+          found = true;
+          CHECK(e.line == lines + 1);
+          CHECK(e.column == width % 7 + 1);
+        }
+        CHECK(found);
+      }
+    }
+  }
+}
