@@ -1,45 +1,16 @@
 // YAML and JSON text to a RawTree, with libyaml's event parser (about ten times faster than
 // building a yaml-cpp tree). Anchors are resolved here; everything else is left to validation.
 #include <fmt/format.h>
-#include <yaml.h>
 
 #include <cstring>
 #include <map>
 #include <memory>
 
 #include "raw_tree.h"
+#include "yaml_events.h"
 
 namespace steward::detail {
 namespace {
-
-// Owns a libyaml parser and its current event.
-class Parser {
- public:
-  explicit Parser(std::string_view input) {
-    yaml_parser_initialize(&parser_);
-    yaml_parser_set_input_string(&parser_, reinterpret_cast<const unsigned char*>(input.data()),
-                                 input.size());
-  }
-  ~Parser() {
-    if (has_event_) yaml_event_delete(&event_);
-    yaml_parser_delete(&parser_);
-  }
-  Parser(const Parser&) = delete;
-  Parser& operator=(const Parser&) = delete;
-
-  bool next() {
-    if (has_event_) yaml_event_delete(&event_);
-    has_event_ = yaml_parser_parse(&parser_, &event_) != 0;
-    return has_event_;
-  }
-  const yaml_event_t& event() const { return event_; }
-  const yaml_parser_t& parser() const { return parser_; }
-
- private:
-  yaml_parser_t parser_;
-  yaml_event_t event_;
-  bool has_event_ = false;
-};
 
 // A collection being read: its items are `pending` from `first` on (one vector for every open
 // collection, not one each: a vector per collection cost an allocation and its regrowths).
@@ -52,7 +23,7 @@ struct Open {
 }  // namespace
 
 void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out) {
-  Parser p(input);
+  YamlEvents p(input);
   std::vector<Open> stack;
   std::vector<uint32_t> pending;
   std::map<std::string, uint32_t> anchors;

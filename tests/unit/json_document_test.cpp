@@ -26,28 +26,8 @@ const CompiledPack& dcf() {
   return *res.pack;
 }
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 std::vector<std::filesystem::path> json_examples() {
-  std::vector<std::filesystem::path> out;
-  for (const auto& e :
-       std::filesystem::directory_iterator(steward::testing::source_dir() + "/bench/json"))
-    out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string error_list(const LoadResult& r) {
-  std::string out;
-  for (const InputError& e : r.errors)
-    out += e.code + " " + e.path + " " + std::to_string(e.line) + ":" + std::to_string(e.column) +
-           " " + e.message + "\n";
-  return out;
+  return steward::testing::files_in("bench/json");
 }
 
 // Both paths, compared; returns whether the text loaded.
@@ -57,7 +37,7 @@ bool same_both_ways(const std::string& text, const LoadLimits& limits = {},
   LoadResult general = load_document_general(dcf(), text, "a.json", limits, format);
   INFO(text.substr(0, 400));
   REQUIRE(fast.ok() == general.ok());
-  CHECK(error_list(fast) == error_list(general));
+  CHECK(steward::testing::error_list(fast) == steward::testing::error_list(general));
   if (fast.ok()) CHECK(document_difference(*fast.document, *general.document).empty());
   return fast.ok();
 }
@@ -107,16 +87,16 @@ TEST_CASE("the JSON fast path builds the general path's document for every examp
   REQUIRE(files.size() >= 30);
   for (const auto& f : files) {
     INFO(f.filename().string());
-    CHECK(same_both_ways(read(f)));
-    CHECK(same_both_ways(read(f), {}, DocumentFormat::kJson));
+    CHECK(same_both_ways(steward::testing::read_text(f)));
+    CHECK(same_both_ways(steward::testing::read_text(f), {}, DocumentFormat::kJson));
     // Written on one line and with other spacing, positions move; the paths still agree.
-    CHECK(same_both_ways(json::parse(read(f)).dump()));
-    CHECK(same_both_ways(json::parse(read(f)).dump(7)));
+    CHECK(same_both_ways(json::parse(steward::testing::read_text(f)).dump()));
+    CHECK(same_both_ways(json::parse(steward::testing::read_text(f)).dump(7)));
   }
 }
 
 TEST_CASE("document_difference names the first difference", "[document][json]") {
-  const std::string text = read(json_examples()[0]);
+  const std::string text = steward::testing::read_text(json_examples()[0]);
   std::string changed = text;
   const size_t at = changed.find("\"title\": \"");
   REQUIRE(at != std::string::npos);
@@ -138,7 +118,7 @@ TEST_CASE("document_difference names the first difference", "[document][json]") 
 
 TEST_CASE("every change to a valid JSON agreement gets the general path's result",
           "[document][json]") {
-  const json base = json::parse(read(json_examples()[0]));
+  const json base = json::parse(steward::testing::read_text(json_examples()[0]));
   REQUIRE(base.contains("data"));
   std::vector<std::pair<std::string, json>> cases;
   auto with = [&](const std::string& name, auto change) {
@@ -204,7 +184,7 @@ TEST_CASE("every change to a valid JSON agreement gets the general path's result
 
 TEST_CASE("the JSON fast path stops at every limit where the general path does",
           "[document][json][hostile]") {
-  const std::string text = read(json_examples()[0]);
+  const std::string text = steward::testing::read_text(json_examples()[0]);
   for (size_t n : {0, 1, 2, 3, 4, 5, 8, 16, 40, 100}) {
     INFO(n);
     for (size_t LoadLimits::*limit : {&LoadLimits::max_keys, &LoadLimits::max_values,

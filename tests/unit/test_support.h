@@ -3,13 +3,16 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "steward/compiler.h"
+#include "steward/document.h"
 
 namespace steward::testing {
 
@@ -20,6 +23,24 @@ inline std::string read_text(const std::filesystem::path& p) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// The files of a directory of the source tree, sorted by name.
+inline std::vector<std::filesystem::path> files_in(const std::string& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::directory_iterator(source_dir() + "/" + dir))
+    out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// A load's errors, one a line: code, path, line:column, message (to compare two loads).
+inline std::string error_list(const LoadResult& r) {
+  std::string out;
+  for (const InputError& e : r.errors)
+    out += e.code + " " + e.path + " " + std::to_string(e.line) + ":" + std::to_string(e.column) +
+           " " + e.message + "\n";
+  return out;
 }
 
 inline void write_text(const std::filesystem::path& p, const std::string& text) {

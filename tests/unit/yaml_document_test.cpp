@@ -22,28 +22,8 @@ const CompiledPack& dcf() {
   return *res.pack;
 }
 
-std::string read(const std::filesystem::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 std::vector<std::filesystem::path> yaml_examples() {
-  std::vector<std::filesystem::path> out;
-  for (const auto& e : std::filesystem::directory_iterator(steward::testing::source_dir() +
-                                                           "/policies/dcf-5-4/examples/agreements"))
-    out.push_back(e.path());
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string error_list(const LoadResult& r) {
-  std::string out;
-  for (const InputError& e : r.errors)
-    out += e.code + " " + e.path + " " + std::to_string(e.line) + ":" + std::to_string(e.column) +
-           " " + e.message + "\n";
-  return out;
+  return steward::testing::files_in("policies/dcf-5-4/examples/agreements");
 }
 
 // load_document, load_document_general and load_document_fast on one text: the first two give
@@ -56,7 +36,7 @@ bool fast_and_same(const std::string& text, const LoadLimits& limits = {},
   std::shared_ptr<const Document> fast = load_document_fast(dcf(), text, "a.yaml", limits, format);
   INFO(text.substr(0, 600));
   REQUIRE(loaded.ok() == general.ok());
-  CHECK(error_list(loaded) == error_list(general));
+  CHECK(steward::testing::error_list(loaded) == steward::testing::error_list(general));
   if (loaded.ok()) CHECK(document_difference(*loaded.document, *general.document).empty());
   if (fast) {
     // Never a document where the general path reports an error.
@@ -83,7 +63,7 @@ TEST_CASE("the YAML fast path builds the general path's document for every examp
   REQUIRE(files.size() >= 30);
   for (const auto& f : files) {
     INFO(f.filename().string());
-    const std::string text = read(f);
+    const std::string text = steward::testing::read_text(f);
     // The one example written with anchors and aliases is the general path's.
     const bool plain = f.filename().string().find("anchors") == std::string::npos;
     CHECK(fast_and_same(text) == plain);
@@ -96,7 +76,7 @@ TEST_CASE("the YAML fast path builds the general path's document for every examp
 
 TEST_CASE("every change to a valid YAML agreement gets the general path's result",
           "[document][yaml]") {
-  const std::string base = read(yaml_examples()[0]);
+  const std::string base = steward::testing::read_text(yaml_examples()[0]);
   REQUIRE(fast_and_same(base));
   // Texts the fast path reads whole.
   const std::vector<std::pair<std::string, std::string>> taken = {
@@ -205,7 +185,7 @@ TEST_CASE("every change to a valid YAML agreement gets the general path's result
 
 TEST_CASE("the YAML fast path stops at every limit where the general path does",
           "[document][yaml][hostile]") {
-  const std::string text = read(yaml_examples()[0]);
+  const std::string text = steward::testing::read_text(yaml_examples()[0]);
   for (size_t n : {0, 1, 2, 3, 4, 5, 8, 16, 40, 100, 400}) {
     INFO(n);
     for (size_t LoadLimits::*limit : {&LoadLimits::max_keys, &LoadLimits::max_values,

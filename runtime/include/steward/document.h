@@ -98,8 +98,7 @@ class Document {
 
  private:
   friend class DocumentBuilder;
-  friend class JsonDocumentBuilder;
-  friend class YamlDocumentBuilder;
+  friend class FastDocument;
   friend void detail::set_data_files(Document& doc, std::vector<DataFileRef> files);
   friend void detail::set_approval_source(Document& doc, ApprovalSource source);
   std::vector<DataFileRef> data_files_;

@@ -1,0 +1,242 @@
+// What the JSON and YAML fast paths share (internal to the runtime): a Document built node by
+// node from a parser's walk (json_document.cpp) or events (yaml_document.cpp), in the general
+// path's layout and by its rules, by a reader that gives up at the first thing it does not
+// read whole. Every check returns false for "give up"; none reports anything.
+#pragma once
+
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "steward/date.h"
+#include "steward/document.h"
+#include "steward/program.h"
+#include "steward/scalar.h"
+#include "steward/source.h"
+
+namespace steward {
+
+class FastDocument {
+ public:
+  FastDocument(const CompiledPack& pack, const LoadLimits& limits, size_t text_size)
+      : pack_(pack), limits_(limits), capacity_(text_size + 16) {
+    doc_ = std::make_shared<Document>();
+    doc_->nodes_.reserve(text_size / 16 + 64);
+    doc_->children_.reserve(text_size / 16 + 64);
+    // Strings are disjoint stretches of the text (unescaped): its size nearly always holds
+    // them. (Not the document's own string: resizing that would first fill it with zeros.)
+    strings_.reset(new char[capacity_]);
+    items_.reserve(64);
+  }
+
+  const CompiledPack& pack() const { return pack_; }
+  const LoadLimits& limits() const { return limits_; }
+  DocNode& node(uint32_t n) { return doc_->nodes_[n]; }
+
+  uint32_t new_node(const Type* type, uint32_t parent, uint32_t index, uint32_t line,
+                    uint32_t column) {
+    DocNode n;
+    n.type = type;
+    n.parent = parent;
+    n.index = index;
+    n.line = line;
+    n.column = column;
+    doc_->nodes_.push_back(n);
+    return static_cast<uint32_t>(doc_->nodes_.size() - 1);
+  }
+
+  // The general path counts a value for every key and every value it reads, and stops past
+  // the budget; so does a fast path (it then gives up, and the general path reports the limit).
+  bool budget() { return ++values_ <= limits_.max_values; }
+
+  // A record being read: its field slots, made at its position (a field no key names keeps
+  // it, as the general path gives it), and which of them a key has named.
+  struct Record {
+    uint32_t node;
+    const Type* type;
+    uint32_t first_slot;
+    size_t seen;  // offset of its flags in seen_
+    uint32_t keys = 0;
+    uint32_t next_field = 0;  // keys usually come in the schema's order
+  };
+  Record open_record(uint32_t r, const Type* type) {
+    const uint32_t nf = static_cast<uint32_t>(type->fields.size());
+    std::vector<uint32_t>& children = doc_->children_;
+    const uint32_t first_slot = static_cast<uint32_t>(doc_->nodes_.size());
+    {
+      DocNode& n = doc_->nodes_[r];
+      n.kind = TypeKind::kRecord;
+      n.begin = static_cast<uint32_t>(children.size());
+      n.size = nf;
+    }
+    const uint32_t line = doc_->nodes_[r].line, column = doc_->nodes_[r].column;
+    for (uint32_t f = 0; f < nf; ++f) {
+      children.push_back(first_slot + f);
+      new_node(type->fields[f].type, r, f, line, column);
+    }
+    const size_t seen = seen_.size();
+    seen_.resize(seen + nf, 0);
+    return {r, type, first_slot, seen};
+  }
+
+  // The slot key `name` fills, at the key's position, or -1 to give up: an unknown or repeated
+  // key, too many keys or values, or the observations only the engine writes.
+  int take_key(Record& rec, std::string_view name, uint32_t line, uint32_t column) {
+    if (++rec.keys > limits_.max_keys || !budget()) return -1;
+    const std::vector<FieldType>& fields = rec.type->fields;
+    const int f = rec.next_field < fields.size() && fields[rec.next_field].name == name
+                      ? static_cast<int>(rec.next_field)
+                      : rec.type->find_field(name);
+    if (f < 0 || seen_[rec.seen + static_cast<size_t>(f)]) return -1;
+    if (rec.node == 0 && f == pack_.observed_field) return -1;
+    seen_[rec.seen + static_cast<size_t>(f)] = 1;
+    rec.next_field = static_cast<uint32_t>(f) + 1;
+    DocNode& slot = doc_->nodes_[rec.first_slot + static_cast<uint32_t>(f)];
+    slot.line = line;
+    slot.column = column;
+    return f;
+  }
+
+  // After a value for field `f`: false when it is the root's format field and may state a
+  // retired format (a string or member of that name, or a value of another kind).
+  bool after_value(const Record& rec, int f) const {
+    if (rec.node != 0 || f != pack_.format_field || pack_.retired_formats.empty()) return true;
+    const DocNode& n = doc_->nodes_[rec.first_slot + static_cast<uint32_t>(f)];
+    std::string_view s;
+    if (n.kind == TypeKind::kString)
+      s = std::string_view(strings_.get() + n.begin, n.size);
+    else if (n.kind == TypeKind::kEnum)
+      s = n.type->members[n.member];
+    else
+      return false;
+    for (const auto& entry : pack_.retired_formats)
+      if (s == entry.first) return false;
+    return true;
+  }
+
+  // At the record's end: false when a required field is left missing (absent, null, or an
+  // optional-looking empty date).
+  bool close_record(const Record& rec) {
+    const uint32_t nf = static_cast<uint32_t>(rec.type->fields.size());
+    seen_.resize(rec.seen);
+    for (uint32_t f = 0; f < nf; ++f)
+      if (doc_->nodes_[rec.first_slot + f].kind == TypeKind::kNull && !rec.type->fields[f].optional)
+        return false;
+    return true;
+  }
+
+  // Fills node `n` of field type `ft` (not a record or list) from a scalar's text and what the
+  // parser makes of it (a quoted string is always kString), by the general path's rules.
+  bool scalar(uint32_t n, const FieldType& ft, ScalarKind kind, std::string_view s) {
+    if (s.size() > limits_.max_string_bytes) return false;
+    DocNode& node = doc_->nodes_[n];
+    const Type* type = ft.type;
+    switch (type->kind) {
+      case TypeKind::kString:
+        if (kind != ScalarKind::kString || (ft.nonempty && is_blank(s))) return false;
+        node.kind = TypeKind::kString;
+        node.begin = static_cast<uint32_t>(used_);
+        node.size = static_cast<uint32_t>(s.size());
+        add_string(s);
+        return true;
+      case TypeKind::kBool:
+        if (kind != ScalarKind::kBool) return false;
+        node.kind = TypeKind::kBool;
+        node.b = s[0] == 't' || s[0] == 'T';
+        return true;
+      case TypeKind::kInt: {
+        int64_t x = 0;
+        if (kind != ScalarKind::kInt || parse_core_int(s, &x) != NumberStatus::kOk) return false;
+        node.kind = TypeKind::kInt;
+        node.i = x;
+        return true;
+      }
+      case TypeKind::kNumber: {
+        double x = 0;
+        if ((kind != ScalarKind::kInt && kind != ScalarKind::kFloat) ||
+            parse_core_number(s, &x) != NumberStatus::kOk)
+          return false;
+        node.kind = TypeKind::kNumber;
+        node.d = x;
+        return true;
+      }
+      case TypeKind::kDate: {
+        if (kind != ScalarKind::kString) return false;
+        if (s.empty() && ft.optional) return true;  // an empty date reads as missing
+        int32_t days = 0;
+        if (!parse_iso_date(s, &days)) return false;
+        node.kind = TypeKind::kDate;
+        node.date = days;
+        return true;
+      }
+      case TypeKind::kEnum: {
+        const int m = kind == ScalarKind::kString ? type->find_member(s) : -1;
+        if (m < 0) return false;
+        node.kind = TypeKind::kEnum;
+        node.member = static_cast<uint32_t>(m);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  // A list's items are nodes made as they are read; their slots, contiguous, follow once the
+  // list is done (a stack shared by every level). Returns where the list's items start.
+  size_t open_list() const { return items_.size(); }
+  // Makes item `index` of list node `n`, at its position.
+  uint32_t list_item(uint32_t n, uint32_t index, uint32_t line, uint32_t column) {
+    const uint32_t c = new_node(doc_->nodes_[n].type->element, n, index, line, column);
+    items_.push_back(c);
+    return c;
+  }
+  // At the list's end: false when it must not be empty and is.
+  bool close_list(uint32_t n, const FieldType& ft, size_t mark) {
+    const uint32_t count = static_cast<uint32_t>(items_.size() - mark);
+    if (ft.nonempty && count == 0) return false;
+    std::vector<uint32_t>& children = doc_->children_;
+    DocNode& node = doc_->nodes_[n];
+    node.kind = TypeKind::kList;
+    node.begin = static_cast<uint32_t>(children.size());
+    node.size = count;
+    children.insert(children.end(), items_.begin() + static_cast<ptrdiff_t>(mark), items_.end());
+    items_.resize(mark);
+    return true;
+  }
+
+  // The document, with its strings and id; `file` is taken.
+  std::shared_ptr<Document> finish(std::string& file) {
+    doc_->strings_.assign(strings_.get(), used_);
+    if (pack_.id_field >= 0) {
+      const DocNode& idn = doc_->nodes_[doc_->children_[doc_->nodes_[0].begin + pack_.id_field]];
+      if (idn.kind == TypeKind::kString) doc_->id_ = std::string(doc_->string(idn));
+    }
+    doc_->file_ = std::move(file);
+    return std::move(doc_);
+  }
+
+ private:
+  void add_string(std::string_view s) {
+    if (s.size() > capacity_ - used_) {
+      capacity_ = 2 * capacity_ + s.size();
+      std::unique_ptr<char[]> grown(new char[capacity_]);
+      std::memcpy(grown.get(), strings_.get(), used_);
+      strings_ = std::move(grown);
+    }
+    if (!s.empty()) std::memcpy(strings_.get() + used_, s.data(), s.size());
+    used_ += s.size();
+  }
+
+  const CompiledPack& pack_;
+  const LoadLimits& limits_;
+  std::shared_ptr<Document> doc_;
+  size_t values_ = 0;
+  size_t capacity_;                  // of strings_
+  std::unique_ptr<char[]> strings_;  // the document's strings until it is built
+  size_t used_ = 0;                  // bytes of strings_ in use
+  std::vector<uint32_t> items_;
+  std::vector<uint8_t> seen_;  // per field of each open record: a key named it
+};
+
+}  // namespace steward
