@@ -17,20 +17,20 @@ namespace steward {
 class YamlDocumentBuilder {
  public:
   YamlDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, std::string_view text)
-      : out_(pack, limits, text.size()), events_(text), event_(events_.event()) {}
+      : out_(pack, limits, text.size()), events_(text) {}
 
   // Reads the stream; false to hand the text to the general path.
   bool build() {
-    if (!next() || event_.type != YAML_STREAM_START_EVENT) return false;
-    if (!next() || event_.type != YAML_DOCUMENT_START_EVENT) return false;
+    if (!next() || ev().type != YAML_STREAM_START_EVENT) return false;
+    if (!next() || ev().type != YAML_DOCUMENT_START_EVENT) return false;
     // The root: a mapping (anything else is an error the general path explains).
-    if (!next() || event_.type != YAML_MAPPING_START_EVENT || !plain_collection()) return false;
+    if (!next() || ev().type != YAML_MAPPING_START_EVENT || !plain_collection()) return false;
     const uint32_t r = out_.new_node(out_.pack().root, kNoIndex, 0, line(), column());
     // yaml_reader.cpp refuses a collection opened with max_depth collections already open.
     if (!open() || !record(r, out_.pack().root)) return false;
     // One document, and nothing after it but the end of the stream.
-    return next() && event_.type == YAML_DOCUMENT_END_EVENT && next() &&
-           event_.type == YAML_STREAM_END_EVENT;
+    return next() && ev().type == YAML_DOCUMENT_END_EVENT && next() &&
+           ev().type == YAML_STREAM_END_EVENT;
   }
 
   // The document read; `file` is taken.
@@ -38,29 +38,28 @@ class YamlDocumentBuilder {
 
  private:
   bool next() { return events_.next(); }
+  const yaml_event_t& ev() const { return events_.event(); }
 
-  uint32_t line() const { return static_cast<uint32_t>(event_.start_mark.line + 1); }
-  uint32_t column() const { return static_cast<uint32_t>(event_.start_mark.column + 1); }
+  uint32_t line() const { return static_cast<uint32_t>(ev().start_mark.line + 1); }
+  uint32_t column() const { return static_cast<uint32_t>(ev().start_mark.column + 1); }
 
   // No anchor and no tag: the general path resolves the one and refuses the other.
   bool plain_collection() const {
-    if (event_.type == YAML_MAPPING_START_EVENT)
-      return event_.data.mapping_start.anchor == nullptr &&
-             event_.data.mapping_start.tag == nullptr;
-    return event_.data.sequence_start.anchor == nullptr &&
-           event_.data.sequence_start.tag == nullptr;
+    if (ev().type == YAML_MAPPING_START_EVENT)
+      return ev().data.mapping_start.anchor == nullptr && ev().data.mapping_start.tag == nullptr;
+    return ev().data.sequence_start.anchor == nullptr && ev().data.sequence_start.tag == nullptr;
   }
   bool plain_scalar_event() const {
-    return event_.type == YAML_SCALAR_EVENT && event_.data.scalar.anchor == nullptr &&
-           event_.data.scalar.tag == nullptr;
+    return ev().type == YAML_SCALAR_EVENT && ev().data.scalar.anchor == nullptr &&
+           ev().data.scalar.tag == nullptr;
   }
   std::string_view scalar() const {
-    return {reinterpret_cast<const char*>(event_.data.scalar.value), event_.data.scalar.length};
+    return {reinterpret_cast<const char*>(ev().data.scalar.value), ev().data.scalar.length};
   }
   // Written in quotes or as a block (`|`, `>`): always a string (raw_tree.h's `quoted`).
   bool quoted() const {
-    return event_.data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
-           event_.data.scalar.style != YAML_ANY_SCALAR_STYLE;
+    return ev().data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
+           ev().data.scalar.style != YAML_ANY_SCALAR_STYLE;
   }
   // The current event is a plain null (`~`, `null`, nothing): a missing value.
   bool null_event() const {
@@ -75,7 +74,7 @@ class YamlDocumentBuilder {
     FastDocument::Record rec = out_.open_record(r, type);
     for (;;) {
       if (!next()) return false;
-      if (event_.type == YAML_MAPPING_END_EVENT) break;
+      if (ev().type == YAML_MAPPING_END_EVENT) break;
       // A key is a plain string: not a collection, an alias, an anchored or tagged scalar.
       if (!plain_scalar_event()) return false;
       const int f = out_.take_key(rec, scalar(), line(), column());
@@ -92,10 +91,10 @@ class YamlDocumentBuilder {
     if (!out_.budget()) return false;
     switch (ft.type->kind) {
       case TypeKind::kRecord:
-        return event_.type == YAML_MAPPING_START_EVENT && plain_collection() && open() &&
+        return ev().type == YAML_MAPPING_START_EVENT && plain_collection() && open() &&
                record(n, ft.type);
       case TypeKind::kList:
-        return event_.type == YAML_SEQUENCE_START_EVENT && plain_collection() && open() &&
+        return ev().type == YAML_SEQUENCE_START_EVENT && plain_collection() && open() &&
                list(n, ft);
       default:
         if (!plain_scalar_event()) return false;
@@ -112,7 +111,7 @@ class YamlDocumentBuilder {
     uint32_t index = 0;
     for (;;) {
       if (!next()) return false;
-      if (event_.type == YAML_SEQUENCE_END_EVENT) break;
+      if (ev().type == YAML_SEQUENCE_END_EVENT) break;
       const uint32_t c = out_.list_item(n, index++, line(), column());
       // A null item is an error, and so is an item left missing (an empty optional date).
       if (null_event() || !value(c, elem) || out_.node(c).kind == TypeKind::kNull) return false;
@@ -123,8 +122,7 @@ class YamlDocumentBuilder {
 
   FastDocument out_;
   detail::YamlEvents events_;
-  const yaml_event_t& event_;  // the current event
-  size_t open_ = 0;            // collections open
+  size_t open_ = 0;  // collections open
 };
 
 std::shared_ptr<Document> detail::build_yaml_document(const CompiledPack& pack,
