@@ -229,12 +229,11 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
     return fail(text_error("input.control", text, checked.control.offset,
                            control_message(checked.control)));
   }
-  if (text.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return fail({"input.empty", "", 1, 1, "the document is empty"});
-  }
   // JSON (text starting with `{` or `[`) takes the fast path when it is plain JSON. Text that
   // must be JSON never falls back to YAML, which would accept comments and single quotes.
-  size_t first = text.find_first_not_of(" \t\r\n");
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos)
+    return fail({"input.empty", "", 1, 1, "the document is empty"});
   // A valid JSON or YAML agreement with nothing added to it goes straight to its document;
   // anything else, or anything wrong with it, takes the general path below. The YAML one only
   // where the general path reads the text with libyaml (its positions are libyaml's).

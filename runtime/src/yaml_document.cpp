@@ -61,9 +61,12 @@ class YamlDocumentBuilder {
     return ev().data.scalar.style != YAML_PLAIN_SCALAR_STYLE &&
            ev().data.scalar.style != YAML_ANY_SCALAR_STYLE;
   }
-  // The current event is a plain null (`~`, `null`, nothing): a missing value.
-  bool null_event() const {
-    return plain_scalar_event() && !quoted() && resolve_core_scalar(scalar()) == ScalarKind::kNull;
+  // The current event's scalar as the general path resolves it, resolved once for both the null
+  // test and the value: kNull for a plain null (`~`, `null`, nothing), a missing value; kString
+  // when quoted and for any event but a plain scalar, which value() refuses for a scalar field.
+  ScalarKind scalar_kind() const {
+    if (!plain_scalar_event() || quoted()) return ScalarKind::kString;
+    return resolve_core_scalar(scalar());
   }
 
   // A collection opens one level deeper; yaml_reader.cpp refuses it at max_depth open ones.
@@ -80,14 +83,18 @@ class YamlDocumentBuilder {
       const int f = out_.take_key(rec, scalar(), line(), column());
       if (f < 0 || !next()) return false;
       const uint32_t n = rec.first_slot + static_cast<uint32_t>(f);
-      if ((!null_event() && !value(n, type->fields[f])) || !out_.after_value(rec, f)) return false;
+      const ScalarKind kind = scalar_kind();
+      if ((kind != ScalarKind::kNull && !value(n, type->fields[f], kind)) ||
+          !out_.after_value(rec, f))
+        return false;
     }
     --open_;
     return out_.close_record(rec);
   }
 
-  // Fills node `n` from the value whose (first) event is the current one, not a null.
-  bool value(uint32_t n, const FieldType& ft) {
+  // Fills node `n` from the value whose (first) event is the current one, not a null; `kind` is
+  // scalar_kind() of that event.
+  bool value(uint32_t n, const FieldType& ft, ScalarKind kind) {
     if (!out_.budget()) return false;
     switch (ft.type->kind) {
       case TypeKind::kRecord:
@@ -98,8 +105,7 @@ class YamlDocumentBuilder {
                list(n, ft);
       default:
         if (!plain_scalar_event()) return false;
-        return out_.scalar(n, ft, quoted() ? ScalarKind::kString : resolve_core_scalar(scalar()),
-                           scalar());
+        return out_.scalar(n, ft, kind, scalar());
     }
   }
 
@@ -114,7 +120,10 @@ class YamlDocumentBuilder {
       if (ev().type == YAML_SEQUENCE_END_EVENT) break;
       const uint32_t c = out_.list_item(n, index++, line(), column());
       // A null item is an error, and so is an item left missing (an empty optional date).
-      if (null_event() || !value(c, elem) || out_.node(c).kind == TypeKind::kNull) return false;
+      const ScalarKind kind = scalar_kind();
+      if (kind == ScalarKind::kNull || !value(c, elem, kind) ||
+          out_.node(c).kind == TypeKind::kNull)
+        return false;
     }
     --open_;
     return out_.close_list(n, ft, mark);

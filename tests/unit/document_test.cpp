@@ -15,11 +15,7 @@ using namespace steward;
 
 namespace {
 
-const CompiledPack& dcf() {
-  static CompileResult res = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
-  REQUIRE(res.ok());
-  return *res.pack;
-}
+using steward::testing::dcf_pack;
 
 const std::string kHead = "format: steward/agreement/v2\nid: T-1\nkind: data_sharing\n";
 const std::string kData = "data: {level: client, deidentification: none}\n";
@@ -27,12 +23,12 @@ const std::string kData = "data: {level: client, deidentification: none}\n";
 }  // namespace
 
 TEST_CASE("a valid document loads with locations for its values", "[document]") {
-  auto r = load_document(dcf(), kHead + kData + "title: \"x\"\n", "a.yaml");
+  auto r = load_document(dcf_pack(), kHead + kData + "title: \"x\"\n", "a.yaml");
   REQUIRE(r.ok());
   const Document& d = *r.document;
   CHECK(d.id() == "T-1");
   const DocNode& root = d.node(d.root());
-  int title = dcf().root->find_field("title");
+  int title = dcf_pack().root->find_field("title");
   uint32_t t = d.children(root)[title];
   CHECK(d.string(d.node(t)) == "x");
   CHECK(d.node(t).line == 5);
@@ -57,7 +53,7 @@ TEST_CASE("hostile inputs are refused with a located error", "[document][hostile
       {"unclosed flow list", kHead + "risks: [a, b\n" + kData, "input.syntax"},
   }));
   INFO(name);
-  auto r = load_document(dcf(), text, "h.yaml");
+  auto r = load_document(dcf_pack(), text, "h.yaml");
   REQUIRE_FALSE(r.ok());
   REQUIRE_FALSE(r.errors.empty());
   CHECK(r.errors[0].code == code);
@@ -68,13 +64,13 @@ TEST_CASE("a nonempty string of invisible characters is empty", "[document]") {
   for (std::string id : {"\"\u00a0\"", "\"\u200b\u2060\"", "\"\u3000 \\t\"", "\"\\u00a0\""}) {
     INFO(id);
     auto r = load_document(
-        dcf(), "format: steward/agreement/v2\nid: " + id + "\nkind: data_sharing\n" + kData,
+        dcf_pack(), "format: steward/agreement/v2\nid: " + id + "\nkind: data_sharing\n" + kData,
         "blank.yaml");
     REQUIRE_FALSE(r.ok());
     CHECK(r.errors[0].code == "input.empty");
     CHECK(r.errors[0].line == 2);
   }
-  CHECK(load_document(dcf(),
+  CHECK(load_document(dcf_pack(),
                       "format: steward/agreement/v2\nid: \"\u00a0x\"\nkind: data_sharing\n" + kData,
                       "x.yaml")
             .ok());
@@ -90,7 +86,7 @@ TEST_CASE("a YAML alias bomb is refused, not expanded", "[document][hostile]") {
     bomb += "]\n";
   }
   bomb += "risks: *a9\n";
-  auto r = load_document(dcf(), bomb, "bomb.yaml");
+  auto r = load_document(dcf_pack(), bomb, "bomb.yaml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors.size() <= LoadLimits{}.max_errors);
 }
@@ -102,22 +98,22 @@ TEST_CASE("aliases of valid values are expanded within the value budget", "[docu
   std::string list = "risks: &r [";
   for (int i = 0; i < 30; ++i) list += (i ? ",\"r\"" : "\"r\"");
   list += "]\nbenefits: *r\n";
-  auto r = load_document(dcf(), kHead + kData + list, "alias.yaml", small);
+  auto r = load_document(dcf_pack(), kHead + kData + list, "alias.yaml", small);
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors[0].code == "input.limit");
-  auto ok = load_document(dcf(), kHead + kData + list, "alias.yaml");
+  auto ok = load_document(dcf_pack(), kHead + kData + list, "alias.yaml");
   CHECK(ok.ok());
 }
 
 TEST_CASE("a 50 MB document is refused by the size limit before parsing", "[document][hostile]") {
   std::string big = kHead + kData + "title: \"" + std::string(50u << 20, 'x') + "\"\n";
-  auto r = load_document(dcf(), big, "big.yaml");
+  auto r = load_document(dcf_pack(), big, "big.yaml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors[0].code == "input.limit");
   namespace fs = std::filesystem;
   fs::path p = fs::temp_directory_path() / "steward_big_test.yaml";
   steward::testing::write_text(p, big);
-  auto f = load_document_file(dcf(), p);
+  auto f = load_document_file(dcf_pack(), p);
   fs::remove(p);
   REQUIRE_FALSE(f.ok());
   CHECK(f.errors[0].code == "input.limit");
@@ -126,18 +122,19 @@ TEST_CASE("a 50 MB document is refused by the size limit before parsing", "[docu
 TEST_CASE("extremely long strings and keys are errors, not crashes", "[document][hostile]") {
   LoadLimits l;
   l.max_string_bytes = 1000;
-  auto r = load_document(dcf(), kHead + kData + "title: \"" + std::string(5000, 'y') + "\"\n",
+  auto r = load_document(dcf_pack(), kHead + kData + "title: \"" + std::string(5000, 'y') + "\"\n",
                          "long.yaml", l);
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors[0].code == "input.limit");
-  auto k = load_document(dcf(), kHead + kData + std::string(100000, 'k') + ": 1\n", "key.yaml");
+  auto k =
+      load_document(dcf_pack(), kHead + kData + std::string(100000, 'k') + ": 1\n", "key.yaml");
   REQUIRE_FALSE(k.ok());
   CHECK(k.errors[0].line == 5);
   CHECK(k.errors[0].message.size() < 200);  // user input is clipped in messages
 }
 
 TEST_CASE("several input errors are reported together, in file order", "[document]") {
-  auto r = load_document(dcf(),
+  auto r = load_document(dcf_pack(),
                          "format: steward/agreement/v2\nid: 7\nkind: nope\nfoo: 1\ndata: {level: "
                          "x, deidentification: none}\n",
                          "m.yaml");
@@ -160,15 +157,15 @@ TEST_CASE("every limit, at every value, gives an input error and never a crash",
     for (size_t budget = 0; budget < 200; budget += 7) {
       LoadLimits l;
       l.max_values = budget;
-      auto r = load_document(dcf(), text, "x.yaml", l);
+      auto r = load_document(dcf_pack(), text, "x.yaml", l);
       if (!r.ok()) CHECK(r.errors[0].code == "input.limit");
       LoadLimits d;
       d.max_depth = budget % 5;
-      auto r2 = load_document(dcf(), text, "x.yaml", d);
+      auto r2 = load_document(dcf_pack(), text, "x.yaml", d);
       if (!r2.ok()) CHECK(r2.errors[0].code == "input.limit");
       LoadLimits s;
       s.max_string_bytes = budget;
-      auto r3 = load_document(dcf(), text, "x.yaml", s);
+      auto r3 = load_document(dcf_pack(), text, "x.yaml", s);
       if (!r3.ok()) CHECK(r3.errors[0].code == "input.limit");
     }
   }
@@ -179,7 +176,7 @@ namespace {
 // The value a document gives `data.suppression.threshold` (int) or
 // `analytics.bias_monitoring.threshold` (number), or the first error's code.
 std::string suppression_threshold(const std::string& literal) {
-  auto r = load_document(dcf(),
+  auto r = load_document(dcf_pack(),
                          kHead +
                              "data: {level: aggregate, deidentification: none, suppression: "
                              "{threshold: " +
@@ -187,18 +184,19 @@ std::string suppression_threshold(const std::string& literal) {
                          "n.yaml");
   if (!r.ok()) return r.errors[0].code;
   const Document& d = *r.document;
-  const DocNode& data = d.node(d.children(d.node(d.root()))[dcf().root->find_field("data")]);
+  const DocNode& data = d.node(d.children(d.node(d.root()))[dcf_pack().root->find_field("data")]);
   const DocNode& sup = d.node(d.children(data)[data.type->find_field("suppression")]);
   return std::to_string(d.node(d.children(sup)[0]).i);
 }
 
 std::string bias_threshold(const std::string& literal) {
   auto r = load_document(
-      dcf(), kHead + kData + "analytics: {bias_monitoring: {threshold: " + literal + "}}\n",
+      dcf_pack(), kHead + kData + "analytics: {bias_monitoring: {threshold: " + literal + "}}\n",
       "n.yaml");
   if (!r.ok()) return r.errors[0].code;
   const Document& d = *r.document;
-  const DocNode& an = d.node(d.children(d.node(d.root()))[dcf().root->find_field("analytics")]);
+  const DocNode& an =
+      d.node(d.children(d.node(d.root()))[dcf_pack().root->find_field("analytics")]);
   const DocNode& bm = d.node(d.children(an)[an.type->find_field("bias_monitoring")]);
   const DocNode& t = d.node(d.children(bm)[bm.type->find_field("threshold")]);
   return fmt::format("{}", t.d);
@@ -259,7 +257,7 @@ TEST_CASE("control characters written as escapes are refused where they are",
        3},
   }));
   INFO(name);
-  auto r = load_document(dcf(), text, "c.yaml");
+  auto r = load_document(dcf_pack(), text, "c.yaml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors[0].code == "input.control");
   CHECK(r.errors[0].line == line);
@@ -274,10 +272,10 @@ TEST_CASE("a carriage return written raw in a string never reaches a value",
   const std::string text = "{\"format\": \"steward/agreement/v2\",\n \"id\": \"a\rb\"}";
   for (const char* name : {"c.json", "c.yaml", "c"}) {
     INFO(name);
-    auto r = load_document(dcf(), text, name, LoadLimits{}, format_for(name));
+    auto r = load_document(dcf_pack(), text, name, LoadLimits{}, format_for(name));
     for (const InputError& e : r.errors) CHECK(e.message.find('\r') == std::string::npos);
     if (r.ok()) CHECK(r.document->id().find('\r') == std::string::npos);
-    auto with_key = load_document(dcf(), kHead + "title: \"a\rb\"\n" + kData, name);
+    auto with_key = load_document(dcf_pack(), kHead + "title: \"a\rb\"\n" + kData, name);
     if (with_key.ok()) {
       const Document& d = *with_key.document;
       for (size_t i = 0; i < d.node_count(); ++i) {
@@ -301,18 +299,18 @@ TEST_CASE("text that must be JSON is JSON, never YAML", "[document][json]") {
       {"YAML document", "format: steward/agreement/v2\nid: J\n", 1},
   }));
   INFO(name);
-  auto r = load_document(dcf(), text, "a.json", {}, DocumentFormat::kJson);
+  auto r = load_document(dcf_pack(), text, "a.json", {}, DocumentFormat::kJson);
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors[0].code == "input.syntax");
   CHECK(r.errors[0].line == line);
   // The same text as YAML (or of unknown format) goes on to validation instead.
-  auto as_yaml = load_document(dcf(), text, "a.yaml", {}, DocumentFormat::kAuto);
+  auto as_yaml = load_document(dcf_pack(), text, "a.yaml", {}, DocumentFormat::kAuto);
   if (!as_yaml.ok()) CHECK(as_yaml.errors[0].code != "input.syntax");
   // Valid JSON is unaffected, and too deep JSON is the depth limit, located.
-  auto ok = load_document(dcf(), good, "a.json", {}, DocumentFormat::kJson);
+  auto ok = load_document(dcf_pack(), good, "a.json", {}, DocumentFormat::kJson);
   if (!ok.ok()) CHECK(ok.errors[0].code == "input.missing-key");
   auto deep =
-      load_document(dcf(), "{\"a\":\n" + std::string(100, '[') + std::string(100, ']') + "}",
+      load_document(dcf_pack(), "{\"a\":\n" + std::string(100, '[') + std::string(100, ']') + "}",
                     "d.json", {}, DocumentFormat::kJson);
   REQUIRE_FALSE(deep.ok());
   CHECK(deep.errors[0].code == "input.limit");
@@ -328,7 +326,7 @@ TEST_CASE("a mapping with many keys loads in linear time and has a key limit",
   // duplicate check).
   std::string many = kHead + kData + "analytics:\n";
   for (int i = 0; i < 9000; ++i) many += "  k" + std::to_string(i) + ": 1\n";
-  auto r = load_document(dcf(), many, "many.yaml");
+  auto r = load_document(dcf_pack(), many, "many.yaml");
   REQUIRE_FALSE(r.ok());
   CHECK(r.errors[0].code == "input.unknown-key");
   CHECK(r.errors.size() == LoadLimits{}.max_errors);
@@ -338,14 +336,14 @@ TEST_CASE("a mapping with many keys loads in linear time and has a key limit",
   dup += "  predictive: false\n";
   LoadLimits l;
   l.max_errors = 1000;
-  auto d = load_document(dcf(), dup, "dup.yaml", l);
+  auto d = load_document(dcf_pack(), dup, "dup.yaml", l);
   REQUIRE_FALSE(d.ok());
   CHECK(std::any_of(d.errors.begin(), d.errors.end(),
                     [](const InputError& e) { return e.code == "input.duplicate-key"; }));
   std::string huge = kHead + kData + "analytics: {";
   for (int i = 0; i < 20000; ++i) huge += (i ? ", k" : "k") + std::to_string(i) + ": 1";
   huge += "}\n";
-  auto h = load_document(dcf(), huge, "huge.yaml");
+  auto h = load_document(dcf_pack(), huge, "huge.yaml");
   REQUIRE_FALSE(h.ok());
   CHECK(h.errors[0].code == "input.limit");
   CHECK(h.errors[0].line == 5);
@@ -359,13 +357,13 @@ TEST_CASE("only regular files are read", "[document][hostile]") {
   fs::path fifo = dir / "pipe.yaml";
   fs::remove(fifo);
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  auto f = load_document_file(dcf(), fifo);
+  auto f = load_document_file(dcf_pack(), fifo);
   REQUIRE_FALSE(f.ok());
   CHECK(f.errors[0].code == "input.read");
-  auto d = load_document_file(dcf(), dir);
+  auto d = load_document_file(dcf_pack(), dir);
   REQUIRE_FALSE(d.ok());
   CHECK(d.errors[0].code == "input.read");
-  auto missing = load_document_file(dcf(), dir / "none.yaml");
+  auto missing = load_document_file(dcf_pack(), dir / "none.yaml");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.errors[0].code == "input.read");
   fs::remove_all(dir);
@@ -423,10 +421,10 @@ TEST_CASE("YAML escapes that lengthen a value past the text's own size are read 
     escapes += "\\L";
     expected += "\xe2\x80\xa8";
   }
-  auto r = load_document(dcf(), kHead + kData + "title: \"" + escapes + "\"\n", "a.yaml");
+  auto r = load_document(dcf_pack(), kHead + kData + "title: \"" + escapes + "\"\n", "a.yaml");
   REQUIRE(r.ok());
   const Document& d = *r.document;
-  const uint32_t t = d.children(d.node(d.root()))[dcf().root->find_field("title")];
+  const uint32_t t = d.children(d.node(d.root()))[dcf_pack().root->find_field("title")];
   CHECK(d.string(d.node(t)) == expected);
   CHECK(d.id() == "T-1");
 }

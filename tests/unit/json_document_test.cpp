@@ -20,11 +20,7 @@ using nlohmann::json;
 
 namespace {
 
-const CompiledPack& dcf() {
-  static CompileResult res = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
-  REQUIRE(res.ok());
-  return *res.pack;
-}
+using steward::testing::dcf_pack;
 
 std::vector<std::filesystem::path> json_examples() {
   return steward::testing::files_in("bench/json");
@@ -33,8 +29,8 @@ std::vector<std::filesystem::path> json_examples() {
 // Both paths, compared; returns whether the text loaded.
 bool same_both_ways(const std::string& text, const LoadLimits& limits = {},
                     DocumentFormat format = DocumentFormat::kAuto) {
-  LoadResult fast = load_document(dcf(), text, "a.json", limits, format);
-  LoadResult general = load_document_general(dcf(), text, "a.json", limits, format);
+  LoadResult fast = load_document(dcf_pack(), text, "a.json", limits, format);
+  LoadResult general = load_document_general(dcf_pack(), text, "a.json", limits, format);
   INFO(text.substr(0, 400));
   REQUIRE(fast.ok() == general.ok());
   CHECK(steward::testing::error_list(fast) == steward::testing::error_list(general));
@@ -101,10 +97,10 @@ TEST_CASE("document_difference names the first difference", "[document][json]") 
   const size_t at = changed.find("\"title\": \"");
   REQUIRE(at != std::string::npos);
   changed.insert(at + 10, "Another ");
-  LoadResult a = load_document(dcf(), text, "a.json");
-  LoadResult b = load_document(dcf(), changed, "a.json");
-  LoadResult moved = load_document(dcf(), "\n" + text, "a.json");
-  LoadResult other_file = load_document(dcf(), text, "b.json");
+  LoadResult a = load_document(dcf_pack(), text, "a.json");
+  LoadResult b = load_document(dcf_pack(), changed, "a.json");
+  LoadResult moved = load_document(dcf_pack(), "\n" + text, "a.json");
+  LoadResult other_file = load_document(dcf_pack(), text, "b.json");
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   REQUIRE(moved.ok());
@@ -232,7 +228,7 @@ TEST_CASE("positions in JSON text are right wherever its line breaks fall", "[do
       text += std::string(width % 7, ' ') + "\"colour\": 1}";
       INFO(width << " " << lines);
       for (DocumentFormat format : {DocumentFormat::kAuto, DocumentFormat::kJson}) {
-        LoadResult r = load_document(dcf(), text, "a.json", {}, format);
+        LoadResult r = load_document(dcf_pack(), text, "a.json", {}, format);
         REQUIRE_FALSE(r.ok());
         bool found = false;
         for (const InputError& e : r.errors) {

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,13 @@
 namespace steward::testing {
 
 inline std::string source_dir() { return STEWARD_SOURCE_DIR; }
+
+// The bundled DCF pack, compiled once per test binary; the calling test fails if it does not.
+inline const CompiledPack& dcf_pack() {
+  static const CompileResult res = compile_pack(source_dir() + "/policies/dcf-5-4");
+  REQUIRE(res.ok());
+  return *res.pack;
+}
 
 inline std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -18,11 +18,7 @@ using namespace steward;
 
 namespace {
 
-const CompiledPack& dcf() {
-  static CompileResult res = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
-  REQUIRE(res.ok());
-  return *res.pack;
-}
+using steward::testing::dcf_pack;
 
 std::vector<std::filesystem::path> yaml_examples() {
   return steward::testing::files_in("policies/dcf-5-4/examples/agreements");
@@ -33,9 +29,10 @@ std::vector<std::filesystem::path> yaml_examples() {
 // whether the fast path built it.
 bool fast_and_same(const std::string& text, const LoadLimits& limits = {},
                    DocumentFormat format = DocumentFormat::kAuto) {
-  LoadResult loaded = load_document(dcf(), text, "a.yaml", limits, format);
-  LoadResult general = load_document_general(dcf(), text, "a.yaml", limits, format);
-  std::shared_ptr<const Document> fast = load_document_fast(dcf(), text, "a.yaml", limits, format);
+  LoadResult loaded = load_document(dcf_pack(), text, "a.yaml", limits, format);
+  LoadResult general = load_document_general(dcf_pack(), text, "a.yaml", limits, format);
+  std::shared_ptr<const Document> fast =
+      load_document_fast(dcf_pack(), text, "a.yaml", limits, format);
   INFO(text.substr(0, 600));
   REQUIRE(loaded.ok() == general.ok());
   CHECK(steward::testing::error_list(loaded) == steward::testing::error_list(general));
@@ -180,9 +177,9 @@ TEST_CASE("every change to a valid YAML agreement gets the general path's result
   }
   // A few of them the general path loads: the fast path gave up on reading, not on the
   // agreement.
-  CHECK(load_document(dcf(), handed[0].second, "a.yaml").ok());
-  CHECK(load_document(dcf(), handed[2].second, "a.yaml").ok());
-  CHECK(load_document(dcf(), with(base, "Evaluation of", "Evaluation\\tof"), "a.yaml").ok());
+  CHECK(load_document(dcf_pack(), handed[0].second, "a.yaml").ok());
+  CHECK(load_document(dcf_pack(), handed[2].second, "a.yaml").ok());
+  CHECK(load_document(dcf_pack(), with(base, "Evaluation of", "Evaluation\\tof"), "a.yaml").ok());
 }
 
 TEST_CASE("the YAML fast path stops at every limit where the general path does",
