@@ -194,7 +194,9 @@ class TestCompiler {
         test.op != static_cast<uint8_t>(detail::TestOp::kDef) &&
         test.op != static_cast<uint8_t>(detail::TestOp::kQuantifier)) {
       const detail::FlatPath& fp = prep_.paths[test.a];
-      if (fp.begin != kNoIndex && fp.length <= 2) {
+      // The root itself (no step) is read through Prepared::paths: Run::test_path starts a
+      // path from the root at its first step.
+      if (fp.begin != kNoIndex && fp.length <= 2 && (fp.length != 0 || fp.base != kNoIndex)) {
         test.path_len = static_cast<uint8_t>(fp.length);
         test.base = fp.base;
         for (uint32_t i = 0; i < fp.length; ++i) test.steps[i] = prep_.path_steps[fp.begin + i];
@@ -265,6 +267,20 @@ class TestCompiler {
   uint32_t visit_ = 0;
 };
 
+// A document is read by the field numbers of the pack it was loaded against (its root node
+// holds that pack's root type): read with another pack's paths, a rule would see the value of
+// another field (a deny read as an allow) or reach past the document's nodes. A document with
+// no nodes (default-constructed) has no root to read.
+void check_document(const CompiledPack& pack, const Document& doc) {
+  if (doc.node_count() == 0)
+    throw EvaluationError("eval.document", "the document is empty: load it with load_document");
+  if (doc.node(doc.root()).type != pack.root)
+    throw EvaluationError("eval.document",
+                          fmt::format("the document was not loaded against the pack being "
+                                      "evaluated (`{}`): load it with that pack",
+                                      pack.name));
+}
+
 }  // namespace
 
 Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_steps)
@@ -273,6 +289,7 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
   detail::Prepared& p = prep_;
   p.filter_slot.assign(nodes.size(), kNoIndex);
   p.paths.assign(nodes.size(), detail::FlatPath{});
+  p.missing_root.assign(pack_->root != nullptr ? pack_->root->fields.size() : 0, kNoIndex);
   std::vector<uint32_t> steps;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].op == Op::kFilter) p.filter_slot[i] = p.filter_count++;
@@ -333,7 +350,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
                          const EvaluationContext& context) const {
   const CompiledPack& pack = *pack_;
   Trace trace;
-  trace.decision = evaluate(doc, context);
+  trace.decision = evaluate(doc, context);  // checks the document (check_document)
   Frame frame;
   Run run(pack, prep_, doc, frame, max_steps_, context.as_of);
   for (const auto& d : pack.defs) {
@@ -385,6 +402,7 @@ std::vector<const AssertPlan*> Evaluator::broken_asserts(const Document& doc,
                                                          const EvaluationContext& context) const {
   std::vector<const AssertPlan*> out;
   if (pack_->asserts.empty()) return out;
+  check_document(*pack_, doc);
   Frame frame;
   Run run(*pack_, prep_, doc, frame, max_steps_, context.as_of);
   for (const AssertPlan& a : pack_->asserts) {
@@ -396,6 +414,7 @@ std::vector<const AssertPlan*> Evaluator::broken_asserts(const Document& doc,
 
 Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& context) const {
   const CompiledPack& pack = *pack_;
+  check_document(pack, doc);
   // One scratch frame per thread, reused across decisions (and across packs: it only grows),
   // so evaluation allocates nothing but the decision it returns.
   thread_local Frame frame;

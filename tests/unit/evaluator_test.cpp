@@ -753,3 +753,37 @@ assert internal_any { when: not external expect: allow, deny message: "m" }
   CHECK(broken("id: a\nexternal: true\napproved: true\n").empty());
   CHECK(broken("id: a\nexternal: false\n").empty());
 }
+
+// A Document is read by field numbers of the pack it was loaded against: read with another
+// pack's paths it would give that pack's rules values of the wrong fields (a deny read as an
+// allow) or reach past its nodes. An empty Document (default-constructed) has no root at all.
+TEST_CASE("a document loaded against another pack or an empty one decides nothing",
+          "[evaluator][hostile]") {
+  auto dcf = pack_at("policies/dcf-5-4");
+  auto lending = pack_at("tests/packs/lending");
+  auto loaded = load_document(
+      *lending,
+      "id: L\nborrower: {name: B, role: guest}\nitems:\n  - {name: Mac, kind: laptop}\n"
+      "start: 2026-01-01\nend: 2026-01-02\n",
+      "doc.yaml");
+  REQUIRE(loaded.ok());
+  auto code_of = [](auto&& call) {
+    try {
+      call();
+    } catch (const EvaluationError& e) {
+      return e.code();
+    }
+    return std::string("decided");
+  };
+  const Evaluator ev(dcf);
+  const SourceMap sources;
+  CHECK(code_of([&] { ev.evaluate(*loaded.document); }) == "eval.document");
+  CHECK(code_of([&] { ev.explain(*loaded.document, sources); }) == "eval.document");
+  const Document empty;
+  CHECK(code_of([&] { ev.evaluate(empty); }) == "eval.document");
+  CHECK(code_of([&] { Evaluator(lending).evaluate(empty); }) == "eval.document");
+  // The same pack compiled again has types of its own: its documents are another pack's too.
+  auto again = pack_at("tests/packs/lending");
+  CHECK(code_of([&] { Evaluator(again).evaluate(*loaded.document); }) == "eval.document");
+  CHECK(code_of([&] { Evaluator(lending).evaluate(*loaded.document); }) == "decided");
+}

@@ -92,6 +92,9 @@ struct Prepared {
   // Definitions are computed when a rule first needs them, once per decision.
   std::vector<uint32_t> def_node;
   std::vector<uint8_t> def_bool;
+  // One kNoIndex per field of the root type: the root's children when a document's root is not
+  // a record (or it has no nodes), so that a test's path always starts with an index.
+  std::vector<uint32_t> missing_root;
   // CompiledPack::patterns, compiled once: RE2 objects are safe to share between threads.
   std::vector<std::shared_ptr<const re2::RE2>> patterns;
 };
@@ -139,8 +142,10 @@ class Evaluator {
   explicit Evaluator(std::shared_ptr<const CompiledPack> pack,
                      uint64_t max_steps = kDefaultMaxSteps);
 
-  // Decides on a document loaded against this evaluator's pack. Throws
-  // EvaluationBudgetExceeded past the step budget.
+  // Decides on a document loaded against this evaluator's pack (the same compiled pack, not
+  // another compile of its files). Throws EvaluationBudgetExceeded past the step budget, and an
+  // EvaluationError `eval.document` for a document loaded against another pack or an empty one
+  // (so do broken_asserts and explain).
   Decision evaluate(const Document& doc, const EvaluationContext& context = {}) const;
 
   // The pack's invariants (`assert`) that `decision`, made on `doc` with `context`, breaks:
