@@ -285,6 +285,10 @@ void check_document(const CompiledPack& pack, const Document& doc) {
 
 Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_steps)
     : pack_(std::move(pack)), max_steps_(max_steps) {
+  // compile_pack gives no pack when the policy has errors: a caller that did not check gets
+  // an exception here, not a crash at its first decision.
+  if (pack_ == nullptr)
+    throw std::invalid_argument("no compiled pack: compile_pack reported errors (check ok())");
   const auto& nodes = pack_->nodes;
   detail::Prepared& p = prep_;
   p.filter_slot.assign(nodes.size(), kNoIndex);

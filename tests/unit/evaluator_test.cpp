@@ -787,3 +787,10 @@ TEST_CASE("a document loaded against another pack or an empty one decides nothin
   CHECK(code_of([&] { Evaluator(again).evaluate(*loaded.document); }) == "eval.document");
   CHECK(code_of([&] { Evaluator(lending).evaluate(*loaded.document); }) == "decided");
 }
+
+TEST_CASE("an evaluator of a pack that did not compile is refused, not a crash later",
+          "[evaluator][hostile]") {
+  auto broken = compile(steward::testing::pack_of("rule r {\n  clause: c\n"));
+  REQUIRE_FALSE(broken.ok());
+  CHECK_THROWS_AS(Evaluator(broken.pack), std::invalid_argument);
+}

@@ -139,6 +139,8 @@ struct EvaluationContext {
 
 class Evaluator {
  public:
+  // Throws std::invalid_argument for a null pack (a compile that failed) or a pattern RE2
+  // cannot read.
   explicit Evaluator(std::shared_ptr<const CompiledPack> pack,
                      uint64_t max_steps = kDefaultMaxSteps);
 
