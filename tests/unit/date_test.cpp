@@ -23,6 +23,27 @@ TEST_CASE("ISO dates parse only when they are real calendar days", "[date]") {
   CHECK(parse_iso_date(text, &days) == ok);
 }
 
+TEST_CASE("a date with any other byte in any place does not parse", "[date]") {
+  const std::string valid = "2024-02-29";
+  int32_t days = 0;
+  for (size_t i = 0; i < valid.size(); ++i) {
+    for (int c = 0; c < 256; ++c) {
+      std::string text = valid;
+      text[i] = static_cast<char>(c);
+      const bool digit = c >= '0' && c <= '9';
+      if (text == valid || (digit && i != 4 && i != 7)) continue;  // another date, or itself
+      INFO(i << " " << c);
+      CHECK_FALSE(parse_iso_date(text, &days));
+    }
+  }
+  // Digits one past the calendar in each part, and the largest of each.
+  for (const char* text :
+       {"2023-02-29", "2024-02-30", "2024-12-32", "2024-13-01", "9999-99-99", "0000-00-00"})
+    CHECK_FALSE(parse_iso_date(text, &days));
+  REQUIRE(parse_iso_date("9999-12-31", &days));
+  CHECK(format_iso_date(days) == "9999-12-31");
+}
+
 TEST_CASE("dates round-trip and order by day", "[date]") {
   int32_t a = 0, b = 0;
   REQUIRE(parse_iso_date("1970-01-01", &a));
