@@ -274,11 +274,15 @@ class TestCompiler {
 void check_document(const CompiledPack& pack, const Document& doc) {
   if (doc.node_count() == 0)
     throw EvaluationError("eval.document", "the document is empty: load it with load_document");
-  if (doc.node(doc.root()).type != pack.root)
+  const DocNode& root = doc.node(doc.root());
+  if (root.type != pack.root)
     throw EvaluationError("eval.document",
                           fmt::format("the document was not loaded against the pack being "
                                       "evaluated (`{}`): load it with that pack",
                                       pack.name));
+  // The loaders refuse a root that is not a mapping; a run reads the root's fields unchecked.
+  if (root.kind != TypeKind::kRecord)
+    throw EvaluationError("eval.document", "the document's root is not a record");
 }
 
 }  // namespace
@@ -293,7 +297,6 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
   detail::Prepared& p = prep_;
   p.filter_slot.assign(nodes.size(), kNoIndex);
   p.paths.assign(nodes.size(), detail::FlatPath{});
-  p.missing_root.assign(pack_->root != nullptr ? pack_->root->fields.size() : 0, kNoIndex);
   std::vector<uint32_t> steps;
   for (size_t i = 0; i < nodes.size(); ++i) {
     if (nodes[i].op == Op::kFilter) p.filter_slot[i] = p.filter_count++;

@@ -23,9 +23,8 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
     f_.def_stamp.resize(pack.def_slots, f_.stamp);
   }
   if (f_.filters.size() < prep.filter_count) f_.filters.resize(prep.filter_count);
-  root_kids_ = doc_.node_count() != 0 && doc_.node(doc_.root()).kind == TypeKind::kRecord
-                   ? doc_.children(doc_.node(doc_.root())).data()
-                   : prep.missing_root.data();
+  // check_document let through only a document whose root is a record of the pack's root type.
+  root_kids_ = doc_.children(doc_.node(doc_.root())).data();
   // A decision that made many or long strings does not leave them held by the thread.
   constexpr size_t kKeptScratch = 64 * 1024, kKeptStrings = 64;
   if (f_.scratch_bytes > kKeptScratch || f_.scratch.size() > kKeptStrings) f_.scratch.clear();
@@ -180,7 +179,7 @@ uint32_t Run::node_of(uint32_t id) {
 inline uint32_t Run::test_path(const Test& t) const {
   if (t.path_len == UINT8_MAX) [[unlikely]]
     return path_node(t.a);
-  // A path from the root has a first step (TestCompiler::gen), and root_kids_ is never null.
+  // A path from the root has a first step (TestCompiler::gen): a field of the root record.
   uint32_t cur, i;
   if (t.base == kNoIndex) {
     cur = root_kids_[t.steps[0]];

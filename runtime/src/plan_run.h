@@ -264,8 +264,8 @@ class Run {
   const Document& doc_;
   Frame& f_;
   uint64_t steps_left_;
-  // The root record's fields, or Prepared::missing_root when the root is not a record: most
-  // tests read a path from the root, and its first step then needs no look at the root node.
+  // The root record's fields: most tests read a path from the root, and its first step then
+  // needs no look at the root node.
   const uint32_t* root_kids_ = nullptr;
 };
 

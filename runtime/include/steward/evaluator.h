@@ -92,9 +92,6 @@ struct Prepared {
   // Definitions are computed when a rule first needs them, once per decision.
   std::vector<uint32_t> def_node;
   std::vector<uint8_t> def_bool;
-  // One kNoIndex per field of the root type: the root's children when a document's root is not
-  // a record (or it has no nodes), so that a test's path always starts with an index.
-  std::vector<uint32_t> missing_root;
   // CompiledPack::patterns, compiled once: RE2 objects are safe to share between threads.
   std::vector<std::shared_ptr<const re2::RE2>> patterns;
 };
