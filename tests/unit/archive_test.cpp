@@ -1,6 +1,7 @@
 // Tests for archive.h: durable, hash-chained records; verify names every edited or deleted one.
 // Every case runs on SQLite, and on PostgreSQL when STEWARD_TEST_POSTGRES_URL names a server
 // (tools/scripts/pg-cluster.sh starts a throwaway one; .ci/run always does).
+// Past 600 lines on purpose: the cases share the `Store` fixture, which runs each on both stores.
 #include "steward/archive.h"
 
 #include <fmt/format.h>

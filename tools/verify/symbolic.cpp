@@ -1,6 +1,8 @@
 // The plan's operations as formulas, each with the evaluator's semantics (plan_run.cpp): a
 // missing operand makes `==` and every order false and `!=` true, `and`/`or` short-circuit (so an
 // error in their right operand counts only where it is evaluated), a missing list is empty.
+// Past 600 lines on purpose: one encoder, each operation written beside the others so that
+// its reading can be checked against plan_run.cpp in one place.
 #include "symbolic.h"
 
 #include <fmt/format.h>
