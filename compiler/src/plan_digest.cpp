@@ -44,24 +44,26 @@ std::string plan_digest(const CompiledPack& p) {
     }
   }
   for (const auto& t : p.types) {
-    fmt::format_to(std::back_inserter(s), FMT_COMPILE("T{} {} "), static_cast<int>(t.kind), ty(t.element));
+    fmt::format_to(std::back_inserter(s), FMT_COMPILE("T{} {} "), static_cast<int>(t.kind),
+                   ty(t.element));
     str(t.name);
     for (const auto& f : t.fields) {
       str(f.name);
-      fmt::format_to(std::back_inserter(s), FMT_COMPILE("{}{}{} "), ty(f.type), f.optional ? "?" : "",
-                     f.nonempty ? "+" : "");
+      fmt::format_to(std::back_inserter(s), FMT_COMPILE("{}{}{} "), ty(f.type),
+                     f.optional ? "?" : "", f.nonempty ? "+" : "");
     }
     for (const auto& m : t.members) str(m);
     s.push_back('\n');
   }
   for (const auto& n : p.nodes) {
-    fmt::format_to(std::back_inserter(s), FMT_COMPILE("N{} {} {} {} {} {}\n"), static_cast<int>(n.op),
-                   static_cast<int>(n.type), n.a, n.b, n.c, ty(n.static_type));
+    fmt::format_to(std::back_inserter(s), FMT_COMPILE("N{} {} {} {} {} {}\n"),
+                   static_cast<int>(n.op), static_cast<int>(n.type), n.a, n.b, n.c,
+                   ty(n.static_type));
     hash.spill();
   }
   for (const auto& c : p.constants) {
-    fmt::format_to(std::back_inserter(s), FMT_COMPILE("C{} {} {} {:a} {} {} "), static_cast<int>(c.kind),
-                   c.b ? 1 : 0, c.i, c.d, c.date, c.member);
+    fmt::format_to(std::back_inserter(s), FMT_COMPILE("C{} {} {} {:a} {} {} "),
+                   static_cast<int>(c.kind), c.b ? 1 : 0, c.i, c.d, c.date, c.member);
     str(c.s);
     s.push_back('\n');
     hash.spill();
@@ -150,8 +152,9 @@ std::string plan_digest(const CompiledPack& p) {
     str(r.id);
     str(r.clause);
     str(r.citation);
-    fmt::format_to(std::back_inserter(s), FMT_COMPILE("R{} {} {} {} {}:{} "), static_cast<int>(r.outcome),
-                   r.condition, r.range, r.local, r.position.line, r.position.column);
+    fmt::format_to(std::back_inserter(s), FMT_COMPILE("R{} {} {} {} {}:{} "),
+                   static_cast<int>(r.outcome), r.condition, r.range, r.local, r.position.line,
+                   r.position.column);
     for (const auto& v : r.reviewers) str(v);
     for (const auto& part : r.message) {
       str(part.text);
@@ -179,8 +182,10 @@ std::string plan_digest(const CompiledPack& p) {
     str(prm.value);
   }
   fmt::format_to(std::back_inserter(s), FMT_COMPILE("\nL{} {} P"), p.local_slots, p.def_slots);
-  for (auto o : p.precedence) fmt::format_to(std::back_inserter(s), FMT_COMPILE("{}"), static_cast<int>(o));
-  fmt::format_to(std::back_inserter(s), FMT_COMPILE(" default={}\n"), static_cast<int>(p.default_outcome));
+  for (auto o : p.precedence)
+    fmt::format_to(std::back_inserter(s), FMT_COMPILE("{}"), static_cast<int>(o));
+  fmt::format_to(std::back_inserter(s), FMT_COMPILE(" default={}\n"),
+                 static_cast<int>(p.default_outcome));
   return "sha256:" + hash.hex();
 }
 
