@@ -11,6 +11,7 @@
 #include "StewardParser.h"
 #include "alternative.h"
 #include "antlr4-runtime.h"
+#include "policy_lexer.h"
 #include "prescan.h"
 #include "steward/parser.h"
 #include "syntax_errors.h"
@@ -533,13 +534,20 @@ class Builder {
   detail::AltOf alt_of_;
 };
 
+// `own_lexer`: the tokens come from PolicyLexer (the same tokens, without the generated
+// lexer's per-character DFA); the stage that reports syntax errors keeps the generated one.
 struct Pipeline {
   antlr4::ANTLRInputStream input;
   StewardLexer lexer;
+  detail::PolicyLexer own;
   antlr4::CommonTokenStream tokens;
   StewardParser parser;
-  explicit Pipeline(const std::string& text)
-      : input(text), lexer(&input), tokens(&lexer), parser(&tokens) {}
+  Pipeline(const std::string& text, bool own_lexer)
+      : input(text),
+        lexer(&input),
+        own(text, &input),
+        tokens(own_lexer ? static_cast<antlr4::TokenSource*>(&own) : &lexer),
+        parser(&tokens) {}
 };
 
 template <typename F>
@@ -569,7 +577,7 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   // Two stages, as ANTLR recommends: the fast SLL prediction mode bails out at the first
   // problem; only then is the file parsed again with full LL and error reporting.
   {
-    Pipeline fast(text);
+    Pipeline fast(text, true);
     fast.lexer.removeErrorListeners();
     fast.parser.removeErrorListeners();
     fast.parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
@@ -586,7 +594,7 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
       return {};
     }
   }
-  Pipeline p(text);
+  Pipeline p(text, false);
   ErrorListener listener(file, diags, map, base);
   p.lexer.removeErrorListeners();
   p.lexer.addErrorListener(&listener);

@@ -1,13 +1,20 @@
-// libFuzzer target: policy text -> parse, check and compile as a one-module pack; and the
-// formatter, which must either refuse the text or keep its meaning.
+// libFuzzer target: policy text -> parse, check and compile as a one-module pack; the
+// formatter, which must either refuse the text or keep its meaning; and the parser's own lexer,
+// whose tokens must be the generated lexer's.
 #include <cstdint>
 #include <string>
 
 #include "steward/compiler.h"
 #include "steward/format.h"
+#include "steward/parser.h"
+#include "steward/source.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
+  // Both lexers read valid UTF-8 only (the parser refuses anything else before lexing).
+  if (steward::find_invalid_utf8(text) == std::string_view::npos &&
+      steward::detail::token_dump(text, false) != steward::detail::token_dump(text, true))
+    __builtin_trap();
   steward::PackSources src;
   src.manifest_name = "fuzz/pack.yaml";
   src.manifest_text =

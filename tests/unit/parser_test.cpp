@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "test_support.h"
 
 using namespace steward;
 
@@ -171,4 +174,97 @@ TEST_CASE("a message in brackets keeps its holes where they are written", "[pars
   CHECK(at.line == 2);
   CHECK(at.column == 18);  // `who`, counted in bytes (é is two)
   CHECK(message.parts[2].text == " left");
+}
+
+TEST_CASE("the parser's own lexer gives the generated lexer's tokens", "[parser][lexer]") {
+  // Every policy in the repository, the fuzzer's regressions, and generated text made of the
+  // pieces where the two could part: quotes and escapes, comments opened and not closed, dots,
+  // two-character operators, identifiers with hyphens, keywords, line ends and non-ASCII.
+  std::vector<std::string> texts;
+  for (const char* dir : {"policies", "tests"}) {
+    for (const auto& e : std::filesystem::recursive_directory_iterator(
+             steward::testing::source_dir() + "/" + dir)) {
+      const std::string name = e.path().filename().string();
+      if (e.is_regular_file() &&
+          (e.path().extension() == ".policy" || name.rfind("policy-", 0) == 0))
+        texts.push_back(steward::testing::read_text(e.path()));
+    }
+  }
+  REQUIRE(texts.size() >= 15);
+  const std::vector<std::string> pieces = {"\"",
+                                           "'",
+                                           "\\",
+                                           "/",
+                                           "*",
+                                           ".",
+                                           "?",
+                                           "=",
+                                           "!",
+                                           "<",
+                                           ">",
+                                           "-",
+                                           "_",
+                                           "a",
+                                           "Z",
+                                           "1",
+                                           "0",
+                                           " ",
+                                           "\t",
+                                           "\r",
+                                           "\n",
+                                           "\xc3\xa9",
+                                           "\xe2\x82\xac",
+                                           "\xf0\x9f\x98\x80",
+                                           "\xc2\xa0",
+                                           "in",
+                                           "rule",
+                                           "nonempty",
+                                           "enum",
+                                           "//",
+                                           "/*",
+                                           "*/",
+                                           "...",
+                                           "1.5",
+                                           "#",
+                                           std::string(1, '\0'),
+                                           "\x01",
+                                           "{",
+                                           "}",
+                                           "(",
+                                           ")",
+                                           "[",
+                                           "]",
+                                           ",",
+                                           ":",
+                                           ";",
+                                           "+",
+                                           "%",
+                                           "??",
+                                           "==",
+                                           "!=",
+                                           "<=",
+                                           ">="};
+  uint64_t state = 0x9e3779b97f4a7c15u;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string t;
+    const size_t n = next() % 40;
+    for (size_t k = 0; k < n; ++k) t += pieces[next() % pieces.size()];
+    texts.push_back(std::move(t));
+  }
+  size_t differ = 0;
+  for (const std::string& t : texts) {
+    const std::string own = detail::token_dump(t, false);
+    const std::string generated = detail::token_dump(t, true);
+    if (own != generated && ++differ <= 5) {
+      INFO("text: " << t);
+      CHECK(own == generated);
+    }
+  }
+  CHECK(differ == 0);
 }

@@ -1,6 +1,8 @@
 // Parsing policy source text into an AST (the ANTLR boundary; no ANTLR types leak out).
 #pragma once
 
+#include <string>
+
 #include "steward/ast.h"
 #include "steward/diagnostic.h"
 #include "steward/source.h"
@@ -15,5 +17,12 @@ ast::Module parse_module(const SourceMap& sources, SourceId file, Diagnostics& d
 // byte offset of the text within the file, so spans point into the file.
 ast::ExprPtr parse_expression(const SourceMap& sources, SourceId file, uint32_t base,
                               uint32_t length, Diagnostics& diags);
+
+namespace detail {
+// The tokens of `text` (valid UTF-8) as lines `type channel start stop line column`, read by
+// the parser's own lexer, or by the lexer ANTLR generates from the grammar when `generated`:
+// for the tests and the fuzzer that require the two to agree.
+std::string token_dump(const std::string& text, bool generated);
+}  // namespace detail
 
 }  // namespace steward

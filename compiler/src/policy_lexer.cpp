@@ -1,0 +1,241 @@
+// The scanner behind PolicyLexer (policy_lexer.h). Each branch follows one group of lexer rules
+// of grammar/Steward.g4 with ANTLR's choice between them: the longest match, and on a tie the
+// rule written first (so a keyword beats IDENT of the same length).
+#include "policy_lexer.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string_view>
+
+#include "StewardLexer.h"
+#include "steward/parser.h"
+
+namespace steward::detail {
+
+namespace {
+
+using L = grammar::StewardLexer;
+
+bool ident_start(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool ident_part(unsigned char c) { return ident_start(c) || (c >= '0' && c <= '9') || c == '-'; }
+bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+struct Keyword {
+  std::string_view text;
+  size_t type;
+};
+constexpr std::array<Keyword, 18> kKeywords{{{"enum", L::ENUM},
+                                             {"record", L::RECORD},
+                                             {"document", L::DOCUMENT},
+                                             {"set", L::SET},
+                                             {"clause", L::CLAUSE},
+                                             {"reviewer", L::REVIEWER},
+                                             {"let", L::LET},
+                                             {"rule", L::RULE},
+                                             {"assert", L::ASSERT},
+                                             {"for", L::KW_FOR},
+                                             {"in", L::KW_IN},
+                                             {"not", L::KW_NOT},
+                                             {"and", L::KW_AND},
+                                             {"or", L::KW_OR},
+                                             {"true", L::KW_TRUE},
+                                             {"false", L::KW_FALSE},
+                                             {"null", L::KW_NULL},
+                                             {"nonempty", L::NONEMPTY}}};
+
+size_t ident_type(std::string_view word) {
+  for (const Keyword& k : kKeywords)
+    if (k.text == word) return k.type;
+  return L::IDENT;
+}
+
+}  // namespace
+
+void PolicyLexer::advance() {
+  const unsigned char c = at(pos_);
+  // A code point's continuation bytes belong to it: one index, one column.
+  size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+  pos_ += n;
+  ++index_;
+  if (c == '\n') {
+    ++line_;
+    column_ = 0;
+  } else {
+    ++column_;
+  }
+}
+
+std::unique_ptr<antlr4::Token> PolicyLexer::nextToken() {
+  for (;;) {
+    const size_t start_pos = pos_, start = index_, line = line_, column = column_;
+    auto emit = [&](size_t type, size_t channel = antlr4::Token::DEFAULT_CHANNEL) {
+      return getTokenFactory()->create({this, input_}, type, "", channel, start, index_ - 1, line,
+                                       column);
+    };
+    if (!more(pos_)) return emit(antlr4::Token::EOF);
+    const unsigned char c = at(pos_);
+    // WS: skipped.
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+      while (more(pos_) &&
+             (at(pos_) == ' ' || at(pos_) == '\t' || at(pos_) == '\r' || at(pos_) == '\n'))
+        advance();
+      continue;
+    }
+    if (ident_start(c)) {
+      while (more(pos_) && ident_part(at(pos_))) advance();
+      return emit(ident_type(text_.substr(start_pos, pos_ - start_pos)));
+    }
+    if (digit(c)) {
+      while (more(pos_) && digit(at(pos_))) advance();
+      // NUMBER only when a digit follows the point; `1.` and `1.x` are INT then DOT.
+      if (at(pos_) == '.' && more(pos_ + 1) && digit(at(pos_ + 1))) {
+        advance();
+        while (more(pos_) && digit(at(pos_))) advance();
+        return emit(L::NUMBER);
+      }
+      return emit(L::INT);
+    }
+    if (c == '"' || c == '\'') {
+      // STRING: an escape takes any one code point (a newline too); a bare newline, carriage
+      // return or the end of the text leaves the quote alone as BAD_CHAR.
+      size_t p = pos_ + 1;
+      bool closed = false;
+      while (more(p)) {
+        const unsigned char d = at(p);
+        if (d == c) {
+          closed = true;
+          break;
+        }
+        if (d == '\r' || d == '\n') break;
+        if (d == '\\') {
+          if (!more(p + 1)) break;
+          ++p;
+        }
+        const unsigned char e = at(p);
+        p += e < 0x80 ? 1 : e < 0xE0 ? 2 : e < 0xF0 ? 3 : 4;
+      }
+      if (!closed) {
+        advance();
+        return emit(L::BAD_CHAR);
+      }
+      while (pos_ <= p) advance();
+      return emit(L::STRING);
+    }
+    if (c == '/' && at(pos_ + 1) == '/' && more(pos_ + 1)) {
+      while (more(pos_) && at(pos_) != '\r' && at(pos_) != '\n') advance();
+      return emit(L::LINE_COMMENT, antlr4::Token::HIDDEN_CHANNEL);
+    }
+    if (c == '/' && at(pos_ + 1) == '*' && more(pos_ + 1)) {
+      // BLOCK_COMMENT ends at the first `*/` after its opening; without one it is no comment,
+      // and the slash is SLASH.
+      const size_t end = text_.find("*/", pos_ + 2);
+      if (end != std::string_view::npos) {
+        while (pos_ < end + 2) advance();
+        return emit(L::BLOCK_COMMENT, antlr4::Token::HIDDEN_CHANNEL);
+      }
+    }
+    // Operators: the longer one where both match.
+    const unsigned char d = more(pos_ + 1) ? at(pos_ + 1) : 0;
+    size_t type = 0, length = 1;
+    switch (c) {
+      case '{':
+        type = L::LBRACE;
+        break;
+      case '}':
+        type = L::RBRACE;
+        break;
+      case '[':
+        type = L::LBRACK;
+        break;
+      case ']':
+        type = L::RBRACK;
+        break;
+      case '(':
+        type = L::LPAREN;
+        break;
+      case ')':
+        type = L::RPAREN;
+        break;
+      case ',':
+        type = L::COMMA;
+        break;
+      case ':':
+        type = L::COLON;
+        break;
+      case ';':
+        type = L::SEMI;
+        break;
+      case '-':
+        type = L::MINUS;
+        break;
+      case '+':
+        type = L::PLUS;
+        break;
+      case '*':
+        type = L::STAR;
+        break;
+      case '/':
+        type = L::SLASH;
+        break;
+      case '%':
+        type = L::PERCENT;
+        break;
+      case '.':
+        if (d == '.' && more(pos_ + 2) && at(pos_ + 2) == '.') {
+          type = L::ELLIPSIS;
+          length = 3;
+        } else {
+          type = L::DOT;
+        }
+        break;
+      case '?':
+        type = d == '?' ? L::QQ : L::QUESTION;
+        length = d == '?' ? 2 : 1;
+        break;
+      case '=':
+        type = d == '=' ? L::EQ : L::ASSIGN;
+        length = d == '=' ? 2 : 1;
+        break;
+      case '!':
+        type = d == '=' ? L::NE : L::BAD_CHAR;
+        length = d == '=' ? 2 : 1;
+        break;
+      case '<':
+        type = d == '=' ? L::LE : L::LT;
+        length = d == '=' ? 2 : 1;
+        break;
+      case '>':
+        type = d == '=' ? L::GE : L::GT;
+        length = d == '=' ? 2 : 1;
+        break;
+      default:
+        type = L::BAD_CHAR;  // any other code point, alone
+        break;
+    }
+    for (size_t i = 0; i < length; ++i) advance();
+    return emit(type);
+  }
+}
+
+std::string token_dump(const std::string& text, bool generated) {
+  antlr4::ANTLRInputStream input(text);
+  L antlr_lexer(&input);
+  antlr_lexer.removeErrorListeners();
+  PolicyLexer own(text, &input);
+  antlr4::TokenSource& source = generated ? static_cast<antlr4::TokenSource&>(antlr_lexer)
+                                          : static_cast<antlr4::TokenSource&>(own);
+  std::string out;
+  for (;;) {
+    std::unique_ptr<antlr4::Token> t = source.nextToken();
+    out += fmt::format("{} {} {} {} {} {}\n", static_cast<long long>(t->getType()), t->getChannel(),
+                       t->getStartIndex(), static_cast<long long>(t->getStopIndex()), t->getLine(),
+                       t->getCharPositionInLine());
+    if (t->getType() == antlr4::Token::EOF) break;
+  }
+  return out;
+}
+
+}  // namespace steward::detail
