@@ -77,7 +77,7 @@ void collect_strings(const CompiledPack& pack, StringTable& t) {
   for (const auto& set : pack.sets)
     for (const auto& m : set.members) {
       spellings(m);
-      if (set.fold) t.add(" " + ascii_upper(m) + " ");  // folds to the member
+      if (set.fold) t.add(fmt::format(" {} ", ascii_upper(m)));  // folds to the member
     }
   for (const auto& type : pack.types)
     for (const auto& m : type.members) t.add(m);
