@@ -5,6 +5,7 @@
 
 #include "StewardLexer.h"
 #include "antlr4-runtime.h"
+#include "policy_lexer.h"
 #include "steward/parser.h"
 
 namespace steward {
@@ -110,8 +111,7 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
   std::vector<Tok> toks;
   {
     antlr4::ANTLRInputStream input(text);
-    StewardLexer lexer(&input);
-    lexer.removeErrorListeners();
+    detail::PolicyLexer lexer(text, &input);
     size_t last_end = 0;
     bool first = true;
     for (auto t = lexer.nextToken(); t->getType() != antlr4::Token::EOF; t = lexer.nextToken()) {

@@ -534,20 +534,15 @@ class Builder {
   detail::AltOf alt_of_;
 };
 
-// `own_lexer`: the tokens come from PolicyLexer (the same tokens, without the generated
-// lexer's per-character DFA); the stage that reports syntax errors keeps the generated one.
+// The tokens come from PolicyLexer: the generated lexer's tokens in linear time, where the
+// generated lexer runs a DFA a character at a time and is quadratic on some hostile text.
 struct Pipeline {
   antlr4::ANTLRInputStream input;
-  StewardLexer lexer;
-  detail::PolicyLexer own;
+  detail::PolicyLexer lexer;
   antlr4::CommonTokenStream tokens;
   StewardParser parser;
-  Pipeline(const std::string& text, bool own_lexer)
-      : input(text),
-        lexer(&input),
-        own(text, &input),
-        tokens(own_lexer ? static_cast<antlr4::TokenSource*>(&own) : &lexer),
-        parser(&tokens) {}
+  explicit Pipeline(const std::string& text)
+      : input(text), lexer(text, &input), tokens(&lexer), parser(&tokens) {}
 };
 
 template <typename F>
@@ -577,8 +572,7 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   // Two stages, as ANTLR recommends: the fast SLL prediction mode bails out at the first
   // problem; only then is the file parsed again with full LL and error reporting.
   {
-    Pipeline fast(text, true);
-    fast.lexer.removeErrorListeners();
+    Pipeline fast(text);
     fast.parser.removeErrorListeners();
     fast.parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
     fast.parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
@@ -594,10 +588,8 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
       return {};
     }
   }
-  Pipeline p(text, false);
+  Pipeline p(text);
   ErrorListener listener(file, diags, map, base);
-  p.lexer.removeErrorListeners();
-  p.lexer.addErrorListener(&listener);
   p.parser.removeErrorListeners();
   p.parser.addErrorListener(&listener);
   Builder builder(sources, file, diags, base, map);

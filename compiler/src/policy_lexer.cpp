@@ -5,8 +5,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <string_view>
+#include <vector>
 
 #include "StewardLexer.h"
 #include "steward/parser.h"
@@ -22,6 +24,11 @@ bool ident_start(unsigned char c) {
 }
 bool ident_part(unsigned char c) { return ident_start(c) || (c >= '0' && c <= '9') || c == '-'; }
 bool digit(unsigned char c) { return c >= '0' && c <= '9'; }
+
+// The bytes of the UTF-8 code point that starts with `lead` (the text is valid UTF-8).
+size_t code_point_length(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+}
 
 struct Keyword {
   std::string_view text;
@@ -57,8 +64,7 @@ size_t ident_type(std::string_view word) {
 void PolicyLexer::advance() {
   const unsigned char c = at(pos_);
   // A code point's continuation bytes belong to it: one index, one column.
-  size_t n = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-  pos_ += n;
+  pos_ += code_point_length(c);
   ++index_;
   if (c == '\n') {
     ++line_;
@@ -66,6 +72,28 @@ void PolicyLexer::advance() {
   } else {
     ++column_;
   }
+}
+
+size_t PolicyLexer::string_end(size_t open) {
+  const unsigned char quote = at(open);
+  std::vector<bool>& failed = quote == '"' ? failed_double_ : failed_single_;
+  // The walk from an offset inside a string is the same whoever started it, so an offset that
+  // an unclosed string's walk passed leads nowhere again: each offset is walked once per kind
+  // of quote (`"\"\"\"...` on one line was quadratic in the generated lexer).
+  auto step = [&](size_t p) {
+    return at(p) == '\\' ? 1 + code_point_length(at(p + 1)) : code_point_length(at(p));
+  };
+  size_t p = open + 1;
+  while (more(p)) {
+    if (!failed.empty() && failed[p]) break;
+    const unsigned char d = at(p);
+    if (d == quote) return p;
+    if (d == '\r' || d == '\n' || (d == '\\' && !more(p + 1))) break;
+    p += step(p);
+  }
+  if (failed.empty()) failed.resize(text_.size() + 1);
+  for (size_t q = open + 1; q < p && !failed[q]; q += step(q)) failed[q] = true;
+  return kNoEnd;
 }
 
 std::unique_ptr<antlr4::Token> PolicyLexer::nextToken() {
@@ -101,27 +129,12 @@ std::unique_ptr<antlr4::Token> PolicyLexer::nextToken() {
     if (c == '"' || c == '\'') {
       // STRING: an escape takes any one code point (a newline too); a bare newline, carriage
       // return or the end of the text leaves the quote alone as BAD_CHAR.
-      size_t p = pos_ + 1;
-      bool closed = false;
-      while (more(p)) {
-        const unsigned char d = at(p);
-        if (d == c) {
-          closed = true;
-          break;
-        }
-        if (d == '\r' || d == '\n') break;
-        if (d == '\\') {
-          if (!more(p + 1)) break;
-          ++p;
-        }
-        const unsigned char e = at(p);
-        p += e < 0x80 ? 1 : e < 0xE0 ? 2 : e < 0xF0 ? 3 : 4;
-      }
-      if (!closed) {
+      const size_t close = string_end(pos_);
+      if (close == kNoEnd) {
         advance();
         return emit(L::BAD_CHAR);
       }
-      while (pos_ <= p) advance();
+      while (pos_ <= close) advance();
       return emit(L::STRING);
     }
     if (c == '/' && at(pos_ + 1) == '/' && more(pos_ + 1)) {
@@ -131,11 +144,15 @@ std::unique_ptr<antlr4::Token> PolicyLexer::nextToken() {
     if (c == '/' && at(pos_ + 1) == '*' && more(pos_ + 1)) {
       // BLOCK_COMMENT ends at the first `*/` after its opening; without one it is no comment,
       // and the slash is SLASH.
-      const size_t end = text_.find("*/", pos_ + 2);
+      // Once no `*/` follows some offset, none follows a later one: looked for once, not once
+      // for every opening (`/* /* /* ...` was quadratic in the generated lexer).
+      const size_t end =
+          pos_ + 2 >= no_comment_end_from_ ? std::string_view::npos : text_.find("*/", pos_ + 2);
       if (end != std::string_view::npos) {
         while (pos_ < end + 2) advance();
         return emit(L::BLOCK_COMMENT, antlr4::Token::HIDDEN_CHANNEL);
       }
+      no_comment_end_from_ = std::min(no_comment_end_from_, pos_ + 2);
     }
     // Operators: the longer one where both match.
     const unsigned char d = more(pos_ + 1) ? at(pos_ + 1) : 0;

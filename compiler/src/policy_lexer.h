@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace steward::detail {
 
@@ -34,6 +35,9 @@ class PolicyLexer : public antlr4::TokenSource {
   // newline starts a line, anything else (a carriage return too) moves one column on.
   void advance();
   unsigned char at(size_t i) const { return i < text_.size() ? text_[i] : 0; }
+  // The offset of the quote that closes the string opened at `open`, or kNoEnd.
+  size_t string_end(size_t open);
+  static constexpr size_t kNoEnd = static_cast<size_t>(-1);
   bool more(size_t i) const { return i < text_.size(); }
 
   std::string_view text_;
@@ -41,6 +45,10 @@ class PolicyLexer : public antlr4::TokenSource {
   size_t pos_ = 0;    // byte offset
   size_t index_ = 0;  // code point index (the token indices ANTLR uses)
   size_t line_ = 1, column_ = 0;
+  // What earlier tokens learnt, so that hostile text costs linear time: no `*/` at or after
+  // this offset; the offsets that unclosed strings of each kind of quote walked through.
+  size_t no_comment_end_from_ = static_cast<size_t>(-1);
+  std::vector<bool> failed_double_, failed_single_;
 };
 
 }  // namespace steward::detail

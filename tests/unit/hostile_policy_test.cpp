@@ -140,3 +140,19 @@ TEST_CASE("a 200,000-member set compiles, and its duplicates are found", "[compi
   CHECK_THAT(codes_of(r), Catch::Contains("check.duplicate"));
   CHECK(r.diagnostics.error_count() == 1);
 }
+
+TEST_CASE("comments and strings that never close are read in linear time", "[compiler][hostile]") {
+  // Found by attacking the parser's own lexer: the generated lexer looked for the end of every
+  // `/*`, and of every string opened on a line whose quotes are all escaped, to the end of the
+  // text or line (120 KB of `/* ` took 65 s to check; a module may hold 8 MiB). At these sizes
+  // a quadratic lexer takes hours: ctest's timeout fails it. Timing is not asserted here.
+  for (const std::string& piece :
+       {std::string("/* "), std::string("\"\\"), std::string("'\\"), std::string("\"\\'\\")}) {
+    INFO("piece: " << piece);
+    CompileResult r = compile(pack_of(kHead + repeat(piece, 400000) + "\n"));
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(codes_of(r), Catch::Contains("parse.syntax"));
+    FormatResult f = format_policy("p.policy", kHead + repeat(piece, 400000));
+    CHECK_FALSE(f.ok);
+  }
+}
