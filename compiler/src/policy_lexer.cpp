@@ -53,6 +53,26 @@ constexpr std::array<Keyword, 18> kKeywords{{{"enum", L::ENUM},
                                              {"null", L::KW_NULL},
                                              {"nonempty", L::NONEMPTY}}};
 
+// The operators of one character that begin no longer token (0: none).
+constexpr std::array<size_t, 128> kSingle = [] {
+  std::array<size_t, 128> t{};
+  t['{'] = L::LBRACE;
+  t['}'] = L::RBRACE;
+  t['['] = L::LBRACK;
+  t[']'] = L::RBRACK;
+  t['('] = L::LPAREN;
+  t[')'] = L::RPAREN;
+  t[','] = L::COMMA;
+  t[':'] = L::COLON;
+  t[';'] = L::SEMI;
+  t['-'] = L::MINUS;
+  t['+'] = L::PLUS;
+  t['*'] = L::STAR;
+  t['/'] = L::SLASH;  // comments were tried before
+  t['%'] = L::PERCENT;
+  return t;
+}();
+
 size_t ident_type(std::string_view word) {
   for (const Keyword& k : kKeywords)
     if (k.text == word) return k.type;
@@ -155,82 +175,32 @@ std::unique_ptr<antlr4::Token> PolicyLexer::nextToken() {
       no_comment_end_from_ = std::min(no_comment_end_from_, pos_ + 2);
     }
     // Operators: the longer one where both match.
+    if (c < kSingle.size() && kSingle[c] != 0) {
+      advance();
+      return emit(kSingle[c]);
+    }
     const unsigned char d = more(pos_ + 1) ? at(pos_ + 1) : 0;
-    size_t type = 0, length = 1;
-    switch (c) {
-      case '{':
-        type = L::LBRACE;
-        break;
-      case '}':
-        type = L::RBRACE;
-        break;
-      case '[':
-        type = L::LBRACK;
-        break;
-      case ']':
-        type = L::RBRACK;
-        break;
-      case '(':
-        type = L::LPAREN;
-        break;
-      case ')':
-        type = L::RPAREN;
-        break;
-      case ',':
-        type = L::COMMA;
-        break;
-      case ':':
-        type = L::COLON;
-        break;
-      case ';':
-        type = L::SEMI;
-        break;
-      case '-':
-        type = L::MINUS;
-        break;
-      case '+':
-        type = L::PLUS;
-        break;
-      case '*':
-        type = L::STAR;
-        break;
-      case '/':
-        type = L::SLASH;
-        break;
-      case '%':
-        type = L::PERCENT;
-        break;
-      case '.':
-        if (d == '.' && more(pos_ + 2) && at(pos_ + 2) == '.') {
-          type = L::ELLIPSIS;
-          length = 3;
-        } else {
-          type = L::DOT;
-        }
-        break;
-      case '?':
-        type = d == '?' ? L::QQ : L::QUESTION;
-        length = d == '?' ? 2 : 1;
-        break;
-      case '=':
-        type = d == '=' ? L::EQ : L::ASSIGN;
-        length = d == '=' ? 2 : 1;
-        break;
-      case '!':
-        type = d == '=' ? L::NE : L::BAD_CHAR;
-        length = d == '=' ? 2 : 1;
-        break;
-      case '<':
-        type = d == '=' ? L::LE : L::LT;
-        length = d == '=' ? 2 : 1;
-        break;
-      case '>':
-        type = d == '=' ? L::GE : L::GT;
-        length = d == '=' ? 2 : 1;
-        break;
-      default:
-        type = L::BAD_CHAR;  // any other code point, alone
-        break;
+    size_t type = L::BAD_CHAR, length = 1;  // any other code point, alone
+    // `c` alone, or with `second` after it as the longer operator.
+    auto pair = [&](unsigned char second, size_t both, size_t alone) {
+      type = d == second ? both : alone;
+      length = d == second ? 2 : 1;
+    };
+    if (c == '.' && d == '.' && more(pos_ + 2) && at(pos_ + 2) == '.') {
+      type = L::ELLIPSIS;
+      length = 3;
+    } else if (c == '.') {
+      type = L::DOT;
+    } else if (c == '?') {
+      pair('?', L::QQ, L::QUESTION);
+    } else if (c == '=') {
+      pair('=', L::EQ, L::ASSIGN);
+    } else if (c == '!') {
+      pair('=', L::NE, L::BAD_CHAR);
+    } else if (c == '<') {
+      pair('=', L::LE, L::LT);
+    } else if (c == '>') {
+      pair('=', L::GE, L::GT);
     }
     for (size_t i = 0; i < length; ++i) advance();
     return emit(type);
