@@ -110,8 +110,10 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
   // The tokens with comments, and how many line breaks precede each.
   std::vector<Tok> toks;
   {
-    antlr4::ANTLRInputStream input(text);
-    detail::PolicyLexer lexer(text, &input);
+    // As the parser reads it: without a byte order mark, which the output leaves out.
+    const std::string body = detail::has_bom(text) ? text.substr(3) : text;
+    antlr4::ANTLRInputStream input(body);
+    detail::PolicyLexer lexer(body, &input);
     size_t last_end = 0;
     bool first = true;
     for (auto t = lexer.nextToken(); t->getType() != antlr4::Token::EOF; t = lexer.nextToken()) {

@@ -550,6 +550,13 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
                 Diagnostics& diags, F&& body)
     -> decltype(body(std::declval<Pipeline&>(), std::declval<Builder&>())) {
   const std::string& all = sources.file(file).text();
+  // A byte order mark opening the file is no token. ANTLR's input stream drops it while the
+  // spans count it, which put every span of such a file one character early; it is left out
+  // here, before anything counts.
+  if (base == 0 && detail::has_bom(all)) {
+    base = 3;
+    length = length >= 3 ? length - 3 : 0;
+  }
   std::string text = all.substr(base, length);
   size_t bad = find_invalid_utf8(text);
   if (bad != std::string_view::npos) {
