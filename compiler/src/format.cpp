@@ -112,7 +112,7 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
   {
     // As the parser reads it: without a byte order mark, which the output leaves out.
     const std::string body = detail::has_bom(text) ? text.substr(3) : text;
-    antlr4::ANTLRInputStream input(body);
+    detail::PolicyInputStream input(body);
     detail::PolicyLexer lexer(body, &input);
     size_t last_end = 0;
     bool first = true;

@@ -537,7 +537,7 @@ class Builder {
 // The tokens come from PolicyLexer: the generated lexer's tokens in linear time, where the
 // generated lexer runs a DFA a character at a time and is quadratic on some hostile text.
 struct Pipeline {
-  antlr4::ANTLRInputStream input;
+  detail::PolicyInputStream input;
   detail::PolicyLexer lexer;
   antlr4::CommonTokenStream tokens;
   StewardParser parser;
@@ -550,9 +550,9 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
                 Diagnostics& diags, F&& body)
     -> decltype(body(std::declval<Pipeline&>(), std::declval<Builder&>())) {
   const std::string& all = sources.file(file).text();
-  // A byte order mark opening the file is no token. ANTLR's input stream drops it while the
-  // spans count it, which put every span of such a file one character early; it is left out
-  // here, before anything counts.
+  // A byte order mark opening the file is no token: it is left out here, before anything
+  // counts (ANTLR's own input stream dropped it while the spans counted it, which put every
+  // span of such a file one character early).
   if (base == 0 && detail::has_bom(all)) {
     base = 3;
     length = length >= 3 ? length - 3 : 0;

@@ -207,10 +207,9 @@ std::unique_ptr<antlr4::Token> PolicyLexer::nextToken() {
   }
 }
 
-std::string token_dump(const std::string& whole, bool generated) {
-  // The parser leaves a byte order mark out before lexing (has_bom); so does this.
-  const std::string text = has_bom(whole) ? whole.substr(3) : whole;
-  antlr4::ANTLRInputStream input(text);
+std::string token_dump(const std::string& text, bool generated) {
+  // Both lexers read the same code points, a leading byte order mark included.
+  PolicyInputStream input(text);
   L antlr_lexer(&input);
   antlr_lexer.removeErrorListeners();
   PolicyLexer own(text, &input);

@@ -11,17 +11,27 @@
 
 namespace steward::detail {
 
-// Whether `text` opens with the UTF-8 byte order mark, which ANTLR's input stream drops: the
-// parser and the formatter leave it out before lexing, so that offsets count from after it.
+// Whether `text` opens with the UTF-8 byte order mark: the parser and the formatter leave it
+// out before lexing, so that offsets count from after it.
 inline bool has_bom(std::string_view text) { return text.substr(0, 3) == "\xEF\xBB\xBF"; }
+
+// The code points of `text` (valid UTF-8) exactly as they are. ANTLRInputStream drops a
+// leading byte order mark, which would part its indices from the lexer's (a second mark, after
+// the one the parser leaves out, read one character off).
+class PolicyInputStream : public antlr4::ANTLRInputStream {
+ public:
+  explicit PolicyInputStream(std::string_view text) {
+    _data = antlrcpp::utf8_to_utf32(text.data(), text.data() + text.size());
+    p = 0;
+  }
+};
 
 // A TokenSource that gives, for valid UTF-8 text, exactly the tokens the generated lexer gives
 // for grammar/Steward.g4: types, channels, code-point start and stop indices, lines and columns
 // (`parser_test` compares the two on the repository's policies and on generated text, and
 // `fuzz_policy` on every input). The generated lexer runs its DFA a character at a time and
 // takes a lock on each step: at 10,000 rules it was a quarter of a compile. `input` is the
-// ANTLRInputStream of the same text (with no byte order mark: has_bom), from which tokens read
-// their text when asked.
+// PolicyInputStream of the same text, from which tokens read their text when asked.
 class PolicyLexer : public antlr4::TokenSource {
  public:
   PolicyLexer(std::string_view text, antlr4::CharStream* input) : text_(text), input_(input) {}
