@@ -553,9 +553,10 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   // A byte order mark opening the file is no token: it is left out here, before anything
   // counts (ANTLR's own input stream dropped it while the spans counted it, which put every
   // span of such a file one character early).
-  if (base == 0 && detail::has_bom(all)) {
-    base = 3;
-    length = length >= 3 ? length - 3 : 0;
+  if (base == 0) {
+    const uint32_t skip = static_cast<uint32_t>(detail::bom_length(all));
+    base = skip;
+    length = length >= skip ? length - skip : 0;
   }
   std::string text = all.substr(base, length);
   size_t bad = find_invalid_utf8(text);
