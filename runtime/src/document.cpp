@@ -78,13 +78,15 @@ std::string render(const InputError& e, std::string_view file) {
 
 namespace {
 
+// Columns count code points, and a leading byte order mark is no column, as libyaml counts
+// them (the text before `offset` is valid UTF-8: the check stops at the first invalid byte).
 Position offset_position(std::string_view text, size_t offset) {
   Position p{1, 1};
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+  for (size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0; i < offset && i < text.size(); ++i) {
     if (text[i] == '\n') {
       ++p.line;
       p.column = 1;
-    } else {
+    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
       ++p.column;
     }
   }
@@ -231,18 +233,22 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   }
   // JSON (text starting with `{` or `[`) takes the fast path when it is plain JSON. Text that
   // must be JSON never falls back to YAML, which would accept comments and single quotes.
-  const size_t first = text.find_first_not_of(" \t\r\n");
+  // A byte order mark opening the text is not part of it: libyaml skips it, and the JSON
+  // readers are given the text after it, so that it is still JSON and line 1's columns count
+  // from after it as libyaml's do.
+  const std::string_view body = text.substr(text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+  const size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos)
     return fail({"input.empty", "", 1, 1, "the document is empty"});
   // A valid JSON or YAML agreement with nothing added to it goes straight to its document;
   // anything else, or anything wrong with it, takes the general path below. The YAML one only
   // where the general path reads the text with libyaml (its positions are libyaml's).
-  const bool json_text = text[first] == '{' || text[first] == '[';
+  const bool json_text = body[first] == '{' || body[first] == '[';
   if (paths != LoadPaths::kGeneral && !checked.escapes && observed == nullptr &&
       approvals == nullptr) {
     std::shared_ptr<Document> doc;
-    if (format != DocumentFormat::kYaml && text[first] == '{')
-      doc = build_json_document(pack, limits, text, file);
+    if (format != DocumentFormat::kYaml && body[first] == '{')
+      doc = build_json_document(pack, limits, body, file);
     else if (format == DocumentFormat::kYaml || (format == DocumentFormat::kAuto && !json_text))
       doc = build_yaml_document(pack, limits, text, file);
     if (doc) {
@@ -256,8 +262,8 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   detail::ParseLimits parse_limits;
   parse_limits.max_depth = limits.max_depth;
   bool json =
-      format != DocumentFormat::kYaml && json_text && detail::parse_json(text, parse_limits, &raw);
-  if (!json && format == DocumentFormat::kJson && detail::json_error(text, parse_limits, &raw))
+      format != DocumentFormat::kYaml && json_text && detail::parse_json(body, parse_limits, &raw);
+  if (!json && format == DocumentFormat::kJson && detail::json_error(body, parse_limits, &raw))
     return fail({raw.error_code, "", raw.error_line, raw.error_column, raw.error});
   if (!json) {
     raw = detail::RawTree();

@@ -226,6 +226,15 @@ bool json_error(std::string_view text, const ParseLimits& limits, RawTree* out) 
     locate(text, breach, out);
     return true;
   }
+  // The caller has left out the one byte order mark a file may open with; nlohmann would skip
+  // a second one, which is no JSON.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+    out->failed = true;
+    out->error_code = "input.syntax";
+    out->error = "the file is not valid JSON: a second byte order mark";
+    locate(text, 0, out);
+    return true;
+  }
   SyntaxOnly sax;
   if (nlohmann::json::sax_parse(text, &sax, nlohmann::json::input_format_t::json, true)) {
     return false;

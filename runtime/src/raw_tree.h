@@ -115,19 +115,26 @@ class RawWriter {
   RawTree& t_;
 };
 
-// Line and column (1-based; the column counts bytes) of offsets into a text, asked in the
-// order of the text as a parser walks it: a cursor over the line starts instead of a search per
-// offset (a search when an offset goes back, which such a walk never does). Counting newlines
-// between one offset and the next instead, sixteen bytes at a time, cost as much in all.
+// Line and column (1-based; the column counts code points, as libyaml's marks and the compiler's
+// spans do) of offsets into a text, asked in the order of the text as a parser walks it: a
+// cursor over the line starts instead of a search per offset (a search when an offset goes
+// back, which such a walk never does). Counting newlines between one offset and the next
+// instead, sixteen bytes at a time, cost as much in all. In ASCII text (most agreements: one
+// OR over the bytes tells) a column is the byte offset in its line; otherwise the code points
+// are counted on from the last offset asked in the same line, so a one-line text of many
+// values is still read once.
 class LineCursor {
  public:
-  explicit LineCursor(std::string_view text) {
+  explicit LineCursor(std::string_view text) : text_(text) {
     starts_.reserve(text.size() / 32 + 8);
     const char* base = text.data();
     for (const char* p = base; (p = static_cast<const char*>(std::memchr(
                                     p, '\n', text.size() - static_cast<size_t>(p - base))));
          ++p)
       starts_.push_back(static_cast<uint32_t>(p - base + 1));
+    unsigned char high = 0;
+    for (char c : text) high |= static_cast<unsigned char>(c);
+    ascii_ = high < 0x80;
   }
 
   void at(size_t offset, uint32_t* line, uint32_t* column) {
@@ -136,15 +143,35 @@ class LineCursor {
       line_ = static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), off) -
                                   starts_.begin()) -
               1;
+      counted_ = starts_[line_];
+      column_ = 1;
     }
-    while (line_ + 1 < starts_.size() && starts_[line_ + 1] <= off) ++line_;
+    while (line_ + 1 < starts_.size() && starts_[line_ + 1] <= off) {
+      ++line_;
+      counted_ = starts_[line_];
+      column_ = 1;
+    }
     *line = static_cast<uint32_t>(line_ + 1);
-    *column = off - starts_[line_] + 1;
+    if (ascii_) {
+      *column = off - starts_[line_] + 1;
+      return;
+    }
+    if (off < counted_) {  // back within the line
+      counted_ = starts_[line_];
+      column_ = 1;
+    }
+    for (; counted_ < off && counted_ < text_.size(); ++counted_)
+      column_ += (static_cast<unsigned char>(text_[counted_]) & 0xC0) != 0x80;
+    *column = column_;
   }
 
  private:
+  std::string_view text_;
   std::vector<uint32_t> starts_{0};
   size_t line_ = 0;  // index into starts_ of the last position's line
+  bool ascii_ = true;
+  uint32_t counted_ = 0;  // offset up to which column_ counts code points (non-ASCII text)
+  uint32_t column_ = 1;
 };
 
 struct ParseLimits {
@@ -161,7 +188,8 @@ bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out)
 
 // For text that must be JSON and that parse_json refused: fills out's error (code, message,
 // line, column) and returns true when the text is not JSON or nests too deep; false when it
-// is JSON after all (e.g. a scalar), which the YAML path then describes.
+// is JSON after all (e.g. a scalar), which the YAML path then describes. `input` is the text
+// after the byte order mark the file may open with: one more is an error.
 bool json_error(std::string_view input, const ParseLimits& limits, RawTree* out);
 
 // A JSON scalar's own text from simdjson's raw token, which runs on to the next structural

@@ -121,6 +121,8 @@ class CsvReader : public RecordReader {
         return;
       }
     }
+    // read_record, not fast_record: it keeps each field's line and column (starts_), which
+    // locate a header error where the name is, not at its column's number.
     std::vector<std::string_view> header;
     uint64_t line = 0;
     if (!read_record(&header, &line)) {
@@ -130,12 +132,12 @@ class CsvReader : public RecordReader {
     for (size_t i = 0; i < header.size(); ++i) {
       std::string name(header[i]);
       if (is_blank(name)) {
-        fail("datafile.header", 1, i + 1,
+        fail("datafile.header", starts_[i].first, starts_[i].second,
              fmt::format("column {} of the header has no name", i + 1));
         return;
       }
       if (std::find(columns_.begin(), columns_.end(), name) != columns_.end()) {
-        fail("datafile.header", 1, i + 1,
+        fail("datafile.header", starts_[i].first, starts_[i].second,
              fmt::format("the header names column `{}` twice", escape_for_display(name)));
         return;
       }
@@ -379,7 +381,11 @@ class JsonLinesReader : public RecordReader {
     }
     *line = line_;
     if (size_t bad = find_invalid_utf8(text); bad != std::string::npos) {
-      fail("datafile.utf8", line_, bad + 1, "the line is not valid UTF-8");
+      // The column in code points: the text before `bad` is valid UTF-8.
+      uint64_t column = 1;
+      for (size_t i = 0; i < bad; ++i)
+        column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+      fail("datafile.utf8", line_, column, "the line is not valid UTF-8");
       return false;
     }
     values_.assign(columns_.size(), std::string());

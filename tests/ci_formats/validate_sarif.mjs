@@ -15,7 +15,13 @@ const validate = ajv.compile(JSON.parse(readFileSync(schemaPath, 'utf8')));
 let bad = 0;
 for (const f of files) {
   const doc = JSON.parse(readFileSync(f, 'utf8'));
-  if (validate(doc)) {
+  // steward's columns count code points; a run that does not say so would be read in UTF-16
+  // code units, SARIF's default, and point past the finding on a line with astral characters.
+  const kinds = doc.runs.filter((r) => r.columnKind !== 'unicodeCodePoints').length;
+  if (kinds) {
+    bad++;
+    console.log(`${f}: ${kinds} run(s) without columnKind unicodeCodePoints`);
+  } else if (validate(doc)) {
     const results = doc.runs.reduce((n, r) => n + (r.results?.length ?? 0), 0);
     console.log(`${f}: valid SARIF 2.1.0 (${results} results)`);
   } else {

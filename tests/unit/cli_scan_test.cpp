@@ -65,6 +65,7 @@ TEST_CASE("scan: JSON and SARIF carry every finding and no value of the file",
   auto s = run(bin() + " scan -p policies/dcf-5-4 -f sarif " + kPlanted);
   json sarif = json::parse(s.out);
   CHECK(sarif["version"] == "2.1.0");
+  CHECK(sarif["runs"][0]["columnKind"] == "unicodeCodePoints");
   CHECK(sarif["runs"][0]["results"].size() == 45);
   CHECK(sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
              ["uri"] == kPlanted);

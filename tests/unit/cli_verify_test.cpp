@@ -86,6 +86,7 @@ rule external_sharing { clause: c outcome: deny when: external message: "x" }
   auto s = run(bin + " verify rules -f sarif -p '" + dir.string() + "'");
   json j = json::parse(s.out);
   REQUIRE(j["runs"][0]["results"].size() == 1);
+  CHECK(j["runs"][0]["columnKind"] == "unicodeCodePoints");
   CHECK(j["runs"][0]["results"][0]["ruleId"] == "dead");
   CHECK(j["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 6);
   CHECK(run(bin + " verify rules -p policies/dcf-5-4").exit_code == 0);

@@ -242,3 +242,60 @@ TEST_CASE("positions in JSON text are right wherever its line breaks fall", "[do
     }
   }
 }
+
+TEST_CASE("columns count code points, and a leading byte order mark none, in JSON as in YAML",
+          "[document][json]") {
+  // Found by reading agreements that open with a byte order mark: JSON columns counted bytes
+  // (`colour` below was at column 24 in JSON and 16 in YAML), a JSON syntax error's column
+  // counted the mark, and a `.json` file with one was read by the YAML parser.
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string json_text =
+      "{\"title\": \"\xC3\x9C\xE2\x82\xAC\xF0\x9F\x98\x80\", \"colour\": 1}";
+  const std::string yaml_text = "{title: \"\xC3\x9C\xE2\x82\xAC\xF0\x9F\x98\x80\", colour: 1}";
+  auto unknown_key_at = [](const LoadResult& r) {
+    for (const InputError& e : r.errors)
+      if (e.code == "input.unknown-key") return std::make_pair(e.line, e.column);
+    return std::make_pair(0u, 0u);
+  };
+  for (const std::string& mark : {std::string(), bom}) {
+    INFO("byte order mark: " << !mark.empty());
+    for (DocumentFormat format : {DocumentFormat::kAuto, DocumentFormat::kJson}) {
+      CHECK(unknown_key_at(load_document(dcf_pack(), mark + json_text, "a.json", {}, format)) ==
+            std::make_pair(1u, 18u));
+      CHECK(unknown_key_at(load_document_general(dcf_pack(), mark + json_text, "a.json", {},
+                                                 format)) == std::make_pair(1u, 18u));
+      if (format == DocumentFormat::kJson) {  // as YAML, `x` is a string
+        LoadResult bad = load_document(dcf_pack(), mark + "{\"title\": \"\xC3\x9C\", \"a\": x}",
+                                       "a.json", {}, format);
+        REQUIRE_FALSE(bad.ok());
+        CHECK(bad.errors[0].code == "input.syntax");
+        CHECK(bad.errors[0].column == 21);
+      }
+      LoadResult control =
+          load_document(dcf_pack(), mark + "{\"title\": \"\xC3\x9C\x01\"}", "a.json", {}, format);
+      REQUIRE_FALSE(control.ok());
+      CHECK(control.errors[0].code == "input.control");
+      CHECK(control.errors[0].column == 13);
+    }
+    CHECK(unknown_key_at(load_document(dcf_pack(), mark + yaml_text, "a.yaml")) ==
+          std::make_pair(1u, 16u));
+  }
+  // A valid JSON agreement that opens with the mark takes the fast path to the same document.
+  const std::vector<std::filesystem::path> examples = json_examples();
+  REQUIRE_FALSE(examples.empty());
+  std::ifstream in(examples.front());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto fast = load_document_fast(dcf_pack(), bom + buf.str(), "a.json");
+  REQUIRE(fast);
+  LoadResult general = load_document_general(dcf_pack(), buf.str(), "a.json");
+  REQUIRE(general.ok());
+  CHECK(document_difference(*fast, *general.document).empty());
+  // One mark opens a JSON file; a second one is no JSON.
+  LoadResult twice =
+      load_document(dcf_pack(), bom + bom + buf.str(), "a.json", {}, DocumentFormat::kJson);
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.errors[0].code == "input.syntax");
+  CHECK(twice.errors[0].line == 1);
+  CHECK(twice.errors[0].column == 1);
+}

@@ -231,8 +231,11 @@ TEST_CASE("malformed data files are located errors, never a clean scan", "[scan]
       {"a,b\n1,\"x\"y\n", "datafile.csv", 2, 6},
       {"a,b\n1,2,3\n", "datafile.columns", 2, 1},
       {"a,b\n1\n", "datafile.columns", 2, 1},
-      {"a,a\n1,2\n", "datafile.header", 1, 2},
-      {"a,\n1,2\n", "datafile.header", 1, 2},
+      // Where the name is written (its first character, in code points after a byte order
+      // mark), not the column's number: 2 before.
+      {"a,a\n1,2\n", "datafile.header", 1, 3},
+      {"a,\n1,2\n", "datafile.header", 1, 3},
+      {"\xEF\xBB\xBFname,\xC3\xA9t\xC3\xA9,name\n1,2,3\n", "datafile.header", 1, 10},
       {"a,b\n1,\xff\n", "datafile.utf8", 2, 3},
       // UTF-8 is checked once per record: a character split across two fields (each half
       // broken) must still be refused, at the first field; so must one in a quoted field.
@@ -313,6 +316,12 @@ TEST_CASE("JSON Lines: keys become columns, nested values are text", "[scan]") {
   CHECK(bad.errors[0].code == "datafile.json");
   CHECK(bad.errors[0].line == 2);
   CHECK(scan_text(*p, "{\"a\": 1} x\n", "t.jsonl").errors.at(0).code == "datafile.json");
+  // A broken byte after two-byte characters: its column counts code points (it was 14, the
+  // byte's offset), and a byte order mark opening the file is none.
+  auto broken = scan_text(*p, "\xEF\xBB\xBF{\"a\": \"\xC3\xA9\xC3\xA9\xC3\xA9\xFF\"}\n", "t.jsonl");
+  REQUIRE(broken.errors.size() == 1);
+  CHECK(broken.errors[0].code == "datafile.utf8");
+  CHECK(broken.errors[0].column == 11);
 }
 
 TEST_CASE("the scan plan's errors are located in its file", "[scan][pack]") {

@@ -289,6 +289,8 @@ class SarifReporter : public Reporter {
     driver["rules"] = rules_;
     Json run;
     run["tool"] = {{"driver", driver}};
+    // Without it SARIF counts columns in UTF-16 code units; steward's count code points.
+    run["columnKind"] = "unicodeCodePoints";
     run["invocations"] = Json::array({Json{{"executionSuccessful", success_}}});
     run["results"] = results_;
     if (pack_) {

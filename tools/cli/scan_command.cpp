@@ -112,6 +112,7 @@ int run_scan(const ScanCommandOptions& o) {
     Json run = {
         {"tool",
          {{"driver", {{"name", "steward scan"}, {"version", STEWARD_VERSION}, {"rules", rules}}}}},
+        {"columnKind", "unicodeCodePoints"},  // SARIF's default is UTF-16 code units
         {"invocations", Json::array({Json{{"executionSuccessful", errors == 0}}})},
         {"results", results},
         {"properties",

@@ -41,6 +41,7 @@ std::shared_ptr<const CompiledPack> pack_at(const std::string& dir) {
 Json sarif(const std::string& tool, const Json& rules, const Json& results, bool ok) {
   Json run = {
       {"tool", {{"driver", {{"name", tool}, {"version", STEWARD_VERSION}, {"rules", rules}}}}},
+      {"columnKind", "unicodeCodePoints"},  // SARIF's default is UTF-16 code units
       {"invocations", Json::array({Json{{"executionSuccessful", ok}}})},
       {"results", results}};
   return {{"$schema", "https://json.schemastore.org/sarif-2.1.0.json"},
