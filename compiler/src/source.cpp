@@ -127,16 +127,36 @@ bool is_bidi_control(uint32_t cp) {
 SourceFile::SourceFile(std::string name, std::string text)
     : name_(std::move(name)), text_(std::move(text)) {
   line_starts_.push_back(0);
+  unsigned char high = 0;
   for (uint32_t i = 0; i < text_.size(); ++i) {
     if (text_[i] == '\n') line_starts_.push_back(i + 1);
+    high |= static_cast<unsigned char>(text_[i]);
   }
+  if (text_.compare(0, 3, "\xEF\xBB\xBF") == 0) bom_ = 3;
+  if (high >= 0x80) {
+    uint32_t count = 0;
+    for (uint32_t i = 0; i <= text_.size(); ++i) {  // every block, the end's included
+      if (i % kStride == 0) code_points_.push_back(count);
+      if (i < text_.size()) count += (static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80;
+    }
+  }
+}
+
+uint32_t SourceFile::code_points_before(uint32_t offset) const {
+  if (code_points_.empty()) return offset;
+  const uint32_t block = offset / kStride;  // offset <= size: its block is there
+  uint32_t count = code_points_[block];
+  for (uint32_t i = block * kStride; i < offset; ++i)
+    count += (static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80;
+  return count;
 }
 
 Position SourceFile::position(uint32_t offset) const {
   offset = std::min<uint32_t>(offset, static_cast<uint32_t>(text_.size()));
   auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset);
   uint32_t line = static_cast<uint32_t>(it - line_starts_.begin());
-  return Position{line, offset - line_starts_[line - 1] + 1};
+  const uint32_t start = line == 1 ? std::min(bom_, offset) : line_starts_[line - 1];
+  return Position{line, code_points_before(offset) - code_points_before(start) + 1};
 }
 
 std::string_view SourceFile::line(uint32_t line) const {

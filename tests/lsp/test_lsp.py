@@ -114,6 +114,15 @@ try:
     check(any(d["range"]["start"]["line"] >= len(lines) for d in errors),
           f"at the line typed: {[d['range'] for d in errors]}")
     print(f"diagnostic refresh after an edit of the DCF pack: {refresh_ms:.1f} ms")
+    # After astral and accented characters on its line, the error starts where the name does,
+    # counted in UTF-16 units (steward's columns count code points; the server converts them).
+    typed = '  when "\U0001F642\u00e9" == "x" and no_such_definition'
+    astral = "\n".join(lines + ["rule typo_rule {", typed, "  deny \"x\"", "}", ""])
+    diags = c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 2},
+                                                "contentChanges": [{"text": astral}]}, wait_for=uri(module))
+    want = len(typed[:typed.index("no_such")].encode("utf-16-le")) // 2
+    check(any(d["severity"] == 1 and d["range"]["start"] == {"line": len(lines) + 1, "character": want}
+              for d in diags), f"the error at UTF-16 character {want}: {[d['range'] for d in diags]}")
     # Mended: the diagnostics go.
     diags = c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 3},
                                                 "contentChanges": [{"text": text}]}, wait_for=uri(module))

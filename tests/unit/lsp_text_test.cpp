@@ -24,6 +24,15 @@ TEST_CASE("LSP positions count UTF-16 units, offsets count bytes", "[lsp]") {
   CHECK(position_of(text, 0) == nlohmann::json{{"line", 0}, {"character", 0}});
   CHECK(position_of(text, 999) == nlohmann::json{{"line", 3}, {"character", 4}});
   CHECK(utf16_units("🙂é", 6) == 3);
+  // steward's columns count code points, a leading byte order mark none (as a client that
+  // keeps the mark counts it, one unit): column 3 of "🙂éx" is `x`, after three units.
+  CHECK(utf16_column("🙂éx", false, 3) == 3);
+  CHECK(utf16_column("🙂éx", false, 1) == 0);
+  CHECK(utf16_column("🙂éx", false, 0) == 0);
+  CHECK(utf16_column("🙂éx", false, 99) == 4);
+  CHECK(utf16_column("\xEF\xBB\xBF🙂éx", true, 3) == 4);
+  CHECK(utf16_column("\xEF\xBB\xBF🙂éx", false, 3) == 3);  // a mark that opens no text
+  CHECK(line_range(lines_of("a\n🙂é: x"), 2, 4)["start"]["character"] == 4);
   CHECK(lines_of("a\r\nb\n").size() == 3);
   CHECK(lines_of("a\r\nb\n")[0] == "a");
 }

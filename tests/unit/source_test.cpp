@@ -7,13 +7,43 @@
 
 using namespace steward;
 
-TEST_CASE("positions are 1-based lines and byte columns", "[source]") {
+TEST_CASE("positions are 1-based lines and columns", "[source]") {
   SourceFile f("a.policy", "ab\ncd\n\nef");
   auto [o, line, col] = GENERATE(table<uint32_t, uint32_t, uint32_t>(
       {{0, 1, 1}, {1, 1, 2}, {3, 2, 1}, {4, 2, 2}, {6, 3, 1}, {7, 4, 1}, {9, 4, 3}, {100, 4, 3}}));
   Position p = f.position(o);
   CHECK(p.line == line);
   CHECK(p.column == col);
+}
+
+TEST_CASE("columns count code points, and a leading byte order mark is none", "[source]") {
+  // Columns counted bytes: `x` after "é€😀" on its line was column 11, not 5, and every
+  // column of a first line after a byte order mark was 3 late. Agreements count code points.
+  const std::string bom = "\xEF\xBB\xBF";
+  const std::string line = "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 x";
+  SourceFile plain("a.policy", line + "\n" + line);
+  CHECK(plain.position(10).column == 5);  // the first line's `x`
+  CHECK(plain.position(22).column == 5);  // the second's
+  CHECK(plain.position(22).line == 2);
+  CHECK(plain.position(2).column == 2);  // `€`
+  SourceFile marked("b.policy", bom + line + "\n" + line);
+  CHECK(marked.position(0).column == 1);
+  CHECK(marked.position(3).column == 1);
+  CHECK(marked.position(13).column == 5);
+  CHECK(marked.position(25).column == 5);
+  SourceFile ascii("c.policy", bom + "ab");
+  CHECK(ascii.position(4).column == 2);
+  // Far into one long line (past many of the blocks the count is kept in), and at the end
+  // of a text whose length is a whole number of blocks.
+  std::string long_line;
+  for (int i = 0; i < 3000; ++i) long_line += "\xC3\xA9";
+  long_line += "x";
+  SourceFile wide("d.policy", long_line);
+  CHECK(wide.position(6000).column == 3001);
+  CHECK(wide.position(5998).column == 3000);  // the last `é`
+  SourceFile whole("e.policy", std::string(1024, 'a') + "\xC3\xA9" + std::string(1022, 'b'));
+  CHECK(whole.position(2048).column == 2048);
+  CHECK(whole.position(5000).column == 2048);
 }
 
 TEST_CASE("line text excludes the line break", "[source]") {

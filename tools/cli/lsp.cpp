@@ -384,8 +384,8 @@ class Server {
       const Position a = f.position(d.span.begin),
                      b = f.position(std::max(d.span.end, d.span.begin));
       const uint32_t al = a.line ? a.line - 1 : 0, bl = b.line ? b.line - 1 : 0;
-      const uint32_t ac = a.column ? utf16_units(f.line(a.line), a.column - 1) : 0;
-      uint32_t bc = b.column ? utf16_units(f.line(b.line), b.column - 1) : 0;
+      const uint32_t ac = utf16_column(f.line(a.line), a.line == 1, a.column);
+      uint32_t bc = utf16_column(f.line(b.line), b.line == 1, b.column);
       if (bl == al && bc <= ac) bc = ac + 1;
       add(d, key_of(f.name()), al, ac, bl, bc);
     }

@@ -109,11 +109,20 @@ std::vector<std::string_view> lines_of(std::string_view text) {
   return lines;
 }
 
-// A range from a 1-based (line, byte column) to the end of that line; line 0: the first line.
+uint32_t utf16_column(std::string_view line, bool first, uint32_t column) {
+  if (column == 0) return 0;
+  size_t at = first && line.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  for (uint32_t k = 1; k < column && at < line.size(); ++k) {
+    ++at;
+    while (at < line.size() && (static_cast<unsigned char>(line[at]) & 0xC0) == 0x80) ++at;
+  }
+  return utf16_units(line, at);
+}
+
 Json line_range(const std::vector<std::string_view>& lines, uint32_t line, uint32_t column) {
   const uint32_t l = line == 0 ? 0 : line - 1;
   const std::string_view text = l < lines.size() ? lines[l] : std::string_view();
-  const uint32_t from = column == 0 ? 0 : utf16_units(text, column - 1);
+  const uint32_t from = utf16_column(text, l == 0, column);
   uint32_t to = utf16_units(text, text.size());
   if (to <= from) to = from + 1;
   return {{"start", {{"line", l}, {"character", from}}}, {"end", {{"line", l}, {"character", to}}}};

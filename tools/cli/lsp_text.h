@@ -33,7 +33,12 @@ std::string key_of(const std::filesystem::path& p);
 uint32_t utf16_units(std::string_view line, size_t bytes);
 // The lines of a text, without their breaks.
 std::vector<std::string_view> lines_of(std::string_view text);
-// A range from a 1-based (line, byte column) to the end of that line; line 0: the first line.
+// UTF-16 code units before a 1-based column of `line` that counts code points, as steward's
+// columns do: a byte order mark opening the text (`first`: this is its first line) is no
+// column, but a client that keeps the mark in its text counts it. Column 0: 0.
+uint32_t utf16_column(std::string_view line, bool first, uint32_t column);
+// A range from a 1-based (line, column) as steward's positions give them (utf16_column) to the
+// end of that line; line 0: the first line.
 nlohmann::json line_range(const std::vector<std::string_view>& lines, uint32_t line,
                           uint32_t column);
 // The byte offset of an LSP position (line, UTF-16 units) in a text; past the end: its end.

@@ -35,15 +35,26 @@ class SourceFile {
 
   const std::string& name() const { return name_; }
   const std::string& text() const { return text_; }
-  // Position of a byte offset; offsets past the end map to the end of the file.
+  // Position of a byte offset; offsets past the end map to the end of the file. The column
+  // counts code points (as agreements' columns do), and a byte order mark opening the file is
+  // none: what an editor's cursor shows.
   Position position(uint32_t offset) const;
-  // The text of a 1-based line, without its line break.
+  // The text of a 1-based line, without its line break (the first keeps a byte order mark).
   std::string_view line(uint32_t line) const;
 
  private:
+  // Code points before byte `offset`.
+  uint32_t code_points_before(uint32_t offset) const;
+
   std::string name_;
   std::string text_;
   std::vector<uint32_t> line_starts_;
+  uint32_t bom_ = 0;  // bytes of a byte order mark opening the text
+  // Code points before every kStride-th byte; empty when the text is ASCII. A column then
+  // costs at most kStride bytes of counting, however long its line (a one-line module with
+  // thousands of rules stays linear to compile).
+  static constexpr uint32_t kStride = 1024;
+  std::vector<uint32_t> code_points_;
 };
 
 // Owns every source file of a compilation; spans refer to files by SourceId.
