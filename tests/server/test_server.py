@@ -161,6 +161,16 @@ try:
     check(st == 200 and len(items) == 2, "batch items are split outside strings")
     kind_err = [e for e in items[0]["errors"] if e["path"] == "kind"]
     check(kind_err and kind_err[0]["line"] == 2, f"a batch item's error has its line in the body: {items[0]['errors'][:2]}")
+    # A decision's evidence points into the item's own text, the agreement as archived: the
+    # same positions as the text sent alone, wherever the item sits in the body.
+    denied = read("bench/json/03-email-request-deny.json")
+    st, _, alone = s.request("POST", "/v1/evaluate", denied, {"Content-Type": "application/json"})
+    st2, _, body = s.request("POST", "/v1/evaluate/batch", b'[\n  {"id": "pad"},\n  ' + denied + b'\n]',
+                             {"Content-Type": "application/json"})
+    evidence = lambda d: [(e["path"], e["line"], e["column"]) for r in d["reasons"] for e in r["evidence"]]
+    in_batch = json.loads(body)[1] if st2 == 200 else {}
+    check(st == 200 and in_batch.get("decision") == "deny" and evidence(in_batch) == evidence(json.loads(alone))
+          and evidence(in_batch), f"a batch item's evidence points into the item: {in_batch.get('reasons', '')!s:.300}")
 
     st, _, body = s.request("GET", "/v1/policy")
     pol = json.loads(body)
@@ -168,7 +178,8 @@ try:
 
     st, _, body = s.request("GET", "/v1/decisions?decision=deny&limit=5")
     recs = json.loads(body)
-    check(st == 200 and len(recs) == 1 and recs[0]["agreement_id"] == "DSA-EX-03", "decisions can be listed by outcome")
+    check(st == 200 and len(recs) == 3 and all(r["agreement_id"] == "DSA-EX-03" for r in recs),
+          "decisions can be listed by outcome")
     st, _, body = s.request("GET", "/v1/decisions/" + decision_id)
     read_back = json.loads(body) if st == 200 else {}
     check(read_back.get("agreement") == yaml_body.decode(), "one decision reads back with its agreement")
@@ -191,12 +202,12 @@ try:
     check(s.request("GET", "/healthz")[0] == 200, "the server survives paths that are not UTF-8")
     st, _, body = s.request("GET", "/metrics")
     text = body.decode()
-    check('steward_decisions_total{decision="deny"} 1' in text, "metrics count decisions by outcome")
+    check('steward_decisions_total{decision="deny"} 3' in text, "metrics count decisions by outcome")
     check("steward_request_duration_seconds_bucket" in text, "metrics have a latency histogram")
     check("random-" not in text and 'route="other"' in text, "unknown paths count under one route label")
 
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", f"sqlite:{s.tmp}/a.db"], capture_output=True, text=True)
-    check(v.returncode == 0 and "6 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
+    check(v.returncode == 0 and "8 records, the chain is intact" in v.stdout, "every decision answered is in the archive: " + v.stdout)
     # An agreement with the data files it sends (as `eval --data`): the file is judged, recorded
     # by its digest, never echoed; a forged or unreadable observation is no decision.
     agreement = read("bench/json/01-compliant-allow.json").decode()
