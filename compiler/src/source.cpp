@@ -239,6 +239,7 @@ TextCheck check_text(std::string_view text, std::string_view allowed) {
       ++i;
       continue;
     }
+    out.ascii = false;
     uint32_t cp = 0;
     const size_t len = valid_sequence(p, n, i, &cp);
     if (len == 0) {

@@ -248,7 +248,7 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
       approvals == nullptr) {
     std::shared_ptr<Document> doc;
     if (format != DocumentFormat::kYaml && body[first] == '{')
-      doc = build_json_document(pack, limits, body, file);
+      doc = build_json_document(pack, limits, body, checked.ascii, file);
     else if (format == DocumentFormat::kYaml || (format == DocumentFormat::kAuto && !json_text))
       doc = build_yaml_document(pack, limits, text, file);
     if (doc) {

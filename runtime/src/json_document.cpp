@@ -19,8 +19,9 @@ using namespace simdjson;
 
 class JsonDocumentBuilder {
  public:
-  JsonDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, const padded_string& buf)
-      : out_(pack, limits, buf.size()), base_(buf.data()), lines_(buf) {}
+  JsonDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, const padded_string& buf,
+                      bool ascii)
+      : out_(pack, limits, buf.size()), base_(buf.data()), lines_(buf, ascii ? 1 : 0) {}
 
   // Reads the root; false to hand the text to the general path.
   bool build(ondemand::value root) {
@@ -135,7 +136,8 @@ class JsonDocumentBuilder {
 
 std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,
                                                       const LoadLimits& limits,
-                                                      std::string_view text, std::string& file) {
+                                                      std::string_view text, bool ascii,
+                                                      std::string& file) {
   thread_local ondemand::parser parser;
   padded_string buf(text);
   ondemand::document doc;
@@ -144,7 +146,7 @@ std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,
   ondemand::json_type t;
   if (doc.type().get(t) || t != ondemand::json_type::object || doc.get_value().get(root))
     return nullptr;
-  JsonDocumentBuilder builder(pack, limits, buf);
+  JsonDocumentBuilder builder(pack, limits, buf, ascii);
   // Gives up too at content after the value.
   const char* rest = nullptr;
   if (!builder.build(root) || !doc.current_location().get(rest)) return nullptr;

@@ -125,13 +125,18 @@ class RawWriter {
 // values is still read once.
 class LineCursor {
  public:
-  explicit LineCursor(std::string_view text) : text_(text) {
+  // `ascii`: whether the text is ASCII, when the caller knows (check_text tells); -1: find out.
+  explicit LineCursor(std::string_view text, int ascii = -1) : text_(text) {
     starts_.reserve(text.size() / 32 + 8);
     const char* base = text.data();
     for (const char* p = base; (p = static_cast<const char*>(std::memchr(
                                     p, '\n', text.size() - static_cast<size_t>(p - base))));
          ++p)
       starts_.push_back(static_cast<uint32_t>(p - base + 1));
+    if (ascii >= 0) {
+      ascii_ = ascii == 1;
+      return;
+    }
     unsigned char high = 0;
     for (char c : text) high |= static_cast<unsigned char>(c);
     ascii_ = high < 0x80;

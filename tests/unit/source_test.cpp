@@ -125,6 +125,7 @@ steward::TextCheck reference_check(std::string_view s, std::string_view allowed)
   for (size_t i = 0; i < s.size();) {
     unsigned char c = p[i];
     if (c == '\\' || c == '\r') out.escapes = true;
+    if (c >= 0x80) out.ascii = false;
     if (c < 0x80) {
       bool control =
           (c < 0x20 && allowed.find(static_cast<char>(c)) == std::string_view::npos) || c == 0x7F;
@@ -179,6 +180,7 @@ TEST_CASE("check_text reads every piece at every offset of three blocks alike", 
         REQUIRE(got.control.code_point == want.control.code_point);
         REQUIRE(got.control.bidi == want.control.bidi);
         REQUIRE(got.escapes == want.escapes);
+        REQUIRE(got.ascii == want.ascii);  // columns are byte offsets only when it holds
         if (want.invalid_utf8 == std::string::npos) {
           REQUIRE(steward::find_control(text, allowed).offset == want.control.offset);
         }

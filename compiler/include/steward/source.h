@@ -99,10 +99,12 @@ ControlChar find_control(std::string_view text, std::string_view allowed = "\t\n
 // `escapes`: the text holds a backslash or a carriage return (before any invalid byte), the
 // only ways a parser's values can hold a character the text itself does not (an escape such
 // as `\e`, or a line break it rewrites); without them, values need no second check.
+// `ascii`: no byte is >= 0x80, so byte offsets within a line are its columns.
 struct TextCheck {
   size_t invalid_utf8 = std::string_view::npos;
   ControlChar control;
   bool escapes = false;
+  bool ascii = true;
 };
 TextCheck check_text(std::string_view text, std::string_view allowed);
 
