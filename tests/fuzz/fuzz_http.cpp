@@ -23,8 +23,10 @@
 
 namespace {
 
-// An archive in memory that keeps the last 16 records only: a long run does not grow without
+// An archive in memory that keeps the last 4 records only: a long run does not grow without
 // bound, and a listing (every record parsed and rendered again) stays a small part of the run.
+// With 16, the staff search's parsing of each record's decision took 45% of a run's time and
+// the corpus replayed at 177 inputs a second; with 4, at 322, with the same coverage.
 // The durable archives are tested by archive_test and the fault test.
 class RingArchive : public steward::Archive {
  public:
@@ -47,7 +49,7 @@ class RingArchive : public steward::Archive {
         std::string(r.is_review() ? "r-" : "d-") +
         std::to_string(1000000000000000000ull + static_cast<uint64_t>(r.seq)).substr(0, 22);
     records_.push_back(r);
-    if (records_.size() > 16) records_.pop_front();
+    if (records_.size() > 4) records_.pop_front();
     if (out) *out = r;
     return true;
   }
