@@ -53,11 +53,6 @@ std::string displayable(std::string_view line) {
   return out;
 }
 
-size_t code_points(std::string_view s) {
-  return static_cast<size_t>(std::count_if(
-      s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
-}
-
 // The source line under a span and a caret line marking the span (clipped to the line). A
 // long line is shown as a window around the span.
 void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& sources,
@@ -72,8 +67,7 @@ void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& s
   if (col > line.size()) col = line.size();
   size_t width = span.end > span.begin ? span.end - span.begin : 1;
   if (col + width > line.size()) width = std::max<size_t>(1, line.size() - col);
-  while (col + width < line.size() &&
-         (static_cast<unsigned char>(line[col + width]) & 0xC0) == 0x80)
+  while (col + width < line.size() && !starts_code_point(line[col + width]))
     ++width;  // whole code points
   // Windows of at most kBefore + kAfter bytes, cut at code point boundaries.
   constexpr size_t kBefore = 60, kAfter = 100;
@@ -81,8 +75,8 @@ void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& s
   if (line.size() > kBefore + kAfter) {
     size_t from = col > kBefore ? col - kBefore : 0;
     size_t to = std::min(line.size(), col + std::min(width, kAfter) + kAfter / 2);
-    while (from > 0 && (static_cast<unsigned char>(line[from]) & 0xC0) == 0x80) --from;
-    while (to < line.size() && (static_cast<unsigned char>(line[to]) & 0xC0) == 0x80) ++to;
+    while (from > 0 && !starts_code_point(line[from])) --from;
+    while (to < line.size() && !starts_code_point(line[to])) ++to;
     if (from > 0) lead = "...";
     if (to < line.size()) tail = "...";
     col -= from;
@@ -94,7 +88,7 @@ void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& s
   std::string marker(code_points(prefix), ' ');
   // Keep tabs so the caret lines up in terminals.
   for (size_t i = 0, k = 0; i < prefix.size(); ++i) {
-    if ((static_cast<unsigned char>(prefix[i]) & 0xC0) == 0x80) continue;
+    if (!starts_code_point(prefix[i])) continue;
     if (prefix[i] == '\t') marker[k] = '\t';
     ++k;
   }

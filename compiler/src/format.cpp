@@ -111,7 +111,7 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
   std::vector<Tok> toks;
   {
     // As the parser reads it: without a byte order mark, which the output leaves out.
-    const std::string body = text.substr(detail::bom_length(text));
+    const std::string body = text.substr(bom_length(text));
     detail::PolicyInputStream input(body);
     detail::PolicyLexer lexer(body, &input);
     size_t last_end = 0;

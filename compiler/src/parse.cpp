@@ -554,7 +554,7 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   // counts (ANTLR's own input stream dropped it while the spans counted it, which put every
   // span of such a file one character early).
   if (base == 0) {
-    const uint32_t skip = static_cast<uint32_t>(detail::bom_length(all));
+    const uint32_t skip = static_cast<uint32_t>(bom_length(all));
     base = skip;
     length = length >= skip ? length - skip : 0;
   }

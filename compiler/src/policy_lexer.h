@@ -11,12 +11,6 @@
 
 namespace steward::detail {
 
-// The bytes of a UTF-8 byte order mark opening `text` (3 or 0): the parser and the formatter
-// both leave it out before lexing, so that offsets count from after it.
-inline size_t bom_length(std::string_view text) {
-  return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
-}
-
 // The code points of `text` (valid UTF-8) exactly as they are. ANTLRInputStream drops a
 // leading byte order mark, which would part its indices from the lexer's (a second mark, after
 // the one the parser leaves out, read one character off).

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "steward/source.h"
+
 namespace steward::detail {
 
 namespace {
@@ -44,7 +46,7 @@ std::vector<uint32_t> code_point_offsets(std::string_view text, bool& ascii) {
                       [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   if (ascii) return out;
   for (uint32_t i = 0; i < text.size(); ++i) {
-    if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) out.push_back(i);
+    if (starts_code_point(text[i])) out.push_back(i);
   }
   out.push_back(static_cast<uint32_t>(text.size()));
   return out;

@@ -132,12 +132,12 @@ SourceFile::SourceFile(std::string name, std::string text)
     if (text_[i] == '\n') line_starts_.push_back(i + 1);
     high |= static_cast<unsigned char>(text_[i]);
   }
-  if (text_.compare(0, 3, "\xEF\xBB\xBF") == 0) bom_ = 3;
+  bom_ = static_cast<uint32_t>(bom_length(text_));
   if (high >= 0x80) {
     uint32_t count = 0;
     for (uint32_t i = 0; i <= text_.size(); ++i) {  // every block, the end's included
       if (i % kStride == 0) code_points_.push_back(count);
-      if (i < text_.size()) count += (static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80;
+      if (i < text_.size()) count += starts_code_point(text_[i]);
     }
   }
 }
@@ -145,10 +145,9 @@ SourceFile::SourceFile(std::string name, std::string text)
 uint32_t SourceFile::code_points_before(uint32_t offset) const {
   if (code_points_.empty()) return offset;
   const uint32_t block = offset / kStride;  // offset <= size: its block is there
-  uint32_t count = code_points_[block];
-  for (uint32_t i = block * kStride; i < offset; ++i)
-    count += (static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80;
-  return count;
+  const uint32_t from = block * kStride;
+  return code_points_[block] +
+         static_cast<uint32_t>(code_points(std::string_view(text_).substr(from, offset - from)));
 }
 
 Position SourceFile::position(uint32_t offset) const {

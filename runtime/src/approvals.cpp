@@ -9,6 +9,7 @@
 #include <string>
 
 #include "steward/date.h"
+#include "steward/source.h"
 
 namespace steward::detail {
 
@@ -22,7 +23,7 @@ std::string shown(std::string_view s) {
   std::string out(s);
   if (out.size() > 60) {
     size_t cut = 57;
-    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    while (cut > 0 && !starts_code_point(out[cut])) --cut;
     out = out.substr(0, cut) + "...";
   }
   for (char& c : out)

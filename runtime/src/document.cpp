@@ -82,11 +82,11 @@ namespace {
 // them (the text before `offset` is valid UTF-8: the check stops at the first invalid byte).
 Position offset_position(std::string_view text, size_t offset) {
   Position p{1, 1};
-  for (size_t i = text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0; i < offset && i < text.size(); ++i) {
+  for (size_t i = bom_length(text); i < offset && i < text.size(); ++i) {
     if (text[i] == '\n') {
       ++p.line;
       p.column = 1;
-    } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+    } else if (starts_code_point(text[i])) {
       ++p.column;
     }
   }
@@ -236,7 +236,7 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   // A byte order mark opening the text is not part of it: libyaml skips it, and the JSON
   // readers are given the text after it, so that it is still JSON and line 1's columns count
   // from after it as libyaml's do.
-  const std::string_view body = text.substr(text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
+  const std::string_view body = text.substr(bom_length(text));
   const size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos)
     return fail({"input.empty", "", 1, 1, "the document is empty"});
@@ -261,8 +261,8 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   detail::RawTree raw;
   detail::ParseLimits parse_limits;
   parse_limits.max_depth = limits.max_depth;
-  bool json =
-      format != DocumentFormat::kYaml && json_text && detail::parse_json(body, parse_limits, &raw);
+  bool json = format != DocumentFormat::kYaml && json_text &&
+              detail::parse_json(body, checked.ascii, parse_limits, &raw);
   if (!json && format == DocumentFormat::kJson && detail::json_error(body, parse_limits, &raw))
     return fail({raw.error_code, "", raw.error_line, raw.error_column, raw.error});
   if (!json) {

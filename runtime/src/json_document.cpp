@@ -21,7 +21,7 @@ class JsonDocumentBuilder {
  public:
   JsonDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, const padded_string& buf,
                       bool ascii)
-      : out_(pack, limits, buf.size()), base_(buf.data()), lines_(buf, ascii ? 1 : 0) {}
+      : out_(pack, limits, buf.size()), base_(buf.data()), lines_(buf, ascii) {}
 
   // Reads the root; false to hand the text to the general path.
   bool build(ondemand::value root) {

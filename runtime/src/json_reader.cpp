@@ -19,8 +19,8 @@ using namespace simdjson;
 
 class JsonBuilder {
  public:
-  JsonBuilder(const padded_string& buf, const ParseLimits& limits, RawTree* out)
-      : base_(buf.data()), size_(buf.size()), limits_(limits), out_(out), lines_(buf) {
+  JsonBuilder(const padded_string& buf, bool ascii, const ParseLimits& limits, RawTree* out)
+      : base_(buf.data()), size_(buf.size()), limits_(limits), out_(out), lines_(buf, ascii) {
     // A node takes about 12 bytes of text; keys and values both become nodes.
     out_->nodes.reserve(size_ / 12 + 8);
     out_->children.reserve(size_ / 12 + 8);
@@ -151,7 +151,7 @@ class JsonBuilder {
 
 }  // namespace
 
-bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out) {
+bool parse_json(std::string_view input, bool ascii, const ParseLimits& limits, RawTree* out) {
   thread_local ondemand::parser parser;
   padded_string buf(input);
   ondemand::document doc;
@@ -162,7 +162,7 @@ bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out)
   if (doc.type().get(t) || (t != ondemand::json_type::object && t != ondemand::json_type::array))
     return false;
   if (doc.get_value().get(root)) return false;
-  JsonBuilder builder(buf, limits, out);
+  JsonBuilder builder(buf, ascii, limits, out);
   uint32_t id;
   if (!builder.value(root, 1, &id)) return false;
   out->text.resize(builder.text_size());
@@ -228,7 +228,7 @@ bool json_error(std::string_view text, const ParseLimits& limits, RawTree* out) 
   }
   // The caller has left out the one byte order mark a file may open with; nlohmann would skip
   // a second one, which is no JSON.
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") {
+  if (bom_length(text) != 0) {
     out->failed = true;
     out->error_code = "input.syntax";
     out->error = "the file is not valid JSON: a second byte order mark";

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "steward/source.h"
+
 namespace steward::detail {
 
 struct RawNode {
@@ -119,27 +121,20 @@ class RawWriter {
 // spans do) of offsets into a text, asked in the order of the text as a parser walks it: a
 // cursor over the line starts instead of a search per offset (a search when an offset goes
 // back, which such a walk never does). Counting newlines between one offset and the next
-// instead, sixteen bytes at a time, cost as much in all. In ASCII text (most agreements: one
-// OR over the bytes tells) a column is the byte offset in its line; otherwise the code points
+// instead, sixteen bytes at a time, cost as much in all. In ASCII text (most agreements; the
+// caller's text check tells) a column is the byte offset in its line; otherwise the code points
 // are counted on from the last offset asked in the same line, so a one-line text of many
 // values is still read once.
 class LineCursor {
  public:
-  // `ascii`: whether the text is ASCII, when the caller knows (check_text tells); -1: find out.
-  explicit LineCursor(std::string_view text, int ascii = -1) : text_(text) {
+  // `ascii`: the text has no byte of 0x80 or more (a wrong `true` gives byte columns).
+  LineCursor(std::string_view text, bool ascii) : text_(text), ascii_(ascii) {
     starts_.reserve(text.size() / 32 + 8);
     const char* base = text.data();
     for (const char* p = base; (p = static_cast<const char*>(std::memchr(
                                     p, '\n', text.size() - static_cast<size_t>(p - base))));
          ++p)
       starts_.push_back(static_cast<uint32_t>(p - base + 1));
-    if (ascii >= 0) {
-      ascii_ = ascii == 1;
-      return;
-    }
-    unsigned char high = 0;
-    for (char c : text) high |= static_cast<unsigned char>(c);
-    ascii_ = high < 0x80;
   }
 
   void at(size_t offset, uint32_t* line, uint32_t* column) {
@@ -165,16 +160,19 @@ class LineCursor {
       counted_ = starts_[line_];
       column_ = 1;
     }
-    for (; counted_ < off && counted_ < text_.size(); ++counted_)
-      column_ += (static_cast<unsigned char>(text_[counted_]) & 0xC0) != 0x80;
+    const uint32_t to = std::min<uint32_t>(off, static_cast<uint32_t>(text_.size()));
+    if (counted_ < to) {
+      column_ += static_cast<uint32_t>(code_points(text_.substr(counted_, to - counted_)));
+      counted_ = to;
+    }
     *column = column_;
   }
 
  private:
   std::string_view text_;
+  bool ascii_;
   std::vector<uint32_t> starts_{0};
-  size_t line_ = 0;  // index into starts_ of the last position's line
-  bool ascii_ = true;
+  size_t line_ = 0;       // index into starts_ of the last position's line
   uint32_t counted_ = 0;  // offset up to which column_ counts code points (non-ASCII text)
   uint32_t column_ = 1;
 };
@@ -188,8 +186,9 @@ void parse_yaml(std::string_view input, const ParseLimits& limits, RawTree* out)
 
 // Parses JSON text (an object or array) with simdjson. Returns false, with `out` in an
 // unspecified state, for anything it does not accept: the caller then uses parse_yaml, which
-// accepts all JSON and reports errors with their location.
-bool parse_json(std::string_view input, const ParseLimits& limits, RawTree* out);
+// accepts all JSON and reports errors with their location. `ascii`: the input has no byte of
+// 0x80 or more (check_text tells), so columns are byte offsets in their line.
+bool parse_json(std::string_view input, bool ascii, const ParseLimits& limits, RawTree* out);
 
 // For text that must be JSON and that parse_json refused: fills out's error (code, message,
 // line, column) and returns true when the text is not JSON or nests too deep; false when it

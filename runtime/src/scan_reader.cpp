@@ -311,8 +311,7 @@ class CsvReader : public RecordReader {
     // sequence split across two fields is two broken fields), or the first bad field is named.
     bool valid = find_invalid_utf8(data_) == std::string::npos;
     for (size_t f = 0; f + 1 < ends_.size() && valid; ++f)
-      valid =
-          ends_[f] == data_.size() || (static_cast<unsigned char>(data_[ends_[f]]) & 0xC0) != 0x80;
+      valid = ends_[f] == data_.size() || starts_code_point(data_[ends_[f]]);
     if (!valid) {
       size_t begin = 0;
       for (size_t f = 0; f < ends_.size(); ++f) {
@@ -374,17 +373,14 @@ class JsonLinesReader : public RecordReader {
         }
         c = bytes_.get();
       }
-      if (line_ == 1 && text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)
-        text.erase(0, 3);
+      if (line_ == 1) text.erase(0, bom_length(text));
       if (!text.empty() && text.back() == '\r') text.pop_back();
       if (!is_blank(text)) break;
     }
     *line = line_;
     if (size_t bad = find_invalid_utf8(text); bad != std::string::npos) {
       // The column in code points: the text before `bad` is valid UTF-8.
-      uint64_t column = 1;
-      for (size_t i = 0; i < bad; ++i)
-        column += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+      const uint64_t column = 1 + code_points(std::string_view(text).substr(0, bad));
       fail("datafile.utf8", line_, column, "the line is not valid UTF-8");
       return false;
     }

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "steward/source.h"
+
 namespace steward::cli::lsp {
 
 using Json = nlohmann::json;
@@ -111,10 +113,10 @@ std::vector<std::string_view> lines_of(std::string_view text) {
 
 uint32_t utf16_column(std::string_view line, bool first, uint32_t column) {
   if (column == 0) return 0;
-  size_t at = first && line.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+  size_t at = first ? bom_length(line) : 0;
   for (uint32_t k = 1; k < column && at < line.size(); ++k) {
     ++at;
-    while (at < line.size() && (static_cast<unsigned char>(line[at]) & 0xC0) == 0x80) ++at;
+    while (at < line.size() && !starts_code_point(line[at])) ++at;
   }
   return utf16_units(line, at);
 }

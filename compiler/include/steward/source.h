@@ -25,8 +25,26 @@ struct SourceSpan {
 // A human position. Both fields are 1-based, as printed in diagnostics and decisions.
 struct Position {
   uint32_t line = 0;    // 1-based line number
-  uint32_t column = 0;  // 1-based column, counted in bytes
+  uint32_t column = 0;  // 1-based column, counted in code points
 };
+
+// The length of the UTF-8 byte order mark `text` opens with: 3, or 0 without one. Every reader
+// (policies, agreements, data files, the language server) leaves one mark out, and line 1's
+// columns count from after it; a second mark is the text's own first character.
+inline size_t bom_length(std::string_view text) {
+  return text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0;
+}
+
+// Whether byte `c` starts a code point, i.e. is no UTF-8 continuation byte: columns count these.
+inline bool starts_code_point(char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }
+
+// The code points of UTF-8 text: the bytes that start one. On invalid UTF-8, a count of the
+// bytes that are no continuation byte, which is still what a column before the bad byte counts.
+inline size_t code_points(std::string_view text) {
+  size_t n = 0;
+  for (char c : text) n += starts_code_point(c);
+  return n;
+}
 
 // One file's name and text, with its line starts computed once.
 class SourceFile {
