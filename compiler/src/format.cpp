@@ -110,7 +110,7 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
   // The tokens with comments, and how many line breaks precede each.
   std::vector<Tok> toks;
   {
-    // As the parser reads it: without a byte order mark, which the output leaves out.
+    // As the parser reads it: without a byte order mark, which the output puts back.
     const std::string body = text.substr(bom_length(text));
     detail::PolicyInputStream input(body);
     detail::PolicyLexer lexer(body, &input);
@@ -210,7 +210,10 @@ FormatResult format_policy(const std::string& name, const std::string& text) {
         "please report this with the file");
     return result;
   }
-  result.text = out;
+  // A file that opens with a byte order mark keeps it, as Prettier does: an editor that writes
+  // one would otherwise put it back on every save, and `fmt --check` would fail on a character
+  // its diff cannot show.
+  result.text = text.substr(0, bom_length(text)) + out;
   result.ok = true;
   return result;
 }

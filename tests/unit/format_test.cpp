@@ -50,6 +50,22 @@ TEST_CASE("formatting is idempotent and keeps the AST, for every .policy file in
   CHECK(n >= 10);
 }
 
+TEST_CASE("a file that opens with a byte order mark keeps it, and only it", "[format]") {
+  const std::string bom = "\xEF\xBB\xBF";
+  FormatResult r = format_policy("bom.policy", bom + "reviewer   r\nlet  big = 1 >  0\n");
+  REQUIRE(r.ok);
+  CHECK(r.text.substr(0, 3) == bom);
+  CHECK(r.text.substr(3, 3) != bom);
+  FormatResult plain = format_policy("plain.policy", r.text.substr(3));
+  REQUIRE(plain.ok);
+  CHECK(r.text == bom + plain.text);  // the same layout, the mark in front
+  FormatResult again = format_policy("bom.policy", r.text);
+  REQUIRE(again.ok);
+  CHECK(again.text == r.text);
+  // Without a mark, none is added.
+  CHECK(plain.text.substr(0, 3) != bom);
+}
+
 TEST_CASE("a file that does not parse is left as it is", "[format]") {
   FormatResult r = format_policy("bad.policy", "rule r { when a }\n");
   CHECK_FALSE(r.ok);
