@@ -152,7 +152,11 @@ class CsvReader : public RecordReader {
       // A blank line between records (or at the end) is not a record.
       if (fields->size() == 1 && (*fields)[0].empty() && !quoted_any_) continue;
       if (fields->size() != columns_.size()) {
-        fail("datafile.columns", *line, 1,
+        // fast_record leaves such a row to read_record, which knows where its fields are: the
+        // error points at the first field too many, or where the first missing one would be.
+        const auto [at_line, at_col] =
+            fields->size() > columns_.size() ? starts_[columns_.size()] : end_;
+        fail("datafile.columns", at_line, at_col,
              fmt::format("row has {} fields, the header {}: a value cannot be matched to its "
                          "column",
                          fields->size(), columns_.size()));
@@ -215,6 +219,9 @@ class CsvReader : public RecordReader {
       if (end >= rec.size()) break;
       begin = end + 1;
     }
+    // Another number of fields than the header (a blank line among them): read_record reads
+    // it again with the positions its error, or the skipping of a blank line, needs.
+    if (fields->size() != columns_.size()) return false;
     bytes_.skip(consumed);
     quoted_any_ = quoted;
     *line = line_++;
@@ -300,6 +307,7 @@ class CsvReader : public RecordReader {
         continue;
       }
       // The end of the record: CRLF, LF, a lone CR, or the end of the input.
+      end_ = {line_, col_};
       if (c == '\r' && bytes_.peek() == '\n') bytes_.get();
       if (c >= 0) {
         ++line_;
@@ -342,6 +350,7 @@ class CsvReader : public RecordReader {
   Bytes bytes_;
   std::array<bool, 256> stop_{};                       // the bytes that end an unquoted run
   std::vector<std::pair<uint64_t, uint64_t>> starts_;  // each field's line and column
+  std::pair<uint64_t, uint64_t> end_{1, 1};            // where read_record's last record ended
   const int delimiter_;
   const ScanOptions& options_;
   uint64_t line_ = 1, col_ = 1;

@@ -229,8 +229,13 @@ TEST_CASE("malformed data files are located errors, never a clean scan", "[scan]
       {"a,b\n1,\"open\n2,3\n", "datafile.csv", 2, 3},
       {"a,b\n1,x\"y\n", "datafile.csv", 2, 4},
       {"a,b\n1,\"x\"y\n", "datafile.csv", 2, 6},
-      {"a,b\n1,2,3\n", "datafile.columns", 2, 1},
-      {"a,b\n1\n", "datafile.columns", 2, 1},
+      // At the first field too many, or where the first missing one would start; a long
+      // row's fields counted in code points.
+      {"a,b\n1,2,3\n", "datafile.columns", 2, 5},
+      {"a,b\n1\n", "datafile.columns", 2, 2},
+      {"a,b\n\xC3\xA9t\xC3\xA9,\"x,y\",3,4\n", "datafile.columns", 2, 11},
+      {"a,b,c\n1,2\r\n", "datafile.columns", 2, 4},
+      {"a,b\n1,2\n\n3,4,5", "datafile.columns", 4, 5},
       // Where the name is written (its first character, in code points after a byte order
       // mark), not the column's number: 2 before.
       {"a,a\n1,2\n", "datafile.header", 1, 3},
