@@ -199,6 +199,9 @@ try:
     check(st == 200 and "approve" in page, "the search finds the chair's review")
     st, page, _ = reader.get("/ui/search?clause=sharing.approval&decision=needs_review")
     check(st == 200 and "DSA-EX-01" in page, "the search by clause")
+    # The row lists the clauses its decision's reasons cite (read from the archived document).
+    check(re.search(r'DSA-EX-01</a></th><td>[^<]*</td><td>[^<]*sharing\.approval[^<]*</td>', page)
+          is not None, "the row shows the clauses of its reasons")
     st, page, _ = reader.get("/ui/search?clause=request.channel&decision=needs_review")
     check(st == 200 and "No record matches" in page, "a clause no reason cites finds nothing")
     for bad in ("from=2026-13-01", "decision=maybe", "before=x", "reviewer=dgc-chair&decision=allow",
