@@ -64,6 +64,15 @@ class Client:
             self.diagnostics[msg["params"]["uri"]] = msg["params"]["diagnostics"]
         return msg
 
+    def send_burst(self, payloads):
+        """Writes several messages at once, as a client does when the user types fast."""
+        out = b""
+        for payload in payloads:
+            body = json.dumps(payload).encode()
+            out += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        self.proc.stdin.write(out)
+        self.proc.stdin.flush()
+
     def request(self, method, params):
         rid = self.next_id
         self.next_id += 1
@@ -127,6 +136,32 @@ try:
     diags = c.notify("textDocument/didChange", {"textDocument": {"uri": uri(module), "version": 3},
                                                 "contentChanges": [{"text": text}]}, wait_for=uri(module))
     check(diags == [], f"mended, the diagnostics go: {diags}")
+
+    # Edits that arrive together compile once: three changes in one write (two of them errors,
+    # the last mended) publish the module once, for the last text, before the next answer.
+    terms = os.path.join(pack, "terms.policy")
+    ttext = open(terms).read()
+    c.notify("textDocument/didOpen", {"textDocument": {
+        "uri": uri(terms), "languageId": "steward", "version": 1, "text": ttext}}, wait_for=uri(terms))
+    c.send_burst([{"jsonrpc": "2.0", "method": "textDocument/didChange",
+                   "params": {"textDocument": {"uri": uri(terms), "version": v},
+                              "contentChanges": [{"text": t}]}}
+                  for v, t in ((2, ttext + "let broken = no_such_one\n"),
+                               (3, ttext + "let broken = nor_this\n"), (4, ttext))])
+    rid = c.next_id
+    c.next_id += 1
+    c.send({"jsonrpc": "2.0", "id": rid, "method": "textDocument/documentSymbol",
+            "params": {"textDocument": {"uri": uri(terms)}}})
+    published = []
+    while True:
+        msg = c.read()
+        if msg is None or msg.get("id") == rid:
+            break
+        if msg.get("method") == "textDocument/publishDiagnostics" and msg["params"]["uri"] == uri(terms):
+            published.append(msg["params"]["diagnostics"])
+    check(published == [[]], f"a burst of three edits publishes once, for the last: {published}")
+    check(msg is not None and any(x["name"] == "consent_scope" for x in msg["result"]),
+          "the answer after the burst reads the last text")
 
     # Formatting: a badly laid out buffer gets one edit with the formatter's text; a formatted
     # one none; one that does not parse, an error and no edit.

@@ -52,7 +52,10 @@ class Server {
     const Json id = msg.contains("id") ? msg["id"] : Json();
     const Json params = msg.contains("params") ? msg["params"] : Json::object();
     try {
-      if (method == "exit") return shutdown_ ? 0 : 1;
+      if (method == "exit") {
+        flush();
+        return shutdown_ ? 0 : 1;
+      }
       dispatch(method, id, params);
     } catch (const std::exception& e) {
       if (!id.is_null()) reply_error(id, -32603, e.what());
@@ -60,8 +63,49 @@ class Server {
     return std::nullopt;
   }
 
+  // Shows what the buffered edits changed: each pack edited compiled once, each agreement
+  // decided once. Edits wait here while more messages are already in the stream, so that a
+  // burst of keystrokes compiles once; every request and the end of the stream flush first.
+  // A failure while showing one edit (an exception, caught in handle() when edits were shown
+  // at once) loses that edit's diagnostics, never the session or the other edits.
+  void flush() {
+    const std::map<std::string, bool> pending = std::move(pending_);
+    pending_.clear();
+    std::set<std::string> shown;  // packs compiled and agreements decided in this flush
+    // Policy and manifest edits first: compiling a pack decides its open agreements again.
+    for (const auto& [key, closed] : pending) {
+      const FileKind kind = kind_of(key);
+      if (kind != FileKind::kPolicy && kind != FileKind::kManifest) continue;
+      try {
+        const std::string dir = pack_above(fs::path(key).parent_path());
+        if (dir.empty() || !shown.insert(dir).second) continue;
+        packs_.erase(dir);
+        indexes_.erase(dir);
+        publish_pack(dir);
+        for (const auto& [path, text] : open_)
+          if (kind_of(path) == FileKind::kAgreement && pack_for(path) == dir &&
+              shown.insert(path).second)
+            publish_agreement(path);
+      } catch (const std::exception&) {
+      }
+    }
+    for (const auto& [key, closed] : pending) {
+      if (kind_of(key) != FileKind::kAgreement) continue;
+      try {
+        if (closed)
+          publish(key, Json::array());
+        else if (shown.insert(key).second)
+          publish_agreement(key);
+      } catch (const std::exception&) {
+      }
+    }
+  }
+
  private:
   void dispatch(const std::string& method, const Json& id, const Json& params) {
+    const bool edit = method == "textDocument/didOpen" || method == "textDocument/didChange" ||
+                      method == "textDocument/didSave" || method == "textDocument/didClose";
+    if (!edit) flush();  // a request sees, and is answered after, every edit before it
     if (method == "initialize") {
       if (params.contains("initializationOptions") && params["initializationOptions"].is_object()) {
         const Json& o = params["initializationOptions"];
@@ -85,8 +129,7 @@ class Server {
       reply(id, Json());
       return;
     }
-    if (method == "textDocument/didOpen" || method == "textDocument/didChange" ||
-        method == "textDocument/didSave" || method == "textDocument/didClose") {
+    if (edit) {
       const Json& doc = params.at("textDocument");
       const std::string path = uri_to_path(doc.at("uri").get<std::string>());
       if (path.empty()) return;
@@ -100,7 +143,7 @@ class Server {
       } else if (method == "textDocument/didClose") {
         open_.erase(key);
       }
-      refresh(key, method == "textDocument/didClose");
+      pending_[key] = method == "textDocument/didClose";
       return;
     }
     if (method == "textDocument/formatting") {
@@ -308,26 +351,6 @@ class Server {
                            {"diagnostics", std::move(diagnostics)}}}});
   }
 
-  // What changed in `key` is shown again: its pack's diagnostics (and its open agreements',
-  // whose decisions may change with it), or the agreement's own.
-  void refresh(const std::string& key, bool closed) {
-    const FileKind kind = kind_of(key);
-    if (kind == FileKind::kPolicy || kind == FileKind::kManifest) {
-      const std::string dir = pack_above(fs::path(key).parent_path());
-      if (dir.empty()) return;
-      packs_.erase(dir);
-      indexes_.erase(dir);
-      publish_pack(dir);
-      for (const auto& [path, text] : open_)
-        if (kind_of(path) == FileKind::kAgreement && pack_for(path) == dir) publish_agreement(path);
-    } else if (kind == FileKind::kAgreement) {
-      if (closed)
-        publish(key, Json::array());
-      else
-        publish_agreement(key);
-    }
-  }
-
   // The pack's sources from disk, with the text of every open buffer in their place.
   PackSources sources(const std::string& dir, Diagnostics& diags) {
     PackSources src = read_pack(dir, diags);
@@ -510,6 +533,7 @@ class Server {
   bool shutdown_ = false;
   std::map<std::string, std::string> open_;  // path -> the buffer's text
   std::map<std::string, std::string> uris_;  // path -> the uri the client uses for it
+  std::map<std::string, bool> pending_;      // edited since the last flush -> closed
   std::map<std::string, std::shared_ptr<const CompiledPack>> packs_;      // by pack directory
   std::map<std::string, std::shared_ptr<const CompiledPack>> last_good_;  // the last that compiled
   std::map<std::string, Indexed> indexes_;                                // by pack directory
@@ -523,7 +547,10 @@ int run_lsp(std::istream& in, std::ostream& out, const LspOptions& options) {
   std::string body;
   while (read_message(in, &body)) {
     if (std::optional<int> status = server.handle(body)) return *status;
+    // Nothing more waiting (a pipe's bytes are asked of the kernel): show the edits now.
+    if (in.rdbuf()->in_avail() <= 0) server.flush();
   }
+  server.flush();
   return 1;
 }
 
