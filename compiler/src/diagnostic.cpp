@@ -64,6 +64,13 @@ void render_snippet(std::string& out, const SourceSpan& span, const SourceMap& s
   std::string gutter = fmt::format("{}", p.line);
   std::string pad(gutter.size(), ' ');
   size_t col = span.begin - (static_cast<size_t>(line.data() - f.text().data()));
+  // A byte order mark opening the file is no column (positions leave it out) and shows as
+  // nothing: the line is shown without it, so that the caret sits under the column reported.
+  if (p.line == 1) {
+    const size_t bom = bom_length(line);
+    line.remove_prefix(bom);
+    col = col > bom ? col - bom : 0;
+  }
   if (col > line.size()) col = line.size();
   size_t width = span.end > span.begin ? span.end - span.begin : 1;
   if (col + width > line.size()) width = std::max<size_t>(1, line.size() - col);

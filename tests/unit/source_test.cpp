@@ -5,7 +5,32 @@
 #include <string>
 #include <vector>
 
+#include "steward/diagnostic.h"
+
 using namespace steward;
+
+TEST_CASE(
+    "a snippet of a file's first line shows no byte order mark and its caret under the column",
+    "[source]") {
+  // The mark shows as nothing on a terminal but was printed with the line and counted in the
+  // caret's indent: the caret sat one column right of the column the message named.
+  const std::string bom = "\xEF\xBB\xBF";
+  for (const std::string& lead : {std::string(), bom}) {
+    SourceMap sm;
+    const SourceId id = sm.add("m.policy", lead + "let x = nope\n");
+    Diagnostics d;
+    const uint32_t x = static_cast<uint32_t>(lead.size()) + 4;
+    d.error("check.x", {id, x, x + 1}, "here");
+    const std::string shown = render(d, sm);
+    INFO(shown);
+    CHECK_THAT(shown, Catch::StartsWith("m.policy:1:5: error[check.x]: here"));
+    CHECK_THAT(shown, Catch::Contains("\n1 | let x = nope\n  |     ^\n"));
+    // A span that starts in the mark itself (offset 0) points at the first column.
+    Diagnostics at0;
+    at0.error("check.y", {id, 0, 1}, "first");
+    CHECK_THAT(render(at0, sm), Catch::Contains("\n1 | let x = nope\n  | ^\n"));
+  }
+}
 
 TEST_CASE("positions are 1-based lines and columns", "[source]") {
   SourceFile f("a.policy", "ab\ncd\n\nef");
