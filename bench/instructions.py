@@ -32,6 +32,8 @@ PIECES = [
     ("evaluate + decision JSON", "BM_EvaluateJson", "once_evaluate_json", None),
     ("load JSON", "BM_LoadJson", "once_load", "floor: simdjson On-Demand walk"),
     ("load YAML", "BM_LoadYaml", "once_load", "floor: libyaml events"),
+    ("load JSON, approvals from review records (the service's default)", "BM_LoadJsonReviewed",
+     "once_load_reviewed", "floor: simdjson On-Demand walk"),
     ("full path JSON", "BM_FullPathJson", "once_full_path", "floor: simdjson On-Demand walk"),
     ("full path YAML", "BM_FullPathYaml", "once_full_path", "floor: libyaml events"),
 ]
