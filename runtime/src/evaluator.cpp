@@ -237,7 +237,7 @@ class TestCompiler {
         uint8_t ne = n.op == Op::kNe;
         if (c.kind == TypeKind::kEnum) return make(TestOp::kIsMember, n.a, c.member, ne);
         if (c.kind == TypeKind::kBool) return make(TestOp::kIsBool, n.a, c.b, ne);
-        return make(TestOp::kCompare, n.a, n.b);
+        return compare_with(n);
       }
       case Op::kLt:
       case Op::kLe:
@@ -245,12 +245,18 @@ class TestCompiler {
       case Op::kGe: {
         const PlanNode& b = pack_.nodes[n.b];
         if (path(n.a) && (b.op == Op::kConst || b.op == Op::kAsOf || path(n.b)))
-          return make(TestOp::kCompare, n.a, n.b);
+          return compare_with(n);
         break;
       }
       case Op::kInSet:
         if (path(n.a) && n.c < pack_.enum_bitsets.size()) return make(TestOp::kInEnums, n.a, n.c);
+        if (path(n.a)) return make(TestOp::kInSet, n.a);
         break;
+      case Op::kInList: {
+        const PlanNode& a = pack_.nodes[n.a];
+        if (a.op == Op::kConst && path(n.b)) return make(TestOp::kContains, n.b, a.a);
+        break;
+      }
       case Op::kAny:
       case Op::kAll:
       case Op::kNone:
@@ -259,6 +265,23 @@ class TestCompiler {
         break;
     }
     return make(TestOp::kValue, 0);
+  }
+
+  // A kCompare test of `n` (a path on the left; a constant, as_of() or a path on the right).
+  detail::Test compare_with(const PlanNode& n) const {
+    using detail::CompareWith;
+    const PlanNode& b = pack_.nodes[n.b];
+    detail::Test x;
+    x.op = static_cast<uint8_t>(detail::TestOp::kCompare);
+    x.a = n.a;
+    if (b.op == Op::kConst) {
+      x.flag = static_cast<uint8_t>(CompareWith::kConstant);
+      x.b = b.a;
+    } else {
+      x.flag = static_cast<uint8_t>(b.op == Op::kAsOf ? CompareWith::kAsOf : CompareWith::kPath);
+      x.b = n.b;
+    }
+    return x;
   }
 
   const CompiledPack& pack_;

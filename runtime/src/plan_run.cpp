@@ -1,5 +1,5 @@
-// Interpreting the flat plan: conditions on a bool path that builds no values, everything else
-// as Values; loops over lists tick the evaluation budget.
+// Interpreting the flat plan as Values (eval), for what the compiled tests (plan_tests.cpp) do
+// not cover, and definitions; loops over lists tick the evaluation budget.
 #include "plan_run.h"
 
 #include <fmt/format.h>
@@ -15,7 +15,15 @@ namespace steward::detail {
 
 Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Frame& frame,
          uint64_t max_steps, int32_t as_of)
-    : as_of_(as_of), pack_(pack), prep_(prep), doc_(doc), f_(frame), steps_left_(max_steps) {
+    : as_of_(as_of),
+      pack_(pack),
+      prep_(prep),
+      doc_(doc),
+      f_(frame),
+      steps_left_(max_steps),
+      nodes_(doc.nodes_.data()),
+      kids_(doc.children_.data()),
+      tests_(prep.tests.data()) {
   // A frame only grows, so one per thread serves every pack it meets.
   if (f_.locals.size() < pack.local_slots) f_.locals.resize(pack.local_slots);
   if (f_.defs.size() < pack.def_slots) {
@@ -23,8 +31,11 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
     f_.def_stamp.resize(pack.def_slots, f_.stamp);
   }
   if (f_.filters.size() < prep.filter_count) f_.filters.resize(prep.filter_count);
+  locals_ = f_.locals.data();
+  defs_ = f_.defs.data();
+  def_stamp_ = f_.def_stamp.data();
   // check_document let through only a document whose root is a record of the pack's root type.
-  root_kids_ = doc_.children(doc_.node(doc_.root())).data();
+  root_kids_ = kids(node(doc_.root())).data();
   // A decision that made many or long strings does not leave them held by the thread.
   constexpr size_t kKeptScratch = 64 * 1024, kKeptStrings = 64;
   if (f_.scratch_bytes > kKeptScratch || f_.scratch.size() > kKeptStrings) f_.scratch.clear();
@@ -46,7 +57,7 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
 // computed inside a rule's loop holds for the whole decision.
 [[gnu::noinline]] void Run::compute_def(uint32_t slot) {
   uint32_t node = prep_.def_node[slot];
-  Value& v = f_.defs[slot];
+  Value& v = defs_[slot];
   if (prep_.def_bool[slot]) {
     // In place, as in set_node: the bool is read back one byte at a time.
     bool b = eval_bool(node);
@@ -59,7 +70,7 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
   } else {
     v = eval(node);
   }
-  f_.def_stamp[slot] = f_.stamp;
+  def_stamp_[slot] = f_.stamp;
 }
 
 double Run::as_number(const Value& v) {
@@ -176,181 +187,18 @@ uint32_t Run::node_of(uint32_t id) {
   return path_node(id);
 }
 
-inline uint32_t Run::test_path(const Test& t) const {
-  if (t.path_len == UINT8_MAX) [[unlikely]]
-    return path_node(t.a);
-  // A path from the root has a first step (TestCompiler::gen): a field of the root record.
-  uint32_t cur, i;
-  if (t.base == kNoIndex) {
-    cur = root_kids_[t.steps[0]];
-    i = 1;
-  } else {
-    cur = f_.locals[t.base].node;
-    i = 0;
-  }
-  for (; i < t.path_len; ++i) {
-    if (cur == kNoIndex) return kNoIndex;
-    const DocNode& rec = doc_.node(cur);
-    if (rec.kind != TypeKind::kRecord) return kNoIndex;
-    cur = doc_.children(rec)[t.steps[i]];
-  }
-  return cur;
-}
-
 // node_of for what is not a flat path: a field of a computed record, a definition.
 [[gnu::noinline]] uint32_t Run::node_of_computed(uint32_t id) {
   const PlanNode& n = pack_.nodes[id];
   if (n.op == Op::kField) {
     uint32_t r = node_of(n.a);
     if (r == kNoIndex) return kNoIndex;
-    const DocNode& rec = doc_.node(r);
+    const DocNode& rec = node(r);
     if (rec.kind != TypeKind::kRecord) return kNoIndex;
-    return doc_.children(rec)[n.b];
+    return kids(rec)[n.b];
   }
   Value v = eval(id);
   return v.kind == TypeKind::kNull ? kNoIndex : v.node;
-}
-
-// Conditions are most of the plan: they run as compiled tests (detail::Test) that build no
-// Values; a node that was not compiled (explain asks for any part) goes through eval()
-// (eval_bool, in plan_run.h).
-bool Run::run_tests(uint32_t i) {
-  const Test* tests = prep_.tests.data();
-  for (;;) {
-    const Test& t = tests[i];
-    i = leaf(t) ? t.on_true : t.on_false;
-    if (i >= kTestFalse) return i == kTestTrue;
-  }
-}
-
-uint32_t Run::next_action(uint32_t i) {
-  const Test* tests = prep_.tests.data();
-  while (i < kTestFalse) {
-    const Test& t = tests[i];
-    if (t.op >= static_cast<uint8_t>(TestOp::kFire)) return i;
-    i = leaf(t) ? t.on_true : t.on_false;
-  }
-  return i;
-}
-
-inline bool Run::leaf(const Test& t) {
-  switch (static_cast<TestOp>(t.op)) {
-    case TestOp::kDef:
-      return def(t.a).b;
-    case TestOp::kPresent: {
-      uint32_t d = test_path(t);
-      return d != kNoIndex && doc_.node(d).kind != TypeKind::kNull;
-    }
-    case TestOp::kIsMember: {
-      uint32_t d = test_path(t);
-      bool eq = false;
-      if (d != kNoIndex) {
-        const DocNode& dn = doc_.node(d);
-        eq = dn.kind == TypeKind::kEnum && dn.member == t.b;
-      }
-      return eq != static_cast<bool>(t.flag);
-    }
-    case TestOp::kIsBool: {
-      uint32_t d = test_path(t);
-      bool eq = false;
-      if (d != kNoIndex) {
-        const DocNode& dn = doc_.node(d);
-        eq = dn.kind == TypeKind::kBool && dn.b == static_cast<bool>(t.b);
-      }
-      return eq != static_cast<bool>(t.flag);
-    }
-    case TestOp::kEmpty: {
-      uint32_t d = test_path(t);
-      if (d == kNoIndex) return true;
-      const DocNode& dn = doc_.node(d);
-      switch (dn.kind) {
-        case TypeKind::kNull:
-          return true;
-        case TypeKind::kString:
-          return is_blank(doc_.string(dn));
-        case TypeKind::kList:
-          return doc_.children(dn).empty();
-        default:
-          return false;
-      }
-    }
-    case TestOp::kInEnums:
-      return in_enums(t);
-    case TestOp::kQuantifier:
-      return quantifier(t);
-    case TestOp::kCompare:
-      return compare_leaf(t);
-    case TestOp::kValue:
-      break;
-    case TestOp::kFire:
-    case TestOp::kEach:
-      // Actions are handled by the rule loop (next_action) and never reach a condition.
-      return false;
-  }
-  return eval(t.node).b;
-}
-
-[[gnu::noinline]] bool Run::in_enums(const Test& t) {
-  uint32_t d = test_path(t);
-  if (d == kNoIndex) return false;
-  const DocNode& dn = doc_.node(d);
-  if (dn.kind == TypeKind::kEnum) return pack_.enum_bitsets[t.b][dn.member];
-  return eval(t.node).b;
-}
-
-// A comparison whose operands need no evaluation: the values are read where they are, with
-// the same rule as eval() (a missing operand makes `==` and every order false, `!=` true).
-[[gnu::noinline]] bool Run::compare_leaf(const Test& t) {
-  const PlanNode& n = pack_.nodes[t.node];
-  Value l, r;
-  uint32_t d = test_path(t);
-  if (d != kNoIndex) set_node(l, d);
-  const PlanNode& rn = pack_.nodes[t.b];
-  if (rn.op == Op::kConst) {
-    r = constant(pack_.constants[rn.a]);
-  } else if (rn.op == Op::kAsOf) {
-    r.kind = TypeKind::kDate;
-    r.date = as_of_;
-  } else {
-    uint32_t e = path_node(t.b);
-    if (e != kNoIndex) set_node(r, e);
-  }
-  bool present = l.kind != TypeKind::kNull && r.kind != TypeKind::kNull;
-  if (n.op == Op::kEq || n.op == Op::kNe) {
-    bool eq = present && compare(l, r, static_cast<TypeKind>(n.c)) == 0;
-    return n.op == Op::kEq ? eq : !eq;
-  }
-  if (!present) return false;
-  int c = compare(l, r, static_cast<TypeKind>(n.c));
-  return n.op == Op::kLt ? c < 0 : n.op == Op::kLe ? c <= 0 : n.op == Op::kGt ? c > 0 : c >= 0;
-}
-
-// any, all, none as conditions: the loop runs here rather than through a list Value.
-[[gnu::noinline]] bool Run::quantifier(const Test& t) {
-  const PlanNode& n = pack_.nodes[t.node];
-  const uint32_t* items = nullptr;
-  uint32_t count = 0;
-  if (is_path(n.a)) {
-    uint32_t d = path_node(n.a);
-    if (d != kNoIndex && doc_.node(d).kind == TypeKind::kList) {
-      auto c = doc_.children(doc_.node(d));
-      items = c.data();
-      count = static_cast<uint32_t>(c.size());
-    }
-  } else {
-    Value l = eval(n.a);
-    items = l.items;
-    count = l.count;
-  }
-  for (uint32_t i = 0; i < count; ++i) {
-    tick();
-    set_node(f_.locals[n.c], items[i]);
-    bool c = run_tests(t.b);
-    if (n.op == Op::kAny && c) return true;
-    if (n.op == Op::kAll && !c) return false;
-    if (n.op == Op::kNone && c) return false;
-  }
-  return n.op != Op::kAny;
 }
 
 Value Run::eval(uint32_t id) {
@@ -377,7 +225,7 @@ Value Run::eval(uint32_t id) {
       return v;
     }
     case Op::kLocal:
-      return f_.locals[n.a];
+      return locals_[n.a];
     case Op::kDef:
       return def(n.a);
     case Op::kField: {
@@ -501,7 +349,7 @@ Value Run::eval(uint32_t id) {
       }
       for (uint32_t i = 0; i < l.count; ++i) {
         tick();
-        set_node(f_.locals[n.c], l.items[i]);
+        set_node(locals_[n.c], l.items[i]);
         bool c = eval_bool(n.b);
         if (c) {
           ++hits;

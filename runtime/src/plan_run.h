@@ -1,6 +1,7 @@
 // One evaluation of a compiled plan over a document (internal to the runtime): the values it
 // computes, the scratch state each thread reuses across decisions, and the interpreter.
-// plan_run.cpp interprets the plan; reasons.cpp writes what a firing rule says.
+// plan_run.cpp interprets the plan, plan_tests.cpp runs its compiled tests; reasons.cpp writes
+// what a firing rule says.
 #pragma once
 
 #include <cstdint>
@@ -65,12 +66,18 @@ enum class TestOp : uint8_t {
   kIsBool,      // a: path node == bool b (flag 1: `!=`)
   kInEnums,     // a: path node of an enum type, b: enum bitset
   kQuantifier,  // any, all, none; b: the first test of its condition
-  kCompare,     // a: path node, b: a constant, as_of() or a path node (node's op: ==, <, ...)
+  kCompare,     // a: path node; flag, b: the right operand (CompareWith); node's op: ==, <...
+  kInSet,       // a: path node; node: its `in` of a set of strings (folded or not)
+  kContains,    // a: path node of a list, b: a constant (node: `b in a`)
   // Actions of Prepared::rules_entry, not leaves: a is the rule's index, on_true the next test.
   kFire,  // the rule's condition held: it fires
   kEach,  // a rule with a range. node: the part of its condition that reads no element (tested
           // once, or kNoIndex); b: the rest, tested for each element
 };
+
+// What a kCompare test's right operand is (Test::flag): a constant (b: its index in
+// CompiledPack::constants), the evaluation date, or a path (b: its plan node).
+enum class CompareWith : uint8_t { kConstant, kAsOf, kPath };
 
 // Scratch state, one per thread, reused across decisions: evaluation allocates only its output.
 struct Frame {
@@ -107,6 +114,11 @@ class Run {
     if (steps_left_-- == 0) throw EvaluationBudgetExceeded();
   }
 
+  // The document's node `i` and a record's or list's children, read through the tables' own
+  // pointers: through doc_ each read reloaded the vector's start after every store.
+  const DocNode& node(uint32_t i) const { return nodes_[i]; }
+  std::span<const uint32_t> kids(const DocNode& n) const { return {kids_ + n.begin, n.size}; }
+
   Value from_node(uint32_t id) const {
     Value v;
     set_node(v, id);
@@ -117,7 +129,7 @@ class Run {
   // and copied into a slot is read back wider than it was written, which stalls the store
   // buffer on every loop element (measured: half of the rule loop's time).
   void set_node(Value& v, uint32_t id) const {
-    const DocNode& n = doc_.node(id);
+    const DocNode& n = node(id);
     v.kind = n.kind;
     v.node = id;
     v.type = n.type;
@@ -143,7 +155,7 @@ class Run {
         v.count = n.size;
         break;
       case TypeKind::kList: {
-        auto c = doc_.children(n);
+        auto c = kids(n);
         v.items = c.data();
         v.count = static_cast<uint32_t>(c.size());
         break;
@@ -207,8 +219,8 @@ class Run {
     if (is_path(id)) {
       const uint32_t d = path_node(id);
       if (d == kNoIndex) return {};
-      const DocNode& n = doc_.node(d);
-      return n.kind == TypeKind::kList ? doc_.children(n) : std::span<const uint32_t>();
+      const DocNode& n = node(d);
+      return n.kind == TypeKind::kList ? kids(n) : std::span<const uint32_t>();
     }
     const Value v = eval(id);
     return {v.items, v.count};
@@ -226,9 +238,9 @@ class Run {
   Value eval(uint32_t id);
   // A definition's value in this decision, computed on first use.
   const Value& def(uint32_t slot) {
-    if (f_.def_stamp[slot] != f_.stamp) [[unlikely]]
+    if (def_stamp_[slot] != f_.stamp) [[unlikely]]
       compute_def(slot);
-    return f_.defs[slot];
+    return defs_[slot];
   }
 
   // --- what a firing rule says (reasons.cpp) ---
@@ -255,6 +267,8 @@ class Run {
   bool quantifier(const Test& t);
   bool in_enums(const Test& t);
   bool compare_leaf(const Test& t);
+  bool in_set_leaf(const Test& t);
+  bool contains(const Test& t);
   // Runs compiled tests from `entry` to kTestTrue or kTestFalse.
   bool run_tests(uint32_t entry);
 
@@ -267,17 +281,25 @@ class Run {
   // The root record's fields: most tests read a path from the root, and its first step then
   // needs no look at the root node.
   const uint32_t* root_kids_ = nullptr;
+  // The tables a run reads on every test, as pointers held for the decision (the frame's are
+  // sized in the constructor and not resized during a run).
+  const DocNode* nodes_;
+  const uint32_t* kids_;
+  const Test* tests_;
+  Value* locals_;
+  Value* defs_;
+  uint32_t* def_stamp_;
 };
 
 inline uint32_t Run::path_node(uint32_t id) const {
   const FlatPath& p = prep_.paths[id];
-  uint32_t cur = p.base == kNoIndex ? doc_.root() : f_.locals[p.base].node;
+  uint32_t cur = p.base == kNoIndex ? doc_.root() : locals_[p.base].node;
   const uint32_t* step = prep_.path_steps.data() + p.begin;
   for (const uint32_t* end = step + p.length; step != end; ++step) {
     if (cur == kNoIndex) return kNoIndex;
-    const DocNode& rec = doc_.node(cur);
+    const DocNode& rec = node(cur);
     if (rec.kind != TypeKind::kRecord) return kNoIndex;
-    cur = doc_.children(rec)[*step];
+    cur = kids(rec)[*step];
   }
   return cur;
 }

@@ -403,7 +403,8 @@ void check_fast_matches_general(const CompileResult& res, const std::string& tex
 
 TEST_CASE("compiled tests decide each rule as the general evaluator does", "[evaluator]") {
   // Every shape the tests compile (paths against constants, as_of() and other paths; enum and
-  // bool equality; sets; empty, present; quantifiers; definitions), on missing values too.
+  // bool equality; enum and string sets; a constant in a list; empty, present; quantifiers;
+  // definitions), on missing values too.
   auto res = compile(steward::testing::pack_of(R"(
 enum Level { client, aggregate }
 document Doc {
@@ -418,6 +419,7 @@ document Doc {
   tags: [string]?
 }
 clause c { title: "C" }
+set words = { "x", "y", "" }
 let ended = present(end) and end <= as_of()
 rule n_small { clause: c, outcome: deny, when: present(n) and n < 5, message: "a" }
 rule n_not_3 { clause: c, outcome: deny, when: n != 3, message: "b" }
@@ -433,6 +435,12 @@ rule past { clause: c, outcome: deny, when: ended or (present(start) and start >
 rule level_agg { clause: c, outcome: deny, when: level != "client" and flag != false, message: "l" }
 rule level_in { clause: c, outcome: deny, when: level in ["aggregate"], message: "m" }
 rule tagged { clause: c, outcome: deny, when: any(t in tags: t == "x") or empty(tags), message: "n" }
+rule note_in_set { clause: c, outcome: deny, when: note in words, message: "o" }
+rule note_in_list { clause: c, outcome: deny, when: note in ["x", "zz"], message: "p" }
+rule note_not_in { clause: c, outcome: deny, when: note not in words, message: "q" }
+rule x_tag { clause: c, outcome: deny, when: "x" in tags, message: "r" }
+rule no_y_tag { clause: c, outcome: deny, when: "y" not in tags, message: "s" }
+rule level_tag { clause: c, outcome: deny, when: level in ["client"] and "x" in tags, message: "t" }
 )"));
   for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
   REQUIRE(res.ok());
@@ -444,6 +452,9 @@ rule tagged { clause: c, outcome: deny, when: any(t in tags: t == "x") or empty(
            "id: a\nn: 7\nx: 2.5\nnote: ''\nstart: 2026-03-02\nend: 2026-01-01\nlevel: client\n",
            "id: a\nn: -1\nx: 2.0001\nnote: zz\nend: 2026-03-02\nlevel: aggregate\ntags: [y, x]\n",
            "id: a\nstart: 2026-02-28\nflag: true\ntags: []\nlevel: aggregate\n",
+           "id: a\nnote: y\ntags: [X, y, x]\nlevel: client\n",
+           "id: a\nnote: zz\ntags: [y]\n",
+           "id: a\nnote: ''\ntags: [x]\nlevel: client\n",
        })
     check_fast_matches_general(res, doc, "doc.yaml", context);
 }

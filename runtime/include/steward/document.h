@@ -73,6 +73,7 @@ class Document;
 namespace detail {
 void set_data_files(Document& doc, std::vector<DataFileRef> files);
 void set_approval_source(Document& doc, ApprovalSource source);
+class Run;
 }  // namespace detail
 
 // A validated document, immutable once loaded. It refers to the types of the pack it was
@@ -101,6 +102,8 @@ class Document {
   friend class FastDocument;
   friend void detail::set_data_files(Document& doc, std::vector<DataFileRef> files);
   friend void detail::set_approval_source(Document& doc, ApprovalSource source);
+  // The evaluator reads the node and child tables through pointers it keeps for a decision.
+  friend class detail::Run;
   std::vector<DataFileRef> data_files_;
   ApprovalSource approval_source_;
   std::string file_;
