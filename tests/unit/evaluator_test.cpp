@@ -337,6 +337,25 @@ TEST_CASE("evaluation past its step budget is an error, never a decision", "[eva
   CHECK(small.evaluate(*few.document).outcome == Outcome::kAllow);
 }
 
+TEST_CASE("membership tests count their steps against the budget", "[evaluator][hostile]") {
+  // `"never" in items` for each of n items is n^2 steps: the compiled test that reads the list
+  // where it is ticks per element, as eval() does.
+  auto res = compile(steward::testing::pack_of(
+      "document Doc { id: string, items: [string]? }\nclause c { title: \"C\" }\n"
+      "rule r for x in items { clause: c  outcome: deny  when: \"never\" in items  "
+      "message: \"m\" }\n"));
+  REQUIRE(res.ok());
+  std::string doc = "id: a\nitems: [";
+  for (int i = 0; i < 200; ++i) doc += i ? ",b" : "b";
+  doc += "]\n";
+  auto loaded = load_document(*res.pack, doc, "d.yaml");
+  REQUIRE(loaded.ok());
+  CHECK(Evaluator(res.pack).evaluate(*loaded.document).outcome == Outcome::kAllow);
+  // 200 rule steps and 40,000 membership steps: past 10,000 only with the latter counted.
+  CHECK_THROWS_AS(Evaluator(res.pack, 10'000).evaluate(*loaded.document), EvaluationBudgetExceeded);
+  CHECK_NOTHROW(Evaluator(res.pack, 41'000).evaluate(*loaded.document));
+}
+
 TEST_CASE("definitions are computed when a rule first needs them, once per decision",
           "[evaluator][hostile]") {
   // `pairs` takes items^2 loop steps. A rule that never reaches it must not pay for it; a rule
