@@ -310,6 +310,31 @@ void check_document(const CompiledPack& pack, const Document& doc) {
 
 }  // namespace
 
+namespace detail {
+
+namespace {
+// By length, then bytes: the order of SetIndex's members and of its last bucket's search.
+bool shorter_or_before(std::string_view x, std::string_view y) {
+  return x.size() != y.size() ? x.size() < y.size() : x < y;
+}
+}  // namespace
+
+SetIndex::SetIndex(const std::vector<std::string>& members) {
+  members_.assign(members.begin(), members.end());
+  std::sort(members_.begin(), members_.end(), shorter_or_before);
+  for (std::string_view m : members_) ++start_[std::min(m.size() + 1, kBuckets)];
+  for (size_t n = 1; n <= kBuckets; ++n) start_[n] += start_[n - 1];
+}
+
+bool SetIndex::contains(std::string_view key) const {
+  const size_t bucket = std::min(key.size(), kBuckets - 1);
+  const auto first = members_.begin() + start_[bucket];
+  const auto last = members_.begin() + start_[bucket + 1];
+  return std::binary_search(first, last, key, shorter_or_before);
+}
+
+}  // namespace detail
+
 Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_steps)
     : pack_(std::move(pack)), max_steps_(max_steps) {
   // compile_pack gives no pack when the policy has errors: a caller that did not check gets
@@ -364,6 +389,7 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
       throw std::invalid_argument(fmt::format("pattern `{}`: {}", pattern, re->error()));
     p.patterns.push_back(std::move(re));
   }
+  for (const SetPlan& set : pack_->sets) p.sets.emplace_back(set.members);
   p.def_node.assign(pack_->def_slots, 0);
   p.def_bool.assign(pack_->def_slots, 0);
   for (const auto& d : pack_->defs) {

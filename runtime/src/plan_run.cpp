@@ -168,15 +168,11 @@ bool Run::in_set(const Value& v, const PlanNode& n) const {
   if (v.kind == TypeKind::kNull) return false;
   if (v.kind == TypeKind::kEnum) return pack_.enum_bitsets[n.c][v.member];
   const SetPlan& set = pack_.sets[n.b];
-  const auto& m = set.members;
-  auto less = [](const auto& x, const auto& y) {
-    return std::string_view(x) < std::string_view(y);
-  };
   if (set.fold) {
     fold_text_into(v.sv(), set.ignore, &f_.fold);
-    return std::binary_search(m.begin(), m.end(), std::string_view(f_.fold), less);
+    return prep_.sets[n.b].contains(f_.fold);
   }
-  return std::binary_search(m.begin(), m.end(), v.sv(), less);
+  return prep_.sets[n.b].contains(v.sv());
 }
 
 // The document node a path expression (root, element, field of a path) denotes, or kNoIndex

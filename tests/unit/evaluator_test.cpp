@@ -337,6 +337,41 @@ TEST_CASE("evaluation past its step budget is an error, never a decision", "[eva
   CHECK(small.evaluate(*few.document).outcome == Outcome::kAllow);
 }
 
+TEST_CASE("a set index finds exactly its members, at every length", "[evaluator]") {
+  // Lengths 0 to 70 cross the index's direct buckets (0-62) into its shared last one; each
+  // length has members and near misses (one byte changed, one byte longer or shorter).
+  std::vector<std::string> members;
+  std::set<std::string> truth;
+  for (size_t n = 0; n <= 70; n += (n < 66 ? 1 : 2)) {
+    for (char c : {'b', 'd'}) {
+      std::string m(n, c);
+      if (n > 0) m[n / 2] = 'x';
+      members.push_back(m);
+      truth.insert(m);
+    }
+  }
+  members.push_back(members.front());  // a duplicate changes nothing
+  steward::detail::SetIndex index(members);
+  std::set<std::string> probes(truth.begin(), truth.end());
+  for (const std::string& m : truth) {
+    for (char c : {'a', 'c', 'e', 'x'}) {
+      std::string p = m;
+      if (!p.empty()) p[0] = c;
+      probes.insert(p);
+      probes.insert(m + c);
+    }
+    if (!m.empty()) probes.insert(m.substr(1));
+  }
+  size_t found = 0;
+  for (const std::string& p : probes) {
+    INFO("`" << p << "` (" << p.size() << " bytes)");
+    CHECK(index.contains(p) == (truth.count(p) == 1));
+    found += index.contains(p);
+  }
+  CHECK(found == truth.size());
+  CHECK_FALSE(steward::detail::SetIndex({}).contains(""));
+}
+
 TEST_CASE("membership tests count their steps against the budget", "[evaluator][hostile]") {
   // `"never" in items` for each of n items is n^2 steps: the compiled test that reads the list
   // where it is ticks per element, as eval() does.

@@ -4,6 +4,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "steward/date.h"
@@ -59,10 +60,10 @@ struct FlatPath {
 // One test of a condition compiled for eval_bool: `and`, `or` and `not` become jumps between
 // tests, so a condition runs as a loop over its leaves (a field path compared with a constant,
 // a definition, a quantifier, or any other expression) instead of a recursion over every node.
-// The leaf's shape is decided once when the evaluator is made. See plan_run.cpp.
+// The leaf's shape is decided once when the evaluator is made. See plan_tests.cpp.
 struct Test {
-  uint8_t op = 0;  // a TestOp (plan_run.h)
-  uint8_t flag = 0;
+  uint8_t op = 0;    // a TestOp (plan_run.h)
+  uint8_t flag = 0;  // kIsMember, kIsBool: 1 for `!=`; kCompare: a CompareWith
   // The field path of `a` when it has at most two steps, held here so that reading it needs no
   // other table: from `base` (a local slot, or kNoIndex for the root) through `steps`.
   uint8_t path_len = UINT8_MAX;  // UINT8_MAX: not held here (use Prepared::paths)
@@ -74,6 +75,22 @@ struct Test {
 };
 inline constexpr uint32_t kTestTrue = UINT32_MAX;
 inline constexpr uint32_t kTestFalse = UINT32_MAX - 1;
+
+// A set of strings (CompiledPack::sets) looked up by length first: a value whose length no
+// member has is out at once, and the rest is compared with the members of its length only.
+// The binary search over the whole set compared bytes at every step, most of it in vain.
+class SetIndex {
+ public:
+  explicit SetIndex(const std::vector<std::string>& members);
+  // Whether `key` is a member (byte for byte).
+  bool contains(std::string_view key) const;
+
+ private:
+  static constexpr size_t kBuckets = 64;   // lengths from kBuckets up share the last bucket
+  std::vector<std::string_view> members_;  // by length, then bytes: views into the pack
+  // The members of bucket n: [start_[n], start_[n + 1]).
+  std::vector<uint32_t> start_ = std::vector<uint32_t>(kBuckets + 1, 0);
+};
 
 // What the evaluator derives from its pack once, for every decision.
 struct Prepared {
@@ -94,6 +111,7 @@ struct Prepared {
   std::vector<uint8_t> def_bool;
   // CompiledPack::patterns, compiled once: RE2 objects are safe to share between threads.
   std::vector<std::shared_ptr<const re2::RE2>> patterns;
+  std::vector<SetIndex> sets;  // per CompiledPack::sets
 };
 }  // namespace detail
 
