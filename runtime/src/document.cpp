@@ -36,35 +36,54 @@ void detail::set_data_files(Document& doc, std::vector<DataFileRef> files) {
   doc.data_files_ = std::move(files);
 }
 
-std::string Document::path(uint32_t node) const {
-  // Reasons ask for paths on every decision: walk up into a fixed buffer, format in place.
-  constexpr size_t kInline = 32;
-  uint32_t inline_chain[kInline];
-  std::vector<uint32_t> deep;
-  size_t depth = 0;
-  for (uint32_t n = node; n != kNoIndex && nodes_[n].parent != kNoIndex; n = nodes_[n].parent) {
-    if (depth < kInline) {
-      inline_chain[depth] = n;
-    } else {
-      if (deep.empty()) deep.assign(inline_chain, inline_chain + kInline);
-      deep.push_back(n);
-    }
-    ++depth;
+namespace {
+
+size_t decimal_digits(uint32_t v) {
+  size_t n = 1;
+  while (v >= 10) {
+    v /= 10;
+    ++n;
   }
-  const uint32_t* chain = deep.empty() ? inline_chain : deep.data();
-  std::string out;
-  out.reserve(depth * 12);  // a guess: most names are short, and a long one regrows once
-  for (size_t i = depth; i-- > 0;) {
-    const DocNode& n = nodes_[chain[i]];
-    const DocNode& p = nodes_[n.parent];
+  return n;
+}
+
+}  // namespace
+
+std::string Document::path(uint32_t node) const {
+  // Reasons ask for paths on every decision: one walk up measures the path, a second writes it
+  // back to front into a string made at its exact size (a guessed reservation put short
+  // paths, which fit in the string itself, on the heap, and appends checked room each time).
+  // A field's name takes a dot before it unless it opens the path.
+  auto is_step = [&](uint32_t n) { return n != kNoIndex && nodes_[n].parent != kNoIndex; };
+  size_t size = 0;
+  bool opens_with_field = false;
+  for (uint32_t n = node; is_step(n); n = nodes_[n].parent) {
+    const DocNode& d = nodes_[n];
+    const DocNode& p = nodes_[d.parent];
+    opens_with_field = p.type->kind != TypeKind::kList;
+    size +=
+        opens_with_field ? p.type->fields[d.index].name.size() + 1 : decimal_digits(d.index) + 2;
+  }
+  if (opens_with_field) --size;
+  std::string out(size, '\0');
+  char* const begin = out.data();
+  char* end = begin + size;
+  for (uint32_t n = node; is_step(n); n = nodes_[n].parent) {
+    const DocNode& d = nodes_[n];
+    const DocNode& p = nodes_[d.parent];
     if (p.type->kind == TypeKind::kList) {
-      fmt::format_int digits(n.index);
-      out += '[';
-      out.append(digits.data(), digits.size());
-      out += ']';
+      *--end = ']';
+      uint32_t v = d.index;
+      do {
+        *--end = static_cast<char>('0' + v % 10);
+        v /= 10;
+      } while (v != 0);
+      *--end = '[';
     } else {
-      if (!out.empty()) out += '.';
-      out += p.type->fields[n.index].name;
+      const std::string& name = p.type->fields[d.index].name;
+      end -= name.size();
+      std::memcpy(end, name.data(), name.size());
+      if (end != begin) *--end = '.';
     }
   }
   return out;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 
 #include "steward/compiler.h"
 #include "test_support.h"
@@ -33,6 +34,42 @@ TEST_CASE("a valid document loads with locations for its values", "[document]") 
   CHECK(d.string(d.node(t)) == "x");
   CHECK(d.node(t).line == 5);
   CHECK(d.path(t) == "title");
+}
+
+TEST_CASE("every node's path names its fields and list positions from the root", "[document]") {
+  // Positions of one and two digits, fields inside list items, lists inside those.
+  std::string fields = "data:\n  level: client\n  deidentification: none\n  fields:\n";
+  for (int i = 0; i < 12; ++i)
+    fields += "    - {name: f" + std::to_string(i) + ", category: count}\n";
+  fields += "  disaggregation: [race_ethnicity, sex]\n";
+  auto r = load_document(dcf_pack(), kHead + fields + "title: \"x\"\n", "a.yaml");
+  REQUIRE(r.ok());
+  const Document& d = *r.document;
+  // The paths written out from the root, as a reader would spell them.
+  std::map<uint32_t, std::string> expected;
+  std::vector<std::pair<uint32_t, std::string>> stack{{d.root(), ""}};
+  while (!stack.empty()) {
+    auto [id, at] = stack.back();
+    stack.pop_back();
+    expected[id] = at;
+    const DocNode& n = d.node(id);
+    if (n.kind != TypeKind::kRecord && n.kind != TypeKind::kList) continue;
+    auto kids = d.children(n);
+    for (uint32_t i = 0; i < kids.size(); ++i) {
+      if (kids[i] == steward::kNoIndex) continue;
+      std::string step = n.kind == TypeKind::kList
+                             ? "[" + std::to_string(i) + "]"
+                             : (at.empty() ? "" : ".") + n.type->fields[i].name;
+      stack.emplace_back(kids[i], at + step);
+    }
+  }
+  REQUIRE(expected.size() > 60);
+  for (const auto& [id, at] : expected) CHECK(d.path(id) == at);
+  CHECK(d.path(steward::kNoIndex).empty());
+  // Spot checks, so that a reference and a path wrong alike still fail.
+  CHECK(std::count_if(expected.begin(), expected.end(), [](const auto& e) {
+          return e.second == "data.fields[11].category" || e.second == "data.disaggregation[1]";
+        }) == 2);
 }
 
 TEST_CASE("hostile inputs are refused with a located error", "[document][hostile]") {
