@@ -446,7 +446,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
       trace.rules.push_back(std::move(tr));
     }
     for (uint32_t i = 0; i < list.count; ++i) {
-      run.set_node(frame.locals[r.local], list.items[i]);
+      frame.locals[r.local] = list.items[i];
       record(doc.path(list.items[i]));
     }
   }
@@ -520,7 +520,7 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
     if (items.empty() || (each.node != kNoIndex && !run.eval_bool(each.node))) continue;
     for (uint32_t item : items) {
       run.tick();
-      run.set_node(frame.locals[r.local], item);
+      frame.locals[r.local] = item;
       if (run.eval_bool(each.b)) fire(r, ri);
     }
   }

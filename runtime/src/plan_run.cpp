@@ -25,7 +25,7 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
       kids_(doc.children_.data()),
       tests_(prep.tests.data()) {
   // A frame only grows, so one per thread serves every pack it meets.
-  if (f_.locals.size() < pack.local_slots) f_.locals.resize(pack.local_slots);
+  if (f_.locals.size() < pack.local_slots) f_.locals.resize(pack.local_slots, kNoIndex);
   if (f_.defs.size() < pack.def_slots) {
     f_.defs.resize(pack.def_slots);
     f_.def_stamp.resize(pack.def_slots, f_.stamp);
@@ -51,6 +51,7 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
     std::fill(f_.def_stamp.begin(), f_.def_stamp.end(), 0);
     f_.stamp = 1;
   }
+  stamp_ = f_.stamp;
 }
 
 // Definitions do not see rule elements (they are declared at the top level), so a value
@@ -70,7 +71,7 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
   } else {
     v = eval(node);
   }
-  def_stamp_[slot] = f_.stamp;
+  def_stamp_[slot] = stamp_;
 }
 
 double Run::as_number(const Value& v) {
@@ -220,8 +221,10 @@ Value Run::eval(uint32_t id) {
       v.node = doc_.root();
       return v;
     }
-    case Op::kLocal:
-      return locals_[n.a];
+    case Op::kLocal: {
+      const uint32_t d = locals_[n.a];
+      return d == kNoIndex ? Value() : from_node(d);
+    }
     case Op::kDef:
       return def(n.a);
     case Op::kField: {
@@ -345,7 +348,7 @@ Value Run::eval(uint32_t id) {
       }
       for (uint32_t i = 0; i < l.count; ++i) {
         tick();
-        set_node(locals_[n.c], l.items[i]);
+        locals_[n.c] = l.items[i];
         bool c = eval_bool(n.b);
         if (c) {
           ++hits;

@@ -81,7 +81,9 @@ enum class CompareWith : uint8_t { kConstant, kAsOf, kPath };
 
 // Scratch state, one per thread, reused across decisions: evaluation allocates only its output.
 struct Frame {
-  std::vector<Value> locals;
+  // Each rule's or quantifier's element, as its document node (an element always is one):
+  // loops write four bytes, and eval() makes the Value when a message or expression asks.
+  std::vector<uint32_t> locals;
   std::vector<Value> defs;
   // defs[i] holds this decision's value when def_stamp[i] == stamp: definitions are computed
   // when first needed, and a new decision needs only a new stamp.
@@ -238,7 +240,7 @@ class Run {
   Value eval(uint32_t id);
   // A definition's value in this decision, computed on first use.
   const Value& def(uint32_t slot) {
-    if (def_stamp_[slot] != f_.stamp) [[unlikely]]
+    if (def_stamp_[slot] != stamp_) [[unlikely]]
       compute_def(slot);
     return defs_[slot];
   }
@@ -286,14 +288,15 @@ class Run {
   const DocNode* nodes_;
   const uint32_t* kids_;
   const Test* tests_;
-  Value* locals_;
+  uint32_t* locals_;  // Frame::locals
   Value* defs_;
   uint32_t* def_stamp_;
+  uint32_t stamp_;  // f_.stamp, this decision's
 };
 
 inline uint32_t Run::path_node(uint32_t id) const {
   const FlatPath& p = prep_.paths[id];
-  uint32_t cur = p.base == kNoIndex ? doc_.root() : locals_[p.base].node;
+  uint32_t cur = p.base == kNoIndex ? doc_.root() : locals_[p.base];
   const uint32_t* step = prep_.path_steps.data() + p.begin;
   for (const uint32_t* end = step + p.length; step != end; ++step) {
     if (cur == kNoIndex) return kNoIndex;

@@ -16,7 +16,7 @@ inline uint32_t Run::test_path(const Test& t) const {
     cur = root_kids_[t.steps[0]];
     i = 1;
   } else {
-    cur = locals_[t.base].node;
+    cur = locals_[t.base];
     i = 0;
   }
   for (; i < t.path_len; ++i) {
@@ -255,7 +255,7 @@ int64_t scalar_key(const T& v, TypeKind k) {
   }
   for (uint32_t i = 0; i < count; ++i) {
     tick();
-    set_node(locals_[n.c], items[i]);
+    locals_[n.c] = items[i];
     bool c = run_tests(t.b);
     if (n.op == Op::kAny && c) return true;
     if (n.op == Op::kAll && !c) return false;

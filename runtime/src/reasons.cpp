@@ -99,7 +99,7 @@ void Run::parts(uint32_t node, std::vector<uint32_t>& out) const {
 }
 
 Evidence Run::evidence(const EvidencePlan& e) {
-  uint32_t cur = e.from_local ? f_.locals[e.local].node : doc_.root();
+  uint32_t cur = e.from_local ? f_.locals[e.local] : doc_.root();
   if (cur == kNoIndex) cur = doc_.root();
   for (uint32_t field : e.fields) {
     const DocNode& n = doc_.node(cur);
