@@ -31,6 +31,16 @@ Decision decide(const std::shared_ptr<const CompiledPack>& pack, const std::stri
   return Evaluator(pack).evaluate(*loaded.document);
 }
 
+// `id: a` and `items` of n strings `b`, loaded against `pack`.
+std::shared_ptr<const Document> items_document(const CompiledPack& pack, int n) {
+  std::string doc = "id: a\nitems: [";
+  for (int i = 0; i < n; ++i) doc += i ? ",b" : "b";
+  doc += "]\n";
+  auto loaded = load_document(pack, doc, "d.yaml");
+  REQUIRE(loaded.ok());
+  return loaded.document;
+}
+
 }  // namespace
 
 TEST_CASE("per-element rules give one reason per element, naming it", "[evaluator]") {
@@ -323,15 +333,11 @@ TEST_CASE("evaluation past its step budget is an error, never a decision", "[eva
   allow.max_cost = 1e100;
   auto res = compile(steward::testing::pack_of(text), allow);
   REQUIRE(res.ok());
-  std::string doc = "id: a\nitems: [";
-  for (int i = 0; i < 100; ++i) doc += i ? ",b" : "b";
-  doc += "]\n";
-  auto loaded = load_document(*res.pack, doc, "d.yaml");
-  REQUIRE(loaded.ok());
+  auto doc = items_document(*res.pack, 100);
   // 100^3 steps: within the default budget, past a small one.
-  CHECK(Evaluator(res.pack).evaluate(*loaded.document).outcome == Outcome::kAllow);
+  CHECK(Evaluator(res.pack).evaluate(*doc).outcome == Outcome::kAllow);
   Evaluator small(res.pack, 10'000);
-  CHECK_THROWS_AS(small.evaluate(*loaded.document), EvaluationBudgetExceeded);
+  CHECK_THROWS_AS(small.evaluate(*doc), EvaluationBudgetExceeded);
   // The scratch state is reusable after the throw.
   auto few = load_document(*res.pack, "id: a\nitems: [b]\n", "d.yaml");
   CHECK(small.evaluate(*few.document).outcome == Outcome::kAllow);
@@ -380,15 +386,11 @@ TEST_CASE("membership tests count their steps against the budget", "[evaluator][
       "rule r for x in items { clause: c  outcome: deny  when: \"never\" in items  "
       "message: \"m\" }\n"));
   REQUIRE(res.ok());
-  std::string doc = "id: a\nitems: [";
-  for (int i = 0; i < 200; ++i) doc += i ? ",b" : "b";
-  doc += "]\n";
-  auto loaded = load_document(*res.pack, doc, "d.yaml");
-  REQUIRE(loaded.ok());
-  CHECK(Evaluator(res.pack).evaluate(*loaded.document).outcome == Outcome::kAllow);
+  auto doc = items_document(*res.pack, 200);
+  CHECK(Evaluator(res.pack).evaluate(*doc).outcome == Outcome::kAllow);
   // 200 rule steps and 40,000 membership steps: past 10,000 only with the latter counted.
-  CHECK_THROWS_AS(Evaluator(res.pack, 10'000).evaluate(*loaded.document), EvaluationBudgetExceeded);
-  CHECK_NOTHROW(Evaluator(res.pack, 41'000).evaluate(*loaded.document));
+  CHECK_THROWS_AS(Evaluator(res.pack, 10'000).evaluate(*doc), EvaluationBudgetExceeded);
+  CHECK_NOTHROW(Evaluator(res.pack, 41'000).evaluate(*doc));
 }
 
 TEST_CASE("definitions are computed when a rule first needs them, once per decision",
