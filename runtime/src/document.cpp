@@ -36,19 +36,6 @@ void detail::set_data_files(Document& doc, std::vector<DataFileRef> files) {
   doc.data_files_ = std::move(files);
 }
 
-namespace {
-
-size_t decimal_digits(uint32_t v) {
-  size_t n = 1;
-  while (v >= 10) {
-    v /= 10;
-    ++n;
-  }
-  return n;
-}
-
-}  // namespace
-
 std::string Document::path(uint32_t node) const {
   // Reasons ask for paths on every decision: one walk up measures the path, a second writes it
   // back to front into a string made at its exact size (a guessed reservation put short
@@ -61,8 +48,8 @@ std::string Document::path(uint32_t node) const {
     const DocNode& d = nodes_[n];
     const DocNode& p = nodes_[d.parent];
     opens_with_field = p.type->kind != TypeKind::kList;
-    size +=
-        opens_with_field ? p.type->fields[d.index].name.size() + 1 : decimal_digits(d.index) + 2;
+    size += opens_with_field ? p.type->fields[d.index].name.size() + 1
+                             : fmt::format_int(d.index).size() + 2;
   }
   if (opens_with_field) --size;
   std::string out(size, '\0');
@@ -72,12 +59,10 @@ std::string Document::path(uint32_t node) const {
     const DocNode& d = nodes_[n];
     const DocNode& p = nodes_[d.parent];
     if (p.type->kind == TypeKind::kList) {
+      const fmt::format_int digits(d.index);
       *--end = ']';
-      uint32_t v = d.index;
-      do {
-        *--end = static_cast<char>('0' + v % 10);
-        v /= 10;
-      } while (v != 0);
+      end -= digits.size();
+      std::memcpy(end, digits.data(), digits.size());
       *--end = '[';
     } else {
       const std::string& name = p.type->fields[d.index].name;

@@ -130,8 +130,10 @@ class Run {
   // Makes `v` the value of document node `id`, writing in place: a Value built on the stack
   // and copied into a slot is read back wider than it was written, which stalls the store
   // buffer on every loop element (measured: half of the rule loop's time).
-  void set_node(Value& v, uint32_t id) const {
-    const DocNode& n = node(id);
+  void set_node(Value& v, uint32_t id) const { set_node(v, id, node(id)); }
+
+  // The same, for a caller that holds the node already.
+  void set_node(Value& v, uint32_t id, const DocNode& n) const {
     v.kind = n.kind;
     v.node = id;
     v.type = n.type;

@@ -202,7 +202,7 @@ int64_t scalar_key(const T& v, TypeKind k) {
     }
   } else {
     Value l, r;
-    if (ln != nullptr) set_node(l, d);
+    if (ln != nullptr) set_node(l, d, *ln);
     switch (static_cast<CompareWith>(t.flag)) {
       case CompareWith::kConstant:
         r = constant(pack_.constants[t.b]);
