@@ -112,13 +112,13 @@ class DocumentBuilder {
     n.parent = parent;
     n.index = index;
     if (pos.line) {
-      n.line = pos.line;
-      n.column = pos.column;
+      n.at_line = pos.line;
+      n.at_column = pos.column;
     } else if (parent != kNoIndex) {
-      n.line = doc_->nodes_[parent].line;
-      n.column = doc_->nodes_[parent].column;
+      n.at_line = doc_->nodes_[parent].at_line;
+      n.at_column = doc_->nodes_[parent].at_column;
     } else {
-      n.line = n.column = 1;
+      n.at_line = n.at_column = 1;
     }
     doc_->nodes_.push_back(n);
     return static_cast<uint32_t>(doc_->nodes_.size() - 1);
@@ -143,8 +143,8 @@ class DocumentBuilder {
     e.code = code;
     e.path = doc_->path(node);
     if (!child_key.empty()) e.path += (e.path.empty() ? "" : ".") + std::string(child_key);
-    e.line = pos.line ? pos.line : doc_->nodes_[node].line;
-    e.column = pos.line ? pos.column : doc_->nodes_[node].column;
+    e.line = pos.line ? pos.line : doc_->nodes_[node].at_line;
+    e.column = pos.line ? pos.column : doc_->nodes_[node].at_column;
     e.message = std::move(message);
     errors_.push_back(std::move(e));
   }

@@ -34,14 +34,15 @@ class FastDocument {
   const LoadLimits& limits() const { return limits_; }
   DocNode& node(uint32_t n) { return doc_->nodes_[n]; }
 
+  // A node at `line` and `column`, or at line 0 and a byte offset in the kept text (keep_text).
   uint32_t new_node(const Type* type, uint32_t parent, uint32_t index, uint32_t line,
                     uint32_t column) {
     DocNode n;
     n.type = type;
     n.parent = parent;
     n.index = index;
-    n.line = line;
-    n.column = column;
+    n.at_line = line;
+    n.at_column = column;
     doc_->nodes_.push_back(n);
     return static_cast<uint32_t>(doc_->nodes_.size() - 1);
   }
@@ -70,7 +71,7 @@ class FastDocument {
       n.begin = static_cast<uint32_t>(children.size());
       n.size = nf;
     }
-    const uint32_t line = doc_->nodes_[r].line, column = doc_->nodes_[r].column;
+    const uint32_t line = doc_->nodes_[r].at_line, column = doc_->nodes_[r].at_column;
     for (uint32_t f = 0; f < nf; ++f) {
       children.push_back(first_slot + f);
       new_node(type->fields[f].type, r, f, line, column);
@@ -93,8 +94,8 @@ class FastDocument {
     seen_[rec.seen + static_cast<size_t>(f)] = 1;
     rec.next_field = static_cast<uint32_t>(f) + 1;
     DocNode& slot = doc_->nodes_[rec.first_slot + static_cast<uint32_t>(f)];
-    slot.line = line;
-    slot.column = column;
+    slot.at_line = line;
+    slot.at_column = column;
     return f;
   }
 
@@ -203,6 +204,13 @@ class FastDocument {
     children.insert(children.end(), items_.begin() + static_cast<ptrdiff_t>(mark), items_.end());
     items_.resize(mark);
     return true;
+  }
+
+  // Positions given as (0, byte offset) are computed from `text` when asked (Document::position):
+  // the document keeps a copy. `ascii`: the text has no byte of 0x80 or more.
+  void keep_text(std::string_view text, bool ascii) {
+    doc_->text_.assign(text);
+    doc_->text_ascii_ = ascii;
   }
 
   // The document, with its strings and id; `file` is taken.

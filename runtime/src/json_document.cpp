@@ -21,7 +21,11 @@ class JsonDocumentBuilder {
  public:
   JsonDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, const padded_string& buf,
                       bool ascii)
-      : out_(pack, limits, buf.size()), base_(buf.data()), lines_(buf, ascii) {}
+      : out_(pack, limits, buf.size()), base_(buf.data()) {
+    // Nodes hold their byte offsets; a position is computed when a reason or a caller asks
+    // (finding every node's line was a tenth of loading).
+    out_.keep_text(std::string_view(buf.data(), buf.size()), ascii);
+  }
 
   // Reads the root; false to hand the text to the general path.
   bool build(ondemand::value root) {
@@ -29,9 +33,7 @@ class JsonDocumentBuilder {
     if (root.current_location().get(at)) return false;
     ondemand::object obj;
     if (root.get_object().get(obj)) return false;
-    uint32_t line = 0, column = 0;
-    lines_.at(static_cast<size_t>(at - base_), &line, &column);
-    const uint32_t r = out_.new_node(out_.pack().root, kNoIndex, 0, line, column);
+    const uint32_t r = out_.new_node(out_.pack().root, kNoIndex, 0, 0, offset(at));
     // The root is a value of depth 1 (json_reader.cpp counts the same way); the general path
     // counts no value for it.
     return 1 <= out_.limits().max_depth && record(obj, r, out_.pack().root, 1);
@@ -51,9 +53,7 @@ class JsonDocumentBuilder {
       const char* key_at = field.key().raw() - 1;  // the opening quote
       std::string_view name;
       if (field.unescaped_key().get(name)) return false;
-      uint32_t line = 0, column = 0;
-      lines_.at(static_cast<size_t>(key_at - base_), &line, &column);
-      const int f = out_.take_key(rec, name, line, column);
+      const int f = out_.take_key(rec, name, 0, offset(key_at));
       if (f < 0) return false;
       const uint32_t n = rec.first_slot + static_cast<uint32_t>(f);
       if (!value(field.value(), n, type->fields[f], depth + 1) || !out_.after_value(rec, f))
@@ -120,18 +120,17 @@ class JsonDocumentBuilder {
       if (std::move(entry).get(iv)) return false;
       const char* at = nullptr;
       if (iv.current_location().get(at)) return false;
-      uint32_t line = 0, column = 0;
-      lines_.at(static_cast<size_t>(at - base_), &line, &column);
-      const uint32_t c = out_.list_item(n, index++, line, column);
+      const uint32_t c = out_.list_item(n, index++, 0, offset(at));
       // A null item is an error, and so is an item left missing (an empty optional date).
       if (!value(iv, c, elem, depth + 1) || out_.node(c).kind == TypeKind::kNull) return false;
     }
     return out_.close_list(n, ft, mark);
   }
 
+  uint32_t offset(const char* at) const { return static_cast<uint32_t>(at - base_); }
+
   FastDocument out_;
   const char* base_;
-  detail::LineCursor lines_;
 };
 
 std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,

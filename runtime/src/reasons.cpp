@@ -108,8 +108,8 @@ Evidence Run::evidence(const EvidencePlan& e) {
     if (doc_.node(next).kind == TypeKind::kNull) break;  // point at the nearest key that exists
     cur = next;
   }
-  const DocNode& n = doc_.node(cur);
-  return {doc_.path(cur), n.line, n.column};
+  const Position at = doc_.position(cur);
+  return {doc_.path(cur), at.line, at.column};
 }
 
 }  // namespace steward::detail

@@ -32,7 +32,7 @@ TEST_CASE("a valid document loads with locations for its values", "[document]") 
   int title = dcf_pack().root->find_field("title");
   uint32_t t = d.children(root)[title];
   CHECK(d.string(d.node(t)) == "x");
-  CHECK(d.node(t).line == 5);
+  CHECK(d.position(t).line == 5);
   CHECK(d.path(t) == "title");
 }
 

@@ -243,6 +243,41 @@ TEST_CASE("positions in JSON text are right wherever its line breaks fall", "[do
   }
 }
 
+TEST_CASE("positions the fast path leaves to be asked for equal the general path's",
+          "[document][json]") {
+  // The fast path keeps byte offsets and the text; Document::position counts lines and code
+  // points when asked. Non-ASCII text before values on one line, CRLF line ends, and a text of
+  // more newlines than a byte lane holds before its first key (counted sixteen bytes a step,
+  // summed every 255 steps: lanes that wrapped would put every node thousands of lines up).
+  const auto files = json_examples();
+  REQUIRE_FALSE(files.empty());
+  json agreement = json::parse(steward::testing::read_text(files.front()));
+  agreement["title"] = "\u00dcbermittlung \u20ac \U0001F600 an die Stelle";
+  const std::string one_line = agreement.dump();
+  REQUIRE(one_line.find("\xF0\x9F\x98\x80") != std::string::npos);
+  CHECK(same_both_ways(one_line));
+  std::string crlf;
+  for (char c : agreement.dump(2)) {
+    if (c == '\n') crlf += '\r';
+    crlf += c;
+  }
+  CHECK(same_both_ways(crlf));
+  for (size_t newlines : {4079u, 4080u, 4081u, 8200u}) {
+    INFO(newlines);
+    const std::string text = "{" + std::string(newlines, '\n') + agreement.dump(1).substr(1);
+    REQUIRE(same_both_ways(text));
+    auto doc = load_document_fast(dcf_pack(), text, "a.json");
+    REQUIRE(doc);
+    const int title = dcf_pack().root->find_field("title");
+    const uint32_t t = doc->children(doc->node(doc->root()))[static_cast<size_t>(title)];
+    const Position at = doc->position(t);
+    // `title`'s key, where dump(1) puts it: after the newlines, on its own line, one space in.
+    const size_t key = text.find("\"title\"");
+    CHECK(at.line == 1 + std::count(text.begin(), text.begin() + static_cast<long>(key), '\n'));
+    CHECK(at.column == 2);
+  }
+}
+
 TEST_CASE("columns count code points, and a leading byte order mark none, in JSON as in YAML",
           "[document][json]") {
   // Found by reading agreements that open with a byte order mark: JSON columns counted bytes

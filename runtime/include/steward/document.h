@@ -21,8 +21,11 @@ struct DocNode {
   const Type* type = nullptr;       // the declared type of this position
   uint32_t parent = kNoIndex;
   uint32_t index = 0;  // field index in the parent record, or position in the parent list
-  uint32_t line = 0;   // 1-based; the key of a mapping entry, or the list item
-  uint32_t column = 0;
+  // Where it is, for Document::position (read it there): the line (1-based) and column of the
+  // key of its mapping entry or of its list item; or, in a document that computes positions
+  // only when asked, line 0 and the byte offset in the text in `at_column`.
+  uint32_t at_line = 0;
+  uint32_t at_column = 0;
   union {
     bool b;
     int64_t i;
@@ -90,6 +93,10 @@ class Document {
   std::string_view string(const DocNode& n) const { return {strings_.data() + n.begin, n.size}; }
   // Key path of a node: `data.fields[2].justification`; "" for the root.
   std::string path(uint32_t node) const;
+  // Line and column (1-based; the column counts code points) of a node: the key of its mapping
+  // entry, or its list item. Computed from the kept text when the loader did not record it:
+  // reasons ask for a few positions, and finding every node's line cost a tenth of loading.
+  Position position(uint32_t node) const;
   // The value of the pack's id field, or "".
   const std::string& id() const { return id_; }
   // The data files observed with it (load_document's `observed`), in the order given.
@@ -111,6 +118,10 @@ class Document {
   std::vector<DocNode> nodes_;
   std::vector<uint32_t> children_;
   std::string strings_;
+  // The source text, kept when nodes hold offsets instead of positions (DocNode::at_line 0),
+  // and whether it is all ASCII (a column is then a byte count).
+  std::string text_;
+  bool text_ascii_ = false;
 };
 
 // An input error: never a decision. `path` is the key path ("" for the document itself);
