@@ -15,19 +15,20 @@
 #include "sha256_stream.h"
 #include "steward/compiler.h"
 #include "steward/pack_files.h"
+#include "steward/source.h"
 #include "steward/suggest.h"
 
 namespace steward {
 
 int Type::find_field(std::string_view n) const {
   for (size_t i = 0; i < fields.size(); ++i)
-    if (fields[i].name == n) return static_cast<int>(i);
+    if (same_bytes(fields[i].name, n)) return static_cast<int>(i);
   return -1;
 }
 
 int Type::find_member(std::string_view n) const {
   for (size_t i = 0; i < members.size(); ++i)
-    if (members[i] == n) return static_cast<int>(i);
+    if (same_bytes(members[i], n)) return static_cast<int>(i);
   return -1;
 }
 

@@ -86,7 +86,7 @@ class FastDocument {
   int take_key(Record& rec, std::string_view name, uint32_t line, uint32_t column) {
     if (++rec.keys > limits_.max_keys || !budget()) return -1;
     const std::vector<FieldType>& fields = rec.type->fields;
-    const int f = rec.next_field < fields.size() && fields[rec.next_field].name == name
+    const int f = rec.next_field < fields.size() && same_bytes(fields[rec.next_field].name, name)
                       ? static_cast<int>(rec.next_field)
                       : rec.type->find_field(name);
     if (f < 0 || seen_[rec.seen + static_cast<size_t>(f)]) return -1;

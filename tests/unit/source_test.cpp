@@ -221,3 +221,23 @@ TEST_CASE("check_text reads every piece at every offset of three blocks alike", 
   CHECK(both.control.offset == 1);
   CHECK(both.invalid_utf8 == 3);
 }
+
+TEST_CASE("same_bytes is memcmp's equality at every length and every differing byte", "[source]") {
+  // Lengths 0 to 40 cross the one-byte, four-byte and eight-byte paths and their overlapping
+  // last loads; a difference at each position, in a buffer offset so loads are unaligned.
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string a(n + 1, '\0'), b(n + 1, '\0');
+    for (size_t i = 0; i <= n; ++i) a[i] = b[i] = static_cast<char>('a' + (i * 7) % 26);
+    const std::string_view x(a.data() + 1, n), y(b.data() + 1, n);
+    INFO(n);
+    CHECK(same_bytes(x, y));
+    CHECK(same_bytes(x, std::string_view(b.data() + 1, n > 0 ? n - 1 : 0)) == (n == 0));
+    for (size_t i = 1; i <= n; ++i) {
+      const char keep = b[i];
+      b[i] = static_cast<char>(keep ^ 0x80);
+      INFO(i);
+      CHECK_FALSE(same_bytes(x, y));
+      b[i] = keep;
+    }
+  }
+}
