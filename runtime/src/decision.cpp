@@ -94,11 +94,34 @@ constexpr std::string_view kSpaces = "                                ";
 // per character on this path (issue 21).
 class Out {
  public:
-  Out() : buf_(4096, '\0') {}
+  // Writes into this thread's scratch buffer, which keeps its size from one document to the
+  // next: a string made for each document was zero-filled first (4 KiB a decision, for an
+  // allowed one's 300 bytes), and its unused capacity went out with the result. take() copies
+  // out exactly what was written. A second Out alive on the same thread gets a buffer of its
+  // own (none is today: writers do not nest).
+  Out() {
+    if (!scratch_busy_) {
+      scratch_busy_ = true;
+      buf_ = &scratch_;
+    } else {
+      buf_ = &own_;
+    }
+    if (buf_->size() < kInitial) buf_->resize(kInitial);
+    data_ = buf_->data();
+    size_ = buf_->size();
+  }
+  ~Out() {
+    if (buf_ != &scratch_) return;
+    // One very large document does not keep its buffer for the thread's life.
+    if (scratch_.size() > kKeep) std::string().swap(scratch_);
+    scratch_busy_ = false;
+  }
+  Out(const Out&) = delete;
+  Out& operator=(const Out&) = delete;
   // Inlined: most puts are a byte or a key, and a call each cost more than the copy.
   [[gnu::always_inline]] void put(char c) {
     room(1);
-    buf_[n_++] = c;
+    data_[n_++] = c;
   }
   [[gnu::always_inline]] void put(std::string_view s) {
     room(s.size());
@@ -111,7 +134,7 @@ class Out {
   [[gnu::always_inline]] void put_unchecked(std::string_view s) {
     const size_t k = s.size();
     const char* from = s.data();
-    char* to = buf_.data() + n_;
+    char* to = data_ + n_;
     if (k >= 8 && k <= 16) {
       uint64_t head, tail;
       std::memcpy(&head, from, 8);
@@ -134,31 +157,41 @@ class Out {
     }
     n_ += k;
   }
-  [[gnu::always_inline]] void put_unchecked(char c) { buf_[n_++] = c; }
+  [[gnu::always_inline]] void put_unchecked(char c) { data_[n_++] = c; }
   // `k` <= 32 spaces, in room for 32 made by the caller: all 32 are written, `k` kept.
   [[gnu::always_inline]] void put_spaces(size_t k) {
-    std::memcpy(buf_.data() + n_, kSpaces.data(), kSpaces.size());
+    std::memcpy(data_ + n_, kSpaces.data(), kSpaces.size());
     n_ += k;
   }
   [[gnu::always_inline]] void room(size_t k) {
-    if (n_ + k > buf_.size()) [[unlikely]]
+    if (n_ + k > size_) [[unlikely]]
       grow(k);
   }
   void put(const char* p, size_t k) { put(std::string_view(p, k)); }
   // The end of what is written (room beyond it is the caller's to make), and taking back the
   // last `k` bytes written.
-  char* end() { return buf_.data() + n_; }
+  char* end() { return data_ + n_; }
   void unput(size_t k) { n_ -= k; }
-  std::string take() {
-    buf_.resize(n_);
-    return std::move(buf_);
-  }
+  std::string take() { return std::string(data_, n_); }
 
  private:
-  [[gnu::noinline]] void grow(size_t k) { buf_.resize(std::max(2 * buf_.size(), n_ + k)); }
-  std::string buf_;
+  static constexpr size_t kInitial = 4096;
+  static constexpr size_t kKeep = size_t{1} << 20;
+  [[gnu::noinline]] void grow(size_t k) {
+    buf_->resize(std::max(2 * size_, n_ + k));
+    data_ = buf_->data();
+    size_ = buf_->size();
+  }
+  static thread_local std::string scratch_;
+  static thread_local bool scratch_busy_;
+  std::string own_;
+  std::string* buf_;
+  char* data_;  // buf_'s bytes and size, held here: every put reads them
+  size_t size_;
   size_t n_ = 0;
 };
+thread_local std::string Out::scratch_;
+thread_local bool Out::scratch_busy_ = false;
 
 class Writer {
  public:

@@ -324,6 +324,34 @@ TEST_CASE("decision strings are escaped alike at every offset of a sixteen-byte 
   }
 }
 
+TEST_CASE("decision JSON of every size is written whole, and the next one after it", "[decision]") {
+  // The writer reuses one buffer per thread, grown when a document needs more; escapes write
+  // six bytes for one (`\u0001`). Every size, past the 1 MiB after which the buffer is given
+  // back, and a small one after that, must come out as a JSON library writes it.
+  for (size_t count : {0u, 1u, 7u, 300u, 5000u, 90000u, 3u}) {
+    std::vector<std::string> rules;  // a reason's rule is a view: its text must outlive it
+    for (size_t i = 0; i < count % 50 + 1; ++i) rules.push_back("r" + std::to_string(i));
+    Decision d;
+    d.agreement = "A-" + std::to_string(count);
+    for (size_t i = 0; i < count % 50 + 1; ++i) {
+      Reason r;
+      r.clause = "c";
+      r.rule = rules[i];
+      r.message = std::string(count, '\x01') + "\"" + std::string(count, '\\');
+      r.evidence.push_back({std::string(count, '\x1f'), 1, 2});
+      d.reasons.push_back(std::move(r));
+    }
+    for (int indent : {2, -1}) {
+      const std::string mine = to_json(d, indent);
+      INFO(count << " " << indent);
+      auto parsed = nlohmann::ordered_json::parse(mine);
+      REQUIRE(parsed["reasons"].size() == d.reasons.size());
+      CHECK(parsed["reasons"].back()["message"] == d.reasons.back().message);
+      CHECK(mine == parsed.dump(indent));
+    }
+  }
+}
+
 TEST_CASE("evaluation past its step budget is an error, never a decision", "[evaluator][hostile]") {
   std::string text =
       "document Doc { id: string, items: [string]? }\nclause c { title: \"C\" }\n"
