@@ -223,6 +223,11 @@ class TestCompiler {
     switch (n.op) {
       case Op::kDef:
         return make(TestOp::kDef, n.a);
+      case Op::kField:
+        // A bool field as the condition itself (`when: x.on`): `== true`, which is false on a
+        // missing value as eval()'s bool of one is.
+        if (n.type == TypeKind::kBool && path(id)) return make(TestOp::kIsBool, id, 1);
+        break;
       case Op::kPresent:
         if (path(n.a)) return make(TestOp::kPresent, n.a);
         break;

@@ -491,9 +491,11 @@ TEST_CASE("compiled tests decide each rule as the general evaluator does", "[eva
   // definitions), on missing values too.
   auto res = compile(steward::testing::pack_of(R"(
 enum Level { client, aggregate }
+record Item { on: bool }
 document Doc {
   id: string
   level: Level?
+  items: [Item]?
   n: int?
   x: number?
   note: string?
@@ -525,6 +527,8 @@ rule note_not_in { clause: c, outcome: deny, when: note not in words, message: "
 rule x_tag { clause: c, outcome: deny, when: "x" in tags, message: "r" }
 rule no_y_tag { clause: c, outcome: deny, when: "y" not in tags, message: "s" }
 rule level_tag { clause: c, outcome: deny, when: level in ["client"] and "x" in tags, message: "t" }
+rule item_on for i in items { clause: c, outcome: deny, when: i.on, message: "w" }
+rule any_on { clause: c, outcome: deny, when: any(i in items: not i.on), message: "x" }
 )"));
   for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
   REQUIRE(res.ok());
@@ -539,6 +543,9 @@ rule level_tag { clause: c, outcome: deny, when: level in ["client"] and "x" in 
            "id: a\nnote: y\ntags: [X, y, x]\nlevel: client\n",
            "id: a\nnote: zz\ntags: [y]\n",
            "id: a\nnote: ''\ntags: [x]\nlevel: client\n",
+           "id: a\nflag: null\nitems: [{on: true}, {on: false}, {on: true}]\n",
+           "id: a\nitems: [{on: true}]\n",
+           "id: a\nitems: []\n",
        })
     check_fast_matches_general(res, doc, "doc.yaml", context);
 }
