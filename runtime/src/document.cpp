@@ -7,10 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
-
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -40,46 +36,14 @@ void detail::set_data_files(Document& doc, std::vector<DataFileRef> files) {
   doc.data_files_ = std::move(files);
 }
 
-namespace {
-
-// Newlines in [p, p + n): sixteen bytes a step, counted in byte lanes that are summed before
-// they can wrap (255 steps).
-size_t count_newlines(const char* p, size_t n) {
-  size_t count = 0, i = 0;
-#ifdef __SSE2__
-  const __m128i nl = _mm_set1_epi8('\n');
-  while (n - i >= 16) {
-    __m128i lanes = _mm_setzero_si128();
-    for (size_t steps = std::min<size_t>((n - i) / 16, 255); steps > 0; --steps, i += 16) {
-      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-      lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(block, nl));
-    }
-    const __m128i sums = _mm_sad_epu8(lanes, _mm_setzero_si128());
-    count += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
-             static_cast<size_t>(_mm_extract_epi16(sums, 4));
-  }
-#endif
-  for (; i < n; ++i) count += p[i] == '\n';
-  return count;
-}
-
-}  // namespace
-
 Position Document::position(uint32_t node) const {
   const DocNode& n = nodes_[node];
-  if (n.at_line != 0) return {n.at_line, n.at_column};
-  // By the rules of the loaders' line cursor (raw_tree.h, LineCursor): lines end at `\n`; a
-  // column counts bytes in ASCII text and code points otherwise.
-  const size_t offset = std::min<size_t>(n.at_column, text_.size());
-  const char* base = text_.data();
-  const auto* nl = static_cast<const char*>(memrchr(base, '\n', offset));
-  const size_t start = nl == nullptr ? 0 : static_cast<size_t>(nl - base) + 1;
-  Position p;
-  p.line = static_cast<uint32_t>(count_newlines(base, start) + 1);
-  p.column = static_cast<uint32_t>(
-      1 +
-      (text_ascii_ ? offset - start : code_points(std::string_view(base + start, offset - start))));
-  return p;
+  if (n.at_line != 0 || line_starts_.empty()) return {n.at_line, n.at_column};
+  // The line whose start is the last at or before the offset; ASCII text, so the column is
+  // the bytes from that start (as the loaders' line cursor counts, raw_tree.h).
+  const auto after = std::upper_bound(line_starts_.begin(), line_starts_.end(), n.at_column);
+  const auto line = static_cast<uint32_t>(after - line_starts_.begin());  // the first start is 0
+  return {line, n.at_column - line_starts_[line - 1] + 1};
 }
 
 std::string Document::path(uint32_t node) const {

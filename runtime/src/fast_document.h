@@ -34,7 +34,7 @@ class FastDocument {
   const LoadLimits& limits() const { return limits_; }
   DocNode& node(uint32_t n) { return doc_->nodes_[n]; }
 
-  // A node at `line` and `column`, or at line 0 and a byte offset in the kept text (keep_text).
+  // A node at `line` and `column`, or at line 0 and a byte offset (keep_line_starts).
   uint32_t new_node(const Type* type, uint32_t parent, uint32_t index, uint32_t line,
                     uint32_t column) {
     DocNode n;
@@ -206,12 +206,9 @@ class FastDocument {
     return true;
   }
 
-  // Positions given as (0, byte offset) are computed from `text` when asked (Document::position):
-  // the document keeps a copy. `ascii`: the text has no byte of 0x80 or more.
-  void keep_text(std::string_view text, bool ascii) {
-    doc_->text_.assign(text);
-    doc_->text_ascii_ = ascii;
-  }
+  // Positions given as (0, byte offset) are found in `starts` (where each line of the text
+  // starts) when asked (Document::position). For ASCII text only: a column counts bytes.
+  void keep_line_starts(std::vector<uint32_t> starts) { doc_->line_starts_ = std::move(starts); }
 
   // The document, with its strings and id; `file` is taken.
   std::shared_ptr<Document> finish(std::string& file) {

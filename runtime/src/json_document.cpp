@@ -8,6 +8,8 @@
 #include <simdjson.h>
 
 #include <memory>
+#include <optional>
+#include <utility>
 
 #include "document_builder.h"
 #include "fast_document.h"
@@ -22,9 +24,15 @@ class JsonDocumentBuilder {
   JsonDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, const padded_string& buf,
                       bool ascii)
       : out_(pack, limits, buf.size()), base_(buf.data()) {
-    // Nodes hold their byte offsets; a position is computed when a reason or a caller asks
-    // (finding every node's line was a tenth of loading).
-    out_.keep_text(std::string_view(buf.data(), buf.size()), ascii);
+    // In ASCII text nodes hold their byte offsets, and a position is looked up in the line
+    // index when a reason or a caller asks (finding every node's line and column as it was
+    // read was a tenth of loading). Other text counts code points for its columns: as it is
+    // read, once (counted when asked, a line of many values was read again for each).
+    const std::string_view text(buf.data(), buf.size());
+    if (ascii)
+      out_.keep_line_starts(detail::line_starts(text));
+    else
+      lines_.emplace(text, false);
   }
 
   // Reads the root; false to hand the text to the general path.
@@ -33,7 +41,8 @@ class JsonDocumentBuilder {
     if (root.current_location().get(at)) return false;
     ondemand::object obj;
     if (root.get_object().get(obj)) return false;
-    const uint32_t r = out_.new_node(out_.pack().root, kNoIndex, 0, 0, offset(at));
+    const auto [line, column] = where(at);
+    const uint32_t r = out_.new_node(out_.pack().root, kNoIndex, 0, line, column);
     // The root is a value of depth 1 (json_reader.cpp counts the same way); the general path
     // counts no value for it.
     return 1 <= out_.limits().max_depth && record(obj, r, out_.pack().root, 1);
@@ -53,7 +62,8 @@ class JsonDocumentBuilder {
       const char* key_at = field.key().raw() - 1;  // the opening quote
       std::string_view name;
       if (field.unescaped_key().get(name)) return false;
-      const int f = out_.take_key(rec, name, 0, offset(key_at));
+      const auto [line, column] = where(key_at);
+      const int f = out_.take_key(rec, name, line, column);
       if (f < 0) return false;
       const uint32_t n = rec.first_slot + static_cast<uint32_t>(f);
       if (!value(field.value(), n, type->fields[f], depth + 1) || !out_.after_value(rec, f))
@@ -120,17 +130,26 @@ class JsonDocumentBuilder {
       if (std::move(entry).get(iv)) return false;
       const char* at = nullptr;
       if (iv.current_location().get(at)) return false;
-      const uint32_t c = out_.list_item(n, index++, 0, offset(at));
+      const auto [line, column] = where(at);
+      const uint32_t c = out_.list_item(n, index++, line, column);
       // A null item is an error, and so is an item left missing (an empty optional date).
       if (!value(iv, c, elem, depth + 1) || out_.node(c).kind == TypeKind::kNull) return false;
     }
     return out_.close_list(n, ft, mark);
   }
 
-  uint32_t offset(const char* at) const { return static_cast<uint32_t>(at - base_); }
+  // Where `at` is, as new_node takes it: line 0 and the byte offset, or line and column.
+  std::pair<uint32_t, uint32_t> where(const char* at) {
+    const auto offset = static_cast<uint32_t>(at - base_);
+    if (!lines_) return {0, offset};
+    uint32_t line = 0, column = 0;
+    lines_->at(offset, &line, &column);
+    return {line, column};
+  }
 
   FastDocument out_;
   const char* base_;
+  std::optional<detail::LineCursor> lines_;  // non-ASCII text only
 };
 
 std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,

@@ -11,6 +11,10 @@
 #include <utility>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "steward/source.h"
 
 namespace steward::detail {
@@ -117,6 +121,34 @@ class RawWriter {
   RawTree& t_;
 };
 
+// Where each line of `text` starts: 0, then one past every `\n`, each found from a block's mask
+// (a memchr call per line cost more on short lines).
+inline std::vector<uint32_t> line_starts(std::string_view text) {
+  std::vector<uint32_t> starts;
+  starts.reserve(text.size() / 32 + 8);
+  starts.push_back(0);
+  const char* p = text.data();
+  const size_t n = text.size();
+  size_t i = 0;
+#if defined(__SSE2__)
+  // Sixty-four bytes a step, their four masks as one word: a step per sixteen bytes cost about
+  // as much as the memchr calls it replaced.
+  const __m128i nl = _mm_set1_epi8('\n');
+  auto block = [&](size_t at) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))));
+  };
+  for (; i + 64 <= n; i += 64) {
+    uint64_t mask = block(i) | block(i + 16) << 16 | block(i + 32) << 32 | block(i + 48) << 48;
+    for (; mask != 0; mask &= mask - 1)
+      starts.push_back(static_cast<uint32_t>(i + static_cast<size_t>(__builtin_ctzll(mask)) + 1));
+  }
+#endif
+  for (; i < n; ++i)
+    if (p[i] == '\n') starts.push_back(static_cast<uint32_t>(i + 1));
+  return starts;
+}
+
 // Line and column (1-based; the column counts code points, as libyaml's marks and the compiler's
 // spans do) of offsets into a text, asked in the order of the text as a parser walks it: a
 // cursor over the line starts instead of a search per offset (a search when an offset goes
@@ -128,14 +160,8 @@ class RawWriter {
 class LineCursor {
  public:
   // `ascii`: the text has no byte of 0x80 or more (a wrong `true` gives byte columns).
-  LineCursor(std::string_view text, bool ascii) : text_(text), ascii_(ascii) {
-    starts_.reserve(text.size() / 32 + 8);
-    const char* base = text.data();
-    for (const char* p = base; (p = static_cast<const char*>(std::memchr(
-                                    p, '\n', text.size() - static_cast<size_t>(p - base))));
-         ++p)
-      starts_.push_back(static_cast<uint32_t>(p - base + 1));
-  }
+  LineCursor(std::string_view text, bool ascii)
+      : text_(text), ascii_(ascii), starts_(line_starts(text)) {}
 
   void at(size_t offset, uint32_t* line, uint32_t* column) {
     const uint32_t off = static_cast<uint32_t>(offset);
@@ -171,9 +197,9 @@ class LineCursor {
  private:
   std::string_view text_;
   bool ascii_;
-  std::vector<uint32_t> starts_{0};
-  size_t line_ = 0;       // index into starts_ of the last position's line
-  uint32_t counted_ = 0;  // offset up to which column_ counts code points (non-ASCII text)
+  std::vector<uint32_t> starts_;  // line_starts(text_)
+  size_t line_ = 0;               // index into starts_ of the last position's line
+  uint32_t counted_ = 0;          // offset up to which column_ counts code points (non-ASCII text)
   uint32_t column_ = 1;
 };
 

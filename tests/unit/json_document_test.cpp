@@ -12,6 +12,7 @@
 #include "case_corpus.h"
 #include "steward/compiler.h"
 #include "steward/document.h"
+#include "steward/evaluator.h"
 #include "steward/scalar.h"
 #include "test_support.h"
 
@@ -245,13 +246,16 @@ TEST_CASE("positions in JSON text are right wherever its line breaks fall", "[do
 
 TEST_CASE("positions the fast path leaves to be asked for equal the general path's",
           "[document][json]") {
-  // The fast path keeps byte offsets and the text; Document::position counts lines and code
-  // points when asked. Non-ASCII text before values on one line, CRLF line ends, and a text of
-  // more newlines than a byte lane holds before its first key (counted sixteen bytes a step,
-  // summed every 255 steps: lanes that wrapped would put every node thousands of lines up).
+  // In ASCII text the fast path keeps byte offsets and an index of line starts (found sixteen
+  // bytes a step), and Document::position looks a node up when asked; other text gets its
+  // positions as it is read. Non-ASCII text before values on one line, CRLF line ends, line
+  // breaks at every offset of a block, and thousands of newlines before the first key.
   const auto files = json_examples();
   REQUIRE_FALSE(files.empty());
-  json agreement = json::parse(steward::testing::read_text(files.front()));
+  const json ascii = json::parse(steward::testing::read_text(files.front()));
+  const std::string ascii_text = ascii.dump(1);
+  REQUIRE(std::none_of(ascii_text.begin(), ascii_text.end(), [](char c) { return c & 0x80; }));
+  json agreement = ascii;
   agreement["title"] = "\u00dcbermittlung \u20ac \U0001F600 an die Stelle";
   const std::string one_line = agreement.dump();
   REQUIRE(one_line.find("\xF0\x9F\x98\x80") != std::string::npos);
@@ -262,19 +266,62 @@ TEST_CASE("positions the fast path leaves to be asked for equal the general path
     crlf += c;
   }
   CHECK(same_both_ways(crlf));
+  for (size_t width = 0; width < 40; ++width) {
+    INFO(width);
+    std::string text = "{";
+    for (int i = 0; i < 3; ++i) text += std::string(width, ' ') + "\n";
+    CHECK(same_both_ways(text + ascii.dump(static_cast<int>(width % 5)).substr(1)));
+    CHECK(same_both_ways(text + agreement.dump(static_cast<int>(width % 5)).substr(1)));
+  }
   for (size_t newlines : {4079u, 4080u, 4081u, 8200u}) {
-    INFO(newlines);
-    const std::string text = "{" + std::string(newlines, '\n') + agreement.dump(1).substr(1);
-    REQUIRE(same_both_ways(text));
-    auto doc = load_document_fast(dcf_pack(), text, "a.json");
-    REQUIRE(doc);
-    const int title = dcf_pack().root->find_field("title");
-    const uint32_t t = doc->children(doc->node(doc->root()))[static_cast<size_t>(title)];
-    const Position at = doc->position(t);
-    // `title`'s key, where dump(1) puts it: after the newlines, on its own line, one space in.
-    const size_t key = text.find("\"title\"");
-    CHECK(at.line == 1 + std::count(text.begin(), text.begin() + static_cast<long>(key), '\n'));
-    CHECK(at.column == 2);
+    for (const json* a : std::initializer_list<const json*>{&ascii, &agreement}) {
+      INFO(newlines << (a == &ascii ? " ASCII" : " not ASCII"));
+      const std::string text = "{" + std::string(newlines, '\n') + a->dump(1).substr(1);
+      REQUIRE(same_both_ways(text));
+      auto doc = load_document_fast(dcf_pack(), text, "a.json");
+      REQUIRE(doc);
+      const int title = dcf_pack().root->find_field("title");
+      const uint32_t t = doc->children(doc->node(doc->root()))[static_cast<size_t>(title)];
+      const Position at = doc->position(t);
+      // `title`'s key, where dump(1) puts it: after the newlines, on its own line, one space in.
+      const size_t key = text.find("\"title\"");
+      CHECK(at.line == 1 + std::count(text.begin(), text.begin() + static_cast<long>(key), '\n'));
+      CHECK(at.column == 2);
+    }
+  }
+}
+
+TEST_CASE("many reasons on one long line point where the general path's document does",
+          "[document][json][hostile]") {
+  // Found attacking the positions computed when asked: counting code points from the line's
+  // start for each reason made an agreement of 32,000 Safe Harbor fields on one non-ASCII line
+  // (2.6 MB) take 26 s instead of 0.2. Non-ASCII text now gets its positions as it is read, in
+  // one pass; ASCII text a line index. Here every reason's evidence, both ways and both texts,
+  // is the general path's (docs/security.md has the timing; none is asserted).
+  const CompileResult res = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
+  REQUIRE(res.ok());
+  json agreement = json::parse(steward::testing::read_text(
+      steward::testing::source_dir() + "/bench/json/16-safe-harbor-identifiers-deny.json"));
+  json fields = json::array();
+  for (int i = 0; i < 2000; ++i)
+    fields.push_back({{"name", "f" + std::to_string(i)},
+                      {"category", "county"},
+                      {"justification", "Regional comparison"}});
+  agreement["data"]["fields"] = fields;
+  EvaluationContext context;
+  REQUIRE(parse_iso_date("2026-03-01", &context.as_of));
+  Evaluator ev(res.pack);
+  for (const char* title : {"Plain title", "\u00dcbermittlung \u20ac"}) {
+    agreement["title"] = title;
+    const std::string text = agreement.dump();
+    INFO(title);
+    auto fast = load_document_fast(*res.pack, text, "a.json");
+    REQUIRE(fast);
+    LoadResult general = load_document_general(*res.pack, text, "a.json");
+    REQUIRE(general.ok());
+    const std::string a = to_json(ev.evaluate(*fast, context));
+    CHECK(a == to_json(ev.evaluate(*general.document, context)));
+    CHECK(nlohmann::json::parse(a)["reasons"].size() >= 2000);
   }
 }
 

@@ -94,8 +94,9 @@ class Document {
   // Key path of a node: `data.fields[2].justification`; "" for the root.
   std::string path(uint32_t node) const;
   // Line and column (1-based; the column counts code points) of a node: the key of its mapping
-  // entry, or its list item. Computed from the kept text when the loader did not record it:
-  // reasons ask for a few positions, and finding every node's line cost a tenth of loading.
+  // entry, or its list item. Found in the document's line index when the loader did not record
+  // it (reasons ask for a few positions, and finding every node's line cost a tenth of
+  // loading); either way in time logarithmic in the document's lines.
   Position position(uint32_t node) const;
   // The value of the pack's id field, or "".
   const std::string& id() const { return id_; }
@@ -118,10 +119,9 @@ class Document {
   std::vector<DocNode> nodes_;
   std::vector<uint32_t> children_;
   std::string strings_;
-  // The source text, kept when nodes hold offsets instead of positions (DocNode::at_line 0),
-  // and whether it is all ASCII (a column is then a byte count).
-  std::string text_;
-  bool text_ascii_ = false;
+  // Where each line of the source text starts, kept when nodes hold byte offsets instead of
+  // positions (DocNode::at_line 0; only for ASCII text, where a column counts bytes).
+  std::vector<uint32_t> line_starts_;
 };
 
 // An input error: never a decision. `path` is the key path ("" for the document itself);
