@@ -8,7 +8,12 @@
 #include <emmintrin.h>
 #endif
 
+#include "text_scan.h"
+
 namespace steward {
+
+using detail::is_bidi_control;
+using detail::valid_sequence;
 
 namespace {
 
@@ -87,39 +92,6 @@ bool ascii_block(const unsigned char* p) {
   std::memcpy(&b, p + 8, 8);
   return ((a | b) & 0x8080808080808080ull) == 0;
 #endif
-}
-
-// The length of the valid UTF-8 sequence at p[i] (a lead byte >= 0x80) and its code point, or
-// 0 when it is not one: overlong forms, surrogates and code points past U+10FFFF are invalid.
-size_t valid_sequence(const unsigned char* p, size_t n, size_t i, uint32_t* cp) {
-  const unsigned char c = p[i];
-  size_t len;
-  uint32_t v;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    v = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    v = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    v = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > n) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    if ((p[i + k] & 0xC0) != 0x80) return 0;
-    v = (v << 6) | (p[i + k] & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (v < kMin[len] || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return 0;
-  *cp = v;
-  return len;
-}
-
-bool is_bidi_control(uint32_t cp) {
-  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
 }  // namespace
@@ -212,7 +184,7 @@ size_t find_invalid_utf8(std::string_view s) {
   return std::string_view::npos;
 }
 
-TextCheck check_text(std::string_view text, std::string_view allowed) {
+TextCheck check_text_baseline(std::string_view text, std::string_view allowed) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   const PlainBlocks blocks(allowed, '\\', '\r');
@@ -229,27 +201,18 @@ TextCheck check_text(std::string_view text, std::string_view allowed) {
       i += PlainBlocks::kWidth;
       continue;
     }
-    const unsigned char c = p[i];
-    if (c == '\\' || c == '\r') out.escapes = true;
-    if (c < 0x80) {
-      if ((c < 0x20 || c == 0x7F) && allowed.find(static_cast<char>(c)) == std::string_view::npos &&
-          !out.control.found())
-        out.control = {i, c, false};
-      ++i;
-      continue;
-    }
-    out.ascii = false;
-    uint32_t cp = 0;
-    const size_t len = valid_sequence(p, n, i, &cp);
-    if (len == 0) {
-      out.invalid_utf8 = i;
-      return out;
-    }
-    if (!out.control.found() && ((cp >= 0x80 && cp <= 0x9F) || is_bidi_control(cp)))
-      out.control = {i, cp, is_bidi_control(cp)};
-    i += len;
+    if (!detail::check_step(p, n, i, allowed, out)) return out;
   }
   return out;
+}
+
+TextCheck check_text(std::string_view text, std::string_view allowed) {
+#if STEWARD_TEXT_SCAN_AVX2
+  // Chosen once: libgcc's probe also asks whether the OS saves the 256-bit registers.
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) return detail::check_text_avx2(text, allowed);
+#endif
+  return check_text_baseline(text, allowed);
 }
 
 namespace {

@@ -181,11 +181,34 @@ steward::TextCheck reference_check(std::string_view s, std::string_view allowed)
   return out;
 }
 
+// check_text (AVX2 where the CPU has it) and check_text_baseline (SSE2) against the
+// byte-at-a-time reading, every field.
+void require_as_reference(std::string_view text, std::string_view allowed) {
+  const steward::TextCheck want = reference_check(text, allowed);
+  for (int scan = 0; scan < 2; ++scan) {
+    const steward::TextCheck got = scan == 0 ? steward::check_text(text, allowed)
+                                             : steward::check_text_baseline(text, allowed);
+    INFO((scan == 0 ? "check_text" : "check_text_baseline"));
+    REQUIRE(got.invalid_utf8 == want.invalid_utf8);
+    REQUIRE(got.control.offset == want.control.offset);
+    REQUIRE(got.control.code_point == want.control.code_point);
+    REQUIRE(got.control.bidi == want.control.bidi);
+    REQUIRE(got.escapes == want.escapes);
+    REQUIRE(got.ascii == want.ascii);  // columns are byte offsets only when it holds
+  }
+  if (want.invalid_utf8 == std::string::npos) {
+    REQUIRE(steward::find_control(text, allowed).offset == want.control.offset);
+  }
+  REQUIRE(steward::find_invalid_utf8(text) == want.invalid_utf8);
+}
+
 }  // namespace
 
-TEST_CASE("check_text reads every piece at every offset of three blocks alike", "[source]") {
-  // The scan takes sixteen bytes at a time: each byte value, and each interesting sequence,
-  // at each offset of 48 bytes, must be judged as a byte-at-a-time reading judges it.
+TEST_CASE("check_text reads every piece at every offset of its blocks alike", "[source]") {
+  // The scans take 16, 32 and 64 bytes at a time, and the AVX2 one the text's last 32 bytes
+  // again for a tail: each byte value, and each interesting sequence, at each offset of texts
+  // of 48, 103 (64 + 32 + a tail of 7) and 160 bytes, must be judged as a byte-at-a-time
+  // reading judges it.
   std::vector<std::string> pieces;
   for (int b = 0; b < 256; ++b) pieces.emplace_back(1, static_cast<char>(b));
   for (const char* s : {"\xc2\x85", "\xc2\xa0", "\xc3\xa9", "\xe2\x80\xae", "\xe2\x81\xa6",
@@ -193,23 +216,14 @@ TEST_CASE("check_text reads every piece at every offset of three blocks alike", 
                         "\xf4\x90\x80\x80", "\xc3", "\xe2\x80", "\\n", "\r\n"})
     pieces.emplace_back(s);
   for (std::string_view allowed : {std::string_view("\t\n\r"), std::string_view("")}) {
-    for (const std::string& piece : pieces) {
-      for (size_t pos = 0; pos + piece.size() <= 48; ++pos) {
-        std::string text(48, 'a');
-        text.replace(pos, piece.size(), piece);
-        const steward::TextCheck got = steward::check_text(text, allowed);
-        const steward::TextCheck want = reference_check(text, allowed);
-        INFO("piece " << steward::escape_for_display(piece) << " at " << pos);
-        REQUIRE(got.invalid_utf8 == want.invalid_utf8);
-        REQUIRE(got.control.offset == want.control.offset);
-        REQUIRE(got.control.code_point == want.control.code_point);
-        REQUIRE(got.control.bidi == want.control.bidi);
-        REQUIRE(got.escapes == want.escapes);
-        REQUIRE(got.ascii == want.ascii);  // columns are byte offsets only when it holds
-        if (want.invalid_utf8 == std::string::npos) {
-          REQUIRE(steward::find_control(text, allowed).offset == want.control.offset);
+    for (size_t size : {48, 103, 160}) {
+      for (const std::string& piece : pieces) {
+        for (size_t pos = 0; pos + piece.size() <= size; ++pos) {
+          std::string text(size, 'a');
+          text.replace(pos, piece.size(), piece);
+          INFO("piece " << steward::escape_for_display(piece) << " at " << pos << " of " << size);
+          require_as_reference(text, allowed);
         }
-        REQUIRE(steward::find_invalid_utf8(text) == want.invalid_utf8);
       }
     }
   }
@@ -220,6 +234,45 @@ TEST_CASE("check_text reads every piece at every offset of three blocks alike", 
       "\t\n\r");
   CHECK(both.control.offset == 1);
   CHECK(both.invalid_utf8 == 3);
+}
+
+TEST_CASE("check_text judges mixed texts of every length as the byte reading does", "[source]") {
+  // Texts of 0 to 300 bytes, mostly plain, with allowed and refused controls, escapes, valid
+  // and broken UTF-8 sprinkled in: several bytes for the byte step in one block, a plain run
+  // after them, and tails of every length.
+  const std::vector<std::string> rare = {"\t",
+                                         "\n",
+                                         "\r",
+                                         "\\",
+                                         "\x01",
+                                         "\x1b",
+                                         "\x7f",
+                                         "\xc3\xa9",
+                                         "\xc2\x85",
+                                         "\xe2\x80\xae",
+                                         "\xff",
+                                         "\xe2\x80",
+                                         "\xf0\x9f\x98\x80",
+                                         "\x1f",
+                                         " "};
+  uint64_t seed = 2026120501;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<uint32_t>(seed >> 33);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    const size_t size = next() % 301;
+    const uint32_t odds = 1 + next() % 200;  // one rare piece in `odds` bytes
+    std::string text;
+    while (text.size() < size) {
+      if (next() % odds == 0)
+        text += rare[next() % rare.size()];
+      else
+        text += static_cast<char>('!' + next() % 90);
+    }
+    INFO("round " << round << ": " << steward::escape_for_display(text));
+    require_as_reference(text, next() % 2 ? std::string_view("\t\n\r") : std::string_view("\t\n"));
+  }
 }
 
 TEST_CASE("same_bytes is memcmp's equality at every length and every differing byte", "[source]") {
