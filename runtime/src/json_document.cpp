@@ -7,6 +7,8 @@
 // path builds: tests and the agreement fuzzer compare the two (document_difference).
 #include <simdjson.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <utility>
@@ -21,7 +23,7 @@ using namespace simdjson;
 
 class JsonDocumentBuilder {
  public:
-  JsonDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, const padded_string& buf,
+  JsonDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, padded_string_view buf,
                       bool ascii)
       : out_(pack, limits, buf.size()), base_(buf.data()) {
     // In ASCII text nodes hold their byte offsets, and a position is looked up in the line
@@ -157,7 +159,20 @@ std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,
                                                       std::string_view text, bool ascii,
                                                       std::string& file) {
   thread_local ondemand::parser parser;
-  padded_string buf(text);
+  // The text with simdjson's padding after it, in a buffer the thread keeps as the parser keeps
+  // its own (a padded_string per document was an allocation and a free on every load), given
+  // back after a document over 1 MiB.
+  thread_local std::string padded;
+  struct Release {
+    ~Release() {
+      if (padded.size() > (size_t{1} << 20)) std::string().swap(padded);
+    }
+  } release;
+  const size_t need = text.size() + SIMDJSON_PADDING;
+  if (padded.size() < need) padded.resize(std::max(need, size_t{4096}));
+  std::memcpy(padded.data(), text.data(), text.size());
+  std::memset(padded.data() + text.size(), 0, SIMDJSON_PADDING);
+  const padded_string_view buf(padded.data(), text.size(), padded.size());
   ondemand::document doc;
   if (parser.iterate(buf).get(doc)) return nullptr;
   ondemand::value root;

@@ -325,6 +325,28 @@ TEST_CASE("many reasons on one long line point where the general path's document
   }
 }
 
+TEST_CASE("the fast path's reused text buffer keeps nothing of the text before",
+          "[document][json]") {
+  // The fast path copies each text into a buffer its thread keeps (with simdjson's padding
+  // after it) and gives it back after a text over 1 MiB. A text read after a longer one has the
+  // longer one's bytes beyond its padding: each prefix of an agreement must still load, or
+  // fail, as the general path has it, after the whole agreement and after a large one.
+  const std::string text =
+      steward::testing::read_text(json_examples().front());  // an allowed agreement
+  json big = json::parse(text);
+  big["purpose"]["description"] = std::string(700000, 'x');  // each under 1 MiB a value
+  big["summary_of_terms"] = std::string(700000, 'y');
+  const std::string large = big.dump();
+  const size_t brace = text.rfind('}');
+  for (const std::string* before : {&text, &large}) {
+    INFO("after " << before->size() << " bytes");
+    REQUIRE(same_both_ways(*before));
+    for (size_t cut : {brace, brace - 1, text.size() / 2, size_t{1}})
+      CHECK_FALSE(same_both_ways(text.substr(0, cut)));
+    CHECK(same_both_ways(text));
+  }
+}
+
 TEST_CASE("columns count code points, and a leading byte order mark none, in JSON as in YAML",
           "[document][json]") {
   // Found by reading agreements that open with a byte order mark: JSON columns counted bytes
