@@ -3,7 +3,8 @@
 // records (the lists rewritten before validation). Any crash, leak, timeout or sanitizer report
 // is a finding; so is a decision for an input that had errors, and so is a rule that fires in
 // the decision but not in explain's general evaluator (no compiled tests), or the reverse, and
-// a JSON or YAML text whose fast path (straight to the document) differs from the general path.
+// a JSON or YAML text whose fast path (straight to the document) differs from the general path,
+// and a text the AVX2 text check judges apart from the SSE2 one.
 #include <cstdint>
 #include <cstdlib>
 #include <set>
@@ -13,6 +14,7 @@
 
 #include "steward/compiler.h"
 #include "steward/evaluator.h"
+#include "steward/source.h"
 
 namespace {
 
@@ -80,6 +82,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   steward::LoadLimits limits;
   limits.max_values = 20000;  // keep each run fast; the limit itself is under test too
+  // Both text scans (check_text takes the AVX2 one on a CPU that has it), both `allowed` sets
+  // the loaders use: every field alike.
+  for (std::string_view allowed : {std::string_view("\t\n\r"), std::string_view("\t\n")}) {
+    const steward::TextCheck a = steward::check_text(text, allowed);
+    const steward::TextCheck b = steward::check_text_baseline(text, allowed);
+    if (a.invalid_utf8 != b.invalid_utf8 || a.control.offset != b.control.offset ||
+        a.control.code_point != b.control.code_point || a.control.bidi != b.control.bidi ||
+        a.escapes != b.escapes || a.ascii != b.ascii)
+      std::abort();
+  }
   auto loaded = steward::load_document(ev.pack(), text, "fuzz.yaml", limits);
   check_against_general_path(text, limits, loaded);
   if (!loaded.ok()) {
