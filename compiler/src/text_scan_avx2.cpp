@@ -51,11 +51,13 @@ Classes make_classes(std::string_view allowed) {
 // The tables for this `allowed`, made once per thread for the last one asked (callers pass
 // one of two or three constants).
 const Classes& classes_for(std::string_view allowed) {
-  thread_local std::string last = "\x01unset";
+  thread_local bool made = false;  // not a sentinel `last`: any text may be asked for
+  thread_local std::string last;
   thread_local Classes classes;
-  if (allowed != last) {
+  if (!made || allowed != last) {
     classes = make_classes(allowed);
     last.assign(allowed);
+    made = true;
   }
   return classes;
 }

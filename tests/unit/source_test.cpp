@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "steward/diagnostic.h"
@@ -234,6 +235,27 @@ TEST_CASE("check_text reads every piece at every offset of its blocks alike", "[
       "\t\n\r");
   CHECK(both.control.offset == 1);
   CHECK(both.invalid_utf8 == 3);
+}
+
+TEST_CASE("check_text's scan is made for the first controls a thread allows, whatever they are",
+          "[source]") {
+  // The AVX2 scan keeps its tables for the last `allowed` a thread asked with; a first version
+  // marked "none yet" with a sentinel text, and a caller asking with that very text on a new
+  // thread got empty tables, which pass every byte unread.
+  const std::string text = std::string(100, 'a') + "\x1b" + std::string(40, 'b') + "\xff";
+  for (std::string_view allowed : {std::string_view("\x01unset"), std::string_view("")}) {
+    steward::TextCheck got, baseline;
+    std::thread([&] {
+      got = steward::check_text(text, allowed);
+      baseline = steward::check_text_baseline(text, allowed);
+    }).join();
+    const steward::TextCheck want = reference_check(text, allowed);
+    CHECK(got.control.offset == want.control.offset);
+    CHECK(got.invalid_utf8 == want.invalid_utf8);
+    CHECK(baseline.control.offset == want.control.offset);
+    CHECK(want.control.offset == 100);
+    CHECK(want.invalid_utf8 == 141);
+  }
 }
 
 TEST_CASE("check_text judges mixed texts of every length as the byte reading does", "[source]") {
