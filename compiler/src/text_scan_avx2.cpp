@@ -7,6 +7,7 @@
 #include <immintrin.h>
 
 #include <array>
+#include <cassert>
 
 #define STEWARD_AVX2_FN __attribute__((target("avx2")))
 
@@ -40,7 +41,10 @@ Classes make_classes(std::string_view allowed) {
     if (rows[h] == 0) continue;
     int k = 0;
     while (k < used && patterns[k] != rows[h]) ++k;
-    if (k == used) patterns[used++] = rows[h];  // at most 6 distinct rows (above)
+    if (k == used) {
+      assert(used < 8);  // at most six patterns (above), in 8 bits
+      patterns[used++] = rows[h];
+    }
     c.high[h] = static_cast<uint8_t>(1u << k);
     for (int l = 0; l < 16; ++l)
       if (rows[h] & (1u << l)) c.low[l] = static_cast<uint8_t>(c.low[l] | (1u << k));

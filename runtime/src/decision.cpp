@@ -12,6 +12,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "kept_buffer.h"
 #include "steward/date.h"
 
 namespace steward {
@@ -112,8 +113,7 @@ class Out {
   }
   ~Out() {
     if (buf_ != &scratch_) return;
-    // One very large document does not keep its buffer for the thread's life.
-    if (scratch_.size() > kKeep) std::string().swap(scratch_);
+    detail::give_back_if_large(scratch_);
     scratch_busy_ = false;
   }
   Out(const Out&) = delete;
@@ -176,7 +176,6 @@ class Out {
 
  private:
   static constexpr size_t kInitial = 4096;
-  static constexpr size_t kKeep = size_t{1} << 20;
   [[gnu::noinline]] void grow(size_t k) {
     buf_->resize(std::max(2 * size_, n_ + k));
     data_ = buf_->data();

@@ -15,6 +15,7 @@
 
 #include "document_builder.h"
 #include "fast_document.h"
+#include "kept_buffer.h"
 #include "raw_tree.h"
 
 namespace steward {
@@ -161,13 +162,9 @@ std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,
   thread_local ondemand::parser parser;
   // The text with simdjson's padding after it, in a buffer the thread keeps as the parser keeps
   // its own (a padded_string per document was an allocation and a free on every load), given
-  // back after a document over 1 MiB.
+  // back after a very large document.
   thread_local std::string padded;
-  struct Release {
-    ~Release() {
-      if (padded.size() > (size_t{1} << 20)) std::string().swap(padded);
-    }
-  } release;
+  const KeptBufferUse use(padded);
   const size_t need = text.size() + SIMDJSON_PADDING;
   if (padded.size() < need) padded.resize(std::max(need, size_t{4096}));
   std::memcpy(padded.data(), text.data(), text.size());

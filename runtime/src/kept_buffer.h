@@ -1,0 +1,30 @@
+// kept_buffer.h owns the rule for byte buffers a thread keeps from one document to the next.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace steward::detail {
+
+// A kept buffer that grew past this is given back when its use ends: one very large document
+// does not hold its memory for the thread's life.
+inline constexpr size_t kKeptBufferMax = size_t{1} << 20;
+
+// Gives `buf`'s memory back if it grew past kKeptBufferMax; a smaller buffer is kept as it is.
+inline void give_back_if_large(std::string& buf) {
+  if (buf.size() > kKeptBufferMax) std::string().swap(buf);
+}
+
+// One use of a thread-kept buffer: when it ends, however it ends, give_back_if_large(buf).
+class KeptBufferUse {
+ public:
+  explicit KeptBufferUse(std::string& buf) : buf_(buf) {}
+  ~KeptBufferUse() { give_back_if_large(buf_); }
+  KeptBufferUse(const KeptBufferUse&) = delete;
+  KeptBufferUse& operator=(const KeptBufferUse&) = delete;
+
+ private:
+  std::string& buf_;
+};
+
+}  // namespace steward::detail
