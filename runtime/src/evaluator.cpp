@@ -249,7 +249,7 @@ class TestCompiler {
       case Op::kGt:
       case Op::kGe: {
         const PlanNode& b = pack_.nodes[n.b];
-        if (path(n.a) && (b.op == Op::kConst || b.op == Op::kAsOf || path(n.b)))
+        if (path(n.a) && (b.op == Op::kConst || b.op == Op::kAsOf || path(n.b) || shifted(b)))
           return compare_with(n);
         break;
       }
@@ -272,7 +272,18 @@ class TestCompiler {
     return make(TestOp::kValue, 0);
   }
 
-  // A kCompare test of `n` (a path on the left; a constant, as_of() or a path on the right).
+  // `path + days` or `path - days` of dates, the days a constant (a pack's parameter is one):
+  // a kCompare test reads it where it is (CompareWith::kShiftedPath).
+  bool shifted(const PlanNode& x) const {
+    if ((x.op != Op::kAdd && x.op != Op::kSub) || x.type != TypeKind::kDate) return false;
+    const PlanNode& days = pack_.nodes[x.b];
+    if (pack_.nodes[x.a].type != TypeKind::kDate || days.op != Op::kConst) return false;
+    const TypeKind k = pack_.constants[days.a].kind;
+    return prep_.paths[x.a].begin != kNoIndex && (k == TypeKind::kInt || k == TypeKind::kNull);
+  }
+
+  // A kCompare test of `n` (a path on the left; a constant, as_of(), a path or a shifted path
+  // on the right).
   detail::Test compare_with(const PlanNode& n) const {
     using detail::CompareWith;
     const PlanNode& b = pack_.nodes[n.b];
@@ -283,7 +294,9 @@ class TestCompiler {
       x.flag = static_cast<uint8_t>(CompareWith::kConstant);
       x.b = b.a;
     } else {
-      x.flag = static_cast<uint8_t>(b.op == Op::kAsOf ? CompareWith::kAsOf : CompareWith::kPath);
+      x.flag = static_cast<uint8_t>(b.op == Op::kAsOf ? CompareWith::kAsOf
+                                    : shifted(b)      ? CompareWith::kShiftedPath
+                                                      : CompareWith::kPath);
       x.b = n.b;
     }
     return x;

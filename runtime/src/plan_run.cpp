@@ -106,60 +106,71 @@ int Run::compare(const Value& a, const Value& b, TypeKind k) {
 // its type's range (an int past 64 bits, a number past the finite doubles, a date outside the
 // years 1-9999) ends the evaluation in an error: wrapping around could turn a deadline long
 // past into one far ahead.
+namespace {
+
+const char* arith_symbol(Op op) {
+  return op == Op::kAdd   ? "+"
+         : op == Op::kSub ? "-"
+         : op == Op::kMul ? "*"
+         : op == Op::kDiv ? "/"
+                          : "%";
+}
+
+EvaluationError out_of_range(const PlanNode& n) {
+  return EvaluationError("eval.range",
+                         fmt::format("`{}` in the policy leaves the range of a {} for this "
+                                     "document",
+                                     arith_symbol(n.op),
+                                     n.type == TypeKind::kInt      ? "whole number"
+                                     : n.type == TypeKind::kNumber ? "number"
+                                                                   : "date (years 1-9999)"));
+}
+
+}  // namespace
+
+int32_t Run::shift_date(int32_t date, int64_t days, const PlanNode& n) {
+  const int32_t kFirst = first_iso_day(), kLast = last_iso_day();
+  // Days beyond the calendar's span cannot land inside it: no overflow below.
+  if (days < kFirst - kLast || days > kLast - kFirst) throw out_of_range(n);
+  const int64_t d = static_cast<int64_t>(date) + (n.op == Op::kAdd ? days : -days);
+  if (d < kFirst || d > kLast) throw out_of_range(n);
+  return static_cast<int32_t>(d);
+}
+
 Value Run::arith(const PlanNode& n) {
   Value a = eval(n.a), b = eval(n.b);
   if (a.kind == TypeKind::kNull || b.kind == TypeKind::kNull) return Value{};
   const bool add = n.op == Op::kAdd;
   Value v;
   v.kind = n.type;
-  const char* sym = n.op == Op::kAdd   ? "+"
-                    : n.op == Op::kSub ? "-"
-                    : n.op == Op::kMul ? "*"
-                    : n.op == Op::kDiv ? "/"
-                                       : "%";
   // Dividing by zero has no value: an error for this document, never a decision.
   if ((n.op == Op::kDiv || n.op == Op::kMod) &&
       (b.kind == TypeKind::kInt ? b.i == 0 : b.kind == TypeKind::kNumber && b.d == 0))
     throw EvaluationError("eval.range", fmt::format("`{}` in the policy divides by zero for "
                                                     "this document",
-                                                    sym));
-  auto out_of_range = [&] {
-    return EvaluationError("eval.range",
-                           fmt::format("`{}` in the policy leaves the range of a {} for this "
-                                       "document",
-                                       sym,
-                                       n.type == TypeKind::kInt      ? "whole number"
-                                       : n.type == TypeKind::kNumber ? "number"
-                                                                     : "date (years 1-9999)"));
-  };
+                                                    arith_symbol(n.op)));
   switch (n.type) {
     case TypeKind::kInt:
       if (a.kind == TypeKind::kDate) {
         v.i = static_cast<int64_t>(a.date) - b.date;
       } else if (n.op == Op::kMul) {
-        if (__builtin_mul_overflow(a.i, b.i, &v.i)) throw out_of_range();
+        if (__builtin_mul_overflow(a.i, b.i, &v.i)) throw out_of_range(n);
       } else if (n.op == Op::kMod) {
         v.i = b.i == -1 ? 0 : a.i % b.i;  // INT64_MIN % -1 overflows in C++
       } else if (add ? __builtin_add_overflow(a.i, b.i, &v.i)
                      : __builtin_sub_overflow(a.i, b.i, &v.i)) {
-        throw out_of_range();
+        throw out_of_range(n);
       }
       return v;
     case TypeKind::kNumber: {
       double x = as_number(a), y = as_number(b);
       v.d = n.op == Op::kMul ? x * y : n.op == Op::kDiv ? x / y : add ? x + y : x - y;
-      if (!std::isfinite(v.d)) throw out_of_range();
+      if (!std::isfinite(v.d)) throw out_of_range(n);
       return v;
     }
-    case TypeKind::kDate: {
-      const int32_t kFirst = first_iso_day(), kLast = last_iso_day();
-      // Days beyond the calendar's span cannot land inside it: no overflow below.
-      if (b.i < kFirst - kLast || b.i > kLast - kFirst) throw out_of_range();
-      int64_t d = static_cast<int64_t>(a.date) + (add ? b.i : -b.i);
-      if (d < kFirst || d > kLast) throw out_of_range();
-      v.date = static_cast<int32_t>(d);
+    case TypeKind::kDate:
+      v.date = shift_date(a.date, b.i, n);
       return v;
-    }
     default:
       return Value{};
   }

@@ -76,8 +76,9 @@ enum class TestOp : uint8_t {
 };
 
 // What a kCompare test's right operand is (Test::flag): a constant (b: its index in
-// CompiledPack::constants), the evaluation date, or a path (b: its plan node).
-enum class CompareWith : uint8_t { kConstant, kAsOf, kPath };
+// CompiledPack::constants), the evaluation date, a path (b: its plan node), or a date path
+// plus or minus a constant number of days (b: the `+` or `-` node; `term.end + 90`).
+enum class CompareWith : uint8_t { kConstant, kAsOf, kPath, kShiftedPath };
 
 // Scratch state, one per thread, reused across decisions: evaluation allocates only its output.
 struct Frame {
@@ -212,6 +213,9 @@ class Run {
   static int compare(const Value& a, const Value& b, TypeKind k);
   // `+` and `-`; a result outside its type's range is an EvaluationError (eval.range).
   Value arith(const PlanNode& n);
+  // `date + days` or `date - days` for the date-typed node `n`, as arith() computes it: a
+  // result outside the years 1-9999 is an eval.range error.
+  static int32_t shift_date(int32_t date, int64_t days, const PlanNode& n);
   bool in_set(const Value& v, const PlanNode& n) const;
   // The document node a path expression denotes, or kNoIndex when a step is missing.
   uint32_t node_of(uint32_t id);

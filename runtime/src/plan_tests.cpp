@@ -195,6 +195,18 @@ int64_t scalar_key(const T& v, TypeKind k) {
         if (present) y = scalar_key(node(e), k);
         break;
       }
+      case CompareWith::kShiftedPath: {
+        // Worked out whether or not the left side is there, as eval() does: a date pushed
+        // out of range is an error for the document either way.
+        const PlanNode& s = pack_.nodes[t.b];
+        const Constant& days = pack_.constants[pack_.nodes[s.b].a];
+        const uint32_t e = path_node(s.a);
+        const bool known =
+            e != kNoIndex && node(e).kind != TypeKind::kNull && days.kind != TypeKind::kNull;
+        if (known) y = shift_date(node(e).date, days.i, s);
+        present = present && known;
+        break;
+      }
     }
     if (present) {
       const int64_t x = scalar_key(*ln, k);
@@ -216,6 +228,9 @@ int64_t scalar_key(const T& v, TypeKind k) {
         if (e != kNoIndex) set_node(r, e);
         break;
       }
+      case CompareWith::kShiftedPath:
+        r = arith(pack_.nodes[t.b]);
+        break;
     }
     present = l.kind != TypeKind::kNull && r.kind != TypeKind::kNull;
     if (present) c = compare(l, r, k);

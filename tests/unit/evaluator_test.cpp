@@ -529,6 +529,9 @@ rule no_y_tag { clause: c, outcome: deny, when: "y" not in tags, message: "s" }
 rule level_tag { clause: c, outcome: deny, when: level in ["client"] and "x" in tags, message: "t" }
 rule item_on for i in items { clause: c, outcome: deny, when: i.on, message: "w" }
 rule any_on { clause: c, outcome: deny, when: any(i in items: not i.on), message: "x" }
+rule late { clause: c, outcome: deny, when: present(end) and present(start) and start > end + 30, message: "y {end}" }
+rule early { clause: c, outcome: deny, when: present(end) and present(start) and (start <= end - 2 or end + 0 < start), message: "z" }
+rule not_late { clause: c, outcome: deny, when: present(end) and present(start) and not (start >= end + 1), message: "zz" }
 )"));
   for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
   REQUIRE(res.ok());
@@ -546,8 +549,26 @@ rule any_on { clause: c, outcome: deny, when: any(i in items: not i.on), message
            "id: a\nflag: null\nitems: [{on: true}, {on: false}, {on: true}]\n",
            "id: a\nitems: [{on: true}]\n",
            "id: a\nitems: []\n",
+           // A date shifted by days, at and beside each boundary.
+           "id: a\nstart: 2026-01-31\nend: 2026-01-01\n",
+           "id: a\nstart: 2026-02-01\nend: 2026-01-01\n",
+           "id: a\nstart: 2026-01-01\nend: 2026-01-03\n",
+           "id: a\nstart: 2026-01-02\nend: 2026-01-03\n",
+           "id: a\nstart: 2026-01-03\nend: 2026-01-03\n",
+           "id: a\nstart: 2026-01-04\nend: 2026-01-03\n",
+           "id: a\nend: 2026-01-03\n",
        })
     check_fast_matches_general(res, doc, "doc.yaml", context);
+  // A shifted date past the calendar is an error as eval() has it: never a decision.
+  Evaluator ev(res.pack);
+  for (const char* doc : {"id: a\nstart: 2026-01-01\nend: 9999-12-15\n",
+                          "id: a\nstart: 2026-01-01\nend: 0001-01-01\n"}) {
+    INFO(doc);
+    auto loaded = load_document(*res.pack, doc, "doc.yaml");
+    REQUIRE(loaded.ok());
+    CHECK_THROWS_AS(ev.evaluate(*loaded.document, context), EvaluationError);
+    CHECK_THROWS_AS(ev.explain(*loaded.document, *res.sources, context), EvaluationError);
+  }
 }
 
 TEST_CASE("rules that open with the same test are decided as the general evaluator does",
