@@ -418,6 +418,14 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
     if (p.def_bool[d.slot]) tests.entry(d.node);
   }
   tests.chain_rules();
+  // explain()'s tables: with no test entries, every condition goes through eval() and every
+  // definition is computed by it, so that the tests can hold the compiled tests to it.
+  general_ = prep_;
+  general_.tests.clear();
+  general_.tests.shrink_to_fit();
+  std::fill(general_.entry.begin(), general_.entry.end(), kNoIndex);
+  std::fill(general_.def_bool.begin(), general_.def_bool.end(), 0);
+  general_.rules_entry = kNoIndex;
 }
 
 Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
@@ -426,7 +434,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
   Trace trace;
   trace.decision = evaluate(doc, context);  // checks the document (check_document)
   Frame frame;
-  Run run(pack, prep_, doc, frame, max_steps_, context.as_of);
+  Run run(pack, general_, doc, frame, max_steps_, context.as_of);
   for (const auto& d : pack.defs) {
     run.def(d.slot);
     trace.definitions.push_back(

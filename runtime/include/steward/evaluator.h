@@ -171,7 +171,9 @@ class Evaluator {
                                                 const EvaluationContext& context = {}) const;
 
   // Decides and records every definition's value and every rule's condition parts. `sources`
-  // are the pack's sources (CompileResult::sources), for the text of expressions.
+  // are the pack's sources (CompileResult::sources), for the text of expressions. The record
+  // is made by the general evaluator alone (no compiled test), so that it is a reference for
+  // the decision, which the compiled tests make.
   Trace explain(const Document& doc, const SourceMap& sources,
                 const EvaluationContext& context = {}) const;
 
@@ -181,6 +183,8 @@ class Evaluator {
   std::shared_ptr<const CompiledPack> pack_;
   uint64_t max_steps_;
   detail::Prepared prep_;
+  // prep_ without compiled tests: explain()'s general evaluator.
+  detail::Prepared general_;
 };
 
 }  // namespace steward
