@@ -38,12 +38,28 @@ void detail::set_data_files(Document& doc, std::vector<DataFileRef> files) {
 
 Position Document::position(uint32_t node) const {
   const DocNode& n = nodes_[node];
-  if (n.at_line != 0 || line_starts_.empty()) return {n.at_line, n.at_column};
-  // The line whose start is the last at or before the offset; ASCII text, so the column is
-  // the bytes from that start (as the loaders' line cursor counts, raw_tree.h).
-  const auto after = std::upper_bound(line_starts_.begin(), line_starts_.end(), n.at_column);
-  const auto line = static_cast<uint32_t>(after - line_starts_.begin());  // the first start is 0
-  return {line, n.at_column - line_starts_[line - 1] + 1};
+  if (n.at_line != 0 || newlines_.empty()) return {n.at_line, n.at_column};
+  // The line is one more than the newlines before the offset (counted: the word's count, then
+  // the bits below the offset in it); the column is the bytes from the last of them (selected:
+  // the word holding it, then its bit), as the loaders' line cursor counts in ASCII text
+  // (raw_tree.h).
+  const uint32_t offset = n.at_column;
+  const size_t k = std::min<size_t>(offset / 64, newlines_.size() - 1);
+  const uint64_t below = offset / 64 < newlines_.size()
+                             ? newlines_[k].newlines & ((uint64_t{1} << (offset % 64)) - 1)
+                             : newlines_[k].newlines;
+  const uint32_t count = newlines_[k].before + detail::count_bits(below);
+  if (count == 0) return {1, offset + 1};
+  // The word of newline number `count`: the last whose count before it is under `count`.
+  const auto word =
+      std::partition_point(newlines_.begin(), newlines_.end(),
+                           [&](const detail::NewlineWord& w) { return w.before < count; }) -
+      1;
+  uint64_t bits = word->newlines;
+  for (uint32_t skip = count - word->before - 1; skip > 0; --skip) bits &= bits - 1;
+  const auto last = static_cast<uint32_t>(word - newlines_.begin()) * 64 +
+                    static_cast<uint32_t>(__builtin_ctzll(bits));
+  return {count + 1, offset - last};
 }
 
 std::string Document::path(uint32_t node) const {

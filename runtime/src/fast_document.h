@@ -34,7 +34,7 @@ class FastDocument {
   const LoadLimits& limits() const { return limits_; }
   DocNode& node(uint32_t n) { return doc_->nodes_[n]; }
 
-  // A node at `line` and `column`, or at line 0 and a byte offset (keep_line_starts).
+  // A node at `line` and `column`, or at line 0 and a byte offset (keep_newlines).
   uint32_t new_node(const Type* type, uint32_t parent, uint32_t index, uint32_t line,
                     uint32_t column) {
     DocNode n;
@@ -206,9 +206,10 @@ class FastDocument {
     return true;
   }
 
-  // Positions given as (0, byte offset) are found in `starts` (where each line of the text
-  // starts) when asked (Document::position). For ASCII text only: a column counts bytes.
-  void keep_line_starts(std::vector<uint32_t> starts) { doc_->line_starts_ = std::move(starts); }
+  // Positions given as (0, byte offset) are found in `index` (the text's newlines,
+  // detail::newline_index) when asked (Document::position). For ASCII text only: a column
+  // counts bytes.
+  void keep_newlines(std::vector<detail::NewlineWord> index) { doc_->newlines_ = std::move(index); }
 
   // The document, with its strings and id; `file` is taken.
   std::shared_ptr<Document> finish(std::string& file) {

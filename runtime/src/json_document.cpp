@@ -33,7 +33,7 @@ class JsonDocumentBuilder {
     // read, once (counted when asked, a line of many values was read again for each).
     const std::string_view text(buf.data(), buf.size());
     if (ascii)
-      out_.keep_line_starts(detail::line_starts(text));
+      out_.keep_newlines(detail::newline_index(text));
     else
       lines_.emplace(text, false);
   }

@@ -89,6 +89,19 @@ TEST_CASE("the JSON fast path builds the general path's document for every examp
     // Written on one line and with other spacing, positions move; the paths still agree.
     CHECK(same_both_ways(json::parse(steward::testing::read_text(f)).dump()));
     CHECK(same_both_ways(json::parse(steward::testing::read_text(f)).dump(7)));
+    // Positions are looked up in a newline index of 64-byte words: lines that cross words
+    // (each indented by 130 spaces more) and words that hold many newlines (blank lines).
+    std::string wide, tall;
+    for (char c : steward::testing::read_text(f)) {
+      wide += c;
+      tall += c;
+      if (c == '\n') {
+        wide += std::string(130, ' ');
+        tall += "\n\n\n";
+      }
+    }
+    CHECK(same_both_ways(wide));
+    CHECK(same_both_ways(tall));
   }
 }
 

@@ -50,6 +50,15 @@ struct DataFileRef {
 
 struct ScanReport;  // steward/scan.h
 
+namespace detail {
+// One 64-byte stretch of a text in a document's newline index: a bit per newline byte, and
+// the newlines before the stretch (Document::position counts and selects in it).
+struct NewlineWord {
+  uint64_t newlines = 0;
+  uint32_t before = 0;
+};
+}  // namespace detail
+
 // An approval a review record stands for (steward/archive.h, approvals_for): the body's latest
 // verdict on this very text, approve or deny, and the day it was recorded.
 struct ApprovalEvidence {
@@ -119,9 +128,9 @@ class Document {
   std::vector<DocNode> nodes_;
   std::vector<uint32_t> children_;
   std::string strings_;
-  // Where each line of the source text starts, kept when nodes hold byte offsets instead of
+  // Where the source text's newlines are, kept when nodes hold byte offsets instead of
   // positions (DocNode::at_line 0; only for ASCII text, where a column counts bytes).
-  std::vector<uint32_t> line_starts_;
+  std::vector<detail::NewlineWord> newlines_;
 };
 
 // An input error: never a decision. `path` is the key path ("" for the document itself);
