@@ -22,15 +22,17 @@ if [ -z "${FUZZ_BUILD:-}" ]; then
     -DSTEWARD_BUILD_TESTS=OFF -DSTEWARD_BUILD_TOOLS=ON -DSTEWARD_INSTALL=OFF "${launcher[@]}" > /dev/null
 fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(fuzz_agreement fuzz_policy fuzz_bundle fuzz_http fuzz_lsp fuzz_scan fuzz_table)
+[ ${#targets[@]} -eq 0 ] && targets=(fuzz_agreement fuzz_evaluate fuzz_policy fuzz_bundle fuzz_http fuzz_lsp fuzz_scan fuzz_table)
 cmake --build "$build" -j 2 --target "${targets[@]}"
 
 # Seed corpora from the repository.
 seeds=$build/seeds
-rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_policy,fuzz_bundle,fuzz_http,fuzz_lsp,fuzz_scan,fuzz_table} $build/findings
+rm -rf "$seeds" && mkdir -p "$seeds"/{fuzz_agreement,fuzz_evaluate,fuzz_policy,fuzz_bundle,fuzz_http,fuzz_lsp,fuzz_scan,fuzz_table} $build/findings
 cp policies/dcf-5-4/examples/agreements/*.yaml bench/json/*.json tests/fuzz/regressions/agreement-* \
   "$seeds/fuzz_agreement/" 2> /dev/null || true
 find policies tests/packs tests/golden -name '*.policy' -exec cp --backup=numbered {} "$seeds/fuzz_policy/" \;
+python3 tests/fuzz/evaluate_seeds.py . "$seeds/fuzz_evaluate" > /dev/null
+cp tests/fuzz/regressions/evaluate-* "$seeds/fuzz_evaluate/" 2> /dev/null || true
 if [ -x build/tools/steward ]; then
   build/tools/steward build policies/dcf-5-4 -o "$seeds/fuzz_bundle/dcf.bundle" > /dev/null 2>&1
   build/tools/steward build tests/packs/lending -o "$seeds/fuzz_bundle/lending.bundle" > /dev/null 2>&1
@@ -49,7 +51,7 @@ printf '\201region,office,g,n\nA,A1,m,3\nA,A1,f,12\nA,A2,m,1\nA,A2,f,9\nB,B1,m,1
 printf '\2county,n,rate\nA,3,1.2\nB,40,16.0\nTotal,43,4.1\n' > "$seeds/fuzz_table/rate.csv"
 printf '\114region,who,amount\nnorth,P1,100\nnorth,P2,5\nsouth,P3,50\nsouth,P4,45.5\nsouth,P3,2\n' > "$seeds/fuzz_table/contrib.csv"
 
-declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict [fuzz_lsp]=tests/fuzz/lsp.dict [fuzz_scan]="" [fuzz_table]="")
+declare -A dict=([fuzz_agreement]=tests/fuzz/agreement.dict [fuzz_evaluate]=tests/fuzz/policy.dict [fuzz_policy]=tests/fuzz/policy.dict [fuzz_bundle]="" [fuzz_http]=tests/fuzz/http.dict [fuzz_lsp]=tests/fuzz/lsp.dict [fuzz_scan]="" [fuzz_table]="")
 status=0
 for t in "${targets[@]}"; do
   corpus=$build/corpus/$t
@@ -63,7 +65,7 @@ for t in "${targets[@]}"; do
   # schedule then spends most of its time updating their frequencies (perf: 64%).
   # The HTTP target spends a fifth of its time there too, the language server's three quarters
   # (perf, 2026-12-04: 77%; replaying 200 corpus inputs took 12.5 s with it, 3.2 s without).
-  case $t in fuzz_policy | fuzz_http | fuzz_lsp) args+=(-entropic=0) ;; esac
+  case $t in fuzz_policy | fuzz_evaluate | fuzz_http | fuzz_lsp) args+=(-entropic=0) ;; esac
   # The server allocates and frees on its own threads, so libFuzzer's count of mallocs and frees
   # around an input never balances and it ran a full leak scan after most inputs (a third of
   # the run). Leaks are still reported, and fail the run, when it ends.
