@@ -242,15 +242,19 @@ class TestCompiler {
         uint8_t ne = n.op == Op::kNe;
         if (c.kind == TypeKind::kEnum) return make(TestOp::kIsMember, n.a, c.member, ne);
         if (c.kind == TypeKind::kBool) return make(TestOp::kIsBool, n.a, c.b, ne);
-        return compare_with(n);
+        return compare_with(n, detail::CompareWith::kConstant);
       }
       case Op::kLt:
       case Op::kLe:
       case Op::kGt:
       case Op::kGe: {
+        using detail::CompareWith;
         const PlanNode& b = pack_.nodes[n.b];
-        if (path(n.a) && (b.op == Op::kConst || b.op == Op::kAsOf || path(n.b) || shifted(b)))
-          return compare_with(n);
+        if (!path(n.a)) break;
+        if (b.op == Op::kConst) return compare_with(n, CompareWith::kConstant);
+        if (b.op == Op::kAsOf) return compare_with(n, CompareWith::kAsOf);
+        if (path(n.b)) return compare_with(n, CompareWith::kPath);
+        if (shifted(b)) return compare_with(n, CompareWith::kShiftedPath);
         break;
       }
       case Op::kInSet:
@@ -282,23 +286,15 @@ class TestCompiler {
     return prep_.paths[x.a].begin != kNoIndex && (k == TypeKind::kInt || k == TypeKind::kNull);
   }
 
-  // A kCompare test of `n` (a path on the left; a constant, as_of(), a path or a shifted path
-  // on the right).
-  detail::Test compare_with(const PlanNode& n) const {
-    using detail::CompareWith;
-    const PlanNode& b = pack_.nodes[n.b];
+  // A kCompare test of `n`: a path on the left, on the right what leaf() found there (a
+  // constant, as_of(), a path or a shifted path).
+  detail::Test compare_with(const PlanNode& n, detail::CompareWith with) const {
     detail::Test x;
     x.op = static_cast<uint8_t>(detail::TestOp::kCompare);
     x.a = n.a;
-    if (b.op == Op::kConst) {
-      x.flag = static_cast<uint8_t>(CompareWith::kConstant);
-      x.b = b.a;
-    } else {
-      x.flag = static_cast<uint8_t>(b.op == Op::kAsOf ? CompareWith::kAsOf
-                                    : shifted(b)      ? CompareWith::kShiftedPath
-                                                      : CompareWith::kPath);
-      x.b = n.b;
-    }
+    x.flag = static_cast<uint8_t>(with);
+    // A constant is read from the pack's constants; the rest from the right side's node.
+    x.b = with == detail::CompareWith::kConstant ? pack_.nodes[n.b].a : n.b;
     return x;
   }
 
