@@ -56,13 +56,13 @@ namespace {
 // of their leaves, each leaf gets the cheapest shape that computes exactly what eval() would.
 class TestCompiler {
  public:
-  TestCompiler(const CompiledPack& pack, detail::Prepared& prep) : pack_(pack), prep_(prep) {}
+  TestCompiler(const CompiledPack& pack, const detail::Prepared& prep, detail::CompiledTests& out)
+      : pack_(pack), prep_(prep), out_(out) {}
 
   // The first test of the condition `id`, compiled once per node.
   uint32_t entry(uint32_t id) {
-    if (prep_.entry[id] == kNoIndex)
-      prep_.entry[id] = gen(id, detail::kTestTrue, detail::kTestFalse);
-    return prep_.entry[id];
+    if (out_.entry[id] == kNoIndex) out_.entry[id] = gen(id, detail::kTestTrue, detail::kTestFalse);
+    return out_.entry[id];
   }
 
   // Prepared::rules_entry: built last to first, so each rule knows where the next begins. A
@@ -82,7 +82,7 @@ class TestCompiler {
     }
     std::stable_sort(order.begin(), order.end(),
                      [&](uint32_t x, uint32_t y) { return key[x] < key[y]; });
-    const uint32_t first = static_cast<uint32_t>(prep_.tests.size());
+    const uint32_t first = static_cast<uint32_t>(out_.tests.size());
     uint32_t next = detail::kTestTrue;
     for (size_t k = order.size(); k-- > 0;) {
       const RulePlan& r = pack_.rules[order[k]];
@@ -104,15 +104,15 @@ class TestCompiler {
         }
         entry(action.b);
       }
-      prep_.tests.push_back(action);
-      const uint32_t act = static_cast<uint32_t>(prep_.tests.size() - 1);
+      out_.tests.push_back(action);
+      const uint32_t act = static_cast<uint32_t>(out_.tests.size() - 1);
       next = r.range == kNoIndex ? gen(r.condition, act, next) : act;
     }
-    prep_.rules_entry = next;
+    out_.rules_entry = next;
     // Each test's successors were made before it, so one pass in the order of making sees
     // every successor already threaded.
-    for (uint32_t i = first; i < prep_.tests.size(); ++i) {
-      detail::Test& t = prep_.tests[i];
+    for (uint32_t i = first; i < out_.tests.size(); ++i) {
+      detail::Test& t = out_.tests[i];
       t.on_true = thread(t, t.on_true, true);
       t.on_false = thread(t, t.on_false, false);
     }
@@ -165,7 +165,7 @@ class TestCompiler {
     using detail::TestOp;
     if (t.op >= static_cast<uint8_t>(TestOp::kFire)) return to;
     while (to < detail::kTestFalse) {
-      const detail::Test& s = prep_.tests[to];
+      const detail::Test& s = out_.tests[to];
       const bool same =
           s.op == t.op && s.base == kNoIndex && t.base == kNoIndex &&
           (t.op == static_cast<uint8_t>(TestOp::kDef) ? s.a == t.a : s.node == t.node);
@@ -204,8 +204,8 @@ class TestCompiler {
     }
     test.on_true = t;
     test.on_false = f;
-    prep_.tests.push_back(test);
-    return static_cast<uint32_t>(prep_.tests.size() - 1);
+    out_.tests.push_back(test);
+    return static_cast<uint32_t>(out_.tests.size() - 1);
   }
 
   detail::Test leaf(uint32_t id) {
@@ -299,7 +299,8 @@ class TestCompiler {
   }
 
   const CompiledPack& pack_;
-  detail::Prepared& prep_;
+  const detail::Prepared& prep_;
+  detail::CompiledTests& out_;
   std::vector<uint32_t> seen_;  // reads_local's visits: seen_[node] == visit_
   uint32_t visit_ = 0;
 };
@@ -379,8 +380,8 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
   }
   // Every node eval_bool is asked for: conditions inside loops, definitions that are
   // conditions, and (chain_rules) the conditions of rules with a range.
-  p.entry.assign(nodes.size(), kNoIndex);
-  TestCompiler tests(*pack_, p);
+  tests_.entry.assign(nodes.size(), kNoIndex);
+  TestCompiler tests(*pack_, p, tests_);
   for (const auto& n : nodes) {
     switch (n.op) {
       case Op::kAny:
@@ -405,22 +406,19 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
   }
   for (const SetPlan& set : pack_->sets) p.sets.emplace_back(set.members);
   p.def_node.assign(pack_->def_slots, 0);
-  p.def_bool.assign(pack_->def_slots, 0);
+  tests_.def_bool.assign(pack_->def_slots, 0);
   for (const auto& d : pack_->defs) {
     p.def_node[d.slot] = d.node;
     // Most definitions are conditions: the bool path avoids building Values. Only operators
     // that always yield a bool qualify; a bool-typed path may be missing, which is not false.
-    p.def_bool[d.slot] = always_bool(nodes[d.node].op);
-    if (p.def_bool[d.slot]) tests.entry(d.node);
+    tests_.def_bool[d.slot] = always_bool(nodes[d.node].op);
+    if (tests_.def_bool[d.slot]) tests.entry(d.node);
   }
   tests.chain_rules();
-  // explain()'s tables: with no test entries, every condition goes through eval() and every
+  // explain()'s: no test entries, so every condition goes through eval() and every
   // definition is computed by it, so that the tests can hold the compiled tests to it.
-  general_ = prep_;
-  general_.tests.clear();
-  general_.tests.shrink_to_fit();
-  std::fill(general_.entry.begin(), general_.entry.end(), kNoIndex);
-  std::fill(general_.def_bool.begin(), general_.def_bool.end(), 0);
+  general_.entry.assign(nodes.size(), kNoIndex);
+  general_.def_bool.assign(pack_->def_slots, 0);
   general_.rules_entry = kNoIndex;
 }
 
@@ -430,7 +428,7 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
   Trace trace;
   trace.decision = evaluate(doc, context);  // checks the document (check_document)
   Frame frame;
-  Run run(pack, general_, doc, frame, max_steps_, context.as_of);
+  Run run(pack, prep_, general_, doc, frame, max_steps_, context.as_of);
   for (const auto& d : pack.defs) {
     run.def(d.slot);
     trace.definitions.push_back(
@@ -482,7 +480,7 @@ std::vector<const AssertPlan*> Evaluator::broken_asserts(const Document& doc,
   if (pack_->asserts.empty()) return out;
   check_document(*pack_, doc);
   Frame frame;
-  Run run(*pack_, prep_, doc, frame, max_steps_, context.as_of);
+  Run run(*pack_, prep_, tests_, doc, frame, max_steps_, context.as_of);
   for (const AssertPlan& a : pack_->asserts) {
     const bool expected = (a.expect >> static_cast<unsigned>(decision.outcome)) & 1u;
     if (!expected && run.eval_bool(a.condition)) out.push_back(&a);
@@ -496,7 +494,7 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
   // One scratch frame per thread, reused across decisions (and across packs: it only grows),
   // so evaluation allocates nothing but the decision it returns.
   thread_local Frame frame;
-  Run run(pack, prep_, doc, frame, max_steps_, context.as_of);
+  Run run(pack, prep_, tests_, doc, frame, max_steps_, context.as_of);
 
   Decision out;
   out.agreement = doc.id();
@@ -529,15 +527,15 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
     frame.keys.push_back({rank(r.outcome), &r.clause, ri, line, column,
                           static_cast<uint32_t>(frame.fired.size() - 1)});
   };
-  for (uint32_t i = run.next_action(prep_.rules_entry); i < detail::kTestFalse;
-       i = run.next_action(prep_.tests[i].on_true)) {
-    const size_t ri = prep_.tests[i].a;
+  for (uint32_t i = run.next_action(tests_.rules_entry); i < detail::kTestFalse;
+       i = run.next_action(tests_.tests[i].on_true)) {
+    const size_t ri = tests_.tests[i].a;
     const RulePlan& r = pack.rules[ri];
-    if (prep_.tests[i].op == static_cast<uint8_t>(detail::TestOp::kFire)) {
+    if (tests_.tests[i].op == static_cast<uint8_t>(detail::TestOp::kFire)) {
       fire(r, ri);
       continue;
     }
-    const detail::Test& each = prep_.tests[i];
+    const detail::Test& each = tests_.tests[i];
     const std::span<const uint32_t> items = run.items(r.range);
     if (items.empty() || (each.node != kNoIndex && !run.eval_bool(each.node))) continue;
     for (uint32_t item : items) {

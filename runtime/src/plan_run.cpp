@@ -13,17 +13,18 @@
 
 namespace steward::detail {
 
-Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Frame& frame,
-         uint64_t max_steps, int32_t as_of)
+Run::Run(const CompiledPack& pack, const Prepared& prep, const CompiledTests& tests,
+         const Document& doc, Frame& frame, uint64_t max_steps, int32_t as_of)
     : as_of_(as_of),
       pack_(pack),
       prep_(prep),
+      ct_(tests),
       doc_(doc),
       f_(frame),
       steps_left_(max_steps),
       nodes_(doc.nodes_.data()),
       kids_(doc.children_.data()),
-      tests_(prep.tests.data()) {
+      tests_(tests.tests.data()) {
   // A frame only grows, so one per thread serves every pack it meets.
   if (f_.locals.size() < pack.local_slots) f_.locals.resize(pack.local_slots, kNoIndex);
   if (f_.defs.size() < pack.def_slots) {
@@ -59,7 +60,7 @@ Run::Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Fr
 [[gnu::noinline]] void Run::compute_def(uint32_t slot) {
   uint32_t node = prep_.def_node[slot];
   Value& v = defs_[slot];
-  if (prep_.def_bool[slot]) {
+  if (ct_.def_bool[slot]) {
     // In place, as in set_node: the bool is read back one byte at a time.
     bool b = eval_bool(node);
     v.kind = TypeKind::kBool;

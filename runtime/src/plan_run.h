@@ -107,8 +107,9 @@ struct Frame {
 class Run {
  public:
   // Starts a decision: `frame` is sized for the pack (Frame::reserve) and gets a new stamp.
-  Run(const CompiledPack& pack, const Prepared& prep, const Document& doc, Frame& frame,
-      uint64_t max_steps, int32_t as_of);
+  // `tests`: the compiled tests it takes where it can (none: the general evaluator alone).
+  Run(const CompiledPack& pack, const Prepared& prep, const CompiledTests& tests,
+      const Document& doc, Frame& frame, uint64_t max_steps, int32_t as_of);
 
   // One step of a loop over a list (quantifiers, membership, a rule's elements): the only
   // work that grows faster than the document. Past the budget the evaluation ends in an
@@ -238,7 +239,7 @@ class Run {
   uint32_t next_action(uint32_t i);
   // A condition, without building Values. Inline: the rule loop calls it once per rule.
   bool eval_bool(uint32_t id) {
-    const uint32_t entry = prep_.entry[id];
+    const uint32_t entry = ct_.entry[id];
     if (entry == kNoIndex) [[unlikely]]
       return eval(id).b;
     return run_tests(entry);
@@ -283,6 +284,7 @@ class Run {
   const int32_t as_of_;
   const CompiledPack& pack_;
   const Prepared& prep_;
+  const CompiledTests& ct_;
   const Document& doc_;
   Frame& f_;
   uint64_t steps_left_;

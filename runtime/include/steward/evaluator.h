@@ -100,18 +100,24 @@ struct Prepared {
   // document node is a loop rather than a recursion.
   std::vector<FlatPath> paths;
   std::vector<uint32_t> path_steps;
+  // Per definition slot: its expression. Definitions are computed when a rule first needs
+  // them, once per decision.
+  std::vector<uint32_t> def_node;
+  // CompiledPack::patterns, compiled once: RE2 objects are safe to share between threads.
+  std::vector<std::shared_ptr<const re2::RE2>> patterns;
+  std::vector<SetIndex> sets;  // per CompiledPack::sets
+};
+
+// The compiled tests a run takes instead of eval() where it can. With none (no entries, no
+// bool definitions, no chain) a run is the general evaluator alone, explain()'s reference.
+struct CompiledTests {
   std::vector<Test> tests;
   std::vector<uint32_t> entry;  // per plan node: its first test, for conditions, or kNoIndex
   // Every rule in order as one chain of tests: a rule's condition leads to its action (fire,
   // or loop over its range), and both lead on to the next rule; kTestTrue ends the chain.
   uint32_t rules_entry = UINT32_MAX;
-  // Per definition slot: its expression, and whether it is computed on the bool path.
-  // Definitions are computed when a rule first needs them, once per decision.
-  std::vector<uint32_t> def_node;
+  // Per definition slot: whether it is computed on the bool path (its condition's tests).
   std::vector<uint8_t> def_bool;
-  // CompiledPack::patterns, compiled once: RE2 objects are safe to share between threads.
-  std::vector<std::shared_ptr<const re2::RE2>> patterns;
-  std::vector<SetIndex> sets;  // per CompiledPack::sets
 };
 }  // namespace detail
 
@@ -183,8 +189,9 @@ class Evaluator {
   std::shared_ptr<const CompiledPack> pack_;
   uint64_t max_steps_;
   detail::Prepared prep_;
-  // prep_ without compiled tests: explain()'s general evaluator.
-  detail::Prepared general_;
+  detail::CompiledTests tests_;
+  // No compiled tests: explain()'s general evaluator, the reference the tests hold tests_ to.
+  detail::CompiledTests general_;
 };
 
 }  // namespace steward
