@@ -122,6 +122,18 @@ class RawWriter {
   RawTree& t_;
 };
 
+#if defined(__SSE2__)
+// The newlines among the 64 bytes at `at` as the bits of one word (bit k for byte k).
+inline uint64_t newline_mask64(const char* at) {
+  const __m128i nl = _mm_set1_epi8('\n');
+  auto block = [&](int k) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at) + k);
+    return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))));
+  };
+  return block(0) | block(1) << 16 | block(2) << 32 | block(3) << 48;
+}
+#endif
+
 // Where each line of `text` starts: 0, then one past every `\n`, each found from a block's mask
 // (a memchr call per line cost more on short lines).
 inline std::vector<uint32_t> line_starts(std::string_view text) {
@@ -134,15 +146,10 @@ inline std::vector<uint32_t> line_starts(std::string_view text) {
   const size_t n = text.size();
   size_t i = 0;
 #if defined(__SSE2__)
-  // Sixty-four bytes a step, their four masks as one word: a step per sixteen bytes cost about
-  // as much as the memchr calls it replaced.
-  const __m128i nl = _mm_set1_epi8('\n');
-  auto block = [&](size_t at) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
-    return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))));
-  };
+  // Sixty-four bytes a step: a step per sixteen bytes cost about as much as the memchr calls it
+  // replaced.
   for (; i + 64 <= n; i += 64) {
-    uint64_t mask = block(i) | block(i + 16) << 16 | block(i + 32) << 32 | block(i + 48) << 48;
+    uint64_t mask = newline_mask64(p + i);
     for (; mask != 0; mask &= mask - 1)
       starts.push_back(static_cast<uint32_t>(i + static_cast<size_t>(__builtin_ctzll(mask)) + 1));
   }
@@ -174,16 +181,8 @@ inline std::vector<detail::NewlineWord> newline_index(std::string_view text) {
   size_t i = 0;
   size_t w = 0;
 #if defined(__SSE2__)
-  const __m128i nl = _mm_set1_epi8('\n');
-  auto word = [&](const char* at) {
-    auto block = [&](int k) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at) + k);
-      return static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, nl))));
-    };
-    return block(0) | block(1) << 16 | block(2) << 32 | block(3) << 48;
-  };
   for (; i + 64 <= n; i += 64, ++w) {
-    const uint64_t mask = word(p + i);
+    const uint64_t mask = newline_mask64(p + i);
     words[w] = {mask, count};
     count += count_bits(mask);
   }
@@ -191,7 +190,7 @@ inline std::vector<detail::NewlineWord> newline_index(std::string_view text) {
   // up to 63 bytes cost a fifth of the index).
   char tail[64] = {};
   if (n > i) std::memcpy(tail, p + i, n - i);
-  words[w] = {word(tail), count};
+  words[w] = {newline_mask64(tail), count};
 #else
   for (; w < words.size(); ++w) {
     uint64_t mask = 0;
