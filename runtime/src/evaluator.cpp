@@ -10,6 +10,7 @@
 
 #include "plan_run.h"
 #include "steward/source.h"
+#include "test_threading.h"
 
 namespace steward {
 
@@ -72,7 +73,7 @@ class TestCompiler {
   // Rules run in an order of their own: the order of firing decides nothing (reasons are
   // sorted by rule index, which each action keeps). Rules that open with the same test run
   // side by side, so that when it fails for one, the next ones are skipped without asking again
-  // (thread(): a test's result cannot change within a decision).
+  // (thread_known_tests: a test's result cannot change within a decision).
   void chain_rules() {
     std::vector<uint32_t> order(pack_.rules.size());
     std::vector<uint64_t> key(pack_.rules.size());
@@ -82,7 +83,6 @@ class TestCompiler {
     }
     std::stable_sort(order.begin(), order.end(),
                      [&](uint32_t x, uint32_t y) { return key[x] < key[y]; });
-    const uint32_t first = static_cast<uint32_t>(out_.tests.size());
     uint32_t next = detail::kTestTrue;
     for (size_t k = order.size(); k-- > 0;) {
       const RulePlan& r = pack_.rules[order[k]];
@@ -109,13 +109,13 @@ class TestCompiler {
       next = r.range == kNoIndex ? gen(r.condition, act, next) : act;
     }
     out_.rules_entry = next;
-    // Each test's successors were made before it, so one pass in the order of making sees
-    // every successor already threaded.
-    for (uint32_t i = first; i < out_.tests.size(); ++i) {
-      detail::Test& t = out_.tests[i];
-      t.on_true = thread(t, t.on_true, true);
-      t.on_false = thread(t, t.on_false, false);
-    }
+    // Every test a run starts at: the chain, the conditions eval_bool asks, quantifier bodies.
+    std::vector<uint32_t> entries{out_.rules_entry};
+    for (uint32_t e : out_.entry)
+      if (e != kNoIndex) entries.push_back(e);
+    for (const detail::Test& t : out_.tests)
+      if (t.op == static_cast<uint8_t>(detail::TestOp::kQuantifier)) entries.push_back(t.b);
+    detail::thread_known_tests(out_.tests, prep_, entries);
   }
 
  private:
@@ -154,25 +154,6 @@ class TestCompiler {
     }
     const PlanNode& n = pack_.nodes[id];
     return n.op == Op::kDef ? n.a : (uint64_t{1} << 32) + id;
-  }
-
-  // Where a test that gave `result` leads, skipping tests that ask the same question again: a
-  // successor runs in the same pass as its test, and within one pass a leaf's value is fixed
-  // (definitions are computed once; the document, the evaluation date and any loop element
-  // stay as they are). The check on `base` only keeps short paths from a loop's element out,
-  // which the argument does not need.
-  uint32_t thread(const detail::Test& t, uint32_t to, bool result) const {
-    using detail::TestOp;
-    if (t.op >= static_cast<uint8_t>(TestOp::kFire)) return to;
-    while (to < detail::kTestFalse) {
-      const detail::Test& s = out_.tests[to];
-      const bool same =
-          s.op == t.op && s.base == kNoIndex && t.base == kNoIndex &&
-          (t.op == static_cast<uint8_t>(TestOp::kDef) ? s.a == t.a : s.node == t.node);
-      if (!same) break;
-      to = result ? s.on_true : s.on_false;
-    }
-    return to;
   }
 
   // Tests for `id` that continue at `t` when it holds and at `f` when not; returns the first.
