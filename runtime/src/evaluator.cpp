@@ -396,6 +396,7 @@ Evaluator::Evaluator(std::shared_ptr<const CompiledPack> pack, uint64_t max_step
     if (tests_.def_bool[d.slot]) tests.entry(d.node);
   }
   tests.chain_rules();
+  detail::specialize_path_tests(tests_.tests);
   // explain()'s: no test entries, so every condition goes through eval() and every
   // definition is computed by it, so that the tests can hold the compiled tests to it.
   general_.entry.assign(nodes.size(), kNoIndex);

@@ -69,11 +69,31 @@ enum class TestOp : uint8_t {
   kCompare,     // a: path node; flag, b: the right operand (CompareWith); node's op: ==, <...
   kInSet,       // a: path node; node: its `in` of a set of strings (folded or not)
   kContains,    // a: path node of a list, b: a constant (node: `b in a`)
+  // The four commonest leaves again, for the three commonest path shapes held in the test
+  // (specialize_path_tests): from the root through one step (R1) or two (R2), or from an
+  // element through one (L1). Each reads its path without the general loop's bookkeeping.
+  kPresentR1,
+  kPresentR2,
+  kPresentL1,
+  kEmptyR1,
+  kEmptyR2,
+  kEmptyL1,
+  kIsMemberR1,
+  kIsMemberR2,
+  kIsMemberL1,
+  kIsBoolR1,
+  kIsBoolR2,
+  kIsBoolL1,
   // Actions of Prepared::rules_entry, not leaves: a is the rule's index, on_true the next test.
   kFire,  // the rule's condition held: it fires
   kEach,  // a rule with a range. node: the part of its condition that reads no element (tested
           // once, or kNoIndex); b: the rest, tested for each element
 };
+
+// Gives the tests of the four commonest leaves whose path the test holds (Test::path_len) in
+// one of the three commonest shapes the op for that shape. Run once the tests are final: every
+// other pass (thread_known_tests) reads the general ops.
+void specialize_path_tests(std::vector<Test>& tests);
 
 // What a kCompare test's right operand is (Test::flag): a constant (b: its index in
 // CompiledPack::constants), the evaluation date, a path (b: its plan node), or a date path
@@ -271,6 +291,22 @@ class Run {
   uint32_t path_node(uint32_t id) const;
   // The document node of a test's path `a` (Test::path_len), or kNoIndex.
   uint32_t test_path(const Test& t) const;
+  // The same for a test whose path has the shape of its specialized op (TestOp::kPresentR1...).
+  enum class Shape { kR1, kR2, kL1 };
+  template <Shape kShape>
+  uint32_t shaped_path(const Test& t) const;
+  // The four commonest leaves, given the document node of their path (kNoIndex: missing).
+  bool present_at(uint32_t d) const { return d != kNoIndex && node(d).kind != TypeKind::kNull; }
+  bool empty_at(uint32_t d) const;
+  bool is_member_at(uint32_t d, const Test& t) const {
+    const bool eq = d != kNoIndex && node(d).kind == TypeKind::kEnum && node(d).member == t.b;
+    return eq != static_cast<bool>(t.flag);
+  }
+  bool is_bool_at(uint32_t d, const Test& t) const {
+    const bool eq =
+        d != kNoIndex && node(d).kind == TypeKind::kBool && node(d).b == static_cast<bool>(t.b);
+    return eq != static_cast<bool>(t.flag);
+  }
   void compute_def(uint32_t slot);
   bool leaf(const Test& t);
   bool quantifier(const Test& t);

@@ -28,6 +28,66 @@ inline uint32_t Run::test_path(const Test& t) const {
   return cur;
 }
 
+template <Run::Shape kShape>
+inline uint32_t Run::shaped_path(const Test& t) const {
+  if constexpr (kShape == Shape::kR1) {
+    return root_kids_[t.steps[0]];
+  } else {
+    const uint32_t cur = kShape == Shape::kL1 ? locals_[t.base] : root_kids_[t.steps[0]];
+    if (cur == kNoIndex) return kNoIndex;
+    const DocNode& rec = node(cur);
+    if (rec.kind != TypeKind::kRecord) return kNoIndex;
+    return kids(rec)[t.steps[kShape == Shape::kL1 ? 0 : 1]];
+  }
+}
+
+inline bool Run::empty_at(uint32_t d) const {
+  if (d == kNoIndex) return true;
+  const DocNode& dn = node(d);
+  switch (dn.kind) {
+    case TypeKind::kNull:
+      return true;
+    case TypeKind::kString:
+      return is_blank(doc_.string(dn));
+    case TypeKind::kList:
+      return kids(dn).empty();
+    default:
+      return false;
+  }
+}
+
+void specialize_path_tests(std::vector<Test>& tests) {
+  for (Test& t : tests) {
+    TestOp first;
+    switch (static_cast<TestOp>(t.op)) {
+      case TestOp::kPresent:
+        first = TestOp::kPresentR1;
+        break;
+      case TestOp::kEmpty:
+        first = TestOp::kEmptyR1;
+        break;
+      case TestOp::kIsMember:
+        first = TestOp::kIsMemberR1;
+        break;
+      case TestOp::kIsBool:
+        first = TestOp::kIsBoolR1;
+        break;
+      default:
+        continue;
+    }
+    int shape;  // in the order of Shape and of the ops
+    if (t.path_len == 1 && t.base == kNoIndex)
+      shape = 0;
+    else if (t.path_len == 2 && t.base == kNoIndex)
+      shape = 1;
+    else if (t.path_len == 1 && t.base != kNoIndex)
+      shape = 2;
+    else
+      continue;
+    t.op = static_cast<uint8_t>(static_cast<int>(first) + shape);
+  }
+}
+
 // Conditions are most of the plan: they run as compiled tests (detail::Test) that build no
 // Values; a node that was not compiled (explain asks for any part) goes through eval()
 // (eval_bool, in plan_run.h).
@@ -54,43 +114,38 @@ inline bool Run::leaf(const Test& t) {
   switch (static_cast<TestOp>(t.op)) {
     case TestOp::kDef:
       return def(t.a).b;
-    case TestOp::kPresent: {
-      uint32_t d = test_path(t);
-      return d != kNoIndex && node(d).kind != TypeKind::kNull;
-    }
-    case TestOp::kIsMember: {
-      uint32_t d = test_path(t);
-      bool eq = false;
-      if (d != kNoIndex) {
-        const DocNode& dn = node(d);
-        eq = dn.kind == TypeKind::kEnum && dn.member == t.b;
-      }
-      return eq != static_cast<bool>(t.flag);
-    }
-    case TestOp::kIsBool: {
-      uint32_t d = test_path(t);
-      bool eq = false;
-      if (d != kNoIndex) {
-        const DocNode& dn = node(d);
-        eq = dn.kind == TypeKind::kBool && dn.b == static_cast<bool>(t.b);
-      }
-      return eq != static_cast<bool>(t.flag);
-    }
-    case TestOp::kEmpty: {
-      uint32_t d = test_path(t);
-      if (d == kNoIndex) return true;
-      const DocNode& dn = node(d);
-      switch (dn.kind) {
-        case TypeKind::kNull:
-          return true;
-        case TypeKind::kString:
-          return is_blank(doc_.string(dn));
-        case TypeKind::kList:
-          return kids(dn).empty();
-        default:
-          return false;
-      }
-    }
+    case TestOp::kPresent:
+      return present_at(test_path(t));
+    case TestOp::kPresentR1:
+      return present_at(shaped_path<Shape::kR1>(t));
+    case TestOp::kPresentR2:
+      return present_at(shaped_path<Shape::kR2>(t));
+    case TestOp::kPresentL1:
+      return present_at(shaped_path<Shape::kL1>(t));
+    case TestOp::kIsMember:
+      return is_member_at(test_path(t), t);
+    case TestOp::kIsMemberR1:
+      return is_member_at(shaped_path<Shape::kR1>(t), t);
+    case TestOp::kIsMemberR2:
+      return is_member_at(shaped_path<Shape::kR2>(t), t);
+    case TestOp::kIsMemberL1:
+      return is_member_at(shaped_path<Shape::kL1>(t), t);
+    case TestOp::kIsBool:
+      return is_bool_at(test_path(t), t);
+    case TestOp::kIsBoolR1:
+      return is_bool_at(shaped_path<Shape::kR1>(t), t);
+    case TestOp::kIsBoolR2:
+      return is_bool_at(shaped_path<Shape::kR2>(t), t);
+    case TestOp::kIsBoolL1:
+      return is_bool_at(shaped_path<Shape::kL1>(t), t);
+    case TestOp::kEmpty:
+      return empty_at(test_path(t));
+    case TestOp::kEmptyR1:
+      return empty_at(shaped_path<Shape::kR1>(t));
+    case TestOp::kEmptyR2:
+      return empty_at(shaped_path<Shape::kR2>(t));
+    case TestOp::kEmptyL1:
+      return empty_at(shaped_path<Shape::kL1>(t));
     case TestOp::kInEnums:
       return in_enums(t);
     case TestOp::kQuantifier:
