@@ -29,6 +29,8 @@ constexpr size_t kMaxFacts = 32;
 
 using Facts = std::vector<Fact>;
 
+constexpr int kMaxSkips = 256;
+
 class Threader {
  public:
   Threader(std::vector<Test>& tests, const Prepared& prep) : tests_(tests), prep_(prep) {}
@@ -195,9 +197,12 @@ class Threader {
     return std::nullopt;
   }
 
-  // Where a jump to `to` leads once the tests whose answers `f` holds are skipped.
+  // Where a jump to `to` leads once the tests whose answers `f` holds are skipped. At most
+  // kMaxSkips of them a jump: the tests it skips are not threaded yet (their own jumps come
+  // later in the pass), and a pack could line up many that one jump's facts answer, each still
+  // reached from elsewhere, for work quadratic in the pack. Skipping fewer is always sound.
   uint32_t skip(uint32_t to, const Facts& f) {
-    while (to < kTestFalse) {
+    for (int n = 0; n < kMaxSkips && to < kTestFalse; ++n) {
       const std::optional<bool> v = known(tests_[to], f);
       if (!v) break;
       to = *v ? tests_[to].on_true : tests_[to].on_false;
