@@ -43,8 +43,6 @@ class Threader {
     // in_[i]: what is known on every jump into test i seen so far (reached_[i]: one was seen).
     in_.assign(n, {});
     reached_.assign(n, 0);
-    for (uint32_t e : entries)
-      if (e < kTestFalse) reached_[e] = 1;  // nothing known there, whatever jumps to it
     entry_.assign(n, 0);
     for (uint32_t e : entries)
       if (e < kTestFalse) entry_[e] = 1;
@@ -64,8 +62,9 @@ class Threader {
         continue;
       }
       const std::optional<Fact> q = question(t);
+      const Facts kept = may_run_loop(t) ? forget_local(known) : known;
       for (bool result : {true, false}) {
-        Facts after = may_run_loop(t) ? forget_local(known) : known;
+        Facts after = kept;
         if (q) learn(after, answered(*q, t, result));
         uint32_t& jump = result ? t.on_true : t.on_false;
         jump = skip(jump, after);
@@ -118,14 +117,27 @@ class Threader {
     return Fact{t.op, true, t.node, 0, true, false};
   }
 
-  static bool is_equality(uint8_t op) {
-    return op == static_cast<uint8_t>(TestOp::kIsMember) ||
-           op == static_cast<uint8_t>(TestOp::kIsBool);
+  static bool is_equality(TestOp op) { return op == TestOp::kIsMember || op == TestOp::kIsBool; }
+
+  // Questions on a field path's value, which one value of the field answers together.
+  static bool is_path_op(TestOp op) {
+    return op == TestOp::kPresent || op == TestOp::kEmpty || is_equality(op) ||
+           op == TestOp::kInEnums;
+  }
+
+  // Between an equality and test `t`'s result: the same unless `t` asks `!=`. Both ways, as
+  // flipping twice is the identity.
+  static bool as_asked(const Test& t, bool v) {
+    return is_equality(static_cast<TestOp>(t.op)) ? v != static_cast<bool>(t.flag) : v;
+  }
+
+  static bool same_question(const Fact& a, const Fact& b) {
+    return a.op == b.op && a.by_node == b.by_node && a.x == b.x && a.y == b.y;
   }
 
   // The fact test `t` adds when it gives `result`.
   static Fact answered(Fact q, const Test& t, bool result) {
-    q.value = is_equality(t.op) ? result != static_cast<bool>(t.flag) : result;
+    q.value = as_asked(t, result);
     return q;
   }
 
@@ -159,28 +171,21 @@ class Threader {
     const std::optional<Fact> q = question(t);
     if (!q) return std::nullopt;
     const auto op = static_cast<TestOp>(t.op);
-    const bool path_op = op == TestOp::kPresent || op == TestOp::kEmpty ||
-                         op == TestOp::kIsMember || op == TestOp::kIsBool || op == TestOp::kInEnums;
-    auto as = [&](bool eq) { return is_equality(t.op) ? eq != static_cast<bool>(t.flag) : eq; };
     for (const Fact& x : f) {
-      if (x.op == q->op && x.by_node == q->by_node && x.x == q->x && x.y == q->y)
-        return as(x.value);
-      if (!path_op || q->by_node || x.by_node) continue;
+      if (same_question(x, *q)) return as_asked(t, x.value);
+      if (!is_path_op(op) || q->by_node || x.by_node) continue;
       const auto xop = static_cast<TestOp>(x.op);
       // Path questions of a different kind on the same field path, answered by the value the
       // field holds: an enum member or bool it equals, or its absence.
-      bool same_path = x.x == q->x && (xop == TestOp::kPresent || xop == TestOp::kEmpty ||
-                                       xop == TestOp::kIsMember || xop == TestOp::kIsBool ||
-                                       xop == TestOp::kInEnums);
-      if (!same_path) continue;
-      const bool holds_value = (xop == TestOp::kIsMember || xop == TestOp::kIsBool) && x.value;
+      if (x.x != q->x || !is_path_op(xop)) continue;
+      const bool holds_value = is_equality(xop) && x.value;
       const bool absent = (xop == TestOp::kPresent && !x.value);
       const bool present = holds_value || (xop == TestOp::kEmpty && !x.value);
       switch (op) {
         case TestOp::kIsMember:
         case TestOp::kIsBool:
           // Equal to another member (bool) of the same kind, or absent: not equal to this one.
-          if ((holds_value && xop == op && x.y != q->y) || absent) return as(false);
+          if ((holds_value && xop == op && x.y != q->y) || absent) return as_asked(t, false);
           break;
         case TestOp::kPresent:
           if (present) return true;
@@ -212,20 +217,17 @@ class Threader {
 
   // A jump into `to` that carries `f`: what is known there is what every jump carries.
   void arrive(uint32_t to, const Facts& f) {
-    if (to >= kTestFalse) return;
+    if (to >= kTestFalse || entry_[to]) return;  // nothing is known at an entry
     Facts& in = in_[to];
     if (!reached_[to]) {
       reached_[to] = 1;
       in = f;
       return;
     }
-    if (entry_[to]) return;  // nothing is known at an entry
     Facts out;
     for (const Fact& x : in)
-      if (std::any_of(f.begin(), f.end(), [&](const Fact& y) {
-            return y.op == x.op && y.by_node == x.by_node && y.x == x.x && y.y == x.y &&
-                   y.value == x.value;
-          }))
+      if (std::any_of(f.begin(), f.end(),
+                      [&](const Fact& y) { return same_question(x, y) && y.value == x.value; }))
         out.push_back(x);
     in = std::move(out);
   }
