@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "policy_scanner.h"
+
 namespace steward::detail {
 
 // The code points of `text` (valid UTF-8) exactly as they are. ANTLRInputStream drops a
@@ -30,11 +32,11 @@ class PolicyInputStream : public antlr4::ANTLRInputStream {
 // PolicyInputStream of the same text, from which tokens read their text when asked.
 class PolicyLexer : public antlr4::TokenSource {
  public:
-  PolicyLexer(std::string_view text, antlr4::CharStream* input) : text_(text), input_(input) {}
+  PolicyLexer(std::string_view text, antlr4::CharStream* input) : scanner_(text), input_(input) {}
 
   std::unique_ptr<antlr4::Token> nextToken() override;
-  size_t getLine() const override { return line_; }
-  size_t getCharPositionInLine() override { return column_; }
+  size_t getLine() const override { return scanner_.line(); }
+  size_t getCharPositionInLine() override { return scanner_.column(); }
   antlr4::CharStream* getInputStream() override { return input_; }
   std::string getSourceName() override { return input_->getSourceName(); }
   antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override {
@@ -42,24 +44,8 @@ class PolicyLexer : public antlr4::TokenSource {
   }
 
  private:
-  // Consumes one code point, keeping the line and column as the generated lexer does: a
-  // newline starts a line, anything else (a carriage return too) moves one column on.
-  void advance();
-  unsigned char at(size_t i) const { return i < text_.size() ? text_[i] : 0; }
-  // The offset of the quote that closes the string opened at `open`, or kNoEnd.
-  size_t string_end(size_t open);
-  static constexpr size_t kNoEnd = static_cast<size_t>(-1);
-  bool more(size_t i) const { return i < text_.size(); }
-
-  std::string_view text_;
+  PolicyScanner scanner_;
   antlr4::CharStream* input_;
-  size_t pos_ = 0;    // byte offset
-  size_t index_ = 0;  // code point index (the token indices ANTLR uses)
-  size_t line_ = 1, column_ = 0;
-  // What earlier tokens learnt, so that hostile text costs linear time: no `*/` at or after
-  // this offset; the offsets that unclosed strings of each kind of quote walked through.
-  size_t no_comment_end_from_ = static_cast<size_t>(-1);
-  std::vector<bool> failed_double_, failed_single_;
 };
 
 }  // namespace steward::detail

@@ -3,9 +3,13 @@
 // skipped, so a bracket or keyword inside them counts for nothing.
 #include "prescan.h"
 
+#include <antlr4-runtime.h>
+
 #include <algorithm>
 #include <cctype>
 
+#include "StewardLexer.h"
+#include "policy_scanner.h"
 #include "steward/source.h"
 
 namespace steward::detail {
@@ -52,46 +56,79 @@ std::vector<uint32_t> code_point_offsets(std::string_view text, bool& ascii) {
   return out;
 }
 
-// ANTLR's parser recurses once per nested bracket and per prefix `not` or `-`: before it
-// runs, nesting beyond kMaxNesting is found by a scan that skips strings and comments.
-// Returns the offset where the limit is passed, or npos.
-size_t nesting_limit_breach(std::string_view t) {
-  size_t depth = 0, prefix = 0;  // open brackets; prefix operators since the last operand
-  std::vector<size_t> saved;     // `prefix` at each open bracket
-  auto word_at = [&](size_t i, std::string_view w) {
-    return t.compare(i, w.size(), w) == 0 &&
-           (i + w.size() == t.size() || !ident_char(t[i + w.size()])) &&
-           (i == 0 || !ident_char(t[i - 1]));
-  };
-  for (size_t i = 0, n = t.size(); i < n;) {
-    char c = t[i];
-    if (size_t past = skip_literal(t, i); past != i) {
-      if (c != '/') prefix = 0;  // a string is an operand; a comment is nothing
-      i = past;
-    } else if (c == '{' || c == '[' || c == '(') {
-      saved.push_back(prefix);
-      if (++depth + prefix > kMaxNesting) return i;
-      ++i;
-    } else if (c == '}' || c == ']' || c == ')') {
-      if (depth > 0) --depth;
-      prefix = saved.empty() ? 0 : saved.back();
-      if (!saved.empty()) saved.pop_back();
-      ++i;
-    } else if (c == '-' && !(i + 1 < n && std::isdigit(static_cast<unsigned char>(t[i + 1])))) {
-      if (depth + ++prefix > kMaxNesting) return i;
-      ++i;
-    } else if (word_at(i, "not")) {
-      if (depth + ++prefix > kMaxNesting) return i;
-      i += 3;
-    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++i;
-    } else {
-      // Any other token ends a run of prefix operators.
-      prefix = 0;
-      ++i;
-    }
+// ANTLR's parser recurses once per nested bracket and per prefix `not` or `-` whose operand is
+// still being read: that nesting is counted before it runs, over the lexer's own tokens
+// (PolicyScanner: a string or comment is exactly what the lexer makes of it, an unclosed quote
+// no string, so nothing hides tokens from the count).
+bool NestingCounter::take(size_t type, bool digit_follows) {
+  using L = grammar::StewardLexer;
+  auto within = [&] { return depth_ + now_.nots + now_.minus <= kMaxNesting; };
+  const size_t previous = previous_;
+  previous_ = type;
+  switch (type) {
+    case L::LPAREN:
+    case L::LBRACK:
+    case L::LBRACE:
+      saved_.push_back(now_);
+      ++depth_;
+      return within();
+    case L::RPAREN:
+    case L::RBRACK:
+    case L::RBRACE:
+      if (depth_ > 0) --depth_;
+      now_ = saved_.empty() ? Open() : saved_.back();
+      if (!saved_.empty()) saved_.pop_back();
+      return true;
+    case L::MINUS:
+      // `-3`: written as one, read as a number (a run of them still nests).
+      if (digit_follows) {
+        now_.minus = 0;
+        return true;
+      }
+      ++now_.minus;
+      return within();
+    case L::KW_NOT:
+      ++now_.nots;
+      return within();
+    case L::KW_IN:
+      if (previous == L::KW_NOT && now_.nots > 0) --now_.nots;  // `not in`: one operator
+      now_.minus = 0;
+      return true;
+    case L::KW_AND:
+    case L::KW_OR:
+    case L::COMMA:
+    case L::COLON:
+    case L::SEMI:
+    case L::ASSIGN:
+    case L::ENUM:
+    case L::RECORD:
+    case L::DOCUMENT:
+    case L::SET:
+    case L::CLAUSE:
+    case L::REVIEWER:
+    case L::LET:
+    case L::RULE:
+    case L::ASSERT:
+    case L::KW_FOR:
+      // What the `not`s opened since the bracket ends here.
+      now_ = saved_.empty() ? Open() : saved_.back();
+      return true;
+    default:
+      now_.minus = 0;  // an operand or operator ends a run of `-`
+      return true;
   }
-  return std::string_view::npos;
+}
+
+size_t nesting_limit_breach(std::string_view t) {
+  NestingCounter counter;
+  PolicyScanner scanner(t);
+  for (;;) {
+    const ScannedToken tok = scanner.next();
+    if (tok.type == antlr4::Token::EOF) return std::string_view::npos;
+    if (tok.channel != antlr4::Token::DEFAULT_CHANNEL) continue;
+    const bool digit = tok.end < t.size() && std::isdigit(static_cast<unsigned char>(t[tok.end]));
+    if (!counter.take(tok.type, digit)) return tok.begin;
+  }
 }
 
 // Where top-level declarations start: a declaration keyword as a whole word outside strings,

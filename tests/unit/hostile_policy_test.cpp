@@ -53,6 +53,15 @@ TEST_CASE("deep nesting in policy text is a located error, never a crash", "[com
            repeat(" }", 100000) + "? }\nclause c { title: \"C\" }\n"},
       {"100,000 nested list literals",
        rule_when("id in " + repeat("[", 100000) + repeat("]", 100000))},
+      // Found in the fourteenth session: each `not` after a comparison nests (its operand is a
+      // comparison), with no run of prefix operators for the scan to count; and an unclosed
+      // quote or comment hid the rest of a line (or file) from the scan, not from the parser.
+      {"20,000 interleaved `== not`",
+       rule_when("id == \"x\"" + repeat(" == not id == \"x\"", 20000))},
+      {"50,000 not after an unclosed quote",
+       kHead + "rule r { clause: c  outcome: deny  when: \" " + repeat("not ", 50000) + "true }\n"},
+      {"50,000 not after an unclosed comment",
+       "/* " + rule_when(repeat("not ", 50000) + "id == \"x\"")},
   }));
   INFO(name);
   CompileResult r = compile(pack_of(text));
@@ -77,6 +86,10 @@ TEST_CASE("nesting just inside the limits compiles", "[compiler][hostile]") {
   // (a 900-term chain overflowed the stack there with a limit of 1,000).
   CHECK(compile(pack_of(rule_when("id == \"x\"" + repeat(" and id == \"x\"", 200)))).ok());
   CHECK(compile(pack_of(rule_when(repeat("not (", 40) + "id == \"x\"" + repeat(")", 40)))).ok());
+  // `not`s that do not nest are not counted as if they did: apart by `and`, in definitions,
+  // in properties.
+  CHECK(compile(pack_of(rule_when(repeat("not (id == \"x\") and ", 150) + "true"))).ok());
+  CHECK(compile(pack_of(rule_when("id == \"x\"" + repeat(" == not id == \"x\"", 40)))).ok());
   CHECK(compile(pack_of(rule_when("id == \"x\"" + repeat(" and id == \"x\"", 300)))).ok() == false);
 }
 
