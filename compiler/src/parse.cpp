@@ -1,16 +1,21 @@
-// The ANTLR boundary: runs the generated parser, turns syntax errors into diagnostics in the
-// language's own terms, and builds the AST. This (with alternative.h) and nothing else includes
-// generated headers.
+// The ANTLR boundary: runs the parser's fast path (fast_parser.h) and, where it gives up, the
+// generated parser; turns syntax errors into diagnostics in the language's own terms, and builds
+// the AST. This (with alternative.h) and nothing else includes the generated parser's headers.
+// (Over 600 lines: a case for each context of the generated tree, beside the driver that both
+// routes share.)
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
+#include <variant>
 
 #include "StewardLexer.h"
 #include "StewardParser.h"
 #include "alternative.h"
 #include "antlr4-runtime.h"
+#include "fast_parser.h"
 #include "policy_lexer.h"
 #include "prescan.h"
 #include "steward/parser.h"
@@ -31,36 +36,80 @@ using detail::nesting_limit_breach;
 using grammar::StewardLexer;
 using grammar::StewardParser;
 
-std::string unescape(std::string_view raw) {
-  // raw includes the quotes
-  std::string out;
+ast::ExprPtr parse_expression_with(const SourceMap& sources, SourceId file, uint32_t base,
+                                   uint32_t length, Diagnostics& diags, bool fast);
+
+// A message or help string: made a template (its holes parsed), on either route.
+bool is_template(const ast::Prop& p, const ast::Expr* x) {
+  return x != nullptr && x->kind == ast::ExprKind::kString &&
+         (p.key == "message" || p.key == "help");
+}
+
+// Splits a message string into text and `{expr}` holes; `{{` and `}}` are literal braces.
+// Holes are parsed from the raw token text so their spans point into the file.
+// The literal's own bytes in the file (its span), not the context's getText(): that builds a
+// std::stringstream each call, a locale's worth of work, once for every message in a pack.
+ast::ExprPtr template_of(const SourceMap& sources, SourceId file, Diagnostics& diags,
+                         ast::ExprPtr str, bool fast) {
+  const std::string raw(std::string_view(sources.file(file).text())
+                            .substr(str->span.begin, str->span.end - str->span.begin));
+  if (raw.find('{') == std::string::npos && raw.find('}') == std::string::npos) return str;
+  auto t = std::make_unique<ast::Expr>();
+  t->kind = ast::ExprKind::kTemplate;
+  t->span = str->span;
+  const uint32_t start = str->span.begin;  // byte offset of the opening quote
+  std::string text;
+  auto flush = [&] {
+    if (!text.empty()) t->parts.push_back({detail::string_value("\"" + text + "\""), nullptr});
+    text.clear();
+  };
   for (size_t i = 1; i + 1 < raw.size(); ++i) {
     char c = raw[i];
     if (c == '\\' && i + 2 < raw.size()) {
-      char n = raw[++i];
-      switch (n) {
-        case 'n':
-          out += '\n';
-          break;
-        case 't':
-          out += '\t';
-          break;
-        default:
-          out += n;
-          break;
+      text += c;
+      text += raw[++i];
+    } else if (c == '{' && raw[i + 1] == '{') {
+      text += '{';
+      ++i;
+    } else if (c == '}' && raw[i + 1] == '}') {
+      text += '}';
+      ++i;
+    } else if (c == '{') {
+      size_t close = raw.find('}', i + 1);
+      if (close == std::string::npos || close + 1 >= raw.size() + 0 || close == raw.size() - 1) {
+        diags.error("parse.template",
+                    {file, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
+                    "unclosed `{` in message template", "write `{{` for a literal brace");
+        return t;
       }
+      flush();
+      uint32_t hb = start + static_cast<uint32_t>(i + 1);
+      uint32_t hl = static_cast<uint32_t>(close - i - 1);
+      t->parts.push_back({"", parse_expression_with(sources, file, hb, hl, diags, fast)});
+      i = close;
+    } else if (c == '}') {
+      diags.error("parse.template",
+                  {file, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
+                  "unmatched `}` in message template", "write `}}` for a literal brace");
+      return t;
     } else {
-      out += c;
+      text += c;
     }
   }
-  return out;
+  flush();
+  return t;
 }
 
 class Builder {
  public:
   Builder(const SourceMap& sources, SourceId file, Diagnostics& diags, uint32_t base,
-          const std::vector<uint32_t>* cp_to_byte)
-      : sources_(sources), file_(file), diags_(diags), base_(base), cp_to_byte_(cp_to_byte) {}
+          const std::vector<uint32_t>* cp_to_byte, bool fast)
+      : sources_(sources),
+        file_(file),
+        diags_(diags),
+        base_(base),
+        cp_to_byte_(cp_to_byte),
+        fast_(fast) {}
 
   uint32_t byte(size_t cp) const { return byte_offset(cp_to_byte_, base_, cp); }
 
@@ -146,7 +195,7 @@ class Builder {
       ast::EnumMember mem;
       mem.span = span(m);
       if (m->STRING()) {
-        mem.value = unescape(m->STRING()->getText());
+        mem.value = detail::string_value(m->STRING()->getText());
       } else if (m->IDENT()) {
         mem.value = m->IDENT()->getText();
         mem.spread = m->ELLIPSIS() != nullptr;
@@ -172,7 +221,8 @@ class Builder {
       ast::FieldDecl fd;
       auto* n = f->fieldName();
       if (!n) continue;
-      fd.name = n->STRING() ? unescape(n->STRING()->getText()) : n->getStart()->getText();
+      fd.name =
+          n->STRING() ? detail::string_value(n->STRING()->getText()) : n->getStart()->getText();
       fd.span = span(n);
       if (f->typeRef())
         fd.type = type_ref(f->typeRef());
@@ -237,10 +287,8 @@ class Builder {
       prop.key_span = p->key ? span(p->key) : span(p);
       for (auto* e : p->expr()) {
         ast::ExprPtr x = expr(e);
-        if (x && x->kind == ast::ExprKind::kString &&
-            (prop.key == "message" || prop.key == "help")) {
-          x = template_of(std::move(x));
-        }
+        if (is_template(prop, x.get()))
+          x = template_of(sources_, file_, diags_, std::move(x), fast_);
         prop.values.push_back(std::move(x));
       }
       out.push_back(std::move(prop));
@@ -304,7 +352,7 @@ class Builder {
     e->span = span(ctx);
     if (ctx->STRING()) {
       e->kind = ast::ExprKind::kString;
-      e->text = unescape(ctx->STRING()->getText());
+      e->text = detail::string_value(ctx->STRING()->getText());
     } else if (ctx->INT()) {
       e->kind = ast::ExprKind::kInt;
       const std::string t = ctx->INT()->getText();
@@ -469,68 +517,13 @@ class Builder {
     }
   }
 
-  // Splits a message string into text and `{expr}` holes; `{{` and `}}` are literal braces.
-  // Holes are parsed from the raw token text so their spans point into the file.
-  // The literal's own bytes in the file (its span), not the context's getText(): that builds a
-  // std::stringstream each call, a locale's worth of work, once for every message in a pack.
-  ast::ExprPtr template_of(ast::ExprPtr str) {
-    const std::string raw(std::string_view(sources_.file(file_).text())
-                              .substr(str->span.begin, str->span.end - str->span.begin));
-    if (raw.find('{') == std::string::npos && raw.find('}') == std::string::npos) return str;
-    auto t = std::make_unique<ast::Expr>();
-    t->kind = ast::ExprKind::kTemplate;
-    t->span = str->span;
-    const uint32_t start = str->span.begin;  // byte offset of the opening quote
-    std::string text;
-    auto flush = [&] {
-      if (!text.empty()) t->parts.push_back({unescape("\"" + text + "\""), nullptr});
-      text.clear();
-    };
-    for (size_t i = 1; i + 1 < raw.size(); ++i) {
-      char c = raw[i];
-      if (c == '\\' && i + 2 < raw.size()) {
-        text += c;
-        text += raw[++i];
-      } else if (c == '{' && raw[i + 1] == '{') {
-        text += '{';
-        ++i;
-      } else if (c == '}' && raw[i + 1] == '}') {
-        text += '}';
-        ++i;
-      } else if (c == '{') {
-        size_t close = raw.find('}', i + 1);
-        if (close == std::string::npos || close + 1 >= raw.size() + 0 || close == raw.size() - 1) {
-          diags_.error(
-              "parse.template",
-              {file_, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
-              "unclosed `{` in message template", "write `{{` for a literal brace");
-          return t;
-        }
-        flush();
-        uint32_t hb = start + static_cast<uint32_t>(i + 1);
-        uint32_t hl = static_cast<uint32_t>(close - i - 1);
-        t->parts.push_back({"", parse_expression(sources_, file_, hb, hl, diags_)});
-        i = close;
-      } else if (c == '}') {
-        diags_.error(
-            "parse.template",
-            {file_, start + static_cast<uint32_t>(i), start + static_cast<uint32_t>(i) + 1},
-            "unmatched `}` in message template", "write `}}` for a literal brace");
-        return t;
-      } else {
-        text += c;
-      }
-    }
-    flush();
-    return t;
-  }
-
  private:
   const SourceMap& sources_;
   SourceId file_;
   Diagnostics& diags_;
   uint32_t base_;
   const std::vector<uint32_t>* cp_to_byte_;
+  bool fast_;  // template holes try the fast path first
   detail::AltOf alt_of_;
 };
 
@@ -545,9 +538,11 @@ struct Pipeline {
       : input(text), lexer(text, &input), tokens(&lexer), parser(&tokens) {}
 };
 
-template <typename F>
+// Parses `length` bytes of `file` from `base`: by `fast` (the fast path, given the text and its
+// base; nullopt to give up) when `use_fast`, else or then by `body` on the ANTLR pipeline.
+template <typename Fast, typename F>
 auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t length,
-                Diagnostics& diags, F&& body)
+                Diagnostics& diags, bool use_fast, Fast&& fast, F&& body)
     -> decltype(body(std::declval<Pipeline&>(), std::declval<Builder&>())) {
   const std::string& all = sources.file(file).text();
   // A byte order mark opening the file is no token: it is left out here, before anything
@@ -566,6 +561,10 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
                 "save the file with UTF-8 encoding");
     return {};
   }
+  // The fast path counts nesting on its own tokens, and gives up where this would report it.
+  if (use_fast) {
+    if (auto done = fast(std::string_view(text), base)) return std::move(*done);
+  }
   if (size_t deep = nesting_limit_breach(text); deep != std::string::npos) {
     uint32_t at = base + static_cast<uint32_t>(deep);
     diags.error(
@@ -577,17 +576,17 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   bool ascii = true;
   std::vector<uint32_t> offsets = code_point_offsets(text, ascii);
   const std::vector<uint32_t>* map = ascii ? nullptr : &offsets;
-  // Two stages, as ANTLR recommends: the fast SLL prediction mode bails out at the first
+  // Two stages, as ANTLR recommends: the SLL prediction mode bails out at the first
   // problem; only then is the file parsed again with full LL and error reporting.
   {
-    Pipeline fast(text);
-    fast.parser.removeErrorListeners();
-    fast.parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
-    fast.parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+    Pipeline sll(text);
+    sll.parser.removeErrorListeners();
+    sll.parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    sll.parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
         antlr4::atn::PredictionMode::SLL);
-    Builder builder(sources, file, diags, base, map);
+    Builder builder(sources, file, diags, base, map, use_fast);
     try {
-      return body(fast, builder);
+      return body(sll, builder);
     } catch (const antlr4::ParseCancellationException&) {
       // a syntax error, or a construct SLL cannot decide: parse again below
     } catch (const std::exception& e) {
@@ -600,7 +599,7 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   ErrorListener listener(file, diags, map, base);
   p.parser.removeErrorListeners();
   p.parser.addErrorListener(&listener);
-  Builder builder(sources, file, diags, base, map);
+  Builder builder(sources, file, diags, base, map, use_fast);
   try {
     return body(p, builder);
   } catch (const std::exception& e) {
@@ -610,9 +609,8 @@ auto run_parser(const SourceMap& sources, SourceId file, uint32_t base, uint32_t
   }
 }
 
-}  // namespace
-
-ast::Module parse_module(const SourceMap& sources, SourceId file, Diagnostics& diags) {
+ast::Module parse_module_with(const SourceMap& sources, SourceId file, Diagnostics& diags,
+                              bool fast) {
   const auto& text = sources.file(file).text();
   ast::Module m;
   m.file = file;
@@ -647,22 +645,71 @@ ast::Module parse_module(const SourceMap& sources, SourceId file, Diagnostics& d
     uint32_t begin = starts[g];
     uint32_t end = g + kDeclsPerGroup < starts.size() ? starts[g + kDeclsPerGroup]
                                                       : static_cast<uint32_t>(text.size());
+    auto fast_route = [&](std::string_view group, uint32_t at) -> std::optional<ast::Module> {
+      auto decls = detail::fast_parse_module(group, file, at, kMaxTreeDepth);
+      if (!decls) return std::nullopt;
+      ast::Module part;
+      part.decls = std::move(*decls);
+      // The templates, as Builder::props() makes them, in the same order.
+      for (ast::Decl& d : part.decls)
+        std::visit(
+            [&](auto& x) {
+              if constexpr (requires { x.props; })
+                for (ast::Prop& prop : x.props)
+                  for (ast::ExprPtr& v : prop.values)
+                    if (is_template(prop, v.get()))
+                      v = template_of(sources, file, diags, std::move(v), true);
+            },
+            d);
+      return part;
+    };
     ast::Module part =
-        run_parser(sources, file, begin, end - begin, diags,
+        run_parser(sources, file, begin, end - begin, diags, fast, fast_route,
                    [](Pipeline& p, Builder& b) { return b.module(p.parser.module_()); });
     for (auto& d : part.decls) m.decls.push_back(std::move(d));
   }
   return m;
 }
 
-ast::ExprPtr parse_expression(const SourceMap& sources, SourceId file, uint32_t base,
-                              uint32_t length, Diagnostics& diags) {
-  ast::ExprPtr e = run_parser(sources, file, base, length, diags, [](Pipeline& p, Builder& b) {
-    auto* ctx = p.parser.exprOnly();
-    return b.too_deep(ctx) ? ast::ExprPtr() : b.expr(ctx->expr());
-  });
+ast::ExprPtr parse_expression_with(const SourceMap& sources, SourceId file, uint32_t base,
+                                   uint32_t length, Diagnostics& diags, bool fast) {
+  auto fast_route = [&](std::string_view text, uint32_t at) -> std::optional<ast::ExprPtr> {
+    ast::ExprPtr e = detail::fast_parse_expression(text, file, at, kMaxTreeDepth);
+    if (!e) return std::nullopt;
+    return e;
+  };
+  ast::ExprPtr e =
+      run_parser(sources, file, base, length, diags, fast, fast_route, [](Pipeline& p, Builder& b) {
+        auto* ctx = p.parser.exprOnly();
+        return b.too_deep(ctx) ? ast::ExprPtr() : b.expr(ctx->expr());
+      });
   if (!e) e = std::make_unique<ast::Expr>();
   return e;
+}
+
+}  // namespace
+
+ast::Module parse_module(const SourceMap& sources, SourceId file, Diagnostics& diags) {
+  return parse_module_with(sources, file, diags, true);
+}
+
+ast::ExprPtr parse_expression(const SourceMap& sources, SourceId file, uint32_t base,
+                              uint32_t length, Diagnostics& diags) {
+  return parse_expression_with(sources, file, base, length, diags, true);
+}
+
+ast::Module detail::parse_module_general(const SourceMap& sources, SourceId file,
+                                         Diagnostics& diags) {
+  return parse_module_with(sources, file, diags, false);
+}
+
+ast::ExprPtr detail::parse_expression_general(const SourceMap& sources, SourceId file,
+                                              uint32_t base, uint32_t length, Diagnostics& diags) {
+  return parse_expression_with(sources, file, base, length, diags, false);
+}
+
+bool detail::fast_path_reads(std::string_view text) {
+  return detail::fast_parse_module(text, kNoSource, 0, kMaxTreeDepth).has_value();
 }
 
 }  // namespace steward

@@ -1,10 +1,13 @@
 // libFuzzer target: policy text -> parse, check and compile as a one-module pack; the
 // formatter, which must either refuse the text or keep its meaning; and the parser's own lexer,
-// whose tokens must be the generated lexer's.
+// whose tokens must be the generated lexer's; and the parser's fast path, whose AST and
+// diagnostics must be ANTLR's.
 #include <cstdint>
 #include <string>
 
+#include "steward/ast.h"
 #include "steward/compiler.h"
+#include "steward/diagnostic.h"
 #include "steward/format.h"
 #include "steward/parser.h"
 #include "steward/source.h"
@@ -15,6 +18,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (steward::find_invalid_utf8(text) == std::string_view::npos &&
       steward::detail::token_dump(text, false) != steward::detail::token_dump(text, true))
     __builtin_trap();
+  // The parser's fast path must build what ANTLR alone builds (spans included) and report
+  // the same, or leave the text to ANTLR.
+  {
+    steward::SourceMap sm;
+    const steward::SourceId id = sm.add("fuzz/main.policy", text);
+    steward::Diagnostics fast, general;
+    const std::string a =
+        steward::ast::dump(steward::parse_module(sm, id, fast), true) + steward::render(fast, sm);
+    const std::string b =
+        steward::ast::dump(steward::detail::parse_module_general(sm, id, general), true) +
+        steward::render(general, sm);
+    if (a != b) __builtin_trap();
+  }
   steward::PackSources src;
   src.manifest_name = "fuzz/pack.yaml";
   src.manifest_text =

@@ -269,3 +269,211 @@ TEST_CASE("the parser's own lexer gives the generated lexer's tokens", "[parser]
   }
   CHECK(differ == 0);
 }
+
+namespace {
+
+// A module's AST, spans included, and its diagnostics, by the fast path first (as the compiler
+// parses) or by ANTLR alone.
+std::string parsed(const std::string& text, bool general) {
+  SourceMap sm;
+  SourceId id = sm.add("m.policy", text);
+  Diagnostics d;
+  ast::Module m = general ? detail::parse_module_general(sm, id, d) : parse_module(sm, id, d);
+  return ast::dump(m, true) + render(d, sm);
+}
+
+// Random expressions of every form the grammar has, with comments and line breaks between
+// tokens, and near-misses of the forms where a hand-written parser could read otherwise:
+// `not` before and after `in`, prefix operators after binary ones, a quantifier beside a call
+// whose first argument is `x in xs`, commas between properties, trailing commas.
+class ExprGen {
+ public:
+  explicit ExprGen(uint64_t seed) : state_(seed) {}
+  uint64_t next() {
+    state_ ^= state_ << 13;
+    state_ ^= state_ >> 7;
+    state_ ^= state_ << 17;
+    return state_;
+  }
+  std::string space() {
+    switch (next() % 12) {
+      case 0:
+        return "\n  ";
+      case 1:
+        return " /* c */ ";
+      case 2:
+        return "";
+      default:
+        return " ";
+    }
+  }
+  std::string expr(int depth) {
+    if (depth <= 0) return leaf();
+    const char* ops[] = {"and", "or",     "==", "!=", "<", "<=", ">", ">=",
+                         "in",  "not in", "??", "+",  "-", "*",  "/", "%"};
+    switch (next() % 11) {
+      case 0:
+      case 1:
+      case 2:
+        return expr(depth - 1) + space() + ops[next() % 16] + space() + expr(depth - 1);
+      case 3:
+        return (next() % 2 ? "not" + std::string(" ") : "-") + space() + expr(depth - 1);
+      case 4:
+        return "(" + space() + expr(depth - 1) + space() + ")";
+      case 5:
+        return expr(depth - 1) + "." + name();
+      case 6: {
+        const char* fns[] = {"count", "any", "all", "filter", "none"};
+        return std::string(fns[next() % 5]) + "(" + name() + " in" + space() + expr(depth - 1) +
+               ":" + space() + expr(depth - 1) + ")";
+      }
+      case 7: {
+        std::string s = name() + "(";
+        const size_t n = next() % 4;
+        for (size_t i = 0; i < n; ++i)
+          s +=
+              (i ? "," + space() : "") + (next() % 3 == 0 ? name() + " in " : "") + expr(depth - 1);
+        return s + ")";
+      }
+      case 8: {
+        std::string s = "[";
+        const size_t n = next() % 4;
+        for (size_t i = 0; i < n; ++i) s += (i ? ", " : "") + expr(depth - 1);
+        return s + (n && next() % 3 == 0 ? ",]" : "]");
+      }
+      default:
+        return leaf();
+    }
+  }
+  std::string leaf() {
+    switch (next() % 9) {
+      case 0:
+        return std::to_string(next() % 1000);
+      case 1:
+        return "1.5";
+      case 2:
+        return "\"s\\\"q\\n\"";
+      case 3:
+        return "'it'";
+      case 4:
+        return next() % 2 ? "true" : "false";
+      case 5:
+        return "null";
+      case 6:
+        return "99999999999999999999";  // out of range: a diagnostic, so the general route
+      default:
+        return name();
+    }
+  }
+  std::string name() {
+    const char* names[] = {"a", "b", "data", "x-y", "_z", "items", "dates"};
+    return names[next() % 7];
+  }
+  // A module that uses every declaration, with `e` in each place an expression goes.
+  std::string module(const std::string& e) {
+    std::string props = "  when: " + e + (next() % 2 ? "," : "") + space() + "  message: \"m {" +
+                        e + "} {{x}}\"" + (next() % 2 ? ";" : "") + "\n  evidence: a, " + e +
+                        (next() % 2 ? ", b" : "") + "\n";
+    return "enum K { a, \"b c\", ...s, }\nset s = { 1, \"x\", 2.5, true, null }\n"
+           "document D { id: nonempty string?, tags: [[string]]?, sub: { n: int, \"q r\": K }, }\n"
+           "record R { x: int }\n"
+           "clause c.one.two { title: \"T\"; citation: 'C', }\nreviewer r\n"
+           "reviewer q { title: \"Q\" }\n"
+           "let v = " +
+           e +
+           "\n"
+           "rule r1 for t in " +
+           e + " {\n" + props +
+           "}\n"
+           "rule r2 {" +
+           props +
+           "}\n"
+           "assert a1 { when: " +
+           e + ", expect: deny }\n";
+  }
+
+ private:
+  uint64_t state_;
+};
+
+}  // namespace
+
+TEST_CASE("the fast path builds what ANTLR builds, spans and diagnostics included",
+          "[parser][fast]") {
+  std::vector<std::string> texts;
+  for (const char* dir : {"policies", "tests", "examples"}) {
+    const std::string root = steward::testing::source_dir() + "/" + dir;
+    if (!std::filesystem::exists(root)) continue;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(root)) {
+      const std::string name = e.path().filename().string();
+      if (e.is_regular_file() &&
+          (e.path().extension() == ".policy" || name.rfind("policy-", 0) == 0))
+        texts.push_back(steward::testing::read_text(e.path()));
+    }
+  }
+  REQUIRE(texts.size() >= 15);
+  ExprGen gen(0x2545F4914F6CDD1Du);
+  for (int i = 0; i < 3000; ++i) texts.push_back(gen.module(gen.expr(1 + i % 5)));
+  // At the depth limit: chains, brackets, prefix operators, members and types just under and
+  // just over what the general parser allows (it reports those as too deep).
+  for (int n : {60, 120, 200, 230, 240, 245, 246, 247, 248, 249, 250, 251, 260, 400}) {
+    std::string chain = "a", nots, parens, member = "a", list = "int";
+    for (int k = 0; k < n; ++k) chain += " and a";
+    for (int k = 0; k < std::min(n, 99); ++k) nots += "x == not ";
+    for (int k = 0; k < std::min(n, 99); ++k) parens = "(" + parens + (k ? ")" : "a)");
+    for (int k = 0; k < n; ++k) member += ".b";
+    for (int k = 0; k < std::min(n, 99); ++k) list = "[" + list + "]";
+    texts.push_back("let c = " + chain + "\n");
+    texts.push_back("rule r { when: x == 1, message: \"m\", evidence: " + chain + " }\n");
+    texts.push_back("let n = " + nots + "x\n");
+    texts.push_back("let p = " + parens + "\n");
+    texts.push_back("let m = " + member + "\n");
+    texts.push_back("record L { f: " + list + " }\n");
+    texts.push_back("let q = [" + parens + ", " + nots + "y]\n");
+    // Past the nesting limit of the scan before ANTLR (100) though not past the tree depth's.
+    std::string run;
+    for (int k = 0; k < n; ++k) run += k % 3 ? "not " : "- ";
+    texts.push_back("let z = " + run + "x\n");
+  }
+  size_t fast = 0, differ = 0;
+  for (const std::string& t : texts) {
+    if (detail::fast_path_reads(t)) ++fast;
+    const std::string a = parsed(t, false), b = parsed(t, true);
+    if (a != b && ++differ <= 3) {
+      INFO("text:\n" << t);
+      CHECK(a == b);
+    }
+  }
+  CHECK(differ == 0);
+  // Both routes taken often: the comparison is not vacuous either way.
+  CHECK(fast > texts.size() / 4);
+  CHECK(texts.size() - fast > texts.size() / 10);
+}
+
+TEST_CASE("token soup takes the fast path only where ANTLR agrees", "[parser][fast]") {
+  // Random sequences of tokens: most are syntax errors, which the fast path must leave to ANTLR.
+  const std::vector<std::string> pieces = {
+      "let",   "rule", "x",    "=",      "==",   "not", "in",       "and", "or", "(",       ")",
+      "[",     "]",    "{",    "}",      ",",    ":",   ";",        ".",   "-",  "??",      "1",
+      "\"s\"", "for",  "when", "clause", "enum", "?",   "nonempty", "...", "*",  "/* c */", "\n"};
+  uint64_t state = 0x9E3779B97F4A7C15u;
+  auto next = [&] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  size_t differ = 0;
+  for (int i = 0; i < 4000; ++i) {
+    std::string t = i % 2 ? "let v = " : "rule r { when: ";
+    const size_t n = 1 + next() % 12;
+    for (size_t k = 0; k < n; ++k) t += pieces[next() % pieces.size()] + " ";
+    if (i % 2 == 0) t += "}";
+    const std::string a = parsed(t, false), b = parsed(t, true);
+    if (a != b && ++differ <= 3) {
+      INFO("text:\n" << t);
+      CHECK(a == b);
+    }
+  }
+  CHECK(differ == 0);
+}

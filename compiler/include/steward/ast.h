@@ -170,9 +170,9 @@ struct Module {
 };
 
 // A compact S-expression of an expression, for golden tests: `(and (== (. data level) "client")
-// x)`.
-std::string dump(const Expr& e);
+// x)`. With `spans`, each node and name is followed by its span, `@begin-end`.
+std::string dump(const Expr& e, bool spans = false);
 // Every declaration of a module, one per line.
-std::string dump(const Module& m);
+std::string dump(const Module& m, bool spans = false);
 
 }  // namespace steward::ast
