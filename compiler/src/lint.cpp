@@ -2,8 +2,10 @@
 // that duplicate each other. Warnings only (`steward check --strict` makes them errors).
 #include "lint.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
+#include <iterator>
 #include <map>
 #include <optional>
 
@@ -28,9 +30,11 @@ class Linter {
                        "fix the comparison, or remove the rule");
       }
       std::map<uint32_t, uint32_t> slots;
-      std::string key = fmt::format("{}|{}|{}", outcome_name(r.outcome),
-                                    r.range == kNoIndex ? "" : canonical(r.range, slots),
-                                    canonical(r.condition, slots));
+      std::string key = outcome_name(r.outcome);
+      key += '|';
+      if (r.range != kNoIndex) canonical(r.range, slots, key);
+      key += '|';
+      canonical(r.condition, slots, key);
       auto [it, inserted] = seen.emplace(key, &r);
       if (!inserted) {
         Diagnostic d{Severity::kWarning,
@@ -124,52 +128,79 @@ class Linter {
     }
   }
 
-  // A structural key of a plan subtree; local slots are renumbered by first appearance so the
-  // same condition in two rules gets the same key.
-  std::string canonical(uint32_t i, std::map<uint32_t, uint32_t>& slots) const {
+  // A structural key of a plan subtree, appended to `out`; local slots are renumbered by first
+  // appearance so the same condition in two rules gets the same key. (Appended, not returned:
+  // a string per node, copied into its parent's, was most of lint at 10,000 rules.)
+  void canonical(uint32_t i, std::map<uint32_t, uint32_t>& slots, std::string& out) const {
     const PlanNode& n = node(i);
     auto slot = [&](uint32_t s) {
       auto it = slots.find(s);
       if (it == slots.end()) it = slots.emplace(s, static_cast<uint32_t>(slots.size())).first;
       return it->second;
     };
+    auto put = std::back_inserter(out);
     switch (n.op) {
       case Op::kConst:
-        return fmt::format("c{}", show(pack_.constants[n.a]));
+        fmt::format_to(put, FMT_COMPILE("c{}"), show(pack_.constants[n.a]));
+        return;
       case Op::kRoot:
-        return "root";
+        out += "root";
+        return;
       case Op::kLocal:
-        return fmt::format("l{}", slot(n.a));
+        fmt::format_to(put, FMT_COMPILE("l{}"), slot(n.a));
+        return;
       case Op::kDef:
-        return fmt::format("d{}", n.a);
+        fmt::format_to(put, FMT_COMPILE("d{}"), n.a);
+        return;
       case Op::kField:
-        return fmt::format("{}.{}", canonical(n.a, slots), n.b);
+        canonical(n.a, slots, out);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(".{}"), n.b);
+        return;
       case Op::kInSet:
-        return fmt::format("in({},s{})", canonical(n.a, slots), n.b);
+        out += "in(";
+        canonical(n.a, slots, out);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(",s{})"), n.b);
+        return;
       case Op::kAsOf:
-        return "as_of";
+        out += "as_of";
+        return;
       case Op::kMatches:  // b is a pattern, not a node
-        return fmt::format("m({},p{})", canonical(n.a, slots), n.b);
+        out += "m(";
+        canonical(n.a, slots, out);
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(",p{})"), n.b);
+        return;
       case Op::kAny:
       case Op::kAll:
       case Op::kNone:
       case Op::kCountWhere:
       case Op::kFilter: {
-        std::string list = canonical(n.a, slots);
-        uint32_t s = slot(n.c);
-        return fmt::format("q{}({},l{},{})", static_cast<int>(n.op), list, s,
-                           canonical(n.b, slots));
+        fmt::format_to(put, FMT_COMPILE("q{}("), static_cast<int>(n.op));
+        canonical(n.a, slots, out);  // the list's slots are numbered before the element's
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE(",l{},"), slot(n.c));
+        canonical(n.b, slots, out);
+        out += ')';
+        return;
       }
       default: {
-        std::string out = fmt::format("o{}(", static_cast<int>(n.op));
+        fmt::format_to(put, FMT_COMPILE("o{}("), static_cast<int>(n.op));
         bool unary = n.op == Op::kNot || n.op == Op::kNeg || n.op == Op::kPresent ||
                      n.op == Op::kEmpty || n.op == Op::kCount || n.op == Op::kLower ||
                      n.op == Op::kLength;
-        out += canonical(n.a, slots);
-        if (!unary) out += "," + canonical(n.b, slots);
-        return out + ")";
+        canonical(n.a, slots, out);
+        if (!unary) {
+          out += ',';
+          canonical(n.b, slots, out);
+        }
+        out += ')';
+        return;
       }
     }
+  }
+
+  std::string canonical(uint32_t i, std::map<uint32_t, uint32_t>& slots) const {
+    std::string out;
+    canonical(i, slots, out);
+    return out;
   }
 
   void conjuncts(uint32_t i, std::vector<uint32_t>& out) const {
