@@ -195,6 +195,14 @@ class FastParser {
 
   // ---- declarations ----
 
+  // A declaration's name, at its span.
+  template <typename Decl>
+  void named(Decl& d) {
+    const Token& name = expect(L::IDENT);
+    d.name = text(name);
+    d.span = span(name);
+  }
+
   ast::Decl decl() {
     size_t depth = 0;
     ast::Decl d = [&]() -> ast::Decl {
@@ -227,9 +235,7 @@ class FastParser {
   ast::EnumDecl enum_decl(size_t* depth) {
     take();
     ast::EnumDecl e;
-    const Token& name = expect(L::IDENT);
-    e.name = text(name);
-    e.span = span(name);
+    named(e);
     expect(L::LBRACE);
     if (peek() != L::RBRACE) {
       for (;;) {
@@ -263,9 +269,7 @@ class FastParser {
   ast::RecordDecl record_decl(size_t* depth) {
     ast::RecordDecl r;
     r.is_document = take().type == L::DOCUMENT;
-    const Token& name = expect(L::IDENT);
-    r.name = text(name);
-    r.span = span(name);
+    named(r);
     size_t body = 0;
     r.fields = record_body(&body);
     *depth = 1 + body;
@@ -340,9 +344,7 @@ class FastParser {
   ast::SetDecl set_decl(size_t* depth) {
     take();
     ast::SetDecl s;
-    const Token& name = expect(L::IDENT);
-    s.name = text(name);
-    s.span = span(name);
+    named(s);
     expect(L::ASSIGN);
     expect(L::LBRACE);
     if (peek() != L::RBRACE) {
@@ -383,9 +385,7 @@ class FastParser {
   ast::ReviewerDecl reviewer_decl(size_t* depth) {
     take();
     ast::ReviewerDecl r;
-    const Token& name = expect(L::IDENT);
-    r.name = text(name);
-    r.span = span(name);
+    named(r);
     size_t props_depth = 0;
     if (peek() == L::LBRACE) {
       take();
@@ -399,9 +399,7 @@ class FastParser {
   ast::LetDecl let_decl(size_t* depth) {
     take();
     ast::LetDecl l;
-    const Token& name = expect(L::IDENT);
-    l.name = text(name);
-    l.span = span(name);
+    named(l);
     expect(L::ASSIGN);
     Parsed v = expr(0);
     l.value = std::move(v.node);
@@ -413,9 +411,7 @@ class FastParser {
     const Token& kw = take();
     ast::RuleDecl r;
     r.begin = base_ + kw.begin;
-    const Token& name = expect(L::IDENT);
-    r.name = text(name);
-    r.span = span(name);
+    named(r);
     size_t deepest = 1;
     if (peek() == L::KW_FOR) {
       take();
@@ -439,9 +435,7 @@ class FastParser {
     const Token& kw = take();
     ast::AssertDecl a;
     a.begin = base_ + kw.begin;
-    const Token& name = expect(L::IDENT);
-    a.name = text(name);
-    a.span = span(name);
+    named(a);
     expect(L::LBRACE);
     size_t props_depth = 0;
     a.props = props(&props_depth);
