@@ -313,7 +313,7 @@ class ExprGen {
       case 0:
         return "\n  ";
       case 1:
-        return " /* c */ ";
+        return " /* c \xc3\xbc */ ";  // non-ASCII: ANTLR counts code points, spans bytes
       case 2:
         return "";
       default:
@@ -365,7 +365,7 @@ class ExprGen {
       case 1:
         return "1.5";
       case 2:
-        return "\"s\\\"q\\n\"";
+        return "\"s\\\"q\\n \xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"";
       case 3:
         return "'it'";
       case 4:
@@ -384,9 +384,9 @@ class ExprGen {
   }
   // A module that uses every declaration, with `e` in each place an expression goes.
   std::string module(const std::string& e) {
-    std::string props = "  when: " + e + (next() % 2 ? "," : "") + space() + "  message: \"m {" +
-                        e + "} {{x}}\"" + (next() % 2 ? ";" : "") + "\n  evidence: a, " + e +
-                        (next() % 2 ? ", b" : "") + "\n";
+    std::string props = "  when: " + e + (next() % 2 ? "," : "") + space() +
+                        "  message: \"m \xc3\xa9 {" + e + "} {{x}}\"" + (next() % 2 ? ";" : "") +
+                        "\n  evidence: a, " + e + (next() % 2 ? ", b" : "") + "\n";
     return "enum K { a, \"b c\", ...s, }\nset s = { 1, \"x\", 2.5, true, null }\n"
            "document D { id: nonempty string?, tags: [[string]]?, sub: { n: int, \"q r\": K }, }\n"
            "record R { x: int }\n"
