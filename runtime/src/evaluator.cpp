@@ -411,10 +411,24 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
   trace.decision = evaluate(doc, context);  // checks the document (check_document)
   Frame frame;
   Run run(pack, prep_, general_, doc, frame, max_steps_, context.as_of);
+  // A value as explain shows it, or the range error computing it met. The decision stands
+  // (evaluate() above made it): a definition no rule needs, or a part of a condition that the
+  // decision's short-circuit never reached, may leave its type's range, and explain shows
+  // every one. A definition whose computation throws stays uncomputed (compute_def), so a rule
+  // that did need it throws again, as evaluate() would have.
+  auto shown = [&](auto&& value) -> std::string {
+    try {
+      return value();
+    } catch (const EvaluationError& e) {
+      if (e.code() != "eval.range") throw;
+      return fmt::format("(error[{}]: {})", e.code(), e.what());
+    }
+  };
   for (const auto& d : pack.defs) {
-    run.def(d.slot);
-    trace.definitions.push_back(
-        {d.name, sources.text_of(pack.nodes[d.node].span), run.show_node(d.node)});
+    trace.definitions.push_back({d.name, sources.text_of(pack.nodes[d.node].span), shown([&] {
+                                   run.def(d.slot);
+                                   return run.show_node(d.node);
+                                 })});
   }
   for (const auto& r : pack.rules) {
     auto record = [&](std::string element) {
@@ -428,7 +442,8 @@ Trace Evaluator::explain(const Document& doc, const SourceMap& sources,
       std::vector<uint32_t> leaves;
       run.parts(r.condition, leaves);
       for (uint32_t leaf : leaves) {
-        tr.parts.push_back({sources.text_of(pack.nodes[leaf].span), run.show_node(leaf)});
+        tr.parts.push_back(
+            {sources.text_of(pack.nodes[leaf].span), shown([&] { return run.show_node(leaf); })});
       }
       if (tr.fired) tr.message = run.message(r);
       trace.rules.push_back(std::move(tr));

@@ -571,6 +571,40 @@ rule not_late { clause: c, outcome: deny, when: present(end) and present(start) 
   }
 }
 
+TEST_CASE("explain shows a range error where the decision did not need the value", "[evaluator]") {
+  // Found by the fuzzer's harness (tests/fuzz/regressions/evaluate-unused-definition-out-of-
+  // range): `eval` decided while `explain` stopped, on a definition no rule needs and on a part
+  // the decision's `or` never reached. Where the decision needs the value, both stop.
+  auto res = compile(steward::testing::pack_of(R"(
+document D { id: string, end: date?, far: bool? }
+clause c { title: "C" }
+let boom = (end ?? date("2026-01-01")) + 3000000
+rule r { clause: c, outcome: deny,
+  when: present(end) or (end ?? date("2026-01-01")) + 3000000 > date("2026-01-02"), message: "m" }
+rule needs { clause: c, outcome: deny, when: far == true and boom > date("2026-01-02"),
+  message: "m" }
+)"));
+  REQUIRE(res.ok());
+  Evaluator ev(res.pack);
+  auto loaded = load_document(*res.pack, "id: a\nend: 2026-01-01\n", "doc.yaml");
+  REQUIRE(loaded.ok());
+  const Decision d = ev.evaluate(*loaded.document);
+  CHECK(d.outcome == Outcome::kDeny);
+  Trace t = ev.explain(*loaded.document, *res.sources);
+  CHECK(t.decision.outcome == Outcome::kDeny);
+  REQUIRE(t.definitions.size() == 1);
+  CHECK_THAT(t.definitions[0].value, Catch::StartsWith("(error[eval.range]:"));
+  bool part_error = false;
+  for (const TraceRule& r : t.rules)
+    for (const TracePart& p : r.parts) part_error |= p.value.rfind("(error[eval.range]", 0) == 0;
+  CHECK(part_error);
+  // Needed: `far` is true, so `needs` computes `boom`. Both stop.
+  auto needed = load_document(*res.pack, "id: a\nend: 2026-01-01\nfar: true\n", "doc.yaml");
+  REQUIRE(needed.ok());
+  CHECK_THROWS_AS(ev.evaluate(*needed.document), EvaluationError);
+  CHECK_THROWS_AS(ev.explain(*needed.document, *res.sources), EvaluationError);
+}
+
 TEST_CASE("rules that open with the same test are decided as the general evaluator does",
           "[evaluator]") {
   // The evaluator runs rules with the same opening test side by side and, when that test fails
