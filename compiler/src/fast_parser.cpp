@@ -172,6 +172,16 @@ class FastParser {
     if (peek() != type) throw GiveUp{};
     return take();
   }
+  // Items separated by commas up to (not taking) the token `close`, a trailing comma allowed:
+  // enum and set members and list literals. Calls and record fields have other rules.
+  template <typename Item>
+  void comma_list(size_t close, Item&& item) {
+    while (peek() != close) {
+      item();
+      if (peek() != L::COMMA) break;
+      take();
+    }
+  }
   std::string text(const Token& t) const {
     return std::string(text_.substr(t.begin, t.end - t.begin));
   }
@@ -237,30 +247,25 @@ class FastParser {
     ast::EnumDecl e;
     named(e);
     expect(L::LBRACE);
-    if (peek() != L::RBRACE) {
-      for (;;) {
-        ast::EnumMember m;
-        if (peek() == L::STRING) {
-          const Token& s = take();
-          m.value = string_value(text(s));
-          m.span = span(s);
-        } else if (peek() == L::IDENT) {
-          const Token& id = take();
-          m.value = text(id);
-          m.span = span(id);
-        } else {
-          const Token& dots = expect(L::ELLIPSIS);
-          const Token& id = expect(L::IDENT);
-          m.value = text(id);
-          m.spread = true;
-          m.span = span(dots.begin, id.end);
-        }
-        e.members.push_back(std::move(m));
-        if (peek() != L::COMMA) break;
-        take();
-        if (peek() == L::RBRACE) break;
+    comma_list(L::RBRACE, [&] {
+      ast::EnumMember m;
+      if (peek() == L::STRING) {
+        const Token& s = take();
+        m.value = string_value(text(s));
+        m.span = span(s);
+      } else if (peek() == L::IDENT) {
+        const Token& id = take();
+        m.value = text(id);
+        m.span = span(id);
+      } else {
+        const Token& dots = expect(L::ELLIPSIS);
+        const Token& id = expect(L::IDENT);
+        m.value = text(id);
+        m.spread = true;
+        m.span = span(dots.begin, id.end);
       }
-    }
+      e.members.push_back(std::move(m));
+    });
     expect(L::RBRACE);
     *depth = e.members.empty() ? 2 : 3;
     return e;
@@ -347,14 +352,7 @@ class FastParser {
     named(s);
     expect(L::ASSIGN);
     expect(L::LBRACE);
-    if (peek() != L::RBRACE) {
-      for (;;) {
-        s.members.push_back(literal());
-        if (peek() != L::COMMA) break;
-        take();
-        if (peek() == L::RBRACE) break;
-      }
-    }
+    comma_list(L::RBRACE, [&] { s.members.push_back(literal()); });
     expect(L::RBRACE);
     *depth = s.members.empty() ? 2 : 3;
     return s;
@@ -632,14 +630,7 @@ class FastParser {
       case L::LBRACK: {
         const Token& open = take();
         std::vector<Parsed> items;
-        if (peek() != L::RBRACK) {
-          for (;;) {
-            items.push_back(expr(0));
-            if (peek() != L::COMMA) break;
-            take();
-            if (peek() == L::RBRACK) break;
-          }
-        }
+        comma_list(L::RBRACK, [&] { items.push_back(expr(0)); });
         const Token& close = expect(L::RBRACK);
         return gather(ast::ExprKind::kList, open.begin, close.end, std::move(items));
       }
