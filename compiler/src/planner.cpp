@@ -25,6 +25,34 @@ uint32_t Planner::enum_bitset(uint32_t set, const Type* type) {
   return index;
 }
 
+namespace {
+
+// The nodes and constants lower(e) appends: it visits the same operands.
+void count_nodes(const CheckedExpr& e, size_t* nodes, size_t* constants) {
+  for (size_t i = 0; i < e.args.size() && i < 2; ++i) count_nodes(e.args[i], nodes, constants);
+  ++*nodes;
+  if (e.op == Op::kConst) ++*constants;
+}
+
+}  // namespace
+
+void Planner::reserve(const CheckedPack& checked) {
+  size_t nodes = 0, constants = 0;
+  for (const auto& d : checked.defs) count_nodes(d.value, &nodes, &constants);
+  for (const auto& r : checked.rules) {
+    if (r.range) count_nodes(*r.range, &nodes, &constants);
+    count_nodes(r.condition, &nodes, &constants);
+    for (const auto& part : r.message)
+      if (part.expr) count_nodes(*part.expr, &nodes, &constants);
+  }
+  for (const auto& a : checked.asserts) count_nodes(a.condition, &nodes, &constants);
+  pack_.nodes.reserve(pack_.nodes.size() + nodes);
+  pack_.constants.reserve(pack_.constants.size() + constants);
+  pack_.defs.reserve(pack_.defs.size() + checked.defs.size());
+  pack_.rules.reserve(pack_.rules.size() + checked.rules.size());
+  pack_.asserts.reserve(pack_.asserts.size() + checked.asserts.size());
+}
+
 uint32_t Planner::lower(const CheckedExpr& e) {
   // Operands first; what each of a, b and c holds is the op's contract in program.h.
   uint32_t ops[2] = {0, 0};

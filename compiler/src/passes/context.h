@@ -23,7 +23,7 @@ struct ParamState {
 };
 
 struct DefState {
-  const ast::LetDecl* decl = nullptr;
+  ast::LetDecl* decl = nullptr;  // its value is freed once checked (pass `definitions`)
   RuleGraph::Vertex vertex = 0;
   bool done = false;  // checked, or never to be checked (part of a cycle)
   // Set once it checked cleanly: what a reference to it reads.
@@ -90,7 +90,8 @@ struct CompileContext {
   std::vector<std::string> def_order;  // declaration order
   std::map<std::string, const ast::ClauseDecl*> clauses;
   std::map<std::string, const ast::ReviewerDecl*> reviewers;
-  std::vector<const ast::RuleDecl*> rules;
+  // Not const: the rules pass frees each rule's expressions once it has checked them.
+  std::vector<ast::RuleDecl*> rules;
   std::vector<const ast::AssertDecl*> asserts;
   const ast::RecordDecl* document = nullptr;
 

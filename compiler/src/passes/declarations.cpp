@@ -32,10 +32,10 @@ void pass_declarations(CompileContext& cx) {
   for (const char* b : {"string", "bool", "int", "number", "date"}) types.emplace(b, SourceSpan{});
   for (const auto& [name, ps] : cx.params) values.emplace(name, ps.span);
   std::map<std::string, SourceSpan> clause_ns, reviewer_ns, rule_ns, assert_ns;
-  for (const auto& m : cx.modules) {
-    for (const auto& d : m.decls) {
+  for (auto& m : cx.modules) {
+    for (auto& d : m.decls) {
       std::visit(
-          [&](const auto& x) {
+          [&](auto& x) {
             using T = std::decay_t<decltype(x)>;
             if constexpr (std::is_same_v<T, ast::EnumDecl>) {
               if (dup(types, x.name, x.span, "type")) cx.enums[x.name] = &x;

@@ -20,11 +20,14 @@ void pass_definitions(CompileContext& cx) {
     DefState& d = cx.defs[cx.vertices[v].name];
     if (d.done) continue;
     d.done = true;
-    if (!d.decl->value || cx.pack->root == nullptr) continue;
-    Checked c = checker.check(*d.decl->value);
+    // No later pass reads a definition's expression; freed here, as each rule's are in pass
+    // `rules`, its memory holds the checked trees instead of fresh pages.
+    const ast::ExprPtr value = std::move(d.decl->value);
+    if (!value || cx.pack->root == nullptr) continue;
+    Checked c = checker.check(*value);
     if (!c.ok()) continue;
     if (c.set != kNoIndex) {
-      cx.diags.error("check.type", d.decl->value->span,
+      cx.diags.error("check.type", value->span,
                      "a definition cannot be a set; declare it with `set`");
       continue;
     }

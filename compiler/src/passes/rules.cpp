@@ -37,7 +37,7 @@ void pass_rules(CompileContext& cx) {
                                                   "message", "citation", "evidence"};
   if (cx.pack->root == nullptr) return;
   Checker checker(cx);
-  for (const auto* r : cx.rules) {
+  for (auto* r : cx.rules) {
     CheckedRule rp;
     rp.id = r->name;
     rp.span = r->span;
@@ -177,6 +177,10 @@ void pass_rules(CompileContext& cx) {
     }
     if (!r->var.empty() && r->range && rp.range) checker.pop_local();
     if (good) cx.checked->rules.push_back(std::move(rp));
+    // No later pass reads a rule's expressions. Freed now, their memory holds the checked trees
+    // and the plan; kept, a large pack touches that many more fresh pages (docs/performance.md).
+    r->range.reset();
+    for (auto& p : r->props) p.values.clear();
   }
   for (const auto& [id, c] : cx.clauses) {
     ClauseInfo ci;
