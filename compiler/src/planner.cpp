@@ -27,9 +27,27 @@ uint32_t Planner::enum_bitset(uint32_t set, const Type* type) {
 
 namespace {
 
-// The nodes and constants lower(e) appends: it visits the same operands.
+// How many of `e`'s operands lower() lowers before `e`: at most two, as a node has room for two
+// operand indices (the checker builds none with more). count_nodes follows the same rule.
+size_t lowered_operands(const CheckedExpr& e) { return std::min<size_t>(e.args.size(), 2); }
+
+// Where the node of one expression plan_rule lowers goes in the rule's plan.
+enum class RuleRoot { kRange, kCondition, kMessage };
+
+// Calls f(root, part, expr) for each expression of `r` that plan_rule lowers, in the order it
+// lowers them (`part` indexes the message). reserve() counts from the same walk, so a new
+// expression in a rule's plan cannot be lowered without being counted.
+template <class F>
+void for_each_root(const CheckedRule& r, F&& f) {
+  if (r.range) f(RuleRoot::kRange, size_t{0}, *r.range);
+  f(RuleRoot::kCondition, size_t{0}, r.condition);
+  for (size_t i = 0; i < r.message.size(); ++i)
+    if (r.message[i].expr) f(RuleRoot::kMessage, i, *r.message[i].expr);
+}
+
+// The nodes and constants lower(e) appends.
 void count_nodes(const CheckedExpr& e, size_t* nodes, size_t* constants) {
-  for (size_t i = 0; i < e.args.size() && i < 2; ++i) count_nodes(e.args[i], nodes, constants);
+  for (size_t i = 0; i < lowered_operands(e); ++i) count_nodes(e.args[i], nodes, constants);
   ++*nodes;
   if (e.op == Op::kConst) ++*constants;
 }
@@ -38,13 +56,9 @@ void count_nodes(const CheckedExpr& e, size_t* nodes, size_t* constants) {
 
 void Planner::reserve(const CheckedPack& checked) {
   size_t nodes = 0, constants = 0;
+  auto count = [&](auto, size_t, const CheckedExpr& e) { count_nodes(e, &nodes, &constants); };
   for (const auto& d : checked.defs) count_nodes(d.value, &nodes, &constants);
-  for (const auto& r : checked.rules) {
-    if (r.range) count_nodes(*r.range, &nodes, &constants);
-    count_nodes(r.condition, &nodes, &constants);
-    for (const auto& part : r.message)
-      if (part.expr) count_nodes(*part.expr, &nodes, &constants);
-  }
+  for (const auto& r : checked.rules) for_each_root(r, count);
   for (const auto& a : checked.asserts) count_nodes(a.condition, &nodes, &constants);
   pack_.nodes.reserve(pack_.nodes.size() + nodes);
   pack_.constants.reserve(pack_.constants.size() + constants);
@@ -56,7 +70,7 @@ void Planner::reserve(const CheckedPack& checked) {
 uint32_t Planner::lower(const CheckedExpr& e) {
   // Operands first; what each of a, b and c holds is the op's contract in program.h.
   uint32_t ops[2] = {0, 0};
-  for (size_t i = 0; i < e.args.size() && i < 2; ++i) ops[i] = lower(e.args[i]);
+  for (size_t i = 0; i < lowered_operands(e); ++i) ops[i] = lower(e.args[i]);
   switch (e.op) {
     case Op::kConst:
       pack_.constants.push_back(e.value);
@@ -130,13 +144,23 @@ void Planner::plan_rule(const CheckedRule& r) {
   rp.citation = r.citation;
   rp.outcome = r.outcome;
   rp.reviewers = r.reviewers;
-  if (r.range) {
-    rp.range = lower(*r.range);
-    rp.local = r.local;
-  }
-  rp.condition = lower(r.condition);
-  for (const auto& part : r.message)
-    rp.message.push_back({part.text, part.expr ? lower(*part.expr) : kNoIndex});
+  rp.message.reserve(r.message.size());
+  for (const auto& part : r.message) rp.message.push_back({part.text, kNoIndex});
+  for_each_root(r, [&](RuleRoot root, size_t part, const CheckedExpr& e) {
+    uint32_t node = lower(e);
+    switch (root) {
+      case RuleRoot::kRange:
+        rp.range = node;
+        rp.local = r.local;
+        break;
+      case RuleRoot::kCondition:
+        rp.condition = node;
+        break;
+      case RuleRoot::kMessage:
+        rp.message[part].node = node;
+        break;
+    }
+  });
   rp.evidence = r.evidence;
   rp.file = r.file;
   rp.position = r.position;

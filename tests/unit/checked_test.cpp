@@ -152,3 +152,37 @@ TEST_CASE("rules carry their checked range, condition, message and evidence", "[
   CHECK(res.pack->nodes[p.condition].op == Op::kEmpty);
   CHECK(res.pack->nodes[p.message[1].node].op == Op::kField);
 }
+
+TEST_CASE("the planner sizes the plan's arrays from the same roots it lowers", "[checked]") {
+  // reserve() counts what plan_def, plan_rule and plan_assert lower; an expression lowered but
+  // not counted would leave a node array grown by doubling, its capacity past its size.
+  auto res = compile(
+      pack_of(std::string(kSchema) +
+              "let big = (count ?? 0) + 2 > 3\n"
+              "rule r for i in items { clause: c, outcome: deny, when: big and empty(i.name), "
+              "message: \"item {i.kind} of {id} at {i.level}\" }\n"
+              "rule s { clause: c, outcome: deny, when: share > 0.5, message: \"share {share}\" }\n"
+              "assert a { when: share > 0.9, expect: deny, message: \"never\" }\n"));
+  for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(res.ok());
+  const CompiledPack& p = *res.pack;
+  CHECK(p.nodes.capacity() == p.nodes.size());
+  CHECK(p.constants.capacity() == p.constants.size());
+  CHECK(p.constants.size() == 5);  // 0, 2, 3, 0.5, 0.9
+  REQUIRE(p.rules.size() == 2);
+  // Text parts keep no node; each hole points at the node of its own expression.
+  const RulePlan& r = p.rules[0];
+  REQUIRE(r.message.size() == 6);
+  CHECK(r.message[0].text == "item ");
+  CHECK(r.message[0].node == kNoIndex);
+  CHECK(p.nodes[r.message[1].node].op == Op::kField);
+  CHECK(r.message[2].text == " of ");
+  CHECK(p.nodes[r.message[3].node].op == Op::kField);
+  CHECK(p.nodes[r.message[5].node].op == Op::kField);
+  CHECK(p.nodes[r.range].op == Op::kField);
+  CHECK(p.nodes[r.condition].op == Op::kAnd);
+  CHECK(p.rules[1].range == kNoIndex);
+  CHECK(p.nodes[p.rules[1].condition].op == Op::kGt);
+  REQUIRE(p.asserts.size() == 1);
+  CHECK(p.nodes[p.asserts[0].condition].op == Op::kGt);
+}
