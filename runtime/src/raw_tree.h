@@ -14,6 +14,12 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+#define STEWARD_NEWLINES_AVX2 1
+#else
+#define STEWARD_NEWLINES_AVX2 0
+#endif
 
 #include "steward/document.h"
 #include "steward/source.h"
@@ -173,6 +179,28 @@ inline uint32_t count_bits(uint64_t x) {
 // cost about 2,400 instructions for a 2.6 KB agreement, this about 1,500; most agreements are
 // never asked for a position, the rest for a few. One word more than whole words, so that
 // every offset has its word.
+#if STEWARD_NEWLINES_AVX2
+// newline_index's whole words on a CPU with AVX2 and POPCNT: two compares and a popcnt a word,
+// where the SSE2 loop takes four compares and count_bits' dozen instructions (the index was
+// 1,500 of the 59,000 instructions of a 2.2 KB agreement's full path). Returns the newlines.
+__attribute__((target("avx2,popcnt"))) inline uint32_t newline_words_avx2(
+    const char* p, size_t words, detail::NewlineWord* out) {
+  const __m256i nl = _mm256_set1_epi8('\n');
+  uint32_t count = 0;
+  for (size_t w = 0; w < words; ++w, p += 64) {
+    const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 32));
+    const uint64_t mask =
+        static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(a, nl))) |
+        static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(b, nl))))
+            << 32;
+    out[w] = {mask, count};
+    count += static_cast<uint32_t>(__builtin_popcountll(mask));
+  }
+  return count;
+}
+#endif
+
 inline std::vector<detail::NewlineWord> newline_index(std::string_view text) {
   const size_t n = text.size();
   std::vector<detail::NewlineWord> words(n / 64 + 1);
@@ -180,6 +208,14 @@ inline std::vector<detail::NewlineWord> newline_index(std::string_view text) {
   uint32_t count = 0;
   size_t i = 0;
   size_t w = 0;
+#if STEWARD_NEWLINES_AVX2
+  static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
+  if (avx2) {
+    w = n / 64;
+    i = w * 64;
+    count = newline_words_avx2(p, w, words.data());
+  }
+#endif
 #if defined(__SSE2__)
   for (; i + 64 <= n; i += 64, ++w) {
     const uint64_t mask = newline_mask64(p + i);
