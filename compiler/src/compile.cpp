@@ -20,16 +20,75 @@
 
 namespace steward {
 
-int Type::find_field(std::string_view n) const {
-  for (size_t i = 0; i < fields.size(); ++i)
-    if (same_bytes(fields[i].name, n)) return static_cast<int>(i);
+namespace {
+
+// Below this many names a scan is as quick as hashing.
+constexpr size_t kIndexedNames = 8;
+
+// A slot for `s` from its length and three of its bytes: a dozen instructions, where a hash of
+// every byte cost as much as scanning the few names it saves. Names alike in all four share
+// slots and are told apart by comparing bytes, so a bad spread costs probes, never a wrong
+// answer, and a lookup never probes more slots than there are names.
+uint32_t name_hash(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const size_t n = s.size();
+  uint32_t h = static_cast<uint32_t>(n);
+  if (n > 0) {
+    const uint32_t first = p[0], middle = p[n / 2], last = p[n - 1];
+    h ^= first << 8 ^ middle << 16 ^ last << 24;
+  }
+  return h * 0x9E3779B1u;
+}
+
+// Position of `n` among `count` names read by `name(i)`, through `t`'s index when it holds
+// exactly these names.
+template <class Name>
+int find_name(const Type& t, bool indexed, size_t count, std::string_view n, Name name) {
+  if (indexed && t.names_indexed_ == count && count != 0) {
+    const size_t mask = t.name_slots_.size() - 1;
+    for (size_t slot = name_hash(n) >> t.name_shift_;; slot = (slot + 1) & mask) {
+      const int32_t i = t.name_slots_[slot];
+      if (i < 0) return -1;
+      if (same_bytes(name(static_cast<size_t>(i)), n)) return i;
+    }
+  }
+  for (size_t i = 0; i < count; ++i)
+    if (same_bytes(name(i), n)) return static_cast<int>(i);
   return -1;
 }
 
+}  // namespace
+
+int Type::find_field(std::string_view n) const {
+  return find_name(*this, kind == TypeKind::kRecord, fields.size(), n,
+                   [&](size_t i) -> const std::string& { return fields[i].name; });
+}
+
 int Type::find_member(std::string_view n) const {
-  for (size_t i = 0; i < members.size(); ++i)
-    if (same_bytes(members[i], n)) return static_cast<int>(i);
-  return -1;
+  return find_name(*this, kind == TypeKind::kEnum, members.size(), n,
+                   [&](size_t i) -> const std::string& { return members[i]; });
+}
+
+void Type::index_names() {
+  const size_t count = kind == TypeKind::kRecord ? fields.size()
+                       : kind == TypeKind::kEnum ? members.size()
+                                                 : 0;
+  name_slots_.clear();
+  names_indexed_ = 0;
+  if (count < kIndexedNames) return;
+  // At most half the slots in use: a probe ends at an empty slot soon.
+  uint32_t bits = 1;
+  while ((size_t{1} << bits) < 2 * count) ++bits;
+  name_slots_.assign(size_t{1} << bits, -1);
+  name_shift_ = 32 - bits;
+  const size_t mask = name_slots_.size() - 1;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string& n = kind == TypeKind::kRecord ? fields[i].name : members[i];
+    size_t slot = name_hash(n) >> name_shift_;
+    while (name_slots_[slot] >= 0) slot = (slot + 1) & mask;
+    name_slots_[slot] = static_cast<int32_t>(i);
+  }
+  names_indexed_ = count;
 }
 
 size_t plan_operands(const PlanNode& n, uint32_t out[2]) {

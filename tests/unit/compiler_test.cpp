@@ -324,3 +324,45 @@ TEST_CASE("archive_text: who sees archived agreement text is the pack's to say",
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.diagnostics.items()[0].code == "manifest.type");
 }
+
+TEST_CASE("fields and members are found through the name index as by scanning", "[compiler]") {
+  // The index hashes a name's length and its first, middle and last bytes: `a?m?z` names all
+  // share a slot, so they are told apart by their bytes alone.
+  Type e;
+  e.kind = TypeKind::kEnum;
+  std::vector<std::string> absent = {"none", "b", "amz", "a_m_z", "aXmXzz", "ZZZZZZZZZ"};
+  for (char x = 'a'; x <= 'z'; ++x) {
+    e.members.push_back(std::string("a") + x + "m" + x + "z");
+    absent.push_back(std::string("a") + x + "m" + static_cast<char>(x == 'z' ? 'a' : x + 1) + "z");
+  }
+  e.members.insert(e.members.end(), {"", "x", "research", "evaluation", "N/A", "\xC3\x9C"});
+  std::vector<int> scanned;
+  for (const auto& m : e.members) scanned.push_back(e.find_member(m));
+  e.index_names();
+  REQUIRE(e.names_indexed_ == e.members.size());
+  for (size_t i = 0; i < e.members.size(); ++i) {
+    INFO(e.members[i]);
+    CHECK(e.find_member(e.members[i]) == static_cast<int>(i));
+    CHECK(scanned[i] == static_cast<int>(i));
+  }
+  for (const auto& a : absent) {
+    INFO(a);
+    CHECK(e.find_member(a) == -1);
+  }
+  CHECK(e.find_field("research") == -1);  // an enum has no fields
+  // A name added after the index is still found: the index holds fewer names, so a scan runs.
+  e.members.push_back("late");
+  CHECK(e.find_member("late") == static_cast<int>(e.members.size() - 1));
+  CHECK(e.find_member("research") >= 0);
+
+  // Compiled packs come indexed: the DCF document's fields.
+  const CompileResult res = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
+  REQUIRE(res.ok());
+  const Type& root = *res.pack->root;
+  REQUIRE(root.fields.size() >= 8);
+  CHECK(root.names_indexed_ == root.fields.size());
+  for (size_t i = 0; i < root.fields.size(); ++i)
+    CHECK(root.find_field(root.fields[i].name) == static_cast<int>(i));
+  CHECK(root.find_field("no_such_field") == -1);
+  CHECK(root.find_member(root.fields[0].name) == -1);
+}

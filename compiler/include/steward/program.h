@@ -55,6 +55,16 @@ struct Type {
   // Index of a field or enum member, or -1.
   int find_field(std::string_view name) const;
   int find_member(std::string_view name) const;
+  // Builds the hash index find_field and find_member use for a record's fields or an enum's
+  // members, once they are final (the schema pass). Only speed depends on it: without it, or
+  // once names were added after it, they scan the names in order.
+  void index_names();
+
+  // The index: slots holding a name's position or -1, a power of two of them; how far a hash
+  // is shifted to pick a slot; how many names it holds.
+  std::vector<int32_t> name_slots_;
+  uint32_t name_shift_ = 0;
+  size_t names_indexed_ = 0;
 };
 
 // Outcomes, ordered from weakest to strongest under the default precedence.

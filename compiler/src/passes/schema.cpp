@@ -145,6 +145,8 @@ void pass_schema(CompileContext& cx) {
     recs[name] = &t;
   }
   for (const auto& [name, decl] : cx.records) fill_record(cx, recs[name], decl->fields, name);
+  // Every field and member is known now: loaders look keys and members up by hash.
+  for (Type& t : cx.pack->types) t.index_names();
   if (cx.document != nullptr) {
     cx.pack->root = cx.named_types[cx.document->name];
     if (cx.pack->root == nullptr) return;  // its declaration was an error, already reported
