@@ -326,16 +326,19 @@ TEST_CASE("archive_text: who sees archived agreement text is the pack's to say",
 }
 
 TEST_CASE("fields and members are found through the name index as by scanning", "[compiler]") {
-  // The index hashes a name's length and its first, middle and last bytes: `a?m?z` names all
-  // share a slot, so they are told apart by their bytes alone.
+  // 5,000 names in 16,384 slots share many slots (and runs of them): each is told apart by its
+  // bytes. Short names, names of one to three bytes, the empty name, and long names that differ
+  // only in their middle take each of the hash's branches.
   Type e;
   e.kind = TypeKind::kEnum;
-  std::vector<std::string> absent = {"none", "b", "amz", "a_m_z", "aXmXzz", "ZZZZZZZZZ"};
-  for (char x = 'a'; x <= 'z'; ++x) {
-    e.members.push_back(std::string("a") + x + "m" + x + "z");
-    absent.push_back(std::string("a") + x + "m" + static_cast<char>(x == 'z' ? 'a' : x + 1) + "z");
+  std::vector<std::string> absent = {"K1", "k", "N/a", "research ", "\xC3\x9D"};
+  for (int i = 0; i < 5000; ++i) e.members.push_back("k" + std::to_string(i));
+  for (int i = 0; i < 40; ++i) {
+    e.members.push_back("a-long-vocabulary-term-" + std::to_string(i) + "-of-the-agency");
+    absent.push_back("a-long-vocabulary-term-" + std::to_string(i + 40) + "-of-the-agency");
+    absent.push_back("k" + std::to_string(5000 + i));
   }
-  e.members.insert(e.members.end(), {"", "x", "research", "evaluation", "N/A", "\xC3\x9C"});
+  e.members.insert(e.members.end(), {"", "x", "ab", "research", "N/A", "\xC3\x9C"});
   std::vector<int> scanned;
   for (const auto& m : e.members) scanned.push_back(e.find_member(m));
   e.index_names();
