@@ -343,6 +343,14 @@ TEST_CASE("fields and members are found through the name index as by scanning", 
   for (const auto& m : e.members) scanned.push_back(e.find_member(m));
   e.index_names();
   REQUIRE(e.names_indexed_ == e.members.size());
+  // The names are spread: no run of taken slots, which every probe for a name in it walks, is
+  // long. A hash of the length and three bytes made runs of hundreds here.
+  size_t run = 0, longest = 0;
+  for (size_t k = 0; k < 2 * e.name_slots_.size(); ++k) {
+    run = e.name_slots_[k % e.name_slots_.size()] >= 0 ? run + 1 : 0;
+    longest = std::max(longest, run);
+  }
+  CHECK(longest < 48);
   for (size_t i = 0; i < e.members.size(); ++i) {
     INFO(e.members[i]);
     CHECK(e.find_member(e.members[i]) == static_cast<int>(i));

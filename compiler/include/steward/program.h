@@ -60,10 +60,9 @@ struct Type {
   // once names were added after it, they scan the names in order.
   void index_names();
 
-  // The index: slots holding a name's position or -1, a power of two of them; how far a hash
-  // is shifted to pick a slot; how many names it holds.
+  // The index: slots holding a name's position or -1, a power of two of them (at most 2^31,
+  // so a 32-bit hash's top bits pick one); how many names it holds.
   std::vector<int32_t> name_slots_;
-  uint32_t name_shift_ = 0;
   size_t names_indexed_ = 0;
 };
 
