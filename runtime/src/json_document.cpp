@@ -78,6 +78,22 @@ class JsonDocumentBuilder {
   // Fills node `n` from `v`; true leaves a JSON null missing.
   bool value(ondemand::value v, uint32_t n, const FieldType& ft, size_t depth) {
     if (depth > out_.limits().max_depth) return false;
+    switch (ft.type->kind) {
+      case TypeKind::kString:
+      case TypeKind::kDate:
+      case TypeKind::kEnum: {
+        // These take only a string: most of an agreement's values. Reading it straight away
+        // skips asking its type; a value that is not a string is left unread by the failed
+        // get_string, so it may still be the null that leaves the field missing.
+        std::string_view s;
+        if (!v.get_string().get(s))
+          return out_.budget() && out_.scalar(n, ft, ScalarKind::kString, s);
+        bool null = false;
+        return !v.is_null().get(null) && null;
+      }
+      default:
+        break;
+    }
     ondemand::json_type t;
     if (v.type().get(t)) return false;
     if (t == ondemand::json_type::null) {

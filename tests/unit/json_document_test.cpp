@@ -178,6 +178,45 @@ TEST_CASE("every change to a valid JSON agreement gets the general path's result
       text.substr(0, title) + "\"title\": \"a\\u001bb\",\n  " + text.substr(title + 8),
   };
   for (const std::string& t : raw) same_both_ways(t);
+  // Every kind of JSON value, well formed or not, where a string, an optional date, an enum,
+  // and an enum list item are expected: the fast path reads these with get_string first, and
+  // whatever is not a string (or is a string it cannot read) must give the general path's
+  // result.
+  const std::vector<std::string> tokens = {"7",
+                                           "-1.5",
+                                           "true",
+                                           "false",
+                                           "null",
+                                           "nul",
+                                           "nullx",
+                                           "{}",
+                                           "[]",
+                                           "[\"x\"]",
+                                           "{\"a\": 1}",
+                                           "\"\"",
+                                           "\" \"",
+                                           "\"\\x\"",
+                                           "\"\\ud800\"",
+                                           "\"a\\u0062\"",
+                                           "\"2026-03-01\"",
+                                           "\"data_sharing\"",
+                                           "\"legal_division\"",
+                                           "\"unterminated",
+                                           "-",
+                                           "\"\\u0000\""};
+  for (const char* field :
+       {"/title", "/kind", "/term/end", "/incident_response/notify/0", "/approvals/1/date"}) {
+    for (const std::string& token : tokens) {
+      json j = base;
+      j[json::json_pointer(field)] = "@@token@@";
+      std::string t = j.dump(2);
+      const size_t at = t.find("\"@@token@@\"");
+      REQUIRE(at != std::string::npos);
+      t.replace(at, 11, token);
+      INFO(field << " = " << token);
+      same_both_ways(t);
+    }
+  }
   // Numbers in every form JSON allows, for an integer and a number field.
   for (const char* n : {"0", "-0", "11", "011", "1e3", "1E+3", "1.0", "1.5", "-1", "1e400",
                         "9223372036854775807", "9223372036854775808", "0.000001"}) {
