@@ -91,6 +91,14 @@ class JsonDocumentBuilder {
         bool null = false;
         return !v.is_null().get(null) && null;
       }
+      case TypeKind::kBool: {  // the same for a boolean: get_bool leaves anything else unread
+        bool b = false;
+        if (!v.get_bool().get(b))
+          return out_.budget() &&
+                 out_.scalar(n, ft, ScalarKind::kBool, b ? std::string_view("true") : "false");
+        bool null = false;
+        return !v.is_null().get(null) && null;
+      }
       default:
         break;
     }

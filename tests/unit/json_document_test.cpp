@@ -179,10 +179,15 @@ TEST_CASE("every change to a valid JSON agreement gets the general path's result
   };
   for (const std::string& t : raw) same_both_ways(t);
   // Every kind of JSON value, well formed or not, where a string, an optional date, an enum,
-  // and an enum list item are expected: the fast path reads these with get_string first, and
-  // whatever is not a string (or is a string it cannot read) must give the general path's
-  // result.
+  // an enum list item, a boolean and an integer are expected: the fast path reads strings and
+  // booleans with get_string or get_bool first, and whatever is not one (or is a string it
+  // cannot read) must give the general path's result.
   const std::vector<std::string> tokens = {"7",
+                                           "0",
+                                           "tru",
+                                           "True",
+                                           "falsey",
+                                           "\"true\"",
                                            "-1.5",
                                            "true",
                                            "false",
@@ -205,7 +210,8 @@ TEST_CASE("every change to a valid JSON agreement gets the general path's result
                                            "-",
                                            "\"\\u0000\""};
   for (const char* field :
-       {"/title", "/kind", "/term/end", "/incident_response/notify/0", "/approvals/1/date"}) {
+       {"/title", "/kind", "/term/end", "/incident_response/notify/0", "/approvals/1/date",
+        "/parties/0/external", "/incident_response/within_hours"}) {
     for (const std::string& token : tokens) {
       json j = base;
       j[json::json_pointer(field)] = "@@token@@";
