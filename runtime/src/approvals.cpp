@@ -9,6 +9,7 @@
 #include <string>
 
 #include "steward/date.h"
+#include "steward/scalar.h"
 #include "steward/source.h"
 
 namespace steward::detail {
@@ -101,9 +102,12 @@ class Rewriter {
             source_.unbacked.push_back({fmt::format("{}[{}]", path, i), shown(body),
                                         raw_.nodes[item].line, raw_.nodes[item].column});
         }
-      } else if (n.kind != Kind::kScalar || n.quoted || !raw_.scalar(n).empty()) {
+      } else if (n.kind != Kind::kScalar || n.quoted || n.tagged ||
+                 resolve_core_scalar(raw_.scalar(n)) != ScalarKind::kNull) {
         return node;  // not a list (nor null): validation says so
       }
+      // A null in any spelling (``, `null`, `~`) is read as an empty list: left null, it was
+      // read as absent, and the records' verdicts, a denial among them, were dropped.
     }
     for (const ApprovalEvidence& e : records_) {
       items.push_back(

@@ -135,6 +135,29 @@ TEST_CASE("records fill a list the agreement left out, and stated denials stay",
   // `approvals: null` and `approvals: []` read the same.
   CHECK(decide(*p, "id: A-2\napprovals:\n", &board).outcome == Outcome::kAllow);
   CHECK(decide(*p, "id: A-2\napprovals: []\n", &board).outcome == Outcome::kAllow);
+  // Attack: a list stated as null in any spelling still takes the records' verdicts. It was
+  // left null, so a denial on record was dropped (needs_review here; an allow where the pack
+  // asks for no approval but honours a denial).
+  std::vector<ApprovalEvidence> denial{{"board", true, day, "r-1"}, {"chair", false, day, "r-9"}};
+  for (const char* text :
+       {"id: A-2\napprovals:\n", "id: A-2\napprovals: null\n", "id: A-2\napprovals: ~\n",
+        "id: A-2\napprovals: Null\n", "id: A-2\napprovals: NULL\n", "id: A-2\n"}) {
+    INFO(text);
+    LoadResult loaded;
+    CHECK(decide(*p, text, &denial, &loaded).outcome == Outcome::kDeny);
+    CHECK(loaded.document->approval_source().records == std::vector<std::string>{"r-1", "r-9"});
+  }
+  {
+    LoadResult l = load_document(*p, R"({"id": "A-2", "approvals": null})", "a.json", {},
+                                 DocumentFormat::kJson, nullptr, &denial);
+    REQUIRE(l.ok());
+    std::shared_ptr<const CompiledPack> shared(p.get(), [](const CompiledPack*) {});
+    CHECK(Evaluator(shared).evaluate(*l.document).outcome == Outcome::kDeny);
+  }
+  // A quoted "null" is a string, not a list: refused, not read as the records' list.
+  CHECK_FALSE(load_document(*p, "id: A-2\napprovals: 'null'\n", "a.yaml", {}, DocumentFormat::kYaml,
+                            nullptr, &denial)
+                  .ok());
   // A denial the proposer states is kept: it only holds the decision back.
   d = decide(*p, "id: A-3\napprovals:\n  - {body: board, decision: denied, date: 2026-01-02}\n",
              &board);
@@ -225,4 +248,25 @@ TEST_CASE("approvals_for gives each body's latest verdict on this exact text",
                                 Catch::Contains("not an earlier review"));
   archive.reset();
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
+TEST_CASE("a denial on record denies a DCF agreement that states its approvals as null",
+          "[approvals]") {
+  // Example 23 needs no approval (an internal analysis) and is allowed; a denial on record
+  // denies it however the agreement leaves its approvals out. Before, `approvals: null` or `~`
+  // left the list null, the denial was dropped, and the agreement was allowed.
+  const CompiledPack& p = steward::testing::dcf_pack();
+  const std::string text = steward::testing::read_text(
+      steward::testing::source_dir() +
+      "/policies/dcf-5-4/examples/agreements/23-internal-analysis-allow.yaml");
+  REQUIRE(text.find("\napprovals:") == std::string::npos);
+  int32_t day = 0;
+  REQUIRE(parse_iso_date("2026-02-01", &day));
+  const std::vector<ApprovalEvidence> none;
+  const std::vector<ApprovalEvidence> denied{{"data_governance_committee", false, day, "r-1"}};
+  CHECK(decide(p, text, &none).outcome == Outcome::kAllow);
+  for (const char* tail : {"", "approvals:\n", "approvals: null\n", "approvals: ~\n"}) {
+    INFO(tail);
+    CHECK(decide(p, text + tail, &denied).outcome == Outcome::kDeny);
+  }
 }
