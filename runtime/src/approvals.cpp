@@ -1,6 +1,7 @@
 // The pack's approval lists rewritten from review records: a stated `approved` entry gives way
 // to what the records say; stated denials and pending entries stay, since they only hold a
-// decision back.
+// decision back. Twice, side by side: in the parsed tree before validation (the general path)
+// and in the typed document (the JSON fast path), which must agree to the byte.
 #include "approvals.h"
 
 #include <fmt/format.h>
@@ -8,15 +9,12 @@
 #include <algorithm>
 #include <string>
 
+#include "fast_document.h"
 #include "steward/date.h"
 #include "steward/scalar.h"
 #include "steward/source.h"
 
 namespace steward::detail {
-
-namespace {
-
-using Kind = RawNode::Kind;
 
 // A stated body as messages show it: unvalidated text, so at most 60 bytes, cut between
 // characters, on one line.
@@ -31,6 +29,10 @@ std::string shown(std::string_view s) {
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
   return out;
 }
+
+namespace {
+
+using Kind = RawNode::Kind;
 
 class Rewriter {
  public:
@@ -158,3 +160,113 @@ bool apply_approval_records(const CompiledPack& pack, const std::vector<Approval
 }
 
 }  // namespace steward::detail
+
+namespace steward {
+
+// The fast paths' side of apply_approval_records: the same rewrite on the typed document, node
+// by node as Rewriter works on the tree. The general path validates after rewriting, so the
+// records' entries, and only the entries that stay, must come out as it would build them: each
+// new node at its parent's position, as a node RawWriter made (line 0) is; the values counted
+// against the budget as it counts them (the dropped entries, read already, are counted too:
+// more, never fewer); a list that must not be empty and ends up so gives up.
+bool FastDocument::apply_approvals(const std::vector<ApprovalEvidence>& records,
+                                   ApprovalSource* source) {
+  if (pack_.approval_lists.empty()) return false;  // the general path refuses the records
+  source->from_records = true;
+  for (const std::vector<int>& fields : pack_.approval_lists) {
+    uint32_t parent = 0;  // the root
+    std::string path;
+    for (size_t j = 0; j + 1 < fields.size() && doc_->nodes_[parent].kind == TypeKind::kRecord;
+         ++j) {
+      const DocNode& p = doc_->nodes_[parent];
+      path += (path.empty() ? "" : ".") + p.type->fields[fields[j]].name;
+      parent = doc_->children_[p.begin + static_cast<uint32_t>(fields[j])];
+    }
+    // A list whose parent is absent (or null) is left as it is.
+    if (doc_->nodes_[parent].kind != TypeKind::kRecord) continue;
+    if (!rewrite_approval_list(parent, fields.back(), std::move(path), records, source))
+      return false;
+  }
+  return true;
+}
+
+bool FastDocument::rewrite_approval_list(uint32_t parent, int field, std::string path,
+                                         const std::vector<ApprovalEvidence>& records,
+                                         ApprovalSource* source) {
+  const FieldType& ft = doc_->nodes_[parent].type->fields[static_cast<size_t>(field)];
+  const uint32_t list = doc_->children_[doc_->nodes_[parent].begin + static_cast<uint32_t>(field)];
+  path += (path.empty() ? "" : ".") + ft.name;
+  const Type* element = ft.type->element;
+  if (ft.type->kind != TypeKind::kList || element == nullptr || element->kind != TypeKind::kRecord)
+    return false;
+  const int body = element->find_field("body"), decision = element->find_field("decision");
+  if (body < 0 || decision < 0) return false;
+  const DocNode stated = doc_->nodes_[list];
+  if (stated.kind == TypeKind::kNull) {
+    const bool null =
+        std::find(stated_nulls_.begin(), stated_nulls_.end(), list) != stated_nulls_.end();
+    if (!null && records.empty()) return true;  // absent, and nothing to add
+    // The list the general path validates: its value, and for an absent list its key too.
+    if (!budget() || (!null && !budget())) return false;
+  } else if (stated.kind != TypeKind::kList) {
+    return false;
+  }
+  std::vector<uint32_t> items;
+  for (uint32_t i = 0; stated.kind == TypeKind::kList && i < stated.size; ++i) {
+    const uint32_t item = doc_->children_[stated.begin + i];
+    if (doc_->nodes_[item].kind != TypeKind::kRecord) return false;
+    const DocNode& it = doc_->nodes_[item];
+    std::string_view said;
+    if (!text_of(doc_->children_[it.begin + static_cast<uint32_t>(decision)], &said) ||
+        said != "approved") {
+      items.push_back(item);  // a denial or a pending entry
+      continue;
+    }
+    std::string_view by;
+    if (!text_of(doc_->children_[it.begin + static_cast<uint32_t>(body)], &by)) return false;
+    const bool backed = std::any_of(records.begin(), records.end(), [&](const ApprovalEvidence& e) {
+      return e.approved && e.body == by;
+    });
+    if (!backed) {
+      const Position at = doc_->position(item);
+      source->unbacked.push_back(
+          {fmt::format("{}[{}]", path, i), detail::shown(by), at.line, at.column});
+    }
+  }
+  for (const ApprovalEvidence& e : records) {
+    if (!budget()) return false;  // the entry
+    const uint32_t c =
+        new_node(element, list, 0, doc_->nodes_[list].at_line, doc_->nodes_[list].at_column);
+    Record rec = open_record(c, element);
+    const std::string date = format_iso_date(e.date);
+    const std::pair<std::string_view, std::string_view> values[] = {
+        {"body", e.body}, {"decision", e.approved ? "approved" : "denied"}, {"date", date}};
+    for (const auto& [key, value] : values) {
+      const int f = take_key(rec, key, doc_->nodes_[c].at_line, doc_->nodes_[c].at_column);
+      // The date is written plain, as YAML reads unquoted text; the others quoted.
+      const ScalarKind kind = key == "date" ? resolve_core_scalar(value) : ScalarKind::kString;
+      if (f < 0 || !budget() || kind == ScalarKind::kNull ||
+          !scalar(rec.first_slot + static_cast<uint32_t>(f),
+                  element->fields[static_cast<size_t>(f)], kind, value))
+        return false;
+    }
+    if (!close_record(rec)) return false;
+    items.push_back(c);
+    if (std::find(source->records.begin(), source->records.end(), e.record) ==
+        source->records.end())
+      source->records.push_back(e.record);
+  }
+  if (ft.nonempty && items.empty()) return false;
+  std::vector<uint32_t>& children = doc_->children_;
+  DocNode& out = doc_->nodes_[list];
+  out.kind = TypeKind::kList;
+  out.begin = static_cast<uint32_t>(children.size());
+  out.size = static_cast<uint32_t>(items.size());
+  for (uint32_t i = 0; i < items.size(); ++i) {
+    doc_->nodes_[items[i]].index = i;
+    children.push_back(items[i]);
+  }
+  return true;
+}
+
+}  // namespace steward

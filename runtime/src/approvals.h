@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -35,5 +36,27 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
 // pack without approval lists) is appended to `errors`; false then.
 bool apply_approval_records(const CompiledPack& pack, const std::vector<ApprovalEvidence>& records,
                             RawTree* raw, ApprovalSource* source, std::vector<InputError>* errors);
+
+// A stated body as messages show it (ApprovalSource::Unbacked::body).
+std::string shown(std::string_view body);
+
+// Review records as a load uses them: looked up once, by the id the text states, whichever of
+// the fast and general paths reads it (a path that gives up leaves them to the next).
+class RecordLookup {
+ public:
+  explicit RecordLookup(const ApprovalRecords& lookup) : lookup_(lookup) {}
+  const std::vector<ApprovalEvidence>& for_id(std::string_view id) {
+    if (!records_ || id_ != id) {
+      records_ = lookup_(std::string(id));
+      id_ = id;
+    }
+    return *records_;
+  }
+
+ private:
+  const ApprovalRecords& lookup_;
+  std::optional<std::vector<ApprovalEvidence>> records_;
+  std::string id_;
+};
 
 }  // namespace steward::detail

@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_set>
@@ -217,17 +218,34 @@ std::string document_difference(const Document& a, const Document& b) {
   return differ(a, b, a.root(), b.root());
 }
 
+namespace {
+
+LoadResult load_by(detail::LoadPaths paths, const CompiledPack& pack, std::string_view text,
+                   std::string file, const LoadLimits& limits, DocumentFormat format,
+                   const std::vector<ApprovalEvidence>* approvals) {
+  if (approvals == nullptr)
+    return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, nullptr,
+                                      paths);
+  const detail::ApprovalRecords given = [&](const std::string&) { return *approvals; };
+  return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, &given,
+                                    paths);
+}
+
+}  // namespace
+
 LoadResult load_document_general(const CompiledPack& pack, std::string_view text, std::string file,
-                                 const LoadLimits& limits, DocumentFormat format) {
-  return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, nullptr,
-                                    detail::LoadPaths::kGeneral);
+                                 const LoadLimits& limits, DocumentFormat format,
+                                 const std::vector<ApprovalEvidence>* approvals) {
+  return load_by(detail::LoadPaths::kGeneral, pack, text, std::move(file), limits, format,
+                 approvals);
 }
 
 std::shared_ptr<const Document> load_document_fast(const CompiledPack& pack, std::string_view text,
                                                    std::string file, const LoadLimits& limits,
-                                                   DocumentFormat format) {
-  return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, nullptr,
-                                    detail::LoadPaths::kFastOnly)
+                                                   DocumentFormat format,
+                                                   const std::vector<ApprovalEvidence>* approvals) {
+  return load_by(detail::LoadPaths::kFastOnly, pack, text, std::move(file), limits, format,
+                 approvals)
       .document;
 }
 
@@ -275,15 +293,23 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   // anything else, or anything wrong with it, takes the general path below. The YAML one only
   // where the general path reads the text with libyaml (its positions are libyaml's).
   const bool json_text = body[first] == '{' || body[first] == '[';
+  // Review records are looked up once, by whichever path gets as far as the id.
+  std::optional<detail::RecordLookup> records;
+  if (approvals != nullptr) records.emplace(*approvals);
+  // The JSON fast path applies review records itself (the service's default load); the YAML
+  // one does not yet. A pack without approval lists refuses them: the general path says so.
   if (paths != LoadPaths::kGeneral && !checked.escapes && observed == nullptr &&
-      approvals == nullptr) {
+      (approvals == nullptr || !pack.approval_lists.empty())) {
     std::shared_ptr<Document> doc;
+    ApprovalSource source;
     if (format != DocumentFormat::kYaml && body[first] == '{')
-      doc = build_json_document(pack, limits, body, checked.ascii, file);
-    else if (format == DocumentFormat::kYaml || (format == DocumentFormat::kAuto && !json_text))
+      doc = build_json_document(pack, limits, body, checked.ascii, file,
+                                records ? &*records : nullptr, &source);
+    else if (approvals == nullptr &&
+             (format == DocumentFormat::kYaml || (format == DocumentFormat::kAuto && !json_text)))
       doc = build_yaml_document(pack, limits, text, file);
     if (doc) {
-      detail::set_approval_source(*doc, ApprovalSource{});
+      detail::set_approval_source(*doc, std::move(source));
       result.document = std::move(doc);
       return result;
     }
@@ -347,8 +373,8 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   if (approvals != nullptr) {
     // The records are looked up by the id the text states (the schema checks it below: a
     // document whose id is not a string is refused whatever the records say).
-    const std::vector<ApprovalEvidence> records = (*approvals)(raw_id(pack, raw));
-    if (!detail::apply_approval_records(pack, records, &raw, &approval_source, &result.errors))
+    if (!detail::apply_approval_records(pack, records->for_id(raw_id(pack, raw)), &raw,
+                                        &approval_source, &result.errors))
       return result;
   }
   std::shared_ptr<Document> doc =

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -103,14 +104,8 @@ class FastDocument {
   // retired format (a string or member of that name, or a value of another kind).
   bool after_value(const Record& rec, int f) const {
     if (rec.node != 0 || f != pack_.format_field || pack_.retired_formats.empty()) return true;
-    const DocNode& n = doc_->nodes_[rec.first_slot + static_cast<uint32_t>(f)];
     std::string_view s;
-    if (n.kind == TypeKind::kString)
-      s = std::string_view(strings_.get() + n.begin, n.size);
-    else if (n.kind == TypeKind::kEnum)
-      s = n.type->members[n.member];
-    else
-      return false;
+    if (!text_of(rec.first_slot + static_cast<uint32_t>(f), &s)) return false;
     for (const auto& entry : pack_.retired_formats)
       if (s == entry.first) return false;
     return true;
@@ -206,6 +201,25 @@ class FastDocument {
     return true;
   }
 
+  // A list field stated as null: apply_approvals reads it as an empty list, where an absent
+  // one stays absent.
+  void stated_null_list(uint32_t n) { stated_nulls_.push_back(n); }
+
+  // The id the document states as a string, or null when it states none (or another value).
+  const char* id(size_t* size) const {
+    if (pack_.id_field < 0) return nullptr;
+    const DocNode& n = doc_->nodes_[doc_->children_[doc_->nodes_[0].begin + pack_.id_field]];
+    if (n.kind != TypeKind::kString) return nullptr;
+    *size = n.size;
+    return strings_.get() + n.begin;
+  }
+
+  // The pack's approval lists rewritten from review `records` as apply_approval_records
+  // rewrites them in the parsed tree (approvals.cpp holds the two side by side), with what was
+  // used and what was not counted in `source`. False to give up: an entry the general path
+  // would read otherwise or refuse, a limit, or a pack without approval lists.
+  bool apply_approvals(const std::vector<ApprovalEvidence>& records, ApprovalSource* source);
+
   // Positions given as (0, byte offset) are found in `index` (the text's newlines,
   // detail::newline_index) when asked (Document::position). For ASCII text only: a column
   // counts bytes.
@@ -234,6 +248,20 @@ class FastDocument {
     used_ += s.size();
   }
 
+  bool rewrite_approval_list(uint32_t parent, int field, std::string path,
+                             const std::vector<ApprovalEvidence>& records, ApprovalSource* source);
+  // The text of a string or enum node; false for any other.
+  bool text_of(uint32_t n, std::string_view* out) const {
+    const DocNode& node = doc_->nodes_[n];
+    if (node.kind == TypeKind::kString)
+      *out = std::string_view(strings_.get() + node.begin, node.size);
+    else if (node.kind == TypeKind::kEnum)
+      *out = node.type->members[node.member];
+    else
+      return false;
+    return true;
+  }
+
   const CompiledPack& pack_;
   const LoadLimits& limits_;
   std::shared_ptr<Document> doc_;
@@ -242,7 +270,8 @@ class FastDocument {
   std::unique_ptr<char[]> strings_;  // the document's strings until it is built
   size_t used_ = 0;                  // bytes of strings_ in use
   std::vector<uint32_t> items_;
-  std::vector<uint8_t> seen_;  // per field of each open record: a key named it
+  std::vector<uint8_t> seen_;           // per field of each open record: a key named it
+  std::vector<uint32_t> stated_nulls_;  // list nodes stated as null
 };
 
 }  // namespace steward

@@ -13,6 +13,7 @@
 #include <optional>
 #include <utility>
 
+#include "approvals.h"
 #include "document_builder.h"
 #include "fast_document.h"
 #include "kept_buffer.h"
@@ -51,6 +52,16 @@ class JsonDocumentBuilder {
     return 1 <= out_.limits().max_depth && record(obj, r, out_.pack().root, 1);
   }
 
+  // The approval lists rewritten from the records for the id read (apply_approval_records);
+  // false to give up. A document whose id is not a string goes to the general path, which looks
+  // records up by the id's text whatever it is.
+  bool apply_approvals(detail::RecordLookup& records, ApprovalSource* source) {
+    size_t size = 0;
+    const char* id = out_.id(&size);
+    return id != nullptr &&
+           out_.apply_approvals(records.for_id(std::string_view(id, size)), source);
+  }
+
   // The document read; `file` is taken.
   std::shared_ptr<Document> finish(std::string& file) { return out_.finish(file); }
 
@@ -75,6 +86,13 @@ class JsonDocumentBuilder {
     return out_.close_record(rec);
   }
 
+  // True for a JSON null, which leaves its field missing; anything else (`nul`, `nullx`, a
+  // value of another kind) is false, so the general path reads the text again and reports it.
+  static bool is_null(ondemand::value& v) {
+    bool null = false;
+    return !v.is_null().get(null) && null;
+  }
+
   // Fills node `n` from `v`; true leaves a JSON null missing.
   bool value(ondemand::value v, uint32_t n, const FieldType& ft, size_t depth) {
     if (depth > out_.limits().max_depth) return false;
@@ -88,16 +106,14 @@ class JsonDocumentBuilder {
         std::string_view s;
         if (!v.get_string().get(s))
           return out_.budget() && out_.scalar(n, ft, ScalarKind::kString, s);
-        bool null = false;
-        return !v.is_null().get(null) && null;
+        return is_null(v);
       }
       case TypeKind::kBool: {  // the same for a boolean: get_bool leaves anything else unread
         bool b = false;
         if (!v.get_bool().get(b))
           return out_.budget() &&
                  out_.scalar(n, ft, ScalarKind::kBool, b ? std::string_view("true") : "false");
-        bool null = false;
-        return !v.is_null().get(null) && null;
+        return is_null(v);
       }
       default:
         break;
@@ -105,8 +121,9 @@ class JsonDocumentBuilder {
     ondemand::json_type t;
     if (v.type().get(t)) return false;
     if (t == ondemand::json_type::null) {
-      bool null = false;
-      return !v.is_null().get(null) && null;
+      if (!is_null(v)) return false;
+      if (ft.type->kind == TypeKind::kList) out_.stated_null_list(n);
+      return true;
     }
     if (!out_.budget()) return false;
     switch (ft.type->kind) {
@@ -182,7 +199,8 @@ class JsonDocumentBuilder {
 std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,
                                                       const LoadLimits& limits,
                                                       std::string_view text, bool ascii,
-                                                      std::string& file) {
+                                                      std::string& file, RecordLookup* records,
+                                                      ApprovalSource* source) {
   thread_local ondemand::parser parser;
   // The text with simdjson's padding after it, in a buffer the thread keeps as the parser keeps
   // its own (a padded_string per document was an allocation and a free on every load), given
@@ -204,6 +222,7 @@ std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,
   // Gives up too at content after the value.
   const char* rest = nullptr;
   if (!builder.build(root) || !doc.current_location().get(rest)) return nullptr;
+  if (records != nullptr && !builder.apply_approvals(*records, source)) return nullptr;
   return builder.finish(file);  // only now: the general path needs the file name otherwise
 }
 

@@ -4,7 +4,7 @@
 // is a finding; so is a decision for an input that had errors, and so is a rule that fires in
 // the decision but not in explain's general evaluator (no compiled tests), or the reverse, and
 // a JSON or YAML text whose fast path (straight to the document) differs from the general path,
-// and a text the AVX2 text check judges apart from the SSE2 one.
+// with or without review records, and a text the AVX2 text check judges apart from the SSE2 one.
 #include <cstdint>
 #include <cstdlib>
 #include <set>
@@ -64,13 +64,19 @@ std::string errors_of(const steward::LoadResult& r) {
 // Every text loads to the result, the errors and the document the general reader and validator
 // give it (a JSON text opening with `{` and any YAML text may take a fast path), and the fast
 // paths alone build a document only where the general path does, and the same one.
+// With `records`, the approval lists rewritten from review records (the JSON fast path does it
+// itself) as well.
 void check_against_general_path(std::string_view text, const steward::LoadLimits& limits,
-                                const steward::LoadResult& loaded) {
-  auto general = steward::load_document_general(evaluator().pack(), text, "fuzz.yaml", limits);
+                                const steward::LoadResult& loaded,
+                                const std::vector<steward::ApprovalEvidence>* records = nullptr) {
+  const auto format = steward::DocumentFormat::kAuto;
+  auto general = steward::load_document_general(evaluator().pack(), text, "fuzz.yaml", limits,
+                                                format, records);
   if (general.ok() != loaded.ok() || errors_of(general) != errors_of(loaded)) std::abort();
   if (loaded.ok() && !steward::document_difference(*loaded.document, *general.document).empty())
     std::abort();
-  auto fast = steward::load_document_fast(evaluator().pack(), text, "fuzz.yaml", limits);
+  auto fast =
+      steward::load_document_fast(evaluator().pack(), text, "fuzz.yaml", limits, format, records);
   if (fast && (!general.ok() || !steward::document_difference(*fast, *general.document).empty()))
     std::abort();
 }
@@ -107,21 +113,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string json = steward::to_json(d);
   if (json.empty()) std::abort();
   check_against_general(*loaded.document, d);
-  // From review records: none, then the committee's approval and the commissioner's denial.
-  for (int round = 0; round < 2; ++round) {
+  // From review records: none, then the committee's approval and the commissioner's denial,
+  // then approvals by three bodies (one record given twice) and a denial by another.
+  for (int round = 0; round < 3; ++round) {
     std::vector<steward::ApprovalEvidence> records;
     if (round == 1)
       records = {{"data_governance_committee", true, 20000, "r-1"},
                  {"commissioner", false, 20000, "r-2"}};
+    if (round == 2)
+      records = {{"commissioner", true, 0, "r-3"},
+                 {"commissioner_designee", true, 20500, "r-4"},
+                 {"data_governance_committee", true, 20000, "r-1"},
+                 {"data_governance_committee", true, 20000, "r-1"},
+                 {"cphs", false, 19000, "r-5"}};
     auto from = steward::load_document(ev.pack(), text, "fuzz.yaml", limits,
                                        steward::DocumentFormat::kAuto, nullptr, &records);
+    check_against_general_path(text, limits, from, &records);
     if (!from.ok()) {
       if (from.errors.empty()) std::abort();
       continue;
     }
     if (!from.document->approval_source().from_records) std::abort();
-    if (round == 1 && from.document->approval_source().records.size() != 2 &&
-        from.document->approval_source().records.size() != 0)
+    const size_t used = from.document->approval_source().records.size();
+    if ((round == 1 && used != 2 && used != 0) || (round == 2 && used != 4 && used != 0))
       std::abort();
     try {
       steward::Decision e = ev.evaluate(*from.document);

@@ -250,6 +250,140 @@ TEST_CASE("approvals_for gives each body's latest verdict on this exact text",
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
+namespace {
+
+// One text loaded with `records` by load_document (the JSON fast path applies them), by the
+// general path alone and by the fast path alone: the same result, errors, document and decision.
+// Which built it: 0 none (refused), 1 the general path only, 2 the fast path as well.
+int same_as_general(const CompiledPack& p, const std::string& text,
+                    const std::vector<ApprovalEvidence>& records, const LoadLimits& limits) {
+  INFO(text);
+  INFO(records.size() << " records, max_values " << limits.max_values);
+  LoadResult loaded =
+      load_document(p, text, "a.json", limits, DocumentFormat::kAuto, nullptr, &records);
+  LoadResult general =
+      load_document_general(p, text, "a.json", limits, DocumentFormat::kAuto, &records);
+  REQUIRE(loaded.ok() == general.ok());
+  CHECK(steward::testing::error_list(loaded) == steward::testing::error_list(general));
+  auto fast = load_document_fast(p, text, "a.json", limits, DocumentFormat::kAuto, &records);
+  if (!general.ok()) {
+    CHECK(fast == nullptr);
+    return 0;
+  }
+  CHECK(document_difference(*loaded.document, *general.document) == "");
+  std::shared_ptr<const CompiledPack> shared(&p, [](const CompiledPack*) {});
+  Evaluator ev(shared);
+  CHECK(to_json(ev.evaluate(*loaded.document), -1) == to_json(ev.evaluate(*general.document), -1));
+  if (fast == nullptr) return 1;
+  CHECK(document_difference(*fast, *general.document) == "");
+  return 2;
+}
+
+}  // namespace
+
+TEST_CASE("the JSON fast path applies review records as the general path does", "[approvals]") {
+  auto p = pack();
+  int32_t day = 0;
+  REQUIRE(parse_iso_date("2026-02-01", &day));
+  const std::vector<std::vector<ApprovalEvidence>> record_sets = {
+      {},
+      {{"board", true, day, "r-1"}},
+      {{"board", true, day, "r-1"}, {"chair", false, day, "r-2"}},
+      {{"chair", true, day, "r-2"}, {"chair", true, day, "r-2"}},  // one record twice
+      {{"nobody", true, day, "r-3"}},      // a body the schema does not know: refused
+      {{"", true, day, "r-4"}},            // an empty one
+      {{"board", true, 2932897, "r-5"}},   // 10000-01-01, past what a date reads
+      {{"board", false, -719528, "r-6"}},  // 0000-01-01
+      {{"board", true, day, std::string(300, 'r')}},
+  };
+  const std::vector<std::string> texts = {
+      R"({"id": "A-1"})",
+      R"({"id": "A-1", "approvals": null})",
+      R"({"id": "A-1", "approvals": []})",
+      R"({"id": "A-1", "approvals": [{"body": "board", "decision": "approved", "date": )"
+      R"("2026-01-02"}], "plan": {"text": "letters", "approvals": [{"body": "chair", )"
+      R"("decision": "approved"}]}})",
+      "{\n  \"id\": \"A-1\",\n  \"approvals\": [\n    {\"body\": \"board\", \"decision\": "
+      "\"pending\"},\n    {\"body\": \"chair\", \"decision\": \"approved\", \"date\": "
+      "\"2026-01-02\"},\n    {\"body\": \"board\", \"decision\": \"denied\"},\n    "
+      "{\"body\": \"board\", \"decision\": \"approved\"}\n  ],\n  \"plan\": {\"text\": "
+      "\"\xc3\xa9 letters\", \"approvals\": null}\n}\n",
+      R"({"id": "A-1", "plan": null})",
+      R"({"id": "A-1", "plan": {"text": "t"}})",
+      R"({"id": "A-1", "plan": {"text": "t", "approvals": []}, "approvals": null})",
+      R"({"id": "A-1", "approvals": [{"body": "board", "decision": "approved", "date": ""}]})",
+      // Refused whatever the records say.
+      R"({"id": "A-1", "approvals": [null]})",
+      R"({"id": "A-1", "approvals": "none"})",
+      R"({"id": "A-1", "approvals": [{"body": "board", "decision": "maybe"}]})",
+      R"({"id": "A-1", "approvals": [{"body": "board", "decision": null}]})",
+      R"({"approvals": []})",
+      R"({"id": 7, "approvals": []})",
+      R"({"id": null})",
+      "\xef\xbb\xbf{\"id\": \"A-1\", \"approvals\": [{\"body\": \"chair\", \"decision\": "
+      "\"approved\"}]}",
+  };
+  // Approved entries the general path drops before it validates them, so it does not refuse
+  // them: the fast path, which read them already, gives up.
+  const std::vector<std::string> dropped = {
+      R"({"id": "A-1", "approvals": [{"body": "nobody", "decision": "approved"}]})",
+      R"({"id": "A-1", "approvals": [{"body": "board", "decision": "approved", "x": 1}]})",
+      R"({"id": "A-1", "approvals": [{"body": null, "decision": "approved"}]})",
+      R"({"id": "A-1", "approvals": [{"decision": "approved"}]})",
+      R"({"id": "A-1", "approvals": [{"body": "board", "decision": "approved", "body": "x"}]})",
+  };
+  size_t built[3] = {0, 0, 0};
+  for (const auto& text : texts)
+    for (const auto& records : record_sets) ++built[same_as_general(*p, text, records, {})];
+  // Within the limits the fast path builds every document these texts make (so this compares
+  // it with the general path, not the general path with itself).
+  CHECK(built[2] >= 60);
+  CHECK(built[1] == 0);
+  // Near the value budget it counts the approved entries it drops (more, never fewer: it gives
+  // up where the general path may not); with them it gives up.
+  for (size_t max_values = 1; max_values <= 48; ++max_values) {
+    LoadLimits limits;
+    limits.max_values = max_values;
+    for (const auto& text : texts)
+      for (const auto& records : record_sets) ++built[same_as_general(*p, text, records, limits)];
+  }
+  for (const auto& text : dropped)
+    for (const auto& records : record_sets) CHECK(same_as_general(*p, text, records, {}) != 2);
+  // The null list and the denial on record, straight from the fast path.
+  std::vector<ApprovalEvidence> denial{{"board", true, day, "r-1"}, {"chair", false, day, "r-9"}};
+  auto doc = load_document_fast(*p, R"({"id": "A-2", "approvals": null})", "a.json", {},
+                                DocumentFormat::kAuto, &denial);
+  REQUIRE(doc != nullptr);
+  CHECK(doc->approval_source().records == std::vector<std::string>{"r-1", "r-9"});
+  // A pack that names no approval lists: the general path refuses the records.
+  auto plain = pack("");
+  CHECK(load_document_fast(*plain, R"({"id": "A-2"})", "a.json", {}, DocumentFormat::kAuto,
+                           &denial) == nullptr);
+}
+
+TEST_CASE("the JSON fast path applies review records to the DCF examples as the general path",
+          "[approvals]") {
+  const CompiledPack& p = steward::testing::dcf_pack();
+  int32_t day = 0;
+  REQUIRE(parse_iso_date("2026-02-01", &day));
+  const std::vector<std::vector<ApprovalEvidence>> record_sets = {
+      {},
+      {{"data_governance_committee", true, day, "r-1"}},
+      {{"data_governance_committee", true, day, "r-1"}, {"commissioner", false, day, "r-2"}},
+      {{"commissioner_designee", true, day, "r-3"},
+       {"data_governance_committee", true, day, "r-1"},
+       {"legal_division", true, day, "r-4"},
+       {"cphs", false, day, "r-5"}},
+  };
+  size_t built[3] = {0, 0, 0};
+  for (const auto& path : steward::testing::files_in("bench/json"))
+    for (const auto& records : record_sets)
+      ++built[same_as_general(p, steward::testing::read_text(path), records, {})];
+  // Each example is plain JSON the fast path reads whole.
+  CHECK(built[2] >= 100);
+  CHECK(built[1] == 0);
+}
+
 TEST_CASE("a denial on record denies a DCF agreement that states its approvals as null",
           "[approvals]") {
   // Example 23 needs no approval (an internal analysis) and is allowed; a denial on record

@@ -192,14 +192,17 @@ LoadResult load_document(const CompiledPack& pack, std::string_view text, std::s
 // and validator. The same result, slower; the reference tests and fuzzers hold the fast paths to.
 LoadResult load_document_general(const CompiledPack& pack, std::string_view text, std::string file,
                                  const LoadLimits& limits = {},
-                                 DocumentFormat format = DocumentFormat::kAuto);
+                                 DocumentFormat format = DocumentFormat::kAuto,
+                                 const std::vector<ApprovalEvidence>* approvals = nullptr);
 
 // load_document's fast paths alone, for tests and fuzzers: the document when the text is a plain
 // JSON or YAML agreement they read whole, else null (they report nothing: load_document then
-// takes the general path). What it returns equals load_document_general's document.
-std::shared_ptr<const Document> load_document_fast(const CompiledPack& pack, std::string_view text,
-                                                   std::string file, const LoadLimits& limits = {},
-                                                   DocumentFormat format = DocumentFormat::kAuto);
+// takes the general path). What it returns equals load_document_general's document. With
+// `approvals` only the JSON fast path reads a text.
+std::shared_ptr<const Document> load_document_fast(
+    const CompiledPack& pack, std::string_view text, std::string file,
+    const LoadLimits& limits = {}, DocumentFormat format = DocumentFormat::kAuto,
+    const std::vector<ApprovalEvidence>* approvals = nullptr);
 
 // "" when two documents of one pack hold the same values of the same types (compared by
 // identity) at the same positions, with the same file, id, data files and approval source; else
