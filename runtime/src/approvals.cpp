@@ -1,7 +1,7 @@
 // The pack's approval lists rewritten from review records: a stated `approved` entry gives way
 // to what the records say; stated denials and pending entries stay, since they only hold a
 // decision back. Twice, side by side: in the parsed tree before validation (the general path)
-// and in the typed document (the JSON fast path), which must agree to the byte.
+// and in the typed document (the JSON and YAML fast paths), which must agree to the byte.
 #include "approvals.h"
 
 #include <fmt/format.h>
@@ -169,9 +169,12 @@ namespace steward {
 // new node at its parent's position, as a node RawWriter made (line 0) is; the values counted
 // against the budget as it counts them (the dropped entries, read already, are counted too:
 // more, never fewer); a list that must not be empty and ends up so gives up.
-bool FastDocument::apply_approvals(const std::vector<ApprovalEvidence>& records,
-                                   ApprovalSource* source) {
-  if (pack_.approval_lists.empty()) return false;  // the general path refuses the records
+bool FastDocument::apply_approvals(detail::RecordLookup& lookup, ApprovalSource* source) {
+  if (pack_.approval_lists.empty() || pack_.id_field < 0) return false;
+  const DocNode& id = doc_->nodes_[doc_->children_[doc_->nodes_[0].begin + pack_.id_field]];
+  if (id.kind != TypeKind::kString) return false;
+  const std::vector<ApprovalEvidence>& records =
+      lookup.for_id(std::string_view(strings_.get() + id.begin, id.size));
   source->from_records = true;
   for (const std::vector<int>& fields : pack_.approval_lists) {
     uint32_t parent = 0;  // the root

@@ -296,8 +296,8 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
   // Review records are looked up once, by whichever path gets as far as the id.
   std::optional<detail::RecordLookup> records;
   if (approvals != nullptr) records.emplace(*approvals);
-  // The JSON fast path applies review records itself (the service's default load); the YAML
-  // one does not yet. A pack without approval lists refuses them: the general path says so.
+  // The fast paths apply review records themselves (the service's default load). A pack
+  // without approval lists refuses them: the general path says so.
   if (paths != LoadPaths::kGeneral && !checked.escapes && observed == nullptr &&
       (approvals == nullptr || !pack.approval_lists.empty())) {
     std::shared_ptr<Document> doc;
@@ -305,9 +305,8 @@ LoadResult load_document_with(const CompiledPack& pack, std::string_view text, s
     if (format != DocumentFormat::kYaml && body[first] == '{')
       doc = build_json_document(pack, limits, body, checked.ascii, file,
                                 records ? &*records : nullptr, &source);
-    else if (approvals == nullptr &&
-             (format == DocumentFormat::kYaml || (format == DocumentFormat::kAuto && !json_text)))
-      doc = build_yaml_document(pack, limits, text, file);
+    else if (format == DocumentFormat::kYaml || (format == DocumentFormat::kAuto && !json_text))
+      doc = build_yaml_document(pack, limits, text, file, records ? &*records : nullptr, &source);
     if (doc) {
       detail::set_approval_source(*doc, std::move(source));
       result.document = std::move(doc);

@@ -33,8 +33,11 @@ std::shared_ptr<Document> build_json_document(const CompiledPack& pack, const Lo
 
 // A YAML agreement read straight from libyaml's events into its Document when it is valid and
 // plain (no escape in the text, no anchor, alias or tag: the caller checks the first), or null,
-// as build_json_document. `file` is taken only when a document is returned.
+// as build_json_document, `records` and `source` too. `file` is taken only when a document is
+// returned.
 std::shared_ptr<Document> build_yaml_document(const CompiledPack& pack, const LoadLimits& limits,
-                                              std::string_view text, std::string& file);
+                                              std::string_view text, std::string& file,
+                                              RecordLookup* records = nullptr,
+                                              ApprovalSource* source = nullptr);
 
 }  // namespace steward::detail

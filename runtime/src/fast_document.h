@@ -18,6 +18,10 @@
 
 namespace steward {
 
+namespace detail {
+class RecordLookup;
+}
+
 class FastDocument {
  public:
   FastDocument(const CompiledPack& pack, const LoadLimits& limits, size_t text_size)
@@ -205,20 +209,13 @@ class FastDocument {
   // one stays absent.
   void stated_null_list(uint32_t n) { stated_nulls_.push_back(n); }
 
-  // The id the document states as a string, or null when it states none (or another value).
-  const char* id(size_t* size) const {
-    if (pack_.id_field < 0) return nullptr;
-    const DocNode& n = doc_->nodes_[doc_->children_[doc_->nodes_[0].begin + pack_.id_field]];
-    if (n.kind != TypeKind::kString) return nullptr;
-    *size = n.size;
-    return strings_.get() + n.begin;
-  }
-
-  // The pack's approval lists rewritten from review `records` as apply_approval_records
-  // rewrites them in the parsed tree (approvals.cpp holds the two side by side), with what was
-  // used and what was not counted in `source`. False to give up: an entry the general path
-  // would read otherwise or refuse, a limit, or a pack without approval lists.
-  bool apply_approvals(const std::vector<ApprovalEvidence>& records, ApprovalSource* source);
+  // The pack's approval lists rewritten from the review records for the id the document
+  // states, as apply_approval_records rewrites them in the parsed tree (approvals.cpp holds the
+  // two side by side), with what was used and what was not counted in `source`. False to give
+  // up: an id that is not a string (the general path looks records up by its text, whatever it
+  // is), an entry the general path would read otherwise or refuse, a limit, or a pack without
+  // approval lists.
+  bool apply_approvals(detail::RecordLookup& records, ApprovalSource* source);
 
   // Positions given as (0, byte offset) are found in `index` (the text's newlines,
   // detail::newline_index) when asked (Document::position). For ASCII text only: a column

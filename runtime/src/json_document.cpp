@@ -52,14 +52,9 @@ class JsonDocumentBuilder {
     return 1 <= out_.limits().max_depth && record(obj, r, out_.pack().root, 1);
   }
 
-  // The approval lists rewritten from the records for the id read (apply_approval_records);
-  // false to give up. A document whose id is not a string goes to the general path, which looks
-  // records up by the id's text whatever it is.
+  // The approval lists rewritten from review records (FastDocument::apply_approvals).
   bool apply_approvals(detail::RecordLookup& records, ApprovalSource* source) {
-    size_t size = 0;
-    const char* id = out_.id(&size);
-    return id != nullptr &&
-           out_.apply_approvals(records.for_id(std::string_view(id, size)), source);
+    return out_.apply_approvals(records, source);
   }
 
   // The document read; `file` is taken.

@@ -8,6 +8,7 @@
 // and the agreement fuzzer compare the two (document_difference).
 #include <memory>
 
+#include "approvals.h"
 #include "document_builder.h"
 #include "fast_document.h"
 #include "yaml_events.h"
@@ -31,6 +32,11 @@ class YamlDocumentBuilder {
     // One document, and nothing after it but the end of the stream.
     return next() && ev().type == YAML_DOCUMENT_END_EVENT && next() &&
            ev().type == YAML_STREAM_END_EVENT;
+  }
+
+  // The approval lists rewritten from review records (FastDocument::apply_approvals).
+  bool apply_approvals(detail::RecordLookup& records, ApprovalSource* source) {
+    return out_.apply_approvals(records, source);
   }
 
   // The document read; `file` is taken.
@@ -87,6 +93,8 @@ class YamlDocumentBuilder {
       if ((kind != ScalarKind::kNull && !value(n, type->fields[f], kind)) ||
           !out_.after_value(rec, f))
         return false;
+      if (kind == ScalarKind::kNull && type->fields[f].type->kind == TypeKind::kList)
+        out_.stated_null_list(n);
     }
     --open_;
     return out_.close_record(rec);
@@ -136,9 +144,12 @@ class YamlDocumentBuilder {
 
 std::shared_ptr<Document> detail::build_yaml_document(const CompiledPack& pack,
                                                       const LoadLimits& limits,
-                                                      std::string_view text, std::string& file) {
+                                                      std::string_view text, std::string& file,
+                                                      RecordLookup* records,
+                                                      ApprovalSource* source) {
   YamlDocumentBuilder builder(pack, limits, text);
   if (!builder.build()) return nullptr;
+  if (records != nullptr && !builder.apply_approvals(*records, source)) return nullptr;
   return builder.finish(file);  // only now: the general path needs the file name otherwise
 }
 

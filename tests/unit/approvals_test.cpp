@@ -252,20 +252,19 @@ TEST_CASE("approvals_for gives each body's latest verdict on this exact text",
 
 namespace {
 
-// One text loaded with `records` by load_document (the JSON fast path applies them), by the
-// general path alone and by the fast path alone: the same result, errors, document and decision.
+// One text loaded with `records` by load_document (the fast paths apply them), by the general
+// path alone and by the fast path alone: the same result, errors, document and decision.
 // Which built it: 0 none (refused), 1 the general path only, 2 the fast path as well.
 int same_as_general(const CompiledPack& p, const std::string& text,
-                    const std::vector<ApprovalEvidence>& records, const LoadLimits& limits) {
+                    const std::vector<ApprovalEvidence>& records, const LoadLimits& limits,
+                    DocumentFormat format = DocumentFormat::kAuto) {
   INFO(text);
   INFO(records.size() << " records, max_values " << limits.max_values);
-  LoadResult loaded =
-      load_document(p, text, "a.json", limits, DocumentFormat::kAuto, nullptr, &records);
-  LoadResult general =
-      load_document_general(p, text, "a.json", limits, DocumentFormat::kAuto, &records);
+  LoadResult loaded = load_document(p, text, "a.json", limits, format, nullptr, &records);
+  LoadResult general = load_document_general(p, text, "a.json", limits, format, &records);
   REQUIRE(loaded.ok() == general.ok());
   CHECK(steward::testing::error_list(loaded) == steward::testing::error_list(general));
-  auto fast = load_document_fast(p, text, "a.json", limits, DocumentFormat::kAuto, &records);
+  auto fast = load_document_fast(p, text, "a.json", limits, format, &records);
   if (!general.ok()) {
     CHECK(fast == nullptr);
     return 0;
@@ -281,7 +280,7 @@ int same_as_general(const CompiledPack& p, const std::string& text,
 
 }  // namespace
 
-TEST_CASE("the JSON fast path applies review records as the general path does", "[approvals]") {
+TEST_CASE("the fast paths apply review records as the general path does", "[approvals]") {
   auto p = pack();
   int32_t day = 0;
   REQUIRE(parse_iso_date("2026-02-01", &day));
@@ -322,6 +321,15 @@ TEST_CASE("the JSON fast path applies review records as the general path does", 
       R"({"id": null})",
       "\xef\xbb\xbf{\"id\": \"A-1\", \"approvals\": [{\"body\": \"chair\", \"decision\": "
       "\"approved\"}]}",
+      // YAML: the spellings of null, block lists, a parent left empty.
+      "id: A-1\napprovals:\n",
+      "id: A-1\napprovals: ~\nplan: {text: t, approvals: Null}\n",
+      "id: A-1\napprovals:\n  - {body: board, decision: approved, date: 2026-01-02}\n  - body: "
+      "chair\n    decision: pending\n  - body: chair\n    decision: approved\nplan:\n  text: "
+      "letters\n  approvals:\n",
+      "id: A-1\nplan:\n",
+      "id: 'A-1'\napprovals: []\n",
+      "id: A-1\napprovals: \"\"\n",
   };
   // Approved entries the general path drops before it validates them, so it does not refuse
   // them: the fast path, which read them already, gives up.
@@ -331,24 +339,36 @@ TEST_CASE("the JSON fast path applies review records as the general path does", 
       R"({"id": "A-1", "approvals": [{"body": null, "decision": "approved"}]})",
       R"({"id": "A-1", "approvals": [{"decision": "approved"}]})",
       R"({"id": "A-1", "approvals": [{"body": "board", "decision": "approved", "body": "x"}]})",
+      "id: A-1\napprovals:\n  - {body: board, decision: approved, by: me}\n",
+      // What the YAML fast path does not read: an anchor, an alias.
+      "id: A-1\napprovals: &a []\n",
+      "id: A-1\nplan: {text: t, approvals: &a [{body: chair, decision: denied}]}\napprovals: *a\n",
   };
+  // JSON texts are YAML too: with kYaml they take the YAML paths.
+  const DocumentFormat formats[] = {DocumentFormat::kAuto, DocumentFormat::kYaml};
   size_t built[3] = {0, 0, 0};
-  for (const auto& text : texts)
-    for (const auto& records : record_sets) ++built[same_as_general(*p, text, records, {})];
-  // Within the limits the fast path builds every document these texts make (so this compares
-  // it with the general path, not the general path with itself).
-  CHECK(built[2] >= 60);
+  for (DocumentFormat format : formats)
+    for (const auto& text : texts)
+      for (const auto& records : record_sets)
+        ++built[same_as_general(*p, text, records, {}, format)];
+  // Within the limits the fast paths build every document these texts make (so this compares
+  // them with the general path, not the general path with itself).
+  CHECK(built[2] >= 150);
   CHECK(built[1] == 0);
   // Near the value budget it counts the approved entries it drops (more, never fewer: it gives
   // up where the general path may not); with them it gives up.
   for (size_t max_values = 1; max_values <= 48; ++max_values) {
     LoadLimits limits;
     limits.max_values = max_values;
-    for (const auto& text : texts)
-      for (const auto& records : record_sets) ++built[same_as_general(*p, text, records, limits)];
+    for (DocumentFormat format : formats)
+      for (const auto& text : texts)
+        for (const auto& records : record_sets)
+          ++built[same_as_general(*p, text, records, limits, format)];
   }
-  for (const auto& text : dropped)
-    for (const auto& records : record_sets) CHECK(same_as_general(*p, text, records, {}) != 2);
+  for (DocumentFormat format : formats)
+    for (const auto& text : dropped)
+      for (const auto& records : record_sets)
+        CHECK(same_as_general(*p, text, records, {}, format) != 2);
   // The null list and the denial on record, straight from the fast path.
   std::vector<ApprovalEvidence> denial{{"board", true, day, "r-1"}, {"chair", false, day, "r-9"}};
   auto doc = load_document_fast(*p, R"({"id": "A-2", "approvals": null})", "a.json", {},
@@ -361,7 +381,7 @@ TEST_CASE("the JSON fast path applies review records as the general path does", 
                            &denial) == nullptr);
 }
 
-TEST_CASE("the JSON fast path applies review records to the DCF examples as the general path",
+TEST_CASE("the fast paths apply review records to the DCF examples as the general path",
           "[approvals]") {
   const CompiledPack& p = steward::testing::dcf_pack();
   int32_t day = 0;
@@ -376,12 +396,14 @@ TEST_CASE("the JSON fast path applies review records to the DCF examples as the 
        {"cphs", false, day, "r-5"}},
   };
   size_t built[3] = {0, 0, 0};
-  for (const auto& path : steward::testing::files_in("bench/json"))
-    for (const auto& records : record_sets)
-      ++built[same_as_general(p, steward::testing::read_text(path), records, {})];
-  // Each example is plain JSON the fast path reads whole.
-  CHECK(built[2] >= 100);
-  CHECK(built[1] == 0);
+  for (const char* dir : {"bench/json", "policies/dcf-5-4/examples/agreements"})
+    for (const auto& path : steward::testing::files_in(dir))
+      for (const auto& records : record_sets)
+        ++built[same_as_general(p, steward::testing::read_text(path), records, {})];
+  // Every example but the one with YAML anchors (read by the general path) is plain JSON or
+  // YAML the fast paths read whole.
+  CHECK(built[2] >= 4 * 65);
+  CHECK(built[1] == 4);
 }
 
 TEST_CASE("a denial on record denies a DCF agreement that states its approvals as null",

@@ -197,8 +197,7 @@ LoadResult load_document_general(const CompiledPack& pack, std::string_view text
 
 // load_document's fast paths alone, for tests and fuzzers: the document when the text is a plain
 // JSON or YAML agreement they read whole, else null (they report nothing: load_document then
-// takes the general path). What it returns equals load_document_general's document. With
-// `approvals` only the JSON fast path reads a text.
+// takes the general path). What it returns equals load_document_general's document.
 std::shared_ptr<const Document> load_document_fast(
     const CompiledPack& pack, std::string_view text, std::string file,
     const LoadLimits& limits = {}, DocumentFormat format = DocumentFormat::kAuto,
