@@ -152,6 +152,27 @@ try:
     st, answer, _ = review("dgc-chair", did, digest, "data_governance_committee")
     check(st == 422 and "has changed since" in answer["error"], f"review of stale text: {st} {answer}")
 
+    # Attack: approvals stated as null (`~` in YAML, null in JSON, which the JSON fast path reads)
+    # once left the list null, so the records' verdicts were dropped and the committee's denial
+    # held nothing back: the decision derived after it stayed needs_review.
+    yaml_text = ASKED[:ASKED.index(b"\napprovals:\n")].replace(b"id: DSA-EX-01", b"id: DSA-EX-01N", 1)
+    with open(os.path.join(SRC, "bench/json/01-compliant-allow.json")) as f:
+        agreement = json.load(f)
+    agreement.update(id="DSA-EX-01J", approvals=None,
+                     term={"start": "2099-03-01", "end": "2100-02-28"})
+    agreement["retention"]["destroy_by"] = "2100-05-29"
+    for agreement_id, text, content_type in (
+            ("DSA-EX-01N", yaml_text + b"\napprovals: ~\n", "application/yaml"),
+            ("DSA-EX-01J", json.dumps(agreement).encode(), "application/json")):
+        st, doc, _ = call("proposer", "POST", "/v1/evaluate", text, content_type)
+        check(st == 200 and doc["decision"] == "needs_review" and doc.get("reviewers") == BOTH,
+              f"{agreement_id}: the committee and the commissioner are asked ({st} {doc})")
+        st, listed, _ = call("reader", "GET", f"/v1/decisions?agreement={agreement_id}&limit=1")
+        nid, ndigest = listed[0]["decision_id"], listed[0]["agreement_digest"]
+        st, out, _ = review("dgc-chair", nid, ndigest, "data_governance_committee", "deny", "no")
+        check(st == 201 and out["decision"]["decision"] == "deny",
+              f"{agreement_id}: the committee's denial denies it ({st} {out.get('decision')})")
+
 finally:
     proc.send_signal(signal.SIGTERM)
     proc.wait(timeout=10)
@@ -160,7 +181,7 @@ finally:
           "a review refused for its role is logged with the role it needed")
     v = subprocess.run([STEWARD, "archive", "verify", "--archive", "sqlite:" + db],
                        capture_output=True, text=True)
-    check(v.returncode == 0 and "9 records, the chain is intact" in v.stdout,
+    check(v.returncode == 0 and "15 records, the chain is intact" in v.stdout,
           f"the archive verifies with its reviews: {v.stdout} {v.stderr}")
     shutil.rmtree(tmp, ignore_errors=True)
 
