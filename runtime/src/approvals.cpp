@@ -171,7 +171,7 @@ namespace steward {
 // more, never fewer); a list that must not be empty and ends up so gives up.
 bool FastDocument::apply_approvals(detail::RecordLookup& lookup, ApprovalSource* source) {
   if (pack_.approval_lists.empty() || pack_.id_field < 0) return false;
-  const DocNode& id = doc_->nodes_[doc_->children_[doc_->nodes_[0].begin + pack_.id_field]];
+  const DocNode& id = id_node();
   if (id.kind != TypeKind::kString) return false;
   const std::vector<ApprovalEvidence>& records =
       lookup.for_id(std::string_view(strings_.get() + id.begin, id.size));

@@ -137,17 +137,27 @@ InputError text_error(const char* code, std::string_view text, size_t offset, st
   return {code, "", p.line, p.column, std::move(message)};
 }
 
+// The public loaders hand a fixed record list to the loader, which asks for records by id.
+LoadResult load_by(detail::LoadPaths paths, const CompiledPack& pack, std::string_view text,
+                   std::string file, const LoadLimits& limits, DocumentFormat format,
+                   const std::vector<ScanReport>* observed,
+                   const std::vector<ApprovalEvidence>* approvals) {
+  if (approvals == nullptr)
+    return detail::load_document_with(pack, text, std::move(file), limits, format, observed,
+                                      nullptr, paths);
+  const detail::ApprovalRecords given = [&](const std::string&) { return *approvals; };
+  return detail::load_document_with(pack, text, std::move(file), limits, format, observed, &given,
+                                    paths);
+}
+
 }  // namespace
 
 LoadResult load_document(const CompiledPack& pack, std::string_view text, std::string file,
                          const LoadLimits& limits, DocumentFormat format,
                          const std::vector<ScanReport>* observed,
                          const std::vector<ApprovalEvidence>* approvals) {
-  if (approvals == nullptr)
-    return detail::load_document_with(pack, text, std::move(file), limits, format, observed,
-                                      nullptr);
-  const detail::ApprovalRecords given = [&](const std::string&) { return *approvals; };
-  return detail::load_document_with(pack, text, std::move(file), limits, format, observed, &given);
+  return load_by(detail::LoadPaths::kAll, pack, text, std::move(file), limits, format, observed,
+                 approvals);
 }
 
 namespace {
@@ -218,25 +228,10 @@ std::string document_difference(const Document& a, const Document& b) {
   return differ(a, b, a.root(), b.root());
 }
 
-namespace {
-
-LoadResult load_by(detail::LoadPaths paths, const CompiledPack& pack, std::string_view text,
-                   std::string file, const LoadLimits& limits, DocumentFormat format,
-                   const std::vector<ApprovalEvidence>* approvals) {
-  if (approvals == nullptr)
-    return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, nullptr,
-                                      paths);
-  const detail::ApprovalRecords given = [&](const std::string&) { return *approvals; };
-  return detail::load_document_with(pack, text, std::move(file), limits, format, nullptr, &given,
-                                    paths);
-}
-
-}  // namespace
-
 LoadResult load_document_general(const CompiledPack& pack, std::string_view text, std::string file,
                                  const LoadLimits& limits, DocumentFormat format,
                                  const std::vector<ApprovalEvidence>* approvals) {
-  return load_by(detail::LoadPaths::kGeneral, pack, text, std::move(file), limits, format,
+  return load_by(detail::LoadPaths::kGeneral, pack, text, std::move(file), limits, format, nullptr,
                  approvals);
 }
 
@@ -244,7 +239,7 @@ std::shared_ptr<const Document> load_document_fast(const CompiledPack& pack, std
                                                    std::string file, const LoadLimits& limits,
                                                    DocumentFormat format,
                                                    const std::vector<ApprovalEvidence>* approvals) {
-  return load_by(detail::LoadPaths::kFastOnly, pack, text, std::move(file), limits, format,
+  return load_by(detail::LoadPaths::kFastOnly, pack, text, std::move(file), limits, format, nullptr,
                  approvals)
       .document;
 }

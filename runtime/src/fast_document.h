@@ -226,7 +226,7 @@ class FastDocument {
   std::shared_ptr<Document> finish(std::string& file) {
     doc_->strings_.assign(strings_.get(), used_);
     if (pack_.id_field >= 0) {
-      const DocNode& idn = doc_->nodes_[doc_->children_[doc_->nodes_[0].begin + pack_.id_field]];
+      const DocNode& idn = id_node();
       if (idn.kind == TypeKind::kString) doc_->id_ = std::string(doc_->string(idn));
     }
     doc_->file_ = std::move(file);
@@ -234,6 +234,11 @@ class FastDocument {
   }
 
  private:
+  // The root's id slot; only for a pack that names an id field (id_field >= 0).
+  const DocNode& id_node() const {
+    return doc_->nodes_[doc_->children_[doc_->nodes_[0].begin + pack_.id_field]];
+  }
+
   void add_string(std::string_view s) {
     if (s.size() > capacity_ - used_) {
       capacity_ = 2 * capacity_ + s.size();
