@@ -153,6 +153,30 @@ TEST_CASE("rules carry their checked range, condition, message and evidence", "[
   CHECK(res.pack->nodes[p.message[1].node].op == Op::kField);
 }
 
+TEST_CASE("a compile that keeps no checked AST lowers every rule before freeing it", "[checked]") {
+  // Without keep_checked the plan pass frees each rule's checked trees once lowered (the
+  // compile's peak memory); the plan must be the same as when they are kept.
+  const std::string text = std::string(kSchema) +
+                           "let big = (count ?? 0) + 2 > 3\n"
+                           "rule r for i in items { clause: c, outcome: deny, when: big and "
+                           "empty(i.name), message: \"item {i.kind} of {id}\" }\n"
+                           "rule s { clause: c, outcome: deny, when: share > 0.5, message: "
+                           "\"share {share}\" }\n";
+  CompileOptions keep;
+  keep.keep_checked = true;
+  auto kept = compile(pack_of(text), keep);
+  auto freed = compile(pack_of(text));
+  REQUIRE(kept.ok());
+  REQUIRE(freed.ok());
+  CHECK(plan_digest(*kept.pack) == plan_digest(*freed.pack));
+  REQUIRE(freed.pack->rules.size() == 2);
+  CHECK(freed.pack->nodes[freed.pack->rules[1].condition].op == Op::kGt);
+  // Kept, the checked rules still hold what was lowered from them.
+  REQUIRE(kept.checked->rules.size() == 2);
+  CHECK(dump(kept.checked->rules[1].condition) == "(gt[number] $.share:number 0.5:number):bool");
+  CHECK(kept.checked->rules[1].message.size() == 2);
+}
+
 TEST_CASE("the planner sizes the plan's arrays from the same roots it lowers", "[checked]") {
   // reserve() counts what plan_def, plan_rule and plan_assert lower; an expression lowered but
   // not counted would leave a node array grown by doubling, its capacity past its size.

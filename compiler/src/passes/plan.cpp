@@ -10,7 +10,17 @@ void pass_plan(CompileContext& cx) {
   Planner planner(*cx.pack);
   planner.reserve(*cx.checked);
   for (const auto& d : cx.checked->defs) planner.plan_def(d);
-  for (const auto& r : cx.checked->rules) planner.plan_rule(r);
+  // Unless the caller keeps the checked AST, each rule's expressions are freed once lowered,
+  // so that the plan's nodes and strings reuse their memory (issue 21: the compile's peak).
+  const bool keep = cx.opts.keep_checked;
+  for (auto& r : cx.checked->rules) {
+    planner.plan_rule(r);
+    if (keep) continue;
+    r.condition = {};
+    r.range.reset();
+    r.message.clear();
+    r.message.shrink_to_fit();
+  }
   for (const auto& a : cx.checked->asserts) planner.plan_assert(a);
   cx.pack->local_slots = cx.checked->local_slots;
   cx.pack->def_slots = cx.checked->def_slots;

@@ -37,6 +37,9 @@ void pass_rules(CompileContext& cx) {
                                                   "message", "citation", "evidence"};
   if (cx.pack->root == nullptr) return;
   Checker checker(cx);
+  // Sized once: grown by doubling, the vector of 536-byte rules was an eighth of the compile's
+  // peak heap, as large again as the rules it held, when the plan's arrays were reserved.
+  cx.checked->rules.reserve(cx.rules.size());
   for (auto* r : cx.rules) {
     CheckedRule rp;
     rp.id = r->name;
