@@ -461,3 +461,57 @@ TEST_CASE("columns count code points, and a leading byte order mark none, in JSO
   CHECK(twice.errors[0].line == 1);
   CHECK(twice.errors[0].column == 1);
 }
+
+TEST_CASE("records of more than 64 fields tell repeated keys apart on every path",
+          "[document][json][yaml]") {
+  // A record's named fields are bits in a word up to 64 fields, flags beyond: keys at both
+  // ends of a 70-field record, in the root and in a nested record, repeated or not.
+  std::string fields;
+  for (int i = 0; i < 70; ++i) fields += "  f" + std::to_string(i) + ": string?\n";
+  const std::string policy = "record Wide {\n" + fields + "}\ndocument Doc {\n  id: string\n" +
+                             fields + "  inner: Wide?\n}\nclause c { title: \"t\" }\n" +
+                             "rule r { clause: c, outcome: deny, when: present(f69), "
+                             "message: \"m\" }\n";
+  auto compiled = compile(steward::testing::pack_of(policy));
+  for (const auto& d : compiled.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(compiled.ok());
+  const CompiledPack& pack = *compiled.pack;
+  auto both = [&](const std::string& text, DocumentFormat format) {
+    INFO(text);
+    LoadResult fast = load_document(pack, text, "a", {}, format);
+    LoadResult general = load_document_general(pack, text, "a", {}, format);
+    REQUIRE(fast.ok() == general.ok());
+    CHECK(steward::testing::error_list(fast) == steward::testing::error_list(general));
+    if (fast.ok()) {
+      CHECK(document_difference(*fast.document, *general.document).empty());
+      // Built by a fast path, not handed to the general one.
+      CHECK(load_document_fast(pack, text, "a", {}, format) != nullptr);
+    }
+    return fast.ok();
+  };
+  const std::vector<std::pair<std::vector<int>, bool>> cases = {
+      {{0, 1, 69}, true},    {{69, 68, 0}, true},   {{65, 3, 65}, false},    {{3, 66, 3}, false},
+      {{63, 64, 63}, false}, {{64, 63, 64}, false}, {{0, 63, 64, 69}, true},
+  };
+  for (const auto& [keys, ok] : cases) {
+    for (const bool nested : {false, true}) {
+      std::string json_text = "{\"id\": \"x\"";
+      std::string yaml = "id: x\n";
+      std::string json_keys, yaml_keys;
+      for (int k : keys) {
+        json_keys += ", \"f" + std::to_string(k) + "\": \"v" + std::to_string(k) + "\"";
+        yaml_keys += std::string(nested ? "  " : "") + "f" + std::to_string(k) + ": v" +
+                     std::to_string(k) + "\n";
+      }
+      if (nested) {
+        json_text += ", \"f1\": \"a\", \"inner\": {" + json_keys.substr(2) + "}}";
+        yaml += "f1: a\ninner:\n" + yaml_keys;
+      } else {
+        json_text += json_keys + "}";
+        yaml += yaml_keys;
+      }
+      CHECK(both(json_text, DocumentFormat::kJson) == ok);
+      CHECK(both(yaml, DocumentFormat::kYaml) == ok);
+    }
+  }
+}
