@@ -47,7 +47,8 @@ struct CompileOptions {
   // A pack whose worst case is past this is a compile error (check.cost).
   double max_cost = kDefaultMaxCost;
   // Keep the checked AST in the result (CompileResult::checked) for tools that read types and
-  // resolved names (a verifier, an editor). Off by default: it is as large as the plan.
+  // resolved names (a verifier, an editor). Off by default: it is as large as the plan, and
+  // without it each rule's checked trees are freed as soon as the rule is lowered.
   bool keep_checked = false;
 };
 
