@@ -168,6 +168,14 @@ void Planner::plan_rule(const CheckedRule& r) {
   pack_.rules.push_back(std::move(rp));
 }
 
+void Planner::release_lowered(CheckedRule& r) {
+  // Every expression for_each_root walks, and the message parts plan_rule copied.
+  r.range.reset();
+  r.condition = {};
+  r.message.clear();
+  r.message.shrink_to_fit();
+}
+
 void Planner::plan_assert(const CheckedAssert& a) {
   pack_.asserts.push_back(
       {a.name, lower(a.condition), a.expect, a.message, a.file, a.position, a.span});

@@ -18,6 +18,9 @@ class Planner {
   void plan_def(const CheckedDef& d);
   void plan_rule(const CheckedRule& r);
   void plan_assert(const CheckedAssert& a);
+  // Frees what plan_rule has lowered and copied from `r` (its range, condition and message),
+  // keeping the rest: for a caller that does not keep the checked AST once it is planned.
+  static void release_lowered(CheckedRule& r);
   // Sizes the plan's arrays for `checked` before it is lowered: at 100,000 rules, arrays grown
   // by doubling touched about twice their pages, and fresh pages are most of a large compile.
   void reserve(const CheckedPack& checked);

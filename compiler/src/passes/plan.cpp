@@ -15,11 +15,7 @@ void pass_plan(CompileContext& cx) {
   const bool keep = cx.opts.keep_checked;
   for (auto& r : cx.checked->rules) {
     planner.plan_rule(r);
-    if (keep) continue;
-    r.condition = {};
-    r.range.reset();
-    r.message.clear();
-    r.message.shrink_to_fit();
+    if (!keep) Planner::release_lowered(r);
   }
   for (const auto& a : cx.checked->asserts) planner.plan_assert(a);
   cx.pack->local_slots = cx.checked->local_slots;
