@@ -102,6 +102,13 @@ void Type::index_names() {
                                                  : 0;
   name_slots_.clear();
   names_indexed_ = 0;
+  required_bits_ = 0;
+  required_for_ = SIZE_MAX;
+  if (kind == TypeKind::kRecord && fields.size() <= 64) {
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (!fields[i].optional) required_bits_ |= uint64_t{1} << i;
+    required_for_ = fields.size();
+  }
   // Past 2^30 names the slots would outgrow a 32-bit hash and an int32 position: scan.
   if (count < kIndexedNames || count > (size_t{1} << 30)) return;
   // At most half the slots in use: a probe ends at an empty slot soon.

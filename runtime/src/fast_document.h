@@ -4,6 +4,7 @@
 // read whole. Every check returns false for "give up"; none reports anything.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -59,17 +60,17 @@ class FastDocument {
 
   // A record being read: its field slots, made at its position (a field no key names keeps
   // it, as the general path gives it), and which of them a key has named.
-  // A Record's `seen` when its fields are tracked as bits in `named`.
-  static constexpr size_t kBits = SIZE_MAX;
   struct Record {
     uint32_t node;
     const Type* type;
     uint32_t first_slot;
     // Which fields a key has named: a bit each, or for a record of more than 64 fields flags
     // in seen_ from offset `seen` (flags for every record, with the root's fields tested on
-    // every key below, were 600-1,000 instructions of a 2 KB JSON load).
+    // every key below, were 600-1,000 instructions of a 2 KB JSON load). `wide` could be
+    // told from `seen` (a sentinel offset), but that cost 140 instructions a load, measured.
+    bool wide = false;
     uint64_t named = 0;
-    size_t seen = kBits;
+    size_t seen = 0;
     // The root's fields a key may not simply fill (the engine's observations; a format field
     // that may state a retired format), -1 elsewhere: one compare a key instead of three.
     int observed = -1;
@@ -94,6 +95,7 @@ class FastDocument {
     }
     Record rec{r, type, first_slot};
     if (nf > 64) {
+      rec.wide = true;
       rec.seen = seen_.size();
       seen_.resize(rec.seen + nf, 0);
     }
@@ -113,7 +115,7 @@ class FastDocument {
                       ? static_cast<int>(rec.next_field)
                       : rec.type->find_field(name);
     if (f < 0 || f == rec.observed) return -1;
-    if (rec.seen == kBits) {
+    if (!rec.wide) {
       const uint64_t bit = uint64_t{1} << f;
       if (rec.named & bit) return -1;
       rec.named |= bit;
@@ -143,7 +145,15 @@ class FastDocument {
   // optional-looking empty date).
   bool close_record(const Record& rec) {
     const uint32_t nf = static_cast<uint32_t>(rec.type->fields.size());
-    if (rec.seen != kBits) seen_.resize(rec.seen);
+    if (rec.wide) seen_.resize(rec.seen);
+    if (rec.type->required_for_ == nf) {
+      // Only the required fields (a slot no key named is null, and so is an explicit null).
+      for (uint64_t m = rec.type->required_bits_; m != 0; m &= m - 1)
+        if (doc_->nodes_[rec.first_slot + static_cast<uint32_t>(std::countr_zero(m))].kind ==
+            TypeKind::kNull)
+          return false;
+      return true;
+    }
     for (uint32_t f = 0; f < nf; ++f)
       if (doc_->nodes_[rec.first_slot + f].kind == TypeKind::kNull && !rec.type->fields[f].optional)
         return false;

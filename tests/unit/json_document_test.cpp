@@ -515,3 +515,63 @@ TEST_CASE("records of more than 64 fields tell repeated keys apart on every path
     }
   }
 }
+
+TEST_CASE("a required field left out or null is refused whether or not its type has a mask",
+          "[document][json][yaml]") {
+  // A record type of up to 64 fields carries its required fields as bits (index_names), and
+  // the fast paths check only those at a record's end; a type without them (never indexed)
+  // is checked field by field. Required fields first and last of 64, and last of 65.
+  std::string mid = "  g0: string\n", big;
+  for (int i = 1; i < 63; ++i) mid += "  g" + std::to_string(i) + ": string?\n";
+  mid += "  g63: date\n";
+  for (int i = 0; i < 64; ++i) big += "  h" + std::to_string(i) + ": string?\n";
+  big += "  h64: string\n";
+  const std::string policy = "record Mid {\n" + mid + "}\nrecord Big {\n" + big +
+                             "}\ndocument Doc {\n  id: string\n  n: int\n  m: Mid?\n"
+                             "  b: Big?\n}\nclause c { title: \"t\" }\n"
+                             "rule r { clause: c, outcome: deny, when: n > 1, message: \"m\" }\n";
+  auto compiled = compile(steward::testing::pack_of(policy));
+  for (const auto& d : compiled.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(compiled.ok());
+  // Made by make_shared as a CompiledPack: the test may clear the masks it reads.
+  CompiledPack& pack = const_cast<CompiledPack&>(*compiled.pack);
+  const std::string m_ok = R"("m": {"g0": "a", "g5": "b", "g63": "2026-01-02"})";
+  const std::string b_ok = R"("b": {"h0": "a", "h64": "z"})";
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {R"({"id": "x", "n": 1, )" + m_ok + ", " + b_ok + "}", true},
+      {R"({"id": "x", "n": 1, "m": null, "b": null})", true},
+      {R"({"id": "x", "n": 1})", true},
+      {R"({"id": "x"})", false},
+      {R"({"id": "x", "n": null})", false},
+      {R"({"id": "x", "n": 1, "m": {"g0": "a", "g5": "b"}})", false},
+      {R"({"id": "x", "n": 1, "m": {"g0": "a", "g63": null}})", false},
+      {R"({"id": "x", "n": 1, "m": {"g5": "b", "g63": "2026-01-02"}})", false},
+      {R"({"id": "x", "n": 1, "m": {"g0": null, "g63": "2026-01-02"}})", false},
+      {R"({"id": "x", "n": 1, "b": {"h0": "a"}})", false},
+      {R"({"id": "x", "n": 1, "b": {"h0": "a", "h64": null}})", false},
+  };
+  auto run = [&](const char* masks) {
+    for (const auto& [text, ok] : cases) {
+      INFO(masks << ": " << text);
+      for (const DocumentFormat format : {DocumentFormat::kJson, DocumentFormat::kYaml}) {
+        // JSON is YAML: the same text read by the YAML fast path.
+        LoadResult fast = load_document(pack, text, "a", {}, format);
+        LoadResult general = load_document_general(pack, text, "a", {}, format);
+        CHECK(fast.ok() == ok);
+        CHECK(general.ok() == ok);
+        CHECK(steward::testing::error_list(fast) == steward::testing::error_list(general));
+        // A fast path builds what it accepts, and gives up on every missing field.
+        CHECK((load_document_fast(pack, text, "a", {}, format) != nullptr) == ok);
+      }
+    }
+  };
+  run("masks");
+  for (Type& t : pack.types)
+    if (t.kind == TypeKind::kRecord)
+      CHECK(t.required_for_ == (t.fields.size() <= 64 ? t.fields.size() : SIZE_MAX));
+  for (Type& t : pack.types) {  // as a type never indexed
+    t.required_for_ = SIZE_MAX;
+    t.required_bits_ = 0;
+  }
+  run("no masks");
+}

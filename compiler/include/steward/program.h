@@ -64,6 +64,12 @@ struct Type {
   // so a 32-bit hash's top bits pick one); how many names it holds.
   std::vector<int32_t> name_slots_;
   size_t names_indexed_ = 0;
+  // A record's required fields as bits, for one of at most 64 fields, so that the fast paths
+  // check only those at a record's end. Set by index_names; it holds for `required_for_`
+  // fields, and a type whose fields.size() differs (never indexed, or grown since) is checked
+  // field by field instead.
+  uint64_t required_bits_ = 0;
+  size_t required_for_ = SIZE_MAX;
 };
 
 // Outcomes, ordered from weakest to strongest under the default precedence.
