@@ -174,7 +174,7 @@ bool FastDocument::apply_approvals(detail::RecordLookup& lookup, ApprovalSource*
   const DocNode& id = id_node();
   if (id.kind != TypeKind::kString) return false;
   const std::vector<ApprovalEvidence>& records =
-      lookup.for_id(std::string_view(strings_.get() + id.begin, id.size));
+      lookup.for_id(std::string_view(strings_ + id.begin, id.size));
   source->from_records = true;
   for (const std::vector<int>& fields : pack_.approval_lists) {
     uint32_t parent = 0;  // the root

@@ -4,6 +4,7 @@
 // read whole. Every check returns false for "give up"; none reports anything.
 #pragma once
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -27,15 +28,20 @@ class RecordLookup;
 class FastDocument {
  public:
   FastDocument(const CompiledPack& pack, const LoadLimits& limits, size_t text_size)
-      : pack_(pack), limits_(limits), capacity_(text_size + 16) {
+      : pack_(pack), limits_(limits), scratch_(take_scratch()), items_(scratch_->items) {
     doc_ = std::make_shared<Document>();
     doc_->nodes_.reserve(text_size / 16 + 64);
     doc_->children_.reserve(text_size / 16 + 64);
     // Strings are disjoint stretches of the text (unescaped): its size nearly always holds
     // them. (Not the document's own string: resizing that would first fill it with zeros.)
-    strings_.reset(new char[capacity_]);
-    items_.reserve(64);
+    std::string& strings = scratch_->strings;
+    if (strings.size() < text_size + 16) strings.resize(std::max(text_size + 16, size_t{4096}));
+    strings_ = strings.data();
+    capacity_ = strings.size();
+    items_.clear();
   }
+  FastDocument(const FastDocument&) = delete;
+  FastDocument& operator=(const FastDocument&) = delete;
 
   const CompiledPack& pack() const { return pack_; }
   const LoadLimits& limits() const { return limits_; }
@@ -258,7 +264,7 @@ class FastDocument {
 
   // The document, with its strings and id; `file` is taken.
   std::shared_ptr<Document> finish(std::string& file) {
-    doc_->strings_.assign(strings_.get(), used_);
+    doc_->strings_.assign(strings_, used_);
     if (pack_.id_field >= 0) {
       const DocNode& idn = id_node();
       if (idn.kind == TypeKind::kString) doc_->id_ = std::string(doc_->string(idn));
@@ -274,15 +280,33 @@ class FastDocument {
   }
 
   void add_string(std::string_view s) {
-    if (s.size() > capacity_ - used_) {
-      capacity_ = 2 * capacity_ + s.size();
-      std::unique_ptr<char[]> grown(new char[capacity_]);
-      std::memcpy(grown.get(), strings_.get(), used_);
-      strings_ = std::move(grown);
-    }
-    if (!s.empty()) std::memcpy(strings_.get() + used_, s.data(), s.size());
+    if (s.size() > capacity_ - used_) grow_strings(s.size());
+    if (!s.empty()) std::memcpy(strings_ + used_, s.data(), s.size());
     used_ += s.size();
   }
+
+  // Rare (the text's size nearly always holds its strings): out of line, so that scalar()
+  // stays small enough to be inlined where a value is read.
+  [[gnu::noinline]] void grow_strings(size_t more) {
+    scratch_->strings.resize(2 * capacity_ + more);  // keeps the strings so far
+    strings_ = scratch_->strings.data();
+    capacity_ = scratch_->strings.size();
+  }
+
+  // What a load needs only while it runs, kept by the thread from one load to the next (two
+  // allocations and frees a load were about 400 instructions of a 2 KB JSON load under
+  // glibc's malloc); a load inside a load (none today) gets its own.
+  struct Scratch {
+    std::string strings;          // the document's strings until it is built
+    std::vector<uint32_t> items;  // list items read, for every open list
+    bool busy = false;
+  };
+  static Scratch* take_scratch();
+  static void give_scratch(Scratch* s);
+  static thread_local Scratch kept_scratch_;
+  struct GiveScratch {  // a member, so the scratch goes back however construction ends
+    void operator()(Scratch* s) const { give_scratch(s); }
+  };
 
   bool rewrite_approval_list(uint32_t parent, int field, std::string path,
                              const std::vector<ApprovalEvidence>& records, ApprovalSource* source);
@@ -290,7 +314,7 @@ class FastDocument {
   bool text_of(uint32_t n, std::string_view* out) const {
     const DocNode& node = doc_->nodes_[n];
     if (node.kind == TypeKind::kString)
-      *out = std::string_view(strings_.get() + node.begin, node.size);
+      *out = std::string_view(strings_ + node.begin, node.size);
     else if (node.kind == TypeKind::kEnum)
       *out = node.type->members[node.member];
     else
@@ -302,10 +326,11 @@ class FastDocument {
   const LoadLimits& limits_;
   std::shared_ptr<Document> doc_;
   size_t values_ = 0;
-  size_t capacity_;                  // of strings_
-  std::unique_ptr<char[]> strings_;  // the document's strings until it is built
-  size_t used_ = 0;                  // bytes of strings_ in use
-  std::vector<uint32_t> items_;
+  std::unique_ptr<Scratch, GiveScratch> scratch_;
+  std::vector<uint32_t>& items_;        // scratch_->items
+  char* strings_;                       // scratch_->strings' bytes
+  size_t capacity_;                     // of strings_
+  size_t used_ = 0;                     // bytes of strings_ in use
   std::vector<uint8_t> seen_;           // per field of each open record: a key named it
   std::vector<uint32_t> stated_nulls_;  // list nodes stated as null
 };

@@ -10,6 +10,9 @@
 #include "steward/evaluator.h"
 #include "test_support.h"
 
+// The runtime's own header: its lookup is called while a fast path's document is open.
+#include "approvals.h"
+
 using namespace steward;
 namespace fs = std::filesystem;
 
@@ -424,5 +427,46 @@ TEST_CASE("a denial on record denies a DCF agreement that states its approvals a
   for (const char* tail : {"", "approvals:\n", "approvals: null\n", "approvals: ~\n"}) {
     INFO(tail);
     CHECK(decide(p, text + tail, &denied).outcome == Outcome::kDeny);
+  }
+}
+
+TEST_CASE("a load inside an approvals lookup leaves the outer load's document whole",
+          "[approvals]") {
+  // A fast path keeps its strings and list items in scratch its thread keeps from one load to
+  // the next; a load that starts while another is open (here from the lookup, which runs
+  // before the outer document is finished) must get scratch of its own.
+  auto p = pack();
+  const std::string inner_text =
+      R"({"id": "ZZZZ-ZZZZ-ZZZZ", "plan": {"text": "other words entirely, and longer"}})";
+  for (const DocumentFormat format : {DocumentFormat::kJson, DocumentFormat::kYaml}) {
+    const std::string outer_text =
+        format == DocumentFormat::kJson
+            ? R"({"id": "A-1", "approvals": [{"body": "board", "decision": "approved"}], )"
+              R"("plan": {"text": "letters"}})"
+            : kStated;
+    int calls = 0;
+    LoadResult inner;
+    const detail::ApprovalRecords records = [&](const std::string& id) {
+      ++calls;
+      CHECK(id == "A-1");
+      inner = load_document(*p, inner_text, "b.json");
+      return std::vector<ApprovalEvidence>{};
+    };
+    LoadResult outer =
+        detail::load_document_with(*p, outer_text, "a", {}, format, nullptr, &records);
+    CHECK(calls == 1);
+    const std::vector<ApprovalEvidence> none;
+    LoadResult expected = load_document_general(*p, outer_text, "a", {}, format, &none);
+    REQUIRE(outer.ok());
+    REQUIRE(expected.ok());
+    CHECK(document_difference(*outer.document, *expected.document).empty());
+    CHECK(outer.document->id() == "A-1");
+    // Both loads took a fast path (the general path would not have shown the sharing).
+    CHECK(load_document_fast(*p, outer_text, "a", {}, format, &none) != nullptr);
+    REQUIRE(inner.ok());
+    CHECK(inner.document->id() == "ZZZZ-ZZZZ-ZZZZ");
+    CHECK(document_difference(*inner.document,
+                              *load_document_general(*p, inner_text, "b.json").document)
+              .empty());
   }
 }
