@@ -23,16 +23,19 @@ namespace steward {
 
 using namespace simdjson;
 
+// kCounted false: the text is too short to pass the key and value limits (charge_text).
+template <bool kCounted>
 class JsonDocumentBuilder {
  public:
   JsonDocumentBuilder(const CompiledPack& pack, const LoadLimits& limits, padded_string_view buf,
                       bool ascii)
-      : out_(pack, limits, buf.size()), base_(buf.data()) {
+      : out_(pack, limits, buf.size()), base_(buf.data()), max_depth_(limits.max_depth) {
     // In ASCII text nodes hold their byte offsets, and a position is looked up in the line
     // index when a reason or a caller asks (finding every node's line and column as it was
     // read was a tenth of loading). Other text counts code points for its columns: as it is
     // read, once (counted when asked, a line of many values was read again for each).
     const std::string_view text(buf.data(), buf.size());
+    if constexpr (!kCounted) out_.charge_text(text.size());
     if (ascii)
       out_.keep_newlines(detail::newline_index(text));
     else
@@ -72,7 +75,7 @@ class JsonDocumentBuilder {
       std::string_view name;
       if (field.unescaped_key().get(name)) return false;
       const auto [line, column] = where(key_at);
-      const int f = out_.take_key(rec, name, line, column);
+      const int f = out_.template take_key<kCounted>(rec, name, line, column);
       if (f < 0) return false;
       const uint32_t n = rec.first_slot + static_cast<uint32_t>(f);
       if (!value(field.value(), n, type->fields[f], depth + 1) || !out_.after_value(rec, f))
@@ -90,7 +93,7 @@ class JsonDocumentBuilder {
 
   // Fills node `n` from `v`; true leaves a JSON null missing.
   bool value(ondemand::value v, uint32_t n, const FieldType& ft, size_t depth) {
-    if (depth > out_.limits().max_depth) return false;
+    if (depth > max_depth_) return false;
     switch (ft.type->kind) {
       case TypeKind::kString:
       case TypeKind::kDate:
@@ -100,13 +103,14 @@ class JsonDocumentBuilder {
         // get_string, so it may still be the null that leaves the field missing.
         std::string_view s;
         if (!v.get_string().get(s))
-          return out_.budget() && out_.scalar(n, ft, ScalarKind::kString, s);
+          return out_.template count_value<kCounted>() &&
+                 out_.scalar(n, ft, ScalarKind::kString, s);
         return is_null(v);
       }
       case TypeKind::kBool: {  // the same for a boolean: get_bool leaves anything else unread
         bool b = false;
         if (!v.get_bool().get(b))
-          return out_.budget() &&
+          return out_.template count_value<kCounted>() &&
                  out_.scalar(n, ft, ScalarKind::kBool, b ? std::string_view("true") : "false");
         return is_null(v);
       }
@@ -120,7 +124,7 @@ class JsonDocumentBuilder {
       if (ft.type->kind == TypeKind::kList) out_.stated_null_list(n);
       return true;
     }
-    if (!out_.budget()) return false;
+    if (!out_.template count_value<kCounted>()) return false;
     switch (ft.type->kind) {
       case TypeKind::kRecord: {
         ondemand::object obj;
@@ -188,6 +192,7 @@ class JsonDocumentBuilder {
 
   FastDocument out_;
   const char* base_;
+  const size_t max_depth_;  // asked of every value: held here, not behind out_'s limits
   std::optional<detail::LineCursor> lines_;  // non-ASCII text only
 };
 
@@ -213,12 +218,16 @@ std::shared_ptr<Document> detail::build_json_document(const CompiledPack& pack,
   ondemand::json_type t;
   if (doc.type().get(t) || t != ondemand::json_type::object || doc.get_value().get(root))
     return nullptr;
-  JsonDocumentBuilder builder(pack, limits, buf, ascii);
-  // Gives up too at content after the value.
-  const char* rest = nullptr;
-  if (!builder.build(root) || !doc.current_location().get(rest)) return nullptr;
-  if (records != nullptr && !builder.apply_approvals(*records, source)) return nullptr;
-  return builder.finish(file);  // only now: the general path needs the file name otherwise
+  auto run = [&](auto&& builder) -> std::shared_ptr<Document> {
+    // Gives up too at content after the value.
+    const char* rest = nullptr;
+    if (!builder.build(root) || !doc.current_location().get(rest)) return nullptr;
+    if (records != nullptr && !builder.apply_approvals(*records, source)) return nullptr;
+    return builder.finish(file);  // only now: the general path needs the file name otherwise
+  };
+  if (text.size() <= std::min(limits.max_keys, limits.max_values))
+    return run(JsonDocumentBuilder<false>(pack, limits, buf, ascii));
+  return run(JsonDocumentBuilder<true>(pack, limits, buf, ascii));
 }
 
 }  // namespace steward

@@ -470,3 +470,39 @@ TEST_CASE("a load inside an approvals lookup leaves the outer load's document wh
               .empty());
   }
 }
+
+TEST_CASE("approvals counted on a JSON text too short to pass the value limit", "[approvals]") {
+  // The JSON fast path does not count a text's values when the text has no more bytes than the
+  // limit, and charges its size instead: records counted on top can then only make it give up
+  // (to the general path, which counts exactly), never take what the general path refuses.
+  auto p = pack();
+  const std::string text =
+      R"({"id": "A-1", "approvals": [{"body": "board", "decision": "approved"}]})";
+  int32_t day = 0;
+  REQUIRE(parse_iso_date("2026-02-01", &day));
+  size_t uncounted_refused = 0;  // cases the change is about: a limit of at least the text's size
+  for (const size_t n : {1, 5, 10, 20, 40}) {
+    std::vector<ApprovalEvidence> records;
+    for (size_t i = 0; i < n; ++i)
+      records.push_back({"board", true, day, "r-" + std::to_string(i)});
+    for (size_t max_values = 1; max_values <= text.size() + 300; ++max_values) {
+      INFO(n << " records, max_values " << max_values);
+      LoadLimits limits;
+      limits.max_values = max_values;
+      LoadResult general =
+          load_document_general(*p, text, "a.json", limits, DocumentFormat::kJson, &records);
+      LoadResult loaded =
+          load_document(*p, text, "a.json", limits, DocumentFormat::kJson, nullptr, &records);
+      REQUIRE(loaded.ok() == general.ok());
+      CHECK(steward::testing::error_list(loaded) == steward::testing::error_list(general));
+      if (general.ok()) {
+        CHECK(document_difference(*loaded.document, *general.document).empty());
+      } else {
+        CHECK(load_document_fast(*p, text, "a.json", limits, DocumentFormat::kJson, &records) ==
+              nullptr);
+        if (max_values >= text.size()) ++uncounted_refused;
+      }
+    }
+  }
+  CHECK(uncounted_refused > 0);
+}

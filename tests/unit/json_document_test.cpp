@@ -575,3 +575,41 @@ TEST_CASE("a required field left out or null is refused whether or not its type 
   }
   run("no masks");
 }
+
+TEST_CASE("the JSON fast path counts keys and values only where a text could pass the limits",
+          "[document][json]") {
+  // A JSON text of no more bytes than the key and value limits cannot hold more keys or values
+  // than they allow (each starts at a byte of its own), so the fast path does not count them
+  // there. The densest text a schema takes, a list of one-digit numbers, at every limit around
+  // its count and its size.
+  const std::string policy =
+      "document Doc {\n  id: string\n  xs: [int]?\n}\nclause c { title: \"t\" }\n"
+      "rule r { clause: c, outcome: deny, when: count(xs) > 1, message: \"m\" }\n";
+  auto compiled = compile(steward::testing::pack_of(policy));
+  for (const auto& d : compiled.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(compiled.ok());
+  const CompiledPack& pack = *compiled.pack;
+  for (const size_t n : {1, 7, 300}) {
+    std::string text = R"({"id":"x","xs":[)";
+    for (size_t i = 0; i < n; ++i) text += i == 0 ? "1" : ",1";
+    text += "]}";
+    const size_t count = n + 4;  // two keys, the id, the list and its items
+    for (const size_t max_values :
+         {count - 1, count, count + 1, text.size() - 1, text.size(), text.size() + 1}) {
+      for (const size_t max_keys : {size_t{1}, size_t{2}, text.size(), size_t{10000}}) {
+        LoadLimits limits;
+        limits.max_values = max_values;
+        limits.max_keys = max_keys;
+        INFO(n << " items, max_values " << max_values << ", max_keys " << max_keys);
+        LoadResult fast = load_document(pack, text, "a.json", limits);
+        LoadResult general = load_document_general(pack, text, "a.json", limits);
+        const bool ok = max_values >= count && max_keys >= 2;
+        CHECK(general.ok() == ok);
+        CHECK(fast.ok() == ok);
+        CHECK(steward::testing::error_list(fast) == steward::testing::error_list(general));
+        if (ok) CHECK(document_difference(*fast.document, *general.document).empty());
+        CHECK((load_document_fast(pack, text, "a.json", limits) != nullptr) == ok);
+      }
+    }
+  }
+}
