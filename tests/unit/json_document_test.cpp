@@ -613,3 +613,39 @@ TEST_CASE("the JSON fast path counts keys and values only where a text could pas
     }
   }
 }
+
+TEST_CASE("the JSON fast path holds records to the depth limit and strings not",
+          "[document][json]") {
+  // The depth limit counts open collections (the root is 1), as the general readers do: a
+  // string inside the deepest record is not past it. A text field's value is read by the
+  // record's loop, not by value(), which also gives up at a scalar past the limit.
+  const std::string policy =
+      "record C {\n  s: string\n}\nrecord B {\n  s: string\n  c: C?\n}\n"
+      "document Doc {\n  id: string\n  b: B?\n}\nclause c { title: \"t\" }\n"
+      "rule r { clause: c, outcome: deny, when: present(b), message: \"m\" }\n";
+  auto compiled = compile(steward::testing::pack_of(policy));
+  for (const auto& d : compiled.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(compiled.ok());
+  const CompiledPack& pack = *compiled.pack;
+  const std::vector<std::pair<std::string, size_t>> texts = {
+      {R"({"id": "x"})", 1},
+      {R"({"id": "x", "b": {"s": "y"}})", 2},
+      {R"({"id": "x", "b": {"s": "y", "c": {"s": "z"}}})", 3},
+  };
+  for (const auto& [text, depth] : texts) {
+    for (size_t max_depth = 1; max_depth <= 5; ++max_depth) {
+      INFO(text << ", max_depth " << max_depth);
+      LoadLimits limits;
+      limits.max_depth = max_depth;
+      LoadResult fast = load_document(pack, text, "a.json", limits);
+      LoadResult general = load_document_general(pack, text, "a.json", limits);
+      CHECK(general.ok() == (max_depth >= depth));
+      CHECK(fast.ok() == general.ok());
+      CHECK(steward::testing::error_list(fast) == steward::testing::error_list(general));
+      if (fast.ok()) CHECK(document_difference(*fast.document, *general.document).empty());
+      // The fast path reads it whole wherever the general path takes it: strings one level
+      // past the deepest record included.
+      CHECK((load_document_fast(pack, text, "a.json", limits) != nullptr) == general.ok());
+    }
+  }
+}
