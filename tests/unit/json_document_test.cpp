@@ -472,10 +472,8 @@ TEST_CASE("records of more than 64 fields tell repeated keys apart on every path
                              fields + "  inner: Wide?\n}\nclause c { title: \"t\" }\n" +
                              "rule r { clause: c, outcome: deny, when: present(f69), "
                              "message: \"m\" }\n";
-  auto compiled = compile(steward::testing::pack_of(policy));
-  for (const auto& d : compiled.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
-  REQUIRE(compiled.ok());
-  const CompiledPack& pack = *compiled.pack;
+  const auto compiled = steward::testing::compiled_policy(policy);
+  const CompiledPack& pack = *compiled;
   auto both = [&](const std::string& text, DocumentFormat format) {
     INFO(text);
     LoadResult fast = load_document(pack, text, "a", {}, format);
@@ -530,11 +528,9 @@ TEST_CASE("a required field left out or null is refused whether or not its type 
                              "}\ndocument Doc {\n  id: string\n  n: int\n  m: Mid?\n"
                              "  b: Big?\n}\nclause c { title: \"t\" }\n"
                              "rule r { clause: c, outcome: deny, when: n > 1, message: \"m\" }\n";
-  auto compiled = compile(steward::testing::pack_of(policy));
-  for (const auto& d : compiled.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
-  REQUIRE(compiled.ok());
+  const auto compiled = steward::testing::compiled_policy(policy);
   // Made by make_shared as a CompiledPack: the test may clear the masks it reads.
-  CompiledPack& pack = const_cast<CompiledPack&>(*compiled.pack);
+  CompiledPack& pack = const_cast<CompiledPack&>(*compiled);
   const std::string m_ok = R"("m": {"g0": "a", "g5": "b", "g63": "2026-01-02"})";
   const std::string b_ok = R"("b": {"h0": "a", "h64": "z"})";
   const std::vector<std::pair<std::string, bool>> cases = {
@@ -585,10 +581,8 @@ TEST_CASE("the JSON fast path counts keys and values only where a text could pas
   const std::string policy =
       "document Doc {\n  id: string\n  xs: [int]?\n}\nclause c { title: \"t\" }\n"
       "rule r { clause: c, outcome: deny, when: count(xs) > 1, message: \"m\" }\n";
-  auto compiled = compile(steward::testing::pack_of(policy));
-  for (const auto& d : compiled.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
-  REQUIRE(compiled.ok());
-  const CompiledPack& pack = *compiled.pack;
+  const auto compiled = steward::testing::compiled_policy(policy);
+  const CompiledPack& pack = *compiled;
   for (const size_t n : {1, 7, 300}) {
     std::string text = R"({"id":"x","xs":[)";
     for (size_t i = 0; i < n; ++i) text += i == 0 ? "1" : ",1";
@@ -623,10 +617,8 @@ TEST_CASE("the JSON fast path holds records to the depth limit and strings not",
       "record C {\n  s: string\n}\nrecord B {\n  s: string\n  c: C?\n}\n"
       "document Doc {\n  id: string\n  b: B?\n}\nclause c { title: \"t\" }\n"
       "rule r { clause: c, outcome: deny, when: present(b), message: \"m\" }\n";
-  auto compiled = compile(steward::testing::pack_of(policy));
-  for (const auto& d : compiled.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
-  REQUIRE(compiled.ok());
-  const CompiledPack& pack = *compiled.pack;
+  const auto compiled = steward::testing::compiled_policy(policy);
+  const CompiledPack& pack = *compiled;
   const std::vector<std::pair<std::string, size_t>> texts = {
       {R"({"id": "x"})", 1},
       {R"({"id": "x", "b": {"s": "y"}})", 2},

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -63,6 +64,15 @@ inline PackSources pack_of(const std::string& policy, const std::string& manifes
   s.manifest_text = "name: test\nversion: \"1\"\n" + manifest_extra;
   s.modules.push_back({"test/main.policy", policy});
   return s;
+}
+
+// One module's policy compiled as a pack; the calling test fails, with the diagnostics, if it
+// does not compile.
+inline std::shared_ptr<const CompiledPack> compiled_policy(const std::string& policy) {
+  CompileResult res = compile(pack_of(policy));
+  for (const auto& d : res.diagnostics.items()) UNSCOPED_INFO(d.code << ": " << d.message);
+  REQUIRE(res.ok());
+  return res.pack;
 }
 
 struct CommandResult {
