@@ -179,6 +179,7 @@ class JsonDocumentBuilder {
     FieldType elem;
     elem.type = ft.type->element;
     const size_t mark = out_.open_list();
+    const bool text = takes_text(elem);  // items read here, as a record's text fields are
     uint32_t index = 0;
     for (auto entry : arr) {
       ondemand::value iv;
@@ -188,7 +189,8 @@ class JsonDocumentBuilder {
       const auto [line, column] = where(at);
       const uint32_t c = out_.list_item(n, index++, line, column);
       // A null item is an error, and so is an item left missing (an empty optional date).
-      if (!value(iv, c, elem, depth + 1) || out_.node(c).kind == TypeKind::kNull) return false;
+      const bool read = text ? text_value(iv, c, elem) : value(iv, c, elem, depth + 1);
+      if (!read || out_.node(c).kind == TypeKind::kNull) return false;
     }
     return out_.close_list(n, ft, mark);
   }

@@ -611,10 +611,10 @@ TEST_CASE("the JSON fast path counts keys and values only where a text could pas
 TEST_CASE("the JSON fast path holds records to the depth limit and strings not",
           "[document][json]") {
   // The depth limit counts open collections (the root is 1), as the general readers do: a
-  // string inside the deepest record is not past it. A text field's value is read by the
-  // record's loop, not by value(), which also gives up at a scalar past the limit.
+  // string inside the deepest record or list is not past it. A text field's value and a list's
+  // text items are read by the loop, not by value(), which also gives up at a scalar past it.
   const std::string policy =
-      "record C {\n  s: string\n}\nrecord B {\n  s: string\n  c: C?\n}\n"
+      "record C {\n  s: string\n}\nrecord B {\n  s: string\n  c: C?\n  xs: [string]?\n}\n"
       "document Doc {\n  id: string\n  b: B?\n}\nclause c { title: \"t\" }\n"
       "rule r { clause: c, outcome: deny, when: present(b), message: \"m\" }\n";
   const auto compiled = steward::testing::compiled_policy(policy);
@@ -623,6 +623,7 @@ TEST_CASE("the JSON fast path holds records to the depth limit and strings not",
       {R"({"id": "x"})", 1},
       {R"({"id": "x", "b": {"s": "y"}})", 2},
       {R"({"id": "x", "b": {"s": "y", "c": {"s": "z"}}})", 3},
+      {R"({"id": "x", "b": {"s": "y", "xs": ["p", "q"]}})", 3},
   };
   for (const auto& [text, depth] : texts) {
     for (size_t max_depth = 1; max_depth <= 5; ++max_depth) {
