@@ -65,7 +65,7 @@ class FastDocument {
   bool budget() { return ++values_ <= limits_.max_values; }
   // Where a reader has shown that its text cannot hold more keys or values than the limits
   // allow (a JSON text of no more bytes than either limit: every key and value starts at a
-  // byte of its own), it skips counting them (kCounted false: 800-900 instructions of a 2 KB
+  // byte of its own), it skips counting them (kCounted false: 730-830 instructions of a 2 KB
   // load) and charges the text's size instead, so that approvals from review records, counted
   // on top, can only make it give up sooner than the general path.
   void charge_text(size_t bytes) { values_ = bytes; }
@@ -307,7 +307,7 @@ class FastDocument {
   }
 
   // What a load needs only while it runs, kept by the thread from one load to the next (two
-  // allocations and frees a load were about 400 instructions of a 2 KB JSON load under
+  // allocations and frees a load were 590-880 instructions of a 2 KB JSON load under
   // glibc's malloc); a load inside a load (none today) gets its own.
   struct Scratch {
     std::string strings;          // the document's strings until it is built
