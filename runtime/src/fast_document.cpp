@@ -20,8 +20,7 @@ void FastDocument::give_scratch(Scratch* s) {
   }
   // As the text buffers: a very large document does not hold its memory for the thread's life.
   detail::give_back_if_large(s->strings);
-  if (s->items.capacity() * sizeof(uint32_t) > detail::kKeptBufferMax)
-    std::vector<uint32_t>().swap(s->items);
+  detail::give_back_if_large(s->items);
   s->busy = false;
 }
 

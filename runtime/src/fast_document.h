@@ -92,7 +92,7 @@ class FastDocument {
     // that may state a retired format), -1 elsewhere: one compare a key instead of three.
     int observed = -1;
     int format = -1;
-    uint32_t keys = 0;
+    uint32_t keys = 0;        // counted by take_key<true> only: a short text cannot pass a limit
     uint32_t next_field = 0;  // keys usually come in the schema's order
   };
   Record open_record(uint32_t r, const Type* type) {
