@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "steward/compiler.h"
+#include "steward/date.h"
 #include "steward/source.h"
 #include "test_support.h"
 
@@ -350,6 +351,89 @@ TEST_CASE("decision JSON of every size is written whole, and the next one after 
       CHECK(mine == parsed.dump(indent));
     }
   }
+}
+
+TEST_CASE("decision JSON has every section's layout at every indent", "[decision]") {
+  // Keys are written from fragments made once per indent (a new line, the indentation, the
+  // quoted key): every key of every section, at indents whose fragments fit and whose do not,
+  // one after another on one thread, must come out as a JSON library lays the same tree out.
+  const std::vector<std::string> reviewers = {"chair", "legal"};
+  Decision d;
+  d.agreement = "A-1";
+  d.outcome = Outcome::kNeedsReview;
+  d.policy = {"p", "1", "sha256:00"};
+  d.as_of = 20000;
+  for (int i = 0; i < 3; ++i) {
+    Reason r;
+    r.outcome = i == 0 ? Outcome::kNeedsReview : Outcome::kAllow;
+    r.clause = "clause";
+    r.rule = "rule";
+    r.message = "message \"" + std::to_string(i) + "\"";
+    r.citation = "DCF 5-4";
+    if (i != 1) r.reviewers = reviewers;
+    for (int e = 0; e < i; ++e) r.evidence.push_back({"fields[" + std::to_string(e) + "]", 3, 4});
+    r.policy_file = "pack/a.policy";
+    r.policy_position = {7, 1};
+    d.reasons.push_back(std::move(r));
+  }
+  d.reviewers = reviewers;
+  d.data = {{"rows.csv", "sha256:ab", 10, 3}, {"more.csv", "sha256:cd", 0, 0}};
+  d.approvals.from_records = true;
+  d.approvals.records = {"R-1"};
+  d.approvals.unbacked = {{"approvals[0]", "chair", 5, 7}, {"approvals[1]", "legal", 6, 7}};
+  // The same document built key by key through the library, in the spec's order.
+  using ojson = nlohmann::ordered_json;
+  auto expected = [&] {
+    ojson j;
+    j["agreement"] = d.agreement;
+    j["decision"] = "needs_review";
+    j["policy"] = {{"name", "p"}, {"version", "1"}, {"digest", "sha256:00"}};
+    j["as_of"] = format_iso_date(d.as_of);
+    j["reasons"] = ojson::array();
+    for (const Reason& r : d.reasons) {
+      ojson e = ojson::array();
+      for (const Evidence& v : r.evidence)
+        e.push_back({{"path", v.path}, {"line", v.line}, {"column", v.column}});
+      ojson reason;
+      reason["outcome"] = outcome_name(r.outcome);
+      reason["clause"] = r.clause;
+      reason["rule"] = r.rule;
+      reason["message"] = r.message;
+      reason["citation"] = r.citation;
+      reason["reviewers"] = std::vector<std::string>(r.reviewers.begin(), r.reviewers.end());
+      reason["evidence"] = e;
+      reason["policy_location"] = {{"file", r.policy_file}, {"line", 7}, {"column", 1}};
+      j["reasons"].push_back(reason);
+    }
+    j["reviewers"] = d.reviewers;
+    if (!d.data.empty()) {
+      j["data"] = ojson::array();
+      for (const DataFileRef& f : d.data)
+        j["data"].push_back(
+            {{"file", f.file}, {"sha256", f.sha256}, {"rows", f.rows}, {"columns", f.columns}});
+    }
+    if (d.approvals.from_records) {
+      ojson not_counted = ojson::array();
+      for (const auto& u : d.approvals.unbacked)
+        not_counted.push_back(
+            {{"path", u.path}, {"body", u.body}, {"line", u.line}, {"column", u.column}});
+      j["approvals"] = {{"from", "review_records"},
+                        {"records", d.approvals.records},
+                        {"not_counted", not_counted}};
+    }
+    return j;
+  };
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int indent : {2, -1, 0, 1, 3, 4, 5, 6, 7, 8, 12, 40, 2, -1}) {
+      INFO("indent " << indent << ", pass " << pass);
+      const std::string mine = to_json(d, indent);
+      CHECK(mine == expected().dump(indent));
+    }
+    // No data and no approvals: `reviewers` closes the document.
+    d.data.clear();
+    d.approvals = {};
+  }
+  CHECK(to_json(d, 2).find("approvals") == std::string::npos);
 }
 
 TEST_CASE("evaluation past its step budget is an error, never a decision", "[evaluator][hostile]") {
