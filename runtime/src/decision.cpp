@@ -356,7 +356,7 @@ class Writer {
   }
   // The same, from its fragments: one check for room and one copy. Where the fragment does not
   // fit (a wide indent) or the key stands elsewhere than its table says, as above.
-  Writer& key(const KeyFragment& k) {
+  [[gnu::always_inline]] Writer& key(const KeyFragment& k) {
     if (after_key_ || depth_ != k.depth || k.first_size == 0) [[unlikely]]
       return key(k.name);
     out_.room(32);
