@@ -11,6 +11,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "kept_buffer.h"
 #include "steward/date.h"
@@ -57,10 +60,38 @@ inline unsigned bad_bytes(const char* at) {
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// As skip_safe, thirty-two bytes a step, for as long as whole steps last inside the text:
+// true with `i` at the first byte that needs a look, or false with `i` where fewer than 32
+// bytes are left.
+__attribute__((target("avx2"))) bool skip_safe_avx2(const char* p, size_t n, size_t& i) {
+  const __m256i space = _mm256_set1_epi8(0x20), quote = _mm256_set1_epi8('"'),
+                backslash = _mm256_set1_epi8('\\');
+  for (; i + 32 <= n; i += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    const __m256i bad = _mm256_or_si256(
+        _mm256_cmpgt_epi8(space, v),
+        _mm256_or_si256(_mm256_cmpeq_epi8(v, quote), _mm256_cmpeq_epi8(v, backslash)));
+    const unsigned mask = static_cast<unsigned>(_mm256_movemask_epi8(bad));
+    if (mask != 0) {
+      i += static_cast<size_t>(__builtin_ctz(mask));
+      return true;
+    }
+  }
+  return false;
+}
+#define STEWARD_DECISION_AVX2 1
+#endif
+
 // The first position at or after `i` whose byte needs a look (an escape, or a UTF-8 check),
 // or n: sixteen bytes a step while they last, then a byte at a time (issue 21: most strings a
-// decision holds need no escape at all).
+// decision holds need no escape at all). A long run (messages, citations) goes thirty-two
+// bytes a step where the processor has them.
 size_t skip_safe(const char* p, size_t n, size_t i) {
+#if defined(STEWARD_DECISION_AVX2)
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (i + 64 <= n && avx2 && skip_safe_avx2(p, n, i)) return i;
+#endif
 #if defined(__SSE2__)
   while (i + 16 <= n) {
     const unsigned mask = bad_bytes(p + i);

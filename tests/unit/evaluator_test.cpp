@@ -293,15 +293,21 @@ TEST_CASE("decision JSON stays valid JSON for text that is not UTF-8", "[decisio
 
 TEST_CASE("decision strings are escaped alike at every offset of a sixteen-byte block",
           "[decision]") {
-  // The writer skips safe bytes sixteen at a time: every byte that needs a look, at every
-  // offset of three blocks and in strings of every length around them, must come out as a
-  // JSON library writes it (and invalid UTF-8 as U+FFFD).
+  // The writer skips safe bytes sixteen at a time, and thirty-two at a time through a string
+  // of 64 bytes or more where the processor has AVX2: every byte that needs a look, at every
+  // offset of three blocks and in strings of every length around them, and at every offset of
+  // strings around the 32-byte steps' edges, must come out as a JSON library writes it (and
+  // invalid UTF-8 as U+FFFD).
   std::vector<std::string> pieces = {
       "\"", "\\", "\n", "\x01", "\x1f", "\x7f", "\xc3\xa9", "\xe2\x80\x94", "\xf0\x9f\x98\x80",
       "/",  " "};
+  std::vector<size_t> lengths;
+  for (size_t length = 0; length <= 48; ++length) lengths.push_back(length);
+  for (size_t length : {63, 64, 65, 79, 95, 96, 97, 127, 128, 129, 160}) lengths.push_back(length);
   for (const std::string& piece : pieces) {
-    for (size_t length = 0; length <= 48; ++length) {
-      for (size_t pos = 0; pos + piece.size() <= length; pos += (length > 20 ? 3 : 1)) {
+    for (size_t length : lengths) {
+      const size_t step = length > 20 && length <= 48 ? 3 : 1;
+      for (size_t pos = 0; pos + piece.size() <= length; pos += step) {
         Decision d;
         d.agreement = std::string(length, 'a');
         d.agreement.replace(pos, piece.size(), piece);
@@ -315,9 +321,9 @@ TEST_CASE("decision strings are escaped alike at every offset of a sixteen-byte 
       }
     }
   }
-  for (size_t pos = 0; pos < 40; ++pos) {
+  for (size_t pos = 0; pos < 100; ++pos) {
     Decision d;
-    d.agreement = std::string(40, 'b');
+    d.agreement = std::string(pos < 40 ? 40 : 100, 'b');
     d.agreement[pos] = '\xff';
     std::string want = d.agreement;
     want.replace(pos, 1, "\xef\xbf\xbd");
