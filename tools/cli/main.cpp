@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "allocator.h"
 #include "commands.h"
 #include "common.h"
 #include "completion.h"
@@ -639,6 +640,7 @@ int main(int argc, char** argv) {
     }
     if (fmt_cmd->parsed()) return run_fmt(fmt_paths, fmt_check, fmt_write);
     if (lsp->parsed()) {
+      return_freed_memory_over_time();
       std::ios::sync_with_stdio(false);
       return run_lsp(std::cin, std::cout, lo);
     }
@@ -657,6 +659,7 @@ int main(int argc, char** argv) {
         fmt::print(stderr, "error[usage]: give exactly one of --policy and --bundle\n");
         return kExitError;
       }
+      return_freed_memory_over_time();
       return run_serve(so);
     }
   } catch (const std::exception& e) {
