@@ -4,9 +4,11 @@
 // is a finding; so is a decision for an input that had errors, and so is a rule that fires in
 // the decision but not in explain's general evaluator (no compiled tests), or the reverse, and
 // a JSON or YAML text whose fast path (straight to the document) differs from the general path,
-// with or without review records, and a text the AVX2 text check judges apart from the SSE2 one.
+// with or without review records, and a text the AVX2 text check judges apart from the SSE2 one,
+// and decision JSON that a JSON library reads back and lays out differently.
 #include <cstdint>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 #include <string_view>
@@ -112,6 +114,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string json = steward::to_json(d);
   if (json.empty()) std::abort();
+  {
+    // Keys from per-indent fragments, strings escaped by runs of safe bytes: the bytes must be
+    // the library's layout of what it reads, indented and compact, with the agreement's id intact.
+    const auto read = nlohmann::ordered_json::parse(json);
+    if (read.dump(2) != json || read.dump(-1) != steward::to_json(d, -1)) std::abort();
+    if (read["agreement"] != d.agreement || read["reasons"].size() != d.reasons.size())
+      std::abort();
+  }
   check_against_general(*loaded.document, d);
   // From review records: none, then the committee's approval and the commissioner's denial,
   // then approvals by three bodies (one record given twice) and a denial by another.
