@@ -19,6 +19,8 @@
 
 #include "approvals.h"
 #include "document_builder.h"
+#include "kept_buffer.h"
+#include "kept_tables.h"
 #include "observed.h"
 #include "raw_tree.h"
 #include "steward/date.h"
@@ -28,6 +30,51 @@
 #include "steward/suggest.h"
 
 namespace steward {
+
+namespace {
+
+// One set of tables per thread. `tables_gone` is trivially destructible, so that a document
+// destroyed while its thread exits (after the holder) can still ask whether it may keep.
+thread_local bool tables_gone = false;
+struct KeptTables {
+  detail::DocumentTables tables;
+  bool full = false;
+  ~KeptTables() { tables_gone = true; }
+};
+thread_local KeptTables kept_tables;
+
+}  // namespace
+
+void detail::keep_tables(DocumentTables&& t) {
+  if (tables_gone || kept_tables.full) return;
+  auto large = [](const auto& buf) { return buf.capacity() * sizeof(buf[0]) > kKeptBufferMax; };
+  if (large(t.nodes) || large(t.children) || large(t.strings) || large(t.newlines)) return;
+  DocumentTables& k = kept_tables.tables;
+  k.nodes = std::move(t.nodes);
+  k.children = std::move(t.children);
+  k.strings = std::move(t.strings);
+  k.newlines = std::move(t.newlines);
+  k.nodes.clear();
+  k.children.clear();
+  k.strings.clear();
+  k.newlines.clear();
+  kept_tables.full = true;
+}
+
+void detail::take_tables(DocumentTables& t) {
+  if (tables_gone || !kept_tables.full) return;
+  DocumentTables& k = kept_tables.tables;
+  t.nodes = std::move(k.nodes);
+  t.children = std::move(k.children);
+  t.strings = std::move(k.strings);
+  t.newlines = std::move(k.newlines);
+  kept_tables.full = false;
+}
+
+Document::~Document() {
+  detail::keep_tables(
+      {std::move(nodes_), std::move(children_), std::move(strings_), std::move(newlines_)});
+}
 
 void detail::set_approval_source(Document& doc, ApprovalSource source) {
   doc.approval_source_ = std::move(source);

@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "kept_tables.h"
+#include "raw_tree.h"
 #include "steward/date.h"
 #include "steward/document.h"
 #include "steward/program.h"
@@ -30,6 +32,13 @@ class FastDocument {
   FastDocument(const CompiledPack& pack, const LoadLimits& limits, size_t text_size)
       : pack_(pack), limits_(limits), scratch_(take_scratch()), items_(scratch_->items) {
     doc_ = std::make_shared<Document>();
+    // The last destroyed document's tables, when this thread keeps them (kept_tables.h).
+    detail::DocumentTables tables;
+    detail::take_tables(tables);
+    doc_->nodes_ = std::move(tables.nodes);
+    doc_->children_ = std::move(tables.children);
+    doc_->strings_ = std::move(tables.strings);
+    doc_->newlines_ = std::move(tables.newlines);
     doc_->nodes_.reserve(text_size / 16 + 64);
     doc_->children_.reserve(text_size / 16 + 64);
     // Strings are disjoint stretches of the text (unescaped): its size nearly always holds
@@ -270,10 +279,10 @@ class FastDocument {
   // approval lists.
   bool apply_approvals(detail::RecordLookup& records, ApprovalSource* source);
 
-  // Positions given as (0, byte offset) are found in `index` (the text's newlines,
-  // detail::newline_index) when asked (Document::position). For ASCII text only: a column
+  // Positions given as (0, byte offset) are found in the index of `text`'s newlines
+  // (detail::newline_index) when asked (Document::position). For ASCII text only: a column
   // counts bytes.
-  void keep_newlines(std::vector<detail::NewlineWord> index) { doc_->newlines_ = std::move(index); }
+  void keep_newlines(std::string_view text) { detail::newline_index(text, doc_->newlines_); }
 
   // The document, with its strings and id; `file` is taken.
   std::shared_ptr<Document> finish(std::string& file) {

@@ -37,7 +37,7 @@ class JsonDocumentBuilder {
     const std::string_view text(buf.data(), buf.size());
     if constexpr (!kCounted) out_.charge_text(text.size());
     if (ascii)
-      out_.keep_newlines(detail::newline_index(text));
+      out_.keep_newlines(text);
     else
       lines_.emplace(text, false);
   }

@@ -200,10 +200,12 @@ __attribute__((target("avx2,popcnt"))) inline uint32_t newline_words_avx2(
 // bit per byte and a running count per 64-byte word. A pushed offset per line (line_starts)
 // cost about 2,400 instructions for a 2.6 KB agreement, this about 1,500 (540 with AVX2); most
 // agreements are never asked for a position, the rest for a few. One word more than whole
-// words, so that every offset has its word.
-inline std::vector<detail::NewlineWord> newline_index(std::string_view text) {
+// words, so that every offset has its word. Written into `words` (emptied first), whose
+// capacity a thread's documents hand on (kept_tables.h).
+inline void newline_index(std::string_view text, std::vector<detail::NewlineWord>& words) {
   const size_t n = text.size();
-  std::vector<detail::NewlineWord> words(n / 64 + 1);
+  words.clear();
+  words.resize(n / 64 + 1);
   const char* p = text.data();
   uint32_t count = 0;
   size_t i = 0;
@@ -236,7 +238,6 @@ inline std::vector<detail::NewlineWord> newline_index(std::string_view text) {
     count += count_bits(mask);
   }
 #endif
-  return words;
 }
 
 // Line and column (1-based; the column counts code points, as libyaml's marks and the compiler's

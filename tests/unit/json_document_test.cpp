@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "case_corpus.h"
 #include "steward/compiler.h"
@@ -381,6 +382,74 @@ TEST_CASE("many reasons on one long line point where the general path's document
     CHECK(a == to_json(ev.evaluate(*general.document, context)));
     CHECK(nlohmann::json::parse(a)["reasons"].size() >= 2000);
   }
+}
+
+// A document's every node as its position, path, kind and string, for comparing two loads of
+// one text.
+std::vector<std::string> node_listing(const Document& d) {
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < d.node_count(); ++i) {
+    const Position at = d.position(i);
+    const DocNode& n = d.node(i);
+    out.push_back(std::to_string(at.line) + ":" + std::to_string(at.column) + " " + d.path(i) +
+                  " " + std::to_string(static_cast<int>(n.kind)) + " " +
+                  (n.kind == TypeKind::kString ? std::string(d.string(n)) : std::string()));
+  }
+  return out;
+}
+
+TEST_CASE("a document on tables a destroyed one left is the document a fresh thread loads",
+          "[document][json]") {
+  // A destroyed document leaves its node, child and string tables and its newline index to its
+  // thread's next load (kept_tables.h). Loaded after a larger document, in JSON and YAML, each
+  // example must be what a thread that kept nothing loads: nodes, positions, paths, strings.
+  // A document still alive keeps its own tables: loads and frees beside it change nothing.
+  std::vector<std::filesystem::path> files = json_examples();
+  const auto yaml = steward::testing::files_in("policies/dcf-5-4/examples/agreements");
+  files.insert(files.end(), yaml.begin(), yaml.end());
+  REQUIRE(files.size() > 2);
+  json big = json::parse(steward::testing::read_text(files.front()));
+  big["purpose"]["description"] = std::string(20000, 'x');
+  const std::string large = big.dump(1);  // many lines: a large newline index
+  for (const auto& f : files) {
+    const std::string text = steward::testing::read_text(f);
+    const std::string name = f.filename().string();
+    INFO(name);
+    std::vector<std::string> fresh;
+    std::thread([&] {
+      LoadResult r = load_document(dcf_pack(), text, name);
+      if (r.ok()) fresh = node_listing(*r.document);
+    }).join();
+    if (fresh.empty()) continue;                   // an example that does not load (an input error)
+    load_document(dcf_pack(), large, "big.json");  // loaded and destroyed: its tables kept
+    LoadResult kept = load_document(dcf_pack(), text, name);
+    REQUIRE(kept.ok());
+    CHECK(node_listing(*kept.document) == fresh);
+    // Beside it: other texts loaded and destroyed, by both paths, in JSON and YAML.
+    load_document(dcf_pack(), large, "big.json");
+    load_document_general(dcf_pack(), text, name);
+    load_document(dcf_pack(), steward::testing::read_text(files[1]), "b.json");
+    load_document(dcf_pack(), steward::testing::read_text(yaml.front()), "c.yaml");
+    CHECK(node_listing(*kept.document) == fresh);
+  }
+}
+
+TEST_CASE("a document destroyed as its thread exits frees its tables", "[document][json]") {
+  // A thread-local holder made before the thread's kept tables is destroyed after them; the
+  // document it holds must then free its tables, not hand them to what is gone (a use after
+  // free under AddressSanitizer without the guard in keep_tables).
+  struct Holder {
+    std::shared_ptr<const Document> doc;
+  };
+  const std::string text = steward::testing::read_text(json_examples().front());
+  std::thread([&] {
+    thread_local Holder holder;  // made first: destroyed last
+    holder.doc = load_document(dcf_pack(), text, "a.json").document;
+    load_document(dcf_pack(), text, "b.json");  // destroyed now: the thread keeps its tables
+    REQUIRE(holder.doc != nullptr);
+  }).join();
+  // The thread exited cleanly; this one still loads.
+  CHECK(load_document(dcf_pack(), text, "a.json").ok());
 }
 
 TEST_CASE("the fast path's reused text buffer keeps nothing of the text before",

@@ -92,6 +92,14 @@ class Run;
 // validated against, which must outlive it.
 class Document {
  public:
+  Document() = default;
+  Document(const Document&) = default;
+  Document(Document&&) = default;
+  Document& operator=(const Document&) = default;
+  Document& operator=(Document&&) = default;
+  // Leaves its tables' memory to the next document its thread loads.
+  ~Document();
+
   const std::string& file() const { return file_; }
   const DocNode& node(uint32_t i) const { return nodes_[i]; }
   uint32_t root() const { return 0; }
