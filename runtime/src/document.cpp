@@ -46,7 +46,8 @@ thread_local KeptTables kept_tables;
 }  // namespace
 
 void detail::keep_tables(DocumentTables&& t) {
-  if (tables_gone || kept_tables.full) return;
+  // A document moved from, or never filled, has nothing worth the thread's one set.
+  if (tables_gone || kept_tables.full || t.nodes.capacity() == 0) return;
   auto large = [](const auto& buf) { return buf.capacity() * sizeof(buf[0]) > kKeptBufferMax; };
   if (large(t.nodes) || large(t.children) || large(t.strings) || large(t.newlines)) return;
   DocumentTables& k = kept_tables.tables;

@@ -19,8 +19,9 @@ struct DocumentTables {
   std::vector<NewlineWord> newlines;
 };
 
-// Keeps `t`'s buffers for this thread's next take_tables, emptied, if it keeps none yet and
-// none of them grew past kKeptBufferMax bytes; otherwise they are freed as usual. Safe to call
+// Keeps `t`'s buffers for this thread's next take_tables, emptied, if it keeps none yet, `t`
+// has a node table and none of them grew past kKeptBufferMax bytes; otherwise they are freed
+// as usual. Safe to call
 // while the thread exits (the tables are then freed).
 void keep_tables(DocumentTables&& t);
 
