@@ -156,15 +156,17 @@ int run_serve(const ServeOptions& o) {
   const int port = server.port();
   *host_check = HostCheck(host, port, o.server_names);  // requests start after run()
 
+  // The handlers before the banner: a supervisor that stops the server as soon as it has said
+  // where it listens must get the graceful stop, not the default action's kill (found by
+  // allocator_decay, which stops it so and reads what the allocator prints at a normal exit).
+  std::signal(SIGHUP, on_signal);
+  std::signal(SIGTERM, on_signal);
+  std::signal(SIGINT, on_signal);
   std::string banner = fmt::format("steward serving {} {} ({}) on {}://{}:{}\n", served->pack->name,
                                    served->pack->version, served->pack->digest,
                                    o.tls_cert.empty() ? "http" : "https", host, port);
   (void)std::fwrite(banner.data(), 1, banner.size(), stdout);
   std::fflush(stdout);
-
-  std::signal(SIGHUP, on_signal);
-  std::signal(SIGTERM, on_signal);
-  std::signal(SIGINT, on_signal);
   // Reload on SIGHUP, and with --watch when the pack's files change. A reload must never serve
   // a pack the operator did not mean (reload.h): --watch waits until the files have stopped
   // changing for a second, every reload compiles one consistent version of the files (their
