@@ -250,8 +250,7 @@ struct KeyFragment {
     f += '"';
     f += name;
     f += indent >= 0 ? "\": " : "\":";
-    const std::string n = "," + f;
-    if (n.size() > sizeof next) return;
+    const std::string n = "," + f;  // pad + name + 6 bytes at most: it fits, measured above
     std::memcpy(first, f.data(), f.size());
     std::memcpy(next, n.data(), n.size());
     first_size = f.size();

@@ -48,8 +48,9 @@ thread_local KeptTables kept_tables;
 void detail::keep_tables(DocumentTables&& t) {
   // A document moved from, or never filled, has nothing worth the thread's one set.
   if (tables_gone || kept_tables.full || t.nodes.capacity() == 0) return;
-  auto large = [](const auto& buf) { return buf.capacity() * sizeof(buf[0]) > kKeptBufferMax; };
-  if (large(t.nodes) || large(t.children) || large(t.strings) || large(t.newlines)) return;
+  if (too_large_to_keep(t.nodes) || too_large_to_keep(t.children) || too_large_to_keep(t.strings) ||
+      too_large_to_keep(t.newlines))
+    return;
   DocumentTables& k = kept_tables.tables;
   k.nodes = std::move(t.nodes);
   k.children = std::move(t.children);

@@ -10,11 +10,16 @@ namespace steward::detail {
 // does not hold its memory for the thread's life.
 inline constexpr size_t kKeptBufferMax = size_t{1} << 20;
 
-// Gives `buf`'s memory back if its capacity grew past kKeptBufferMax bytes; a smaller buffer is
-// kept as it is. Any contiguous container: the strings and the item stacks threads keep alike.
+// Whether `buf`'s capacity grew past kKeptBufferMax bytes; give_back_if_large gives such a
+// buffer's memory back, and a smaller one is kept as it is. Any contiguous container: the strings
+// and the item stacks threads keep alike.
+template <typename Buffer>
+inline bool too_large_to_keep(const Buffer& buf) {
+  return buf.capacity() * sizeof(typename Buffer::value_type) > kKeptBufferMax;
+}
 template <typename Buffer>
 inline void give_back_if_large(Buffer& buf) {
-  if (buf.capacity() * sizeof(typename Buffer::value_type) > kKeptBufferMax) Buffer().swap(buf);
+  if (too_large_to_keep(buf)) Buffer().swap(buf);
 }
 
 // One use of a thread-kept buffer: when it ends, however it ends, give_back_if_large(buf).
