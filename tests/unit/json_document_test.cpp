@@ -140,6 +140,10 @@ TEST_CASE("every change to a valid JSON agreement gets the general path's result
   with("unchanged", [](json&) {});
   with("unknown key", [](json& j) { j["colour"] = "red"; });
   with("unknown nested key", [](json& j) { j["data"]["colour"] = "red"; });
+  with("unknown key, not ASCII", [](json& j) { j["t\u00eftle"] = "red"; });
+  with("unknown key, long", [](json& j) { j[std::string(40, 'k')] = "red"; });
+  with("known key's name and more", [](json& j) { j["titles"] = "red"; });
+  with("known key's name but less", [](json& j) { j["titl"] = "red"; });
   with("null required", [](json& j) { j["title"] = nullptr; });
   with("missing required", [](json& j) { j.erase("title"); });
   with("null optional", [](json& j) { j["request_reference"] = nullptr; });
@@ -183,33 +187,16 @@ TEST_CASE("every change to a valid JSON agreement gets the general path's result
   // an enum list item, a boolean and an integer are expected: the fast path reads strings and
   // booleans with get_string or get_bool first, and whatever is not one (or is a string it
   // cannot read) must give the general path's result.
-  const std::vector<std::string> tokens = {"7",
-                                           "0",
-                                           "tru",
-                                           "True",
-                                           "falsey",
-                                           "\"true\"",
-                                           "-1.5",
-                                           "true",
-                                           "false",
-                                           "null",
-                                           "nul",
-                                           "nullx",
-                                           "{}",
-                                           "[]",
-                                           "[\"x\"]",
-                                           "{\"a\": 1}",
-                                           "\"\"",
-                                           "\" \"",
-                                           "\"\\x\"",
-                                           "\"\\ud800\"",
-                                           "\"a\\u0062\"",
-                                           "\"2026-03-01\"",
-                                           "\"data_sharing\"",
-                                           "\"legal_division\"",
-                                           "\"unterminated",
-                                           "-",
-                                           "\"\\u0000\""};
+  const std::vector<std::string> tokens = {
+      "7", "0", "tru", "True", "falsey", "\"true\"", "-1.5", "true", "false", "null", "nul",
+      "nullx", "{}", "[]", "[\"x\"]", "{\"a\": 1}", "\"\"", "\" \"", "\"\\x\"", "\"\\ud800\"",
+      "\"a\\u0062\"", "\"2026-03-01\"", "\"data_sharing\"", "\"legal_division\"", "\"unterminated",
+      "-", "\"\\u0000\"",
+      // Read where they stand in the text (no escape): multibyte UTF-8, and closing quotes
+      // on each side of a 16-byte step.
+      "\"\u00e9t\u00e9 \u2014 \U0001F600\"", "\"" + std::string(15, 'a') + "\"",
+      "\"" + std::string(16, 'a') + "\"", "\"" + std::string(17, 'a') + "\"",
+      "\"" + std::string(47, 'b') + "\"", "\"" + std::string(48, 'b') + "\""};
   for (const char* field :
        {"/title", "/kind", "/term/end", "/incident_response/notify/0", "/approvals/1/date",
         "/parties/0/external", "/incident_response/within_hours"}) {
