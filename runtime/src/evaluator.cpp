@@ -519,6 +519,7 @@ Decision Evaluator::evaluate(const Document& doc, const EvaluationContext& conte
     for (const auto& e : r.evidence) reason.evidence.push_back(run.evidence(e));
     reason.policy_file = r.file;
     reason.policy_position = r.position;
+    reason.plan = &r;
     uint32_t line = reason.evidence.empty() ? 0 : reason.evidence[0].line;
     uint32_t column = reason.evidence.empty() ? 0 : reason.evidence[0].column;
     frame.keys.push_back({rank(r.outcome), &r.clause, ri, line, column,

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -40,6 +41,51 @@ std::shared_ptr<const Document> items_document(const CompiledPack& pack, int n) 
   auto loaded = load_document(pack, doc, "d.yaml");
   REQUIRE(loaded.ok());
   return loaded.document;
+}
+
+// The decision document built key by key through the library, in the spec's order.
+nlohmann::ordered_json decision_tree(const Decision& d) {
+  using ojson = nlohmann::ordered_json;
+  ojson j;
+  j["agreement"] = d.agreement;
+  j["decision"] = outcome_name(d.outcome);
+  j["policy"] = {
+      {"name", d.policy.name}, {"version", d.policy.version}, {"digest", d.policy.digest}};
+  j["as_of"] = format_iso_date(d.as_of);
+  j["reasons"] = ojson::array();
+  for (const Reason& r : d.reasons) {
+    ojson e = ojson::array();
+    for (const Evidence& v : r.evidence)
+      e.push_back({{"path", v.path}, {"line", v.line}, {"column", v.column}});
+    ojson reason;
+    reason["outcome"] = outcome_name(r.outcome);
+    reason["clause"] = r.clause;
+    reason["rule"] = r.rule;
+    reason["message"] = r.message;
+    reason["citation"] = r.citation;
+    reason["reviewers"] = std::vector<std::string>(r.reviewers.begin(), r.reviewers.end());
+    reason["evidence"] = e;
+    reason["policy_location"] = {{"file", r.policy_file},
+                                 {"line", r.policy_position.line},
+                                 {"column", r.policy_position.column}};
+    j["reasons"].push_back(reason);
+  }
+  j["reviewers"] = d.reviewers;
+  if (!d.data.empty()) {
+    j["data"] = ojson::array();
+    for (const DataFileRef& f : d.data)
+      j["data"].push_back(
+          {{"file", f.file}, {"sha256", f.sha256}, {"rows", f.rows}, {"columns", f.columns}});
+  }
+  if (d.approvals.from_records) {
+    ojson not_counted = ojson::array();
+    for (const auto& u : d.approvals.unbacked)
+      not_counted.push_back(
+          {{"path", u.path}, {"body", u.body}, {"line", u.line}, {"column", u.column}});
+    j["approvals"] = {
+        {"from", "review_records"}, {"records", d.approvals.records}, {"not_counted", not_counted}};
+  }
+  return j;
 }
 
 }  // namespace
@@ -387,59 +433,106 @@ TEST_CASE("decision JSON has every section's layout at every indent", "[decision
   d.approvals.from_records = true;
   d.approvals.records = {"R-1"};
   d.approvals.unbacked = {{"approvals[0]", "chair", 5, 7}, {"approvals[1]", "legal", 6, 7}};
-  // The same document built key by key through the library, in the spec's order.
-  using ojson = nlohmann::ordered_json;
-  auto expected = [&] {
-    ojson j;
-    j["agreement"] = d.agreement;
-    j["decision"] = "needs_review";
-    j["policy"] = {{"name", "p"}, {"version", "1"}, {"digest", "sha256:00"}};
-    j["as_of"] = format_iso_date(d.as_of);
-    j["reasons"] = ojson::array();
-    for (const Reason& r : d.reasons) {
-      ojson e = ojson::array();
-      for (const Evidence& v : r.evidence)
-        e.push_back({{"path", v.path}, {"line", v.line}, {"column", v.column}});
-      ojson reason;
-      reason["outcome"] = outcome_name(r.outcome);
-      reason["clause"] = r.clause;
-      reason["rule"] = r.rule;
-      reason["message"] = r.message;
-      reason["citation"] = r.citation;
-      reason["reviewers"] = std::vector<std::string>(r.reviewers.begin(), r.reviewers.end());
-      reason["evidence"] = e;
-      reason["policy_location"] = {{"file", r.policy_file}, {"line", 7}, {"column", 1}};
-      j["reasons"].push_back(reason);
-    }
-    j["reviewers"] = d.reviewers;
-    if (!d.data.empty()) {
-      j["data"] = ojson::array();
-      for (const DataFileRef& f : d.data)
-        j["data"].push_back(
-            {{"file", f.file}, {"sha256", f.sha256}, {"rows", f.rows}, {"columns", f.columns}});
-    }
-    if (d.approvals.from_records) {
-      ojson not_counted = ojson::array();
-      for (const auto& u : d.approvals.unbacked)
-        not_counted.push_back(
-            {{"path", u.path}, {"body", u.body}, {"line", u.line}, {"column", u.column}});
-      j["approvals"] = {{"from", "review_records"},
-                        {"records", d.approvals.records},
-                        {"not_counted", not_counted}};
-    }
-    return j;
-  };
   for (int pass = 0; pass < 2; ++pass) {
     for (int indent : {2, -1, 0, 1, 3, 4, 5, 6, 7, 8, 12, 40, 2, -1}) {
       INFO("indent " << indent << ", pass " << pass);
       const std::string mine = to_json(d, indent);
-      CHECK(mine == expected().dump(indent));
+      CHECK(mine == decision_tree(d).dump(indent));
     }
     // No data and no approvals: `reviewers` closes the document.
     d.data.clear();
     d.approvals = {};
   }
   CHECK(to_json(d, 2).find("approvals") == std::string::npos);
+}
+
+TEST_CASE("decision JSON from a pack's layouts is the JSON of the same decision", "[decision]") {
+  // The policy block and each reason's parts that come from its rule are written once per
+  // pack, indent and thread, and spliced in after: every example of the DCF pack, at indents
+  // whose key fragments fit and whose do not, twice, must come out as the library writes the
+  // same tree.
+  auto dcf = pack_at("policies/dcf-5-4");
+  auto lending = pack_at("tests/packs/lending");
+  const std::string lending_text =
+      "id: L\nborrower: {name: B, role: guest}\nitems:\n  - {name: Mac, kind: laptop}\n"
+      "start: 2026-01-01\nend: 2026-01-02\n";
+  std::vector<Decision> decisions;
+  const std::string dir = steward::testing::source_dir() + "/policies/dcf-5-4/examples/agreements";
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  for (const auto& f : files) {
+    auto loaded = load_document(*dcf, steward::testing::read_text(f.string()), f.string());
+    REQUIRE(loaded.ok());
+    decisions.push_back(Evaluator(dcf).evaluate(*loaded.document));
+  }
+  size_t reasons = 0;
+  for (const Decision& d : decisions) reasons += d.reasons.size();
+  REQUIRE(reasons >= 20);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (int indent : {2, -1, 0, 1, 4, 12, 40, 2}) {
+      for (const Decision& d : decisions) {
+        INFO(d.agreement << " at indent " << indent << ", pass " << pass);
+        REQUIRE(to_json(d, indent) == decision_tree(d).dump(indent));
+      }
+      // Another pack's decision between them: the thread's layouts are made again for it.
+      const Decision other = decide(lending, lending_text);
+      REQUIRE(!other.reasons.empty());
+      CHECK(to_json(other, indent) == decision_tree(other).dump(indent));
+    }
+  }
+
+  // A reason that is no longer its rule's as made is written from its own views.
+  Decision changed = decisions.back();
+  REQUIRE(!changed.reasons.empty());
+  const std::string clause = "another \"clause\"";
+  const std::vector<std::string> reviewers = {"someone"};
+  for (int what = 0; what < 6; ++what) {
+    Decision d = changed;
+    Reason& r = d.reasons[0];
+    switch (what) {
+      case 0:
+        r.clause = clause;
+        break;
+      case 1:
+        r.outcome = r.outcome == Outcome::kDeny ? Outcome::kAllow : Outcome::kDeny;
+        break;
+      case 2:
+        r.reviewers = reviewers;
+        break;
+      case 3:
+        r.policy_position.line += 1;
+        break;
+      case 4:
+        r.plan = &lending->rules[0];
+        break;  // a rule of another pack
+      default:
+        d.policy.name = clause;
+        break;
+    }
+    INFO("change " << what);
+    for (int indent : {2, -1}) CHECK(to_json(d, indent) == decision_tree(d).dump(indent));
+  }
+
+  // Packs made and dropped one after another at the same address (as an allocator may place
+  // them): each decision is written with its own pack's citation, never a layout made for the
+  // pack that was there before.
+  auto base = steward::testing::compiled_policy(
+      "document Doc { id: string }\nclause c { title: \"C\" citation: \"x\" }\n"
+      "rule r { clause: c  outcome: deny  when: id == \"a\"  message: \"m\" }\n");
+  alignas(CompiledPack) static unsigned char slot[sizeof(CompiledPack)];
+  for (int i = 0; i < 4; ++i) {
+    CompiledPack copy = *base;  // its types are base's, which outlives it
+    copy.rules[0].citation = "Policy " + std::to_string(i) + " \u00a7 " + std::string(i, '"');
+    const std::shared_ptr<const CompiledPack> pack(
+        new (slot) CompiledPack(std::move(copy)),
+        [](const CompiledPack* p) { p->~CompiledPack(); });
+    const Decision d = decide(pack, "id: a\n");
+    REQUIRE(d.reasons.size() == 1);
+    const std::string json = to_json(d, 2);
+    CHECK(json == decision_tree(d).dump(2));
+    CHECK(nlohmann::json::parse(json)["reasons"][0]["citation"] == pack->rules[0].citation);
+  }
 }
 
 TEST_CASE("evaluation past its step budget is an error, never a decision", "[evaluator][hostile]") {

@@ -34,6 +34,10 @@ struct Reason {
   std::vector<Evidence> evidence;
   std::string_view policy_file;
   Position policy_position;
+  // The rule the reason comes from, in the pack that decided (Decision::pack), or null (a
+  // reason made by hand). to_json writes the parts of a reason that come from its rule from
+  // layouts it made once, where every view above is still that rule's own.
+  const RulePlan* plan = nullptr;
 };
 
 // The pack a decision was made by: views into it, valid while the Decision (which keeps its
