@@ -13,9 +13,9 @@
 namespace steward {
 namespace {
 
+using detail::key_fragments;
 using detail::KeyFragment;
 using detail::Writer;
-using detail::key_fragments;
 using namespace detail::keys;
 
 // The parts of a decision that come from its pack alone, written once per pack, indent and

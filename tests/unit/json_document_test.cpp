@@ -154,6 +154,15 @@ TEST_CASE("every change to a valid JSON agreement gets the general path's result
   with("record for a list", [](json& j) { j["risks"] = json::object(); });
   with("empty list", [](json& j) { j["parties"] = json::array(); });
   with("null list item", [](json& j) { j["risks"].push_back(nullptr); });
+  // Record and list fields are read as objects and arrays straight away: anything else, a
+  // null too, must still get the general path's result.
+  with("null record", [](json& j) { j["term"] = nullptr; });
+  with("null list", [](json& j) { j["risks"] = nullptr; });
+  with("string for a record", [](json& j) { j["term"] = "2026"; });
+  with("number for a list", [](json& j) { j["risks"] = 3; });
+  with("null record item", [](json& j) { j["parties"].push_back(nullptr); });
+  with("string record item", [](json& j) { j["parties"].push_back("p"); });
+  with("list record item", [](json& j) { j["parties"].push_back(json::array()); });
   with("blank string", [](json& j) { j["title"] = " \u00a0\t"; });
   with("empty string", [](json& j) { j["title"] = ""; });
   with("unknown enum member", [](json& j) { j["kind"] = "data_sharin"; });
