@@ -114,10 +114,18 @@ class FastDocument {
       n.begin = static_cast<uint32_t>(children.size());
       n.size = nf;
     }
-    const uint32_t line = doc_->nodes_[r].at_line, column = doc_->nodes_[r].at_column;
+    // Every slot is the record's position and parent with its field's type and index: one
+    // node made here and copied, with those two changed, for each.
+    DocNode slot;
+    slot.parent = r;
+    slot.at_line = doc_->nodes_[r].at_line;
+    slot.at_column = doc_->nodes_[r].at_column;
+    const FieldType* field = type->fields.data();
     for (uint32_t f = 0; f < nf; ++f) {
       children.push_back(first_slot + f);
-      new_node(type->fields[f].type, r, f, line, column);
+      slot.type = field[f].type;
+      slot.index = f;
+      doc_->nodes_.push_back(slot);
     }
     Record rec{r, type, first_slot};
     if (nf > 64) {
