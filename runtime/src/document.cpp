@@ -100,15 +100,23 @@ Position Document::position(uint32_t node) const {
                              : newlines_[k].newlines;
   const uint32_t count = newlines_[k].before + detail::count_bits(below);
   if (count == 0) return {1, offset + 1};
-  // The word of newline number `count`: the last whose count before it is under `count`.
-  const auto word =
-      std::partition_point(newlines_.begin(), newlines_.end(),
-                           [&](const detail::NewlineWord& w) { return w.before < count; }) -
-      1;
-  uint64_t bits = word->newlines;
-  for (uint32_t skip = count - word->before - 1; skip > 0; --skip) bits &= bits - 1;
-  const auto last = static_cast<uint32_t>(word - newlines_.begin()) * 64 +
-                    static_cast<uint32_t>(__builtin_ctzll(bits));
+  // The last newline before the offset: the highest bit below it in its word, or else in the
+  // nearest word before with any, looked for in the four words before (lines are short), then
+  // by its count (a long line: a search, not a walk back over it for every reason). The search
+  // and a walk to the bit each time were about 140 instructions a reason.
+  size_t word = k;
+  uint64_t bits = below;
+  for (int back = 0; bits == 0 && back < 4 && word > 0; ++back) bits = newlines_[--word].newlines;
+  if (bits == 0) {
+    // The word of newline number `count`: the last whose count before it is under `count`.
+    word = static_cast<size_t>(
+        std::partition_point(newlines_.begin(), newlines_.end(),
+                             [&](const detail::NewlineWord& w) { return w.before < count; }) -
+        newlines_.begin() - 1);
+    bits = newlines_[word].newlines;  // its last newline: the words after it hold none
+  }
+  const auto last =
+      static_cast<uint32_t>(word) * 64 + 63u - static_cast<uint32_t>(__builtin_clzll(bits));
   return {count + 1, offset - last};
 }
 

@@ -328,6 +328,14 @@ TEST_CASE("positions the fast path leaves to be asked for equal the general path
     CHECK(same_both_ways(text + ascii.dump(static_cast<int>(width % 5)).substr(1)));
     CHECK(same_both_ways(text + agreement.dump(static_cast<int>(width % 5)).substr(1)));
   }
+  // A long line after line breaks: a position far along it finds the last newline before it
+  // by its count, not in the few words before its own.
+  for (size_t before : {0u, 1u, 63u, 64u, 65u, 300u, 1000u}) {
+    INFO("a long line after " << before);
+    const std::string head = "{" + std::string(before, ' ') + "\n \n";
+    CHECK(same_both_ways(head + ascii.dump().substr(1)));
+    CHECK(same_both_ways(head + agreement.dump().substr(1)));
+  }
   for (size_t newlines : {4079u, 4080u, 4081u, 8200u}) {
     for (const json* a : std::initializer_list<const json*>{&ascii, &agreement}) {
       INFO(newlines << (a == &ascii ? " ASCII" : " not ASCII"));
