@@ -126,6 +126,11 @@ std::string Document::path(uint32_t node) const {
   // paths, which fit in the string itself, on the heap, and appends checked room each time).
   // A field's name takes a dot before it unless it opens the path.
   auto is_step = [&](uint32_t n) { return n != kNoIndex && nodes_[n].parent != kNoIndex; };
+  // A field of the root, the path of most reasons' evidence, is its name.
+  if (is_step(node) && !is_step(nodes_[node].parent)) {
+    const DocNode& p = nodes_[nodes_[node].parent];
+    if (p.type->kind == TypeKind::kRecord) return p.type->fields[nodes_[node].index].name;
+  }
   size_t size = 0;
   bool opens_with_field = false;
   for (uint32_t n = node; is_step(n); n = nodes_[n].parent) {
