@@ -444,6 +444,14 @@ TEST_CASE("decision JSON has every section's layout at every indent", "[decision
     d.approvals = {};
   }
   CHECK(to_json(d, 2).find("approvals") == std::string::npos);
+  // The evaluation date's text is kept by the thread from one decision to the next: a new
+  // date, the first one again, and the dates at the ends of the range are each their own.
+  for (int32_t as_of : {20000, 20001, 0, 20000, -719162, 2932896, -1, 0}) {
+    d.as_of = as_of;
+    INFO("as_of " << as_of);
+    CHECK(to_json(d, -1) == decision_tree(d).dump(-1));
+    CHECK(nlohmann::json::parse(to_json(d, 2))["as_of"] == format_iso_date(as_of));
+  }
 }
 
 TEST_CASE("decision JSON from a pack's layouts is the JSON of the same decision", "[decision]") {
