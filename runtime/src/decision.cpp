@@ -79,9 +79,8 @@ class PackLayouts {
       make(*p, i);
     }
     const Made& m = layouts_[made_[i]];
-    const std::string_view all(bytes_);
-    return {all.substr(m.begin, m.head), all.substr(m.begin + m.head, m.middle),
-            all.substr(m.begin + m.head + m.middle, m.tail)};
+    const char* at = bytes_.data() + m.begin;  // made by make(): inside bytes_
+    return {{at, m.head}, {at + m.head, m.middle}, {at + m.head + m.middle, m.tail}};
   }
 
  private:
