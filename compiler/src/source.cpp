@@ -266,7 +266,7 @@ bool invisible(uint32_t cp) {
 
 }  // namespace
 
-bool is_blank(std::string_view text) {
+bool detail::is_blank_scan(std::string_view text) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   for (size_t i = 0; i < n;) {

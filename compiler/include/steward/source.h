@@ -167,7 +167,18 @@ TextCheck check_text_baseline(std::string_view text, std::string_view allowed);
 // Default_Ignorable_Code_Point characters (U+00AD, U+200B-U+200F, U+2060-U+206F, U+FEFF,
 // variation selectors, ...). A title or plan made of these is as unwritten as an empty one.
 // `text` must be valid UTF-8.
-bool is_blank(std::string_view text);
+namespace detail {
+bool is_blank_scan(std::string_view text);  // is_blank, read character by character
+}  // namespace detail
+inline bool is_blank(std::string_view text) {
+  // Most text opens with a visible ASCII character, and is not blank: answered without the
+  // call (the evaluator asks on every `empty()` of a string, the loaders on nonempty fields).
+  if (!text.empty()) {
+    const auto c = static_cast<unsigned char>(text[0]);
+    if (c > 0x20 && c < 0x80) return false;
+  }
+  return detail::is_blank_scan(text);
+}
 
 // `text` as a loose key: ASCII letters lowercased, and every blank code point (as is_blank
 // reads them) and every code point that occurs in `ignore` dropped. Two citations written
