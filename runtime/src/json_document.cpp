@@ -161,14 +161,11 @@ class JsonDocumentBuilder {
     return out_.template count_value<kCounted>() && list(arr, n, ft, depth);
   }
 
-  // Fills node `n` from `v`; true leaves a JSON null missing.
+  // Fills node `n` from `v`; true leaves a JSON null missing. Text fields, records and record
+  // items never come here (text_value, inner_record).
   bool value(ondemand::value v, uint32_t n, const FieldType& ft, size_t depth) {
     if (depth > max_depth_) return false;
     switch (ft.type->kind) {
-      case TypeKind::kString:
-      case TypeKind::kDate:
-      case TypeKind::kEnum:
-        return text_value(v, n, ft);
       case TypeKind::kBool: {  // the same for a boolean: get_bool leaves anything else unread
         bool b = false;
         if (!v.get_bool().get(b))
@@ -187,19 +184,10 @@ class JsonDocumentBuilder {
       return true;
     }
     if (!out_.template count_value<kCounted>()) return false;
-    switch (ft.type->kind) {
-      case TypeKind::kRecord: {
-        ondemand::object obj;
-        if (t != ondemand::json_type::object || v.get_object().get(obj)) return false;
-        return record(obj, n, ft.type, depth);
-      }
-      case TypeKind::kList: {
-        ondemand::array arr;
-        if (t != ondemand::json_type::array || v.get_array().get(arr)) return false;
-        return list(arr, n, ft, depth);
-      }
-      default:
-        break;
+    if (ft.type->kind == TypeKind::kList) {  // an item of a list of lists
+      ondemand::array arr;
+      if (t != ondemand::json_type::array || v.get_array().get(arr)) return false;
+      return list(arr, n, ft, depth);
     }
     switch (t) {
       case ondemand::json_type::string: {
