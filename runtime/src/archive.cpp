@@ -159,10 +159,13 @@ ChainHead link(const std::vector<ArchiveRecord*>& batch, ChainHead head) {
   return head;
 }
 
-bool ChainedArchive::append(const Decision& d, std::string_view agreement_text,
-                            std::string_view caller, ArchiveRecord* out, std::string* error) {
+namespace {
+
+// Everything of a decision's record that does not depend on the chain, prepared by the
+// caller's thread, in parallel with others.
+ArchiveRecord record_of(const Decision& d, std::string_view agreement_text,
+                        std::string_view caller) {
   ArchiveRecord r;
-  // Everything that does not depend on the chain is prepared here, in parallel with others.
   r.agreement_id = d.agreement;
   r.agreement_digest = "sha256:" + sha256_hex(agreement_text);
   r.agreement = std::string(agreement_text);
@@ -172,7 +175,38 @@ bool ChainedArchive::append(const Decision& d, std::string_view agreement_text,
   r.decision = outcome_name(d.outcome);
   r.document = to_json(d, -1);
   r.caller = std::string(caller);
-  return append_record(std::move(r), out, error);
+  return r;
+}
+
+}  // namespace
+
+bool ChainedArchive::append(const Decision& d, std::string_view agreement_text,
+                            std::string_view caller, ArchiveRecord* out, std::string* error) {
+  return append_record(record_of(d, agreement_text, caller), out, error);
+}
+
+void ChainedArchive::append_async(const Decision& d, std::string_view agreement_text,
+                                  std::string_view caller, AppendDone done) {
+  auto p = std::make_unique<Pending>();
+  p->then = std::move(done);
+  std::string refused;
+  try {
+    p->record = record_of(d, agreement_text, caller);
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    if (writer_stop_) {
+      refused = "the archive is closing; no decision is given";
+    } else {
+      if (!writer_.joinable()) writer_ = std::thread([this] { writer_loop(); });
+      queue_.push_back(p.get());
+      p.release();
+      writer_cv_.notify_one();
+      return;
+    }
+  } catch (const std::exception& e) {
+    // No memory for the record, or no thread to write it: the caller still hears, once.
+    refused = fmt::format("the archive cannot be written: {}", e.what());
+  }
+  p->then(false, {}, std::move(refused));
 }
 
 bool ChainedArchive::append_record(ArchiveRecord record, ArchiveRecord* out, std::string* error) {
@@ -180,47 +214,15 @@ bool ChainedArchive::append_record(ArchiveRecord record, ArchiveRecord* out, std
   p.record = std::move(record);
   std::unique_lock<std::mutex> lock(queue_mu_);
   queue_.push_back(&p);
+  if (writer_.joinable()) writer_cv_.notify_one();
   while (!p.done) {
-    if (writing_) {
+    // With a writer thread it writes every batch; without, whoever finds none being written
+    // leads: it writes whatever has queued up, its own record among it.
+    if (writing_ || writer_.joinable()) {
       p.cv.wait(lock);
       continue;
     }
-    // This caller leads: it writes whatever has queued up, its own record among it.
-    writing_ = true;
-    size_t n = std::min(queue_.size(), kMaxBatch);
-    std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
-    lock.unlock();
-    std::vector<ArchiveRecord*> records;
-    records.reserve(batch.size());
-    for (Pending* q : batch) records.push_back(&q->record);
-    std::string batch_error;
-    bool ok = false;
-    try {
-      if (checkpoint_broken_) {
-        batch_error = "the archive's checkpoints cannot be written; no decision is given";
-      } else if (store_intact(&batch_error)) {
-        ok = write_batch(records, &batch_error);
-        // A batch whose checkpoint fails is withheld: its records exist, but nothing outside
-        // the database could vouch for them later.
-        if (ok && checkpoint_fd_ >= 0 && !records.empty() &&
-            !checkpoint({records.back()->seq, records.back()->hash}, false, &batch_error))
-          ok = false;
-      }
-    } catch (const std::exception& e) {
-      batch_error = fmt::format("the archive cannot be written: {}", e.what());
-    }
-    if (!ok && batch_error.empty()) batch_error = "the archive cannot be written";
-    lock.lock();
-    for (Pending* q : batch) {
-      q->ok = ok;
-      q->error = batch_error;
-      q->done = true;
-      if (q != &p) q->cv.notify_one();
-    }
-    writing_ = false;
-    // Whoever queued during the write leads the next batch.
-    if (!queue_.empty()) queue_.front()->cv.notify_one();
+    write_next_batch(lock);
   }
   if (!p.ok) {
     *error = p.error;
@@ -228,6 +230,88 @@ bool ChainedArchive::append_record(ArchiveRecord record, ArchiveRecord* out, std
   }
   if (out) *out = std::move(p.record);
   return true;
+}
+
+void ChainedArchive::write_next_batch(std::unique_lock<std::mutex>& lock) {
+  writing_ = true;
+  size_t n = std::min(queue_.size(), kMaxBatch);
+  std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
+  lock.unlock();
+  std::vector<ArchiveRecord*> records;
+  records.reserve(batch.size());
+  for (Pending* q : batch) records.push_back(&q->record);
+  std::string batch_error;
+  bool ok = false;
+  try {
+    if (checkpoint_broken_) {
+      batch_error = "the archive's checkpoints cannot be written; no decision is given";
+    } else if (store_intact(&batch_error)) {
+      ok = write_batch(records, &batch_error);
+      // A batch whose checkpoint fails is withheld: its records exist, but nothing outside
+      // the database could vouch for them later.
+      if (ok && checkpoint_fd_ >= 0 && !records.empty() &&
+          !checkpoint({records.back()->seq, records.back()->hash}, false, &batch_error))
+        ok = false;
+    }
+  } catch (const std::exception& e) {
+    batch_error = fmt::format("the archive cannot be written: {}", e.what());
+  }
+  if (!ok && batch_error.empty()) batch_error = "the archive cannot be written";
+  // Async callers are told outside the lock (their `done` may take time, or append again);
+  // each is answered only now that its batch is committed or has failed.
+  std::vector<std::unique_ptr<Pending>> told;
+  lock.lock();
+  for (Pending* q : batch) {
+    q->ok = ok;
+    q->error = batch_error;
+    if (q->then) {
+      told.emplace_back(q);
+    } else {
+      q->done = true;
+      q->cv.notify_one();
+    }
+  }
+  if (!told.empty()) {
+    lock.unlock();
+    for (auto& q : told) {
+      try {
+        q->then(q->ok, std::move(q->record), std::move(q->error));
+      } catch (...) {
+        // A caller's `done` that throws must not stop the batches of every other caller.
+      }
+    }
+    told.clear();
+    lock.lock();
+  }
+  writing_ = false;
+  // Whoever queued during the write leads the next batch, or the writer thread writes it.
+  if (writer_.joinable())
+    writer_cv_.notify_one();
+  else if (!queue_.empty())
+    queue_.front()->cv.notify_one();
+}
+
+void ChainedArchive::writer_loop() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  for (;;) {
+    if (queue_.empty() || writing_) {
+      // A batch a synchronous leader started before this thread ran ends with a notify.
+      if (queue_.empty() && writer_stop_) return;
+      writer_cv_.wait(lock);
+      continue;
+    }
+    write_next_batch(lock);
+  }
+}
+
+void ChainedArchive::stop_writer() {
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    writer_stop_ = true;
+    writer_cv_.notify_one();
+  }
+  if (writer_.joinable()) writer_.join();
 }
 
 ArchiveVerification ChainedArchive::verify() {
@@ -334,10 +418,14 @@ ArchiveVerification ChainedArchive::verify() {
 }
 
 ChainedArchive::~ChainedArchive() {
+  // The derived destructor stopped the writer already (finish_checkpoints); this is for one
+  // that forgot, as a running std::thread may not be destroyed.
+  stop_writer();
   if (checkpoint_fd_ >= 0) ::close(checkpoint_fd_);
 }
 
 void ChainedArchive::finish_checkpoints() {
+  stop_writer();
   if (checkpoint_fd_ < 0 || checkpoint_broken_) return;
   // A last checkpoint of whatever was written since the previous one.
   std::string error;
@@ -461,6 +549,14 @@ ArchiveVerification Archive::verify_checkpoints(std::string_view text,
 
 std::string archive_record_hash(const ArchiveRecord& r) {
   return "sha256:" + sha256_hex(archive_internal::canonical(r));
+}
+
+void Archive::append_async(const Decision& decision, std::string_view agreement_text,
+                           std::string_view caller, AppendDone done) {
+  ArchiveRecord record;
+  std::string error;
+  const bool ok = append(decision, agreement_text, caller, &record, &error);
+  done(ok, std::move(record), std::move(error));
 }
 
 std::unique_ptr<Archive> Archive::open(const std::string& url, std::string* error,

@@ -66,18 +66,24 @@ inline constexpr const char* kStandingUpsertTail =
 // that many decisions share one durable commit (one fsync) instead of paying one each. A
 // caller returns only once the batch holding its record is committed, or with the batch's
 // error: no decision leaves without its record.
+//
+// Until the first append_async, a waiting caller leads: it writes whatever has queued. From
+// then on a writer thread of the archive's own writes every batch, synchronous callers' too,
+// and calls each async caller's `done` after its batch.
 class ChainedArchive : public Archive {
  public:
   ~ChainedArchive() override;
   bool append(const Decision& decision, std::string_view agreement_text, std::string_view caller,
               ArchiveRecord* out, std::string* error) final;
+  void append_async(const Decision& decision, std::string_view agreement_text,
+                    std::string_view caller, AppendDone done) final;
   ArchiveVerification verify() final;
   bool append_record(ArchiveRecord record, ArchiveRecord* out, std::string* error) final;
   bool enable_checkpoints(const CheckpointOptions& options, std::string* error) final;
 
  protected:
-  // Derived destructors call this first, while the store can still be read: it writes a
-  // last checkpoint of the head.
+  // Derived destructors call this first, while the store can still be read: it writes what
+  // is queued, stops the writer thread, and writes a last checkpoint of the head.
   void finish_checkpoints();
 
   // Called before each batch: false (with `error`) when the store is no longer the one that
@@ -99,13 +105,22 @@ class ChainedArchive : public Archive {
  private:
   // A waiting caller. Each has its own condition variable, so that finishing a batch wakes
   // exactly its members and the next leader, not every waiting thread.
+  // An async caller's has `then` and is owned by the queue, then by the batch writing it.
   struct Pending {
     ArchiveRecord record;
     std::condition_variable cv;
     bool done = false;
     bool ok = false;
     std::string error;
+    AppendDone then;
   };
+  // Writes the queue's first batch; `lock` (on queue_mu_) is held on entry and on return, and
+  // released while writing and while async callers are told.
+  void write_next_batch(std::unique_lock<std::mutex>& lock);
+  // The writer thread's loop: batches while anything is queued, until stop_writer.
+  void writer_loop();
+  // Writes what is queued and ends the writer thread, if it runs.
+  void stop_writer();
   // Writes a checkpoint of `head` when the interval is reached (or `force`); called by the
   // batch leader after a commit, so checkpoints are written one at a time.
   bool checkpoint(const ChainHead& head, bool force, std::string* error);
@@ -113,6 +128,9 @@ class ChainedArchive : public Archive {
   std::mutex queue_mu_;
   std::vector<Pending*> queue_;
   bool writing_ = false;
+  std::thread writer_;  // started by the first append_async
+  bool writer_stop_ = false;
+  std::condition_variable writer_cv_;  // the writer thread waits here for work
 
   CheckpointOptions checkpoints_;
   int checkpoint_fd_ = -1;

@@ -52,6 +52,7 @@ class Result {
 class PostgresArchive : public ChainedArchive {
  public:
   PostgresArchive(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
+  bool reads_wait_on_network() const override { return true; }
   ~PostgresArchive() override {
     finish_checkpoints();
     PQfinish(conn_);

@@ -13,6 +13,9 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -266,6 +269,116 @@ TEST_CASE("concurrent appends share commits and keep one unbroken chain", "[arch
   auto v = servers[1]->verify();
   CHECK(v.ok);
   CHECK(v.records == kThreads * kEach);
+}
+
+TEST_CASE("async appends are answered once each, after their batch commits, in one chain",
+          "[archive]") {
+  std::string backend = GENERATE(from_range(backends()));
+  INFO(backend);
+  Store store(backend);
+  auto archive = store.open();
+  auto reader = store.open();  // another server's view: it sees only what is committed
+  constexpr int kThreads = 4, kEach = 50;
+  std::mutex mu;
+  std::vector<ArchiveRecord> answered;
+  std::map<std::string, int> calls;  // agreement id -> times answered
+  std::atomic<int> not_stored{0}, refused{0}, sync_ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const std::string id = fmt::format("A{}-{}", t, i);
+        archive->append_async(decision_for(id), "x" + id, "test",
+                              [&](bool ok, ArchiveRecord r, std::string) {
+                                // (Catch's macros are not for other threads: count.)
+                                if (!ok) return void(++refused);
+                                // Told only once committed: a second connection reads it.
+                                auto stored = reader->get(r.decision_id);
+                                if (!stored || stored->hash != r.hash) ++not_stored;
+                                std::lock_guard<std::mutex> lock(mu);
+                                ++calls[r.agreement_id];
+                                answered.push_back(std::move(r));
+                              });
+        // Synchronous callers share the same batches and the same chain.
+        if (i % 10 == 0) {
+          ArchiveRecord r;
+          std::string error;
+          if (archive->append(decision_for("S" + id), "s", "test", &r, &error)) ++sync_ok;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  archive.reset();  // writes what is still queued and answers it before returning
+  CHECK(refused == 0);
+  CHECK(not_stored == 0);
+  CHECK(sync_ok == kThreads * kEach / 10);
+  REQUIRE(answered.size() == kThreads * kEach);
+  for (const auto& [id, n] : calls) CHECK(n == 1);
+  CHECK(calls.size() == kThreads * kEach);
+  std::set<int64_t> seqs;
+  for (const auto& r : answered) {
+    CHECK(r.document == to_json(decision_for(r.agreement_id), -1));
+    CHECK(r.agreement == "x" + r.agreement_id);
+    seqs.insert(r.seq);
+  }
+  CHECK(seqs.size() == answered.size());
+  auto v = reader->verify();
+  CHECK(v.ok);
+  CHECK(v.records == kThreads * kEach + kThreads * kEach / 10);
+}
+
+TEST_CASE("an async append that cannot be written is refused, and nothing is stored", "[archive]") {
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  if (f.store.backend == "sqlite") {
+    f.store.sql(
+        "CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk "
+        "full'); END;");
+  } else {
+    f.store.sql(
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END "
+        "$$ LANGUAGE plpgsql; CREATE TRIGGER refuse BEFORE INSERT ON decisions FOR EACH ROW "
+        "EXECUTE FUNCTION refuse();");
+  }
+  std::atomic<int> ok_calls{0}, refusals{0};
+  std::string first_error;
+  std::mutex mu;
+  for (int i = 0; i < 20; ++i) {
+    f.archive->append_async(decision_for(fmt::format("X{}", i)), "text", "test",
+                            [&](bool ok, ArchiveRecord, std::string error) {
+                              if (ok) return void(++ok_calls);
+                              ++refusals;
+                              std::lock_guard<std::mutex> lock(mu);
+                              if (first_error.empty()) first_error = error;
+                            });
+  }
+  auto records = [&] { return f.archive->all().size(); };
+  // The writer answers every one; wait for it without assuming how batches fell.
+  for (int i = 0; i < 500 && ok_calls + refusals < 20; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(ok_calls == 0);
+  CHECK(refusals == 20);
+  CHECK_THAT(first_error, Catch::Contains("disk full"));
+  CHECK(records() == 5);
+  CHECK(f.archive->verify().ok);
+}
+
+TEST_CASE("an async append into a removed SQLite file is refused", "[archive]") {
+  Store store("sqlite");
+  auto archive = store.open();
+  ArchiveRecord r;
+  std::string error;
+  REQUIRE(archive->append(decision_for("before"), "t", "test", &r, &error));
+  fs::remove(store.path);
+  std::promise<std::pair<bool, std::string>> told;
+  archive->append_async(decision_for("after"), "t", "test",
+                        [&](bool ok, ArchiveRecord, std::string e) {
+                          told.set_value({ok, std::move(e)});
+                        });
+  auto [ok, why] = told.get_future().get();
+  CHECK_FALSE(ok);
+  CHECK_THAT(why, Catch::Contains("was removed"));
 }
 
 TEST_CASE("texts that read as SQL or array syntax are stored byte for byte, in batches too",

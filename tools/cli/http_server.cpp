@@ -218,10 +218,13 @@ struct Shared {
   HttpServerOptions options;
   Registry registry;
   std::atomic<bool> draining{false};
-  // Deciding happens here, off the I/O threads: a request that waits on the archive (a group
-  // commit, a PostgreSQL round trip) holds a worker, never the reading and writing of others,
-  // and many workers waiting together make the archive's batches large.
+  // Requests that may wait (a PostgreSQL round trip, an archive query, a large agreement) are
+  // answered here, off the I/O threads, so that they hold a worker, never the reading and
+  // writing of others. No request waits here for a group commit: the archive answers those.
   std::unique_ptr<net::thread_pool> workers;
+  // Requests handed to the service whose answer has not been posted back yet: run() returns
+  // only when none is left, as an archive's writer thread may still hold some.
+  std::atomic<size_t> answering{0};
 };
 
 // One connection: reads requests one at a time, each under its deadlines, and answers them.
@@ -364,10 +367,30 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     request_.body = std::move(parser_->get().body());
     // The tracked executor keeps the I/O threads running until the answer is written.
     auto io = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
-    net::post(*shared_.workers, [self = this->shared_from_this(), io] {
-      auto out = std::make_shared<HttpResponse>(self->shared_.service.handle(self->request_));
-      net::post(io, [self, out] { self->finish(std::move(*out), false); });
-    });
+    ++shared_.answering;
+    // With an archive, an evaluation is answered from the archive's writer thread after its
+    // batch commits: no thread waits for it. One that waits on nothing else is decided here,
+    // on the I/O thread (a hop to a worker and back was over a quarter of the service's
+    // processor time on a 2-core machine); anything that may wait goes to the workers.
+    auto answer = [self = this->shared_from_this(), io] {
+      Shared& shared = self->shared_;
+      shared.service.handle_async(self->request_, [self, io](HttpResponse res) mutable {
+        Shared& sh = self->shared_;
+        {
+          // Moved out so that nothing of the connection or the I/O context is left in this
+          // callback once `answering` drops (run() may then return and free them).
+          auto session = std::move(self);
+          auto executor = std::move(io);
+          auto out = std::make_shared<HttpResponse>(std::move(res));
+          net::post(executor, [session, out] { session->finish(std::move(*out), false); });
+        }
+        --sh.answering;
+      });
+    };
+    if (shared_.service.answers_without_waiting(request_))
+      answer();
+    else
+      net::post(*shared_.workers, std::move(answer));
   }
 
   void finish(HttpResponse out, bool close_after) {
@@ -525,6 +548,9 @@ void HttpServer::run() {
   m.ioc.run();
   for (auto& t : threads) t.join();
   m.shared.workers->join();
+  // Every answer an archive still owes is posted (to the stopped context, which drops it)
+  // before the context and the connections go away.
+  while (m.shared.answering > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void HttpServer::stop() {

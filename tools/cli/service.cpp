@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -259,14 +260,15 @@ HttpResponse unsupported_media_type(
   return error_response(415, why);
 }
 
-// Decides on one agreement text; archives before answering.
+// Loads and decides one agreement text into `d`; an Outcome when no decision can be given
+// (the text's errors, or review records that cannot be read).
 // `at` is where `text` starts in the request body (line, column), so that errors in a batch
 // item point into the body as sent.
-Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::string& text,
-               const std::string& name, DocumentFormat format, const std::string& caller,
-               const EvaluationContext& context, std::string* decision_id,
-               std::pair<uint32_t, uint32_t> at = {1, 1},
-               const std::vector<ScanReport>* observed = nullptr) {
+std::optional<Outcome> judge(ServiceState& st, const std::shared_ptr<Served>& s,
+                             const std::string& text, const std::string& name,
+                             DocumentFormat format, const EvaluationContext& context, Decision* d,
+                             std::pair<uint32_t, uint32_t> at = {1, 1},
+                             const std::vector<ScanReport>* observed = nullptr) {
   // Approvals from review records unless the operator says otherwise (with no archive none
   // backs an approval); a pack without approval lists has none to check.
   LoadResult loaded;
@@ -281,9 +283,9 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
       log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
       std::lock_guard<std::mutex> lock(st.metrics.mu);
       ++st.metrics.archive_errors;
-      return {503, json_text(Json{{"error",
-                                   "the archive's review records cannot be read; no decision is "
-                                   "given without them"}})};
+      return Outcome{503, json_text(Json{{"error",
+                                          "the archive's review records cannot be read; no "
+                                          "decision is given without them"}})};
     }
   } else
     loaded = load_document(*s->pack, text, name, {}, format, observed, &no_records);
@@ -293,29 +295,44 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
       if (e.line == 1) e.column += at.second - 1;
       e.line += at.first - 1;
     }
-    return {422, errors_to_json(name, loaded.errors, -1)};
+    return Outcome{422, errors_to_json(name, loaded.errors, -1)};
   }
-  Decision d;
   try {
-    d = s->evaluator->evaluate(*loaded.document, context);
+    *d = s->evaluator->evaluate(*loaded.document, context);
   } catch (const EvaluationError& e) {
     std::vector<InputError> errors{{e.code(), "", 0, 0, e.what()}};
-    return {422, errors_to_json(name, errors, -1)};
+    return Outcome{422, errors_to_json(name, errors, -1)};
   }
+  return std::nullopt;
+}
+
+// The answer to an archive write that failed: no decision without its record.
+Outcome unarchived(ServiceState& st, const std::string& error) {
+  std::lock_guard<std::mutex> lock(st.metrics.mu);
+  ++st.metrics.archive_errors;
+  return {503, json_text(Json{{"error", error + "; no decision is given without its record"}})};
+}
+
+void count_decision(ServiceState& st, std::string_view outcome) {
+  std::lock_guard<std::mutex> lock(st.metrics.mu);
+  ++st.metrics.decisions[std::string(outcome)];
+}
+
+// Decides on one agreement text; archives before answering.
+Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::string& text,
+               const std::string& name, DocumentFormat format, const std::string& caller,
+               const EvaluationContext& context, std::string* decision_id,
+               std::pair<uint32_t, uint32_t> at = {1, 1},
+               const std::vector<ScanReport>* observed = nullptr) {
+  Decision d;
+  if (auto refused = judge(st, s, text, name, format, context, &d, at, observed)) return *refused;
   if (st.archive) {
     ArchiveRecord rec;
     std::string error;
-    if (!st.archive->append(d, text, caller, &rec, &error)) {
-      std::lock_guard<std::mutex> lock(st.metrics.mu);
-      ++st.metrics.archive_errors;
-      return {503, json_text(Json{{"error", error + "; no decision is given without its record"}})};
-    }
+    if (!st.archive->append(d, text, caller, &rec, &error)) return unarchived(st, error);
     if (decision_id) *decision_id = rec.decision_id;
   }
-  {
-    std::lock_guard<std::mutex> lock(st.metrics.mu);
-    ++st.metrics.decisions[outcome_name(d.outcome)];
-  }
+  count_decision(st, outcome_name(d.outcome));
   return {200, to_json(d, -1)};
 }
 
@@ -395,6 +412,14 @@ std::optional<HttpResponse> request_context(const ServiceState& st, const HttpRe
   return std::nullopt;
 }
 
+HttpResponse answer(Outcome out, const std::string& decision_id) {
+  HttpResponse res;
+  res.status = out.status;
+  if (!decision_id.empty()) res.set_header("Steward-Decision-Id", decision_id);
+  res.set_content(std::move(out.body), "application/json");
+  return res;
+}
+
 HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
                           const HttpRequest& req, const std::string& caller) {
   DocumentFormat format;
@@ -405,11 +430,30 @@ HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
   Outcome out =
       decide(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
              format, caller, context, &id);
-  HttpResponse res;
-  res.status = out.status;
-  if (!id.empty()) res.set_header("Steward-Decision-Id", id);
-  res.set_content(std::move(out.body), "application/json");
-  return res;
+  return answer(std::move(out), id);
+}
+
+// evaluate_one with an archive, answered through `done` once the record's batch is committed:
+// the deciding thread goes on to the next request instead of sleeping through the commit.
+void evaluate_one_async(ServiceState& st, const std::shared_ptr<Served>& s, const HttpRequest& req,
+                        const std::string& caller, std::function<void(HttpResponse)> done) {
+  DocumentFormat format;
+  if (!body_format(req.header("Content-Type"), &format)) return done(unsupported_media_type());
+  EvaluationContext context;
+  if (auto refused = request_context(st, req, &context)) return done(std::move(*refused));
+  Decision d;
+  if (auto refused =
+          judge(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
+                format, context, &d))
+    return done(answer(std::move(*refused), ""));
+  // The record's document is the decision's JSON (to_json(d, -1)): it is the answer's body.
+  st.archive->append_async(
+      d, req.body, caller,
+      [&st, done = std::move(done)](bool ok, ArchiveRecord rec, std::string error) {
+        if (!ok) return done(answer(unarchived(st, error), ""));
+        count_decision(st, rec.decision);
+        done(answer({200, std::move(rec.document)}, rec.decision_id));
+      });
 }
 
 // An agreement with the data files it sends, as `steward eval --data` decides it: a JSON
@@ -851,6 +895,50 @@ HttpResponse Service::handle(const HttpRequest& req) {
     log_line(json_text(Json{{"event", "error"}, {"message", "internal error"}}));
   }
   return error_response(500, "the server could not answer; see its log");
+}
+
+bool Service::answers_without_waiting(const HttpRequest& req) {
+  ServiceState& st = *state_;
+  // A large agreement takes long enough to decide that it would hold up the other connections
+  // of its I/O thread.
+  constexpr size_t kSmallBody = 64 * 1024;
+  if (req.method != "POST" || req.path != "/v1/evaluate" || req.body.size() > kSmallBody)
+    return false;
+  if (!st.archive || !st.archive->reads_wait_on_network()) return true;
+  // Over the network only approvals from review records read before deciding.
+  return st.options.approvals_stated || current()->pack->approval_lists.empty();
+}
+
+void Service::handle_async(const HttpRequest& req, std::function<void(HttpResponse)> done) {
+  ServiceState& st = *state_;
+  if (!st.archive || req.method != "POST" || req.path != "/v1/evaluate") return done(handle(req));
+  std::optional<HttpResponse> early;
+  std::string caller;
+  std::shared_ptr<Served> s;
+  try {
+    early = screen(req);
+    if (!early) {
+      caller = caller_of(st, req).name;
+      s = current();
+    }
+  } catch (const std::exception& e) {
+    log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
+    early = error_response(500, "the server could not answer; see its log");
+  }
+  if (early) return done(std::move(*early));
+  // From here `done` is called exactly once: by evaluate_one_async, or below if it throws
+  // before handing the record to the archive (which then answers through `done` itself).
+  auto once = std::make_shared<std::function<void(HttpResponse)>>(std::move(done));
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  auto reply = [once, answered](HttpResponse res) {
+    if (!answered->exchange(true)) (*once)(std::move(res));
+  };
+  try {
+    evaluate_one_async(st, s, req, caller, reply);
+  } catch (const std::exception& e) {
+    log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
+    reply(error_response(500, "the server could not answer; see its log"));
+  }
 }
 
 void Service::log(const HttpRequest& req, const HttpResponse& res,

@@ -141,6 +141,15 @@ class Service {
   // Answers a whole request (screen() included); never throws: a failure inside a route is a
   // JSON 500 without internals.
   HttpResponse handle(const HttpRequest& request);
+  // handle(), answered through `done`, exactly once. POST /v1/evaluate with an archive calls
+  // it from the archive's writer thread once the decision's record is committed (its batch
+  // may hold many requests' records); every other request calls it before this returns.
+  // `request` need only live until this returns.
+  void handle_async(const HttpRequest& request, std::function<void(HttpResponse)> done);
+  // True when handle_async answers `request` (read whole) without waiting on anything but the
+  // processor: a small single evaluation whose only archive reads, if any, are local. The
+  // connection layer may then call handle_async on an I/O thread and skip a thread hop.
+  bool answers_without_waiting(const HttpRequest& request);
   // Counts a finished exchange in /metrics and writes the access log line (no agreement
   // contents). The connection layer calls it for every response, its own 400s and 413s too.
   void log(const HttpRequest& request, const HttpResponse& response,

@@ -3,6 +3,7 @@
 // several servers share (their writes take turns on one chain).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -144,6 +145,22 @@ class Archive {
   // caller must then not give the decision.
   virtual bool append(const Decision& decision, std::string_view agreement_text,
                       std::string_view caller, ArchiveRecord* out, std::string* error) = 0;
+
+  // What append_async calls when the record's batch is committed (`ok`, with the stored
+  // record) or has failed (`error`; the decision must then not be given).
+  using AppendDone = std::function<void(bool ok, ArchiveRecord record, std::string error)>;
+
+  // append() without waiting: the record is prepared before this returns, and `done` is called
+  // exactly once, on the archive's writer thread, after the commit (so a server thread that
+  // decided need not sleep through it, and batches are not bounded by how many threads wait).
+  // The archive must outlive every pending `done`; its destructor writes what is queued first.
+  // This default calls append() and then `done` on the calling thread.
+  virtual void append_async(const Decision& decision, std::string_view agreement_text,
+                            std::string_view caller, AppendDone done);
+
+  // True when a read waits on another machine (a PostgreSQL round trip), so that a server
+  // reads on threads that may wait rather than on those that carry every connection's I/O.
+  virtual bool reads_wait_on_network() const { return false; }
 
  protected:
   // Appends a record whose chain fields (time, seq, ids, hashes) are still to be filled.
