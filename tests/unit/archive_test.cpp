@@ -131,6 +131,20 @@ struct Fixture {
   }
 };
 
+// Makes every insert into the store fail with `disk full`, as a full disk would.
+void refuse_inserts(const Store& store) {
+  if (store.backend == "sqlite") {
+    store.sql(
+        "CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk "
+        "full'); END;");
+  } else {
+    store.sql(
+        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END "
+        "$$ LANGUAGE plpgsql; CREATE TRIGGER refuse BEFORE INSERT ON decisions FOR EACH ROW "
+        "EXECUTE FUNCTION refuse();");
+  }
+}
+
 Decision decision_for(const std::string& agreement) {
   Decision d;
   d.agreement = agreement;
@@ -207,16 +221,7 @@ TEST_CASE("verify names deleted records, in the middle and at the end", "[archiv
 TEST_CASE("a failed write is reported and leaves no record", "[archive]") {
   Fixture f(GENERATE(from_range(backends())));
   INFO(f.store.backend);
-  if (f.store.backend == "sqlite") {
-    f.store.sql(
-        "CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk "
-        "full'); END;");
-  } else {
-    f.store.sql(
-        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END "
-        "$$ LANGUAGE plpgsql; CREATE TRIGGER refuse BEFORE INSERT ON decisions FOR EACH ROW "
-        "EXECUTE FUNCTION refuse();");
-  }
+  refuse_inserts(f.store);
   std::string error;
   CHECK_FALSE(f.archive->append(decision_for("X"), "text", "test", nullptr, &error));
   CHECK_THAT(error, Catch::Contains("disk full"));
@@ -331,16 +336,7 @@ TEST_CASE("async appends are answered once each, after their batch commits, in o
 TEST_CASE("an async append that cannot be written is refused, and nothing is stored", "[archive]") {
   Fixture f(GENERATE(from_range(backends())));
   INFO(f.store.backend);
-  if (f.store.backend == "sqlite") {
-    f.store.sql(
-        "CREATE TRIGGER refuse BEFORE INSERT ON decisions BEGIN SELECT RAISE(ABORT, 'disk "
-        "full'); END;");
-  } else {
-    f.store.sql(
-        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'disk full'; END "
-        "$$ LANGUAGE plpgsql; CREATE TRIGGER refuse BEFORE INSERT ON decisions FOR EACH ROW "
-        "EXECUTE FUNCTION refuse();");
-  }
+  refuse_inserts(f.store);
   std::atomic<int> ok_calls{0}, refusals{0};
   std::string first_error;
   std::mutex mu;
