@@ -187,10 +187,9 @@ bool ChainedArchive::append(const Decision& d, std::string_view agreement_text,
 
 void ChainedArchive::append_async(const Decision& d, std::string_view agreement_text,
                                   std::string_view caller, AppendDone done) {
-  auto p = std::make_unique<Pending>();
-  p->then = std::move(done);
   std::string refused;
   try {
+    auto p = std::make_unique<Pending>();
     p->record = record_of(d, agreement_text, caller);
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (writer_stop_) {
@@ -198,6 +197,8 @@ void ChainedArchive::append_async(const Decision& d, std::string_view agreement_
     } else {
       if (!writer_.joinable()) writer_ = std::thread([this] { writer_loop(); });
       queue_.push_back(p.get());
+      // Taken only once nothing can throw: until then a failure still answers through it.
+      p->then = std::move(done);
       p.release();
       writer_cv_.notify_one();
       return;
@@ -206,7 +207,7 @@ void ChainedArchive::append_async(const Decision& d, std::string_view agreement_
     // No memory for the record, or no thread to write it: the caller still hears, once.
     refused = fmt::format("the archive cannot be written: {}", e.what());
   }
-  p->then(false, {}, std::move(refused));
+  done(false, {}, std::move(refused));
 }
 
 bool ChainedArchive::append_record(ArchiveRecord record, ArchiveRecord* out, std::string* error) {
@@ -555,7 +556,12 @@ void Archive::append_async(const Decision& decision, std::string_view agreement_
                            std::string_view caller, AppendDone done) {
   ArchiveRecord record;
   std::string error;
-  const bool ok = append(decision, agreement_text, caller, &record, &error);
+  bool ok = false;
+  try {
+    ok = append(decision, agreement_text, caller, &record, &error);
+  } catch (const std::exception& e) {
+    error = fmt::format("the archive cannot be written: {}", e.what());
+  }
   done(ok, std::move(record), std::move(error));
 }
 

@@ -9,7 +9,6 @@
 #include <openssl/crypto.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -433,27 +432,19 @@ HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
   return answer(std::move(out), id);
 }
 
-// evaluate_one with an archive, answered through `done` once the record's batch is committed:
-// the deciding thread goes on to the next request instead of sleeping through the commit.
-void evaluate_one_async(ServiceState& st, const std::shared_ptr<Served>& s, const HttpRequest& req,
-                        const std::string& caller, std::function<void(HttpResponse)> done) {
+// evaluate_one's steps before the record goes to the archive: the answer when the request
+// ends there (refused, or no decision), else nothing and `*d` is the decision.
+std::optional<HttpResponse> judge_one(ServiceState& st, const std::shared_ptr<Served>& s,
+                                      const HttpRequest& req, Decision* d) {
   DocumentFormat format;
-  if (!body_format(req.header("Content-Type"), &format)) return done(unsupported_media_type());
+  if (!body_format(req.header("Content-Type"), &format)) return unsupported_media_type();
   EvaluationContext context;
-  if (auto refused = request_context(st, req, &context)) return done(std::move(*refused));
-  Decision d;
+  if (auto refused = request_context(st, req, &context)) return refused;
   if (auto refused =
           judge(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
-                format, context, &d))
-    return done(answer(std::move(*refused), ""));
-  // The record's document is the decision's JSON (to_json(d, -1)): it is the answer's body.
-  st.archive->append_async(
-      d, req.body, caller,
-      [&st, done = std::move(done)](bool ok, ArchiveRecord rec, std::string error) {
-        if (!ok) return done(answer(unarchived(st, error), ""));
-        count_decision(st, rec.decision);
-        done(answer({200, std::move(rec.document)}, rec.decision_id));
-      });
+                format, context, d))
+    return answer(std::move(*refused), "");
+  return std::nullopt;
 }
 
 // An agreement with the data files it sends, as `steward eval --data` decides it: a JSON
@@ -912,33 +903,31 @@ bool Service::answers_without_waiting(const HttpRequest& req) {
 void Service::handle_async(const HttpRequest& req, std::function<void(HttpResponse)> done) {
   ServiceState& st = *state_;
   if (!st.archive || req.method != "POST" || req.path != "/v1/evaluate") return done(handle(req));
+  // Whatever may throw comes before the archive takes `done`: it is called once, either here
+  // with the early answer or by the archive's writer thread once the record is committed (the
+  // deciding thread goes on to the next request instead of sleeping through the commit).
   std::optional<HttpResponse> early;
   std::string caller;
-  std::shared_ptr<Served> s;
+  Decision d;
   try {
     early = screen(req);
     if (!early) {
       caller = caller_of(st, req).name;
-      s = current();
+      early = judge_one(st, current(), req, &d);
     }
   } catch (const std::exception& e) {
     log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
     early = error_response(500, "the server could not answer; see its log");
   }
   if (early) return done(std::move(*early));
-  // From here `done` is called exactly once: by evaluate_one_async, or below if it throws
-  // before handing the record to the archive (which then answers through `done` itself).
-  auto once = std::make_shared<std::function<void(HttpResponse)>>(std::move(done));
-  auto answered = std::make_shared<std::atomic<bool>>(false);
-  auto reply = [once, answered](HttpResponse res) {
-    if (!answered->exchange(true)) (*once)(std::move(res));
-  };
-  try {
-    evaluate_one_async(st, s, req, caller, reply);
-  } catch (const std::exception& e) {
-    log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
-    reply(error_response(500, "the server could not answer; see its log"));
-  }
+  // The record's document is the decision's JSON (to_json(d, -1)): it is the answer's body.
+  st.archive->append_async(
+      d, req.body, caller,
+      [&st, done = std::move(done)](bool ok, ArchiveRecord rec, std::string error) {
+        if (!ok) return done(answer(unarchived(st, error), ""));
+        count_decision(st, rec.decision);
+        done(answer({200, std::move(rec.document)}, rec.decision_id));
+      });
 }
 
 void Service::log(const HttpRequest& req, const HttpResponse& res,

@@ -155,6 +155,7 @@ class Archive {
   // decided need not sleep through it, and batches are not bounded by how many threads wait).
   // The archive must outlive every pending `done`; its destructor writes what is queued first.
   // `done` must not call append() on the same archive (it would wait for its own thread).
+  // Throws nothing of its own: a record that cannot be prepared or queued reaches `done`.
   // This default calls append() and then `done` on the calling thread.
   virtual void append_async(const Decision& decision, std::string_view agreement_text,
                             std::string_view caller, AppendDone done);
