@@ -139,8 +139,8 @@ struct ServeOptions {
   bool no_archive = false;
   std::string token_file;
   size_t max_body = 1u << 20;
-  // Deciding threads: a decision waits on the archive's group commit, and the more wait
-  // together the larger each batch (8 gave half the archived throughput of 32).
+  // Workers for requests that may wait (docs/http-api.md). With PostgreSQL and approvals from
+  // review records every evaluation reads there first, on one of these.
   size_t threads = 32;
   size_t max_connections = 10000;
   size_t max_connections_per_client = 256;

@@ -16,7 +16,8 @@ namespace steward::cli {
 struct HttpServerOptions {
   std::string host = "127.0.0.1";  // an address (names resolve at bind), no brackets
   int port = 0;                    // 0: any free port; port() tells which
-  size_t threads = 4;  // threads that decide; reading and writing take a thread a core (at most 4)
+  size_t threads =
+      4;  // workers for requests that may wait; the I/O threads are a core each (at most 4)
   size_t max_body = 1u << 20;           // 413 above, however the length is announced
   size_t max_header_bytes = 16 * 1024;  // request line and headers together: 431 above
   // A request's line and headers must arrive within this of the connection opening (or of the

@@ -488,8 +488,11 @@ int main(int argc, char** argv) {
   serve->add_option("--max-body", so.max_body, "Largest request body in bytes (413 above)")
       ->capture_default_str();
   serve
-      ->add_option("--threads", so.threads,
-                   "Threads that decide (reading and writing take a thread a core, at most 4)")
+      ->add_option(
+          "--threads", so.threads,
+          "Workers for requests that may wait: PostgreSQL reads, listings, pages, batches, large "
+          "agreements (small evaluations are decided on the I/O threads, a core each, at "
+          "most 4)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
   serve
