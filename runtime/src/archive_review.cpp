@@ -149,23 +149,19 @@ std::vector<ArchiveRecord> Archive::reviews_of(const ArchiveRecord& decision) {
   return out;
 }
 
-LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
-                             std::string file, const LoadLimits& limits, DocumentFormat format,
-                             const std::vector<ScanReport>* observed) {
-  const std::string digest = "sha256:" + sha256_hex(text);
-  const detail::ApprovalRecords records = [&](const std::string& id) {
-    return archive.approvals_for(id, digest);
-  };
-  return detail::load_document_with(pack, text, std::move(file), limits, format, observed,
-                                    &records);
-}
+namespace {
 
-std::vector<ApprovalEvidence> Archive::approvals_for(std::string_view agreement_id,
-                                                     std::string_view agreement_digest) {
+// How many of an agreement's review records a decision looks at, newest first.
+constexpr size_t kReviewScan = 1000;
+
+// Each body's latest verdict on the text with `agreement_digest` among `reviews` (newest
+// first), as approvals_for describes.
+std::vector<ApprovalEvidence> approvals_in(const std::vector<ArchiveRecord>& reviews,
+                                           std::string_view agreement_digest) {
   std::vector<ApprovalEvidence> out;
   std::vector<std::string> seen;  // bodies whose latest verdict was read
   // Newest first: the first verdict of each body is its latest.
-  for (const ArchiveRecord& r : reviews_on(agreement_id, 1000)) {
+  for (const ArchiveRecord& r : reviews) {
     if (r.agreement_digest != agreement_digest) continue;
     std::optional<Review> review = review_in(r);
     if (!review) continue;
@@ -178,6 +174,27 @@ std::vector<ApprovalEvidence> Archive::approvals_for(std::string_view agreement_
   }
   std::reverse(out.begin(), out.end());
   return out;
+}
+
+}  // namespace
+
+LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
+                             std::string file, const LoadLimits& limits, DocumentFormat format,
+                             const std::vector<ScanReport>* observed) {
+  const detail::ApprovalRecords records = [&](const std::string& id) {
+    const std::vector<ArchiveRecord> reviews = archive.reviews_on(id, kReviewScan);
+    // The text's digest only when there are records to match it against: most agreements
+    // have none, and the archive hashes the text again for the decision's record.
+    if (reviews.empty()) return std::vector<ApprovalEvidence>{};
+    return approvals_in(reviews, "sha256:" + sha256_hex(text));
+  };
+  return detail::load_document_with(pack, text, std::move(file), limits, format, observed,
+                                    &records);
+}
+
+std::vector<ApprovalEvidence> Archive::approvals_for(std::string_view agreement_id,
+                                                     std::string_view agreement_digest) {
+  return approvals_in(reviews_on(agreement_id, kReviewScan), agreement_digest);
 }
 
 bool ArchiveQuery::matches(const ArchiveRecord& r) const {
