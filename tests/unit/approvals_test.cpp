@@ -253,6 +253,55 @@ TEST_CASE("approvals_for gives each body's latest verdict on this exact text",
   for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
+TEST_CASE("review records on an agreement's other text back none of this text's approvals",
+          "[approvals][archive]") {
+  // load_with_reviews hashes the text only once the id has records: they must still be matched
+  // to this exact text, so a text changed after its review does not inherit the approvals.
+  fs::path db =
+      fs::temp_directory_path() / ("steward_approvals_text_" + std::to_string(::getpid()) + ".db");
+  fs::remove(db);
+  std::string error;
+  auto archive = Archive::open("sqlite:" + db.string(), &error);
+  REQUIRE(archive);
+  auto dcf = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
+  REQUIRE(dcf.ok());
+  const std::string text =
+      steward::testing::read_text(steward::testing::source_dir() +
+                                  "/policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
+  Archive& a = *archive;
+  Evaluator ev(dcf.pack);
+  auto decide = [&](const std::string& t) {
+    LoadResult loaded = load_with_reviews(a, *dcf.pack, t, "01.yaml");
+    REQUIRE(loaded.ok());
+    return ev.evaluate(*loaded.document);
+  };
+  Decision d = decide(text);
+  REQUIRE(d.outcome == Outcome::kNeedsReview);
+  ArchiveRecord asked, r;
+  REQUIRE(a.append(d, text, "test", &asked, &error));
+  REQUIRE_FALSE(d.reviewers.empty());
+  for (const std::string& body : d.reviewers)
+    REQUIRE(a.append_review({asked.decision_id, asked.agreement_digest, body, "approve", "", "x"},
+                            &r, &error));
+  // The approvals now come from the records (dated today, after the data starts to flow, so
+  // the decision still asks, for another reason).
+  auto rules = [](const Decision& x) {
+    std::vector<std::string> out;
+    for (const Reason& reason : x.reasons) out.emplace_back(reason.rule);
+    return out;
+  };
+  const Decision reviewed = decide(text);
+  CHECK(reviewed.approvals.records.size() == d.reviewers.size());
+  CHECK(rules(reviewed) != rules(d));
+  // The same id, one comment more: other bytes, so other text.
+  const Decision changed = decide(text + "\n# changed after its review\n");
+  CHECK(changed.outcome == Outcome::kNeedsReview);
+  CHECK(changed.approvals.records.empty());
+  CHECK(rules(changed) == rules(d));
+  archive.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+}
+
 namespace {
 
 // One text loaded with `records` by load_document (the fast paths apply them), by the general
