@@ -201,21 +201,40 @@ TEST_CASE("the manifest's approval lists are checked against the schema", "[appr
   CHECK_THAT(one("approvals: approvals\n"), Catch::Contains("must be a list of paths"));
 }
 
-TEST_CASE("approvals_for gives each body's latest verdict on this exact text",
-          "[approvals][archive]") {
-  fs::path db =
-      fs::temp_directory_path() / ("steward_approvals_" + std::to_string(::getpid()) + ".db");
-  fs::remove(db);
+namespace {
+
+// A fresh SQLite archive beside the DCF pack and its example 01, removed afterwards.
+struct ReviewedExample {
+  explicit ReviewedExample(const std::string& name)
+      : db(fs::temp_directory_path() / (name + std::to_string(::getpid()) + ".db")) {
+    fs::remove(db);
+    archive = Archive::open("sqlite:" + db.string(), &error);
+    REQUIRE(archive);
+    REQUIRE(dcf.ok());
+  }
+  ~ReviewedExample() {
+    archive.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+  }
+  fs::path db;
   std::string error;
-  auto archive = Archive::open("sqlite:" + db.string(), &error);
-  REQUIRE(archive);
-  auto dcf = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
-  REQUIRE(dcf.ok());
+  std::unique_ptr<Archive> archive;
+  CompileResult dcf = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
   const std::string text =
       steward::testing::read_text(steward::testing::source_dir() +
                                   "/policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
+};
+
+}  // namespace
+
+TEST_CASE("approvals_for gives each body's latest verdict on this exact text",
+          "[approvals][archive]") {
+  ReviewedExample ex("steward_approvals_");
+  std::string& error = ex.error;
+  const auto& dcf = ex.dcf;
+  const std::string& text = ex.text;
   // The stated approvals do not count: needs review by the committee and the commissioner.
-  Archive& a = *archive;
+  Archive& a = *ex.archive;
   auto first = load_with_reviews(a, *dcf.pack, text, "01.yaml");
   REQUIRE(first.ok());
   Decision d = Evaluator(dcf.pack).evaluate(*first.document);
@@ -249,26 +268,17 @@ TEST_CASE("approvals_for gives each body's latest verdict on this exact text",
   REQUIRE(v.problems.size() == 1);
   CHECK_THAT(v.problems[0], Catch::Contains("does not link to its reviews") &&
                                 Catch::Contains("not an earlier review"));
-  archive.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
 TEST_CASE("review records on an agreement's other text back none of this text's approvals",
           "[approvals][archive]") {
   // load_with_reviews hashes the text only once the id has records: they must still be matched
   // to this exact text, so a text changed after its review does not inherit the approvals.
-  fs::path db =
-      fs::temp_directory_path() / ("steward_approvals_text_" + std::to_string(::getpid()) + ".db");
-  fs::remove(db);
-  std::string error;
-  auto archive = Archive::open("sqlite:" + db.string(), &error);
-  REQUIRE(archive);
-  auto dcf = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
-  REQUIRE(dcf.ok());
-  const std::string text =
-      steward::testing::read_text(steward::testing::source_dir() +
-                                  "/policies/dcf-5-4/examples/agreements/01-compliant-allow.yaml");
-  Archive& a = *archive;
+  ReviewedExample ex("steward_approvals_text_");
+  std::string& error = ex.error;
+  const auto& dcf = ex.dcf;
+  const std::string& text = ex.text;
+  Archive& a = *ex.archive;
   Evaluator ev(dcf.pack);
   auto decide = [&](const std::string& t) {
     LoadResult loaded = load_with_reviews(a, *dcf.pack, t, "01.yaml");
@@ -298,8 +308,6 @@ TEST_CASE("review records on an agreement's other text back none of this text's 
   CHECK(changed.outcome == Outcome::kNeedsReview);
   CHECK(changed.approvals.records.empty());
   CHECK(rules(changed) == rules(d));
-  archive.reset();
-  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
 }
 
 namespace {
