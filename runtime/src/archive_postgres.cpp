@@ -6,8 +6,10 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 
 #include "archive_chain.h"
 
@@ -154,16 +156,21 @@ COMMIT;
     ChainHead head{std::stoll(h.text(0, 0)), h.text(0, 1)};
     head = link(batch, head);
 
-    // Columns of the records, then of the standing rows, as array literals.
-    std::array<std::string, 17> arrays;
+    // Columns of the records, then of the standing rows, as arrays in PostgreSQL's binary
+    // form: the texts are copied as they are, where array literals had every `"` and `\` of
+    // the JSON escaped here and unescaped again by the server's `array_in` (the literals took
+    // 0.45 of the writer's 2.7 ms a batch of 24, these 0.16 with the records' hashes).
+    std::array<BinaryArray, 17> arrays;
+    for (size_t c = 0; c < arrays.size(); ++c)
+      arrays[c].start(c == 0 || c == 15 ? kInt8Oid : kTextOid);
     for (const ArchiveRecord* r : batch) {
-      array_add(&arrays[0], std::to_string(r->seq));
+      arrays[0].add(r->seq);
       size_t c = 1;
       for (const std::string* v :
            {&r->decision_id, &r->time, &r->agreement_id, &r->agreement_digest, &r->agreement,
             &r->pack_name, &r->pack_version, &r->pack_digest, &r->decision, &r->document,
             &r->caller, &r->prev_hash, &r->hash})
-        array_add(&arrays[c++], *v);
+        arrays[c++].add(*v);
     }
     // Each agreement's newest decision of the batch (in seq order: the last is the newest);
     // one row an agreement, as PostgreSQL refuses to update one row twice in a statement.
@@ -172,24 +179,27 @@ COMMIT;
       for (const ArchiveRecord* r : batch)
         if (!r->is_review()) newest[r->agreement_id] = r;
     for (const auto& [id, r] : newest) {
-      array_add(&arrays[14], r->agreement_id);
-      array_add(&arrays[15], std::to_string(r->seq));
-      array_add(&arrays[16], r->decision);
+      arrays[14].add(r->agreement_id);
+      arrays[15].add(r->seq);
+      arrays[16].add(r->decision);
     }
     const std::string seq = std::to_string(head.seq);
     std::vector<const char*> values;
     std::vector<int> lengths;
-    for (std::string& a : arrays) {
-      a = "{" + a + "}";
-      values.push_back(a.c_str());
-      lengths.push_back(static_cast<int>(a.size()));
+    std::vector<int> formats;
+    for (BinaryArray& a : arrays) {
+      const std::string& bytes = a.finish();
+      values.push_back(bytes.data());
+      lengths.push_back(static_cast<int>(bytes.size()));
+      formats.push_back(1);
     }
     for (const std::string* v : {&seq, static_cast<const std::string*>(&head.hash)}) {
       values.push_back(v->c_str());
       lengths.push_back(static_cast<int>(v->size()));
+      formats.push_back(0);
     }
     Result ins(PQexecPrepared(conn_, kInsertStatement, static_cast<int>(values.size()),
-                              values.data(), lengths.data(), nullptr, 0));
+                              values.data(), lengths.data(), formats.data(), 0));
     if (!ins.ok() || ins.rows() != 1 || ins.text(0, 0) != std::to_string(batch.size()) ||
         ins.text(0, 1) != "1") {
       *error = ins.ok() ? "the archive cannot be written: a batch was not stored whole"
@@ -202,24 +212,56 @@ COMMIT;
     return true;
   }
 
-  // Appends one element to a PostgreSQL array literal's inside, quoted (so that a text reading
-  // `NULL` stays text) with `"` and `\` escaped.
-  static void array_add(std::string* out, std::string_view v) {
-    if (!out->empty()) out->push_back(',');
-    out->push_back('"');
-    // By runs between the bytes that need a backslash: the texts are kilobytes of JSON.
-    for (size_t at = 0; at < v.size();) {
-      size_t next = v.find_first_of("\"\\", at);
-      if (next == std::string_view::npos) next = v.size();
-      out->append(v.data() + at, next - at);
-      if (next < v.size()) {
-        out->push_back('\\');
-        out->push_back(v[next]);
-      }
-      at = next + 1;
+  // The element types' oids (pg_type), which the binary form names.
+  static constexpr uint32_t kInt8Oid = 20;
+  static constexpr uint32_t kTextOid = 25;
+
+  // A one-dimensional array without NULLs in PostgreSQL's binary form (array_recv): the
+  // dimensions, flags and element type, then each element as its length and bytes, all
+  // integers big-endian. A text that the server finds is not valid in its encoding (a NUL
+  // byte, say) fails the batch; as a text parameter it would have been cut at the NUL.
+  class BinaryArray {
+   public:
+    // Begins an array of `oid` elements.
+    void start(uint32_t oid) {
+      oid_ = oid;
+      count_ = 0;
+      bytes_.assign(kHeader, '\0');
     }
-    out->push_back('"');
-  }
+    void add(std::string_view v) {
+      if (v.size() > static_cast<size_t>(INT32_MAX))
+        throw std::length_error("a text too long for the archive");
+      put(static_cast<uint32_t>(v.size()));
+      bytes_.append(v);
+      ++count_;
+    }
+    void add(int64_t v) {
+      put(8);
+      put(static_cast<uint32_t>(static_cast<uint64_t>(v) >> 32));
+      put(static_cast<uint32_t>(static_cast<uint64_t>(v)));
+      ++count_;
+    }
+    // The array's bytes, its header filled in.
+    const std::string& finish() {
+      const uint32_t header[kHeader / 4] = {1, 0, oid_, count_, 1};
+      for (size_t i = 0; i < kHeader / 4; ++i) put_at(i * 4, header[i]);
+      return bytes_;
+    }
+
+   private:
+    static constexpr size_t kHeader = 20;  // ndim, flags, oid, then the one dimension and base
+    void put(uint32_t v) {
+      bytes_.resize(bytes_.size() + 4);
+      put_at(bytes_.size() - 4, v);
+    }
+    void put_at(size_t at, uint32_t v) {
+      for (int i = 0; i < 4; ++i)
+        bytes_[at + static_cast<size_t>(i)] = static_cast<char>(v >> (24 - 8 * i));
+    }
+    std::string bytes_;
+    uint32_t oid_ = kTextOid;
+    uint32_t count_ = 0;
+  };
 
   static constexpr const char* kInsertStatement = "steward_insert_batch";
 

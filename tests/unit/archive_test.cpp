@@ -379,8 +379,9 @@ TEST_CASE("an async append into a removed SQLite file is refused", "[archive]") 
 
 TEST_CASE("texts that read as SQL or array syntax are stored byte for byte, in batches too",
           "[archive]") {
-  // The PostgreSQL store sends a batch's columns as array literals: quotes, backslashes,
-  // braces, commas, `NULL` and empty texts must come back exactly as they were hashed.
+  // The PostgreSQL store sends a batch's columns as arrays (once literals, now in the binary
+  // form with a length for each text): quotes, backslashes, braces, commas, `NULL` and empty
+  // texts must come back exactly as they were hashed.
   std::string backend = GENERATE(from_range(backends()));
   INFO(backend);
   Store store(backend);
