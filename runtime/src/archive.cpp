@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <memory>
+#include <new>
 #include <nlohmann/json.hpp>
 
 #include "archive_chain.h"
@@ -195,7 +197,11 @@ void ChainedArchive::append_async(const Decision& d, std::string_view agreement_
     if (writer_stop_) {
       refused = "the archive is closing; no decision is given";
     } else {
-      if (!writer_.joinable()) writer_ = std::thread([this] { writer_loop(); });
+      if (!writer_.joinable()) {
+        if (!teller_.joinable() && tells_on_own_thread())
+          teller_ = std::thread([this] { teller_loop(); });
+        writer_ = std::thread([this] { writer_loop(); });
+      }
       queue_.push_back(p.get());
       // Taken only once nothing can throw: until then a failure still answers through it.
       p->then = std::move(done);
@@ -259,8 +265,9 @@ void ChainedArchive::write_next_batch(std::unique_lock<std::mutex>& lock) {
     batch_error = fmt::format("the archive cannot be written: {}", e.what());
   }
   if (!ok && batch_error.empty()) batch_error = "the archive cannot be written";
-  // Async callers are told outside the lock (their `done` may take time, or append again);
-  // each is answered only now that its batch is committed or has failed.
+  // Async callers are told outside the lock (their `done` may take time, or append again),
+  // by the teller thread where the store has one (tells_on_own_thread), else here; each only
+  // now that its batch is committed or has failed.
   std::vector<std::unique_ptr<Pending>> told;
   lock.lock();
   for (Pending* q : batch) {
@@ -273,16 +280,18 @@ void ChainedArchive::write_next_batch(std::unique_lock<std::mutex>& lock) {
       q->cv.notify_one();
     }
   }
+  if (!told.empty() && teller_.joinable()) {
+    try {
+      to_tell_.push_back(std::move(told));
+      told.clear();
+      teller_cv_.notify_one();
+    } catch (const std::bad_alloc&) {
+      // No room in the teller's list: `told` is still whole, and told here.
+    }
+  }
   if (!told.empty()) {
     lock.unlock();
-    for (auto& q : told) {
-      try {
-        q->then(q->ok, std::move(q->record), std::move(q->error));
-      } catch (...) {
-        // A caller's `done` that throws must not stop the batches of every other caller.
-      }
-    }
-    told.clear();
+    tell(told);
     lock.lock();
   }
   writing_ = false;
@@ -306,6 +315,34 @@ void ChainedArchive::writer_loop() {
   }
 }
 
+void ChainedArchive::tell(std::vector<std::unique_ptr<Pending>>& told) {
+  for (auto& q : told) {
+    try {
+      q->then(q->ok, std::move(q->record), std::move(q->error));
+    } catch (...) {
+      // A caller's `done` that throws must not stop the answers of every other caller.
+    }
+  }
+  told.clear();
+}
+
+void ChainedArchive::teller_loop() {
+  std::unique_lock<std::mutex> lock(queue_mu_);
+  std::vector<std::vector<std::unique_ptr<Pending>>> batches;
+  for (;;) {
+    if (to_tell_.empty()) {
+      if (teller_stop_) return;
+      teller_cv_.wait(lock);
+      continue;
+    }
+    batches.swap(to_tell_);
+    lock.unlock();
+    for (auto& told : batches) tell(told);
+    batches.clear();
+    lock.lock();
+  }
+}
+
 void ChainedArchive::stop_writer() {
   {
     std::lock_guard<std::mutex> lock(queue_mu_);
@@ -313,6 +350,13 @@ void ChainedArchive::stop_writer() {
     writer_cv_.notify_one();
   }
   if (writer_.joinable()) writer_.join();
+  // Only once the writer has told it every batch: the teller then answers all it was given.
+  {
+    std::lock_guard<std::mutex> lock(queue_mu_);
+    teller_stop_ = true;
+    teller_cv_.notify_one();
+  }
+  if (teller_.joinable()) teller_.join();
 }
 
 ArchiveVerification ChainedArchive::verify() {

@@ -6,9 +6,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -69,7 +71,7 @@ inline constexpr const char* kStandingUpsertTail =
 //
 // Until the first append_async, a waiting caller leads: it writes whatever has queued. From
 // then on a writer thread of the archive's own writes every batch, synchronous callers' too,
-// and calls each async caller's `done` after its batch.
+// and calls each async caller's `done` after its batch (or leaves that to a teller thread).
 class ChainedArchive : public Archive {
  public:
   ~ChainedArchive() override;
@@ -98,6 +100,10 @@ class ChainedArchive : public Archive {
   virtual bool write_batch(const std::vector<ArchiveRecord*>& batch, std::string* error) = 0;
   // The head the store recorded, or nullopt if it has none.
   virtual std::optional<ChainHead> stored_head() = 0;
+  // Whether async callers are told by a thread of their own, so that the writer goes on to
+  // the next batch at once: worth it where the writer is busy all the time, waiting on a
+  // server (PostgreSQL); not measurably for SQLite (docs/performance.md).
+  virtual bool tells_on_own_thread() const { return false; }
 
   // At most this many records share a transaction.
   static constexpr size_t kMaxBatch = 256;
@@ -119,8 +125,12 @@ class ChainedArchive : public Archive {
   void write_next_batch(std::unique_lock<std::mutex>& lock);
   // The writer thread's loop: batches while anything is queued, until stop_writer.
   void writer_loop();
-  // Writes what is queued and ends the writer thread, if it runs.
+  // Writes what is queued, ends the writer thread, then the teller once it has answered all.
   void stop_writer();
+  // The teller thread's loop: calls the `then` of each async caller whose batch is done.
+  void teller_loop();
+  // Calls each caller's `then` (outside queue_mu_) and empties `told`.
+  static void tell(std::vector<std::unique_ptr<Pending>>& told);
   // Writes a checkpoint of `head` when the interval is reached (or `force`); called by the
   // batch leader after a commit, so checkpoints are written one at a time.
   bool checkpoint(const ChainHead& head, bool force, std::string* error);
@@ -131,6 +141,11 @@ class ChainedArchive : public Archive {
   std::thread writer_;  // started by the first append_async
   bool writer_stop_ = false;
   std::condition_variable writer_cv_;  // the writer thread waits here for work
+  std::thread teller_;                 // started with the writer thread if tells_on_own_thread
+  // Batches done whose async callers are not yet told, oldest first.
+  std::vector<std::vector<std::unique_ptr<Pending>>> to_tell_;
+  bool teller_stop_ = false;
+  std::condition_variable teller_cv_;  // the teller thread waits here for answers to give
 
   CheckpointOptions checkpoints_;
   int checkpoint_fd_ = -1;

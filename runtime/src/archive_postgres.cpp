@@ -55,6 +55,10 @@ class PostgresArchive : public ChainedArchive {
  public:
   PostgresArchive(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
   bool reads_wait_on_network() const override { return true; }
+  // Telling a batch of 24 (each answer posted to its connection's I/O thread, a wake-up) took
+  // 0.3 ms of the writer's 2.7 ms, and the writer was busy through the whole of a run at 48
+  // connections: with a teller 8,428/s against 7,389/s (mean of five alternated runs each).
+  bool tells_on_own_thread() const override { return true; }
   ~PostgresArchive() override {
     finish_checkpoints();
     PQfinish(conn_);
