@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <map>
 #include <mutex>
@@ -331,6 +332,36 @@ TEST_CASE("async appends are answered once each, after their batch commits, in o
   auto v = reader->verify();
   CHECK(v.ok);
   CHECK(v.records == kThreads * kEach + kThreads * kEach / 10);
+}
+
+TEST_CASE("an async caller's done may append again or throw, and every caller is still told",
+          "[archive]") {
+  // A server's `done` runs on the archive's own thread (the writer's, or with PostgreSQL the
+  // teller's): appending from it must not deadlock, and one that throws must not stop the rest.
+  std::string backend = GENERATE(from_range(backends()));
+  INFO(backend);
+  Store store(backend);
+  auto archive = store.open();
+  constexpr int kChains = 8, kDepth = 3;
+  std::atomic<int> told{0}, refused{0};
+  std::function<void(int, int)> start = [&](int chain, int depth) {
+    archive->append_async(decision_for(fmt::format("C{}-{}", chain, depth)), "t", "test",
+                          [&, chain, depth](bool ok, ArchiveRecord, std::string) {
+                            ++told;
+                            if (!ok) return void(++refused);
+                            if (depth + 1 < kDepth) start(chain, depth + 1);
+                            if (chain % 2 == 0) throw std::runtime_error("a done that throws");
+                          });
+  };
+  for (int c = 0; c < kChains; ++c) start(c, 0);
+  for (int i = 0; i < 1000 && told < kChains * kDepth; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  CHECK(told == kChains * kDepth);
+  CHECK(refused == 0);
+  CHECK(archive->all().size() == kChains * kDepth);
+  CHECK(archive->verify().ok);
+  archive.reset();
+  CHECK(told == kChains * kDepth);  // nothing answered twice while closing
 }
 
 TEST_CASE("an async append that cannot be written is refused, and nothing is stored", "[archive]") {
