@@ -223,7 +223,7 @@ struct Shared {
   // writing of others. No request waits here for a group commit: the archive answers those.
   std::unique_ptr<net::thread_pool> workers;
   // Requests handed to the service whose answer has not been posted back yet: run() returns
-  // only when none is left, as an archive's writer thread may still hold some.
+  // only when none is left, as an archive's writer or teller thread may still hold some.
   std::atomic<size_t> answering{0};
 };
 
@@ -368,7 +368,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     // The tracked executor keeps the I/O threads running until the answer is written.
     auto io = net::prefer(stream_.get_executor(), net::execution::outstanding_work.tracked);
     ++shared_.answering;
-    // With an archive, an evaluation is answered from the archive's writer thread after its
+    // With an archive, an evaluation is answered from the archive's own thread after its
     // batch commits: no thread waits for it. One that waits on nothing else is decided here,
     // on the I/O thread (a hop to a worker and back was over a quarter of the service's
     // processor time on a 2-core machine); anything that may wait goes to the workers.

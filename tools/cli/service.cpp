@@ -904,7 +904,7 @@ void Service::handle_async(const HttpRequest& req, std::function<void(HttpRespon
   ServiceState& st = *state_;
   if (!st.archive || req.method != "POST" || req.path != "/v1/evaluate") return done(handle(req));
   // Whatever may throw comes before the archive takes `done`: it is called once, either here
-  // with the early answer or by the archive's writer thread once the record is committed (the
+  // with the early answer or by the archive's own thread once the record is committed (the
   // deciding thread goes on to the next request instead of sleeping through the commit).
   std::optional<HttpResponse> early;
   std::string caller;

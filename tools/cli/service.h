@@ -142,7 +142,7 @@ class Service {
   // JSON 500 without internals.
   HttpResponse handle(const HttpRequest& request);
   // handle(), answered through `done`, exactly once. POST /v1/evaluate with an archive calls
-  // it from the archive's writer thread once the decision's record is committed (its batch
+  // it from the archive's own thread once the decision's record is committed (its batch
   // may hold many requests' records); every other request calls it before this returns.
   // `request` need only live until this returns.
   void handle_async(const HttpRequest& request, std::function<void(HttpResponse)> done);

@@ -151,8 +151,9 @@ class Archive {
   using AppendDone = std::function<void(bool ok, ArchiveRecord record, std::string error)>;
 
   // append() without waiting: the record is prepared before this returns, and `done` is called
-  // exactly once, on the archive's writer thread, after the commit (so a server thread that
-  // decided need not sleep through it, and batches are not bounded by how many threads wait).
+  // exactly once, on a thread of the archive's own (its writer's, or a teller's), after the
+  // commit (so a server thread that decided need not sleep through it, and batches are not
+  // bounded by how many threads wait).
   // The archive must outlive every pending `done`; its destructor writes what is queued first.
   // `done` must not call append() on the same archive (it would wait for its own thread).
   // Throws nothing of its own: a record that cannot be prepared or queued reaches `done`.
