@@ -151,6 +151,18 @@ COMMIT;
   bool write_batch(const std::vector<ArchiveRecord*>& batch, std::string* error) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (!connected(error) || !prepared(error)) return false;
+    try {
+      return write_locked(batch, error);
+    } catch (...) {
+      // A batch that cannot be built once the head is locked (no memory, a text too long)
+      // must not leave its transaction open: the head's row lock would hold up every server's
+      // writer until this one's next batch, if one ever came.
+      rollback();
+      throw;
+    }
+  }
+
+  bool write_locked(const std::vector<ArchiveRecord*>& batch, std::string* error) {
     Result h(PQexec(conn_, "BEGIN; SELECT seq, hash FROM chain_head WHERE id = 1 FOR UPDATE;"));
     if (!h.ok() || h.rows() != 1) {
       *error = h.ok() ? "the archive cannot be written: its chain head row is missing"

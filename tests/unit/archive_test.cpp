@@ -277,6 +277,34 @@ TEST_CASE("concurrent appends share commits and keep one unbroken chain", "[arch
   CHECK(v.records == kThreads * kEach);
 }
 
+TEST_CASE("servers taking turns each link to the head as stored, not as they last left it",
+          "[archive]") {
+  // A writer that linked to where its own last batch left the chain (a shortcut tried for
+  // PostgreSQL) would fork the chain as soon as another server's batch came in between.
+  std::string backend = GENERATE(from_range(backends()));
+  INFO(backend);
+  Store store(backend);
+  auto a = store.open();
+  auto b = store.open();
+  std::vector<ArchiveRecord> got;
+  for (Archive* server : {a.get(), a.get(), b.get(), a.get(), b.get(), b.get(), a.get()}) {
+    ArchiveRecord r;
+    std::string error;
+    REQUIRE(server->append(decision_for(fmt::format("S-{}", got.size())), "x", "test", &r, &error));
+    got.push_back(r);
+  }
+  for (size_t i = 0; i < got.size(); ++i) {
+    CHECK(got[i].seq == static_cast<int64_t>(i + 1));
+    if (i > 0) CHECK(got[i].prev_hash == got[i - 1].hash);
+    auto stored = b->get(got[i].decision_id);
+    REQUIRE(stored);
+    CHECK(stored->hash == got[i].hash);
+  }
+  auto v = a->verify();
+  CHECK(v.ok);
+  CHECK(v.records == got.size());
+}
+
 TEST_CASE("async appends are answered once each, after their batch commits, in one chain",
           "[archive]") {
   std::string backend = GENERATE(from_range(backends()));
