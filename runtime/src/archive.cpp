@@ -183,16 +183,22 @@ ArchiveRecord record_of(const Decision& d, std::string_view agreement_text,
 }  // namespace
 
 bool ChainedArchive::append(const Decision& d, std::string_view agreement_text,
-                            std::string_view caller, ArchiveRecord* out, std::string* error) {
-  return append_record(record_of(d, agreement_text, caller), out, error);
+                            std::string_view caller, ArchiveRecord* out, std::string* error,
+                            int64_t no_reviews_as_of) {
+  Pending p;
+  p.record = record_of(d, agreement_text, caller);
+  p.no_reviews_as_of = no_reviews_as_of;
+  return wait_for(p, out, error);
 }
 
 void ChainedArchive::append_async(const Decision& d, std::string_view agreement_text,
-                                  std::string_view caller, AppendDone done) {
+                                  std::string_view caller, AppendDone done,
+                                  int64_t no_reviews_as_of) {
   std::string refused;
   try {
     auto p = std::make_unique<Pending>();
     p->record = record_of(d, agreement_text, caller);
+    p->no_reviews_as_of = no_reviews_as_of;
     std::lock_guard<std::mutex> lock(queue_mu_);
     if (writer_stop_) {
       refused = "the archive is closing; no decision is given";
@@ -219,6 +225,10 @@ void ChainedArchive::append_async(const Decision& d, std::string_view agreement_
 bool ChainedArchive::append_record(ArchiveRecord record, ArchiveRecord* out, std::string* error) {
   Pending p;
   p.record = std::move(record);
+  return wait_for(p, out, error);
+}
+
+bool ChainedArchive::wait_for(Pending& p, ArchiveRecord* out, std::string* error) {
   std::unique_lock<std::mutex> lock(queue_mu_);
   queue_.push_back(&p);
   if (writer_.joinable()) writer_cv_.notify_one();
@@ -245,20 +255,42 @@ void ChainedArchive::write_next_batch(std::unique_lock<std::mutex>& lock) {
   std::vector<Pending*> batch(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
   queue_.erase(queue_.begin(), queue_.begin() + static_cast<ptrdiff_t>(n));
   lock.unlock();
-  std::vector<ArchiveRecord*> records;
-  records.reserve(batch.size());
-  for (Pending* q : batch) records.push_back(&q->record);
   std::string batch_error;
   bool ok = false;
+  // Which of the batch were not stored because a review came since their decision.
+  std::vector<char> stale(batch.size(), 0);
   try {
+    // A decision that counted no reviews on the word of known_without_reviews is stored only
+    // where the backend checks that word at commit.
+    std::vector<BatchItem> items;
+    std::vector<size_t> from;  // each item's place in `batch`
+    items.reserve(batch.size());
+    from.reserve(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i]->no_reviews_as_of >= 0 && !checks_reviews_at_commit()) {
+        stale[i] = 1;
+        continue;
+      }
+      items.push_back({&batch[i]->record, batch[i]->no_reviews_as_of, false});
+      from.push_back(i);
+    }
     if (checkpoint_broken_) {
       batch_error = "the archive's checkpoints cannot be written; no decision is given";
+    } else if (items.empty()) {
+      ok = true;  // every one refused above
     } else if (store_intact(&batch_error)) {
-      ok = write_batch(records, &batch_error);
+      ok = write_batch(items, &batch_error);
+      const ArchiveRecord* last = nullptr;  // the batch's last stored record
+      for (size_t k = 0; k < items.size(); ++k) {
+        if (items[k].stale)
+          stale[from[k]] = 1;
+        else
+          last = items[k].record;
+      }
       // A batch whose checkpoint fails is withheld: its records exist, but nothing outside
       // the database could vouch for them later.
-      if (ok && checkpoint_fd_ >= 0 && !records.empty() &&
-          !checkpoint({records.back()->seq, records.back()->hash}, false, &batch_error))
+      if (ok && checkpoint_fd_ >= 0 && last != nullptr &&
+          !checkpoint({last->seq, last->hash}, false, &batch_error))
         ok = false;
     }
   } catch (const std::exception& e) {
@@ -270,9 +302,11 @@ void ChainedArchive::write_next_batch(std::unique_lock<std::mutex>& lock) {
   // now that its batch is committed or has failed.
   std::vector<std::unique_ptr<Pending>> told;
   lock.lock();
-  for (Pending* q : batch) {
-    q->ok = ok;
-    q->error = batch_error;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Pending* q = batch[i];
+    // A stale decision is refused even when the rest of its batch was stored.
+    q->ok = ok && !stale[i];
+    q->error = stale[i] && ok ? std::string(kReviewsChanged) : batch_error;
     if (q->then) {
       told.emplace_back(q);
     } else {
@@ -597,12 +631,12 @@ std::string archive_record_hash(const ArchiveRecord& r) {
 }
 
 void Archive::append_async(const Decision& decision, std::string_view agreement_text,
-                           std::string_view caller, AppendDone done) {
+                           std::string_view caller, AppendDone done, int64_t no_reviews_as_of) {
   ArchiveRecord record;
   std::string error;
   bool ok = false;
   try {
-    ok = append(decision, agreement_text, caller, &record, &error);
+    ok = append(decision, agreement_text, caller, &record, &error, no_reviews_as_of);
   } catch (const std::exception& e) {
     error = fmt::format("the archive cannot be written: {}", e.what());
   }

@@ -64,6 +64,14 @@ inline constexpr const char* kStandingUpsertTail =
     " ON CONFLICT (agreement_id) DO UPDATE SET seq = excluded.seq, decision = excluded.decision "
     "WHERE excluded.seq > standing.seq";
 
+// A record of a batch to store, and what its decision counted of review records
+// (Archive::append's no_reviews_as_of).
+struct BatchItem {
+  ArchiveRecord* record;
+  int64_t no_reviews_as_of = -1;
+  bool stale = false;  // set by write_batch: a review came since; not stored
+};
+
 // Group commit: concurrent `append` calls are gathered into one transaction per batch, so
 // that many decisions share one durable commit (one fsync) instead of paying one each. A
 // caller returns only once the batch holding its record is committed, or with the batch's
@@ -76,9 +84,9 @@ class ChainedArchive : public Archive {
  public:
   ~ChainedArchive() override;
   bool append(const Decision& decision, std::string_view agreement_text, std::string_view caller,
-              ArchiveRecord* out, std::string* error) final;
+              ArchiveRecord* out, std::string* error, int64_t no_reviews_as_of = -1) final;
   void append_async(const Decision& decision, std::string_view agreement_text,
-                    std::string_view caller, AppendDone done) final;
+                    std::string_view caller, AppendDone done, int64_t no_reviews_as_of = -1) final;
   ArchiveVerification verify() final;
   bool append_record(ArchiveRecord record, ArchiveRecord* out, std::string* error) final;
   bool enable_checkpoints(const CheckpointOptions& options, std::string* error) final;
@@ -96,8 +104,13 @@ class ChainedArchive : public Archive {
   }
   // Stores `batch` in one transaction, which reads the head under a lock that serializes
   // writers (other processes included), calls `link`, inserts the records and moves the head.
-  // All or nothing: on failure nothing of the batch is stored.
-  virtual bool write_batch(const std::vector<ArchiveRecord*>& batch, std::string* error) = 0;
+  // All or nothing: on failure nothing of the batch is stored. A backend whose
+  // checks_reviews_at_commit() marks the items whose decision counted no reviews when one came
+  // since `stale`, and stores the others; the others' items all have no_reviews_as_of -1.
+  virtual bool write_batch(std::vector<BatchItem>& batch, std::string* error) = 0;
+  // Whether write_batch checks no_reviews_as_of (the backend's known_without_reviews gives
+  // seqs); where not, an item with one is refused before the write.
+  virtual bool checks_reviews_at_commit() const { return false; }
   // The head the store recorded, or nullopt if it has none.
   virtual std::optional<ChainHead> stored_head() = 0;
   // Whether async callers are told by a thread of their own, so that the writer goes on to
@@ -114,12 +127,15 @@ class ChainedArchive : public Archive {
   // An async caller's has `then` and is owned by the queue, then by the batch writing it.
   struct Pending {
     ArchiveRecord record;
+    int64_t no_reviews_as_of = -1;
     std::condition_variable cv;
     bool done = false;
     bool ok = false;
     std::string error;
     AppendDone then;
   };
+  // Queues `p` and waits for its batch (or leads it).
+  bool wait_for(Pending& p, ArchiveRecord* out, std::string* error);
   // Writes the queue's first batch; `lock` (on queue_mu_) is held on entry and on return, and
   // released while writing and while async callers are told.
   void write_next_batch(std::unique_lock<std::mutex>& lock);

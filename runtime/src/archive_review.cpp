@@ -180,16 +180,37 @@ std::vector<ApprovalEvidence> approvals_in(const std::vector<ArchiveRecord>& rev
 
 LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
                              std::string file, const LoadLimits& limits, DocumentFormat format,
-                             const std::vector<ScanReport>* observed) {
+                             const std::vector<ScanReport>* observed, int64_t* no_reviews_as_of) {
+  if (no_reviews_as_of) *no_reviews_as_of = -1;
+  std::string known_id;  // the id no_reviews_as_of was given for
   const detail::ApprovalRecords records = [&](const std::string& id) {
+    if (no_reviews_as_of) {
+      *no_reviews_as_of = -1;
+      if (std::optional<int64_t> seq = archive.known_without_reviews(id)) {
+        *no_reviews_as_of = *seq;
+        known_id = id;
+        return std::vector<ApprovalEvidence>{};
+      }
+    }
     const std::vector<ArchiveRecord> reviews = archive.reviews_on(id, kReviewScan);
     // The text's digest only when there are records to match it against: most agreements
     // have none, and the archive hashes the text again for the decision's record.
     if (reviews.empty()) return std::vector<ApprovalEvidence>{};
     return approvals_in(reviews, "sha256:" + sha256_hex(text));
   };
-  return detail::load_document_with(pack, text, std::move(file), limits, format, observed,
-                                    &records);
+  LoadResult loaded =
+      detail::load_document_with(pack, text, file, limits, format, observed, &records);
+  // The commit checks the decision's agreement id: the seq must be for that id, or the
+  // records are read after all.
+  if (no_reviews_as_of && *no_reviews_as_of >= 0) {
+    if (!loaded.ok()) {
+      *no_reviews_as_of = -1;  // no decision comes of it
+    } else if (loaded.document->id() != known_id) {
+      *no_reviews_as_of = -1;
+      return load_with_reviews(archive, pack, text, std::move(file), limits, format, observed);
+    }
+  }
+  return loaded;
 }
 
 std::vector<ApprovalEvidence> Archive::approvals_for(std::string_view agreement_id,

@@ -111,7 +111,12 @@ class SqliteArchive : public ChainedArchive {
     return true;
   }
 
-  bool write_batch(const std::vector<ArchiveRecord*>& batch, std::string* error) override {
+  bool write_batch(std::vector<BatchItem>& items, std::string* error) override {
+    // known_without_reviews gives no seqs here, so no item is to be checked (ChainedArchive
+    // refuses one that has a seq).
+    std::vector<ArchiveRecord*> batch;
+    batch.reserve(items.size());
+    for (const BatchItem& item : items) batch.push_back(item.record);
     std::lock_guard<std::mutex> lock(mu_);
     // The batch's statements are prepared once (writer_stmts_, under mu_): preparing them
     // again for every batch was a tenth of the writer's time.

@@ -31,7 +31,12 @@ namespace {
 class RingArchive : public steward::Archive {
  public:
   bool append(const steward::Decision& d, std::string_view text, std::string_view caller,
-              steward::ArchiveRecord* out, std::string* error) override {
+              steward::ArchiveRecord* out, std::string* error, int64_t no_reviews_as_of) override {
+    // It never vouches for "no reviews" (known_without_reviews), so a seq is a caller's bug.
+    if (no_reviews_as_of >= 0) {
+      *error = std::string(steward::kReviewsChanged);
+      return false;
+    }
     steward::ArchiveRecord r;
     r.agreement_id = d.agreement;
     r.agreement_digest = "sha256:" + steward::sha256_hex(text);

@@ -573,6 +573,79 @@ TEST_CASE("a review is bound to its decision's text and body, chained, and verif
   CHECK(f.problems().empty());
 }
 
+TEST_CASE("a decision that counted no reviews is stored only if none came since",
+          "[archive][review]") {
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  const ArchiveRecord& asked = f.records[2];
+  const std::string other_id = f.records[0].agreement_id;
+  std::string error;
+  ArchiveRecord r;
+  if (f.store.backend == "sqlite") {
+    // Its reads are local: it never vouches for "none", and refuses a decision that says it did.
+    CHECK_FALSE(f.archive->known_without_reviews(asked.agreement_id));
+    const size_t before = f.archive->verify().records;
+    CHECK_FALSE(f.archive->append(decision_for(asked.agreement_id), "x", "test", &r, &error, 3));
+    CHECK(error == kReviewsChanged);
+    CHECK(f.archive->verify().records == before);
+    return;
+  }
+  // The fixture's appends read which agreements have reviews: none has.
+  const std::optional<int64_t> seen = f.archive->known_without_reviews(asked.agreement_id);
+  REQUIRE(seen);
+  const std::optional<int64_t> seen_other = f.archive->known_without_reviews(other_id);
+  REQUIRE(seen_other);
+  // Another server records a review on the asked agreement.
+  auto other = f.store.open();
+  Review review{
+      asked.decision_id, asked.agreement_digest, "data_governance_committee", "approve", "",
+      "dgc-chair"};
+  REQUIRE(other->append_review(review, &r, &error));
+  // This server's view is behind and still says none...
+  CHECK(f.archive->known_without_reviews(asked.agreement_id) == seen);
+  const size_t before = f.archive->verify().records;
+  // ...but its writer refuses the decision that trusted it, and stores nothing of it.
+  CHECK_FALSE(f.archive->append(decision_for(asked.agreement_id), "x", "test", &r, &error, *seen));
+  CHECK(error == kReviewsChanged);
+  CHECK(f.archive->verify().records == before);
+  CHECK_FALSE(f.archive->known_without_reviews(asked.agreement_id));
+  // An agreement nobody reviewed is stored on the same word.
+  CHECK(f.archive->append(decision_for(other_id), "x", "test", &r, &error, *seen_other));
+  // Decided again, with its records read, the decision is stored.
+  CHECK(f.archive->append(decision_for(asked.agreement_id), "x", "test", &r, &error));
+  // The same refusal reaches an async caller.
+  std::promise<std::pair<bool, std::string>> told;
+  f.archive->append_async(
+      decision_for(asked.agreement_id), "x", "test",
+      [&](bool ok, ArchiveRecord, std::string e) {
+        told.set_value({ok, e});
+      },
+      *seen);
+  const auto [ok, async_error] = told.get_future().get();
+  CHECK_FALSE(ok);
+  CHECK(async_error == kReviewsChanged);
+  CHECK(f.problems().empty());
+}
+
+TEST_CASE("a review through the same archive makes its earlier \"none\" stale at once",
+          "[archive][review]") {
+  if (!postgres_url()) return;  // only PostgreSQL vouches for "none"
+  Fixture f("postgresql");
+  const ArchiveRecord& asked = f.records[2];
+  const std::optional<int64_t> seen = f.archive->known_without_reviews(asked.agreement_id);
+  REQUIRE(seen);
+  Review review{
+      asked.decision_id, asked.agreement_digest, "data_governance_committee", "request_changes", "",
+      "dgc-chair"};
+  ArchiveRecord r;
+  std::string error;
+  REQUIRE(f.archive->append_review(review, &r, &error));
+  CHECK_FALSE(f.archive->known_without_reviews(asked.agreement_id));
+  CHECK_FALSE(f.archive->append(decision_for(asked.agreement_id), "x", "test", &r, &error, *seen));
+  CHECK(error == kReviewsChanged);
+  CHECK(f.problems().empty());
+}
+
 TEST_CASE("concurrent review reads each get their own agreement's reviews, newest first",
           "[archive][review]") {
   // PostgreSQL gathers concurrent reads into one statement for many agreements: each caller

@@ -267,16 +267,21 @@ std::optional<Outcome> judge(ServiceState& st, const std::shared_ptr<Served>& s,
                              const std::string& text, const std::string& name,
                              DocumentFormat format, const EvaluationContext& context, Decision* d,
                              std::pair<uint32_t, uint32_t> at = {1, 1},
-                             const std::vector<ScanReport>* observed = nullptr) {
+                             const std::vector<ScanReport>* observed = nullptr,
+                             int64_t* no_reviews_as_of = nullptr) {
   // Approvals from review records unless the operator says otherwise (with no archive none
   // backs an approval); a pack without approval lists has none to check.
+  // `no_reviews_as_of` (for the archive's append): set when the archive vouched that the
+  // agreement had no review records instead of their being read (load_with_reviews).
+  if (no_reviews_as_of) *no_reviews_as_of = -1;
   LoadResult loaded;
   const std::vector<ApprovalEvidence> no_records;
   if (st.options.approvals_stated || s->pack->approval_lists.empty())
     loaded = load_document(*s->pack, text, name, {}, format, observed);
   else if (st.archive) {
     try {
-      loaded = load_with_reviews(*st.archive, *s->pack, text, name, {}, format, observed);
+      loaded = load_with_reviews(*st.archive, *s->pack, text, name, {}, format, observed,
+                                 no_reviews_as_of);
     } catch (const std::exception& e) {
       // The records that could back an approval cannot be read: no decision without them.
       log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
@@ -324,11 +329,22 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
                std::pair<uint32_t, uint32_t> at = {1, 1},
                const std::vector<ScanReport>* observed = nullptr) {
   Decision d;
-  if (auto refused = judge(st, s, text, name, format, context, &d, at, observed)) return *refused;
+  int64_t none_as_of = -1;
+  if (auto refused = judge(st, s, text, name, format, context, &d, at, observed, &none_as_of))
+    return *refused;
   if (st.archive) {
     ArchiveRecord rec;
     std::string error;
-    if (!st.archive->append(d, text, caller, &rec, &error)) return unarchived(st, error);
+    bool ok = st.archive->append(d, text, caller, &rec, &error, none_as_of);
+    if (!ok && none_as_of >= 0 && error == kReviewsChanged) {
+      // A review on the agreement was committed while it was decided: decide again, reading
+      // the records this time.
+      d = Decision{};
+      if (auto refused = judge(st, s, text, name, format, context, &d, at, observed))
+        return *refused;
+      ok = st.archive->append(d, text, caller, &rec, &error);
+    }
+    if (!ok) return unarchived(st, error);
     if (decision_id) *decision_id = rec.decision_id;
   }
   count_decision(st, outcome_name(d.outcome));
@@ -434,15 +450,17 @@ HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
 
 // evaluate_one's steps before the record goes to the archive: the answer when the request
 // ends there (refused, or no decision), else nothing and `*d` is the decision.
+// `no_reviews_as_of` as for judge().
 std::optional<HttpResponse> judge_one(ServiceState& st, const std::shared_ptr<Served>& s,
-                                      const HttpRequest& req, Decision* d) {
+                                      const HttpRequest& req, Decision* d,
+                                      int64_t* no_reviews_as_of = nullptr) {
   DocumentFormat format;
   if (!body_format(req.header("Content-Type"), &format)) return unsupported_media_type();
   EvaluationContext context;
   if (auto refused = request_context(st, req, &context)) return refused;
   if (auto refused =
           judge(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
-                format, context, d))
+                format, context, d, {1, 1}, nullptr, no_reviews_as_of))
     return answer(std::move(*refused), "");
   return std::nullopt;
 }
@@ -900,6 +918,37 @@ bool Service::answers_without_waiting(const HttpRequest& req) {
   return st.options.approvals_stated || current()->pack->approval_lists.empty();
 }
 
+namespace {
+
+// What an async evaluation's caller hears once its record's batch is done.
+Archive::AppendDone answer_when_archived(ServiceState& st, std::function<void(HttpResponse)> done) {
+  return [&st, done = std::move(done)](bool ok, ArchiveRecord rec, std::string error) {
+    if (!ok) return done(answer(unarchived(st, error), ""));
+    count_decision(st, rec.decision);
+    // The record's document is the decision's JSON (to_json(d, -1)): it is the answer's body.
+    done(answer({200, std::move(rec.document)}, rec.decision_id));
+  };
+}
+
+// handle_async's second try, on the archive's own thread, when a review on the agreement was
+// committed while it was decided (kReviewsChanged): this time the records are read. Rare: it
+// takes a reviewer's verdict on the same agreement within a batch's time.
+void decide_again(ServiceState& st, const std::shared_ptr<Served>& s, const HttpRequest& req,
+                  const std::string& caller, std::function<void(HttpResponse)> done) {
+  std::optional<HttpResponse> early;
+  Decision d;
+  try {
+    early = judge_one(st, s, req, &d);
+  } catch (const std::exception& e) {
+    log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
+    early = error_response(500, "the server could not answer; see its log");
+  }
+  if (early) return done(std::move(*early));
+  st.archive->append_async(d, req.body, caller, answer_when_archived(st, std::move(done)));
+}
+
+}  // namespace
+
 void Service::handle_async(const HttpRequest& req, std::function<void(HttpResponse)> done) {
   ServiceState& st = *state_;
   if (!st.archive || req.method != "POST" || req.path != "/v1/evaluate") return done(handle(req));
@@ -909,25 +958,33 @@ void Service::handle_async(const HttpRequest& req, std::function<void(HttpRespon
   std::optional<HttpResponse> early;
   std::string caller;
   Decision d;
+  std::shared_ptr<Served> s;
+  int64_t none_as_of = -1;
+  std::shared_ptr<const HttpRequest> kept;  // for decide_again, after `req` is gone
   try {
     early = screen(req);
     if (!early) {
       caller = caller_of(st, req).name;
-      early = judge_one(st, current(), req, &d);
+      s = current();
+      early = judge_one(st, s, req, &d, &none_as_of);
+      if (!early && none_as_of >= 0) kept = std::make_shared<const HttpRequest>(req);
     }
   } catch (const std::exception& e) {
     log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
     early = error_response(500, "the server could not answer; see its log");
   }
   if (early) return done(std::move(*early));
-  // The record's document is the decision's JSON (to_json(d, -1)): it is the answer's body.
+  if (!kept)
+    return st.archive->append_async(d, req.body, caller, answer_when_archived(st, std::move(done)));
   st.archive->append_async(
       d, req.body, caller,
-      [&st, done = std::move(done)](bool ok, ArchiveRecord rec, std::string error) {
-        if (!ok) return done(answer(unarchived(st, error), ""));
-        count_decision(st, rec.decision);
-        done(answer({200, std::move(rec.document)}, rec.decision_id));
-      });
+      [&st, s, kept, caller, done = std::move(done)](bool ok, ArchiveRecord rec,
+                                                     std::string error) mutable {
+        if (!ok && error == kReviewsChanged)
+          return decide_again(st, s, *kept, caller, std::move(done));
+        answer_when_archived(st, std::move(done))(ok, std::move(rec), std::move(error));
+      },
+      none_as_of);
 }
 
 void Service::log(const HttpRequest& req, const HttpResponse& res,

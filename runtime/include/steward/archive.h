@@ -3,6 +3,7 @@
 // several servers share (their writes take turns on one chain).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -143,8 +144,14 @@ class Archive {
   // Appends a decision durably (the call returns after the record is committed to disk).
   // Concurrent calls share commits (group commit). On failure returns false with `error`: the
   // caller must then not give the decision.
+  // `no_reviews_as_of`: for a decision that counted no review records on its agreement because
+  // known_without_reviews said there were none as of that chain seq, that seq (else -1). The
+  // record is then stored only if no review on the agreement was committed since; otherwise
+  // the append fails with kReviewsChanged and the decision must be taken again (reading the
+  // records).
   virtual bool append(const Decision& decision, std::string_view agreement_text,
-                      std::string_view caller, ArchiveRecord* out, std::string* error) = 0;
+                      std::string_view caller, ArchiveRecord* out, std::string* error,
+                      int64_t no_reviews_as_of = -1) = 0;
 
   // What append_async calls when the record's batch is committed (`ok`, with the stored
   // record) or has failed (`error`; the decision must then not be given).
@@ -158,8 +165,19 @@ class Archive {
   // `done` must not call append() on the same archive (it would wait for its own thread).
   // Throws nothing of its own: a record that cannot be prepared or queued reaches `done`.
   // This default calls append() and then `done` on the calling thread.
+  // `no_reviews_as_of` as for append().
   virtual void append_async(const Decision& decision, std::string_view agreement_text,
-                            std::string_view caller, AppendDone done);
+                            std::string_view caller, AppendDone done,
+                            int64_t no_reviews_as_of = -1);
+
+  // When the archive knows without a read that `agreement_id` had no review records as of
+  // chain seq N, N: a decision may then count none, and passes N to append, which checks at
+  // commit, under the chain's lock, that none came since (from this server or another). Else
+  // nullopt, and the records must be read (reviews_on). The default knows nothing.
+  virtual std::optional<int64_t> known_without_reviews(std::string_view agreement_id) {
+    (void)agreement_id;
+    return std::nullopt;
+  }
 
   // True when a read waits on another machine (a PostgreSQL round trip), so that a server
   // reads on threads that may wait rather than on those that carry every connection's I/O.
@@ -219,10 +237,19 @@ class Archive {
 // load_document taking its approvals from `archive`'s review records instead of the proposer's
 // word: the text is read once for its id, then again with approvals_for(id, its digest). A
 // read of the archive that fails throws std::runtime_error: no decision without the evidence.
+// With `no_reviews_as_of`, an agreement the archive knows has no review records
+// (known_without_reviews) is not read: `*no_reviews_as_of` is then that seq, to pass to append,
+// else -1. Without it the records are always read.
 LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
                              std::string file, const LoadLimits& limits = {},
                              DocumentFormat format = DocumentFormat::kAuto,
-                             const std::vector<ScanReport>* observed = nullptr);
+                             const std::vector<ScanReport>* observed = nullptr,
+                             int64_t* no_reviews_as_of = nullptr);
+
+// The error of an append whose decision counted no review records on its agreement when one
+// had been committed since (no_reviews_as_of): decide again, reading the records.
+inline constexpr std::string_view kReviewsChanged =
+    "the archive cannot be written: the agreement's review records changed while it was decided";
 
 // The hash of a record (every field but `hash`), chained to `prev_hash`: "sha256:<hex>".
 std::string archive_record_hash(const ArchiveRecord& r);
