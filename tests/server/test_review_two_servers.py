@@ -92,6 +92,15 @@ try:
     check(on_a is not None and verdict(on_a) == verdict(on_b),
           f"A decides as B does once the reviews exist: {verdict(on_a)} against {verdict(on_b)}")
     check(verdict(on_a) != before, "the reviews changed the decision (the check has teeth)")
+    # It was A's second decision that answered: the first, counting no reviews, was refused.
+    conn = http.client.HTTPConnection("127.0.0.1", ports["a"], timeout=10)
+    conn.request("GET", "/metrics", headers={"Authorization": "Bearer " + tokens["reader"][0]})
+    r = conn.getresponse()
+    metrics = r.read().decode()
+    conn.close()
+    again = [l for l in metrics.splitlines() if l.startswith("steward_decisions_decided_again")]
+    check(r.status == 200 and again == ["steward_decisions_decided_again_total 1"],
+          f"A counts one decision taken again: {r.status} {again}")
     # Again on A, now that its view has caught up.
     st, again = propose("a")
     check(st == 200 and verdict(again) == verdict(on_b), f"A again: {st} {verdict(again)}")

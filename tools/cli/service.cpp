@@ -56,6 +56,9 @@ struct Metrics {
   // declares and a decision asked for, so clients cannot grow the labels).
   std::map<std::pair<std::string, std::string>, uint64_t> reviews;
   uint64_t archive_errors = 0;
+  // Decisions taken again, reading the review records, because a review on the agreement was
+  // committed while it was decided without them (kReviewsChanged).
+  uint64_t decided_again = 0;
   // Request latency histogram (seconds).
   std::vector<double> bounds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 1};
   std::vector<uint64_t> buckets = std::vector<uint64_t>(11, 0);
@@ -100,6 +103,12 @@ struct Metrics {
         "withheld).\n"
         "# TYPE steward_archive_errors_total counter\n";
     out += fmt::format("steward_archive_errors_total {}\n", archive_errors);
+    out +=
+        "# HELP steward_decisions_decided_again_total Decisions taken again with the review "
+        "records read, because a review on the agreement came while it was decided (the first "
+        "was not archived nor answered).\n"
+        "# TYPE steward_decisions_decided_again_total counter\n";
+    out += fmt::format("steward_decisions_decided_again_total {}\n", decided_again);
     out +=
         "# HELP steward_reloads_total Pack reloads (SIGHUP, --watch) by outcome.\n"
         "# TYPE steward_reloads_total counter\n";
@@ -322,6 +331,11 @@ void count_decision(ServiceState& st, std::string_view outcome) {
   ++st.metrics.decisions[std::string(outcome)];
 }
 
+void count_decided_again(ServiceState& st) {
+  std::lock_guard<std::mutex> lock(st.metrics.mu);
+  ++st.metrics.decided_again;
+}
+
 // Decides on one agreement text; archives before answering.
 Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::string& text,
                const std::string& name, DocumentFormat format, const std::string& caller,
@@ -339,6 +353,7 @@ Outcome decide(ServiceState& st, const std::shared_ptr<Served>& s, const std::st
     if (!ok && none_as_of >= 0 && error == kReviewsChanged) {
       // A review on the agreement was committed while it was decided: decide again, reading
       // the records this time.
+      count_decided_again(st);
       d = Decision{};
       if (auto refused = judge(st, s, text, name, format, context, &d, at, observed))
         return *refused;
@@ -935,6 +950,7 @@ Archive::AppendDone answer_when_archived(ServiceState& st, std::function<void(Ht
 // takes a reviewer's verdict on the same agreement within a batch's time.
 void decide_again(ServiceState& st, const std::shared_ptr<Served>& s, const HttpRequest& req,
                   const std::string& caller, std::function<void(HttpResponse)> done) {
+  count_decided_again(st);
   std::optional<HttpResponse> early;
   Decision d;
   try {
