@@ -257,36 +257,23 @@ void ChainedArchive::write_next_batch(std::unique_lock<std::mutex>& lock) {
   lock.unlock();
   std::string batch_error;
   bool ok = false;
-  // Which of the batch were not stored because a review came since their decision.
-  std::vector<char> stale(batch.size(), 0);
+  // One item per member of the batch, in order; write_batch marks the ones not stored because
+  // a review came since their decision.
+  std::vector<BatchItem> items;
   try {
     // A decision that counted no reviews on the word of known_without_reviews is stored only
-    // where the backend checks that word at commit.
-    std::vector<BatchItem> items;
-    std::vector<size_t> from;  // each item's place in `batch`
+    // where the backend checks that word at commit; elsewhere it is refused here.
+    const bool checks = checks_reviews_at_commit();
     items.reserve(batch.size());
-    from.reserve(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) {
-      if (batch[i]->no_reviews_as_of >= 0 && !checks_reviews_at_commit()) {
-        stale[i] = 1;
-        continue;
-      }
-      items.push_back({&batch[i]->record, batch[i]->no_reviews_as_of, false});
-      from.push_back(i);
-    }
+    for (Pending* p : batch)
+      items.push_back({&p->record, p->no_reviews_as_of, p->no_reviews_as_of >= 0 && !checks});
     if (checkpoint_broken_) {
       batch_error = "the archive's checkpoints cannot be written; no decision is given";
-    } else if (items.empty()) {
-      ok = true;  // every one refused above
     } else if (store_intact(&batch_error)) {
       ok = write_batch(items, &batch_error);
       const ArchiveRecord* last = nullptr;  // the batch's last stored record
-      for (size_t k = 0; k < items.size(); ++k) {
-        if (items[k].stale)
-          stale[from[k]] = 1;
-        else
-          last = items[k].record;
-      }
+      for (const BatchItem& item : items)
+        if (!item.stale) last = item.record;
       // A batch whose checkpoint fails is withheld: its records exist, but nothing outside
       // the database could vouch for them later.
       if (ok && checkpoint_fd_ >= 0 && last != nullptr &&
@@ -305,8 +292,9 @@ void ChainedArchive::write_next_batch(std::unique_lock<std::mutex>& lock) {
   for (size_t i = 0; i < batch.size(); ++i) {
     Pending* q = batch[i];
     // A stale decision is refused even when the rest of its batch was stored.
-    q->ok = ok && !stale[i];
-    q->error = stale[i] && ok ? std::string(kReviewsChanged) : batch_error;
+    const bool stale = i < items.size() && items[i].stale;
+    q->ok = ok && !stale;
+    q->error = stale && ok ? std::string(kReviewsChanged) : batch_error;
     if (q->then) {
       told.emplace_back(q);
     } else {

@@ -69,7 +69,7 @@ inline constexpr const char* kStandingUpsertTail =
 struct BatchItem {
   ArchiveRecord* record;
   int64_t no_reviews_as_of = -1;
-  bool stale = false;  // set by write_batch: a review came since; not stored
+  bool stale = false;  // not stored: a review came since (or the backend cannot check)
 };
 
 // Group commit: concurrent `append` calls are gathered into one transaction per batch, so
@@ -104,12 +104,13 @@ class ChainedArchive : public Archive {
   }
   // Stores `batch` in one transaction, which reads the head under a lock that serializes
   // writers (other processes included), calls `link`, inserts the records and moves the head.
-  // All or nothing: on failure nothing of the batch is stored. A backend whose
-  // checks_reviews_at_commit() marks the items whose decision counted no reviews when one came
-  // since `stale`, and stores the others; the others' items all have no_reviews_as_of -1.
+  // All or nothing: on failure nothing of the batch is stored. Items marked `stale` on entry
+  // are left out; a backend whose checks_reviews_at_commit() also marks, and leaves out, the
+  // items whose decision counted no reviews when one came since. True with nothing written
+  // when every item is stale.
   virtual bool write_batch(std::vector<BatchItem>& batch, std::string* error) = 0;
   // Whether write_batch checks no_reviews_as_of (the backend's known_without_reviews gives
-  // seqs); where not, an item with one is refused before the write.
+  // seqs); where not, an item with one is marked stale before the write.
   virtual bool checks_reviews_at_commit() const { return false; }
   // The head the store recorded, or nullopt if it has none.
   virtual std::optional<ChainHead> stored_head() = 0;

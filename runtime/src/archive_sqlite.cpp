@@ -112,11 +112,13 @@ class SqliteArchive : public ChainedArchive {
   }
 
   bool write_batch(std::vector<BatchItem>& items, std::string* error) override {
-    // known_without_reviews gives no seqs here, so no item is to be checked (ChainedArchive
-    // refuses one that has a seq).
+    // known_without_reviews gives no seqs here, so nothing is checked: an item with one
+    // arrives marked stale (ChainedArchive), and only stale items are left out.
     std::vector<ArchiveRecord*> batch;
     batch.reserve(items.size());
-    for (const BatchItem& item : items) batch.push_back(item.record);
+    for (const BatchItem& item : items)
+      if (!item.stale) batch.push_back(item.record);
+    if (batch.empty()) return true;
     std::lock_guard<std::mutex> lock(mu_);
     // The batch's statements are prepared once (writer_stmts_, under mu_): preparing them
     // again for every batch was a tenth of the writer's time.

@@ -44,7 +44,7 @@ void ReviewMap::check(std::vector<BatchItem>& items) const {
       reviewed_here.push_back(r.agreement_id);
       continue;
     }
-    if (item.no_reviews_as_of < 0) continue;
+    if (item.no_reviews_as_of < 0 || item.stale) continue;
     // Not known (given up since): nothing can vouch for "none", so the decision is taken again.
     if (!known_) {
       item.stale = true;

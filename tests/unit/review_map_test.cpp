@@ -64,6 +64,8 @@ TEST_CASE("a decision that counted none is refused when a review came since", "[
   // A decision whose view was already past the review is not refused (it read the records:
   // the map never says none for B now, but a seq at or after the review is not stale).
   CHECK(stale_after(map, {{&b, 11}}) == std::vector<bool>{false});
+  // One marked stale before the check (a backend that cannot check) stays stale.
+  CHECK(stale_after(map, {{&c, 12, true}}) == std::vector<bool>{true});
 }
 
 TEST_CASE("a review earlier in the same batch makes a later decision on it stale", "[review_map]") {

@@ -372,6 +372,7 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     // batch commits: no thread waits for it. One that waits on nothing else is decided here,
     // on the I/O thread (a hop to a worker and back was over a quarter of the service's
     // processor time on a 2-core machine); anything that may wait goes to the workers.
+    // request_ stays as it is until finish(), after `done`, as handle_async requires.
     auto answer = [self = this->shared_from_this(), io] {
       Shared& shared = self->shared_;
       shared.service.handle_async(self->request_, [self, io](HttpResponse res) mutable {

@@ -976,28 +976,27 @@ void Service::handle_async(const HttpRequest& req, std::function<void(HttpRespon
   Decision d;
   std::shared_ptr<Served> s;
   int64_t none_as_of = -1;
-  std::shared_ptr<const HttpRequest> kept;  // for decide_again, after `req` is gone
   try {
     early = screen(req);
     if (!early) {
       caller = caller_of(st, req).name;
       s = current();
       early = judge_one(st, s, req, &d, &none_as_of);
-      if (!early && none_as_of >= 0) kept = std::make_shared<const HttpRequest>(req);
     }
   } catch (const std::exception& e) {
     log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
     early = error_response(500, "the server could not answer; see its log");
   }
   if (early) return done(std::move(*early));
-  if (!kept)
+  if (none_as_of < 0)
     return st.archive->append_async(d, req.body, caller, answer_when_archived(st, std::move(done)));
+  // `req` lives until `done` is called (the contract), so a second try can read it again.
   st.archive->append_async(
       d, req.body, caller,
-      [&st, s, kept, caller, done = std::move(done)](bool ok, ArchiveRecord rec,
+      [&st, &req, s, caller, done = std::move(done)](bool ok, ArchiveRecord rec,
                                                      std::string error) mutable {
         if (!ok && error == kReviewsChanged)
-          return decide_again(st, s, *kept, caller, std::move(done));
+          return decide_again(st, s, req, caller, std::move(done));
         answer_when_archived(st, std::move(done))(ok, std::move(rec), std::move(error));
       },
       none_as_of);

@@ -144,7 +144,8 @@ class Service {
   // handle(), answered through `done`, exactly once. POST /v1/evaluate with an archive calls
   // it from the archive's own thread once the decision's record is committed (its batch
   // may hold many requests' records); every other request calls it before this returns.
-  // `request` need only live until this returns.
+  // `request` must live, unchanged, until `done` is called: a decision refused at its batch
+  // (a review on its agreement came meanwhile) is taken again from it.
   void handle_async(const HttpRequest& request, std::function<void(HttpResponse)> done);
   // True when handle_async answers `request` (read whole) without waiting on anything but the
   // processor: a small single evaluation whose only archive reads, if any, are local. The
