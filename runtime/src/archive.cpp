@@ -636,7 +636,17 @@ std::unique_ptr<Archive> Archive::open(const std::string& url, std::string* erro
   if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0)
     return archive_internal::open_postgres(url, error, mode);
   std::string path = url;
-  if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
+  if (path.rfind("sqlite:", 0) == 0) {
+    path = path.substr(7);
+  } else if (archive_internal::looks_like_connection_pairs(url)) {
+    // Taken for a file name it would quietly archive into a new local file (named with the
+    // password, if it holds one) instead of the shared database.
+    *error = fmt::format(
+        "`{}` is libpq's keyword/value form, which the archive does not take; write it as a "
+        "`postgresql://` URL, or as `sqlite:PATH` for a file whose name begins so",
+        redact_archive_url(url));
+    return nullptr;
+  }
   if (path.empty()) {
     *error = "the archive needs a file: sqlite:PATH";
     return nullptr;

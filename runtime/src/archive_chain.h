@@ -171,6 +171,13 @@ class ChainedArchive : public Archive {
   bool checkpoint_broken_ = false;
 };
 
+// `message` (a libpq error, say, which may quote a token of the URL) with every password of
+// `url` in it, as written or percent-decoded, replaced by `***`.
+std::string redact_archive_message(std::string_view message, std::string_view url);
+// Whether `url` begins as libpq's keyword/value form does (`host=...`): Archive::open refuses
+// it rather than take it for a file name.
+bool looks_like_connection_pairs(std::string_view url);
+
 // Builds the SQLite archive at `path`.
 std::unique_ptr<Archive> open_sqlite(const std::string& path, std::string* error, ArchiveMode mode);
 // Builds the PostgreSQL archive for a libpq connection URL.

@@ -510,14 +510,14 @@ COMMIT;
     return false;
   }
 
-  // libpq's last message, on one line.
+  // libpq's last message, on one line, without the URL's passwords (libpq may quote a token).
   std::string message() const { return message(conn_); }
-  static std::string message(PGconn* conn) {
+  std::string message(PGconn* conn) const {
     std::string m = PQerrorMessage(conn);
     while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
     for (char& c : m)
       if (c == '\n') c = ' ';
-    return m;
+    return redact_archive_message(m, url_);
   }
 
   PGconn* conn_;
@@ -545,7 +545,9 @@ std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* erro
         m.replace(i, j - i, "; ");
       }
     }
-    *error = fmt::format("cannot open the archive at PostgreSQL: {}", m);
+    // libpq quotes a token it cannot read, a password among them.
+    *error =
+        fmt::format("cannot open the archive at PostgreSQL: {}", redact_archive_message(m, url));
     PQfinish(conn);
     return nullptr;
   }

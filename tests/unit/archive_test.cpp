@@ -20,6 +20,7 @@
 #include <set>
 #include <thread>
 
+#include "archive_chain.h"
 #include "steward/compiler.h"
 #include "steward/evaluator.h"
 #include "test_support.h"
@@ -525,6 +526,74 @@ TEST_CASE("an archive that cannot be reached is an error, not a silent success",
   CHECK(error.find('\n') == std::string::npos);
   CHECK_FALSE(Archive::open("sqlite:/nonexistent-dir/a.db", &error));
   CHECK_THAT(error, Catch::Contains("cannot open the archive `/nonexistent-dir/a.db`"));
+}
+
+TEST_CASE("an archive's address is printed without any password in it", "[archive]") {
+  // Each form libpq takes a password in, and what may be shown of it.
+  const std::pair<const char*, const char*> cases[] = {
+      {"postgresql://u:pw@h:5432/db", "postgresql://u:***@h:5432/db"},
+      {"postgres://:pw@h/db", "postgres://:***@h/db"},
+      {"postgresql://u@h/db", "postgresql://u@h/db"},
+      {"postgresql://u:p@w@h/db", "postgresql://u:***@h/db"},
+      {"postgresql://u@h/db?password=pw&sslmode=disable",
+       "postgresql://u@h/db?password=***&sslmode=disable"},
+      {"postgresql://h/db?sslmode=require&PASSWORD=pw",
+       "postgresql://h/db?sslmode=require&PASSWORD=***"},
+      {"postgresql://h/db?pass%77ord=pw", "postgresql://h/db?pass%77ord=***"},
+      {"postgresql://h/db?sslpassword=pw&x=1&&password=",
+       "postgresql://h/db?sslpassword=***&x=1&&password=***"},
+      {"postgresql://u:pw@h/db?password=pw2", "postgresql://u:***@h/db?password=***"},
+      // Unencoded `?`, `/` or `@` in a password, or an `@` in the query: hidden whole, and more.
+      {"postgresql://u:p?w@h/db", "postgresql://u:***@h/db"},
+      {"postgresql://u:a/pw@h/db?password=pw", "postgresql://u:***@h/db?password=***"},
+      {"postgresql://h:5432/db?password=a@pw", "postgresql://h:***"},
+      {"postgresql://u@h:5432/db?application_name=a@b", "postgresql://u@h:***@b"},
+      {"host=h password=pw dbname=d", "host=h password=*** dbname=d"},
+      {"host=h password = 'p w\\' x' dbname=d", "host=h password = *** dbname=d"},
+      {"password=p\\ w", "password=***"},
+      {"sqlite:/tmp/a.db", "sqlite:/tmp/a.db"},
+      {"/var/lib/steward/archive.db", "/var/lib/steward/archive.db"},
+  };
+  for (const auto& [url, shown] : cases) {
+    INFO(url);
+    CHECK(redact_archive_url(url) == shown);
+    // Nothing of a password survives, in any of the forms.
+    CHECK(redact_archive_url(url).find("pw") == std::string::npos);
+  }
+  // libpq quotes a token it cannot read, a password too: the error does not pass it on.
+  for (const char* url :
+       {"postgresql://u:pw%zz@127.0.0.1:1/db", "postgresql://u@127.0.0.1:1/db?password=pw%zz",
+        "postgresql://u@127.0.0.1:1/db?pass%77ord=pw%zz"}) {
+    INFO(url);
+    std::string error;
+    CHECK_FALSE(Archive::open(url, &error));
+    CHECK_THAT(error, Catch::Contains("invalid percent-encoded token"));
+    CHECK(error.find("pw") == std::string::npos);
+  }
+  // Written or percent-decoded, as a message might quote either.
+  CHECK(archive_internal::redact_archive_message("a p%41w b pAw c", "postgresql://u:p%41w@h/d") ==
+        "a *** b *** c");
+}
+
+TEST_CASE("libpq's keyword/value form is refused, not taken for a file name", "[archive]") {
+  const fs::path dir = fs::temp_directory_path() / ("steward_pairs_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string url = "host=127.0.0.1 port=1 password=s3cret dbname=d";
+  // Relative to the working directory, where a file of that name would be made.
+  const fs::path before = fs::current_path();
+  fs::current_path(dir);
+  std::string error;
+  for (ArchiveMode mode : {ArchiveMode::kCreate, ArchiveMode::kExisting}) {
+    CHECK_FALSE(Archive::open(url, &error, mode));
+    CHECK_THAT(error, Catch::Contains("keyword/value form"));
+    CHECK(error.find("s3cret") == std::string::npos);
+  }
+  CHECK(fs::is_empty(dir));
+  fs::current_path(before);
+  // Written as a file name on purpose, it is one.
+  CHECK(Archive::open("sqlite:" + (dir / "host=a.db").string(), &error));
+  fs::remove_all(dir);
 }
 
 TEST_CASE("CI runs the archive tests on PostgreSQL too", "[archive]") {

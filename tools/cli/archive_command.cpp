@@ -2,7 +2,6 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "commands.h"
 #include "common.h"
@@ -20,12 +19,6 @@ std::string csv(std::string_view s) {
     out += c;
   }
   return out + "\"";
-}
-
-// The URL without its password, fit to print.
-std::string shown_url(const std::string& url) {
-  static const std::regex kPassword(R"(^(\w+://[^:/@]*):[^@/]*@)");
-  return std::regex_replace(url, kPassword, "$1:***@");
 }
 
 int run_actions(Archive* archive, const ArchiveOptions& o);
@@ -86,7 +79,7 @@ int run_review(const ReviewOptions& o) {
 namespace {
 
 int run_actions(Archive* archive, const ArchiveOptions& o) {
-  const std::string url = shown_url(o.url);
+  const std::string url = redact_archive_url(o.url);
   if (o.action == "verify") {
     ArchiveVerification v;
     if (!o.checkpoints.empty()) {

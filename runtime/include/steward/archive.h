@@ -123,6 +123,11 @@ enum class ArchiveMode {
   kExisting,  // refuse a missing file or one without the archive's tables (readers, verify)
 };
 
+// `url` with every password in it (a URL's user info, a `password` or `sslpassword` query
+// parameter, a libpq keyword/value pair) replaced by `***`: what may be printed or logged of an
+// archive's address.
+std::string redact_archive_url(std::string_view url);
+
 class Archive {
  public:
   // Opens the archive at `url`: `sqlite:PATH`, a plain file path, or
