@@ -8,39 +8,17 @@
 
 #include "archive_chain.h"
 #include "steward/archive.h"
+#include "steward/source.h"
 
 namespace steward {
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// `text` percent-decoded as libpq decodes URL parts (a `%` without two hex digits is kept).
-std::string decoded(std::string_view text) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    int hi = 0, lo = 0;
-    if (text[i] == '%' && i + 2 < text.size() && (hi = hex_value(text[i + 1])) >= 0 &&
-        (lo = hex_value(text[i + 2])) >= 0) {
-      out += static_cast<char>(hi * 16 + lo);
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 // Whether a keyword names a secret: `password`, and libpq's `sslpassword` (a key's passphrase).
 // The key is compared as libpq reads it (it percent-decodes URL query keywords) and in any case:
 // `pass%77ord` and `PASSWORD` are caught too.
 bool secret_key(std::string_view key) {
-  std::string k = decoded(key);
+  std::string k = percent_decode(key, false);
   for (char& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   constexpr std::string_view kSuffix = "password";
   return k.size() >= kSuffix.size() &&
@@ -152,7 +130,7 @@ std::string redact_archive_message(std::string_view message, std::string_view ur
     if (end <= begin) continue;
     const std::string_view raw = url.substr(begin, end - begin);
     secrets.emplace_back(raw);
-    secrets.push_back(decoded(raw));
+    secrets.push_back(percent_decode(raw, false));
   }
   // Longest first, so that a secret inside another does not leave the rest of it behind.
   std::sort(secrets.begin(), secrets.end(),

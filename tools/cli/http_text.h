@@ -24,7 +24,4 @@ bool split_json_array(std::string_view body, std::vector<std::string_view>* item
 // Header names and tokens compare without regard to ASCII case.
 bool iequals(std::string_view a, std::string_view b);
 
-// `%XX` decoded (and `+` as a space in query strings); a malformed escape stays as written.
-std::string percent_decode(std::string_view s, bool plus_is_space);
-
 }  // namespace steward::cli

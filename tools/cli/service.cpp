@@ -19,6 +19,7 @@
 #include "common.h"
 #include "review_routes.h"
 #include "steward/date.h"
+#include "steward/source.h"
 #include "ui_html.h"
 #include "ui_routes.h"
 

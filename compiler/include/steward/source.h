@@ -193,4 +193,7 @@ void fold_text_into(std::string_view text, std::string_view ignore, std::string*
 // written as escapes (`\n`, `\x1b`, `\u{202e}`, `\xff`); everything else is kept as it is.
 std::string escape_for_display(std::string_view text);
 
+// `%XX` decoded (and `+` as a space in query strings); a malformed escape stays as written.
+std::string percent_decode(std::string_view s, bool plus_is_space);
+
 }  // namespace steward
