@@ -131,7 +131,8 @@ std::string redact_archive_url(std::string_view url);
 class Archive {
  public:
   // Opens the archive at `url`: `sqlite:PATH`, a plain file path, or
-  // `postgresql://user@host:port/db` (any libpq URL). kCreate creates what is missing;
+  // `postgresql://user@host:port/db` (any libpq URL). A plain path that begins `keyword=`
+  // (libpq's keyword/value form) is refused, not made a file. kCreate creates what is missing;
   // kExisting never creates anything, so `verify` of a deleted or emptied archive is an error,
   // not a new empty archive that verifies. Returns null and sets `error` when it cannot be
   // opened. An archive object is safe to share between threads.
