@@ -52,6 +52,21 @@ class Result {
   PGresult* r_;
 };
 
+// libpq's last message on one line ("; " between its lines, indentation dropped), without the
+// URL's passwords: libpq quotes a token it cannot read, a password among them.
+std::string libpq_message(PGconn* conn, const std::string& url) {
+  std::string m = PQerrorMessage(conn);
+  while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
+  for (size_t i = 0; i < m.size(); ++i) {
+    if (m[i] == '\n') {
+      size_t j = i + 1;
+      while (j < m.size() && (m[j] == '\t' || m[j] == ' ')) ++j;
+      m.replace(i, j - i, "; ");
+    }
+  }
+  return redact_archive_message(m, url);
+}
+
 class PostgresArchive : public ChainedArchive {
  public:
   PostgresArchive(PGconn* conn, std::string url) : conn_(conn), url_(std::move(url)) {}
@@ -510,15 +525,8 @@ COMMIT;
     return false;
   }
 
-  // libpq's last message, on one line, without the URL's passwords (libpq may quote a token).
   std::string message() const { return message(conn_); }
-  std::string message(PGconn* conn) const {
-    std::string m = PQerrorMessage(conn);
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-    for (char& c : m)
-      if (c == '\n') c = ' ';
-    return redact_archive_message(m, url_);
-  }
+  std::string message(PGconn* conn) const { return libpq_message(conn, url_); }
 
   PGconn* conn_;
   std::string url_;
@@ -536,18 +544,8 @@ std::unique_ptr<Archive> open_postgres(const std::string& url, std::string* erro
                                        ArchiveMode mode) {
   PGconn* conn = PQconnectdb(url.c_str());
   if (!conn || PQstatus(conn) != CONNECTION_OK) {
-    std::string m = conn ? PQerrorMessage(conn) : "out of memory";
-    while (!m.empty() && (m.back() == '\n' || m.back() == ' ')) m.pop_back();
-    for (size_t i = 0; i < m.size(); ++i) {
-      if (m[i] == '\n') {
-        size_t j = i + 1;
-        while (j < m.size() && (m[j] == '\t' || m[j] == ' ')) ++j;
-        m.replace(i, j - i, "; ");
-      }
-    }
-    // libpq quotes a token it cannot read, a password among them.
-    *error =
-        fmt::format("cannot open the archive at PostgreSQL: {}", redact_archive_message(m, url));
+    *error = fmt::format("cannot open the archive at PostgreSQL: {}",
+                         conn ? libpq_message(conn, url) : "out of memory");
     PQfinish(conn);
     return nullptr;
   }
