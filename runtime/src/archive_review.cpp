@@ -180,7 +180,13 @@ std::vector<ApprovalEvidence> approvals_in(const std::vector<ArchiveRecord>& rev
 
 LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
                              std::string file, const LoadLimits& limits, DocumentFormat format,
-                             const std::vector<ScanReport>* observed, int64_t* no_reviews_as_of) {
+                             const std::vector<ScanReport>* observed, int64_t* no_reviews_as_of,
+                             bool* needs_read) {
+  int64_t vouched = -1;  // needs_read asks for the archive's word even without no_reviews_as_of
+  if (needs_read) {
+    *needs_read = false;
+    if (!no_reviews_as_of) no_reviews_as_of = &vouched;
+  }
   if (no_reviews_as_of) *no_reviews_as_of = -1;
   std::string known_id;  // the id no_reviews_as_of was given for
   const detail::ApprovalRecords records = [&](const std::string& id) {
@@ -191,6 +197,10 @@ LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::st
         known_id = id;
         return std::vector<ApprovalEvidence>{};
       }
+    }
+    if (needs_read) {
+      *needs_read = true;
+      return std::vector<ApprovalEvidence>{};
     }
     const std::vector<ArchiveRecord> reviews = archive.reviews_on(id, kReviewScan);
     // The text's digest only when there are records to match it against: most agreements
@@ -207,8 +217,19 @@ LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::st
       *no_reviews_as_of = -1;  // no decision comes of it
     } else if (loaded.document->id() != known_id) {
       *no_reviews_as_of = -1;
-      return load_with_reviews(archive, pack, text, std::move(file), limits, format, observed);
+      if (needs_read)
+        *needs_read = true;
+      else
+        return load_with_reviews(archive, pack, text, std::move(file), limits, format, observed);
     }
+  }
+  if (needs_read && *needs_read) {
+    // Approvals left out are not evidence of their absence: nothing may be decided from this.
+    if (no_reviews_as_of) *no_reviews_as_of = -1;
+    LoadResult unread;
+    unread.errors.push_back(
+        {"archive.unread", "", 0, 0, "the agreement's review records were not read"});
+    return unread;
   }
   return loaded;
 }

@@ -715,6 +715,56 @@ TEST_CASE("a review through the same archive makes its earlier \"none\" stale at
   CHECK(f.problems().empty());
 }
 
+TEST_CASE("a thread that must not wait is sent elsewhere, never given a decision without records",
+          "[archive][review]") {
+  // load_with_reviews with needs_read (an I/O thread): what the archive vouches for is decided
+  // there; anything else gives no document at all, so no decision can count approvals it
+  // never read.
+  Fixture f(GENERATE(from_range(backends())));
+  INFO(f.store.backend);
+  auto pack = compile_pack(steward::testing::source_dir() + "/policies/dcf-5-4");
+  REQUIRE(pack.ok());
+  const ArchiveRecord& asked = f.records[2];
+  const std::string text = steward::testing::read_text(
+      steward::testing::source_dir() +
+      "/policies/dcf-5-4/examples/agreements/10-unknown-purpose-review.yaml");
+  auto unread = [&](int64_t* as_of) {
+    bool needs = false;
+    LoadResult r = load_with_reviews(*f.archive, *pack.pack, text, "10.yaml", {},
+                                     DocumentFormat::kAuto, nullptr, as_of, &needs);
+    CHECK(needs);
+    CHECK_FALSE(r.ok());
+    REQUIRE(r.errors.size() == 1);
+    CHECK(r.errors[0].code == "archive.unread");
+    if (as_of) CHECK(*as_of == -1);
+  };
+  int64_t as_of = 7;
+  if (f.store.backend == "sqlite") {
+    unread(&as_of);  // it never vouches for "none"
+    unread(nullptr);
+    return;
+  }
+  bool needs = true;
+  LoadResult vouched = load_with_reviews(*f.archive, *pack.pack, text, "10.yaml", {},
+                                         DocumentFormat::kAuto, nullptr, &as_of, &needs);
+  CHECK_FALSE(needs);
+  REQUIRE(vouched.ok());
+  CHECK(vouched.document->id() == asked.agreement_id);
+  CHECK(as_of >= 0);
+  ArchiveRecord r;
+  std::string error;
+  REQUIRE(f.archive->append_review({asked.decision_id, asked.agreement_digest,
+                                    "data_governance_committee", "approve", "", "dgc-chair"},
+                                   &r, &error));
+  unread(&as_of);
+  unread(nullptr);
+  // Where it may wait, the same call reads the records and decides.
+  LoadResult read = load_with_reviews(*f.archive, *pack.pack, text, "10.yaml", {},
+                                      DocumentFormat::kAuto, nullptr, &as_of);
+  CHECK(read.ok());
+  CHECK(as_of == -1);
+}
+
 TEST_CASE("concurrent review reads each get their own agreement's reviews, newest first",
           "[archive][review]") {
   // PostgreSQL gathers concurrent reads into one statement for many agreements: each caller

@@ -377,25 +377,24 @@ class Session : public std::enable_shared_from_this<Session<kTls>> {
     // on the I/O thread (a hop to a worker and back was over a quarter of the service's
     // processor time on a 2-core machine); anything that may wait goes to the workers.
     // request_ stays as it is until finish(), after `done`, as handle_async requires.
-    auto answer = [self = this->shared_from_this(), io] {
-      Shared& shared = self->shared_;
-      shared.service.handle_async(self->request_, [self, io](HttpResponse res) mutable {
-        Shared& sh = self->shared_;
-        {
-          // Moved out so that nothing of the connection or the I/O context is left in this
-          // callback once `answering` drops (run() may then return and free them).
-          auto session = std::move(self);
-          auto executor = std::move(io);
-          auto out = std::make_shared<HttpResponse>(std::move(res));
-          net::post(executor, [session, out] { session->finish(std::move(*out), false); });
-        }
-        --sh.answering;
-      });
+    std::function<void(HttpResponse)> done = [self = this->shared_from_this(),
+                                              io](HttpResponse res) mutable {
+      Shared& sh = self->shared_;
+      {
+        // Moved out so that nothing of the connection or the I/O context is left in this
+        // callback once `answering` drops (run() may then return and free them).
+        auto session = std::move(self);
+        auto executor = std::move(io);
+        auto out = std::make_shared<HttpResponse>(std::move(res));
+        net::post(executor, [session, out] { session->finish(std::move(*out), false); });
+      }
+      --sh.answering;
     };
-    if (shared_.service.answers_without_waiting(request_))
-      answer();
-    else
-      net::post(*shared_.workers, std::move(answer));
+    if (shared_.service.try_handle_async(request_, done)) return;
+    net::post(*shared_.workers,
+              [self = this->shared_from_this(), done = std::move(done)]() mutable {
+                self->shared_.service.handle_async(self->request_, std::move(done));
+              });
   }
 
   void finish(HttpResponse out, bool close_after) {

@@ -278,12 +278,15 @@ std::optional<Outcome> judge(ServiceState& st, const std::shared_ptr<Served>& s,
                              DocumentFormat format, const EvaluationContext& context, Decision* d,
                              std::pair<uint32_t, uint32_t> at = {1, 1},
                              const std::vector<ScanReport>* observed = nullptr,
-                             int64_t* no_reviews_as_of = nullptr) {
+                             int64_t* no_reviews_as_of = nullptr, bool* needs_read = nullptr) {
   // Approvals from review records unless the operator says otherwise (with no archive none
   // backs an approval); a pack without approval lists has none to check.
   // `no_reviews_as_of` (for the archive's append): set when the archive vouched that the
   // agreement had no review records instead of their being read (load_with_reviews).
+  // `needs_read` (a thread that must not wait): set when the records would have to be read;
+  // the answer is then a refusal that the caller drops to try again where it may wait.
   if (no_reviews_as_of) *no_reviews_as_of = -1;
+  if (needs_read) *needs_read = false;
   LoadResult loaded;
   const std::vector<ApprovalEvidence> no_records;
   if (st.options.approvals_stated || s->pack->approval_lists.empty())
@@ -291,7 +294,9 @@ std::optional<Outcome> judge(ServiceState& st, const std::shared_ptr<Served>& s,
   else if (st.archive) {
     try {
       loaded = load_with_reviews(*st.archive, *s->pack, text, name, {}, format, observed,
-                                 no_reviews_as_of);
+                                 no_reviews_as_of, needs_read);
+      if (needs_read && *needs_read)
+        return Outcome{503, json_text(Json{{"error", "the review records were not read"}})};
     } catch (const std::exception& e) {
       // The records that could back an approval cannot be read: no decision without them.
       log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
@@ -466,17 +471,18 @@ HttpResponse evaluate_one(ServiceState& st, const std::shared_ptr<Served>& s,
 
 // evaluate_one's steps before the record goes to the archive: the answer when the request
 // ends there (refused, or no decision), else nothing and `*d` is the decision.
-// `no_reviews_as_of` as for judge().
+// `no_reviews_as_of` and `needs_read` as for judge().
 std::optional<HttpResponse> judge_one(ServiceState& st, const std::shared_ptr<Served>& s,
                                       const HttpRequest& req, Decision* d,
-                                      int64_t* no_reviews_as_of = nullptr) {
+                                      int64_t* no_reviews_as_of = nullptr,
+                                      bool* needs_read = nullptr) {
   DocumentFormat format;
   if (!body_format(req.header("Content-Type"), &format)) return unsupported_media_type();
   EvaluationContext context;
   if (auto refused = request_context(st, req, &context)) return refused;
   if (auto refused =
           judge(st, s, req.body, format == DocumentFormat::kYaml ? "request.yaml" : "request.json",
-                format, context, d, {1, 1}, nullptr, no_reviews_as_of))
+                format, context, d, {1, 1}, nullptr, no_reviews_as_of, needs_read))
     return answer(std::move(*refused), "");
   return std::nullopt;
 }
@@ -923,15 +929,14 @@ HttpResponse Service::handle(const HttpRequest& req) {
 }
 
 bool Service::answers_without_waiting(const HttpRequest& req) {
-  ServiceState& st = *state_;
   // A large agreement takes long enough to decide that it would hold up the other connections
   // of its I/O thread.
   constexpr size_t kSmallBody = 64 * 1024;
   if (req.method != "POST" || req.path != "/v1/evaluate" || req.body.size() > kSmallBody)
     return false;
-  if (!st.archive || !st.archive->reads_wait_on_network()) return true;
-  // Over the network only approvals from review records read before deciding.
-  return st.options.approvals_stated || current()->pack->approval_lists.empty();
+  // Over the network the review records may have to be read first: try_handle_async then
+  // declines when they must be, after deciding whether they must.
+  return true;
 }
 
 namespace {
@@ -967,8 +972,23 @@ void decide_again(ServiceState& st, const std::shared_ptr<Served>& s, const Http
 }  // namespace
 
 void Service::handle_async(const HttpRequest& req, std::function<void(HttpResponse)> done) {
+  answer_async(req, done, true);
+}
+
+bool Service::try_handle_async(const HttpRequest& req, std::function<void(HttpResponse)>& done) {
+  return answer_async(req, done, false);
+}
+
+bool Service::answer_async(const HttpRequest& req, std::function<void(HttpResponse)>& done,
+                           bool may_wait) {
   ServiceState& st = *state_;
-  if (!st.archive || req.method != "POST" || req.path != "/v1/evaluate") return done(handle(req));
+  if (!may_wait && !answers_without_waiting(req)) return false;
+  if (!st.archive || req.method != "POST" || req.path != "/v1/evaluate") {
+    done(handle(req));
+    return true;
+  }
+  // Local reads (SQLite) are as quick as deciding; only reads over the network are declined.
+  const bool may_read = may_wait || !st.archive->reads_wait_on_network();
   // Whatever may throw comes before the archive takes `done`: it is called once, either here
   // with the early answer or by the archive's own thread once the record is committed (the
   // deciding thread goes on to the next request instead of sleeping through the commit).
@@ -977,20 +997,27 @@ void Service::handle_async(const HttpRequest& req, std::function<void(HttpRespon
   Decision d;
   std::shared_ptr<Served> s;
   int64_t none_as_of = -1;
+  bool needs_read = false;
   try {
     early = screen(req);
     if (!early) {
       caller = caller_of(st, req).name;
       s = current();
-      early = judge_one(st, s, req, &d, &none_as_of);
+      early = judge_one(st, s, req, &d, &none_as_of, may_read ? nullptr : &needs_read);
     }
   } catch (const std::exception& e) {
     log_line(json_text(Json{{"event", "error"}, {"message", e.what()}}));
     early = error_response(500, "the server could not answer; see its log");
   }
-  if (early) return done(std::move(*early));
-  if (none_as_of < 0)
-    return st.archive->append_async(d, req.body, caller, answer_when_archived(st, std::move(done)));
+  if (needs_read) return false;  // `done` untouched: the caller tries again where it may wait
+  if (early) {
+    done(std::move(*early));
+    return true;
+  }
+  if (none_as_of < 0) {
+    st.archive->append_async(d, req.body, caller, answer_when_archived(st, std::move(done)));
+    return true;
+  }
   // `req` lives until `done` is called (the contract), so a second try can read it again.
   st.archive->append_async(
       d, req.body, caller,
@@ -1001,6 +1028,7 @@ void Service::handle_async(const HttpRequest& req, std::function<void(HttpRespon
         answer_when_archived(st, std::move(done))(ok, std::move(rec), std::move(error));
       },
       none_as_of);
+  return true;
 }
 
 void Service::log(const HttpRequest& req, const HttpResponse& res,

@@ -147,9 +147,13 @@ class Service {
   // `request` must live, unchanged, until `done` is called: a decision refused at its batch
   // (a review on its agreement came meanwhile) is taken again from it.
   void handle_async(const HttpRequest& request, std::function<void(HttpResponse)> done);
-  // True when handle_async answers `request` (read whole) without waiting on anything but the
-  // processor: a small single evaluation whose only archive reads, if any, are local. The
-  // connection layer may then call handle_async on an I/O thread and skip a thread hop.
+  // handle_async for a thread that must not wait (an I/O thread): false, with `done` neither
+  // called nor moved from, when the answer would wait on more than the processor (a large
+  // body, another route, review records read over the network); the caller then hands the
+  // request to handle_async on a thread that may wait. True once `done` is taken.
+  bool try_handle_async(const HttpRequest& request, std::function<void(HttpResponse)>& done);
+  // True when `request` (read whole) is a small single evaluation, which try_handle_async may
+  // answer without waiting (it still declines one whose review records must be read).
   bool answers_without_waiting(const HttpRequest& request);
   // Counts a finished exchange in /metrics and writes the access log line (no agreement
   // contents). The connection layer calls it for every response, its own 400s and 413s too.
@@ -162,6 +166,9 @@ class Service {
   void record_reload(bool loaded, const std::string& reason, const std::string& digest);
 
  private:
+  // handle_async (may_wait) and try_handle_async (not) in one: false only when !may_wait.
+  bool answer_async(const HttpRequest& request, std::function<void(HttpResponse)>& done,
+                    bool may_wait);
   std::unique_ptr<ServiceState> state_;
 };
 

@@ -246,11 +246,14 @@ class Archive {
 // With `no_reviews_as_of`, an agreement the archive knows has no review records
 // (known_without_reviews) is not read: `*no_reviews_as_of` is then that seq, to pass to append,
 // else -1. Without it the records are always read.
+// With `needs_read` (for a thread that must not wait) nothing is read at all: an agreement the
+// archive cannot vouch for sets `*needs_read` and gives no document, only an error
+// `archive.unread`; call again without it on a thread that may wait.
 LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::string_view text,
                              std::string file, const LoadLimits& limits = {},
                              DocumentFormat format = DocumentFormat::kAuto,
                              const std::vector<ScanReport>* observed = nullptr,
-                             int64_t* no_reviews_as_of = nullptr);
+                             int64_t* no_reviews_as_of = nullptr, bool* needs_read = nullptr);
 
 // The error of an append whose decision counted no review records on its agreement when one
 // had been committed since (no_reviews_as_of): decide again, reading the records.
