@@ -8,6 +8,7 @@ is bounded; the deadlines close what does not finish.
 import http.client
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -406,6 +407,18 @@ try:
         time.sleep(0.1)
     check(s.metric("steward_request_body_bytes") == 0, "closed connections give their bodies back")
     check(probe_from(s.port, "127.0.0.1")[0] == 200, "and the first address is answered again")
+
+    # Bodies larger than a connection's read reserve (8 KiB) and smaller ones, pipelined on one
+    # kept-alive connection: each is answered, in order, with the same decision.
+    def post(body, close=False):
+        return (b"POST /v1/evaluate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + f"Content-Length: {len(body)}\r\n".encode()
+                + (b"Connection: close\r\n" if close else b"") + b"\r\n" + body)
+    big = AGREEMENT + b" " * 20000
+    answer = raw(s.port, post(big) + post(AGREEMENT) + post(big) + post(AGREEMENT, close=True))
+    outcomes = re.findall(rb'"decision": ?"(\w+)"', answer)
+    check(answer.count(b"HTTP/1.1 200") == 4 and len(outcomes) == 4 and len(set(outcomes)) == 1,
+          f"large and small bodies pipelined on one connection: four answers ({outcomes}, {answer[:120]!r})")
 finally:
     s.stop()
 
