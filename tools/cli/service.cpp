@@ -928,18 +928,15 @@ HttpResponse Service::handle(const HttpRequest& req) {
   return error_response(500, "the server could not answer; see its log");
 }
 
-bool Service::answers_without_waiting(const HttpRequest& req) {
-  // A large agreement takes long enough to decide that it would hold up the other connections
-  // of its I/O thread.
-  constexpr size_t kSmallBody = 64 * 1024;
-  if (req.method != "POST" || req.path != "/v1/evaluate" || req.body.size() > kSmallBody)
-    return false;
-  // Over the network the review records may have to be read first: try_handle_async then
-  // declines when they must be, after deciding whether they must.
-  return true;
-}
-
 namespace {
+
+// Whether `req` (read whole) is a small single evaluation, which an I/O thread may decide: a
+// large agreement takes long enough to hold up the other connections of its I/O thread. One
+// whose review records must be read over the network is still declined, once that is known.
+bool small_evaluation(const HttpRequest& req) {
+  constexpr size_t kSmallBody = 64 * 1024;
+  return req.method == "POST" && req.path == "/v1/evaluate" && req.body.size() <= kSmallBody;
+}
 
 // What an async evaluation's caller hears once its record's batch is done.
 Archive::AppendDone answer_when_archived(ServiceState& st, std::function<void(HttpResponse)> done) {
@@ -982,7 +979,7 @@ bool Service::try_handle_async(const HttpRequest& req, std::function<void(HttpRe
 bool Service::answer_async(const HttpRequest& req, std::function<void(HttpResponse)>& done,
                            bool may_wait) {
   ServiceState& st = *state_;
-  if (!may_wait && !answers_without_waiting(req)) return false;
+  if (!may_wait && !small_evaluation(req)) return false;
   if (!st.archive || req.method != "POST" || req.path != "/v1/evaluate") {
     done(handle(req));
     return true;

@@ -152,9 +152,6 @@ class Service {
   // body, another route, review records read over the network); the caller then hands the
   // request to handle_async on a thread that may wait. True once `done` is taken.
   bool try_handle_async(const HttpRequest& request, std::function<void(HttpResponse)>& done);
-  // True when `request` (read whole) is a small single evaluation, which try_handle_async may
-  // answer without waiting (it still declines one whose review records must be read).
-  bool answers_without_waiting(const HttpRequest& request);
   // Counts a finished exchange in /metrics and writes the access log line (no agreement
   // contents). The connection layer calls it for every response, its own 400s and 413s too.
   void log(const HttpRequest& request, const HttpResponse& response,
