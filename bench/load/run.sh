@@ -6,7 +6,9 @@
 #   bash bench/load/run.sh [seconds] [connections]      (defaults: 10 s, 32 connections)
 # STEWARD_SERVE_ARGS adds options to every `steward serve` (e.g. --approvals-stated). First it
 # prints the latency of one 8 kB write and fdatasync in the archive's directory
-# (PostgreSQL's pg_test_fsync), the floor under every group commit.
+# (PostgreSQL's pg_test_fsync), the floor under every group commit. Beside each rate it prints
+# the processor time a decision took in the server (and in every local `postgres` process, for
+# the PostgreSQL run), from /proc: it moves far less with the host's load than the rate does.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
@@ -16,6 +18,16 @@ command -v wrk > /dev/null || { echo "load: wrk is needed (apt-get install wrk)"
 tmp=$(mktemp -d)
 trap 'kill $pid 2> /dev/null || true; rm -rf "$tmp"' EXIT
 export STEWARD_LOAD_BODY=bench/json/01-compliant-allow.json
+
+ticks() {  # processor ticks (user + system) of a process and its threads so far
+  awk '{print $14 + $15}' "/proc/$1/stat" 2> /dev/null || echo 0
+}
+
+postgres_ticks() {  # of every local postgres process
+  local total=0 p
+  for p in $(pgrep -x postgres || true); do total=$((total + $(ticks "$p"))); done
+  echo "$total"
+}
 
 run() {  # name, archive args...
   local name=$1
@@ -27,11 +39,23 @@ run() {  # name, archive args...
   local base
   base=$(grep -o 'http://[0-9.:]*' "$tmp/out")
   # One wrk thread: the machine's other core is the server's.
-  local result
+  local result server0 server1 pg0 pg1
+  server0=$(ticks "$pid")
+  pg0=$(postgres_ticks)
   result=$(wrk -t1 -c"$conns" -d"${seconds}s" --latency -s bench/load/post.lua "$base/v1/evaluate" | tail -1)
+  server1=$(ticks "$pid")
+  pg1=$(postgres_ticks)
   kill $pid
   wait $pid 2> /dev/null || true
-  echo "{\"archive\": \"$name\", \"connections\": $conns, \"result\": $result}"
+  local cpu
+  cpu=$(python3 -c '
+import json, os, sys
+r = json.loads(sys.argv[1]); n = max(1, r["requests"]); hz = os.sysconf("SC_CLK_TCK")
+s0, s1, p0, p1 = (int(x) for x in sys.argv[2:6])
+out = {"server_us_per_decision": round((s1 - s0) / hz * 1e6 / n)}
+if sys.argv[6] == "postgresql": out["postgres_us_per_decision"] = round((p1 - p0) / hz * 1e6 / n)
+print(json.dumps(out)[1:-1])' "$result" "$server0" "$server1" "$pg0" "$pg1" "$name")
+  echo "{\"archive\": \"$name\", \"connections\": $conns, \"result\": $result, $cpu}"
   echo "$result" > "$tmp/last"
 }
 
