@@ -8,7 +8,8 @@
 # prints the latency of one 8 kB write and fdatasync in the archive's directory
 # (PostgreSQL's pg_test_fsync), the floor under every group commit. Beside each rate it prints
 # the processor time a decision took in the server (and in every local `postgres` process, for
-# the PostgreSQL run), from /proc: it moves far less with the host's load than the rate does.
+# the PostgreSQL run), from /proc: it moves far less with the host's load than the rate does. A
+# postgres process that ends during a run (an autovacuum worker) is not counted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
@@ -23,10 +24,10 @@ ticks() {  # processor ticks (user + system) of a process and its threads so far
   awk '{print $14 + $15}' "/proc/$1/stat" 2> /dev/null || echo 0
 }
 
-postgres_ticks() {  # of every local postgres process
-  local total=0 p
-  for p in $(pgrep -x postgres || true); do total=$((total + $(ticks "$p"))); done
-  echo "$total"
+postgres_ticks() {  # pid:ticks of every local postgres process, comma-separated
+  local p out=""
+  for p in $(pgrep -x postgres || true); do out="$out$p:$(ticks "$p"),"; done
+  echo "${out:-none}"
 }
 
 run() {  # name, archive args...
@@ -51,9 +52,13 @@ run() {  # name, archive args...
   cpu=$(python3 -c '
 import json, os, sys
 r = json.loads(sys.argv[1]); n = max(1, r["requests"]); hz = os.sysconf("SC_CLK_TCK")
-s0, s1, p0, p1 = (int(x) for x in sys.argv[2:6])
+s0, s1 = int(sys.argv[2]), int(sys.argv[3])
 out = {"server_us_per_decision": round((s1 - s0) / hz * 1e6 / n)}
-if sys.argv[6] == "postgresql": out["postgres_us_per_decision"] = round((p1 - p0) / hz * 1e6 / n)
+# A process that started during the run counts whole; one that ended during it is not seen.
+before, after = ({p: int(t) for p, t in (x.split(":") for x in a.split(",") if ":" in x)}
+                 for a in sys.argv[4:6])
+pg = sum(t - before.get(p, 0) for p, t in after.items())
+if sys.argv[6] == "postgresql": out["postgres_us_per_decision"] = round(pg / hz * 1e6 / n)
 print(json.dumps(out)[1:-1])' "$result" "$server0" "$server1" "$pg0" "$pg1" "$name")
   echo "{\"archive\": \"$name\", \"connections\": $conns, \"result\": $result, $cpu}"
   echo "$result" > "$tmp/last"
