@@ -4,16 +4,19 @@
 # names a server) and without an archive. After each archived run, `archive verify` must pass
 # and hold exactly as many records as decisions answered.
 #   bash bench/load/run.sh [seconds] [connections]      (defaults: 10 s, 32 connections)
-# STEWARD_SERVE_ARGS adds options to every `steward serve` (e.g. --approvals-stated). First it
-# prints the latency of one 8 kB write and fdatasync in the archive's directory
-# (PostgreSQL's pg_test_fsync), the floor under every group commit. Beside each rate it prints
-# the processor time a decision took in the server (and in every local `postgres` process, for
-# the PostgreSQL run), from /proc: it moves far less with the host's load than the rate does. A
-# postgres process that ends during a run (an autovacuum worker) is not counted.
+# STEWARD_SERVE_ARGS adds options to every `steward serve` (e.g. --approvals-stated);
+# STEWARD_LOAD_RUNS=n runs every setting n times, in turn, then prints each one's median, least
+# and greatest rate, p99 and processor time a decision. First it prints the latency of one 8 kB
+# write and fdatasync in the archive's directory (PostgreSQL's pg_test_fsync), the floor under
+# every group commit. Beside each rate it prints the processor time a decision took in the
+# server (and in every local `postgres` process, for the PostgreSQL run), from /proc: it moves
+# far less with the host's load than the rate does. A postgres process that ends during a run
+# (an autovacuum worker) is not counted.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
 conns=${2:-32}
+runs=${STEWARD_LOAD_RUNS:-1}
 steward=${STEWARD:-build/tools/steward}
 command -v wrk > /dev/null || { echo "load: wrk is needed (apt-get install wrk)" >&2; exit 2; }
 tmp=$(mktemp -d)
@@ -60,7 +63,8 @@ before, after = ({p: int(t) for p, t in (x.split(":") for x in a.split(",") if "
 pg = sum(t - before.get(p, 0) for p, t in after.items())
 if sys.argv[6] == "postgresql": out["postgres_us_per_decision"] = round(pg / hz * 1e6 / n)
 print(json.dumps(out)[1:-1])' "$result" "$server0" "$server1" "$pg0" "$pg1" "$name")
-  echo "{\"archive\": \"$name\", \"connections\": $conns, \"result\": $result, $cpu}"
+  echo "{\"archive\": \"$name\", \"connections\": $conns, \"result\": $result, $cpu}" |
+    tee -a "$tmp/lines"
   echo "$result" > "$tmp/last"
 }
 
@@ -82,14 +86,36 @@ if [ -n "$fsync_probe" ]; then
   us=$("$fsync_probe" -s 1 -f "$tmp/fsync.probe" 2> /dev/null | awk '/one 8kB write/ {on=1} on && $1 == "fdatasync" {print $(NF-1); exit}')
   echo "{\"fsync\": \"one 8 kB write + fdatasync in $(dirname "$tmp")\", \"us_per_op\": ${us:-null}}"
 fi
-run none --no-archive
-run sqlite --archive "sqlite:$tmp/a.db"
-check_archive "sqlite:$tmp/a.db"
-if [ -n "${STEWARD_TEST_POSTGRES_URL:-}" ]; then
-  db="steward_load_$$"
-  psql -q "$STEWARD_TEST_POSTGRES_URL" -c "CREATE DATABASE $db;"
-  url="${STEWARD_TEST_POSTGRES_URL%/*}/$db"
-  run postgresql --archive "$url"
-  check_archive "$url"
-  psql -q "$STEWARD_TEST_POSTGRES_URL" -c "DROP DATABASE $db WITH (FORCE);"
+# Rounds of all three settings in turn, each archive fresh, so that a minute of the host's
+# noise falls on every setting alike.
+for round in $(seq "$runs"); do
+  run none --no-archive
+  run sqlite --archive "sqlite:$tmp/a$round.db"
+  check_archive "sqlite:$tmp/a$round.db"
+  if [ -n "${STEWARD_TEST_POSTGRES_URL:-}" ]; then
+    db="steward_load_$$_$round"
+    psql -q "$STEWARD_TEST_POSTGRES_URL" -c "CREATE DATABASE $db;"
+    url="${STEWARD_TEST_POSTGRES_URL%/*}/$db"
+    run postgresql --archive "$url"
+    check_archive "$url"
+    psql -q "$STEWARD_TEST_POSTGRES_URL" -c "DROP DATABASE $db WITH (FORCE);"
+  fi
+  rm -f "$tmp/a$round.db"*
+done
+if [ "$runs" -gt 1 ]; then
+  python3 -c '
+import json, statistics, sys
+runs = {}
+for line in open(sys.argv[1]):
+    j = json.loads(line)
+    runs.setdefault(j["archive"], []).append(j)
+for name, rs in runs.items():
+    out = {"archive": name, "runs": len(rs)}
+    for key, get in (("per_second", lambda r: r["result"]["per_second"]),
+                     ("p99_us", lambda r: r["result"]["p99_us"]),
+                     ("server_us_per_decision", lambda r: r["server_us_per_decision"]),
+                     ("postgres_us_per_decision", lambda r: r.get("postgres_us_per_decision"))):
+        v = [get(r) for r in rs if get(r) is not None]
+        if v: out[key] = {"median": statistics.median(v), "min": min(v), "max": max(v)}
+    print(json.dumps(out))' "$tmp/lines"
 fi
