@@ -60,7 +60,7 @@ out = {"server_us_per_decision": round((s1 - s0) / hz * 1e6 / n)}
 # A process that started during the run counts whole; one that ended during it is not seen.
 before, after = ({p: int(t) for p, t in (x.split(":") for x in a.split(",") if ":" in x)}
                  for a in sys.argv[4:6])
-pg = sum(t - before.get(p, 0) for p, t in after.items())
+pg = sum(max(0, t - before.get(p, 0)) for p, t in after.items())  # 0: gone before it was read
 if sys.argv[6] == "postgresql": out["postgres_us_per_decision"] = round(pg / hz * 1e6 / n)
 print(json.dumps(out)[1:-1])' "$result" "$server0" "$server1" "$pg0" "$pg1" "$name")
   echo "{\"archive\": \"$name\", \"connections\": $conns, \"result\": $result, $cpu}" |

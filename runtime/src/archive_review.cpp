@@ -225,7 +225,7 @@ LoadResult load_with_reviews(Archive& archive, const CompiledPack& pack, std::st
   }
   if (needs_read && *needs_read) {
     // Approvals left out are not evidence of their absence: nothing may be decided from this.
-    if (no_reviews_as_of) *no_reviews_as_of = -1;
+    *no_reviews_as_of = -1;  // set above whenever needs_read is
     LoadResult unread;
     unread.errors.push_back(
         {"archive.unread", "", 0, 0, "the agreement's review records were not read"});
