@@ -4,6 +4,8 @@
 # root; under root this uses `nobody`). Works in CI and on a developer's machine.
 #   url=$(bash tools/scripts/pg-cluster.sh start DIR)   # prints a libpq URL for a superuser
 #   bash tools/scripts/pg-cluster.sh stop DIR
+#   bash tools/scripts/pg-cluster.sh crash DIR     # stops it as a crash would (immediate), data kept
+#   bash tools/scripts/pg-cluster.sh restart DIR   # starts it again after a crash, same port
 set -euo pipefail
 action=${1:?start or stop}
 dir=${2:?a directory for the cluster}
@@ -12,6 +14,13 @@ bin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -1)
 
 as_owner=()
 if [ "$(id -u)" -eq 0 ]; then as_owner=(runuser -u nobody --); fi
+
+run_server() {  # cluster dir, port
+  # fsync stays on: the archive's durability is part of what the tests are about.
+  "${as_owner[@]}" "$bin/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -c port=$2 -c unix_socket_directories='$1' -c max_connections=200" \
+    start > /dev/null || { cat "$1/server.log" >&2; exit 1; }
+}
 
 case "$action" in
   start)
@@ -24,10 +33,7 @@ case "$action" in
     port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
     "${as_owner[@]}" "$bin/initdb" -D "$cluster/data" -U steward --auth=trust -E UTF8 --locale=C.UTF-8 > "$dir/initdb.log" 2>&1 \
       || { cat "$dir/initdb.log" >&2; exit 1; }
-    # fsync stays on: the archive's durability is part of what the tests are about.
-    "${as_owner[@]}" "$bin/pg_ctl" -D "$cluster/data" -l "$cluster/server.log" -w -t 60 \
-      -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories='$cluster' -c max_connections=200" \
-      start > /dev/null || { cat "$cluster/server.log" >&2; exit 1; }
+    run_server "$cluster" "$port"
     echo "$port" > "$dir/port"
     echo "postgresql://steward@127.0.0.1:$port/postgres"
     ;;
@@ -39,8 +45,14 @@ case "$action" in
     fi
     rm -rf "$dir"
     ;;
+  crash)
+    "${as_owner[@]}" "$bin/pg_ctl" -D "$(cat "$dir/cluster")/data" -m immediate stop > /dev/null
+    ;;
+  restart)
+    run_server "$(cat "$dir/cluster")" "$(cat "$dir/port")"
+    ;;
   *)
-    echo "usage: pg-cluster.sh start|stop DIR" >&2
+    echo "usage: pg-cluster.sh start|stop|crash|restart DIR" >&2
     exit 2
     ;;
 esac
