@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
-"""PostgreSQL crashes (an immediate stop: no checkpoint, its WAL buffers lost) while `steward
-serve` archives decisions under load, then starts again. The archive's writer commits without
-waiting for the WAL flush and answers a decision only once another session's commit has flushed
-it (issue 21, docs/archive.md), so:
+"""PostgreSQL crashes (its WAL buffers lost) while `steward serve` archives decisions under
+load, then starts again. A decision is answered only once the commit holding its record is
+durable (docs/archive.md), so:
 
 - every decision answered 200 before, during or after the crash is in the archive, and the
   archive is one chain that verifies;
@@ -56,7 +55,9 @@ admin = started.stdout.strip()
 # milliseconds. So the WAL writer is stopped (SIGSTOP) for the load, and buffers large enough
 # to hold it all are set: every commit then stays in them until someone flushes, and an answer
 # given before its flush is found however the crash falls (with the WAL writer running, only
-# the few commits in its last page: 3 or 4 in half the runs).
+# the few commits in its last page: 3 or 4 in half the runs). It found a writer that committed
+# lazily and flushed with `SELECT txid_current()` on another session, which flushes nothing
+# (docs/performance.md, "The commit's flush beside the next batch").
 psql(admin, "ALTER SYSTEM SET wal_buffers = '128MB';")
 subprocess.run(["bash", CLUSTER, "crash", pg_dir], check=True)
 subprocess.run(["bash", CLUSTER, "restart", pg_dir], check=True)
