@@ -22,18 +22,14 @@ import tempfile
 import threading
 import time
 
+from review_support import Checks
+
 STEWARD, SRC = sys.argv[1], sys.argv[2]
 CLUSTER = os.path.join(SRC, "tools/scripts/pg-cluster.sh")
 PACK = os.path.join(SRC, "policies/dcf-5-4")
 BODIES = [open(os.path.join(SRC, f"bench/json/{n}.json"), "rb").read()
           for n in ("01-compliant-allow", "03-email-request-deny")]
-failures = []
-
-
-def check(cond, what):
-    print("ok  " if cond else "FAIL", what)
-    if not cond:
-        failures.append(what)
+check = Checks()
 
 
 def psql(url, sql):
@@ -72,7 +68,7 @@ def wal_writer():
                           capture_output=True, text=True).stdout.split()
     return int(pids[0]) if pids else None
 url = admin[:admin.rfind("/") + 1] + "crash"
-server = None
+server, writer = None, None
 try:
     server = subprocess.Popen([STEWARD, "serve", "--policy", PACK, "--listen", "127.0.0.1:0", "-q",
                                "--archive", url],
@@ -120,6 +116,7 @@ try:
     # Killing a child is a crash to the postmaster: it drops the shared WAL buffers at once.
     if writer:
         os.kill(writer, signal.SIGKILL)
+        writer = None  # its pid may be another process's from here
     subprocess.run(["bash", CLUSTER, "crash", pg_dir], capture_output=True)
     time.sleep(1.0)
     down_until = time.time()
@@ -155,6 +152,11 @@ try:
           "the archive is one chain that verifies: " + v.stdout + v.stderr)
     print(f"note: {len(ids)} records stored, {len(answered)} answered")
 finally:
+    if writer:
+        try:
+            os.kill(writer, signal.SIGKILL)  # a stopped WAL writer would hold up the cluster's stop
+        except ProcessLookupError:
+            pass
     if server is not None and server.poll() is None:
         server.terminate()
         try:
@@ -163,13 +165,13 @@ finally:
             server.kill()
             server.wait()
     subprocess.run(["bash", CLUSTER, "stop", pg_dir], capture_output=True)
-    if failures:
+    if check.failures:
         path = os.path.join(work, "server.log")
         if os.path.exists(path):
             print("--- server.log\n" + open(path).read()[-3000:])
     shutil.rmtree(work, ignore_errors=True)
 
-if failures:
-    print(f"{len(failures)} failed")
+if check.failures:
+    print(f"{len(check.failures)} failed")
     sys.exit(1)
 print("archive crash: all checks passed")
