@@ -36,19 +36,29 @@ def psql(url, sql):
     return subprocess.run(["psql", "-qAt", url, "-c", sql], capture_output=True, text=True, check=True).stdout
 
 
+def wal_writer(pg_dir):
+    """The pid of the WAL writer of the cluster in `pg_dir`, a child of its postmaster."""
+    cluster = open(os.path.join(pg_dir, "cluster")).read().strip()
+    with open(os.path.join(cluster, "data", "postmaster.pid")) as f:
+        postmaster = f.readline().strip()
+    pids = subprocess.run(["pgrep", "-P", postmaster, "-f", "walwriter"],
+                          capture_output=True, text=True).stdout.split()
+    return int(pids[0]) if pids else None
+
+
 work = tempfile.mkdtemp()
 pg_dir = os.path.join(work, "pg")
 started = subprocess.run(["bash", CLUSTER, "start", pg_dir], capture_output=True, text=True)
-if started.returncode == 2:
-    print("skipped: needs PostgreSQL's server (bash tools/scripts/install-deps.sh)")
-    sys.exit(77)
 if started.returncode != 0:
+    shutil.rmtree(work, ignore_errors=True)
+    if started.returncode == 2:
+        print("skipped: needs PostgreSQL's server (bash tools/scripts/install-deps.sh)")
+        sys.exit(77)
     print("FAIL a PostgreSQL cluster of the test's own: " + started.stderr)
     sys.exit(1)
 admin = started.stdout.strip()
 # The crash takes only the WAL still in PostgreSQL's buffers: what it wrote to the kernel
-# survives a crash of its processes, and its WAL writer writes out a lazy commit within
-# milliseconds. So the WAL writer is stopped (SIGSTOP) for the load, and buffers large enough
+# survives a crash of its processes, and its WAL writer writes WAL out within milliseconds. So the WAL writer is stopped (SIGSTOP) for the load, and buffers large enough
 # to hold it all are set: every commit then stays in them until someone flushes, and an answer
 # given before its flush is found however the crash falls (with the WAL writer running, only
 # the few commits in its last page: 3 or 4 in half the runs). It found a writer that committed
@@ -58,15 +68,6 @@ psql(admin, "ALTER SYSTEM SET wal_buffers = '128MB';")
 subprocess.run(["bash", CLUSTER, "crash", pg_dir], check=True)
 subprocess.run(["bash", CLUSTER, "restart", pg_dir], check=True)
 psql(admin, "CREATE DATABASE crash;")
-
-
-def wal_writer():
-    cluster = open(os.path.join(pg_dir, "cluster")).read().strip()
-    with open(os.path.join(cluster, "data", "postmaster.pid")) as f:
-        postmaster = f.readline().strip()
-    pids = subprocess.run(["pgrep", "-P", postmaster, "-f", "walwriter"],
-                          capture_output=True, text=True).stdout.split()
-    return int(pids[0]) if pids else None
 url = admin[:admin.rfind("/") + 1] + "crash"
 server, writer = None, None
 try:
@@ -107,7 +108,7 @@ try:
     threads = [threading.Thread(target=client, args=(k,)) for k in range(16)]
     for t in threads:
         t.start()
-    writer = wal_writer()
+    writer = wal_writer(pg_dir)
     check(writer is not None, "the cluster's WAL writer is found")
     if writer:
         os.kill(writer, signal.SIGSTOP)
@@ -117,6 +118,7 @@ try:
     if writer:
         os.kill(writer, signal.SIGKILL)
         writer = None  # its pid may be another process's from here
+    # Not checked: the postmaster may be restarting from that crash already; stopped it is.
     subprocess.run(["bash", CLUSTER, "crash", pg_dir], capture_output=True)
     time.sleep(1.0)
     down_until = time.time()

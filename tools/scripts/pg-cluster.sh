@@ -7,7 +7,7 @@
 #   bash tools/scripts/pg-cluster.sh crash DIR     # stops it as a crash would (immediate), data kept
 #   bash tools/scripts/pg-cluster.sh restart DIR   # starts it again after a crash, same port
 set -euo pipefail
-action=${1:?start or stop}
+action=${1:?start, stop, crash or restart}
 dir=${2:?a directory for the cluster}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2> /dev/null | sort -V | tail -1)
 [ -x "$bin/initdb" ] || { echo "pg-cluster: PostgreSQL's server is not installed (apt-get install postgresql)" >&2; exit 2; }
